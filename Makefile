@@ -1,0 +1,48 @@
+# Remedy: the README's commands. Run `make run` to use it, `make test` to test it.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app app
+PORT ?= 5000
+
+.PHONY: run test assets venv migrate bench system-run system-test lint
+
+$(BIN)/.installed: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	@touch $@
+
+venv: $(BIN)/.installed
+
+system-run:
+	@tools/system-packages.sh run
+
+system-test:
+	@tools/system-packages.sh test
+
+assets: system-run
+	@tools/build-assets.sh
+
+migrate: venv
+	$(FLASK) db upgrade
+
+## make run: install, build assets, migrate the embedded database, load demo data if empty, then serve the web
+## app on http://127.0.0.1:$(PORT) and run the scheduler as its own process. Ctrl-C stops both.
+run: system-run venv assets migrate
+	@$(FLASK) demo load --if-empty
+	@echo "Remedy: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web app and the scheduler)"
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(FLASK) scheduler run & \
+	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+## make test: the whole suite (unit, integration, scheduler, browser). DATABASE_URL selects PostgreSQL.
+test: system-test venv assets
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+bench: venv
+	$(BIN)/python bench/workdays.py

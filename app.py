@@ -1,0 +1,102 @@
+"""Remedy's application factory: configuration, extensions, templates, blueprints, error pages and commands."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import jinja2
+from flask import Flask
+from govuk_frontend_wtf.main import WTFormsHelpers
+
+from models import db
+from workflows.rulebook import load_rulebooks
+
+ROOT = Path(__file__).resolve().parent
+
+
+def database_url(raw: str | None, instance_path: Path) -> str:
+    """The SQLAlchemy URL: DATABASE_URL if set (PostgreSQL through psycopg 3), else SQLite in instance/."""
+    if not raw:
+        return f"sqlite:///{instance_path / 'remedy.sqlite3'}"
+    # Hosting platforms hand out postgres:// or postgresql:// URLs; SQLAlchemy needs the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _secret_key(production: bool, instance_path: Path) -> str:
+    key = os.environ.get("SECRET_KEY")
+    if key:
+        return key
+    if production:
+        raise RuntimeError("SECRET_KEY must be set in the environment when REMEDY_ENV=production")
+    key_file = instance_path / "secret_key"
+    if not key_file.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    """Build a Remedy app; `overrides` replaces any configuration value (tests pass TESTING and a database)."""
+    overrides = overrides or {}
+    # Flask's own static route is replaced by one with a permission marker (web/assets.py).
+    app = Flask(__name__, static_folder=None, instance_path=str(ROOT / "instance"), instance_relative_config=True)
+    instance_path = Path(app.instance_path)
+    production = os.environ.get("REMEDY_ENV", "development") == "production"
+    app.config.from_mapping(
+        REMEDY_ENV="production" if production else "development",
+        SQLALCHEMY_DATABASE_URI=database_url(os.environ.get("DATABASE_URL"), instance_path),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_NAME="remedy_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=production,
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        MAX_CONTENT_LENGTH=25 * 1024 * 1024,
+        RULEBOOK_DIR=str(ROOT / "rulebooks"),
+        ASSETS_DIR=str(ROOT / "static" / "assets"),
+        STATIC_DIR=str(ROOT / "static"),
+        TIMEZONE="Europe/London",
+    )
+    if "SECRET_KEY" not in overrides:
+        app.config["SECRET_KEY"] = _secret_key(production, instance_path)
+    app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        instance_path.mkdir(parents=True, exist_ok=True)
+
+    # A bad rulebook stops start-up with the file, line and problem.
+    app.extensions["rulebooks"] = load_rulebooks(Path(app.config["RULEBOOK_DIR"]))
+
+    db.init_app(app)
+    from flask_migrate import Migrate
+
+    Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+
+    app.jinja_loader = jinja2.ChoiceLoader([
+        jinja2.FileSystemLoader(str(ROOT / "templates")),
+        jinja2.PrefixLoader({
+            "govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja"),
+            "govuk_frontend_wtf": jinja2.PackageLoader("govuk_frontend_wtf"),
+        }),
+    ])
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    WTFormsHelpers(app)
+
+    from scheduler.cli import scheduler_cli
+    from web import register_web
+    from web.cli import register_cli
+
+    register_web(app)
+    register_cli(app)
+    app.cli.add_command(scheduler_cli)
+    return app

@@ -1,0 +1,71 @@
+"""Extra non-working dates kept in the database, and the working calendar they make with the bank holidays."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from models import db
+from models.audit_store import record_event
+from models.entities import CalendarClosure, ClosureKind, Council, User
+from workflows.calendar import REGIONS, WorkingCalendar, calendar_for
+from workflows.errors import NotFound, ValidationProblem
+
+
+def list_closures(council_id: int, region: str | None = None) -> list[CalendarClosure]:
+    """A council's extra non-working dates, by date."""
+    query = select(CalendarClosure).where(CalendarClosure.council_id == council_id)
+    if region:
+        query = query.where(CalendarClosure.region == region)
+    return list(db.session.scalars(query.order_by(CalendarClosure.on)))
+
+
+def working_calendar(council_id: int, region: str) -> WorkingCalendar:
+    """The council's working calendar for a region: bank holidays plus its recorded closures."""
+    if region not in REGIONS:
+        raise ValidationProblem(f"Choose a region from {', '.join(REGIONS)}", "region")
+    closures = {row.on: f"{row.kind.label}: {row.reason}" for row in list_closures(council_id, region)}
+    return calendar_for(region, closures)
+
+
+def add_closure(
+    council: Council, actor: User, on: date, region: str, kind: ClosureKind, reason: str, now: datetime
+) -> CalendarClosure:
+    """Record an extra non-working date with its reason (audited)."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationProblem("Enter the reason the day is not a working day", "reason")
+    if region not in REGIONS:
+        raise ValidationProblem("Select a region", "region")
+    if on.weekday() >= 5:
+        raise ValidationProblem("That date is a weekend, which is never a working day", "on")
+    exists = db.session.scalar(select(CalendarClosure).where(
+        CalendarClosure.council_id == council.id, CalendarClosure.region == region, CalendarClosure.on == on))
+    if exists:
+        raise ValidationProblem(f"{on:%-d %B %Y} is already recorded as a non-working day", "on")
+    base = calendar_for(region)
+    already = base.non_working_reason(on)
+    if already:
+        raise ValidationProblem(f"{on:%-d %B %Y} is already a non-working day ({already})", "on")
+    row = CalendarClosure(council_id=council.id, region=region, on=on, kind=kind, reason=reason,
+                          created_by_id=actor.id, created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    record_event(council_id=council.id, actor=actor, entity_type="calendar", entity_id=row.id,
+                 event_name="CLOSURE_ADDED", at=now, reason=reason,
+                 data={"on": on.isoformat(), "region": region, "kind": kind.value})
+    return row
+
+
+def remove_closure(council: Council, actor: User, closure_id: int, now: datetime) -> None:
+    """Remove an extra non-working date (audited)."""
+    row = db.session.scalar(select(CalendarClosure).where(
+        CalendarClosure.id == closure_id, CalendarClosure.council_id == council.id))
+    if row is None:
+        raise NotFound("There is no such closure day")
+    record_event(council_id=council.id, actor=actor, entity_type="calendar", entity_id=row.id,
+                 event_name="CLOSURE_REMOVED", at=now, reason=row.reason,
+                 data={"on": row.on.isoformat(), "region": row.region, "kind": row.kind.value})
+    db.session.delete(row)
+    db.session.flush()

@@ -1,0 +1,115 @@
+"""Demo data: one council, a fictional provider and contract per seed contract, and one person per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from models import db
+from models.council_store import get_or_create_council
+from models.entities import Contract, CqcRating, CqcRatingValue, EscalationContact, Provider
+from models.user_store import create_user, find_user_by_email
+from workflows.access import Role
+
+DEMO_COUNCIL = "Demo Borough Council"
+DEMO_PASSWORD = "remedy-demo-password"
+
+
+@dataclass(frozen=True)
+class DemoContract:
+    seed: str
+    provider_name: str
+    provider_reference: str
+    cqc_location_id: str
+    rating: CqcRatingValue
+    rated_on: date
+    reference: str
+    title: str
+    service: str
+    lots: tuple[str, ...]
+    start_on: date
+    end_on: date
+    rulebook_id: str
+
+
+DEMO_CONTRACTS = (
+    DemoContract("Seed 000: Cheshire East extra care housing", "Meadowbank Extra Care Ltd", "PRV-001",
+                 "1-100000001", CqcRatingValue.GOOD, date(2025, 3, 14), "ECH-2024-01",
+                 "Extra care housing care and support", "Extra care housing", (), date(2024, 4, 1),
+                 date(2029, 3, 31), "cheshire-east-ech"),
+    DemoContract("Seed 001: Kent learning disability day services", "Brightwater Day Opportunities CIC",
+                 "PRV-002", "1-100000002", CqcRatingValue.REQUIRES_IMPROVEMENT, date(2026, 6, 2),
+                 "LDDS-2023-07", "Learning disability community day services", "Day services",
+                 ("1a", "2a"), date(2023, 10, 1), date(2027, 9, 30), "kent-ld-day-services"),
+    DemoContract("Seed 002: Cornwall 16+ leaving care", "Harbour Light Leaving Care Services", "PRV-003",
+                 "1-100000003", CqcRatingValue.NOT_YET_RATED, date(2024, 9, 1), "LC-2024-03",
+                 "16+ leaving care personal advisor service", "Leaving-care services", (),
+                 date(2024, 7, 1), date(2027, 6, 30), "cornwall-leaving-care"),
+    DemoContract("Seed 003: Thurrock supported accommodation", "Thameside Supported Living Ltd", "PRV-004",
+                 "1-100000004", CqcRatingValue.GOOD, date(2025, 11, 20), "SL-2025-02",
+                 "Life skills development and move on", "Supported living", (), date(2025, 4, 1),
+                 date(2028, 3, 31), "thurrock-supported-living"),
+    DemoContract("Seed 004: Hammersmith & Fulham home care", "Riverside Home Care Ltd", "PRV-005",
+                 "1-100000005", CqcRatingValue.GOOD, date(2024, 1, 30), "HC-2024-05",
+                 "Home care and independent living", "Home care", ("Patch 2", "Patch 5"), date(2024, 6, 1),
+                 date(2029, 5, 31), "hammersmith-fulham-home-care"),
+)
+
+# One person per role; provider staff work for the Kent-seed provider.
+DEMO_USERS = (
+    ("admin@remedy.example", "Alex Admin", Role.ADMIN, None),
+    ("commissioning.manager@remedy.example", "Chris Commissioner", Role.COMMISSIONING_MANAGER, None),
+    ("contract.manager@remedy.example", "Sam Contracts", Role.CONTRACT_MANAGER, None),
+    ("viewer@remedy.example", "Vic Viewer", Role.COUNCIL_VIEWER, None),
+    ("safeguarding@remedy.example", "Jo Safeguarding", Role.SAFEGUARDING_OFFICER, None),
+    ("provider.manager@brightwater.example", "Pat Provider", Role.PROVIDER_MANAGER, "PRV-002"),
+    ("provider.user@brightwater.example", "Robin Rota", Role.PROVIDER_USER, "PRV-002"),
+)
+
+
+def load_demo() -> list[tuple[str, str, Role]]:
+    """Create the demo records that are missing (safe to run again) and return the sign-ins."""
+    council = get_or_create_council(DEMO_COUNCIL)
+    for spec in DEMO_CONTRACTS:
+        provider = db.session.scalar(select(Provider).where(
+            Provider.council_id == council.id, Provider.reference == spec.provider_reference))
+        if provider is None:
+            provider = Provider(council_id=council.id, name=spec.provider_name, reference=spec.provider_reference,
+                                cqc_location_id=spec.cqc_location_id)
+            db.session.add(provider)
+            db.session.flush()
+            db.session.add(CqcRating(council_id=council.id, provider_id=provider.id, rating=spec.rating,
+                                     rated_on=spec.rated_on,
+                                     report_url=f"https://www.cqc.org.uk/location/{spec.cqc_location_id}"))
+    db.session.flush()
+    for email, name, role, provider_ref in DEMO_USERS:
+        if find_user_by_email(email) is None:
+            create_user(council_id=council.id, email=email, name=name, role=role, password=DEMO_PASSWORD,
+                        provider_reference=provider_ref)
+    manager = find_user_by_email("contract.manager@remedy.example")
+    for spec in DEMO_CONTRACTS:
+        exists = db.session.scalar(select(Contract).where(
+            Contract.council_id == council.id, Contract.reference == spec.reference))
+        if exists:
+            continue
+        provider = db.session.scalar(select(Provider).where(
+            Provider.council_id == council.id, Provider.reference == spec.provider_reference))
+        contract = Contract(council_id=council.id, provider_id=provider.id, reference=spec.reference,
+                            title=spec.title, service=spec.service, lots=list(spec.lots), start_on=spec.start_on,
+                            end_on=spec.end_on, rulebook_id=spec.rulebook_id, contract_manager_id=manager.id,
+                            seed_label=spec.seed)
+        domain = spec.provider_name.split()[0].lower() + ".example"
+        contract.escalation_contacts = [
+            EscalationContact(council_id=council.id, level=1, name="Dana Manager", position="Registered manager",
+                              email=f"registered.manager@{domain}", telephone="01632 960001"),
+            EscalationContact(council_id=council.id, level=2, name="Lee Operations",
+                              position="Operations director", email=f"operations@{domain}",
+                              telephone="01632 960002"),
+            EscalationContact(council_id=council.id, level=3, name="Morgan Chief", position="Chief executive",
+                              email=f"chief.executive@{domain}", telephone="01632 960003"),
+        ]
+        db.session.add(contract)
+    db.session.flush()
+    return [(email, DEMO_PASSWORD, role) for email, _name, role, _ref in DEMO_USERS]

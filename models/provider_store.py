@@ -1,0 +1,91 @@
+"""Providers, their CQC rating history and their contracts, always scoped to what the viewer may see."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from models import db
+from models.audit_store import record_event
+from models.entities import Contract, CqcRating, CqcRatingValue, Provider, User
+from workflows.access import Viewer
+from workflows.errors import NotFound, ValidationProblem
+
+
+def scope_providers(query: Select, viewer: Viewer) -> Select:
+    """Limit a query that involves Provider to the viewer's council, and to their own provider for provider staff."""
+    query = query.where(Provider.council_id == viewer.council_id)
+    if viewer.is_provider:
+        query = query.where(Provider.id == viewer.provider_id)
+    return query
+
+
+def list_providers(viewer: Viewer) -> list[Provider]:
+    """The providers this person may see, by name."""
+    query = scope_providers(select(Provider), viewer).options(
+        selectinload(Provider.contracts), selectinload(Provider.ratings)
+    )
+    return list(db.session.scalars(query.order_by(Provider.name)))
+
+
+def get_provider(viewer: Viewer, provider_id: int) -> Provider:
+    """One provider, or NotFound if it does not exist or the viewer may not see it."""
+    provider = db.session.scalar(scope_providers(select(Provider).where(Provider.id == provider_id), viewer))
+    if provider is None:
+        raise NotFound("There is no provider with that id that you can see")
+    return provider
+
+
+def list_contracts(viewer: Viewer, provider_id: int | None = None) -> list[Contract]:
+    """The contracts this person may see (optionally for one provider), by reference."""
+    query = scope_providers(select(Contract).join(Contract.provider), viewer).where(
+        Contract.council_id == viewer.council_id
+    )
+    if provider_id is not None:
+        query = query.where(Contract.provider_id == provider_id)
+    query = query.options(selectinload(Contract.provider), selectinload(Contract.contract_manager))
+    return list(db.session.scalars(query.order_by(Contract.reference)))
+
+
+def get_contract(viewer: Viewer, key: int | str) -> Contract:
+    """One contract by id or reference, or NotFound if it does not exist or the viewer may not see it."""
+    query = scope_providers(select(Contract).join(Contract.provider), viewer).where(
+        Contract.council_id == viewer.council_id
+    )
+    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
+        query = query.where(Contract.id == int(key))
+    else:
+        query = query.where(Contract.reference == key)
+    contract = db.session.scalar(
+        query.options(selectinload(Contract.escalation_contacts), selectinload(Contract.contract_manager))
+    )
+    if contract is None:
+        raise NotFound("There is no contract with that id or reference that you can see")
+    return contract
+
+
+def record_cqc_rating(
+    viewer: Viewer, actor: User, provider_id: int, rating: CqcRatingValue, rated_on: date,
+    report_url: str | None, today: date, now: datetime,
+) -> CqcRating:
+    """Add a CQC rating to a provider's history, audited; the rating date cannot be in the future."""
+    provider = get_provider(viewer, provider_id)
+    if rated_on > today:
+        raise ValidationProblem("The date of the rating must be today or in the past", "rated_on")
+    if report_url and not report_url.startswith(("https://", "http://")):
+        raise ValidationProblem("Enter the report link as a web address starting with https://", "report_url")
+    previous = provider.current_rating
+    row = CqcRating(council_id=provider.council_id, provider_id=provider.id, rating=rating, rated_on=rated_on,
+                    report_url=report_url or None, recorded_by_id=actor.id, recorded_at=now)
+    db.session.add(row)
+    db.session.flush()
+    db.session.refresh(provider, ["ratings"])
+    record_event(
+        council_id=provider.council_id, actor=actor, entity_type="provider", entity_id=provider.id,
+        event_name="CQC_RATING_RECORDED", at=now,
+        from_state=previous.rating.value if previous else None, to_state=rating.value,
+        data={"rated_on": rated_on.isoformat(), "report_url": report_url or None},
+    )
+    return row

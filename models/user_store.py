@@ -1,0 +1,202 @@
+"""People, sign-in with lock-out, and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import db
+from models.audit_store import record_event
+from models.entities import ApiToken, Provider, SignInAttempt, User
+from workflows.access import (
+    Role,
+    after_failed_sign_in,
+    after_successful_sign_in,
+    check_role_and_provider,
+    is_locked,
+)
+from workflows.errors import NotFound, ValidationProblem
+
+MIN_PASSWORD_LENGTH = 12
+
+
+def normalise_email(email: str) -> str:
+    """Email addresses compare without case or surrounding spaces."""
+    return email.strip().lower()
+
+
+def get_user(user_id: int) -> User | None:
+    """A user by id (for Flask-Login's loader)."""
+    return db.session.get(User, user_id)
+
+
+def find_user_by_email(email: str) -> User | None:
+    """A user by email address, or None."""
+    return db.session.scalar(select(User).where(User.email == normalise_email(email)))
+
+
+def list_users(council_id: int) -> list[User]:
+    """Everyone in a council, providers' staff included."""
+    return list(db.session.scalars(select(User).where(User.council_id == council_id).order_by(User.name)))
+
+
+def create_user(
+    *,
+    council_id: int,
+    email: str,
+    name: str,
+    role: Role,
+    password: str,
+    provider_reference: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """Create a person with a hashed password; the provider reference is required exactly for provider roles."""
+    email = normalise_email(email)
+    if "@" not in email or email.startswith("@") or email.endswith("@"):
+        raise ValidationProblem("Enter an email address in the correct format, like name@example.org", "email")
+    if not name.strip():
+        raise ValidationProblem("Enter the person's name", "name")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationProblem(f"Password must be {MIN_PASSWORD_LENGTH} characters or more", "password")
+    if find_user_by_email(email):
+        raise ValidationProblem(f"There is already a user with the email address {email}", "email")
+    provider_id = None
+    if provider_reference:
+        provider = db.session.scalar(
+            select(Provider).where(Provider.council_id == council_id, Provider.reference == provider_reference)
+        )
+        if provider is None:
+            raise ValidationProblem(f"There is no provider with the reference {provider_reference}", "provider")
+        provider_id = provider.id
+    problem = check_role_and_provider(role, provider_id)
+    if problem:
+        raise ValidationProblem(problem, "provider")
+    user = User(
+        council_id=council_id,
+        email=email,
+        name=name.strip(),
+        role=role,
+        provider_id=provider_id,
+        password_hash=generate_password_hash(password, method=_hash_method()),
+        session_token=secrets.token_hex(16),
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_event(council_id=council_id, actor=actor, entity_type="user", entity_id=user.id,
+                 event_name="USER_CREATED", data={"email": email, "role": role.value})
+    return user
+
+
+def _hash_method() -> str:
+    # Tests set a cheap method; production keeps werkzeug's default (scrypt).
+    return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
+
+
+class SignInRefused(Exception):
+    """Sign-in failed; the message is safe to show."""
+
+
+def sign_in(email: str, password: str, now: datetime, remote_addr: str | None = None) -> User:
+    """Check a password, keeping the lock-out counters: the fifth wrong password in a row locks for 15 minutes."""
+    email = normalise_email(email)
+    user = find_user_by_email(email)
+
+    def attempt(outcome: str) -> None:
+        db.session.add(SignInAttempt(user_id=user.id if user else None, email=email[:254], at=now,
+                                     outcome=outcome, remote_addr=remote_addr))
+        db.session.flush()
+
+    generic = "Enter a correct email address and password"
+    if user is None or not user.active:
+        # Hash anyway so an unknown address takes as long as a known one.
+        check_password_hash(_DUMMY_HASH, password)
+        attempt("unknown_email" if user is None else "inactive")
+        raise SignInRefused(generic)
+    if is_locked(user.sign_in_state, now):
+        attempt("locked")
+        raise SignInRefused(_locked_message(user.locked_until))
+    if not check_password_hash(user.password_hash, password):
+        state = after_failed_sign_in(user.sign_in_state, now)
+        user.failed_sign_ins, user.locked_until = state.failed_sign_ins, state.locked_until
+        if is_locked(state, now):
+            attempt("locked_out")
+            record_event(council_id=user.council_id, actor=None, entity_type="user", entity_id=user.id,
+                         event_name="ACCOUNT_LOCKED", at=now,
+                         reason="5 failed sign-in attempts in a row",
+                         data={"locked_until": state.locked_until.isoformat()})
+            raise SignInRefused(_locked_message(state.locked_until))
+        attempt("wrong_password")
+        raise SignInRefused(generic)
+    state = after_successful_sign_in()
+    user.failed_sign_ins, user.locked_until, user.last_sign_in_at = state.failed_sign_ins, None, now
+    attempt("succeeded")
+    return user
+
+
+def _locked_message(until: datetime) -> str:
+    from zoneinfo import ZoneInfo
+
+    local = until.astimezone(ZoneInfo("Europe/London"))
+    return (
+        "Your account is locked because of 5 failed sign-in attempts. "
+        f"Try again after {local:%H:%M} ({local:%-d %B %Y}), or ask an administrator to help."
+    )
+
+
+def count_sign_in_attempts(email: str, outcome: str | None = None) -> int:
+    """How many attempts are recorded for an address (optionally with a given outcome)."""
+    query = select(func.count(SignInAttempt.id)).where(SignInAttempt.email == normalise_email(email))
+    if outcome:
+        query = query.where(SignInAttempt.outcome == outcome)
+    return db.session.scalar(query)
+
+
+_DUMMY_HASH = generate_password_hash("not a real password, only for timing")
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
+    """Create an API token; the plain token is returned once and only its hash is kept."""
+    plain = "rmdy_" + secrets.token_urlsafe(32)
+    row = ApiToken(user_id=user.id, token_hash=_hash_token(plain), prefix=plain[:12], name=name.strip() or "API token",
+                   created_at=now)
+    db.session.add(row)
+    db.session.flush()
+    record_event(council_id=user.council_id, actor=user, entity_type="user", entity_id=user.id,
+                 event_name="API_TOKEN_ISSUED", at=now, data={"token_id": row.id, "prefix": row.prefix})
+    return row, plain
+
+
+def user_for_token(plain: str, now: datetime) -> User | None:
+    """The active user a bearer token belongs to, or None if it is unknown or revoked."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
+    if row is None or row.revoked_at is not None or not row.user.active:
+        return None
+    row.last_used_at = now
+    return row.user
+
+
+def list_tokens(user: User) -> list[ApiToken]:
+    """A person's API tokens, newest first."""
+    return list(db.session.scalars(
+        select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())))
+
+
+def revoke_token(user: User, token_id: int, now: datetime) -> ApiToken:
+    """Revoke one of a person's own tokens."""
+    row = db.session.scalar(select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if row is None:
+        raise NotFound("There is no such token")
+    if row.revoked_at is None:
+        row.revoked_at = now
+        record_event(council_id=user.council_id, actor=user, entity_type="user", entity_id=user.id,
+                     event_name="API_TOKEN_REVOKED", at=now, data={"token_id": row.id, "prefix": row.prefix})
+    return row

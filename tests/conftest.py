@@ -1,0 +1,177 @@
+"""Shared fixtures: a fresh app and empty database per test, on SQLite by default or DATABASE_URL (PostgreSQL)."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _database_url(tmp_path_factory) -> str:
+    from app import database_url
+
+    raw = os.environ.get("DATABASE_URL")
+    if raw:
+        return database_url(raw, ROOT / "instance")
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'remedy-test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory) -> str:
+    """The test database, with the schema built once by the migrations (so they are exercised on every run)."""
+    uri = _database_url(tmp_path_factory)
+    engine = create_engine(uri)
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+    from flask_migrate import upgrade
+
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade()
+    return uri
+
+
+def _empty_all_tables(app) -> None:
+    from models import db
+
+    with app.app_context():
+        with db.engine.begin() as conn:
+            if db.engine.dialect.name == "postgresql":
+                names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+                conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            else:
+                for table in reversed(db.metadata.sorted_tables):
+                    conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(database_uri):
+    """A fresh Remedy app on an empty database."""
+    from app import create_app
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "SECRET_KEY": "test-secret-key",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": None,
+    })
+    _empty_all_tables(app)
+    yield app
+    from models import db
+
+    with app.app_context():
+        db.session.remove()
+    _empty_all_tables(app)
+
+
+@pytest.fixture
+def demo(app):
+    """The demo council, providers, contracts and users; returns {role value: email}."""
+    from models import db
+    from models.demo import load_demo
+
+    with app.app_context():
+        sign_ins = load_demo()
+        db.session.commit()
+    return {role.value: email for email, _password, role in sign_ins}
+
+
+DEMO_PASSWORD = "remedy-demo-password"
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token in a page's form."""
+    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html) or re.search(
+        r'value="([^"]+)"[^>]*name="csrf_token"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+class Browser:
+    """A test client that signs in and posts forms with their CSRF token, as a person's browser would."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def get(self, url, **kwargs):
+        return self.client.get(url, **kwargs)
+
+    def post_form(self, url, data, page=None, **kwargs):
+        page_html = self.client.get(page or url).get_data(as_text=True)
+        return self.client.post(url, data={**data, "csrf_token": csrf_token(page_html)}, **kwargs)
+
+    def sign_in(self, email, password=DEMO_PASSWORD):
+        return self.post_form("/sign-in", {"email": email, "password": password})
+
+
+@pytest.fixture
+def visitor(app):
+    """A signed-out client."""
+    return Browser(app.test_client())
+
+
+@pytest.fixture
+def login_as(app, demo):
+    """login_as(role value) -> a client signed in as the demo user with that role."""
+
+    def sign_in(role: str) -> Browser:
+        b = Browser(app.test_client())
+        response = b.sign_in(demo[role])
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return b
+
+    return sign_in
+
+
+@pytest.fixture
+def api_token(app, demo):
+    """api_token(role value) -> a bearer token for the demo user with that role."""
+    from datetime import UTC, datetime
+
+    from models import db
+    from models.user_store import find_user_by_email, issue_token
+
+    def make(role: str) -> str:
+        with app.app_context():
+            _row, plain = issue_token(find_user_by_email(demo[role]), "tests", datetime.now(UTC))
+            db.session.commit()
+            return plain
+
+    return make
+
+
+def assert_page(response, title: str, status: int = 200) -> str:
+    """Assert a full GOV.UK page: the status, its <title>, one <h1>, and no duplicate ids. Returns the HTML."""
+    from html.parser import HTMLParser
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == status, html[:2000]
+    assert f"<title>{title}" in html or f"<title>Error: {title}" in html, re.search(r"<title>.*?</title>", html)
+
+    class Ids(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.ids: list[str] = []
+            self.h1 = 0
+
+        def handle_starttag(self, tag, attrs):
+            self.h1 += tag == "h1"
+            self.ids += [v for k, v in attrs if k == "id"]
+
+    parser = Ids()
+    parser.feed(html)
+    duplicates = {i for i in parser.ids if parser.ids.count(i) > 1}
+    assert not duplicates, f"duplicate ids: {duplicates}"
+    assert parser.h1 == 1, f"expected one <h1>, found {parser.h1}"
+    return html

@@ -1,0 +1,106 @@
+"""Extra non-working days kept in the database change the count, with their reason, and are audited."""
+
+from tests.conftest import assert_page
+
+
+def add(client, day, month, year, reason="Council closure for office move", kind="council_closure",
+        region="england-and-wales"):
+    return client.post_form("/admin/non-working-days", {"on": [day, month, year],
+                                                        "region": region, "kind": kind, "reason": reason})
+
+
+def test_a_closure_day_moves_the_count_and_explains_itself(login_as, app, api_token):
+    admin = login_as("admin")
+    assert add(admin, "4", "1", "2027").status_code == 303
+    html = assert_page(admin.get("/admin/non-working-days"), "Non-working days")
+    assert "Monday 4 January 2027" in html and "Council closure for office move" in html
+
+    headers = {"Authorization": f"Bearer {api_token('contract_manager')}"}
+    body = app.test_client().get("/api/v1/workdays/add?start=2026-12-18&days=10", headers=headers).get_json()
+    assert body["due_on"] == "2027-01-07"
+    assert any(s["date"] == "2027-01-04" and "Council closure for office move" in s["reason"]
+               for s in body["skipped"])
+
+    from models.audit_store import events_for
+    from models.calendar_store import list_closures
+    from models.user_store import find_user_by_email
+
+    with app.app_context():
+        council_id = find_user_by_email("admin@remedy.example").council_id
+        closure = list_closures(council_id)[0]
+        assert [e.event for e in events_for(council_id, "calendar", closure.id)] == ["CLOSURE_ADDED"]
+
+
+def test_a_one_off_bank_holiday_counts_in_its_region_only(login_as, app, api_token):
+    admin = login_as("admin")
+    assert add(admin, "5", "1", "2027", reason="Announced national day of celebration", kind="bank_holiday",
+               region="scotland").status_code == 303
+    headers = {"Authorization": f"Bearer {api_token('contract_manager')}"}
+    client = app.test_client()
+    ew = client.get("/api/v1/workdays/add?start=2026-12-31&days=1", headers=headers).get_json()
+    scot = client.get("/api/v1/workdays/add?start=2027-01-04&days=1&region=scotland", headers=headers).get_json()
+    assert ew["due_on"] == "2027-01-04"
+    assert scot["due_on"] == "2027-01-06"
+
+
+def test_bad_closures_are_refused_with_reasons(login_as):
+    admin = login_as("admin")
+    html = assert_page(add(admin, "27", "12", "2027"), "Non-working days", status=422)
+    assert "already a non-working day (Christmas Day (substitute day))" in html
+    assert "weekend" in add(admin, "2", "1", "2027").get_data(as_text=True)
+    assert "Enter the reason" in add(admin, "6", "1", "2027", reason="").get_data(as_text=True)
+    assert add(admin, "6", "1", "2027").status_code == 303
+    assert "already recorded" in add(admin, "6", "1", "2027").get_data(as_text=True)
+
+
+def test_removing_a_closure_is_audited(login_as, app):
+    admin = login_as("admin")
+    add(admin, "6", "1", "2027")
+    import re
+
+    html = admin.get("/admin/non-working-days").get_data(as_text=True)
+    closure_id = re.search(r"/admin/non-working-days/(\d+)/remove", html).group(1)
+    response = admin.post_form(f"/admin/non-working-days/{closure_id}/remove", {}, page="/admin/non-working-days")
+    assert response.status_code == 303
+    assert "No extra non-working days" in admin.get("/admin/non-working-days").get_data(as_text=True)
+
+    from models.audit_store import events_for
+
+    with app.app_context():
+        from models.user_store import find_user_by_email
+
+        council_id = find_user_by_email("admin@remedy.example").council_id
+        assert [e.event for e in events_for(council_id, "calendar", int(closure_id))] == [
+            "CLOSURE_ADDED", "CLOSURE_REMOVED"]
+
+
+def test_admin_adds_a_provider_user(login_as, app):
+    admin = login_as("admin")
+    response = admin.post_form("/admin/users", {"name": "Nina New", "email": "nina@brightwater.example",
+                                                "role": "provider_user", "provider": "PRV-002",
+                                                "password": "a long enough password"})
+    assert response.status_code == 303
+    assert "nina@brightwater.example" in admin.get("/admin/users").get_data(as_text=True)
+    bad = admin.post_form("/admin/users", {"name": "No Provider", "email": "np@example.org",
+                                           "role": "provider_user", "provider": "",
+                                           "password": "a long enough password"})
+    assert "A provider user must belong to a provider" in bad.get_data(as_text=True)
+
+
+def test_audit_events_cannot_be_changed(app, demo):
+    import pytest
+    from sqlalchemy import select
+
+    from models import db
+    from models.entities import AuditEvent
+
+    with app.app_context():
+        event = db.session.scalars(select(AuditEvent)).first()
+        event.reason = "rewritten history"
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()
+        db.session.delete(db.session.scalars(select(AuditEvent)).first())
+        with pytest.raises(PermissionError):
+            db.session.flush()
+        db.session.rollback()

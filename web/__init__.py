@@ -1,0 +1,78 @@
+"""The thin HTTP layer: one blueprint per area, forms, permissions and filters."""
+
+from __future__ import annotations
+
+from flask import Flask, g, request
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFProtect
+
+from workflows.access import Permission, Role
+
+csrf = CSRFProtect()
+login_manager = LoginManager()
+
+
+def register_web(app: Flask) -> None:
+    """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
+    from models.user_store import get_user
+    from web import account, admin, api, assets, auth, calendar, dashboard, errors, filters, providers
+    from web.security import init_security
+
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.sign_in"
+    login_manager.login_message = "Sign in to continue"
+    login_manager.session_protection = "strong"
+
+    @login_manager.user_loader
+    def load_user(identity: str):
+        user_id, _, token = identity.partition(":")
+        if not user_id.isdigit():
+            return None
+        user = get_user(int(user_id))
+        # A rotated session token ends every session of that person.
+        if user is None or not user.active or user.session_token != token:
+            return None
+        return user
+
+    init_security(app)
+    errors.register(app)
+    filters.register(app)
+
+    for module in (assets, auth, dashboard, providers, calendar, admin, account):
+        app.register_blueprint(module.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
+
+    @app.context_processor
+    def navigation():
+        return {"service_navigation": _service_navigation(), "Permission": Permission, "Role": Role}
+
+    @app.before_request
+    def remember_path():
+        g.path = request.path
+
+
+def _service_navigation() -> list[dict]:
+    """Service navigation links for the signed-in person's role."""
+    if not current_user.is_authenticated:
+        return []
+    from flask import url_for
+
+    viewer = current_user.viewer
+    items = [("Dashboard", "dashboard.dashboard", Permission.VIEW_DASHBOARD)]
+    if viewer.is_provider:
+        items.append(("Your organisation", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
+    else:
+        items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
+        items.append(("Contracts", "providers.list_contracts_page", Permission.VIEW_PROVIDERS))
+    items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))
+    items.append(("Administration", "admin.index", Permission.MANAGE_USERS))
+    links = []
+    for text, endpoint, permission in items:
+        if not viewer.can(permission):
+            continue
+        href = url_for(endpoint)
+        active = request.path == href or (href != "/" and request.path.startswith(href))
+        links.append({"href": href, "text": text, "active": active})
+    return links

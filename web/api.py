@@ -1,0 +1,168 @@
+"""The JSON API under /api/v1: bearer tokens, JSON errors, and an OpenAPI document."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, g, jsonify, request
+from sqlalchemy import text
+
+from models import db
+from models.calendar_store import working_calendar
+from models.entities import Contract, Provider
+from models.provider_store import get_contract, get_provider, list_contracts, list_providers
+from models.scheduler_store import scheduler_health
+from web.clock import now_utc
+from web.errors import api_error
+from web.openapi import openapi_document
+from web.permissions import api_requires, public
+from workflows.access import Permission
+from workflows.calendar import REGIONS
+from workflows.errors import NotFound
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def provider_json(provider: Provider) -> dict:
+    rating = provider.current_rating
+    return {
+        "id": provider.id,
+        "name": provider.name,
+        "reference": provider.reference,
+        "cqc_location_id": provider.cqc_location_id,
+        "cqc_rating": rating.rating.value if rating else None,
+        "cqc_ratings": [
+            {"rating": r.rating.value, "rated_on": r.rated_on.isoformat(), "report_url": r.report_url}
+            for r in provider.ratings
+        ],
+    }
+
+
+def contract_json(contract: Contract) -> dict:
+    return {
+        "id": contract.id,
+        "reference": contract.reference,
+        "title": contract.title,
+        "provider": {"id": contract.provider.id, "name": contract.provider.name,
+                     "reference": contract.provider.reference},
+        "service": contract.service,
+        "lots": list(contract.lots or []),
+        "start_on": contract.start_on.isoformat(),
+        "end_on": contract.end_on.isoformat() if contract.end_on else None,
+        "rulebook": contract.rulebook_id,
+        "contract_manager": contract.contract_manager.name if contract.contract_manager else None,
+        "escalation_contacts": [
+            {"level": c.level, "name": c.name, "position": c.position, "email": c.email, "telephone": c.telephone}
+            for c in contract.escalation_contacts
+        ],
+    }
+
+
+@bp.get("/health")
+@public
+def health():
+    """Is Remedy up, can it reach its database, and when did the scheduler last tick."""
+    try:
+        db.session.execute(text("SELECT 1"))
+        database = "ok"
+    except Exception:  # noqa: BLE001 - any failure means the database is unreachable
+        db.session.rollback()
+        database = "unavailable"
+    status = "ok" if database == "ok" else "degraded"
+    body = {"status": status, "database": database,
+            "scheduler": scheduler_health(now_utc()) if database == "ok" else None}
+    return jsonify(body), 200 if status == "ok" else 503
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(openapi_document())
+
+
+@bp.get("/providers")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def providers():
+    """Providers the token's owner may see."""
+    return jsonify({"items": [provider_json(p) for p in list_providers(g.viewer)]})
+
+
+@bp.get("/providers/<int:provider_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def provider(provider_id: int):
+    """One provider."""
+    try:
+        return jsonify(provider_json(get_provider(g.viewer, provider_id)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+@bp.get("/contracts")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def contracts():
+    """Contracts the token's owner may see."""
+    provider_id = request.args.get("provider", type=int)
+    return jsonify({"items": [contract_json(c) for c in list_contracts(g.viewer, provider_id=provider_id)]})
+
+
+@bp.get("/contracts/<key>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def contract(key: str):
+    """One contract, by id or reference."""
+    try:
+        return jsonify(contract_json(get_contract(g.viewer, key)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+def _workday_args() -> tuple[str, str | None]:
+    region = request.args.get("region", "england-and-wales")
+    if region not in REGIONS:
+        return region, f"region must be one of {', '.join(REGIONS)}"
+    return region, None
+
+
+def _date_arg(name: str) -> tuple[date | None, str | None]:
+    raw = request.args.get(name)
+    if not raw:
+        return None, f"Give {name} as a date, like {name}=2026-12-18"
+    try:
+        return date.fromisoformat(raw), None
+    except ValueError:
+        return None, f"{name} must be a real date written YYYY-MM-DD, not {raw!r}"
+
+
+@bp.get("/workdays/add")
+@api_requires(Permission.USE_API, Permission.VIEW_WORKDAYS)
+def workdays_add():
+    """The date N working days after a start date, with every skipped date and why."""
+    region, problem = _workday_args()
+    start, problem = (None, problem) if problem else _date_arg("start")
+    if problem:
+        return api_error(422, problem)
+    try:
+        days = int(request.args.get("days", ""))
+    except ValueError:
+        return api_error(422, "Give days as a whole number, like days=10")
+    if not -2000 <= days <= 2000:
+        return api_error(422, "days must be between -2000 and 2000")
+    explanation = working_calendar(g.viewer.council_id, region).explain_add_working_days(start, days)
+    return jsonify({"start": start.isoformat(), "days": days, "region": region,
+                    "due_on": explanation.result.isoformat(), "rule": explanation.rule,
+                    "explanation": explanation.lines(), "skipped": explanation.as_dict()["skipped"]})
+
+
+@bp.get("/workdays/between")
+@api_requires(Permission.USE_API, Permission.VIEW_WORKDAYS)
+def workdays_between():
+    """The number of working days after one date up to and including another."""
+    region, problem = _workday_args()
+    start, problem = (None, problem) if problem else _date_arg("start")
+    end, problem = (None, problem) if problem else _date_arg("end")
+    if problem:
+        return api_error(422, problem)
+    days = working_calendar(g.viewer.council_id, region).working_days_between(start, end)
+    return jsonify({"start": start.isoformat(), "end": end.isoformat(), "region": region, "working_days": days})
+
+

@@ -1,0 +1,61 @@
+"""Styled error pages, and JSON errors for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+API_MESSAGES = {
+    400: "The request could not be understood: check its JSON and parameters",
+    401: "Sign in or send an API token",
+    403: "Your role does not allow this",
+    404: "There is nothing here, or you cannot see it",
+    405: "That method is not allowed here",
+    409: "That cannot be done now",
+    413: "The request is too large",
+    422: "The data could not be accepted",
+    500: "Something went wrong in Remedy; the problem has been logged",
+}
+
+
+def api_error(status: int, message: str | None = None):
+    """A JSON error body with a sentence a person can act on."""
+    response = jsonify({"error": message or API_MESSAGES.get(status, "Request failed")})
+    response.status_code = status
+    return response
+
+
+def register(app: Flask) -> None:
+    """Install the handlers."""
+
+    def wants_json() -> bool:
+        return request.path.startswith("/api/")
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        if wants_json():
+            return api_error(400, "The request was refused because it had no valid CSRF token")
+        return render_template("errors/400.html", reason=error.description), 400
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        status = error.code or 500
+        if wants_json():
+            return api_error(status)
+        template = {403: "errors/403.html", 404: "errors/404.html"}.get(status)
+        if template is None:
+            if status >= 500:
+                return render_template("errors/500.html"), status
+            return render_template("errors/400.html", reason=error.description), status
+        return render_template(template), status
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        app.logger.exception("Unhandled error")
+        from models import db
+
+        db.session.rollback()
+        if wants_json():
+            return api_error(500)
+        return render_template("errors/500.html"), 500

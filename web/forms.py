@@ -1,0 +1,126 @@
+"""WTForms forms for every page that takes input, rendered with govuk-frontend-wtf widgets."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovPasswordInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextInput,
+)
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional
+
+from models.entities import ClosureKind, CqcRatingValue
+from workflows.access import Role
+
+
+class GovDateField(DateField):
+    """A day, month and year entered in three boxes that share the field's name (govuk-frontend-wtf's date input)."""
+
+    def process_formdata(self, valuelist):
+        if len(valuelist) != 3 or not any(v.strip() for v in valuelist):
+            # Missing or blank: leave it empty so InputRequired gives the field's own message.
+            self.raw_data = None if not valuelist or len(valuelist) != 3 else valuelist
+            self.data = None
+            return
+        try:
+            super().process_formdata([" ".join(v.strip() for v in valuelist)])
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a real date, for example 18 12 2026") from None
+
+
+def options(pairs) -> list[SelectChoice]:
+    """Choices for a select or radios (WTForms 3.3 deprecates plain tuples)."""
+    return [SelectChoice(value=value, label=label) for value, label in pairs]
+
+
+REGION_CHOICES = options([("england-and-wales", "England and Wales"), ("scotland", "Scotland"),
+                          ("northern-ireland", "Northern Ireland")])
+
+
+class SignInForm(FlaskForm):
+    email = EmailField("Email address", widget=GovTextInput(),
+                       validators=[DataRequired("Enter your email address"),
+                                   Email("Enter an email address in the correct format, like name@example.org")])
+    password = PasswordField("Password", widget=GovPasswordInput(),
+                             validators=[DataRequired("Enter your password")])
+    submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SignOutForm(FlaskForm):
+    submit = SubmitField("Sign out", widget=GovSubmitInput())
+
+
+class CqcRatingForm(FlaskForm):
+    rating = RadioField("Rating", widget=GovRadioInput(),
+                        choices=options((r.value, r.label) for r in CqcRatingValue),
+                        validators=[InputRequired("Select the rating")])
+    rated_on = GovDateField("Date of the rating", widget=GovDateInput(), format="%d %m %Y",
+                         validators=[InputRequired("Enter the date of the rating, for example 27 3 2026")])
+    report_url = StringField("Link to the CQC report (optional)", widget=GovTextInput(),
+                             validators=[Optional(), URL(message="Enter the link as a web address starting with https://")])
+    submit = SubmitField("Record rating", widget=GovSubmitInput())
+
+
+class WorkdaysForm(FlaskForm):
+    class Meta:
+        csrf = False  # a read-only calculation submitted by GET
+
+    start = GovDateField("Start date (the day of service or receipt)", widget=GovDateInput(), format="%d %m %Y",
+                      validators=[InputRequired("Enter the start date, for example 18 12 2026")])
+    days = IntegerField("Number of working days", widget=GovTextInput(),
+                        validators=[InputRequired("Enter the number of working days, for example 10"),
+                                    NumberRange(-400, 400, "Enter a number of working days between -400 and 400")])
+    region = SelectField("Bank holidays of", widget=GovSelect(), choices=REGION_CHOICES, default="england-and-wales")
+    submit = SubmitField("Count working days", widget=GovSubmitInput())
+
+
+class ClosureForm(FlaskForm):
+    on = GovDateField("Date", widget=GovDateInput(), format="%d %m %Y",
+                   validators=[InputRequired("Enter the date, for example 24 12 2027")])
+    region = SelectField("Region", widget=GovSelect(), choices=REGION_CHOICES, default="england-and-wales")
+    kind = RadioField("Kind of day", widget=GovRadioInput(),
+                      choices=options((k.value, k.label) for k in ClosureKind),
+                      validators=[InputRequired("Select the kind of day")])
+    reason = StringField("Reason", widget=GovTextInput(),
+                         validators=[DataRequired("Enter the reason the day is not a working day"),
+                                     Length(max=200, message="Reason must be 200 characters or fewer")])
+    submit = SubmitField("Add non-working day", widget=GovSubmitInput())
+
+
+class RemoveForm(FlaskForm):
+    submit = SubmitField("Remove", widget=GovSubmitInput())
+
+
+class UserForm(FlaskForm):
+    name = StringField("Full name", widget=GovTextInput(), validators=[DataRequired("Enter the person's name")])
+    email = EmailField("Email address", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the email address"),
+                                   Email("Enter an email address in the correct format, like name@example.org")])
+    role = SelectField("Role", widget=GovSelect(), choices=options((r.value, r.label) for r in Role))
+    provider = SelectField("Provider (for provider roles only)", widget=GovSelect(), choices=[])
+    password = PasswordField("Temporary password", widget=GovPasswordInput(),
+                             validators=[DataRequired("Enter a temporary password"),
+                                         Length(min=12, message="Password must be 12 characters or more")])
+    submit = SubmitField("Create user", widget=GovSubmitInput())
+
+
+class TokenForm(FlaskForm):
+    name = StringField("What the token is for", widget=GovTextInput(),
+                       validators=[DataRequired("Enter what the token is for, like 'Finance system'"),
+                                   Length(max=100, message="Name must be 100 characters or fewer")])
+    submit = SubmitField("Create token", widget=GovSubmitInput())

@@ -1,0 +1,92 @@
+"""Provider and contract pages."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask_login import current_user
+
+from models import db
+from models.audit_store import events_for
+from models.entities import CqcRatingValue
+from models.provider_store import (
+    get_contract,
+    get_provider,
+    list_contracts,
+    list_providers,
+    record_cqc_rating,
+)
+from web.clock import now_utc, today_london
+from web.forms import CqcRatingForm
+from web.permissions import requires
+from workflows.access import Permission
+from workflows.errors import NotFound, ValidationProblem
+
+bp = Blueprint("providers", __name__)
+
+
+@bp.get("/providers")
+@requires(Permission.VIEW_PROVIDERS)
+def list_providers_page():
+    """Every provider the person may see."""
+    providers = list_providers(g.viewer)
+    if g.viewer.is_provider and len(providers) == 1:
+        return redirect(url_for("providers.show_provider", provider_id=providers[0].id))
+    return render_template("providers/list_providers.html", providers=providers)
+
+
+@bp.get("/providers/<int:provider_id>")
+@requires(Permission.VIEW_PROVIDERS)
+def show_provider(provider_id: int):
+    """One provider: its details, CQC rating history and contracts."""
+    try:
+        provider = get_provider(g.viewer, provider_id)
+    except NotFound:
+        abort(404)
+    contracts = list_contracts(g.viewer, provider_id=provider.id)
+    events = events_for(g.viewer.council_id, "provider", provider.id) if not g.viewer.is_provider else []
+    return render_template("providers/show_provider.html", provider=provider, contracts=contracts, events=events,
+                           can_rate=g.viewer.can(Permission.RECORD_CQC_RATING))
+
+
+@bp.route("/providers/<int:provider_id>/cqc-ratings/new", methods=["GET", "POST"])
+@requires(Permission.RECORD_CQC_RATING)
+def record_rating(provider_id: int):
+    """Record a new CQC rating for a provider."""
+    try:
+        provider = get_provider(g.viewer, provider_id)
+    except NotFound:
+        abort(404)
+    form = CqcRatingForm()
+    if form.validate_on_submit():
+        try:
+            record_cqc_rating(g.viewer, current_user, provider.id, CqcRatingValue(form.rating.data),
+                              form.rated_on.data, form.report_url.data, today_london(), now_utc())
+        except ValidationProblem as problem:
+            db.session.rollback()
+            getattr(form, problem.field or "rating").errors = [str(problem)]
+        else:
+            db.session.commit()
+            flash(f"CQC rating recorded: {CqcRatingValue(form.rating.data).label}")
+            return redirect(url_for("providers.show_provider", provider_id=provider.id), code=303)
+    return render_template("providers/record_rating.html", provider=provider, form=form), (
+        422 if form.errors else 200)
+
+
+@bp.get("/contracts")
+@requires(Permission.VIEW_PROVIDERS)
+def list_contracts_page():
+    """Every contract the person may see."""
+    return render_template("contracts/list_contracts.html", contracts=list_contracts(g.viewer),
+                           rulebooks=current_app.extensions["rulebooks"])
+
+
+@bp.get("/contracts/<int:contract_id>")
+@requires(Permission.VIEW_PROVIDERS)
+def show_contract(contract_id: int):
+    """One contract: its terms, rulebook and escalation contacts."""
+    try:
+        contract = get_contract(g.viewer, contract_id)
+    except NotFound:
+        abort(404)
+    rulebook = current_app.extensions["rulebooks"].get(contract.rulebook_id)
+    return render_template("contracts/show_contract.html", contract=contract, rulebook=rulebook)
