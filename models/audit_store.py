@@ -23,6 +23,7 @@ def record_event(
     reason: str | None = None,
     data: dict | None = None,
     at: datetime | None = None,
+    case_id: int | None = None,
 ) -> AuditEvent:
     """Append one audit event (flushed, not committed: it lands with the change it describes)."""
     row = AuditEvent(
@@ -32,6 +33,7 @@ def record_event(
         actor_label=f"{actor.name} ({actor.role.label})" if actor else "Remedy (automatic)",
         entity_type=entity_type,
         entity_id=entity_id,
+        case_id=case_id,
         event=event_name,
         from_state=from_state,
         to_state=to_state,
@@ -53,6 +55,13 @@ def events_for(council_id: int, entity_type: str, entity_id: int) -> list[AuditE
             .order_by(AuditEvent.id)
         )
     )
+
+
+def events_for_case(council_id: int, case_id: int) -> list[AuditEvent]:
+    """Every event on a case and the records attached to it, oldest first (the case timeline)."""
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.council_id == council_id, AuditEvent.case_id == case_id)
+        .order_by(AuditEvent.id)))
 
 
 @event.listens_for(Session, "before_flush")

@@ -246,6 +246,7 @@ class AuditEvent(db.Model):
     actor_label: Mapped[str] = mapped_column(String(200))
     entity_type: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int] = mapped_column(Integer)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)  # every record of a case shares its timeline
     event: Mapped[str] = mapped_column(String(60))
     from_state: Mapped[str | None] = mapped_column(String(40))
     to_state: Mapped[str | None] = mapped_column(String(40))

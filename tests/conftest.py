@@ -36,8 +36,11 @@ def database_uri(tmp_path_factory) -> str:
     from app import create_app
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "test"})
+    from models import db
+
     with app.app_context():
         upgrade()
+        db.engine.dispose()
     return uri
 
 
@@ -73,6 +76,8 @@ def app(database_uri):
     with app.app_context():
         db.session.remove()
     _empty_all_tables(app)
+    with app.app_context():
+        db.engine.dispose()  # close pooled connections so none outlive the test
 
 
 @pytest.fixture

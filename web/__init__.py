@@ -15,7 +15,7 @@ login_manager = LoginManager()
 def register_web(app: Flask) -> None:
     """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
     from models.user_store import get_user
-    from web import account, admin, api, assets, auth, calendar, dashboard, errors, filters, providers
+    from web import account, admin, api, api_cases, assets, auth, calendar, dashboard, errors, filters, providers
     from web.security import init_security
 
     csrf.init_app(app)
@@ -41,6 +41,7 @@ def register_web(app: Flask) -> None:
 
     for module in (assets, auth, dashboard, providers, calendar, admin, account):
         app.register_blueprint(module.bp)
+    assert api_cases.bp is api.bp  # the case routes live on the API blueprint
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 

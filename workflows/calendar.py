@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 
 import holidays
 
@@ -30,7 +31,10 @@ _SUBDIVISIONS = {"england-and-wales": "ENG", "scotland": "SCT", "northern-irelan
 # Days some regimes always exclude, bank holiday or not (Children Act representations, SI 2006/1738 reg 2).
 EXCLUSIONS = ("Good Friday", "Christmas Day", "Boxing Day")
 _WEEKEND_REASONS = ("Saturday", "Sunday")
-FIRST_YEAR, LAST_YEAR = 1900, 2200
+# `holidays` knows UK bank holidays only from 1872 to its end_year (2100 in 0.109) and silently returns none after
+# it, which would make every weekday a working day: refuse dates beyond it instead.
+FIRST_YEAR = 1900
+LAST_YEAR = min(2200, getattr(holidays.UK, "end_year", 2100))
 # How far beyond the asked-for year a table is built, so neighbouring questions need no rebuild.
 _MARGIN_YEARS = 10
 
@@ -92,9 +96,10 @@ def easter_sunday(year: int) -> date:
     g = (b - f + 1) // 3
     h = (19 * a + b - d - g + 15) % 30
     i, k = c // 4, c % 4
-    m = (32 + 2 * e + 2 * i - h - k) % 7
-    month_day = a + 11 * h + 22 * m + 114
-    return date(year, month_day // 31, month_day % 31 + 1)
+    weekday_shift = (32 + 2 * e + 2 * i - h - k) % 7
+    m = (a + 11 * h + 22 * weekday_shift) // 451
+    month, day = divmod(h + weekday_shift - 7 * m + 114, 31)
+    return date(year, month, day + 1)
 
 
 def _exclusion_date(name: str, year: int) -> date:
@@ -142,7 +147,7 @@ class WorkingCalendar:
             if name not in EXCLUSIONS:
                 raise ValueError(f"Unknown exclusion {name!r}: choose from {', '.join(EXCLUSIONS)}")
         self.region = region
-        self.closures = dict(closures or {})
+        self.closures = MappingProxyType(dict(closures or {}))
         self.exclusions = exclusions
         self._lock = threading.Lock()
         self._table = _EMPTY
@@ -187,14 +192,12 @@ class WorkingCalendar:
                 first = min(table.first_year, year - _MARGIN_YEARS)
                 last = max(table.last_year, year + _MARGIN_YEARS)
             first, last = max(first, FIRST_YEAR), min(last, LAST_YEAR)
+            # Only the years not yet known are looked up; the new span always contains the old one.
             reasons = dict(table.reasons)
-            if table is _EMPTY:
-                reasons.update(self._non_working_weekdays(first, last))
-            else:
-                if first < table.first_year:
-                    reasons.update(self._non_working_weekdays(first, table.first_year - 1))
-                if last > table.last_year:
-                    reasons.update(self._non_working_weekdays(table.last_year + 1, last))
+            for span_first, span_last in ((first, min(last, table.first_year - 1)),
+                                          (max(first, table.last_year + 1), last)):
+                if span_first <= span_last:
+                    reasons.update(self._non_working_weekdays(span_first, span_last))
             low, high = date(first, 1, 1).toordinal(), date(last, 12, 31).toordinal()
             # Ordinal 1 (1 January of year 1) was a Monday, so (ordinal - 1) % 7 is the weekday.
             working = [o for o in range(low, high + 1) if (o - 1) % 7 < 5 and o not in reasons]
@@ -268,7 +271,9 @@ class WorkingCalendar:
     def _describe(self) -> str:
         label = REGION_LABELS[self.region]
         if self.exclusions:
-            label += "; " + ", ".join(self.exclusions) + " never count"
+            names = self.exclusions
+            listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            label += f"; {listed} {'is' if len(names) == 1 else 'are'} never a working day"
         return label
 
     def explain_add_working_days(self, start: date, n: int) -> Explanation:
@@ -276,7 +281,7 @@ class WorkingCalendar:
         result = self.add_working_days(start, n)
         where = self._describe()
         if n > 0:
-            rule = (f"{_days(n, 'working')} after {_plain(start)} ({where}); the day of the trigger does not count, "
+            rule = (f"{_days(n, 'working')} after {_plain(start)} ({where}); {_plain(start)} itself does not count, "
                     "day 1 is the next working day")
             low, high = start + timedelta(days=1), result
         elif n < 0:

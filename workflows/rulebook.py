@@ -13,8 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from workflows.calendar import REGIONS
+from workflows.clock import UNITS, ClockSpec
 
 FORMAT_VERSION = 1
+# The ladder's rungs a rulebook may switch on, each named as the contract names it.
+RUNGS = ("notice", "action_plan", "default_notice", "suspension", "termination")
+SUSPENSION_SCOPES = ("referrals", "partial", "full", "framework")
+SERVICE_METHODS = ("hand", "email", "post")
+CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "default_served", "suspension_started", "plan_agreed",
+                "termination_decided")
+CLOCK_ACTORS = ("provider", "council")
 
 
 class RulebookError(ValueError):
@@ -38,6 +46,36 @@ class Rulebook:
     region: str
     source: str
     lots: tuple[str, ...] = ()
+    rungs: tuple[tuple[str, str], ...] = ()  # (rung, what the contract calls it)
+    clocks: tuple[ClockSpec, ...] = ()
+    suspension_scopes: tuple[str, ...] = ()
+    # Working days after sending until a notice is deemed received, by method (council practice; no seed says).
+    deemed_receipt: tuple[tuple[str, int], ...] = (("hand", 0), ("email", 1), ("post", 2))
+    serious_default_window_months: int = 6
+    serious_default_count: int = 2
+
+    def has_rung(self, rung: str) -> bool:
+        """Whether this contract has that step of the ladder."""
+        return any(name == rung for name, _label in self.rungs)
+
+    def rung_name(self, rung: str) -> str:
+        """What the contract calls a rung ("Formal warning", "Improvement Notice", ...)."""
+        for name, label in self.rungs:
+            if name == rung:
+                return label
+        return rung.replace("_", " ").capitalize()
+
+    def clock(self, kind: str) -> ClockSpec | None:
+        """The clock of that kind, if this contract has one."""
+        return next((c for c in self.clocks if c.kind == kind), None)
+
+    def clocks_starting(self, event: str) -> list[ClockSpec]:
+        """The clocks an event starts."""
+        return [c for c in self.clocks if c.starts == event]
+
+    def receipt_delay(self, method: str) -> int:
+        """Working days from sending to deemed receipt for a way of serving a notice."""
+        return dict(self.deemed_receipt)[method]
 
 
 _REQUIRED = ("id", "title", "council", "seed", "service", "region")
@@ -80,7 +118,31 @@ def parse_rulebook(path: Path) -> Rulebook:
     lots = head.get("lots", [])
     if not isinstance(lots, list) or not all(isinstance(lot, str) for lot in lots):
         raise RulebookError(path, _line_of(text, "lots"), "'lots' must be a list of strings")
+    rungs = _parse_rungs(path, text, data.get("rungs", {}))
+    clocks = _parse_clocks(path, text, data.get("clocks", {}))
+    scopes = data.get("suspension", {}).get("scopes", [])
+    for scope in scopes:
+        if scope not in SUSPENSION_SCOPES:
+            raise RulebookError(path, _line_of(text, "scopes"),
+                                f"suspension scope {scope!r} must be one of {', '.join(SUSPENSION_SCOPES)}")
+    if any(r == "suspension" for r, _ in rungs) and not scopes:
+        raise RulebookError(path, None, "a contract with a suspension rung must list [suspension] scopes")
+    receipt = data.get("service", {}).get("deemed_receipt_working_days", {"hand": 0, "email": 1, "post": 2})
+    for method, days in receipt.items():
+        if method not in SERVICE_METHODS or not isinstance(days, int) or not 0 <= days <= 10:
+            raise RulebookError(path, _line_of(text, method),
+                                f"deemed receipt needs a method ({', '.join(SERVICE_METHODS)}) and 0 to 10 days")
+    if set(receipt) != set(SERVICE_METHODS):
+        raise RulebookError(path, _line_of(text, "deemed_receipt_working_days"),
+                            f"deemed receipt must give days for each of {', '.join(SERVICE_METHODS)}")
+    default = data.get("serious_default", {})
     return Rulebook(
+        rungs=rungs,
+        clocks=clocks,
+        suspension_scopes=tuple(scopes),
+        deemed_receipt=tuple(sorted(receipt.items())),
+        serious_default_window_months=int(default.get("window_months", 6)),
+        serious_default_count=int(default.get("count", 2)),
         id=head["id"],
         title=head["title"],
         council=head["council"],
@@ -90,6 +152,70 @@ def parse_rulebook(path: Path) -> Rulebook:
         source=head.get("source", ""),
         lots=tuple(lots),
     )
+
+
+def _parse_rungs(path: Path, text: str, raw: dict) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        raise RulebookError(path, _line_of(text, "rungs"), "[rungs] must be a table of rung = \"name\"")
+    rungs = []
+    for rung, label in raw.items():
+        if rung not in RUNGS:
+            raise RulebookError(path, _line_of(text, rung), f"unknown rung {rung!r}: use {', '.join(RUNGS)}")
+        if not isinstance(label, str) or not label.strip():
+            raise RulebookError(path, _line_of(text, rung), f"rung {rung!r} needs the contract's name for it")
+        rungs.append((rung, label.strip()))
+    return tuple(rungs)
+
+
+def _parse_clocks(path: Path, text: str, raw: dict) -> tuple[ClockSpec, ...]:
+    clocks = []
+    for kind, spec in raw.items():
+        header = _header_line(text, f"clocks.{kind}")
+
+        def bad(problem: str, key: str | None = None) -> RulebookError:
+            line = _line_after(text, header, key) if key else header
+            return RulebookError(path, line, f"clock {kind!r}: {problem}")
+
+        if not isinstance(spec, dict):
+            raise bad("must be a table")
+        for key in ("label", "rule", "unit", "starts", "acts"):
+            if not isinstance(spec.get(key), str) or not spec[key].strip():
+                raise bad(f"'{key}' must be a non-empty string", key)
+        if spec["unit"] not in UNITS:
+            raise bad(f"'unit' must be one of {', '.join(UNITS)}", "unit")
+        if spec["starts"] not in CLOCK_STARTS:
+            raise bad(f"'starts' must be one of {', '.join(CLOCK_STARTS)}", "starts")
+        if spec["acts"] not in CLOCK_ACTORS:
+            raise bad("'acts' must be provider or council", "acts")
+        length = spec.get("length", "council-set")
+        if length == "council-set":
+            length = None
+        elif not isinstance(length, int) or length <= 0:
+            raise bad("'length' must be a positive whole number or \"council-set\"", "length")
+        stops = spec.get("stops", [])
+        if not isinstance(stops, list) or not all(isinstance(x, str) for x in stops):
+            raise bad("'stops' must be a list of event names", "stops")
+        clocks.append(ClockSpec(kind=kind, label=spec["label"], rule=spec["rule"], unit=spec["unit"], length=length,
+                                starts=spec["starts"], stops=tuple(stops), acts=spec["acts"],
+                                pausable=bool(spec.get("pausable", False)), on_breach=spec.get("on_breach")))
+    return tuple(clocks)
+
+
+def _header_line(text: str, header: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == f"[{header}]":
+            return number
+    return None
+
+
+def _line_after(text: str, start: int | None, key: str) -> int | None:
+    lines = text.splitlines()
+    for number in range((start or 1), len(lines) + 1):
+        if re.match(rf"\s*{re.escape(key)}\s*=", lines[number - 1]):
+            return number
+        if number > (start or 1) and lines[number - 1].startswith("["):
+            break
+    return start
 
 
 def load_rulebooks(folder: Path) -> dict[str, Rulebook]:

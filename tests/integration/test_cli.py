@@ -14,7 +14,7 @@ def test_workdays_add_prints_the_date_then_the_explanation(runner):
     lines = runner.invoke(args=["workdays", "add", "2026-12-18", "10", "--explain"]).output.splitlines()
     assert lines[0] == "2027-01-06"
     assert any(line.startswith("2026-12-25") and "Christmas Day" in line for line in lines)
-    assert any(line.startswith("2026-12-19") and "weekend" in line for line in lines)
+    assert any(line.startswith("2026-12-19") and "Saturday" in line for line in lines)
 
 
 def test_workdays_regions(runner):

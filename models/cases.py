@@ -1,0 +1,227 @@
+"""Case records: the case, its notices, action plans and milestones, default notices, suspensions, terminations,
+the deadlines their clocks produce, and stored letters."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+
+from models import UTCDateTime, db, utcnow
+from models.entities import Contract, Provider, User, _enum
+from workflows.action_plan import PlanState
+from workflows.case import CaseState
+from workflows.default_notice import DefaultState
+from workflows.milestone import MilestoneState
+from workflows.notice import NoticeState
+from workflows.suspension import SuspensionState
+from workflows.termination import TerminationState
+
+
+class _Record:
+    """Columns every case record shares: its council, case, provider (for scoping) and an optimistic lock."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        # Optimistic locking: a stale write fails instead of silently overwriting someone else's change.
+        return {"version_id_col": cls.__table__.c.version_id}
+
+
+class Case(_Record, db.Model):
+    """An under-performance case for one contract of one provider."""
+
+    __tablename__ = "case_file"
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_case_file_council_reference"),
+                      Index("ix_case_file_council_state", "council_id", "state", "id"))
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(20))
+    summary: Mapped[str] = mapped_column(Text)
+    state: Mapped[CaseState] = mapped_column(_enum(CaseState))
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    contract: Mapped[Contract] = relationship()
+    provider: Mapped[Provider] = relationship()
+    opened_by: Mapped[User | None] = relationship()
+
+
+class Notice(_Record, db.Model):
+    """An improvement notice, formal warning or warning notice (the rulebook names it)."""
+
+    __tablename__ = "notice"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))  # what the contract calls it, when drafted
+    state: Mapped[NoticeState] = mapped_column(_enum(NoticeState))
+    findings: Mapped[str] = mapped_column(Text)  # KT-18 (a) and (b): what is not adequate and why
+    required_action: Mapped[str] = mapped_column(Text)  # KT-18 (c): the action plan required
+    served_on: Mapped[date | None] = mapped_column(Date)
+    method: Mapped[str | None] = mapped_column(String(10))
+    received_on: Mapped[date | None] = mapped_column(Date)
+    plan_due_days: Mapped[int | None] = mapped_column(Integer)
+
+    case: Mapped[Case] = relationship()
+
+
+class ActionPlan(_Record, db.Model):
+    """A service improvement action plan (Kent Appendix A); each agreed version is frozen."""
+
+    __tablename__ = "action_plan"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id"), index=True)
+    title: Mapped[str] = mapped_column(String(120))
+    plan_version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[PlanState] = mapped_column(_enum(PlanState))
+    due_on: Mapped[date | None] = mapped_column(Date)  # council-set (TH-19) when no notice sets it
+    council_comment: Mapped[str | None] = mapped_column(Text)
+    council_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    council_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    provider_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    provider_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    frozen: Mapped[dict | None] = mapped_column(JSON)  # the agreed version as both parties signed it
+
+    case: Mapped[Case] = relationship()
+    rows: Mapped[list[ActionPlanRow]] = relationship(back_populates="plan", order_by="ActionPlanRow.position",
+                                                     cascade="all, delete-orphan")
+    milestones: Mapped[list[Milestone]] = relationship(back_populates="plan", order_by="(Milestone.due_on, Milestone.id)")
+
+
+class ActionPlanRow(db.Model):
+    """One row of the plan in Kent's Appendix A columns."""
+
+    __tablename__ = "action_plan_row"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    kpi: Mapped[str] = mapped_column(String(60))
+    current_performance: Mapped[str] = mapped_column(Text)
+    rag: Mapped[str] = mapped_column(String(5))
+    issue: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    expected_outcome: Mapped[str] = mapped_column(Text)
+    deadline: Mapped[date] = mapped_column(Date)
+
+    plan: Mapped[ActionPlan] = relationship(back_populates="rows")
+
+
+class Milestone(_Record, db.Model):
+    """A milestone of an action plan."""
+
+    __tablename__ = "milestone"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    due_on: Mapped[date] = mapped_column(Date)
+    state: Mapped[MilestoneState] = mapped_column(_enum(MilestoneState))
+    evidence: Mapped[str | None] = mapped_column(Text)
+
+    plan: Mapped[ActionPlan] = relationship(back_populates="milestones")
+    case: Mapped[Case] = relationship()
+
+
+class DefaultNotice(_Record, db.Model):
+    """A default notice, numbered per contract (CE-35, CE-36)."""
+
+    __tablename__ = "default_notice"
+    __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_default_notice_contract_number"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+    number: Mapped[int | None] = mapped_column(Integer)  # given when served
+    state: Mapped[DefaultState] = mapped_column(_enum(DefaultState))
+    default_description: Mapped[str | None] = mapped_column(Text)
+    remedial_action: Mapped[str | None] = mapped_column(Text)
+    remedy_days: Mapped[int | None] = mapped_column(Integer)
+    served_on: Mapped[date | None] = mapped_column(Date)
+    method: Mapped[str | None] = mapped_column(String(10))
+
+    case: Mapped[Case] = relationship()
+
+
+class Suspension(_Record, db.Model):
+    """A suspension of referrals, part or all of the service, or from a framework."""
+
+    __tablename__ = "suspension"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    state: Mapped[SuspensionState] = mapped_column(_enum(SuspensionState))
+    proposed_reason: Mapped[str] = mapped_column(Text)
+    proposed_by_rule: Mapped[str | None] = mapped_column(String(20))  # set when the system proposed it
+    scope: Mapped[str | None] = mapped_column(String(20))
+    scope_detail: Mapped[str | None] = mapped_column(Text)
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    lift_conditions: Mapped[str | None] = mapped_column(Text)
+    phases: Mapped[list | None] = mapped_column(JSON)  # CE-40 phased reinstatement
+
+    case: Mapped[Case] = relationship()
+
+
+class Termination(_Record, db.Model):
+    """A termination, considered and then decided (or not) by the authorised officer."""
+
+    __tablename__ = "termination"
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    state: Mapped[TerminationState] = mapped_column(_enum(TerminationState))
+    considered_reason: Mapped[str] = mapped_column(Text)
+    proposed_by_rule: Mapped[str | None] = mapped_column(String(20))
+    decided_on: Mapped[date | None] = mapped_column(Date)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    grounds: Mapped[str | None] = mapped_column(Text)
+    exit_plan: Mapped[str | None] = mapped_column(Text)
+
+    case: Mapped[Case] = relationship()
+
+
+class Deadline(db.Model):
+    """A clock's deadline: due date and instant, status, and how it was counted. Frozen once served."""
+
+    __tablename__ = "deadline"
+    __table_args__ = (Index("ix_deadline_status_due_at", "status", "due_at"),
+                      Index("ix_deadline_entity", "entity_type", "entity_id"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str] = mapped_column(String(200))
+    rule: Mapped[str] = mapped_column(String(20))
+    unit: Mapped[str] = mapped_column(String(20))
+    length: Mapped[int] = mapped_column(Integer)
+    region: Mapped[str] = mapped_column(String(40))
+    start_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date] = mapped_column(Date)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))  # running, met, breached, cancelled, superseded
+    acts: Mapped[str] = mapped_column(String(10))  # provider or council
+    pausable: Mapped[bool] = mapped_column(Boolean, default=False)
+    on_breach: Mapped[str | None] = mapped_column(String(40))
+    frozen: Mapped[bool] = mapped_column(Boolean, default=True)  # served deadlines never move with the calendar
+    explanation: Mapped[list] = mapped_column(JSON)
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Document(db.Model):
+    """A served letter stored unchanged, with its SHA-256 (also written into the audit event)."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    entity_type: Mapped[str] = mapped_column(String(30))
+    entity_id: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,208 @@
+"""The Kent and Cheshire East ladders end to end through the API, with explicit dates."""
+
+import pytest
+import time_machine
+
+NOW = "2026-12-18T14:00:00+00:00"
+
+
+@pytest.fixture
+def api(app, api_token):
+    client = app.test_client()
+    tokens = {}
+
+    def call(role, method, url, json=None, status=None):
+        if role not in tokens:
+            tokens[role] = api_token(role)
+        response = client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {tokens[role]}"})
+        body = response.get_json()
+        if status is not None:
+            assert response.status_code == status, body
+        return body
+
+    return call
+
+
+def fire(api, role, collection, record_id, trigger, status=200, **data):
+    return api(role, "POST", f"/api/v1/{collection}/{record_id}/transitions", {"trigger": trigger, **data}, status)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_kent_ladder_formal_warning_to_termination(api):
+    case = api("contract_manager", "POST", "/api/v1/cases",
+               {"contract": "LDDS-2023-07", "summary": "Attendance KPI S3 red for two quarters"}, 201)
+    assert case["state"] == "concern" and case["reference"].startswith("CASE-")
+    assert "escalate_to_notice" not in case["allowed_triggers"]  # a notice moves the case, not a button
+    notice = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
+                 {"findings": "S3 attendance 71% against 95%; repeated since Q2",
+                  "required_action": "An action plan under section 11.3"}, 201)
+    assert notice["title"] == "Formal warning" and notice["state"] == "draft"
+    # A provider cannot issue it (403); an unknown trigger is refused (409); bad data is 422.
+    fire(api, "provider_manager", "notices", notice["id"], "issue", 403, served_on="2026-12-18", method="hand")
+    fire(api, "contract_manager", "notices", notice["id"], "serve", 409)
+    bad = fire(api, "contract_manager", "notices", notice["id"], "issue", 422, served_on="2026-12-19",
+               method="hand")
+    assert "cannot be in the future" in bad["error"] and bad["field"] == "served_on"
+
+    issued = fire(api, "contract_manager", "notices", notice["id"], "issue", served_on="2026-12-18", method="hand")
+    assert issued["state"] == "issued"
+    (deadline,) = issued["deadlines"]
+    assert (deadline["kind"], deadline["rule"], deadline["due_on"], deadline["status"]) == (
+        "plan_agreed", "KT-19", "2027-01-06", "running")
+    assert deadline["due_at"] == "2027-01-06T23:59:59+00:00"
+    assert any("Christmas Day" in line for line in deadline["explanation"])
+    case = api("council_viewer", "GET", f"/api/v1/cases/{case['id']}", status=200)
+    assert case["state"] == "notice"
+
+    fire(api, "provider_manager", "notices", notice["id"], "acknowledge", received_on="2026-12-18")
+    plan = api("provider_manager", "POST", f"/api/v1/cases/{case['id']}/action-plans", {"notice": notice["id"]}, 201)
+    fire(api, "provider_manager", "action-plans", plan["id"], "submit", 409)  # no rows yet
+    api("provider_manager", "POST", f"/api/v1/action-plans/{plan['id']}/rows", {
+        "kpi": "S3", "current_performance": "71% (Q3 2026)", "rag": "red", "issue": "Transport cancellations",
+        "action": "Second minibus contract", "owner": "Operations director",
+        "expected_outcome": "Attendance at 90% by end of Q1 2027", "deadline": "2027-03-31"}, 201)
+    milestone = api("provider_manager", "POST", f"/api/v1/action-plans/{plan['id']}/milestones",
+                    {"title": "Minibus contract signed", "due_on": "2027-01-29"}, 201)
+    fire(api, "provider_user", "action-plans", plan["id"], "submit", 403)  # provider users cannot submit
+    fire(api, "provider_manager", "action-plans", plan["id"], "submit")
+    assert api("provider_manager", "GET", f"/api/v1/notices/{notice['id']}")["state"] == "plan_submitted"
+    fire(api, "contract_manager", "action-plans", plan["id"], "return_for_changes", comment="Add a review date")
+    assert api("provider_manager", "GET", f"/api/v1/notices/{notice['id']}")["state"] == "plan_due"
+    fire(api, "provider_manager", "action-plans", plan["id"], "submit")
+    fire(api, "contract_manager", "action-plans", plan["id"], "agree")
+    signed = fire(api, "provider_manager", "action-plans", plan["id"], "sign_off")
+    assert signed["state"] == "in_progress" and signed["frozen"]["rows"][0]["kpi"] == "S3"
+    case = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}")
+    assert case["state"] == "action_plan"
+    assert [d["status"] for d in case["deadlines"]] == ["met"]  # KT-19 met by both parties signing
+    assert api("contract_manager", "GET", f"/api/v1/notices/{notice['id']}")["state"] == "closed"
+
+    fire(api, "provider_user", "milestones", milestone["id"], "mark_done", evidence="Contract signed 20 January")
+    fire(api, "contract_manager", "milestones", milestone["id"], "verify")
+    # Kent has no Default Notice (rules.md 2.1.1).
+    refused = api("commissioning_manager", "POST", f"/api/v1/cases/{case['id']}/default-notices", {}, 409)
+    assert "no default notice step" in refused["error"]
+    suspension = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/suspensions",
+                     {"reason": "Continued failure to deliver on targets (KT-14)"}, 201)
+    fire(api, "contract_manager", "suspensions", suspension["id"], "suspend", 403, scope="framework",
+         starts_on="2026-12-18", reason="r", lift_conditions="c")
+    fire(api, "commissioning_manager", "suspensions", suspension["id"], "suspend", scope="framework",
+         starts_on="2026-12-18", reason="KT-14", lift_conditions="Attendance above 90% for a quarter")
+    assert api("council_viewer", "GET", f"/api/v1/cases/{case['id']}")["state"] == "suspended"
+    termination = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/terminations",
+                      {"reason": "Red and the agreed action plan failed (KT-08)"}, 201)
+    fire(api, "contract_manager", "terminations", termination["id"], "decide", 403)
+    fire(api, "commissioning_manager", "terminations", termination["id"], "decide", decided_on="2026-12-18",
+         effective_on="2027-03-31", grounds="Clause 48 (Termination on Default)", exit_plan="Transfer to lot 2 providers")
+    final = api("council_viewer", "GET", f"/api/v1/cases/{case['id']}")
+    assert final["state"] == "terminated" and final["closed_at"]
+    events = [e["event"] for e in final["events"]]
+    for expected in ("CASE_OPENED", "NOTICE_ISSUED", "CASE_NOTICE_STAGE", "PLAN_SUBMITTED", "PLAN_RETURNED",
+                     "PLAN_AGREED", "PLAN_SIGNED_OFF", "MILESTONE_VERIFIED", "SUSPENSION_STARTED",
+                     "TERMINATION_DECIDED", "CASE_TERMINATED"):
+        assert expected in events
+
+
+@time_machine.travel(NOW, tick=False)
+def test_cheshire_east_ladder_notice_default_suspension_reinstatement(api):
+    case = api("contract_manager", "POST", "/api/v1/cases",
+               {"contract": "ECH-2024-01", "summary": "Punctuality below 95% (CE-K02)"}, 201)
+    notice = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
+                 {"findings": "Punctuality 81%", "required_action": "A SIAP in the council's format"}, 201)
+    assert notice["title"] == "Improvement Notice"
+    missing = fire(api, "contract_manager", "notices", notice["id"], "issue", 422, served_on="2026-12-18",
+                   method="email")
+    assert missing["field"] == "plan_due_days"
+    issued = fire(api, "contract_manager", "notices", notice["id"], "issue", served_on="2026-12-17",
+                  method="email", plan_due_days=10)
+    assert issued["received_on"] == "2026-12-18"
+    assert issued["deadlines"][0]["due_on"] == "2027-01-06" and issued["deadlines"][0]["rule"] == "CE-45"
+
+    default = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/default-notices", {}, 201)
+    serve = {"served_on": "2026-12-18", "method": "hand", "default_description": "Missed visits (CE-C03)",
+             "remedial_action": "Restore a full rota", "remedy_days": 5}
+    fire(api, "contract_manager", "default-notices", default["id"], "serve", 403, **serve)
+    served = fire(api, "commissioning_manager", "default-notices", default["id"], "serve", **serve)
+    assert served["number"] == 1 and served["deadlines"][0]["due_on"] == "2026-12-29"
+    assert served["events"][-1]["data"]["defaults_in_6_months"] == 1
+    assert api("council_viewer", "GET", f"/api/v1/cases/{case['id']}")["state"] == "default"
+
+    second = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/default-notices", {}, 201)
+    served2 = fire(api, "commissioning_manager", "default-notices", second["id"], "serve", **serve)
+    assert served2["number"] == 2 and served2["events"][-1]["data"]["defaults_in_6_months"] == 2  # CE-38
+
+    suspension = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/suspensions",
+                     {"reason": "Default not remedied (CE-37)"}, 201)
+    bad = fire(api, "commissioning_manager", "suspensions", suspension["id"], "suspend", 422, scope="framework",
+               starts_on="2026-12-18", reason="r", lift_conditions="c")
+    assert "Select the scope" in bad["error"]
+    active = fire(api, "commissioning_manager", "suspensions", suspension["id"], "suspend", scope="partial",
+                  scope_detail="Scheme B only", starts_on="2026-12-18", reason="CE-37",
+                  lift_conditions="Missed visits at zero for four weeks")
+    (cure,) = active["deadlines"]
+    assert (cure["rule"], cure["due_on"]) == ("CE-34", "2027-01-06")
+    fire(api, "commissioning_manager", "suspensions", suspension["id"], "begin_reinstatement", phases=[
+        {"starts_on": "2027-01-11", "ends_on": "2027-01-31", "scope": "Existing residents", "conditions": "Audit"},
+        {"starts_on": "2027-02-01", "scope": "New referrals", "conditions": "Punctuality 95%"}])
+    case_now = api("council_viewer", "GET", f"/api/v1/cases/{case['id']}")
+    assert case_now["state"] == "reinstating"
+    assert {d["kind"]: d["status"] for d in case_now["deadlines"]}["suspension_cure"] == "met"
+    fire(api, "commissioning_manager", "suspensions", suspension["id"], "lift", reason="Phases complete")
+    resolved = fire(api, "contract_manager", "cases", case["id"], "resolve", reason="Standards restored")
+    assert resolved["state"] == "resolved"
+    assert all(d["status"] != "running" for d in resolved["deadlines"])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_cornwall_cases_can_only_be_monitored(api):
+    case = api("contract_manager", "POST", "/api/v1/cases",
+               {"contract": "LC-2024-03", "summary": "KPI 1.6 below target"}, 201)
+    assert case["allowed_triggers"] == ["resolve", "withdraw"]
+    assert "no" in api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
+                       {"findings": "f", "required_action": "a"}, 409)["error"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_thurrock_requires_a_plan_directly_then_termination(api):
+    case = api("contract_manager", "POST", "/api/v1/cases",
+               {"contract": "SL-2025-02", "summary": "KPI 1 throughput below target"}, 201)
+    assert api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/action-plans", {}, 422)["field"] == (
+        "due_days")
+    plan = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/action-plans", {"due_days": 10}, 201)
+    assert plan["due_on"] == "2027-01-06" and plan["deadlines"][0]["rule"] == "TH-19"
+    assert api("council_viewer", "GET", f"/api/v1/cases/{case['id']}")["state"] == "action_plan"
+    api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/terminations",
+        {"reason": "KPI 1 still not met at the next Reporting Period (TH-20)"}, 201)
+    assert api("council_viewer", "GET", f"/api/v1/cases/{case['id']}")["state"] == "termination_considered"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_provider_tokens_see_only_their_own_cases(api):
+    own = api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "Own"}, 201)
+    other = api("contract_manager", "POST", "/api/v1/cases", {"contract": "HC-2024-05", "summary": "Other"}, 201)
+    listed = api("provider_user", "GET", "/api/v1/cases")
+    assert [c["id"] for c in listed["items"]] == [own["id"]] and listed["total"] == 1
+    api("provider_user", "GET", f"/api/v1/cases/{other['id']}", status=404)
+    fire(api, "provider_manager", "cases", other["id"], "resolve", 404, reason="x")
+    api("provider_manager", "POST", f"/api/v1/cases/{other['id']}/action-plans", {}, 404)
+    api("provider_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "x"}, 403)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_stale_version_is_a_409_that_says_what_changed(api):
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "HC-2024-05", "summary": "s"}, 201)
+    fire(api, "contract_manager", "cases", case["id"], "withdraw", reason="Raised in error")
+    stale = fire(api, "contract_manager", "cases", case["id"], "resolve", 409, reason="x", version=case["version"])
+    assert "Someone else changed this case" in stale["error"] and "withdrawn" in stale["error"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_case_list_filters_and_pages(api):
+    for n in range(3):
+        api("contract_manager", "POST", "/api/v1/cases", {"contract": "HC-2024-05", "summary": f"s{n}"}, 201)
+    api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "k"}, 201)
+    page = api("council_viewer", "GET", "/api/v1/cases?per_page=2&page=2")
+    assert page["total"] == 4 and len(page["items"]) == 2
+    assert api("council_viewer", "GET", "/api/v1/cases?state=resolved")["total"] == 0
+    assert api("council_viewer", "GET", "/api/v1/cases?overdue=false")["total"] == 4
+    assert "state must be one of" in api("council_viewer", "GET", "/api/v1/cases?state=nope", status=422)["error"]

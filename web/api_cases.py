@@ -1,0 +1,269 @@
+"""The case API: cases and the records on them, and their transitions (../shared/INTERFACES.md)."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask import g, jsonify, request
+
+from models import db
+from models.case_store import (
+    BY_COLLECTION,
+    KINDS,
+    add_milestone,
+    add_plan_row,
+    allowed_triggers,
+    apply_transition,
+    case_records,
+    case_timeline,
+    consider_termination,
+    create_action_plan,
+    deadlines_for,
+    draft_default_notice,
+    draft_notice,
+    get_case,
+    get_record,
+    list_cases,
+    open_case,
+    propose_suspension,
+)
+from models.audit_store import events_for
+from web.api import bp
+from web.clock import now_utc, today_london
+from web.errors import api_error
+from web.permissions import api_requires
+from workflows.access import Permission
+from workflows.case import CaseState
+from workflows.errors import Conflict, NotFound, ValidationProblem
+from workflows.machine import TransitionNotAllowed
+
+_FIELDS = {
+    "case": ("reference", "summary", "contract_id", "provider_id", "overdue", "closed_at"),
+    "notice": ("case_id", "title", "findings", "required_action", "served_on", "method", "received_on",
+               "plan_due_days"),
+    "action_plan": ("case_id", "notice_id", "title", "plan_version", "due_on", "council_comment",
+                    "council_signed_at", "provider_signed_at", "frozen"),
+    "milestone": ("case_id", "plan_id", "title", "due_on", "evidence"),
+    "default_notice": ("case_id", "contract_id", "number", "default_description", "remedial_action", "remedy_days",
+                       "served_on", "method"),
+    "suspension": ("case_id", "proposed_reason", "proposed_by_rule", "scope", "scope_detail", "starts_on",
+                   "lift_conditions", "phases"),
+    "termination": ("case_id", "considered_reason", "proposed_by_rule", "decided_on", "effective_on", "grounds",
+                    "exit_plan"),
+}
+
+
+def _value(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value
+
+
+def deadline_json(deadline) -> dict:
+    return {"id": deadline.id, "kind": deadline.kind, "label": deadline.label, "rule": deadline.rule,
+            "unit": deadline.unit, "length": deadline.length, "start_on": deadline.start_on.isoformat(),
+            "due_on": deadline.due_on.isoformat(), "due_at": deadline.due_at.isoformat(), "status": deadline.status,
+            "acts": deadline.acts, "frozen": deadline.frozen, "explanation": deadline.explanation,
+            "entity": {"type": deadline.entity_type, "id": deadline.entity_id}}
+
+
+def event_json(event) -> dict:
+    return {"id": event.id, "at": event.at.isoformat(), "actor": event.actor_label, "event": event.event,
+            "entity": {"type": event.entity_type, "id": event.entity_id}, "from": event.from_state,
+            "to": event.to_state, "reason": event.reason, "data": event.data}
+
+
+def record_json(kind: str, record) -> dict:
+    """A record as the API returns it: id, state, allowed_triggers, deadlines and its audit trail."""
+    now, today = now_utc(), today_london()
+    body = {"id": record.id, "kind": kind, "state": record.state.value, "version": record.version_id,
+            "allowed_triggers": [t for t, _label in allowed_triggers(g.viewer, kind, record, now, today)]}
+    for field in _FIELDS[kind]:
+        body[field] = _value(getattr(record, field))
+    if kind == "case":
+        body["deadlines"] = [deadline_json(d) for d in deadlines_for(g.viewer.council_id, case_id=record.id)]
+        body["events"] = [event_json(e) for e in case_timeline(g.viewer, record)]
+        body["records"] = {name: [{"id": r.id, "state": r.state.value} for r in rows]
+                           for name, rows in case_records(g.viewer, record).items()}
+        body["rung"] = record.state.value
+    else:
+        body["deadlines"] = [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=(kind, record.id))]
+        body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, kind, record.id)]
+    if kind == "action_plan":
+        body["rows"] = [{c: _value(getattr(r, c)) for c in ("kpi", "current_performance", "rag", "issue", "action",
+                                                             "owner", "expected_outcome", "deadline")}
+                        for r in record.rows]
+        body["milestones"] = [{"id": m.id, "title": m.title, "due_on": m.due_on.isoformat(),
+                               "state": m.state.value} for m in record.milestones]
+    return body
+
+
+def _json_body() -> dict:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationProblem("Send a JSON object in the request body")
+    return data
+
+
+def _handle(action):
+    """Run a store action, commit, and turn domain errors into JSON errors."""
+    try:
+        result = action()
+    except NotFound as exc:
+        db.session.rollback()
+        return None, api_error(404, str(exc))
+    except TransitionNotAllowed as exc:
+        db.session.rollback()
+        return None, api_error(403 if exc.forbidden else 409, str(exc))
+    except Conflict as exc:
+        db.session.rollback()
+        return None, api_error(409, str(exc))
+    except ValidationProblem as exc:
+        db.session.rollback()
+        body = {"error": str(exc)}
+        if exc.field:
+            body["field"] = exc.field
+        return None, (jsonify(body), 422)
+    db.session.commit()
+    return result, None
+
+
+@bp.post("/cases")
+@api_requires(Permission.USE_API)
+def create_case():
+    """Open a case on a contract."""
+    def act():
+        data = _json_body()
+        contract = data.get("contract")
+        if contract in (None, ""):
+            raise ValidationProblem("Give the contract's id or reference", "contract")
+        return open_case(g.viewer, g.api_user, str(contract), data.get("summary", ""), now_utc())
+
+    case, error = _handle(act)
+    return error or (jsonify(record_json("case", case)), 201)
+
+
+@bp.get("/cases")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def cases():
+    """Cases the token's owner may see, filtered and paged."""
+    state = request.args.get("state")
+    if state:
+        try:
+            state = CaseState(state)
+        except ValueError:
+            return api_error(422, f"state must be one of {', '.join(s.value for s in CaseState)}")
+    overdue = {"true": True, "false": False}.get(request.args.get("overdue", "").lower())
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    per_page = min(max(request.args.get("per_page", 25, type=int) or 25, 1), 100)
+    items, total = list_cases(g.viewer, now_utc(), provider_id=request.args.get("provider", type=int),
+                              contract_id=request.args.get("contract", type=int), state=state or None,
+                              overdue=overdue, page=page, per_page=per_page)
+    return jsonify({"items": [{"id": c.id, "reference": c.reference, "state": c.state.value, "summary": c.summary,
+                               "provider": c.provider.name, "contract": c.contract.reference,
+                               "overdue": c.overdue} for c in items],
+                    "total": total, "page": page, "per_page": per_page})
+
+
+@bp.get("/<collection>/<int:record_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def record(collection: str, record_id: int):
+    """One record of any case collection."""
+    kind = BY_COLLECTION.get(collection)
+    if kind is None:
+        return api_error(404)
+    try:
+        return jsonify(record_json(kind.name, get_record(g.viewer, kind.name, record_id)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+@bp.post("/<collection>/<int:record_id>/transitions")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def transition(collection: str, record_id: int):
+    """Fire a trigger on a record; data may carry the date something really happened (never in the future)."""
+    kind = BY_COLLECTION.get(collection)
+    if kind is None:
+        return api_error(404)
+
+    def act():
+        data = _json_body()
+        trigger = data.pop("trigger", None)
+        if not trigger:
+            raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"issue\"}", "trigger")
+        version = data.pop("version", None)
+        return apply_transition(g.viewer, g.api_user, kind.name, record_id, str(trigger), data, now_utc(),
+                                today_london(), expected_version=version)
+
+    result, error = _handle(act)
+    return error or jsonify(record_json(kind.name, result))
+
+
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_on_case(case_id: int, collection: str):
+    """Draft a notice or default notice, start an action plan, propose a suspension or consider termination."""
+    kind = BY_COLLECTION.get(collection)
+    if kind is None or kind.name in ("case", "milestone"):
+        return api_error(404)
+
+    def act():
+        data = _json_body()
+        now, today = now_utc(), today_london()
+        get_case(g.viewer, case_id)
+        if kind.name == "notice":
+            return draft_notice(g.viewer, g.api_user, case_id, data.get("findings", ""),
+                                data.get("required_action", ""), now)
+        if kind.name == "action_plan":
+            due_days = data.get("due_days")
+            if due_days is not None and (not isinstance(due_days, int) or not 1 <= due_days <= 120):
+                raise ValidationProblem("due_days must be a whole number of working days from 1 to 120", "due_days")
+            return create_action_plan(g.viewer, g.api_user, case_id, now, today, notice_id=data.get("notice"),
+                                      due_days=due_days)
+        if kind.name == "default_notice":
+            return draft_default_notice(g.viewer, g.api_user, case_id, now)
+        if kind.name == "suspension":
+            return propose_suspension(g.viewer, g.api_user, case_id, data.get("reason", ""), now)
+        return consider_termination(g.viewer, g.api_user, case_id, data.get("reason", ""), now, today)
+
+    result, error = _handle(act)
+    return error or (jsonify(record_json(kind.name, result)), 201)
+
+
+for _collection in ("notices", "action-plans", "default-notices", "suspensions", "terminations"):
+    # One explicit rule per collection, so "/cases/<id>/transitions" can never be mistaken for a collection.
+    bp.add_url_rule(f"/cases/<int:case_id>/{_collection}", endpoint=f"create_{_collection.replace('-', '_')}",
+                    view_func=create_on_case, methods=["POST"], defaults={"collection": _collection})
+
+
+@bp.post("/action-plans/<int:plan_id>/rows")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_plan_row(plan_id: int):
+    """Add an Appendix A row to a draft plan."""
+    def act():
+        add_plan_row(g.viewer, g.api_user, plan_id, _json_body(), now_utc(), today_london())
+        return get_record(g.viewer, "action_plan", plan_id)
+
+    result, error = _handle(act)
+    return error or (jsonify(record_json("action_plan", result)), 201)
+
+
+@bp.post("/action-plans/<int:plan_id>/milestones")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_milestone(plan_id: int):
+    """Add a milestone to a draft plan."""
+    def act():
+        data = _json_body()
+        try:
+            due_on = date.fromisoformat(str(data.get("due_on")))
+        except ValueError:
+            raise ValidationProblem("Give due_on as a date written YYYY-MM-DD", "due_on") from None
+        return add_milestone(g.viewer, g.api_user, plan_id, data.get("title", ""), due_on, now_utc())
+
+    result, error = _handle(act)
+    return error or (jsonify(record_json("milestone", result)), 201)
+
+
+__all__ = ["KINDS"]

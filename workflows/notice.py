@@ -1,0 +1,118 @@
+"""Improvement notice, formal warning or warning letter: one machine, named by the contract's rulebook.
+
+Cheshire East's informal Improvement Notice sets the SIAP deadline itself (CE-45, A13); Kent's formal warning
+requires an action plan agreed within 10 working days of receipt (KT-17, KT-18, KT-19); Hammersmith & Fulham's
+warning notice or letter is one type (A36). Issuing starts the rulebook's action-plan clock from the date the
+notice is received: the provider's acknowledgement if earlier, otherwise the deemed date for the way it was sent.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from workflows.clock import start_clock
+from workflows.errors import ValidationProblem
+from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_choice, need_date, need_int, need_text, table
+from workflows.rulebook import SERVICE_METHODS
+
+
+class NoticeState(enum.Enum):
+    """Where a notice stands."""
+
+    DRAFT = "draft"
+    ISSUED = "issued"  # served; not yet known to be received
+    PLAN_DUE = "plan_due"  # received; the action plan clock runs
+    PLAN_SUBMITTED = "plan_submitted"
+    CLOSED = "closed"
+    ESCALATED = "escalated"
+    WITHDRAWN = "withdrawn"
+
+
+NOTICE_TRANSITIONS = table([
+    {"trigger": "issue", "source": NoticeState.DRAFT, "dest": NoticeState.ISSUED, "roles": MANAGERS,
+     "event": "NOTICE_ISSUED", "label": "Issue the notice", "rung": "notice"},
+    {"trigger": "acknowledge", "source": NoticeState.ISSUED, "dest": NoticeState.PLAN_DUE,
+     "roles": PROVIDERS | MANAGERS, "event": "NOTICE_RECEIVED", "label": "Record receipt of the notice",
+     "system": True},
+    {"trigger": "record_plan_submitted", "source": (NoticeState.ISSUED, NoticeState.PLAN_DUE),
+     "dest": NoticeState.PLAN_SUBMITTED, "roles": PROVIDERS | MANAGERS, "event": "NOTICE_PLAN_SUBMITTED",
+     "label": "Record that the action plan was submitted"},
+    {"trigger": "record_plan_returned", "source": NoticeState.PLAN_SUBMITTED, "dest": NoticeState.PLAN_DUE,
+     "roles": MANAGERS, "event": "NOTICE_PLAN_RETURNED", "label": "Record that the plan was returned"},
+    {"trigger": "close", "source": (NoticeState.PLAN_SUBMITTED,), "dest": NoticeState.CLOSED, "roles": MANAGERS,
+     "event": "NOTICE_CLOSED", "label": "Close the notice"},
+    {"trigger": "escalate", "source": (NoticeState.ISSUED, NoticeState.PLAN_DUE, NoticeState.PLAN_SUBMITTED),
+     "dest": NoticeState.ESCALATED, "roles": MANAGERS, "event": "NOTICE_ESCALATED",
+     "label": "Escalate (the notice was not answered well enough)"},
+    {"trigger": "withdraw", "source": (NoticeState.DRAFT, NoticeState.ISSUED, NoticeState.PLAN_DUE),
+     "dest": NoticeState.WITHDRAWN, "roles": MANAGERS, "event": "NOTICE_WITHDRAWN", "label": "Withdraw the notice"},
+])
+
+
+class NoticeWorkflow(Workflow):
+    """A notice's life, from draft to closed or escalated."""
+
+    NAME = "notice"
+    STATES = NoticeState
+    TRANSITIONS = NOTICE_TRANSITIONS
+    FINAL = (NoticeState.CLOSED, NoticeState.ESCALATED, NoticeState.WITHDRAWN)
+    CREATE_ROLES = MANAGERS
+
+    def validate_issue(self, data: dict) -> dict:
+        today = self.ctx.today
+        served_on = need_date(data, "served_on", "Enter the date the notice was served", today)
+        method = need_choice(data, "method", SERVICE_METHODS, "Select how the notice was served")
+        cleaned = {"served_on": served_on, "method": method,
+                   "received_on": self.deemed_receipt(served_on, method)}
+        spec = self.plan_clock()
+        if spec is not None and spec.length is None:
+            # Council-set (CE-45, HF-14): the notice states how long the provider has.
+            cleaned["plan_due_days"] = need_int(data, "plan_due_days",
+                                                "Enter the number of working days the provider has for the plan",
+                                                1, 120)
+        return cleaned
+
+    def validate_acknowledge(self, data: dict) -> dict:
+        facts = self.ctx.facts
+        received_on = need_date(data, "received_on", "Enter the date the notice was received", self.ctx.today)
+        if facts.get("served_on") and received_on < facts["served_on"]:
+            raise ValidationProblem("The notice cannot be received before it was served", "received_on")
+        return {"received_on": received_on}
+
+    def validate_escalate(self, data: dict) -> dict:
+        return {"reason": need_text(data, "reason", "Enter why the notice is being escalated")}
+
+    def validate_withdraw(self, data: dict) -> dict:
+        return {"reason": need_text(data, "reason", "Enter why the notice is being withdrawn")}
+
+    def deemed_receipt(self, served_on, method: str):
+        """When a notice sent this way counts as received (rulebook [service]; council practice)."""
+        days = self.ctx.rulebook.receipt_delay(method)
+        return self.ctx.calendar.add_working_days(served_on, days) if days else served_on
+
+    def plan_clock(self):
+        """The rulebook's clock that a notice's receipt starts, if any."""
+        specs = self.ctx.rulebook.clocks_starting("notice_received")
+        return specs[0] if specs else None
+
+    def clocks_issue(self, data: dict):
+        spec = self.plan_clock()
+        if spec is None:
+            return (), (), ()
+        clock = start_clock(spec, data["received_on"], self.ctx.calendar, length=data.get("plan_due_days"))
+        return (clock,), (), ()
+
+    def clocks_acknowledge(self, data: dict):
+        # An acknowledgement earlier than the deemed date moves the clock's start to the real receipt date.
+        spec = self.plan_clock()
+        deemed = self.ctx.facts.get("received_on")
+        if spec is None or deemed is None or data["received_on"] >= deemed:
+            return (), (), ()
+        clock = start_clock(spec, data["received_on"], self.ctx.calendar, length=self.ctx.facts.get("plan_due_days"))
+        return (clock,), (), ()
+
+    def clocks_withdraw(self, data: dict):
+        return (), (), ("*",)
+
+    def clocks_escalate(self, data: dict):
+        return (), (), ("*",)

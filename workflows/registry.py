@@ -1,0 +1,19 @@
+"""Every record kind's workflow, by name (for diagrams, the API and the store)."""
+
+from workflows.action_plan import ActionPlanWorkflow
+from workflows.case import CaseWorkflow
+from workflows.default_notice import DefaultNoticeWorkflow
+from workflows.milestone import MilestoneWorkflow
+from workflows.notice import NoticeWorkflow
+from workflows.suspension import SuspensionWorkflow
+from workflows.termination import TerminationWorkflow
+
+WORKFLOWS = {
+    "case": CaseWorkflow,
+    "notice": NoticeWorkflow,
+    "action_plan": ActionPlanWorkflow,
+    "milestone": MilestoneWorkflow,
+    "default_notice": DefaultNoticeWorkflow,
+    "suspension": SuspensionWorkflow,
+    "termination": TerminationWorkflow,
+}
