@@ -29,6 +29,7 @@ from models.case_store import (
     propose_suspension,
 )
 from models.audit_store import events_for
+from web import letters
 from web.api import bp
 from web.clock import now_utc, today_london
 from web.errors import api_error
@@ -195,8 +196,10 @@ def transition(collection: str, record_id: int):
         if not trigger:
             raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"issue\"}", "trigger")
         version = data.pop("version", None)
-        return apply_transition(g.viewer, g.api_user, kind.name, record_id, str(trigger), data, now_utc(),
-                                today_london(), expected_version=version)
+        record = apply_transition(g.viewer, g.api_user, kind.name, record_id, str(trigger), data, now_utc(),
+                                  today_london(), expected_version=version)
+        letters.after_transition(g.api_user, kind.name, record, str(trigger))
+        return record
 
     result, error = _handle(act)
     return error or jsonify(record_json(kind.name, result))
