@@ -60,6 +60,7 @@ def openapi_document() -> dict:
                 ],
                 "responses": {"200": _json({"$ref": "#/components/schemas/WorkdaysAdd"}, "The due date"),
                               **_errors(401, 403, 422)}}},
+            **_case_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -132,6 +133,7 @@ def openapi_document() -> dict:
                             "type": "object", "required": ["date", "reason"],
                             "properties": {"date": {"type": "string", "format": "date"},
                                            "reason": {"type": "string"}}}}}},
+                **_case_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -139,4 +141,105 @@ def openapi_document() -> dict:
                                    "working_days": {"type": "integer"}}},
             },
         },
+    }
+
+
+COLLECTIONS = ["cases", "notices", "action-plans", "milestones", "default-notices", "suspensions", "terminations"]
+
+
+def _case_paths() -> dict:
+    record = {"$ref": "#/components/schemas/Record"}
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    collection = {"name": "collection", "in": "path", "required": True, "schema": {"enum": COLLECTIONS}}
+    created = {"201": _json(record, "Created"), **_errors(401, 403, 404, 409, 422)}
+    paths = {
+        "/cases": {
+            "get": {"summary": "Cases you can see, filtered and paged",
+                    "parameters": [
+                        {"name": "provider", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "contract", "in": "query", "schema": {"type": "integer"}},
+                        {"name": "state", "in": "query", "schema": {"type": "string"}},
+                        {"name": "overdue", "in": "query", "schema": {"enum": ["true", "false"]}},
+                        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                        {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 100}}],
+                    "responses": {"200": _json({"$ref": "#/components/schemas/CaseList"}, "Cases"),
+                                  **_errors(401, 403, 422)}},
+            "post": {"summary": "Open a case on a contract (council managers)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["contract", "summary"],
+                         "properties": {"contract": {"type": ["integer", "string"]},
+                                        "summary": {"type": "string"}}}}}},
+                     "responses": created}},
+        "/{collection}/{id}": {"get": {
+            "summary": "One record: state, allowed triggers, deadlines with explanations, audit trail",
+            "parameters": [collection, id_param],
+            "responses": {"200": _json(record, "The record"), **_errors(401, 403, 404)}}},
+        "/{collection}/{id}/transitions": {"post": {
+            "summary": "Fire a trigger; data may carry the real date something happened (never in the future)",
+            "parameters": [collection, id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"],
+                "properties": {"trigger": {"type": "string"},
+                               "version": {"type": "integer", "description": "the version you saw (optional)"}},
+                "additionalProperties": True}}}},
+            "responses": {"200": _json(record, "The updated record"), **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/action-plans/{id}/rows": {"post": {
+            "summary": "Add a Kent Appendix A row to a draft plan", "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "$ref": "#/components/schemas/PlanRow"}}}},
+            "responses": created}},
+        "/action-plans/{id}/milestones": {"post": {
+            "summary": "Add a milestone to a draft plan", "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["title", "due_on"],
+                "properties": {"title": {"type": "string"}, "due_on": {"type": "string", "format": "date"}}}}}},
+            "responses": created}},
+    }
+    for name, summary in (("notices", "Draft the contract's notice (findings, required_action)"),
+                          ("action-plans", "Start an action plan (notice, or due_days when required directly)"),
+                          ("default-notices", "Draft a default notice"),
+                          ("suspensions", "Propose a suspension (reason)"),
+                          ("terminations", "Put termination forward for decision (reason)")):
+        paths[f"/cases/{{id}}/{name}"] = {"post": {
+            "summary": summary, "parameters": [id_param],
+            "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": created}}
+    return paths
+
+
+def _case_schemas() -> dict:
+    return {
+        "Deadline": {"type": "object",
+                     "required": ["kind", "rule", "due_on", "due_at", "status", "explanation", "frozen"],
+                     "properties": {
+                         "kind": {"type": "string"}, "label": {"type": "string"}, "rule": {"type": "string"},
+                         "unit": {"enum": ["working_days", "calendar_days", "hours", "months"]},
+                         "due_on": {"type": "string", "format": "date"},
+                         "due_at": {"type": "string", "format": "date-time"},
+                         "status": {"enum": ["running", "met", "breached", "cancelled", "superseded"]},
+                         "frozen": {"type": "boolean"},
+                         "explanation": {"type": "array", "items": {"type": "string"}, "minItems": 1}}},
+        "Event": {"type": "object", "required": ["at", "actor", "event", "entity"],
+                  "properties": {"at": {"type": "string", "format": "date-time"}, "actor": {"type": "string"},
+                                 "event": {"type": "string"}, "from": {"type": ["string", "null"]},
+                                 "to": {"type": ["string", "null"]}, "reason": {"type": ["string", "null"]},
+                                 "data": {"type": "object"}}},
+        "Record": {"type": "object",
+                   "required": ["id", "kind", "state", "version", "allowed_triggers", "deadlines", "events"],
+                   "properties": {
+                       "id": {"type": "integer"},
+                       "kind": {"enum": ["case", "notice", "action_plan", "milestone", "default_notice",
+                                         "suspension", "termination"]},
+                       "state": {"type": "string"}, "version": {"type": "integer"},
+                       "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+                       "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
+        "CaseList": {"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
+            "items": {"type": "array", "items": {"type": "object", "required": ["id", "reference", "state"]}},
+            "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
+        "PlanRow": {"type": "object",
+                    "required": ["kpi", "current_performance", "rag", "issue", "action", "owner",
+                                 "expected_outcome", "deadline"],
+                    "properties": {"rag": {"enum": ["red", "amber", "green"]},
+                                   "deadline": {"type": "string", "format": "date"}}},
     }

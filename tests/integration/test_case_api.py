@@ -206,3 +206,29 @@ def test_case_list_filters_and_pages(api):
     assert api("council_viewer", "GET", "/api/v1/cases?state=resolved")["total"] == 0
     assert api("council_viewer", "GET", "/api/v1/cases?overdue=false")["total"] == 4
     assert "state must be one of" in api("council_viewer", "GET", "/api/v1/cases?state=nope", status=422)["error"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_case_responses_match_the_openapi_document(api):
+    import jsonschema
+
+    from web.openapi import openapi_document
+
+    spec = openapi_document()
+
+    def valid(body, path, method, status):
+        schema = spec["paths"][path][method]["responses"][str(status)]["content"]["application/json"]["schema"]
+        jsonschema.validate(body, {**schema, "components": spec["components"]},
+                            cls=jsonschema.Draft202012Validator, format_checker=jsonschema.FormatChecker())
+
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "s"}, 201)
+    valid(case, "/cases", "post", 201)
+    notice = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
+                 {"findings": "f", "required_action": "a"}, 201)
+    valid(notice, "/cases/{id}/notices", "post", 201)
+    issued = fire(api, "contract_manager", "notices", notice["id"], "issue", served_on="2026-12-18", method="hand")
+    valid(issued, "/{collection}/{id}/transitions", "post", 200)
+    valid(fire(api, "contract_manager", "notices", notice["id"], "issue", 409), "/{collection}/{id}/transitions",
+          "post", 409)
+    valid(api("council_viewer", "GET", f"/api/v1/cases/{case['id']}", status=200), "/{collection}/{id}", "get", 200)
+    valid(api("council_viewer", "GET", "/api/v1/cases", status=200), "/cases", "get", 200)
