@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -69,8 +70,12 @@ DEMO_USERS = (
 )
 
 
-def load_demo() -> list[tuple[str, str, Role]]:
-    """Create the demo records that are missing (safe to run again) and return the sign-ins."""
+def load_demo(with_cases: bool = False, now: datetime | None = None) -> list[tuple[str, str, Role]]:
+    """Create the demo records that are missing (safe to run again) and return the sign-ins.
+
+    With `with_cases`, also open two example cases (once): a Kent formal warning served by email, and a Hammersmith
+    & Fulham concern, so a newcomer sees the workflow at work.
+    """
     council = get_or_create_council(DEMO_COUNCIL)
     for spec in DEMO_CONTRACTS:
         provider = db.session.scalar(select(Provider).where(
@@ -112,4 +117,28 @@ def load_demo() -> list[tuple[str, str, Role]]:
         ]
         db.session.add(contract)
     db.session.flush()
+    if with_cases:
+        _demo_cases(council, now or datetime.now(UTC))
     return [(email, DEMO_PASSWORD, role) for email, _name, role, _ref in DEMO_USERS]
+
+
+def _demo_cases(council, now: datetime) -> None:
+    from models.case_store import apply_transition, draft_notice, open_case
+    from models.cases import Case
+
+    if db.session.scalar(select(Case.id).where(Case.council_id == council.id).limit(1)) is not None:
+        return
+    manager = find_user_by_email("contract.manager@remedy.example")
+    today = now.astimezone(ZoneInfo("Europe/London")).date()
+    served = today if today.weekday() < 5 else today - timedelta(days=today.weekday() - 4)
+    kent = open_case(manager.viewer, manager, "LDDS-2023-07",
+                     "Attendance (KPI S3) red for two quarters running; transport cancellations", now)
+    warning = draft_notice(manager.viewer, manager, kent.id,
+                           "Attendance at sessions is 71% against the 95% target, and has been below 85% since "
+                           "Q2; the transport problems raised at the last two monitoring meetings remain.",
+                           "An action plan under section 11.3: key tasks, milestones, timescales and resources.",
+                           now)
+    apply_transition(manager.viewer, manager, "notice", warning.id, "issue",
+                     {"served_on": served, "method": "email"}, now, today)
+    open_case(manager.viewer, manager, "HC-2024-05",
+              "Missed Tuesday capacity confirmations in October and November (BCM 2.1)", now)

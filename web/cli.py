@@ -80,7 +80,7 @@ def demo_load(if_empty: bool) -> None:
     if if_empty and first_council() is not None:
         click.echo("The database already has data: demo data not loaded. Sign in with your existing accounts.")
         return
-    sign_ins = load_demo()
+    sign_ins = load_demo(with_cases=True)
     db.session.commit()
     click.echo("Demo data loaded: one provider and contract for each seed contract:")
     for spec in DEMO_CONTRACTS:

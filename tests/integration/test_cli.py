@@ -47,6 +47,12 @@ def test_demo_load_is_idempotent_and_prints_sign_ins(runner, app):
         admin = find_user_by_email("admin@remedy.example")
         assert len(list_providers(admin.viewer)) == 5 and len(list_contracts(admin.viewer)) == 5
         assert len(list_users(admin.council_id)) == 7
+        from datetime import UTC, datetime
+
+        from models.case_store import list_cases
+
+        cases, total = list_cases(admin.viewer, datetime.now(UTC))
+        assert total == 2 and {c.state.value for c in cases} == {"notice", "concern"}  # not doubled
         assert {u.role.value for u in list_users(admin.council_id)} == {
             "admin", "commissioning_manager", "contract_manager", "council_viewer", "safeguarding_officer",
             "provider_manager", "provider_user"}
