@@ -22,6 +22,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import db
 from models.audit_store import events_for_case, record_event
 from models.calendar_store import working_calendar
+from models.deadline_store import cancel_deadline_timers, plan_deadline_timers
 from models.cases import (
     ActionPlan,
     ActionPlanRow,
@@ -39,11 +40,12 @@ from models.provider_store import get_contract, scope_providers
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_row
 from workflows.case import OPEN, CaseState, CaseWorkflow
-from workflows.clock import ClockStart
+from workflows.clock import ClockSpec, ClockStart, end_of_day
 from workflows.default_notice import DefaultNoticeWorkflow, DefaultState, defaults_in_window
 from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import COMMISSIONERS, MANAGERS, Context, TransitionNotAllowed, TransitionResult, Workflow
 from workflows.milestone import MilestoneState, MilestoneWorkflow
+from workflows.minutes import MINUTES_CLOCK
 from workflows.notice import NoticeState, NoticeWorkflow
 from workflows.rulebook import Rulebook
 from workflows.suspension import SuspensionState, SuspensionWorkflow
@@ -567,27 +569,34 @@ def _save_clocks(case: Case, kind: str, record_id: int, clocks: tuple[ClockStart
                 Deadline.entity_type == kind, Deadline.entity_id == record_id, Deadline.kind == clock.kind,
                 Deadline.status == "running")):
             old.status = "superseded"
-        db.session.add(Deadline(
-            council_id=case.council_id, case_id=case.id, provider_id=case.provider_id, entity_type=kind,
-            entity_id=record_id, kind=clock.kind, label=clock.label, rule=clock.rule, unit=clock.unit,
-            length=clock.length, region=region, start_on=clock.start_on, due_on=clock.due_on, due_at=clock.due_at,
-            status="running", acts=clock.acts, pausable=clock.pausable, on_breach=clock.on_breach, frozen=True,
-            explanation=list(clock.explanation), created_at=now))
+            cancel_deadline_timers(old, "Superseded by a new deadline")
+        deadline = Deadline(
+            council_id=case.council_id, case_id=case.id, contract_id=case.contract_id, provider_id=case.provider_id,
+            entity_type=kind, entity_id=record_id, kind=clock.kind, label=clock.label, rule=clock.rule,
+            unit=clock.unit, length=clock.length, region=region, start_on=clock.start_on, due_on=clock.due_on,
+            due_at=clock.due_at, status="running", acts=clock.acts, pausable=clock.pausable,
+            on_breach=clock.on_breach, frozen=True, explanation=list(clock.explanation), created_at=now,
+            extension_days=0)
+        db.session.add(deadline)
+        db.session.flush()
+        plan_deadline_timers(deadline)
 
 
 def _meet_clocks(case: Case, event: str, now: datetime) -> None:
     rulebook = rulebook_for(case.contract)
     for deadline in db.session.scalars(select(Deadline).where(Deadline.case_id == case.id,
                                                               Deadline.status == "running")):
-        spec = rulebook.clock(deadline.kind)
+        spec = rulebook.clock(deadline.kind) or EXTRA_CLOCKS.get(deadline.kind)
         if spec is not None and event in spec.stops:
             deadline.status, deadline.met_at = "met", now
+            cancel_deadline_timers(deadline, "Met")
 
 
 def _cancel_clocks(kind: str, record_id: int, now: datetime) -> None:
     for deadline in db.session.scalars(select(Deadline).where(
             Deadline.entity_type == kind, Deadline.entity_id == record_id, Deadline.status == "running")):
         deadline.status = "cancelled"
+        cancel_deadline_timers(deadline, "The record was withdrawn or escalated")
 
 
 def _cascade(actor: User | None, viewer: Viewer | None, case: Case, trigger: str, cause: str, now: datetime,
@@ -632,6 +641,41 @@ def _consequences(actor: User, viewer: Viewer, kind: str, record, case: Case, re
         for deadline in db.session.scalars(select(Deadline).where(Deadline.case_id == case.id,
                                                                   Deadline.status == "running")):
             deadline.status = "cancelled"
+            cancel_deadline_timers(deadline, "The case was closed")
+    if kind == "action_plan" and result.event == "PLAN_SIGNED_OFF":
+        _milestone_clocks(record, case, now)
+    if kind == "milestone" and result.event in ("MILESTONE_DONE",):
+        _meet_milestone(record, now)
+
+
+# KT-19: the agreed plan's milestones are deadlines too (fixed dates agreed by both parties).
+MILESTONE_CLOCK = ClockSpec(kind="milestone_due", label="Milestone completed", rule="KT-19", unit="calendar_days",
+                            length=0, starts="plan_agreed", stops=("MILESTONE_DONE",), acts="provider",
+                            on_breach="milestone_overdue")
+EXTRA_CLOCKS = {"milestone_due": MILESTONE_CLOCK, "minutes_response": MINUTES_CLOCK}
+
+
+def _milestone_clocks(plan: ActionPlan, case: Case, now: datetime) -> None:
+    region = rulebook_for(case.contract).region
+    for milestone in plan.milestones:
+        days = (milestone.due_on - plan.provider_signed_at.date()).days if plan.provider_signed_at else 0
+        clock = ClockStart(kind="milestone_due", label=f"Milestone: {milestone.title}", rule="KT-19",
+                           unit="calendar_days", length=max(days, 0), start_on=now.date(), due_on=milestone.due_on,
+                           due_at=end_of_day(milestone.due_on), acts="provider", pausable=False,
+                           on_breach="milestone_overdue",
+                           explanation=(f"Milestone of the agreed action plan (KT-19): due by the end of "
+                                        f"{milestone.due_on:%A %-d %B %Y}, the date both parties agreed",))
+        _save_clocks(case, "milestone", milestone.id, (clock,), region, now)
+
+
+def _meet_milestone(milestone: Milestone, now: datetime) -> None:
+    for deadline in db.session.scalars(select(Deadline).where(
+            Deadline.entity_type == "milestone", Deadline.entity_id == milestone.id,
+            Deadline.status.in_(("running", "breached")))):
+        if deadline.status == "running":
+            deadline.status = "met"
+        deadline.met_at = now
+        cancel_deadline_timers(deadline, "Met")
 
 
 # -- documents -------------------------------------------------------------------------------------------------

@@ -188,7 +188,8 @@ class Deadline(db.Model):
                       Index("ix_deadline_entity", "entity_type", "entity_id"))
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)  # None: contract-level
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
     entity_type: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[int] = mapped_column(Integer)
@@ -208,6 +209,9 @@ class Deadline(db.Model):
     frozen: Mapped[bool] = mapped_column(Boolean, default=True)  # served deadlines never move with the calendar
     explanation: Mapped[list] = mapped_column(JSON)
     met_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    original_due_on: Mapped[date | None] = mapped_column(Date)  # before pauses and extensions
+    extension_days: Mapped[int] = mapped_column(Integer, default=0)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the due instant, however late noticed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -4,6 +4,7 @@ from workflows.action_plan import ActionPlanWorkflow
 from workflows.case import CaseWorkflow
 from workflows.default_notice import DefaultNoticeWorkflow
 from workflows.milestone import MilestoneWorkflow
+from workflows.minutes import MinutesWorkflow
 from workflows.notice import NoticeWorkflow
 from workflows.suspension import SuspensionWorkflow
 from workflows.termination import TerminationWorkflow
@@ -16,4 +17,5 @@ WORKFLOWS = {
     "default_notice": DefaultNoticeWorkflow,
     "suspension": SuspensionWorkflow,
     "termination": TerminationWorkflow,
+    "minutes": MinutesWorkflow,
 }

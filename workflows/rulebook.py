@@ -20,7 +20,7 @@ FORMAT_VERSION = 1
 RUNGS = ("notice", "action_plan", "default_notice", "suspension", "termination")
 SUSPENSION_SCOPES = ("referrals", "partial", "full", "framework")
 SERVICE_METHODS = ("hand", "email", "post")
-CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "default_served", "suspension_started", "plan_agreed",
+CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "minutes_sent", "default_served", "suspension_started", "plan_agreed",
                 "termination_decided")
 CLOCK_ACTORS = ("provider", "council")
 
@@ -53,6 +53,7 @@ class Rulebook:
     deemed_receipt: tuple[tuple[str, int], ...] = (("hand", 0), ("email", 1), ("post", 2))
     serious_default_window_months: int = 6
     serious_default_count: int = 2
+    reminders: tuple[int, ...] = ()  # working days before each due date; empty: Remedy's default (5, 1, 0)
 
     def has_rung(self, rung: str) -> bool:
         """Whether this contract has that step of the ladder."""
@@ -136,7 +137,12 @@ def parse_rulebook(path: Path) -> Rulebook:
         raise RulebookError(path, _line_of(text, "deemed_receipt_working_days"),
                             f"deemed receipt must give days for each of {', '.join(SERVICE_METHODS)}")
     default = data.get("serious_default", {})
+    reminders = data.get("reminders", {}).get("working_days_before", [])
+    if not isinstance(reminders, list) or not all(isinstance(d, int) and 0 <= d <= 30 for d in reminders):
+        raise RulebookError(path, _line_of(text, "working_days_before"),
+                            "reminders must be a list of working days before the due date, each 0 to 30")
     return Rulebook(
+        reminders=tuple(sorted(set(reminders), reverse=True)),
         rungs=rungs,
         clocks=clocks,
         suspension_scopes=tuple(scopes),

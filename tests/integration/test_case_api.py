@@ -74,10 +74,12 @@ def test_kent_ladder_formal_warning_to_termination(api):
     assert signed["state"] == "in_progress" and signed["frozen"]["rows"][0]["kpi"] == "S3"
     case = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}")
     assert case["state"] == "action_plan"
-    assert [d["status"] for d in case["deadlines"]] == ["met"]  # KT-19 met by both parties signing
+    # KT-19 met by both parties signing; the agreed milestone is now a deadline of its own.
+    assert {d["kind"]: d["status"] for d in case["deadlines"]} == {"plan_agreed": "met", "milestone_due": "running"}
     assert api("contract_manager", "GET", f"/api/v1/notices/{notice['id']}")["state"] == "closed"
 
-    fire(api, "provider_user", "milestones", milestone["id"], "mark_done", evidence="Contract signed 20 January")
+    done = fire(api, "provider_user", "milestones", milestone["id"], "mark_done", evidence="Contract signed 20 January")
+    assert [d["status"] for d in done["deadlines"]] == ["met"]
     fire(api, "contract_manager", "milestones", milestone["id"], "verify")
     # Kent has no Default Notice (rules.md 2.1.1).
     refused = api("commissioning_manager", "POST", f"/api/v1/cases/{case['id']}/default-notices", {}, 409)

@@ -1,0 +1,196 @@
+"""Deadlines over time: timers for reminders and breaches, pauses, extensions, and the rows people see.
+
+Timers are derived from deadline rows and upserted by `fire_key`, so re-planning never duplicates one and a
+superseded timer can never fire beside its replacement (clock-lessons 4.1).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+
+from models import db
+from models.audit_store import record_event
+from models.calendar_store import working_calendar
+from models.cases import Case, Deadline
+from models.entities import User
+from models.scheduling import DeadlinePause, Timer
+from workflows.access import Viewer
+from workflows.clock import end_of_day
+from workflows.deadline import DEFAULT_REMINDERS, Pause, extended_due, plan_timers
+from workflows.errors import NotFound, ValidationProblem
+from workflows.machine import TransitionNotAllowed
+
+
+def reminders_for(deadline: Deadline) -> tuple[int, ...]:
+    """Working days before the due date when reminders go out (the rulebook may set its own)."""
+    from flask import current_app
+
+    from models.cases import Case as _Case
+
+    if deadline.case_id is not None:
+        case = db.session.get(_Case, deadline.case_id)
+        book = current_app.extensions["rulebooks"].get(case.contract.rulebook_id)
+        if book is not None and book.reminders:
+            return book.reminders
+    return DEFAULT_REMINDERS
+
+
+def plan_deadline_timers(deadline: Deadline) -> list[Timer]:
+    """Create (or keep) the breach and reminder timers of a running deadline; supersede any for an old due date."""
+    calendar = working_calendar(deadline.council_id, deadline.region)
+    plans = plan_timers(deadline.id, deadline.start_on, deadline.due_on, deadline.due_at, calendar,
+                        reminders_for(deadline))
+    keys = {p.fire_key for p in plans}
+    existing = {t.fire_key: t for t in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline.id))}
+    for timer in existing.values():
+        if timer.status == "pending" and timer.fire_key not in keys:
+            timer.status, timer.note = "superseded", "The due date moved"
+    created = []
+    for plan in plans:
+        if plan.fire_key in existing:
+            continue
+        timer = Timer(council_id=deadline.council_id, deadline_id=deadline.id, kind=plan.kind,
+                      threshold=plan.threshold, due_on=plan.due_on, due_at=plan.due_at, status="pending",
+                      fire_key=plan.fire_key)
+        db.session.add(timer)
+        created.append(timer)
+    db.session.flush()
+    return created
+
+
+def cancel_deadline_timers(deadline: Deadline, note: str) -> int:
+    """Cancel every pending timer of a deadline (met, cancelled or superseded deadlines send nothing more)."""
+    count = 0
+    for timer in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline.id, Timer.status == "pending")):
+        timer.status, timer.note = "cancelled", note
+        count += 1
+    return count
+
+
+def get_deadline(viewer: Viewer, deadline_id: int) -> Deadline:
+    """One deadline the viewer may see."""
+    deadline = db.session.get(Deadline, deadline_id)
+    if deadline is None or deadline.council_id != viewer.council_id or (
+            viewer.is_provider and deadline.provider_id != viewer.provider_id):
+        raise NotFound("There is no such deadline that you can see")
+    return deadline
+
+
+def pauses_of(deadline: Deadline) -> list[DeadlinePause]:
+    """A deadline's pauses, oldest first."""
+    return list(db.session.scalars(select(DeadlinePause).where(DeadlinePause.deadline_id == deadline.id)
+                                   .order_by(DeadlinePause.id)))
+
+
+def is_paused(deadline: Deadline) -> bool:
+    """Whether the clock is stopped now."""
+    return any(p.ends_on is None for p in pauses_of(deadline))
+
+
+def _council_manager(viewer: Viewer) -> None:
+    if viewer.is_provider or viewer.role.value not in ("contract_manager", "commissioning_manager", "admin"):
+        raise TransitionNotAllowed("Only the council's contract or commissioning managers can pause, resume or "
+                                   "extend a deadline", forbidden=True)
+
+
+def pause_deadline(viewer: Viewer, actor: User, deadline_id: int, reason: str, today: date,
+                   now: datetime) -> DeadlinePause:
+    """Stop a pausable clock, with a reason; its timers stop until it resumes."""
+    _council_manager(viewer)
+    deadline = get_deadline(viewer, deadline_id)
+    reason = (reason or "").strip()
+    if not deadline.pausable:
+        raise TransitionNotAllowed(f"The '{deadline.label}' deadline cannot be paused ({deadline.rule} sets a fixed "
+                                   "period); record an extension instead")
+    if deadline.status != "running":
+        raise TransitionNotAllowed(f"Only a running deadline can be paused; this one is {deadline.status}")
+    if is_paused(deadline):
+        raise TransitionNotAllowed("This deadline is already paused")
+    if not reason:
+        raise ValidationProblem("Enter why the clock is paused, for example \"awaiting the council's decision on "
+                                "the plan\"", "reason")
+    pause = DeadlinePause(council_id=deadline.council_id, deadline_id=deadline.id, starts_on=today, reason=reason,
+                          paused_by_id=actor.id, paused_at=now)
+    db.session.add(pause)
+    cancel_deadline_timers(deadline, "Paused")
+    db.session.flush()
+    record_event(council_id=deadline.council_id, actor=actor, entity_type="deadline", entity_id=deadline.id,
+                 event_name="DEADLINE_PAUSED", reason=reason, at=now, case_id=deadline.case_id,
+                 data={"starts_on": today.isoformat()})
+    return pause
+
+
+def _recompute(deadline: Deadline, today: date) -> None:
+    calendar = working_calendar(deadline.council_id, deadline.region)
+    original = deadline.original_due_on or deadline.due_on
+    deadline.original_due_on = original
+    pauses = [Pause(p.starts_on, p.ends_on, p.reason) for p in pauses_of(deadline)]
+    deadline.due_on = extended_due(original, pauses, deadline.extension_days, calendar, today)
+    deadline.due_at = end_of_day(deadline.due_on)
+
+
+def resume_deadline(viewer: Viewer, actor: User, deadline_id: int, today: date, now: datetime) -> Deadline:
+    """Restart a paused clock: the due date moves on by the working days it was paused."""
+    _council_manager(viewer)
+    deadline = get_deadline(viewer, deadline_id)
+    open_pause = next((p for p in pauses_of(deadline) if p.ends_on is None), None)
+    if open_pause is None:
+        raise TransitionNotAllowed("This deadline is not paused")
+    before = deadline.due_on
+    open_pause.ends_on, open_pause.resumed_by_id, open_pause.resumed_at = today, actor.id, now
+    db.session.flush()
+    _recompute(deadline, today)
+    deadline.explanation = list(deadline.explanation) + [
+        f"Paused from {open_pause.starts_on:%-d %B %Y} to {today:%-d %B %Y} ({open_pause.reason}): "
+        f"due date moved from {before:%-d %B %Y} to {deadline.due_on:%-d %B %Y}"]
+    plan_deadline_timers(deadline)
+    record_event(council_id=deadline.council_id, actor=actor, entity_type="deadline", entity_id=deadline.id,
+                 event_name="DEADLINE_RESUMED", at=now, case_id=deadline.case_id,
+                 data={"from": before.isoformat(), "to": deadline.due_on.isoformat()})
+    return deadline
+
+
+def extend_deadline(viewer: Viewer, actor: User, deadline_id: int, days: int, reason: str, today: date,
+                    now: datetime) -> Deadline:
+    """Give more working days, explicitly and on the record (the only way a served deadline moves)."""
+    _council_manager(viewer)
+    deadline = get_deadline(viewer, deadline_id)
+    if deadline.status not in ("running", "breached"):
+        raise TransitionNotAllowed(f"Only a running or overdue deadline can be extended; this one is {deadline.status}")
+    if not isinstance(days, int) or not 1 <= days <= 60:
+        raise ValidationProblem("Enter the extension as a whole number of working days from 1 to 60", "days")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationProblem("Enter why the deadline is being extended", "reason")
+    before = deadline.due_on
+    deadline.extension_days += days
+    _recompute(deadline, today)
+    deadline.explanation = list(deadline.explanation) + [
+        f"Extended by {days} working day{'s' if days != 1 else ''} on {today:%-d %B %Y} ({reason}): due date moved "
+        f"from {before:%-d %B %Y} to {deadline.due_on:%-d %B %Y}"]
+    if deadline.status == "breached" and deadline.due_at > now:
+        deadline.status, deadline.breached_at = "running", None
+    plan_deadline_timers(deadline)
+    record_event(council_id=deadline.council_id, actor=actor, entity_type="deadline", entity_id=deadline.id,
+                 event_name="DEADLINE_EXTENDED", reason=reason, at=now, case_id=deadline.case_id,
+                 data={"days": days, "from": before.isoformat(), "to": deadline.due_on.isoformat()})
+    return deadline
+
+
+def upcoming_deadlines(viewer: Viewer, now: datetime, until: date) -> list[Deadline]:
+    """Running and overdue deadlines up to a date, for the deadlines page and calendar feed (scoped)."""
+    query = select(Deadline).where(Deadline.council_id == viewer.council_id,
+                                   Deadline.status.in_(("running", "breached")), Deadline.due_on <= until)
+    if viewer.is_provider:
+        query = query.where(Deadline.provider_id == viewer.provider_id)
+    return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id)))
+
+
+def case_of(deadline: Deadline) -> Case | None:
+    """The case a deadline belongs to, if any."""
+    return db.session.get(Case, deadline.case_id) if deadline.case_id else None
+
+
+__all__ = ["timedelta"]

@@ -1,0 +1,113 @@
+"""Deadline rules for the scheduler: status precedence, pauses, extensions and reminders (clock-lessons 4.1-4.5).
+
+Pure functions over plain values. Days-based clocks are paused and extended in whole working days: a pause from
+date A up to the resume date B extends the deadline by the working days d with A <= d < B, so a pause that starts
+and ends on the same day moves nothing, and a pause over a weekend or a bank holiday only counts the working days
+in it (ERPNext PR #49414: never extend by raw paused seconds).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from workflows.calendar import WorkingCalendar
+from workflows.clock import end_of_day
+
+# Status precedence: a breach is never masked by a pause (frappe/helpdesk PR #3277).
+PRECEDENCE = ("breached", "paused", "running", "met")
+DEFAULT_REMINDERS = (5, 1, 0)  # working days before the due date; 0 is "due today"
+
+
+def effective_status(recorded: str, paused: bool, due_at: datetime, now: datetime) -> str:
+    """The status to show: breached, then paused, then running, then met (cancelled and superseded as recorded)."""
+    if recorded in ("met", "cancelled", "superseded", "breached"):
+        return recorded
+    if now > due_at:
+        return "breached"
+    return "paused" if paused else "running"
+
+
+@dataclass(frozen=True)
+class Pause:
+    """One stop of the clock, from a start date to the resume date (None while it is still paused)."""
+
+    start: date
+    end: date | None
+    reason: str
+
+
+def paused_working_days(pauses: list[Pause], calendar: WorkingCalendar, today: date) -> int:
+    """Working days lost to pauses: for each, the working days from its start up to (not including) its resume."""
+    total = 0
+    for pause in pauses:
+        end = pause.end or today
+        if end <= pause.start:
+            continue
+        # working_days_between(a, b) counts days after a up to and including b: shift by one day each side.
+        total += calendar.working_days_between(pause.start - timedelta(days=1), end - timedelta(days=1))
+    return total
+
+
+def extended_due(original_due: date, pauses: list[Pause], extension_days: int, calendar: WorkingCalendar,
+                 today: date) -> date:
+    """The due date after pauses and explicit extensions, counted on the same working calendar."""
+    days = paused_working_days(pauses, calendar, today) + extension_days
+    return calendar.add_working_days(original_due, days) if days else original_due
+
+
+@dataclass(frozen=True)
+class TimerPlan:
+    """A timer the scheduler will fire: a reminder before the due date, or the breach at the due instant."""
+
+    kind: str  # "reminder" or "breach"
+    threshold: int  # working days before the due date (0 for the breach and for "due today")
+    due_on: date
+    due_at: datetime
+    fire_key: str
+
+
+def fire_key(deadline_id: int, kind: str, threshold: int, due_on: date) -> str:
+    """A stable key: re-planning is an upsert, and a superseded timer can never fire beside its replacement."""
+    raw = f"{deadline_id}:{kind}:{threshold}:{due_on.isoformat()}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def reminder_morning(day: date) -> datetime:
+    """Reminders go out at 08:00 London time on their day."""
+    from workflows.clock import LONDON
+
+    return datetime.combine(day, datetime.min.time().replace(hour=8), tzinfo=LONDON)
+
+
+def plan_timers(deadline_id: int, start_on: date, due_on: date, due_at: datetime, calendar: WorkingCalendar,
+                reminders: tuple[int, ...] = DEFAULT_REMINDERS) -> list[TimerPlan]:
+    """The breach timer at the due instant and the reminders counted backwards on the same calendar.
+
+    A reminder that would fall on or before the start day is dropped (a 3-day clock gets no 5-day reminder).
+    """
+    plans = [TimerPlan("breach", 0, due_on, due_at, fire_key(deadline_id, "breach", 0, due_on))]
+    for days in sorted(set(reminders), reverse=True):
+        day = calendar.add_working_days(due_on, -days) if days else due_on
+        if day <= start_on:
+            continue
+        plans.append(TimerPlan("reminder", days, day, reminder_morning(day),
+                               fire_key(deadline_id, "reminder", days, due_on)))
+    return plans
+
+
+def most_relevant_reminder(due_thresholds: list[int]) -> int | None:
+    """After downtime several reminders of one deadline may be due at once: send only the nearest to the due date."""
+    return min(due_thresholds) if due_thresholds else None
+
+
+def reminder_text(threshold: int) -> str:
+    """How a reminder describes the time left."""
+    if threshold == 0:
+        return "is due today"
+    return f"is due in {threshold} working day{'s' if threshold != 1 else ''}"
+
+
+__all__ = ["PRECEDENCE", "DEFAULT_REMINDERS", "Pause", "TimerPlan", "effective_status", "extended_due", "end_of_day",
+           "fire_key", "most_relevant_reminder", "paused_working_days", "plan_timers", "reminder_text"]
