@@ -66,6 +66,16 @@ def create_app(overrides: dict | None = None) -> Flask:
         ASSETS_DIR=str(ROOT / "static" / "assets"),
         STATIC_DIR=str(ROOT / "static"),
         TIMEZONE="Europe/London",
+        BASE_URL=os.environ.get("REMEDY_BASE_URL", "http://127.0.0.1:5000"),
+        # Outgoing mail: SMTP settings from the environment; REMEDY_MAIL_CAPTURE=1 keeps mail on the
+        # "Sent mail" page instead of sending it (make run does this).
+        MAIL_SERVER=os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        MAIL_PORT=int(os.environ.get("MAIL_PORT", "25")),
+        MAIL_USERNAME=os.environ.get("MAIL_USERNAME"),
+        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD"),
+        MAIL_USE_TLS=os.environ.get("MAIL_USE_TLS", "") == "1",
+        MAIL_FROM=os.environ.get("MAIL_FROM", "Remedy <remedy@localhost>"),
+        MAIL_CAPTURE=os.environ.get("REMEDY_MAIL_CAPTURE", "") == "1",
     )
     if "SECRET_KEY" not in overrides:
         app.config["SECRET_KEY"] = _secret_key(production, instance_path)

@@ -1,19 +1,78 @@
-"""One scheduler sweep. This foundation version records the tick (for health checks); the deadline engine adds
-the due-timer sweep."""
+"""One scheduler sweep: fire due timers (each claimed, applied and written to the outbox in one transaction),
+then deliver the outbox, then record the tick. `tick(now)` is a plain function; tests call it with a chosen now."""
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
+
+from flask import current_app
+from sqlalchemy import text
 
 from models import db
 from models.scheduler_store import record_tick
+from models.timer_store import claim_due, fire_timer, oldest_pending_due
+from scheduler.delivery import deliver
+from scheduler.lock import scheduler_lock
+
+log = logging.getLogger("remedy.scheduler")
+BATCH = 500
+MAX_TIMER_ATTEMPTS = 5
 
 
-def tick(now: datetime) -> dict:
+def database_now() -> datetime:
+    """Now, read once from the database clock so every decision in a tick agrees (clock-lessons 4.2)."""
+    value = db.session.execute(text("SELECT CURRENT_TIMESTAMP")).scalar()
+    if isinstance(value, str):  # SQLite answers in UTC text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def sweep(now: datetime, batch: int = BATCH) -> dict:
+    """Fire every timer due by `now`, in due order, in batches committed one by one."""
+    counts = {"due": 0, "fired": 0, "cancelled": 0, "skipped": 0, "superseded": 0, "failed": 0}
+    while True:
+        timers = claim_due(now, batch)
+        if not timers:
+            break
+        for timer in timers:
+            counts["due"] += 1
+            savepoint = db.session.begin_nested()
+            try:
+                outcome = fire_timer(timer, now)
+                savepoint.commit()
+                counts[outcome] = counts.get(outcome, 0) + 1
+            except Exception as exc:  # noqa: BLE001 - one poison timer must not starve the rest
+                savepoint.rollback()
+                log.exception("Timer %s failed", timer.id)
+                timer.attempts += 1
+                timer.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+                if timer.attempts >= MAX_TIMER_ATTEMPTS:
+                    timer.status, timer.note = "failed", "Failed 5 times; see the error"
+                counts["failed"] += 1
+                if timer.status == "pending":
+                    # Leave it for the next tick rather than spinning on it in this one.
+                    db.session.commit()
+                    return counts
+        db.session.commit()
+        if len(timers) < batch:
+            break
+    return counts
+
+
+def tick(now: datetime | None = None, deliver_messages: bool = True) -> dict:
     """Sweep as if at `now` and return the counts; running it twice for the same instant fires nothing new."""
     started = datetime.now(UTC)
-    fired = failed = due = 0
-    record_tick(at=now, started_at=started, finished_at=datetime.now(UTC), due=due, fired=fired, failed=failed,
-                lag_seconds=0.0)
-    db.session.commit()
-    return {"fired": fired, "due": due, "failed": failed}
+    lock_dir = current_app.config.get("SCHEDULER_LOCK_DIR", current_app.instance_path)
+    with scheduler_lock(lock_dir) as acquired:
+        if not acquired:
+            return {"fired": 0, "due": 0, "failed": 0, "locked": True}
+        now = now or database_now()
+        oldest = oldest_pending_due(now)
+        lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
+        counts = sweep(now)
+        delivered = deliver(now) if deliver_messages else {"sent": 0, "failed": 0, "dead": 0}
+        record_tick(at=now, started_at=started, finished_at=datetime.now(UTC), due=counts["due"],
+                    fired=counts["fired"], failed=counts["failed"] + delivered["failed"], lag_seconds=lag)
+        db.session.commit()
+    return {**counts, "lag_seconds": round(lag, 3), "delivered": delivered}

@@ -67,6 +67,7 @@ def app(database_uri):
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "SECRET_KEY": "test-secret-key",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "MAIL_CAPTURE": True,  # the SMTP tests switch this off and point at a real local server
         "SERVER_NAME": None,
     })
     _empty_all_tables(app)

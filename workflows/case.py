@@ -56,7 +56,10 @@ CASE_TRANSITIONS = table([
                 CaseState.REINSTATING),
      "dest": CaseState.TERMINATION_CONSIDERED, "roles": MANAGERS, "event": "CASE_TERMINATION_CONSIDERED",
      "label": "Consider termination", "rung": "termination", "via": "termination is put forward on the case"},
-    {"trigger": "terminate", "source": CaseState.TERMINATION_CONSIDERED, "dest": CaseState.TERMINATED,
+    # A termination the system proposed leaves the rung alone until the decision, so it may come from any rung.
+    {"trigger": "terminate",
+     "source": (CaseState.NOTICE, CaseState.ACTION_PLAN, CaseState.DEFAULT, CaseState.SUSPENDED,
+                CaseState.REINSTATING, CaseState.TERMINATION_CONSIDERED), "dest": CaseState.TERMINATED,
      "roles": COMMISSIONERS, "event": "CASE_TERMINATED", "label": "Terminate the contract", "rung": "termination",
      "legally_significant": True, "via": "the commissioning manager decides to terminate"},
     {"trigger": "not_terminate", "source": CaseState.TERMINATION_CONSIDERED, "dest": CaseState.ACTION_PLAN,

@@ -1,0 +1,210 @@
+"""Firing timers: what a reminder or a breach does, in the transaction that claims it (clock-lessons 4.2, 4.3).
+
+A breach is recorded at the due instant however late it is noticed; a reminder is never sent once its deadline
+has passed, and after downtime only the most relevant reminder of a deadline goes out. Escalations the rulebook
+attaches to a breach become proposals for a person to confirm, with the rule that proposed them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import select
+
+from models import db
+from models.audit_store import record_event
+from models.cases import Case, Deadline, Milestone, Suspension, Termination
+from models.deadline_store import is_paused
+from models.entities import Provider, User
+from models.outbox_store import enqueue
+from models.scheduling import Meeting, Timer
+from workflows.access import PROVIDER_ROLES, Role
+from workflows.case import OPEN
+from workflows.clock import LONDON
+from workflows.messages import CONSEQUENCES, breach, reminder
+from workflows.milestone import MilestoneState
+from workflows.minutes import MinutesState
+from workflows.suspension import SuspensionState
+from workflows.termination import TerminationState
+
+
+def claim_due(now: datetime, limit: int) -> list[Timer]:
+    """Pending timers due by `now`, oldest first, locked for this tick (skipping rows another tick holds)."""
+    query = (select(Timer).where(Timer.status == "pending", Timer.due_at <= now)
+             .order_by(Timer.due_at, Timer.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
+
+
+def pending_due_count(now: datetime) -> int:
+    """How many timers are due and not yet fired."""
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.count(Timer.id)).where(Timer.status == "pending", Timer.due_at <= now)) or 0
+
+
+def oldest_pending_due(now: datetime) -> datetime | None:
+    """The due instant of the oldest timer still waiting (how far behind the scheduler is)."""
+    from sqlalchemy import func
+
+    return db.session.scalar(select(func.min(Timer.due_at)).where(Timer.status == "pending", Timer.due_at <= now))
+
+
+def _base_url() -> str:
+    return current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
+def _link(deadline: Deadline) -> str:
+    if deadline.case_id:
+        return f"{_base_url()}/cases/{deadline.case_id}"
+    if deadline.entity_type == "meeting":
+        return f"{_base_url()}/meetings/{deadline.entity_id}"
+    return f"{_base_url()}/deadlines"
+
+
+def recipients(deadline: Deadline, who: str) -> list[User]:
+    """Who must act: the provider's people for its obligations, the contract manager for the council's."""
+    people: list[User] = []
+    if who in ("provider", "both"):
+        people += list(db.session.scalars(select(User).where(
+            User.provider_id == deadline.provider_id, User.active.is_(True),
+            User.role.in_(list(PROVIDER_ROLES))).order_by(User.id)))
+    if who in ("council", "both"):
+        manager = None
+        if deadline.contract_id:
+            from models.entities import Contract
+
+            contract = db.session.get(Contract, deadline.contract_id)
+            manager = contract.contract_manager if contract else None
+        if manager is not None and manager.active:
+            people.append(manager)
+        else:
+            people += list(db.session.scalars(select(User).where(
+                User.council_id == deadline.council_id, User.role == Role.CONTRACT_MANAGER,
+                User.active.is_(True)).order_by(User.id)))
+    seen, unique = set(), []
+    for person in people:
+        if person.id not in seen:
+            seen.add(person.id)
+            unique.append(person)
+    return unique
+
+
+def _reference(deadline: Deadline) -> tuple[str, str]:
+    provider = db.session.get(Provider, deadline.provider_id)
+    if deadline.case_id:
+        return db.session.get(Case, deadline.case_id).reference, provider.name
+    return f"{deadline.entity_type} {deadline.entity_id}", provider.name
+
+
+def fire_timer(timer: Timer, now: datetime) -> str:
+    """Apply one due timer; returns what happened: fired, cancelled, skipped or superseded."""
+    deadline = timer.deadline
+    outcome = _reminder(timer, deadline, now) if timer.kind == "reminder" else _breach(timer, deadline, now)
+    if timer.status == "pending":
+        timer.status = outcome
+    timer.fired_at = now
+    return outcome
+
+
+def _reminder(timer: Timer, deadline: Deadline, now: datetime) -> str:
+    if deadline.status != "running":
+        timer.note = f"The deadline is {deadline.status}"
+        return "cancelled"
+    if is_paused(deadline):
+        timer.note = "The clock is paused"
+        return "cancelled"
+    if deadline.due_at <= now:
+        timer.note = "The deadline has passed: no 'due soon' after a breach"
+        return "skipped"
+    due_now = list(db.session.scalars(select(Timer).where(
+        Timer.deadline_id == deadline.id, Timer.kind == "reminder", Timer.status == "pending",
+        Timer.due_at <= now)))
+    nearest = min((t.threshold for t in due_now), default=timer.threshold)
+    if timer.threshold != nearest:
+        timer.note = "A nearer reminder was due at the same time"
+        return "superseded"
+    reference, provider = _reference(deadline)
+    message = reminder(deadline.label, deadline.rule, reference, provider, deadline.due_on, timer.threshold,
+                       list(deadline.explanation), _link(deadline))
+    for person in recipients(deadline, deadline.acts):
+        enqueue(deadline.council_id, timer.fire_key, person, message, _link(deadline), now)
+    return "fired"
+
+
+def _breach(timer: Timer, deadline: Deadline, now: datetime) -> str:
+    if deadline.status in ("met", "cancelled", "superseded"):
+        timer.note = f"The deadline is {deadline.status}"
+        return "cancelled"
+    if deadline.status == "breached":
+        timer.note = "Already recorded as breached"
+        return "skipped"
+    if is_paused(deadline):
+        timer.note = "The clock is paused"
+        return "cancelled"
+    if deadline.due_at > now:
+        timer.note = "The due date has moved"
+        return "superseded"
+    deadline.status, deadline.breached_at = "breached", deadline.due_at
+    for other in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline.id, Timer.status == "pending",
+                                                        Timer.id != timer.id)):
+        other.status, other.note = "skipped", "The deadline has passed"
+    case = db.session.get(Case, deadline.case_id) if deadline.case_id else None
+    if case is not None and case.state in OPEN:
+        case.overdue = True
+    consequence = _consequence(deadline, case, now)
+    record_event(council_id=deadline.council_id, actor=None, entity_type="deadline", entity_id=deadline.id,
+                 event_name="DEADLINE_BREACHED", at=now, case_id=deadline.case_id,
+                 reason=f"{deadline.label} ({deadline.rule}) not done by the end of {deadline.due_on:%-d %B %Y}",
+                 data={"breached_at": deadline.due_at.isoformat(), "noticed_at": now.isoformat(),
+                       "timer_id": timer.id, "consequence": deadline.on_breach})
+    reference, provider = _reference(deadline)
+    message = breach(deadline.label, deadline.rule, reference, provider, deadline.due_on,
+                     CONSEQUENCES.get(consequence) if consequence else None, list(deadline.explanation),
+                     _link(deadline))
+    for person in recipients(deadline, "both"):
+        enqueue(deadline.council_id, timer.fire_key, person, message, _link(deadline), now)
+    return "fired"
+
+
+def _consequence(deadline: Deadline, case: Case | None, now: datetime) -> str | None:
+    """Apply what the rulebook attaches to a breach; legally significant steps are only ever proposed."""
+    action = deadline.on_breach
+    today = now.astimezone(LONDON).date()
+    if action == "milestone_overdue" and deadline.entity_type == "milestone":
+        milestone = db.session.get(Milestone, deadline.entity_id)
+        if milestone.state in (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS):
+            before, milestone.state = milestone.state, MilestoneState.OVERDUE
+            record_event(council_id=milestone.council_id, actor=None, entity_type="milestone", entity_id=milestone.id,
+                         event_name="MILESTONE_OVERDUE", from_state=before.value, to_state="overdue", at=now,
+                         case_id=milestone.case_id, data={"rule": deadline.rule})
+        return action
+    if action == "deem_minutes_approved" and deadline.entity_type == "meeting":
+        meeting = db.session.get(Meeting, deadline.entity_id)
+        if meeting.state is MinutesState.SENT:
+            meeting.state, meeting.updated_at = MinutesState.DEEMED_APPROVED, now
+            record_event(council_id=meeting.council_id, actor=None, entity_type="meeting", entity_id=meeting.id,
+                         event_name="MINUTES_DEEMED_APPROVED", from_state="sent", to_state="deemed_approved",
+                         at=now, reason="No reply within ten Business Days (KT-16)", data={"rule": "KT-16"})
+        return action
+    if case is None or case.state not in OPEN:
+        return action if action == "mark_overdue" else None
+    from models.case_store import consider_termination, propose_suspension, rulebook_for
+
+    book = rulebook_for(case.contract)
+    reason = f"{deadline.label} not done by the end of {deadline.due_on:%-d %B %Y} ({deadline.rule})"
+    if action == "propose_suspension" and book.has_rung("suspension"):
+        open_proposal = db.session.scalar(select(Suspension.id).where(
+            Suspension.case_id == case.id, Suspension.state.in_([SuspensionState.PROPOSED, SuspensionState.ACTIVE])))
+        if open_proposal is None:
+            propose_suspension(None, None, case.id, reason, now, rule=deadline.rule)
+        return action
+    if action == "propose_termination" and book.has_rung("termination"):
+        pending = db.session.scalar(select(Termination.id).where(
+            Termination.case_id == case.id, Termination.state == TerminationState.CONSIDERED))
+        if pending is None:
+            consider_termination(None, None, case.id, reason, now, today, rule=deadline.rule)
+        return action
+    return "mark_overdue"

@@ -1,0 +1,236 @@
+"""The scheduler: ticks that never lose or duplicate an event, across downtime, clock changes and pauses."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from models import db
+from models.case_store import apply_transition, draft_notice, open_case
+from models.cases import Case, Deadline
+from models.deadline_store import pause_deadline, resume_deadline
+from models.scheduling import Notification, OutboxMessage, Timer
+from models.user_store import find_user_by_email
+from scheduler.tick import tick
+from workflows.clock import LONDON
+
+
+def at(text: str) -> datetime:
+    """An instant in London time, written plainly: '2026-12-29 09:00'."""
+    return datetime.fromisoformat(text).replace(tzinfo=LONDON).astimezone(UTC)
+
+
+@pytest.fixture
+def manager(app, demo):
+    with app.app_context():
+        yield find_user_by_email(demo["contract_manager"])
+
+
+def kent_warning(manager, served_on: date, summary="Attendance below target") -> Deadline:
+    """A Kent formal warning served by hand on `served_on`; returns its KT-19 deadline."""
+    now = datetime.combine(served_on, datetime.min.time().replace(hour=10), tzinfo=LONDON).astimezone(UTC)
+    case = open_case(manager.viewer, manager, "LDDS-2023-07", summary, now)
+    notice = draft_notice(manager.viewer, manager, case.id, "Attendance 71%", "An action plan", now)
+    apply_transition(manager.viewer, manager, "notice", notice.id, "issue",
+                     {"served_on": served_on, "method": "hand"}, now, served_on)
+    db.session.commit()
+    return db.session.scalar(select(Deadline).where(Deadline.entity_type == "notice",
+                                                    Deadline.entity_id == notice.id))
+
+
+def outbox(kind: str | None = None) -> list[OutboxMessage]:
+    query = select(OutboxMessage).order_by(OutboxMessage.id)
+    if kind:
+        query = query.where(OutboxMessage.subject.startswith(kind))
+    return list(db.session.scalars(query))
+
+
+def test_timers_are_planned_backwards_on_the_same_calendar(manager):
+    deadline = kent_warning(manager, date(2026, 12, 18))
+    timers = {(t.kind, t.threshold): t.due_on for t in db.session.scalars(
+        select(Timer).where(Timer.deadline_id == deadline.id))}
+    # Due 6 January 2027; 5 working days before skips New Year's Day and the weekend.
+    assert timers == {("breach", 0): date(2027, 1, 6), ("reminder", 5): date(2026, 12, 29),
+                      ("reminder", 1): date(2027, 1, 5), ("reminder", 0): date(2027, 1, 6)}
+
+
+def test_a_reminder_goes_to_the_provider_once_even_if_the_tick_runs_twice(manager):
+    deadline = kent_warning(manager, date(2026, 12, 18))
+    first = tick(at("2026-12-29 09:00"))
+    assert first["fired"] == 1
+    again = tick(at("2026-12-29 09:00"))
+    assert again["fired"] == 0 and again["due"] == 0
+    messages = outbox("Reminder")
+    # Two provider staff, each by email and in the app; nothing for anyone else.
+    assert len(messages) == 4
+    assert {m.user.email for m in messages} == {"provider.manager@brightwater.example",
+                                                "provider.user@brightwater.example"}
+    assert "is due in 5 working days" in messages[0].subject and "Wednesday 6 January 2027" in messages[0].subject
+    assert "Christmas Day" in messages[0].body_text
+    assert db.session.scalar(select(func.count(Notification.id))) == 2
+    assert deadline.status == "running"
+
+
+def test_outage_over_new_year_fires_the_right_breaches_and_one_reminder_each(manager):
+    """Down from Wednesday 30 December 12:00 to Monday 4 January 12:00: a weekend and New Year's Day missed."""
+    due_31 = kent_warning(manager, date(2026, 12, 15), "Due 31 December")
+    due_4 = kent_warning(manager, date(2026, 12, 16), "Due 4 January")
+    assert (due_31.due_on, due_4.due_on) == (date(2026, 12, 31), date(2027, 1, 4))
+    tick(at("2026-12-30 11:00"))  # before the outage
+    before = len(outbox())
+    counts = tick(at("2027-01-04 12:00"))
+    db.session.expire_all()
+    assert due_31.status == "breached"
+    assert due_31.breached_at == at("2026-12-31 23:59:59")  # recorded at the due instant, not when noticed
+    assert due_4.status == "running"
+    new = outbox()[before:]
+    breaches = {m.subject for m in new if m.subject.startswith("Overdue")}
+    reminders = [m for m in new if m.subject.startswith("Reminder")]
+    assert len(breaches) == 1 and "Due 31 December" not in next(iter(breaches))
+    assert "was due by the end of Thursday 31 December 2026" in next(iter(breaches))
+    # Only the most relevant reminder of the 4 January deadline, and no "due soon" for the breached one.
+    assert {m.subject for m in reminders} == {
+        next(m.subject for m in reminders)}
+    assert "is due today" in reminders[0].subject and "Monday 4 January 2027" in reminders[0].subject
+    assert counts["superseded"] >= 1 and counts["skipped"] >= 1
+    case = db.session.get(Case, due_31.case_id)
+    assert case.overdue
+    assert tick(at("2027-01-04 12:00"))["fired"] == 0
+
+
+@pytest.mark.parametrize("served_on, due_on, last_moment_utc", [
+    # Clocks go forward on 28 March 2027: the end of 29 March is 22:59:59 UTC.
+    # (Good Friday 26 and Easter Monday 29 March 2027 are skipped on the way.)
+    (date(2027, 3, 12), date(2027, 3, 30), "2027-03-30T22:59:59+00:00"),
+    # Clocks go back on 31 October 2027: the end of 1 November is 23:59:59 UTC.
+    (date(2027, 10, 18), date(2027, 11, 1), "2027-11-01T23:59:59+00:00"),
+])
+def test_breach_at_the_end_of_the_london_day_across_clock_changes(manager, served_on, due_on, last_moment_utc):
+    deadline = kent_warning(manager, served_on)
+    assert deadline.due_on == due_on and deadline.due_at.isoformat() == last_moment_utc
+    tick(deadline.due_at - timedelta(seconds=1))
+    db.session.expire_all()
+    assert deadline.status == "running"
+    tick(deadline.due_at + timedelta(seconds=1))
+    db.session.expire_all()
+    assert deadline.status == "breached"
+
+
+def test_a_pause_across_christmas_extends_by_the_working_days_paused(manager):
+    deadline = kent_warning(manager, date(2026, 12, 14))
+    assert deadline.due_on == date(2026, 12, 30)
+    pause_deadline(manager.viewer, manager, deadline.id, "Awaiting the council's decision on the plan",
+                   date(2026, 12, 22), at("2026-12-22 10:00"))
+    db.session.commit()
+    # Nothing fires while paused, even past the old due date.
+    tick(at("2027-01-02 10:00"))
+    db.session.expire_all()
+    assert deadline.status == "running" and not outbox("Overdue")
+    resume_deadline(manager.viewer, manager, deadline.id, date(2027, 1, 4), at("2027-01-04 09:00"))
+    db.session.commit()
+    # Paused 22, 23, 24, 29, 30, 31 December: six working days; 30 December + 6 = 8 January.
+    assert deadline.due_on == date(2027, 1, 8)
+    assert "Paused from 22 December 2026 to 4 January 2027" in deadline.explanation[-1]
+    tick(at("2027-01-08 23:00"))
+    db.session.expire_all()
+    assert deadline.status == "running"
+    tick(at("2027-01-09 00:30"))
+    db.session.expire_all()
+    assert deadline.status == "breached"
+
+
+def test_a_deadline_met_in_time_never_breaches(manager, app):
+    deadline = kent_warning(manager, date(2026, 12, 18))
+    db.session.get(Timer, db.session.scalar(select(Timer.id).where(Timer.deadline_id == deadline.id)))
+    deadline.status = "met"  # as a transition would
+    from models.deadline_store import cancel_deadline_timers
+
+    cancel_deadline_timers(deadline, "Met")
+    db.session.commit()
+    assert tick(at("2027-02-01 09:00"))["fired"] == 0
+    assert not outbox()
+
+
+def test_a_crash_between_claiming_and_sending_loses_and_duplicates_nothing(manager, monkeypatch):
+    kent_warning(manager, date(2026, 12, 18))
+    import scheduler.tick as tick_module
+
+    def crash(now, limit=200):
+        raise RuntimeError("power cut after the sweep committed")
+
+    monkeypatch.setattr(tick_module, "deliver", crash)
+    with pytest.raises(RuntimeError):
+        tick(at("2026-12-29 09:00"))
+    db.session.rollback()
+    assert len(outbox("Reminder")) == 4 and all(m.status == "pending" for m in outbox())
+    monkeypatch.undo()
+    result = tick(at("2026-12-29 09:05"))
+    assert result["fired"] == 0 and result["delivered"]["sent"] == 4
+    assert db.session.scalar(select(func.count(Notification.id))) == 2
+    assert tick(at("2026-12-29 09:10"))["delivered"]["sent"] == 0
+
+
+def test_only_one_scheduler_ticks_at_a_time(manager, app):
+    from scheduler.lock import scheduler_lock
+
+    kent_warning(manager, date(2026, 12, 18))
+    with scheduler_lock(app.config.get("SCHEDULER_LOCK_DIR", app.instance_path)) as held:
+        assert held
+        assert tick(at("2026-12-29 09:00")) == {"fired": 0, "due": 0, "failed": 0, "locked": True}
+    results = []
+
+    def run():
+        with app.app_context():
+            results.append(tick(at("2026-12-29 09:00")))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r["fired"] for r in results) in ([0, 1], [1, 1]) and sum(r["fired"] for r in results) == 1
+    assert len(outbox("Reminder")) == 4
+
+
+def test_minutes_are_deemed_approved_after_ten_business_days(manager):
+    """KT-16."""
+    from models.meeting_store import apply_minutes, record_meeting
+    from workflows.minutes import MinutesState
+
+    meeting = record_meeting(manager.viewer, manager, "LDDS-2023-07", date(2026, 12, 10), "Both contract managers",
+                             "Attendance discussed", date(2026, 12, 11), at("2026-12-11 10:00"))
+    apply_minutes(manager.viewer, manager, meeting.id, "send", {"sent_on": date(2026, 12, 11)}, date(2026, 12, 11),
+                  at("2026-12-11 10:00"))
+    db.session.commit()
+    deadline = db.session.scalar(select(Deadline).where(Deadline.entity_type == "meeting"))
+    assert deadline.due_on == date(2026, 12, 29)  # 10 business days, skipping Christmas
+    tick(at("2026-12-29 20:00"))
+    db.session.expire_all()
+    assert meeting.state is MinutesState.SENT
+    tick(at("2026-12-30 00:05"))
+    db.session.expire_all()
+    assert meeting.state is MinutesState.DEEMED_APPROVED and deadline.status == "breached"
+    assert any("deemed approved" in m.body_text for m in outbox("Overdue"))
+
+
+def test_a_breach_proposes_the_next_step_for_a_person_to_confirm(manager, demo):
+    """CE-34: 10 working days after a suspension without the remedy, termination is proposed, never decided."""
+    from models.case_store import propose_suspension
+    from models.cases import Suspension, Termination
+
+    commissioner = find_user_by_email(demo["commissioning_manager"])
+    now = at("2026-12-18 10:00")
+    case = open_case(commissioner.viewer, commissioner, "ECH-2024-01", "Missed visits", now)
+    suspension = propose_suspension(commissioner.viewer, commissioner, case.id, "CE-37", now)
+    apply_transition(commissioner.viewer, commissioner, "suspension", suspension.id, "suspend",
+                     {"scope": "full", "starts_on": date(2026, 12, 18), "reason": "Missed visits",
+                      "lift_conditions": "No missed visits for 4 weeks"}, now, date(2026, 12, 18))
+    db.session.commit()
+    tick(at("2027-01-07 08:30"))
+    termination = db.session.scalar(select(Termination).where(Termination.case_id == case.id))
+    assert termination.state.value == "considered" and termination.proposed_by_rule == "CE-34"
+    assert db.session.get(Case, case.id).state.value == "suspended"  # the rung waits for a person
+    assert db.session.scalar(select(func.count(Suspension.id))) == 1

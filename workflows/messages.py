@@ -1,0 +1,64 @@
+"""The words of reminders and breach notices (plain text and HTML), built from plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from html import escape
+
+from workflows.deadline import reminder_text
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message ready for the outbox."""
+
+    subject: str
+    text: str
+    html: str
+
+
+def _long(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def _html(paragraphs: list[str], lines: list[str], link: str) -> str:
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    if lines:
+        body += "<p>How the deadline was counted:</p><ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>"
+    return f'{body}<p><a href="{escape(link)}">Open it in Remedy</a></p>'
+
+
+def reminder(label: str, rule: str, reference: str, provider: str, due_on: date, threshold: int,
+             explanation: list[str], link: str) -> Message:
+    """A reminder before a deadline falls due."""
+    when = reminder_text(threshold)
+    subject = f"Reminder: {label} for {reference} {when} ({_long(due_on)})"
+    paragraphs = [f"{label} ({rule}) for case {reference}, {provider}, {when}: by the end of {_long(due_on)}."]
+    text = "\n\n".join(paragraphs + ["How the deadline was counted:\n" + "\n".join(f"- {x}" for x in explanation),
+                                     f"Open it in Remedy: {link}"])
+    return Message(subject, text, _html(paragraphs, explanation, link))
+
+
+def breach(label: str, rule: str, reference: str, provider: str, due_on: date, consequence: str | None,
+           explanation: list[str], link: str) -> Message:
+    """A deadline has passed without the step that meets it."""
+    subject = f"Overdue: {label} for {reference} was due by the end of {_long(due_on)}"
+    paragraphs = [f"{label} ({rule}) for case {reference}, {provider}, was due by the end of {_long(due_on)} "
+                  "and has not been done. The deadline is recorded as breached at that time."]
+    if consequence:
+        paragraphs.append(consequence)
+    text = "\n\n".join(paragraphs + ["How the deadline was counted:\n" + "\n".join(f"- {x}" for x in explanation),
+                                     f"Open it in Remedy: {link}"])
+    return Message(subject, text, _html(paragraphs, explanation, link))
+
+
+CONSEQUENCES = {
+    "propose_suspension": "Remedy has proposed a suspension on the case for the commissioning manager to decide "
+                          "(nothing has been suspended).",
+    "propose_termination": "Remedy has put termination forward on the case for the commissioning manager to decide "
+                           "(nothing has been terminated).",
+    "deem_minutes_approved": "With no reply within ten Business Days, the minutes are deemed approved (KT-16).",
+    "milestone_overdue": "The milestone is now marked as overdue.",
+    "mark_overdue": "The case is marked as overdue.",
+}
