@@ -47,9 +47,11 @@ def plan_deadline_timers(deadline: Deadline) -> list[Timer]:
     for timer in existing.values():
         if timer.status == "pending" and timer.fire_key not in keys:
             timer.status, timer.note = "superseded", "The due date moved"
+    # Never resend: a reminder or breach already fired for this deadline is not planned again on a new date.
+    fired = {(t.kind, t.threshold) for t in existing.values() if t.status == "fired"}
     created = []
     for plan in plans:
-        if plan.fire_key in existing:
+        if plan.fire_key in existing or (plan.kind, plan.threshold) in fired:
             continue
         timer = Timer(council_id=deadline.council_id, deadline_id=deadline.id, kind=plan.kind,
                       threshold=plan.threshold, due_on=plan.due_on, due_at=plan.due_at, status="pending",
@@ -67,6 +69,51 @@ def cancel_deadline_timers(deadline: Deadline, note: str) -> int:
         timer.status, timer.note = "cancelled", note
         count += 1
     return count
+
+
+def calendar_change_impact(council_id: int, region: str, closures: dict, now: datetime) -> dict:
+    """What adding non-working days would move: reminders and internal targets move; served deadlines do not."""
+    from workflows.calendar import calendar_for
+
+    from models.calendar_store import list_closures
+
+    current = {c.on: c.reason for c in list_closures(council_id, region)}
+    calendar = calendar_for(region, {**current, **closures})
+    moved_reminders = moved_targets = served_affected = 0
+    for deadline in db.session.scalars(select(Deadline).where(
+            Deadline.council_id == council_id, Deadline.region == region, Deadline.status == "running")):
+        if not deadline.frozen and deadline.unit == "working_days":
+            if calendar.add_working_days(deadline.start_on, deadline.length) != deadline.due_on:
+                moved_targets += 1
+        elif any(deadline.start_on < day <= deadline.due_on for day in closures):
+            served_affected += 1
+        plans = {(p.kind, p.threshold): p.due_on for p in plan_timers(
+            deadline.id, deadline.start_on, deadline.due_on, deadline.due_at, calendar, reminders_for(deadline))}
+        for timer in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline.id,
+                                                            Timer.status == "pending", Timer.kind == "reminder")):
+            if plans.get((timer.kind, timer.threshold)) != timer.due_on:
+                moved_reminders += 1
+    return {"reminders": moved_reminders, "targets": moved_targets, "served": served_affected}
+
+
+def replan_after_calendar_change(council_id: int, region: str, now: datetime) -> dict:
+    """Recompute internal targets and every reminder on the new calendar; served deadlines stay as they are."""
+    calendar = working_calendar(council_id, region)
+    replanned = targets = 0
+    for deadline in db.session.scalars(select(Deadline).where(
+            Deadline.council_id == council_id, Deadline.region == region, Deadline.status == "running")):
+        if not deadline.frozen and deadline.unit == "working_days":
+            due = calendar.add_working_days(deadline.start_on, deadline.length)
+            if due != deadline.due_on:
+                deadline.due_on, deadline.due_at = due, end_of_day(due)
+                targets += 1
+        before = {t.fire_key for t in db.session.scalars(select(Timer).where(
+            Timer.deadline_id == deadline.id, Timer.status == "pending"))}
+        plan_deadline_timers(deadline)
+        after = {t.fire_key for t in db.session.scalars(select(Timer).where(
+            Timer.deadline_id == deadline.id, Timer.status == "pending"))}
+        replanned += len(after - before)
+    return {"reminders": replanned, "targets": targets}
 
 
 def get_deadline(viewer: Viewer, deadline_id: int) -> Deadline:

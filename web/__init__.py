@@ -16,6 +16,7 @@ def register_web(app: Flask) -> None:
     """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
     from models.user_store import get_user
     from web import account, admin, api, api_cases, assets, auth, calendar, dashboard, errors, filters, providers
+    from web import deadlines, notifications
     from web.security import init_security
 
     csrf.init_app(app)
@@ -42,12 +43,15 @@ def register_web(app: Flask) -> None:
     for module in (assets, auth, dashboard, providers, calendar, admin, account):
         app.register_blueprint(module.bp)
     assert api_cases.bp is api.bp  # the case routes live on the API blueprint
+    app.register_blueprint(deadlines.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 
     @app.context_processor
     def navigation():
-        return {"service_navigation": _service_navigation(), "Permission": Permission, "Role": Role}
+        return {"service_navigation": _service_navigation(), "Permission": Permission, "Role": Role,
+                "scheduler_warning": _scheduler_warning()}
 
     @app.before_request
     def remember_path():
@@ -67,8 +71,14 @@ def _service_navigation() -> list[dict]:
     else:
         items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
         items.append(("Contracts", "providers.list_contracts_page", Permission.VIEW_PROVIDERS))
+    items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))
     items.append(("Administration", "admin.index", Permission.MANAGE_USERS))
+    from models.outbox_store import unread_count
+
+    unread = unread_count(current_user)
+    items.append((f"Notifications ({unread} unread)" if unread else "Notifications",
+                  "notifications.list_notifications", Permission.VIEW_DASHBOARD))
     links = []
     for text, endpoint, permission in items:
         if not viewer.can(permission):
@@ -77,3 +87,32 @@ def _service_navigation() -> list[dict]:
         active = request.path == href or (href != "/" and request.path.startswith(href))
         links.append({"href": href, "text": text, "active": active})
     return links
+
+
+STALE_AFTER_SECONDS = 300
+
+
+def _scheduler_warning() -> str | None:
+    """For council staff: a warning when the scheduler has not ticked for 5 minutes (reminders are not going out)."""
+    if not current_user.is_authenticated or current_user.role.is_provider:
+        return None
+    if not current_app_config("SCHEDULER_WARNING", True):
+        return None
+    from models.scheduler_store import scheduler_health
+    from web.clock import now_utc
+
+    health = scheduler_health(now_utc())
+    if health["last_tick_at"] is None:
+        return ("The scheduler has never run: reminders are not being sent and breaches are not being recorded. "
+                "Start it with 'flask --app app scheduler run'.")
+    if health["lag_seconds"] > STALE_AFTER_SECONDS:
+        minutes = int(health["lag_seconds"] // 60)
+        return (f"The scheduler last ran {minutes} minutes ago: reminders are not being sent and breaches are not "
+                "being recorded until it runs again.")
+    return None
+
+
+def current_app_config(key: str, default):
+    from flask import current_app
+
+    return current_app.config.get(key, default)

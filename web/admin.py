@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models import db
+from models.outbox_store import captured_mail, dead_letters, retry
+from models.outbox_store import counts as outbox_counts
 from models.provider_store import list_providers
+from models.scheduler_store import scheduler_health
+from models.timer_store import pending_due_count
+from web.clock import now_utc
 from models.user_store import create_user, list_users
-from web.forms import UserForm, options
+from web.forms import RemoveForm, UserForm, options
 from web.permissions import requires
 from workflows.access import Permission, Role
-from workflows.errors import ValidationProblem
+from workflows.errors import NotFound, ValidationProblem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -21,6 +26,38 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 def index():
     """The administration home page."""
     return render_template("admin/index.html")
+
+
+@bp.get("/scheduler")
+@requires(Permission.MANAGE_USERS)
+def scheduler():
+    """Scheduler health: the last tick, lag, what is due and what failed; undelivered messages to retry."""
+    now = now_utc()
+    return render_template("admin/scheduler.html", health=scheduler_health(now), due=pending_due_count(now),
+                           outbox=outbox_counts(g.viewer.council_id), dead=dead_letters(g.viewer.council_id),
+                           form=RemoveForm())
+
+
+@bp.post("/scheduler/messages/<int:message_id>/retry")
+@requires(Permission.MANAGE_USERS)
+def retry_message(message_id: int):
+    """Put an undelivered message back in the queue."""
+    if not RemoveForm().validate_on_submit():
+        abort(400)
+    try:
+        retry(g.viewer.council_id, message_id, now_utc())
+    except NotFound:
+        abort(404)
+    db.session.commit()
+    flash("The message will be sent again at the next tick")
+    return redirect(url_for("admin.scheduler"), code=303)
+
+
+@bp.get("/sent-mail")
+@requires(Permission.MANAGE_USERS)
+def sent_mail():
+    """Mail kept instead of sent (make run captures mail so nothing leaves the machine)."""
+    return render_template("admin/sent_mail.html", mails=captured_mail(g.viewer.council_id))
 
 
 @bp.route("/users", methods=["GET", "POST"])

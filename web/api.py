@@ -69,8 +69,13 @@ def health():
         db.session.rollback()
         database = "unavailable"
     status = "ok" if database == "ok" else "degraded"
-    body = {"status": status, "database": database,
-            "scheduler": scheduler_health(now_utc()) if database == "ok" else None}
+    scheduler = None
+    if database == "ok":
+        from models.timer_store import pending_due_count
+
+        now = now_utc()
+        scheduler = {**scheduler_health(now), "due": pending_due_count(now)}
+    body = {"status": status, "database": database, "scheduler": scheduler}
     return jsonify(body), 200 if status == "ok" else 503
 
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from models import db
 from models.calendar_store import add_closure, list_closures, remove_closure, working_calendar
 from models.council_store import get_council
+from models.deadline_store import calendar_change_impact, replan_after_calendar_change
 from models.entities import ClosureKind
 from web.clock import now_utc, today_london
 from web.forms import ClosureForm, RemoveForm, WorkdaysForm
@@ -40,15 +41,23 @@ def closures():
     council = get_council(g.viewer.council_id)
     form = ClosureForm()
     if form.validate_on_submit():
+        now = now_utc()
         try:
             row = add_closure(council, current_user, form.on.data, form.region.data, ClosureKind(form.kind.data),
-                              form.reason.data, now_utc())
+                              form.reason.data, now)
+            if request.form.get("confirm") != "yes":
+                # Preview first: what the new day would move, without keeping anything.
+                db.session.rollback()
+                impact = calendar_change_impact(council.id, form.region.data, {form.on.data: form.reason.data}, now)
+                return render_template("calendar/preview.html", form=form, impact=impact)
+            replanned = replan_after_calendar_change(council.id, row.region, now)
         except ValidationProblem as problem:
             db.session.rollback()
             getattr(form, problem.field or "on").errors = [str(problem)]
         else:
             db.session.commit()
-            flash(f"{row.on.day} {row.on:%B %Y} added as a non-working day")
+            flash(f"{row.on.day} {row.on:%B %Y} added as a non-working day: {replanned['reminders']} reminder(s) "
+                  f"and {replanned['targets']} internal target(s) moved; served deadlines were not changed")
             return redirect(url_for("calendar.closures"), code=303)
     return render_template("calendar/closures.html", form=form, closures=list_closures(council.id),
                            remove_form=RemoveForm()), (422 if form.errors else 200)

@@ -124,3 +124,21 @@ class TokenForm(FlaskForm):
                        validators=[DataRequired("Enter what the token is for, like 'Finance system'"),
                                    Length(max=100, message="Name must be 100 characters or fewer")])
     submit = SubmitField("Create token", widget=GovSubmitInput())
+
+
+class PauseForm(FlaskForm):
+    reason = StringField("Why is the clock paused?", widget=GovTextInput(),
+                         validators=[DataRequired("Enter why the clock is paused, for example \"awaiting the "
+                                                  "council's decision on the plan\""),
+                                     Length(max=500, message="Reason must be 500 characters or fewer")])
+    submit = SubmitField("Pause the clock", widget=GovSubmitInput())
+
+
+class ExtendForm(FlaskForm):
+    days = IntegerField("Extra working days", widget=GovTextInput(),
+                        validators=[InputRequired("Enter the number of working days, for example 5"),
+                                    NumberRange(1, 60, "Enter a number of working days from 1 to 60")])
+    reason = StringField("Reason for the extension", widget=GovTextInput(),
+                         validators=[DataRequired("Enter why the deadline is being extended"),
+                                     Length(max=500, message="Reason must be 500 characters or fewer")])
+    submit = SubmitField("Extend the deadline", widget=GovSubmitInput())

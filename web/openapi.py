@@ -85,7 +85,8 @@ def openapi_document() -> dict:
                                       "properties": {
                                           "last_tick_at": {"type": ["string", "null"], "format": "date-time"},
                                           "lag_seconds": {"type": ["number", "null"]},
-                                          "fired": {"type": "integer"}, "failed": {"type": "integer"}}},
+                                          "fired": {"type": "integer"}, "failed": {"type": "integer"},
+                                          "due": {"type": "integer"}}},
                     },
                 },
                 "CqcRating": {"type": "object", "required": ["rating", "rated_on"], "properties": {

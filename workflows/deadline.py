@@ -68,9 +68,10 @@ class TimerPlan:
     fire_key: str
 
 
-def fire_key(deadline_id: int, kind: str, threshold: int, due_on: date) -> str:
-    """A stable key: re-planning is an upsert, and a superseded timer can never fire beside its replacement."""
-    raw = f"{deadline_id}:{kind}:{threshold}:{due_on.isoformat()}"
+def fire_key(deadline_id: int, kind: str, threshold: int, day: date) -> str:
+    """A stable key from the timer's own day: re-planning is an upsert, and a superseded timer can never fire
+    beside its replacement."""
+    raw = f"{deadline_id}:{kind}:{threshold}:{day.isoformat()}"
     return hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
@@ -93,7 +94,7 @@ def plan_timers(deadline_id: int, start_on: date, due_on: date, due_at: datetime
         if day <= start_on:
             continue
         plans.append(TimerPlan("reminder", days, day, reminder_morning(day),
-                               fire_key(deadline_id, "reminder", days, due_on)))
+                               fire_key(deadline_id, "reminder", days, day)))
     return plans
 
 

@@ -4,9 +4,9 @@ from tests.conftest import assert_page
 
 
 def add(client, day, month, year, reason="Council closure for office move", kind="council_closure",
-        region="england-and-wales"):
-    return client.post_form("/admin/non-working-days", {"on": [day, month, year],
-                                                        "region": region, "kind": kind, "reason": reason})
+        region="england-and-wales", confirm="yes"):
+    return client.post_form("/admin/non-working-days", {"on": [day, month, year], "region": region, "kind": kind,
+                                                        "reason": reason, "confirm": confirm})
 
 
 def test_a_closure_day_moves_the_count_and_explains_itself(login_as, app, api_token):
@@ -104,3 +104,37 @@ def test_audit_events_cannot_be_changed(app, demo):
         with pytest.raises(PermissionError):
             db.session.flush()
         db.session.rollback()
+
+
+def test_adding_a_day_is_previewed_first_and_never_moves_served_deadlines(login_as, app, api_token):
+    import time_machine
+
+    headers = {"Authorization": f"Bearer {api_token('contract_manager')}"}
+    client = app.test_client()
+    with time_machine.travel("2026-12-18T14:00:00+00:00", tick=False):
+        case = client.post("/api/v1/cases", json={"contract": "LDDS-2023-07", "summary": "s"},
+                           headers=headers).get_json()
+        notice = client.post(f"/api/v1/cases/{case['id']}/notices", json={"findings": "f", "required_action": "a"},
+                             headers=headers).get_json()
+        client.post(f"/api/v1/notices/{notice['id']}/transitions",
+                    json={"trigger": "issue", "served_on": "2026-12-18", "method": "hand"}, headers=headers)
+        admin = login_as("admin")
+        preview = add(admin, "4", "1", "2027", confirm="")
+        html = assert_page(preview, "Check the effect of the new non-working day")
+        assert "moves 1 reminder and 0 internal targets" in html  # the 5-day one: 29 to 24 December
+        assert "1 served deadline falls across this day and will not move" in html
+        assert "No extra non-working days" in admin.get("/admin/non-working-days").get_data(as_text=True)
+        assert add(admin, "4", "1", "2027").status_code == 303
+    record = client.get(f"/api/v1/notices/{notice['id']}", headers=headers).get_json()
+    assert record["deadlines"][0]["due_on"] == "2027-01-06"  # served: frozen
+
+    from sqlalchemy import select
+
+    from models.scheduling import Timer
+
+    with app.app_context():
+        from models import db
+
+        pending = {(t.kind, t.threshold): t.due_on.isoformat() for t in db.session.scalars(
+            select(Timer).where(Timer.status == "pending"))}
+    assert pending[("reminder", 1)] == "2027-01-05" and pending[("reminder", 5)] == "2026-12-24"

@@ -1,0 +1,183 @@
+"""Deadlines for people: what is overdue and due soon, each deadline's story, pauses and extensions, and a
+personal calendar feed (ICS) at a secret address."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from models import db
+from models.calendar_feed_store import has_feed, renew_feed_token, revoke_feed_tokens, user_for_feed
+from models.calendar_store import working_calendar
+from models.deadline_store import (
+    case_of,
+    extend_deadline,
+    get_deadline,
+    is_paused,
+    pause_deadline,
+    pauses_of,
+    resume_deadline,
+    upcoming_deadlines,
+)
+from models.scheduling import Timer
+from web.clock import LONDON, now_utc, today_london
+from web.forms import ExtendForm, PauseForm, RemoveForm
+from web.permissions import public, requires
+from workflows.access import Permission
+from workflows.deadline import effective_status
+from workflows.errors import NotFound, ValidationProblem
+from workflows.machine import MANAGERS, TransitionNotAllowed
+
+bp = Blueprint("deadlines", __name__)
+
+
+def _rows(deadlines, now, today):
+    rows = []
+    for deadline in deadlines:
+        calendar = working_calendar(deadline.council_id, deadline.region)
+        status = effective_status(deadline.status, is_paused(deadline), deadline.due_at, now)
+        rows.append({"deadline": deadline, "case": case_of(deadline), "status": status,
+                     "left": calendar.working_days_between(today, deadline.due_on)})
+    return rows
+
+
+@bp.get("/deadlines")
+@requires(Permission.VIEW_DASHBOARD)
+def list_deadlines():
+    """Overdue, due this week and due next week (Monday to Sunday, London), across every case the person sees."""
+    now, today = now_utc(), today_london()
+    this_monday = today - timedelta(days=today.weekday())
+    next_monday, after_next = this_monday + timedelta(days=7), this_monday + timedelta(days=14)
+    rows = _rows(upcoming_deadlines(g.viewer, now, after_next - timedelta(days=1)), now, today)
+    groups = [
+        ("Overdue", [r for r in rows if r["status"] == "breached"]),
+        ("Due this week", [r for r in rows if r["status"] != "breached" and r["deadline"].due_on < next_monday]),
+        ("Due next week", [r for r in rows if r["status"] != "breached" and next_monday <= r["deadline"].due_on]),
+    ]
+    return render_template("deadlines/list_deadlines.html", groups=groups, this_monday=this_monday,
+                           next_monday=next_monday)
+
+
+@bp.get("/deadlines/<int:deadline_id>")
+@requires(Permission.VIEW_DASHBOARD)
+def show_deadline(deadline_id: int):
+    """One deadline: how it was counted, its reminders, pauses and extensions."""
+    try:
+        deadline = get_deadline(g.viewer, deadline_id)
+    except NotFound:
+        abort(404)
+    now, today = now_utc(), today_london()
+    (row,) = _rows([deadline], now, today)
+    timers = db.session.query(Timer).filter(Timer.deadline_id == deadline.id).order_by(Timer.due_at).all()
+    can_manage = g.viewer.role in MANAGERS
+    return render_template("deadlines/show_deadline.html", row=row, deadline=deadline, timers=timers,
+                           pauses=pauses_of(deadline), paused=is_paused(deadline), can_manage=can_manage,
+                           pause_form=PauseForm(), extend_form=ExtendForm(), resume_form=RemoveForm())
+
+
+def _act(deadline_id: int, action):
+    try:
+        action()
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except TransitionNotAllowed as exc:
+        db.session.rollback()
+        if exc.forbidden:
+            abort(403)
+        flash(str(exc), "error")
+    except ValidationProblem as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    else:
+        db.session.commit()
+    return redirect(url_for("deadlines.show_deadline", deadline_id=deadline_id), code=303)
+
+
+@bp.post("/deadlines/<int:deadline_id>/pause")
+@requires(Permission.VIEW_DASHBOARD)
+def pause(deadline_id: int):
+    """Stop the clock, with a reason."""
+    form = PauseForm()
+    if not form.validate_on_submit():
+        flash(form.reason.errors[0] if form.reason.errors else "The form expired: try again", "error")
+        return redirect(url_for("deadlines.show_deadline", deadline_id=deadline_id), code=303)
+    return _act(deadline_id, lambda: (pause_deadline(g.viewer, current_user, deadline_id, form.reason.data,
+                                                     today_london(), now_utc()), flash("Clock paused")))
+
+
+@bp.post("/deadlines/<int:deadline_id>/resume")
+@requires(Permission.VIEW_DASHBOARD)
+def resume(deadline_id: int):
+    """Restart the clock; the due date moves by the working days paused."""
+    if not RemoveForm().validate_on_submit():
+        abort(400)
+    return _act(deadline_id, lambda: (resume_deadline(g.viewer, current_user, deadline_id, today_london(),
+                                                      now_utc()), flash("Clock restarted")))
+
+
+@bp.post("/deadlines/<int:deadline_id>/extend")
+@requires(Permission.VIEW_DASHBOARD)
+def extend(deadline_id: int):
+    """Record an extension in working days, with a reason."""
+    form = ExtendForm()
+    if not form.validate_on_submit():
+        errors = form.days.errors + form.reason.errors
+        flash(errors[0] if errors else "The form expired: try again", "error")
+        return redirect(url_for("deadlines.show_deadline", deadline_id=deadline_id), code=303)
+    return _act(deadline_id, lambda: (extend_deadline(g.viewer, current_user, deadline_id, form.days.data,
+                                                      form.reason.data, today_london(), now_utc()),
+                                      flash(f"Deadline extended by {form.days.data} working day(s)")))
+
+
+@bp.route("/account/calendar-feed", methods=["GET", "POST"])
+@requires(Permission.MANAGE_OWN_ACCOUNT)
+def calendar_feed_settings():
+    """Make, renew or revoke your secret calendar address."""
+    form = RemoveForm()
+    new_url = None
+    if form.validate_on_submit():
+        if request.form.get("action") == "revoke":
+            revoke_feed_tokens(current_user)
+            flash("Calendar address revoked: calendars using it will stop updating")
+            db.session.commit()
+            return redirect(url_for("deadlines.calendar_feed_settings"), code=303)
+        token = renew_feed_token(current_user, now_utc())
+        db.session.commit()
+        new_url = url_for("deadlines.calendar_feed", token=token, _external=True)
+    return render_template("deadlines/calendar_feed.html", form=form, new_url=new_url,
+                           has_feed=has_feed(current_user))
+
+
+@bp.get("/calendar/<token>.ics")
+@public  # the secret token in the address is the credential; it can be revoked and renewed
+def calendar_feed(token: str):
+    """Your upcoming deadlines as an iCalendar feed (only what you may see)."""
+    from icalendar import Calendar, Event
+
+    user = user_for_feed(token)
+    if user is None:
+        abort(404)
+    now, today = now_utc(), today_london()
+    calendar = Calendar()
+    calendar.add("prodid", "-//Remedy//Deadlines//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", "Remedy deadlines")
+    calendar.add("x-wr-timezone", "Europe/London")
+    for deadline in upcoming_deadlines(user.viewer, now, today + timedelta(days=365)):
+        case = case_of(deadline)
+        event = Event()
+        event.add("uid", f"deadline-{deadline.id}@remedy")
+        event.add("summary", f"{deadline.label}{' – ' + case.reference if case else ''}")
+        event.add("dtstart", deadline.due_on)
+        event.add("dtend", deadline.due_on + timedelta(days=1))
+        event.add("dtstamp", now.astimezone(LONDON))
+        event.add("description", "\n".join(deadline.explanation))
+        event.add("url", url_for("deadlines.show_deadline", deadline_id=deadline.id, _external=True))
+        calendar.add_component(event)
+    response = Response(calendar.to_ical(), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'inline; filename="remedy-deadlines.ics"'
+    response.headers["Cache-Control"] = "private, max-age=300"
+    return response
