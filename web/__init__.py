@@ -16,7 +16,7 @@ def register_web(app: Flask) -> None:
     """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
     from models.user_store import get_user
     from web import account, admin, api, api_cases, assets, auth, calendar, dashboard, errors, filters, providers
-    from web import deadlines, notifications
+    from web import deadlines, meetings, notifications
     from web.security import init_security
 
     csrf.init_app(app)
@@ -45,6 +45,7 @@ def register_web(app: Flask) -> None:
     assert api_cases.bp is api.bp  # the case routes live on the API blueprint
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(notifications.bp)
+    app.register_blueprint(meetings.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 
@@ -72,6 +73,7 @@ def _service_navigation() -> list[dict]:
         items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
         items.append(("Contracts", "providers.list_contracts_page", Permission.VIEW_PROVIDERS))
     items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
+    items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))
     items.append(("Administration", "admin.index", Permission.MANAGE_USERS))
     from models.outbox_store import unread_count

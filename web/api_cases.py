@@ -235,6 +235,46 @@ def create_on_case(case_id: int, collection: str):
     return error or (jsonify(record_json(kind.name, result)), 201)
 
 
+@bp.get("/minutes/<int:meeting_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def minutes(meeting_id: int):
+    """A meeting's minutes: state, deadline and audit trail."""
+    from models.meeting_store import get_meeting
+
+    try:
+        return jsonify(_minutes_json(get_meeting(g.viewer, meeting_id)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+@bp.post("/minutes/<int:meeting_id>/transitions")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def minutes_transition(meeting_id: int):
+    """Send, approve or withhold minutes (KT-16)."""
+    from models.meeting_store import apply_minutes
+
+    def act():
+        data = _json_body()
+        trigger = data.pop("trigger", None)
+        if not trigger:
+            raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"approve\"}", "trigger")
+        return apply_minutes(g.viewer, g.api_user, meeting_id, str(trigger), data, today_london(), now_utc())
+
+    result, error = _handle(act)
+    return error or jsonify(_minutes_json(result))
+
+
+def _minutes_json(meeting) -> dict:
+    from web.meetings import _workflow
+
+    return {"id": meeting.id, "kind": "minutes", "state": meeting.state.value, "version": meeting.version_id,
+            "contract_id": meeting.contract_id, "held_on": meeting.held_on.isoformat(),
+            "sent_on": _value(meeting.sent_on), "attendees": meeting.attendees, "minutes": meeting.minutes,
+            "withheld_reason": meeting.withheld_reason, "allowed_triggers": _workflow(meeting).allowed_triggers(),
+            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=("meeting", meeting.id))],
+            "events": [event_json(e) for e in events_for(g.viewer.council_id, "meeting", meeting.id)]}
+
+
 for _collection in ("notices", "action-plans", "default-notices", "suspensions", "terminations"):
     # One explicit rule per collection, so "/cases/<id>/transitions" can never be mistaken for a collection.
     bp.add_url_rule(f"/cases/<int:case_id>/{_collection}", endpoint=f"create_{_collection.replace('-', '_')}",

@@ -9,6 +9,7 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovRadioInput,
     GovSelect,
     GovSubmitInput,
+    GovTextArea,
     GovTextInput,
 )
 from wtforms import (
@@ -21,6 +22,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
@@ -142,3 +144,25 @@ class ExtendForm(FlaskForm):
                          validators=[DataRequired("Enter why the deadline is being extended"),
                                      Length(max=500, message="Reason must be 500 characters or fewer")])
     submit = SubmitField("Extend the deadline", widget=GovSubmitInput())
+
+
+class MeetingForm(FlaskForm):
+    contract = SelectField("Contract", widget=GovSelect(), choices=[])
+    held_on = GovDateField("Date of the meeting", widget=GovDateInput(), format="%d %m %Y",
+                           validators=[InputRequired("Enter the date of the meeting, for example 10 12 2026")])
+    attendees = StringField("Who attended", widget=GovTextInput(),
+                            validators=[DataRequired("Enter who attended (both contract managers at least, KT-15)")])
+    minutes = TextAreaField("Minutes", widget=GovTextArea(), validators=[DataRequired("Enter the minutes")])
+    submit = SubmitField("Record the meeting", widget=GovSubmitInput())
+
+
+class SendMinutesForm(FlaskForm):
+    sent_on = GovDateField("Date the minutes were sent", widget=GovDateInput(), format="%d %m %Y",
+                           validators=[InputRequired("Enter the date the minutes were sent")])
+    submit = SubmitField("Send the minutes", widget=GovSubmitInput())
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField("Reasons", widget=GovTextArea(),
+                           validators=[DataRequired("Enter your reasons")])
+    submit = SubmitField("Withhold approval", widget=GovSubmitInput())
