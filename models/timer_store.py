@@ -208,3 +208,148 @@ def _consequence(deadline: Deadline, case: Case | None, now: datetime) -> str | 
             consider_termination(None, None, case.id, reason, now, today, rule=deadline.rule)
         return action
     return "mark_overdue"
+
+
+# -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------
+
+SIMPLE_BREACHES = (None, "mark_overdue")
+
+
+def _insert_ignoring_duplicates(table, rows: list[dict]) -> None:
+    """INSERT ... ON CONFLICT DO NOTHING, so a key already queued is never queued twice."""
+    if not rows:
+        return
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert as dialect_insert
+    db.session.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+
+
+def fire_batch(timers: list[Timer], now: datetime) -> tuple[dict, list[Timer]]:
+    """Fire a batch of due timers together; returns the counts and the timers that need the full path
+    (breaches with a consequence beyond marking the case overdue), which the caller fires one by one."""
+    from collections import Counter, defaultdict
+
+    from sqlalchemy import insert, update
+
+    from models.entities import AuditEvent, Contract
+    from models.scheduling import DeadlinePause, OutboxMessage
+
+    counts: Counter = Counter()
+    ids = {t.deadline_id for t in timers}
+    deadlines = {d.id: d for d in db.session.scalars(select(Deadline).where(Deadline.id.in_(ids)))}
+    paused = set(db.session.scalars(select(DeadlinePause.deadline_id).where(
+        DeadlinePause.deadline_id.in_(ids), DeadlinePause.ends_on.is_(None))))
+    due_reminders: dict[int, list[int]] = defaultdict(list)
+    for deadline_id, threshold in db.session.execute(select(Timer.deadline_id, Timer.threshold).where(
+            Timer.deadline_id.in_(ids), Timer.kind == "reminder", Timer.status == "pending", Timer.due_at <= now)):
+        due_reminders[deadline_id].append(threshold)
+    case_ids = {d.case_id for d in deadlines.values() if d.case_id}
+    cases = {row.id: row for row in db.session.execute(
+        select(Case.id, Case.reference, Case.state).where(Case.id.in_(case_ids)))}
+    providers = {p.id: p.name for p in db.session.scalars(select(Provider).where(
+        Provider.id.in_({d.provider_id for d in deadlines.values()})))}
+    provider_people: dict[int, list[User]] = defaultdict(list)
+    for person in db.session.scalars(select(User).where(
+            User.provider_id.in_(list(providers)), User.active.is_(True),
+            User.role.in_(list(PROVIDER_ROLES))).order_by(User.id)):
+        provider_people[person.provider_id].append(person)
+    managers = {c.id: c.contract_manager for c in db.session.scalars(select(Contract).where(
+        Contract.id.in_({d.contract_id for d in deadlines.values() if d.contract_id})))}
+    fallback_managers: list[User] | None = None
+
+    def people(deadline: Deadline, who: str) -> list[User]:
+        nonlocal fallback_managers
+        found = list(provider_people[deadline.provider_id]) if who in ("provider", "both") else []
+        if who in ("council", "both"):
+            manager = managers.get(deadline.contract_id)
+            if manager is not None and manager.active:
+                found.append(manager)
+            else:
+                if fallback_managers is None:
+                    fallback_managers = list(db.session.scalars(select(User).where(
+                        User.council_id == deadline.council_id, User.role == Role.CONTRACT_MANAGER,
+                        User.active.is_(True)).order_by(User.id)))
+                found += fallback_managers
+        return list({p.id: p for p in found}.values())
+
+    base = _base_url()
+    audit_rows, outbox_rows, overdue_cases, full_path = [], [], set(), []
+    breached_deadlines = set()
+
+    def queue(timer: Timer, deadline: Deadline, message, who: str) -> None:
+        link = f"{base}/cases/{deadline.case_id}" if deadline.case_id else _link(deadline)
+        for person in people(deadline, who):
+            for channel in ("email", "in_app"):
+                outbox_rows.append({
+                    "council_id": deadline.council_id, "key": f"{timer.fire_key}:{channel}:{person.id}",
+                    "channel": channel, "user_id": person.id,
+                    "to_address": person.email if channel == "email" else None, "subject": message.subject,
+                    "body_text": message.text, "body_html": message.html, "link": link, "status": "pending",
+                    "attempts": 0, "next_attempt_at": now, "created_at": now})
+
+    for timer in timers:
+        deadline = deadlines[timer.deadline_id]
+        case = cases.get(deadline.case_id)
+        reference = case.reference if case else f"{deadline.entity_type} {deadline.entity_id}"
+        provider = providers[deadline.provider_id]
+        if timer.kind == "reminder":
+            if deadline.status != "running" or deadline.id in breached_deadlines:
+                outcome, note = "cancelled", f"The deadline is {deadline.status}"
+            elif deadline.id in paused:
+                outcome, note = "cancelled", "The clock is paused"
+            elif deadline.due_at <= now:
+                outcome, note = "skipped", "The deadline has passed: no 'due soon' after a breach"
+            elif timer.threshold != min(due_reminders[deadline.id], default=timer.threshold):
+                outcome, note = "superseded", "A nearer reminder was due at the same time"
+            else:
+                outcome, note = "fired", None
+                queue(timer, deadline, reminder(deadline.label, deadline.rule, reference, provider, deadline.due_on,
+                                                timer.threshold, list(deadline.explanation), _link(deadline)),
+                      deadline.acts)
+        else:
+            if deadline.on_breach not in SIMPLE_BREACHES:
+                full_path.append(timer)
+                continue
+            if deadline.status in ("met", "cancelled", "superseded"):
+                outcome, note = "cancelled", f"The deadline is {deadline.status}"
+            elif deadline.status == "breached":
+                outcome, note = "skipped", "Already recorded as breached"
+            elif deadline.id in paused:
+                outcome, note = "cancelled", "The clock is paused"
+            elif deadline.due_at > now:
+                outcome, note = "superseded", "The due date has moved"
+            else:
+                outcome, note = "fired", None
+                deadline.status, deadline.breached_at = "breached", deadline.due_at
+                breached_deadlines.add(deadline.id)
+                if case is not None and case.state in OPEN:
+                    overdue_cases.add(case.id)
+                audit_rows.append({
+                    "council_id": deadline.council_id, "at": now, "actor_id": None,
+                    "actor_label": "Remedy (automatic)", "entity_type": "deadline", "entity_id": deadline.id,
+                    "case_id": deadline.case_id, "event": "DEADLINE_BREACHED", "from_state": None,
+                    "to_state": None,
+                    "reason": f"{deadline.label} ({deadline.rule}) not done by the end of "
+                              f"{deadline.due_on:%-d %B %Y}",
+                    "data": {"breached_at": deadline.due_at.isoformat(), "noticed_at": now.isoformat(),
+                             "timer_id": timer.id, "consequence": deadline.on_breach}})
+                queue(timer, deadline, breach(deadline.label, deadline.rule, reference, provider, deadline.due_on,
+                                              CONSEQUENCES.get("mark_overdue") if case else None,
+                                              list(deadline.explanation), _link(deadline)), "both")
+        timer.status, timer.note, timer.fired_at = outcome, note, now
+        counts[outcome] += 1
+    if breached_deadlines:
+        # Reminders still pending for a deadline that has just breached will never be sent.
+        db.session.execute(update(Timer).where(
+            Timer.deadline_id.in_(breached_deadlines), Timer.status == "pending", Timer.kind == "reminder")
+            .values(status="skipped", note="The deadline has passed"))
+    if audit_rows:
+        db.session.execute(insert(AuditEvent), audit_rows)
+    _insert_ignoring_duplicates(OutboxMessage.__table__, outbox_rows)
+    if overdue_cases:
+        db.session.execute(update(Case).where(Case.id.in_(overdue_cases)).values(overdue=True),
+                           execution_options={"synchronize_session": False})
+    db.session.flush()
+    return dict(counts), full_path

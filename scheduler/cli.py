@@ -25,12 +25,13 @@ def _parse_instant(text: str) -> datetime:
 
 @scheduler_cli.command("tick")
 @click.option("--now", "now_text", default=None, help="Sweep as if at this instant (ISO 8601 with offset).")
-def tick_command(now_text: str | None) -> None:
+@click.option("--no-deliver", is_flag=True, help="Fire timers only; leave the outbox for the next tick.")
+def tick_command(now_text: str | None, no_deliver: bool) -> None:
     """Run one sweep and print its counts as JSON."""
     from scheduler.tick import tick
 
-    now = _parse_instant(now_text) if now_text else datetime.now(UTC)
-    click.echo(json.dumps(tick(now)))
+    now = _parse_instant(now_text) if now_text else None
+    click.echo(json.dumps(tick(now, deliver_messages=not no_deliver)))
 
 
 @scheduler_cli.command("run")
@@ -45,7 +46,11 @@ def run_command() -> None:
 
     def sweep() -> None:
         with app.app_context():
-            counts = tick(datetime.now(UTC))
+            try:
+                counts = tick()  # now is read once from the database clock
+            except Exception:  # noqa: BLE001 - log and keep the process alive for the next minute
+                logging.exception("tick failed")
+                return
             logging.info("tick %s", json.dumps(counts))
 
     # APScheduler's default misfire_grace_time of 1 s silently skips a late run: allow a generous grace.
