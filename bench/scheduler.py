@@ -30,6 +30,7 @@ def main() -> None:
     parser.add_argument("--deadlines", type=int, default=500_000)
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="10,000 cases, 50,000 deadlines, 1,000 due")
+    parser.add_argument("--profile", action="store_true", help="profile the firing tick and print the hot spots")
     args = parser.parse_args()
     if args.quick:
         args.cases, args.deadlines, args.due = 10_000, 50_000, 1_000
@@ -122,8 +123,14 @@ def main() -> None:
             # count the generator's pages this child was forked from.
             "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM')][0].split()[1]; "
             "out['max_rss_mb'] = int(hwm) / 1024; print(json.dumps(out))")
+        if args.profile:
+            child_code = ("import cProfile, pstats; cProfile.run(" + repr(child_code) + ", '/tmp/remedy-tick.prof'); "
+                          "pstats.Stats('/tmp/remedy-tick.prof').sort_stats('tottime').print_stats(25)")
         child = subprocess.run([sys.executable, "-c", child_code, now.isoformat()], cwd=ROOT, env=env,
                                capture_output=True, text=True, check=True)
+        if args.profile:
+            print(child.stdout)
+            return
         counts = json.loads(child.stdout.strip().splitlines()[-1])
         firing, peak_mb = counts["seconds"], counts["max_rss_mb"]
         outbox_rows = db.session.scalar(select(db.func.count(OutboxMessage.id)))

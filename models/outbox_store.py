@@ -23,7 +23,8 @@ def enqueue(council_id: int, key: str, user: User, message: Message, link: str, 
             continue
         db.session.add(OutboxMessage(council_id=council_id, key=full_key, channel=channel, user_id=user.id,
                                      to_address=user.email if channel == "email" else None, subject=message.subject,
-                                     body_text=message.text, body_html=message.html, link=link, status="pending",
+                                     body_text=message.text, body_html=message.html if channel == "email" else None,
+                                     link=link, status="pending",
                                      attempts=0, next_attempt_at=now, created_at=now))
         queued += 1
     db.session.flush()

@@ -286,7 +286,8 @@ def fire_batch(timers: list[Timer], now: datetime) -> tuple[dict, list[Timer]]:
                     "council_id": deadline.council_id, "key": f"{timer.fire_key}:{channel}:{person.id}",
                     "channel": channel, "user_id": person.id,
                     "to_address": person.email if channel == "email" else None, "subject": message.subject,
-                    "body_text": message.text, "body_html": message.html, "link": link, "status": "pending",
+                    "body_text": message.text, "body_html": message.html if channel == "email" else None,
+                    "link": link, "status": "pending",
                     "attempts": 0, "next_attempt_at": now, "created_at": now})
 
     for timer in timers:
