@@ -51,3 +51,27 @@ db = SQLAlchemy(model_class=Base)
 def utcnow() -> datetime:
     """The current instant in UTC (persistence defaults only; domain code receives time as an argument)."""
     return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets the web app read while the scheduler writes; NORMAL sync is safe with WAL; wait for a busy writer
+    # instead of failing at once.
+    import sqlite3
+
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.close()
+
+
+def _install_sqlite_pragmas() -> None:
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    if not event.contains(Engine, "connect", _sqlite_pragmas):
+        event.listen(Engine, "connect", _sqlite_pragmas)
+
+
+_install_sqlite_pragmas()
