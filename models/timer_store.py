@@ -29,15 +29,6 @@ from workflows.suspension import SuspensionState
 from workflows.termination import TerminationState
 
 
-def claim_due(now: datetime, limit: int) -> list[Timer]:
-    """Pending timers due by `now`, oldest first, locked for this tick (skipping rows another tick holds)."""
-    query = (select(Timer).where(Timer.status == "pending", Timer.due_at <= now)
-             .order_by(Timer.due_at, Timer.id).limit(limit))
-    if db.engine.dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(db.session.scalars(query))
-
-
 def pending_due_count(now: datetime) -> int:
     """How many timers are due and not yet fired."""
     from sqlalchemy import func
@@ -226,9 +217,22 @@ def _insert_ignoring_duplicates(table, rows: list[dict]) -> None:
     db.session.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
 
 
-def fire_batch(timers: list[Timer], now: datetime) -> tuple[dict, list[Timer]]:
-    """Fire a batch of due timers together; returns the counts and the timers that need the full path
-    (breaches with a consequence beyond marking the case overdue), which the caller fires one by one."""
+def claim_due_rows(now: datetime, limit: int):
+    """Pending timers due by `now`, oldest first, as plain rows, locked for this tick (on PostgreSQL skipping
+    rows another tick holds)."""
+    query = (select(Timer.id, Timer.deadline_id, Timer.kind, Timer.threshold, Timer.fire_key, Timer.due_at)
+             .where(Timer.status == "pending", Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.execute(query))
+
+
+def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
+    """Fire a batch of due timers (rows from claim_due_rows) together, with a handful of set-based queries.
+
+    Returns the counts and the ids of the timers that need the full path (breaches with a consequence beyond
+    marking the case overdue), which the caller fires one by one.
+    """
     from collections import Counter, defaultdict
 
     from sqlalchemy import insert, update
@@ -238,7 +242,11 @@ def fire_batch(timers: list[Timer], now: datetime) -> tuple[dict, list[Timer]]:
 
     counts: Counter = Counter()
     ids = {t.deadline_id for t in timers}
-    deadlines = {d.id: d for d in db.session.scalars(select(Deadline).where(Deadline.id.in_(ids)))}
+    deadlines = {d.id: d for d in db.session.execute(select(
+        Deadline.id, Deadline.council_id, Deadline.case_id, Deadline.contract_id, Deadline.provider_id,
+        Deadline.entity_type, Deadline.entity_id, Deadline.label, Deadline.rule, Deadline.due_on, Deadline.due_at,
+        Deadline.status, Deadline.acts, Deadline.on_breach, Deadline.explanation).where(Deadline.id.in_(ids)))}
+    status = {d.id: d.status for d in deadlines.values()}
     paused = set(db.session.scalars(select(DeadlinePause.deadline_id).where(
         DeadlinePause.deadline_id.in_(ids), DeadlinePause.ends_on.is_(None))))
     due_reminders: dict[int, list[int]] = defaultdict(list)
@@ -248,56 +256,59 @@ def fire_batch(timers: list[Timer], now: datetime) -> tuple[dict, list[Timer]]:
     case_ids = {d.case_id for d in deadlines.values() if d.case_id}
     cases = {row.id: row for row in db.session.execute(
         select(Case.id, Case.reference, Case.state).where(Case.id.in_(case_ids)))}
-    providers = {p.id: p.name for p in db.session.scalars(select(Provider).where(
+    providers = {p.id: p.name for p in db.session.execute(select(Provider.id, Provider.name).where(
         Provider.id.in_({d.provider_id for d in deadlines.values()})))}
-    provider_people: dict[int, list[User]] = defaultdict(list)
-    for person in db.session.scalars(select(User).where(
+    provider_people: dict[int, list] = defaultdict(list)
+    for person in db.session.execute(select(User.id, User.email, User.provider_id).where(
             User.provider_id.in_(list(providers)), User.active.is_(True),
             User.role.in_(list(PROVIDER_ROLES))).order_by(User.id)):
         provider_people[person.provider_id].append(person)
-    managers = {c.id: c.contract_manager for c in db.session.scalars(select(Contract).where(
-        Contract.id.in_({d.contract_id for d in deadlines.values() if d.contract_id})))}
-    fallback_managers: list[User] | None = None
+    managers = {row.id: row for row in db.session.execute(
+        select(Contract.id, User.id.label("user_id"), User.email, User.active)
+        .join(User, User.id == Contract.contract_manager_id)
+        .where(Contract.id.in_({d.contract_id for d in deadlines.values() if d.contract_id})))}
+    fallback: list | None = None
 
-    def people(deadline: Deadline, who: str) -> list[User]:
-        nonlocal fallback_managers
-        found = list(provider_people[deadline.provider_id]) if who in ("provider", "both") else []
+    def people(deadline, who: str) -> list:
+        nonlocal fallback
+        found = [(p.id, p.email) for p in provider_people[deadline.provider_id]] if who in ("provider", "both") else []
         if who in ("council", "both"):
             manager = managers.get(deadline.contract_id)
             if manager is not None and manager.active:
-                found.append(manager)
+                found.append((manager.user_id, manager.email))
             else:
-                if fallback_managers is None:
-                    fallback_managers = list(db.session.scalars(select(User).where(
+                if fallback is None:
+                    fallback = [(u.id, u.email) for u in db.session.execute(select(User.id, User.email).where(
                         User.council_id == deadline.council_id, User.role == Role.CONTRACT_MANAGER,
-                        User.active.is_(True)).order_by(User.id)))
-                found += fallback_managers
-        return list({p.id: p for p in found}.values())
+                        User.active.is_(True)).order_by(User.id))]
+                found += fallback
+        return list(dict(found).items())
 
     base = _base_url()
-    audit_rows, outbox_rows, overdue_cases, full_path = [], [], set(), []
-    breached_deadlines = set()
+    audit_rows, outbox_rows, timer_rows, deadline_rows, full_path = [], [], [], [], []
+    overdue_cases, breached = set(), set()
 
-    def queue(timer: Timer, deadline: Deadline, message, who: str) -> None:
-        link = f"{base}/cases/{deadline.case_id}" if deadline.case_id else _link(deadline)
-        for person in people(deadline, who):
+    def queue(fire_key: str, deadline, message, who: str) -> None:
+        link = f"{base}/cases/{deadline.case_id}" if deadline.case_id else f"{base}/deadlines/{deadline.id}"
+        for person_id, email in people(deadline, who):
             for channel in ("email", "in_app"):
                 outbox_rows.append({
-                    "council_id": deadline.council_id, "key": f"{timer.fire_key}:{channel}:{person.id}",
-                    "channel": channel, "user_id": person.id,
-                    "to_address": person.email if channel == "email" else None, "subject": message.subject,
-                    "body_text": message.text, "body_html": message.html if channel == "email" else None,
-                    "link": link, "status": "pending",
+                    "council_id": deadline.council_id, "key": f"{fire_key}:{channel}:{person_id}",
+                    "channel": channel, "user_id": person_id, "to_address": email if channel == "email" else None,
+                    "subject": message.subject, "body_text": message.text,
+                    "body_html": message.html if channel == "email" else None, "link": link, "status": "pending",
                     "attempts": 0, "next_attempt_at": now, "created_at": now})
 
     for timer in timers:
         deadline = deadlines[timer.deadline_id]
+        current = status[deadline.id]
         case = cases.get(deadline.case_id)
         reference = case.reference if case else f"{deadline.entity_type} {deadline.entity_id}"
         provider = providers[deadline.provider_id]
+        link = f"{base}/cases/{deadline.case_id}" if deadline.case_id else f"{base}/deadlines/{deadline.id}"
         if timer.kind == "reminder":
-            if deadline.status != "running" or deadline.id in breached_deadlines:
-                outcome, note = "cancelled", f"The deadline is {deadline.status}"
+            if current != "running":
+                outcome, note = "cancelled", f"The deadline is {current}"
             elif deadline.id in paused:
                 outcome, note = "cancelled", "The clock is paused"
             elif deadline.due_at <= now:
@@ -306,16 +317,16 @@ def fire_batch(timers: list[Timer], now: datetime) -> tuple[dict, list[Timer]]:
                 outcome, note = "superseded", "A nearer reminder was due at the same time"
             else:
                 outcome, note = "fired", None
-                queue(timer, deadline, reminder(deadline.label, deadline.rule, reference, provider, deadline.due_on,
-                                                timer.threshold, list(deadline.explanation), _link(deadline)),
+                queue(timer.fire_key, deadline, reminder(deadline.label, deadline.rule, reference, provider,
+                                                         deadline.due_on, timer.threshold, deadline.explanation, link),
                       deadline.acts)
         else:
             if deadline.on_breach not in SIMPLE_BREACHES:
-                full_path.append(timer)
+                full_path.append(timer.id)
                 continue
-            if deadline.status in ("met", "cancelled", "superseded"):
-                outcome, note = "cancelled", f"The deadline is {deadline.status}"
-            elif deadline.status == "breached":
+            if current in ("met", "cancelled", "superseded"):
+                outcome, note = "cancelled", f"The deadline is {current}"
+            elif current == "breached":
                 outcome, note = "skipped", "Already recorded as breached"
             elif deadline.id in paused:
                 outcome, note = "cancelled", "The clock is paused"
@@ -323,8 +334,9 @@ def fire_batch(timers: list[Timer], now: datetime) -> tuple[dict, list[Timer]]:
                 outcome, note = "superseded", "The due date has moved"
             else:
                 outcome, note = "fired", None
-                deadline.status, deadline.breached_at = "breached", deadline.due_at
-                breached_deadlines.add(deadline.id)
+                status[deadline.id] = "breached"
+                breached.add(deadline.id)
+                deadline_rows.append({"id": deadline.id, "status": "breached", "breached_at": deadline.due_at})
                 if case is not None and case.state in OPEN:
                     overdue_cases.add(case.id)
                 audit_rows.append({
@@ -336,21 +348,26 @@ def fire_batch(timers: list[Timer], now: datetime) -> tuple[dict, list[Timer]]:
                               f"{deadline.due_on:%-d %B %Y}",
                     "data": {"breached_at": deadline.due_at.isoformat(), "noticed_at": now.isoformat(),
                              "timer_id": timer.id, "consequence": deadline.on_breach}})
-                queue(timer, deadline, breach(deadline.label, deadline.rule, reference, provider, deadline.due_on,
-                                              CONSEQUENCES.get("mark_overdue") if case else None,
-                                              list(deadline.explanation), _link(deadline)), "both")
-        timer.status, timer.note, timer.fired_at = outcome, note, now
+                queue(timer.fire_key, deadline, breach(deadline.label, deadline.rule, reference, provider,
+                                                       deadline.due_on, CONSEQUENCES["mark_overdue"] if case else None,
+                                                       deadline.explanation, link), "both")
+        timer_rows.append({"id": timer.id, "status": outcome, "note": note, "fired_at": now})
         counts[outcome] += 1
-    if breached_deadlines:
+    # Bulk UPDATE by primary key: one executemany per table.
+    if timer_rows:
+        db.session.execute(update(Timer), timer_rows)
+    if deadline_rows:
+        db.session.execute(update(Deadline), deadline_rows)
+    if breached:
         # Reminders still pending for a deadline that has just breached will never be sent.
         db.session.execute(update(Timer).where(
-            Timer.deadline_id.in_(breached_deadlines), Timer.status == "pending", Timer.kind == "reminder")
-            .values(status="skipped", note="The deadline has passed"))
+            Timer.deadline_id.in_(breached), Timer.status == "pending", Timer.kind == "reminder")
+            .values(status="skipped", note="The deadline has passed"),
+            execution_options={"synchronize_session": False})
     if audit_rows:
         db.session.execute(insert(AuditEvent), audit_rows)
     _insert_ignoring_duplicates(OutboxMessage.__table__, outbox_rows)
     if overdue_cases:
         db.session.execute(update(Case).where(Case.id.in_(overdue_cases)).values(overdue=True),
                            execution_options={"synchronize_session": False})
-    db.session.flush()
     return dict(counts), full_path

@@ -11,7 +11,8 @@ from sqlalchemy import text
 
 from models import db
 from models.scheduler_store import record_tick
-from models.timer_store import claim_due, fire_batch, fire_timer, oldest_pending_due
+from models.timer_store import claim_due_rows, fire_batch, fire_timer, oldest_pending_due
+from models.scheduling import Timer
 from scheduler.delivery import deliver
 from scheduler.lock import scheduler_lock
 
@@ -32,23 +33,23 @@ def sweep(now: datetime, batch: int = BATCH) -> dict:
     """Fire every timer due by `now`, in due order, in batches committed one by one."""
     counts = {"due": 0, "fired": 0, "cancelled": 0, "skipped": 0, "superseded": 0, "failed": 0}
     while True:
-        timers = claim_due(now, batch)
+        timers = claim_due_rows(now, batch)
         if not timers:
             break
         # The fast path fires the whole batch with a handful of queries; if anything in it fails, the batch is
         # rolled back and every timer goes the slow way, one savepoint each, so one poison timer is isolated.
         savepoint = db.session.begin_nested()
         try:
-            fast, slow = fire_batch(timers, now)
+            fast, slow_ids = fire_batch(timers, now)
             savepoint.commit()
         except Exception:  # noqa: BLE001
             savepoint.rollback()
             log.exception("Batch failed; firing its timers one by one")
-            fast, slow = {}, timers
-        counts["due"] += len(timers) - len(slow)
+            fast, slow_ids = {}, [t.id for t in timers]
+        counts["due"] += len(timers) - len(slow_ids)
         for outcome, n in fast.items():
             counts[outcome] = counts.get(outcome, 0) + n
-        for timer in slow:
+        for timer in (db.session.get(Timer, timer_id) for timer_id in slow_ids):
             counts["due"] += 1
             savepoint = db.session.begin_nested()
             try:

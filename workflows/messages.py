@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 from html import escape
 
@@ -18,6 +19,7 @@ class Message:
     html: str
 
 
+@lru_cache(maxsize=4096)
 def _long(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
@@ -30,7 +32,7 @@ def _html(paragraphs: list[str], lines: list[str], link: str) -> str:
 
 
 def reminder(label: str, rule: str, reference: str, provider: str, due_on: date, threshold: int,
-             explanation: list[str], link: str) -> Message:
+             explanation: list[str] | tuple[str, ...], link: str) -> Message:
     """A reminder before a deadline falls due."""
     when = reminder_text(threshold)
     subject = f"Reminder: {label} for {reference} {when} ({_long(due_on)})"
