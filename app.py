@@ -76,6 +76,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAIL_USE_TLS=os.environ.get("MAIL_USE_TLS", "") == "1",
         MAIL_FROM=os.environ.get("MAIL_FROM", "Remedy <remedy@localhost>"),
         MAIL_CAPTURE=os.environ.get("REMEDY_MAIL_CAPTURE", "") == "1",
+        # Where the SQLite scheduler lock file lives (PostgreSQL uses an advisory lock instead).
+        SCHEDULER_LOCK_DIR=os.environ.get("REMEDY_SCHEDULER_LOCK_DIR", str(instance_path)),
     )
     if "SECRET_KEY" not in overrides:
         app.config["SECRET_KEY"] = _secret_key(production, instance_path)

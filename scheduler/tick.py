@@ -77,7 +77,7 @@ def sweep(now: datetime, batch: int = BATCH) -> dict:
 def tick(now: datetime | None = None, deliver_messages: bool = True) -> dict:
     """Sweep as if at `now` and return the counts; running it twice for the same instant fires nothing new."""
     started = datetime.now(UTC)
-    lock_dir = current_app.config.get("SCHEDULER_LOCK_DIR", current_app.instance_path)
+    lock_dir = current_app.config["SCHEDULER_LOCK_DIR"]
     with scheduler_lock(lock_dir) as acquired:
         if not acquired:
             return {"fired": 0, "due": 0, "failed": 0, "locked": True}

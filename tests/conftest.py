@@ -58,11 +58,12 @@ def _empty_all_tables(app) -> None:
 
 
 @pytest.fixture
-def app(database_uri):
+def app(database_uri, tmp_path):
     """A fresh Remedy app on an empty database."""
     from app import create_app
 
     app = create_app({
+        "SCHEDULER_LOCK_DIR": str(tmp_path),
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "SECRET_KEY": "test-secret-key",

@@ -19,10 +19,11 @@ from tests.scheduler.test_tick import kent_warning, manager  # noqa: F401  (fixt
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_two_scheduler_processes_fire_each_timer_once(manager, database_uri):  # noqa: F811
+def test_two_scheduler_processes_fire_each_timer_once(manager, database_uri, app):  # noqa: F811
     for n in range(30):
         kent_warning(manager, date(2026, 12, 18), f"Case {n}")
-    env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "test", "REMEDY_MAIL_CAPTURE": "1"}
+    env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "test", "REMEDY_MAIL_CAPTURE": "1",
+           "REMEDY_SCHEDULER_LOCK_DIR": app.config["SCHEDULER_LOCK_DIR"]}
     command = [sys.executable, "-m", "flask", "--app", "app", "scheduler", "tick", "--now",
                "2026-12-29T09:00:00+00:00"]
     processes = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -177,7 +177,7 @@ def test_only_one_scheduler_ticks_at_a_time(manager, app):
     from scheduler.lock import scheduler_lock
 
     kent_warning(manager, date(2026, 12, 18))
-    with scheduler_lock(app.config.get("SCHEDULER_LOCK_DIR", app.instance_path)) as held:
+    with scheduler_lock(app.config["SCHEDULER_LOCK_DIR"]) as held:
         assert held
         assert tick(at("2026-12-29 09:00")) == {"fired": 0, "due": 0, "failed": 0, "locked": True}
     results = []
