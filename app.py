@@ -90,6 +90,7 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     db.init_app(app)
     import models.cases  # noqa: F401  (registers every table with the metadata, for migrations)
+    import models.concerns  # noqa: F401
     import models.entities  # noqa: F401
     import models.scheduling  # noqa: F401
     from flask_migrate import Migrate

@@ -23,6 +23,33 @@ from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import TransitionNotAllowed
 
 
+def create_deadline(*, council_id: int, provider_id: int, contract_id: int | None, case_id: int | None,
+                    entity_type: str, entity_id: int, clock, region: str, now: datetime) -> Deadline:
+    """Store a clock's deadline for any record (a case's, a meeting's, a complaint's...) and plan its timers."""
+    deadline = Deadline(council_id=council_id, case_id=case_id, contract_id=contract_id, provider_id=provider_id,
+                        entity_type=entity_type, entity_id=entity_id, kind=clock.kind, label=clock.label,
+                        rule=clock.rule, unit=clock.unit, length=clock.length, region=region,
+                        start_on=clock.start_on, due_on=clock.due_on, due_at=clock.due_at, status="running",
+                        acts=clock.acts, pausable=clock.pausable, on_breach=clock.on_breach, frozen=True,
+                        explanation=list(clock.explanation), created_at=now, extension_days=0)
+    db.session.add(deadline)
+    db.session.flush()
+    plan_deadline_timers(deadline)
+    return deadline
+
+
+def meet_deadlines(entity_type: str, entity_id: int, kinds: set[str] | None, now: datetime) -> int:
+    """Mark a record's running deadlines met (all of them, or those of the given kinds)."""
+    count = 0
+    for deadline in db.session.scalars(select(Deadline).where(
+            Deadline.entity_type == entity_type, Deadline.entity_id == entity_id, Deadline.status == "running")):
+        if kinds is None or deadline.kind in kinds:
+            deadline.status, deadline.met_at = "met", now
+            cancel_deadline_timers(deadline, "Met")
+            count += 1
+    return count
+
+
 def reminders_for(deadline: Deadline) -> tuple[int, ...]:
     """Working days before the due date when reminders go out (the rulebook may set its own)."""
     from flask import current_app
@@ -73,9 +100,8 @@ def cancel_deadline_timers(deadline: Deadline, note: str) -> int:
 
 def calendar_change_impact(council_id: int, region: str, closures: dict, now: datetime) -> dict:
     """What adding non-working days would move: reminders and internal targets move; served deadlines do not."""
-    from workflows.calendar import calendar_for
-
     from models.calendar_store import list_closures
+    from workflows.calendar import calendar_for
 
     current = {c.on: c.reason for c in list_closures(council_id, region)}
     calendar = calendar_for(region, {**current, **closures})

@@ -9,9 +9,8 @@ from sqlalchemy import select
 from models import db
 from models.audit_store import record_event
 from models.calendar_store import working_calendar
-from models.cases import Deadline
 from models.case_store import rulebook_for
-from models.deadline_store import cancel_deadline_timers, plan_deadline_timers
+from models.deadline_store import create_deadline, meet_deadlines
 from models.entities import User
 from models.provider_store import get_contract
 from models.scheduling import Meeting
@@ -82,19 +81,10 @@ def apply_minutes(viewer: Viewer, actor: User, meeting_id: int, trigger: str, da
                  reason=result.data.get("reason"), at=now,
                  data={k: v.isoformat() if isinstance(v, date) else v for k, v in result.data.items()})
     for clock in result.clocks_started:
-        deadline = Deadline(council_id=meeting.council_id, case_id=None, contract_id=meeting.contract_id,
-                            provider_id=meeting.provider_id, entity_type="meeting", entity_id=meeting.id,
-                            kind=clock.kind, label=clock.label, rule=clock.rule, unit=clock.unit, length=clock.length,
-                            region=book.region, start_on=clock.start_on, due_on=clock.due_on, due_at=clock.due_at,
-                            status="running", acts=clock.acts, pausable=False, on_breach=clock.on_breach, frozen=True,
-                            explanation=list(clock.explanation), created_at=now, extension_days=0)
-        db.session.add(deadline)
-        db.session.flush()
-        plan_deadline_timers(deadline)
+        create_deadline(council_id=meeting.council_id, provider_id=meeting.provider_id,
+                        contract_id=meeting.contract_id, case_id=None, entity_type="meeting", entity_id=meeting.id,
+                        clock=clock, region=book.region, now=now)
     if result.event in ("MINUTES_APPROVED", "MINUTES_WITHHELD"):
-        for deadline in db.session.scalars(select(Deadline).where(
-                Deadline.entity_type == "meeting", Deadline.entity_id == meeting.id, Deadline.status == "running")):
-            deadline.status, deadline.met_at = "met", now
-            cancel_deadline_timers(deadline, "Answered")
+        meet_deadlines("meeting", meeting.id, None, now)
     db.session.flush()
     return meeting

@@ -56,7 +56,13 @@ def _link(deadline: Deadline) -> str:
 
 
 def recipients(deadline: Deadline, who: str) -> list[User]:
-    """Who must act: the provider's people for its obligations, the contract manager for the council's."""
+    """Who must act: the provider's people for its obligations, the contract manager for the council's.
+
+    Safeguarding deadlines go only to safeguarding officers: their existence is restricted."""
+    if deadline.entity_type in RESTRICTED_ENTITIES:
+        return list(db.session.scalars(select(User).where(
+            User.council_id == deadline.council_id, User.role == Role.SAFEGUARDING_OFFICER,
+            User.active.is_(True)).order_by(User.id)))
     people: list[User] = []
     if who in ("provider", "both"):
         people += list(db.session.scalars(select(User).where(
@@ -204,6 +210,7 @@ def _consequence(deadline: Deadline, case: Case | None, now: datetime) -> str | 
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------
 
 SIMPLE_BREACHES = (None, "mark_overdue")
+RESTRICTED_ENTITIES = ("safeguarding_concern",)
 
 
 def _insert_ignoring_duplicates(table, rows: list[dict]) -> None:
@@ -271,6 +278,10 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
 
     def people(deadline, who: str) -> list:
         nonlocal fallback
+        if deadline.entity_type in RESTRICTED_ENTITIES:
+            return [(u.id, u.email) for u in db.session.execute(select(User.id, User.email).where(
+                User.council_id == deadline.council_id, User.role == Role.SAFEGUARDING_OFFICER,
+                User.active.is_(True)).order_by(User.id))]
         found = [(p.id, p.email) for p in provider_people[deadline.provider_id]] if who in ("provider", "both") else []
         if who in ("council", "both"):
             manager = managers.get(deadline.contract_id)

@@ -1,0 +1,374 @@
+"""Complaints, safeguarding concerns and incidents, with their clocks and the visibility rules.
+
+Safeguarding details are restricted: safeguarding officers (and administrators) and the officers named on a
+concern see them; other council staff see only that a concern exists; a provider sees only what a safeguarding
+officer has explicitly shared with it, and every disclosure is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from models import db
+from models.audit_store import record_event
+from models.calendar_store import working_calendar
+from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
+from models.deadline_store import create_deadline, meet_deadlines
+from models.entities import Provider, User
+from models.provider_store import get_provider
+from workflows.access import Role, Viewer
+from workflows.clock import LONDON
+from workflows.complaint import (
+    ComplaintState,
+    ComplaintWorkflow,
+    draft_deadline,
+    initial_state,
+    report_deadline,
+    validate_receipt,
+)
+from workflows.errors import NotFound, ValidationProblem
+from workflows.machine import MANAGERS, Context, TransitionNotAllowed
+from workflows.rulebook import Rulebook
+from workflows.safeguarding import (
+    CONCERN_KINDS,
+    SAFEGUARDING,
+    ConcernState,
+    ConcernWorkflow,
+    LocalPractice,
+    decision_clock,
+    incident_clocks,
+    validate_incident,
+)
+
+REGION = "england-and-wales"
+_NO_RULEBOOK = Rulebook(id="none", title="No contract", council="", seed="", service="", region=REGION, source="")
+
+
+def _scoped(model, viewer: Viewer):
+    query = select(model).where(model.council_id == viewer.council_id)
+    if viewer.is_provider:
+        query = query.where(model.provider_id == viewer.provider_id)
+    return query
+
+
+def _next_reference(model, prefix: str, council_id: int) -> str:
+    count = db.session.scalar(select(func.count(model.id)).where(model.council_id == council_id)) or 0
+    return f"{prefix}-{count + 1:05d}"
+
+
+def _context(viewer: Viewer, provider_id: int, now: datetime, facts: dict | None = None) -> Context:
+    return Context(actor=viewer, now=now, today=now.astimezone(LONDON).date(),
+                   calendar=working_calendar(viewer.council_id, REGION), rulebook=_NO_RULEBOOK,
+                   record_provider_id=provider_id, facts=facts or {})
+
+
+def _audit(actor, record, kind: str, event: str, now: datetime, **kwargs):
+    return record_event(council_id=record.council_id, actor=actor, entity_type=kind, entity_id=record.id,
+                        event_name=event, at=now, **kwargs)
+
+
+# -- complaints --------------------------------------------------------------------------------------------------
+
+
+def list_complaints(viewer: Viewer) -> list[Complaint]:
+    """Complaints the viewer may see, newest first."""
+    return list(db.session.scalars(_scoped(Complaint, viewer).order_by(Complaint.received_at.desc(),
+                                                                        Complaint.id.desc())))
+
+
+def get_complaint(viewer: Viewer, complaint_id: int) -> Complaint:
+    """One complaint the viewer may see."""
+    complaint = db.session.scalar(_scoped(Complaint, viewer).where(Complaint.id == complaint_id))
+    if complaint is None:
+        raise NotFound("There is no such complaint that you can see")
+    return complaint
+
+
+def record_complaint(viewer: Viewer, actor: User, provider_id: int, data: dict, now: datetime) -> Complaint:
+    """Record a complaint as received; a formal one starts HF-74's clocks, and one that raises a safeguarding
+    concern is passed to safeguarding at once (HF-76) and the two are linked."""
+    if viewer.is_provider and provider_id != viewer.provider_id:
+        raise NotFound("There is no such provider that you can see")
+    if not viewer.is_provider and viewer.role not in MANAGERS | SAFEGUARDING:
+        raise TransitionNotAllowed("Your role cannot record complaints", forbidden=True)
+    provider = get_provider(viewer, provider_id)
+    receipt = validate_receipt(data, now)
+    if viewer.is_provider and receipt.by_council:
+        raise ValidationProblem("A provider records the complaints it receives; the council records its own",
+                                "by_council")
+    complaint = Complaint(council_id=viewer.council_id, provider_id=provider.id,
+                          contract_id=data.get("contract_id"),
+                          reference=_next_reference(Complaint, "CMP", viewer.council_id),
+                          state=initial_state(receipt), received_at=receipt.received_at, channel=receipt.channel,
+                          complainant_type=receipt.complainant_type, formal=receipt.formal,
+                          by_council=receipt.by_council, summary=receipt.summary, created_at=now, updated_at=now)
+    db.session.add(complaint)
+    db.session.flush()
+    _audit(actor, complaint, "complaint", "COMPLAINT_RECEIVED", now, to_state=complaint.state.value,
+           data={"formal": receipt.formal, "by_council": receipt.by_council, "channel": receipt.channel,
+                 "received_at": receipt.received_at.isoformat()})
+    calendar = working_calendar(viewer.council_id, REGION)
+    if complaint.state is ComplaintState.RECEIVED:
+        received_on = receipt.received_at.astimezone(LONDON).date()
+        for clock in (report_deadline(receipt.received_at, calendar), draft_deadline(received_on, calendar)):
+            create_deadline(council_id=complaint.council_id, provider_id=complaint.provider_id,
+                            contract_id=complaint.contract_id, case_id=None, entity_type="complaint",
+                            entity_id=complaint.id, clock=clock, region=REGION, now=now)
+    if receipt.raises_safeguarding:
+        concern = raise_concern(viewer, actor, provider.id, "care_concern",
+                                f"Raised from complaint {complaint.reference}: {receipt.summary}",
+                                receipt.received_at.astimezone(LONDON).date(), now, officers=(), check_role=False)
+        complaint.safeguarding_concern_id = concern.id
+        _audit(actor, complaint, "complaint", "COMPLAINT_PASSED_TO_SAFEGUARDING", now,
+               data={"concern": concern.reference})
+    return complaint
+
+
+def apply_complaint(viewer: Viewer, actor: User, complaint_id: int, trigger: str, data: dict,
+                    now: datetime) -> Complaint:
+    """Move a complaint on: report, pass on, draft, review, send, close, escalate."""
+    complaint = get_complaint(viewer, complaint_id)
+    result = ComplaintWorkflow(complaint.state, _context(viewer, complaint.provider_id, now)).fire(trigger, **data)
+    complaint.state, complaint.updated_at = result.to_state, now
+    for key in ("draft", "checklist", "outcome", "lessons", "resolution"):
+        if key in result.data:
+            setattr(complaint, key, result.data[key])
+    if "comment" in result.data:
+        complaint.council_comment = result.data["comment"]
+    if result.event in ("COMPLAINT_CLOSED", "COMPLAINT_RESOLVED_INFORMALLY"):
+        complaint.resolved_on = now.astimezone(LONDON).date()
+    _audit(actor, complaint, "complaint", result.event, now, from_state=result.from_state.value,
+           to_state=result.to_state.value, reason=result.data.get("comment") or result.data.get("lessons"),
+           data={k: v for k, v in result.data.items() if k != "draft"})
+    for clock in result.clocks_started:
+        create_deadline(council_id=complaint.council_id, provider_id=complaint.provider_id,
+                        contract_id=complaint.contract_id, case_id=None, entity_type="complaint",
+                        entity_id=complaint.id, clock=clock, region=REGION, now=now)
+    met = {"COMPLAINT_REPORTED": {"complaint_reported"}, "COMPLAINT_DRAFT_SUBMITTED": {"complaint_draft"}}
+    if result.event in met:
+        meet_deadlines("complaint", complaint.id, met[result.event], now)
+    db.session.flush()
+    return complaint
+
+
+def complaint_figures(viewer: Viewer, provider_id: int, start: date, end: date) -> dict:
+    """Counts for the monitoring return (KT S3): received, formal, closed, and the share resolved in 28 days."""
+    rows = [c for c in list_complaints(viewer) if c.provider_id == provider_id
+            and start <= c.received_at.astimezone(LONDON).date() <= end]
+    resolved = [c for c in rows if c.resolved_on is not None]
+    within = [c for c in resolved if (c.resolved_on - c.received_at.astimezone(LONDON).date()).days <= 28]
+    return {"received": len(rows), "formal": sum(c.formal for c in rows), "resolved": len(resolved),
+            "resolved_within_28_days": len(within),
+            "percent_resolved_within_28_days": round(100 * len(within) / len(resolved), 1) if resolved else None}
+
+
+# -- safeguarding ------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ConcernView:
+    """What this person may see of a concern: everything, that it exists, or only what was shared."""
+
+    concern: SafeguardingConcern
+    level: str  # "full", "exists" or "shared"
+
+    @property
+    def details(self) -> str | None:
+        """The details, if this person may see them."""
+        if self.level == "full":
+            return self.concern.details
+        if self.level == "shared":
+            return self.concern.shared_with_provider
+        return None
+
+
+def _level(viewer: Viewer, concern: SafeguardingConcern) -> str | None:
+    if viewer.role in SAFEGUARDING:
+        return "full"
+    if viewer.is_provider:
+        return "shared" if concern.shared_with_provider and concern.provider_id == viewer.provider_id else None
+    if any(o.user_id == viewer.user_id for o in concern.officers):
+        return "full"
+    return "exists"
+
+
+def list_concerns(viewer: Viewer, provider_id: int | None = None) -> list[ConcernView]:
+    """Concerns the viewer may know of, with what they may see of each."""
+    query = _scoped(SafeguardingConcern, viewer)
+    if provider_id is not None:
+        query = query.where(SafeguardingConcern.provider_id == provider_id)
+    views = []
+    for concern in db.session.scalars(query.order_by(SafeguardingConcern.raised_on.desc(),
+                                                     SafeguardingConcern.id.desc())):
+        level = _level(viewer, concern)
+        if level:
+            views.append(ConcernView(concern, level))
+    return views
+
+
+def get_concern(viewer: Viewer, concern_id: int) -> ConcernView:
+    """One concern, as far as the viewer may see it (NotFound if not at all)."""
+    concern = db.session.scalar(_scoped(SafeguardingConcern, viewer).where(SafeguardingConcern.id == concern_id))
+    level = _level(viewer, concern) if concern is not None else None
+    if level is None:
+        raise NotFound("There is no such safeguarding concern that you can see")
+    return ConcernView(concern, level)
+
+
+def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, details: str, raised_on: date,
+                  now: datetime, officers=(), check_role: bool = True) -> SafeguardingConcern:
+    """Raise a safeguarding concern (a First Account or Care Concern); the triage decision's clock starts."""
+    if check_role and not (viewer.role in SAFEGUARDING | MANAGERS or viewer.is_provider):
+        raise TransitionNotAllowed("Your role cannot raise safeguarding concerns", forbidden=True)
+    provider = get_provider(viewer, provider_id)
+    if kind not in CONCERN_KINDS:
+        raise ValidationProblem("Select First Account or Care Concern", "kind")
+    if not (details or "").strip():
+        raise ValidationProblem("Describe the concern", "details")
+    if raised_on > now.astimezone(LONDON).date():
+        raise ValidationProblem("The date the concern was raised cannot be in the future", "raised_on")
+    concern = SafeguardingConcern(council_id=viewer.council_id, provider_id=provider.id,
+                                  reference=_next_reference(SafeguardingConcern, "SG", viewer.council_id),
+                                  state=ConcernState.RAISED, kind=kind, raised_on=raised_on, details=details.strip(),
+                                  created_at=now, updated_at=now)
+    concern.officers = [ConcernOfficer(user_id=user_id) for user_id in set(officers)]
+    if not viewer.is_provider and viewer.role not in SAFEGUARDING:
+        concern.officers.append(ConcernOfficer(user_id=viewer.user_id))  # whoever raised it stays informed
+    db.session.add(concern)
+    db.session.flush()
+    _audit(actor, concern, "safeguarding_concern", "CONCERN_RAISED", now, to_state="raised",
+           data={"kind": kind, "raised_on": raised_on.isoformat()})
+    create_deadline(council_id=concern.council_id, provider_id=concern.provider_id, contract_id=None, case_id=None,
+                    entity_type="safeguarding_concern", entity_id=concern.id,
+                    clock=decision_clock(raised_on, LocalPractice(), working_calendar(viewer.council_id, REGION)),
+                    region=REGION, now=now)
+    return concern
+
+
+def apply_concern(viewer: Viewer, actor: User, concern_id: int, trigger: str, data: dict,
+                  now: datetime) -> SafeguardingConcern:
+    """Move a concern on (safeguarding officers only)."""
+    view = get_concern(viewer, concern_id)
+    concern = view.concern
+    result = ConcernWorkflow(concern.state, _context(viewer, concern.provider_id, now)).fire(trigger, **data)
+    concern.state, concern.updated_at = result.to_state, now
+    if "decision" in result.data:
+        concern.decision = result.data["decision"]
+    if "outcome" in result.data:
+        concern.outcome, concern.outcome_summary = result.data["outcome"], result.data["summary"]
+    _audit(actor, concern, "safeguarding_concern", result.event, now, from_state=result.from_state.value,
+           to_state=result.to_state.value, data={k: str(v) for k, v in result.data.items()})
+    for clock in result.clocks_started:
+        create_deadline(council_id=concern.council_id, provider_id=concern.provider_id, contract_id=None,
+                        case_id=None, entity_type="safeguarding_concern", entity_id=concern.id, clock=clock,
+                        region=REGION, now=now)
+    met = {"CONCERN_TRIAGED": {"safeguarding_decision"}, "ENQUIRY_CONCLUDED": None,
+           "CONCERN_CLOSED_NO_ENQUIRY": None}
+    if result.event in met:
+        meet_deadlines("safeguarding_concern", concern.id, met[result.event], now)
+    db.session.flush()
+    return concern
+
+
+def share_with_provider(viewer: Viewer, actor: User, concern_id: int, text: str, now: datetime) -> None:
+    """Disclose a chosen summary to the provider (safeguarding officers only); the disclosure is audited."""
+    if viewer.role not in SAFEGUARDING:
+        raise TransitionNotAllowed("Only a safeguarding officer can share safeguarding details with a provider",
+                                   forbidden=True)
+    concern = get_concern(viewer, concern_id).concern
+    text = (text or "").strip()
+    if not text:
+        raise ValidationProblem("Enter what the provider may see", "text")
+    concern.shared_with_provider = text
+    _audit(actor, concern, "safeguarding_concern", "CONCERN_DISCLOSED_TO_PROVIDER", now, data={"shared": text})
+
+
+def name_officer(viewer: Viewer, actor: User, concern_id: int, user_id: int, now: datetime) -> None:
+    """Name a council officer on a concern so they can see its details."""
+    if viewer.role not in SAFEGUARDING:
+        raise TransitionNotAllowed("Only a safeguarding officer can name officers on a concern", forbidden=True)
+    concern = get_concern(viewer, concern_id).concern
+    user = db.session.get(User, user_id)
+    if user is None or user.council_id != viewer.council_id or user.role.is_provider:
+        raise ValidationProblem("Choose a council officer", "user")
+    if all(o.user_id != user_id for o in concern.officers):
+        concern.officers.append(ConcernOfficer(user_id=user_id))
+        _audit(actor, concern, "safeguarding_concern", "CONCERN_OFFICER_NAMED", now, data={"user_id": user_id})
+
+
+def start_large_scale_enquiry(viewer: Viewer, actor: User, provider_id: int, starts_on: date,
+                              now: datetime) -> LargeScaleEnquiry:
+    """Flag a Large Scale Enquiry on a provider (CE-38 suspension route, CE-51 extra monitoring)."""
+    if viewer.role not in SAFEGUARDING:
+        raise TransitionNotAllowed("Only a safeguarding officer can start a Large Scale Enquiry", forbidden=True)
+    provider = get_provider(viewer, provider_id)
+    if active_large_scale_enquiry(provider.id) is not None:
+        raise ValidationProblem("This provider already has an active Large Scale Enquiry", "provider")
+    enquiry = LargeScaleEnquiry(council_id=viewer.council_id, provider_id=provider.id, starts_on=starts_on,
+                                lead_officer_id=viewer.user_id, created_at=now)
+    db.session.add(enquiry)
+    db.session.flush()
+    record_event(council_id=viewer.council_id, actor=actor, entity_type="provider", entity_id=provider.id,
+                 event_name="LARGE_SCALE_ENQUIRY_STARTED", at=now, data={"starts_on": starts_on.isoformat()})
+    return enquiry
+
+
+def active_large_scale_enquiry(provider_id: int) -> LargeScaleEnquiry | None:
+    """The provider's open Large Scale Enquiry, if any."""
+    return db.session.scalar(select(LargeScaleEnquiry).where(LargeScaleEnquiry.provider_id == provider_id,
+                                                             LargeScaleEnquiry.ends_on.is_(None)))
+
+
+# -- incidents ---------------------------------------------------------------------------------------------------
+
+
+def record_incident(viewer: Viewer, actor: User, provider_id: int, data: dict, now: datetime) -> Incident:
+    """Record an incident; key-holding incidents start HF-69's 24-hour and 3-day clocks."""
+    if viewer.is_provider and provider_id != viewer.provider_id:
+        raise NotFound("There is no such provider that you can see")
+    provider = get_provider(viewer, provider_id)
+    valid = validate_incident(data, now)
+    incident = Incident(council_id=viewer.council_id, provider_id=provider.id,
+                        reference=_next_reference(Incident, "INC", viewer.council_id), created_at=now, updated_at=now,
+                        **valid)
+    db.session.add(incident)
+    db.session.flush()
+    _audit(actor, incident, "incident", "INCIDENT_RECORDED", now,
+           data={"kind": valid["kind"], "occurred_at": valid["occurred_at"].isoformat()})
+    for clock in incident_clocks(valid["kind"], valid["occurred_at"], working_calendar(viewer.council_id, REGION)):
+        create_deadline(council_id=incident.council_id, provider_id=incident.provider_id, contract_id=None,
+                        case_id=None, entity_type="incident", entity_id=incident.id, clock=clock, region=REGION,
+                        now=now)
+    return incident
+
+
+def report_incident(viewer: Viewer, actor: User, incident_id: int, written_report: str | None,
+                    now: datetime) -> Incident:
+    """Record that the incident was reported to the council, and its written report when it comes."""
+    incident = db.session.scalar(_scoped(Incident, viewer).where(Incident.id == incident_id))
+    if incident is None:
+        raise NotFound("There is no such incident that you can see")
+    if incident.reported_at is None:
+        incident.reported_at = now
+        meet_deadlines("incident", incident.id, {"key_incident_reported"}, now)
+        _audit(actor, incident, "incident", "INCIDENT_REPORTED", now)
+    if written_report and written_report.strip():
+        incident.written_report = written_report.strip()
+        meet_deadlines("incident", incident.id, {"key_incident_written"}, now)
+        _audit(actor, incident, "incident", "INCIDENT_WRITTEN_REPORT", now)
+    incident.updated_at = now
+    return incident
+
+
+def list_incidents(viewer: Viewer, provider_id: int | None = None) -> list[Incident]:
+    """Incidents the viewer may see, newest first."""
+    query = _scoped(Incident, viewer)
+    if provider_id is not None:
+        query = query.where(Incident.provider_id == provider_id)
+    return list(db.session.scalars(query.order_by(Incident.occurred_at.desc())))
+
+
+__all__ = ["Provider", "Role"]

@@ -1,0 +1,136 @@
+"""Complaints, safeguarding concerns and incidents in the store: clocks, hand-off, and who sees what."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import select
+
+from models import db
+from models.cases import Deadline
+from models.concern_store import (
+    apply_complaint,
+    get_concern,
+    list_concerns,
+    name_officer,
+    raise_concern,
+    record_complaint,
+    record_incident,
+    report_incident,
+    share_with_provider,
+)
+from models.user_store import find_user_by_email
+from scheduler.tick import tick
+from workflows.clock import LONDON
+from workflows.complaint import RESPONSE_CHECKLIST
+from workflows.errors import NotFound
+
+NOW = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def people(app, demo):
+    with app.app_context():
+        yield {role: find_user_by_email(email) for role, email in demo.items()}
+
+
+def deadlines(entity_type, entity_id):
+    return {d.kind: d for d in db.session.scalars(select(Deadline).where(
+        Deadline.entity_type == entity_type, Deadline.entity_id == entity_id))}
+
+
+def test_a_formal_complaint_to_the_provider_from_receipt_to_outcome(people):
+    provider = people["provider_manager"]
+    complaint = record_complaint(provider.viewer, provider, provider.provider_id, {
+        "received_at": datetime(2026, 12, 24, 16, 30, tzinfo=LONDON), "channel": "phone",
+        "complainant_type": "family_member", "formal": True, "summary": "Carer did not arrive on Christmas Eve"},
+        NOW)
+    db.session.commit()
+    clocks = deadlines("complaint", complaint.id)
+    assert clocks["complaint_reported"].due_on == date(2026, 12, 29)  # HF-74
+    assert clocks["complaint_draft"].due_on == date(2027, 1, 12)  # 10 working days from receipt
+    apply_complaint(provider.viewer, provider, complaint.id, "report_to_council", {}, NOW)
+    apply_complaint(provider.viewer, provider, complaint.id, "submit_draft", {"draft": "Dear Mrs A..."}, NOW)
+    manager = people["contract_manager"]
+    apply_complaint(manager.viewer, manager, complaint.id, "return_draft", {"comment": "Add the remedy"}, NOW)
+    apply_complaint(provider.viewer, provider, complaint.id, "submit_draft", {"draft": "Dear Mrs A... remedy"}, NOW)
+    apply_complaint(manager.viewer, manager, complaint.id, "approve_draft", {}, NOW)
+    apply_complaint(provider.viewer, provider, complaint.id, "send_response",
+                    {"checklist": list(RESPONSE_CHECKLIST)}, NOW)
+    apply_complaint(manager.viewer, manager, complaint.id, "close",
+                    {"outcome": "upheld", "lessons": "Christmas rota checked a week ahead"}, NOW)
+    db.session.commit()
+    assert complaint.state.value == "closed" and complaint.resolved_on == date(2026, 12, 30)
+    assert {k: d.status for k, d in deadlines("complaint", complaint.id).items()} == {
+        "complaint_reported": "met", "complaint_draft": "met"}
+
+
+def test_a_late_report_is_breached_and_the_provider_reminded(people):
+    provider = people["provider_manager"]
+    complaint = record_complaint(provider.viewer, provider, provider.provider_id, {
+        "received_at": datetime(2026, 12, 18, 16, 30, tzinfo=LONDON), "channel": "email",
+        "complainant_type": "service_user", "formal": True, "summary": "Late visits"}, NOW)
+    db.session.commit()
+    tick(datetime(2026, 12, 22, 9, 0, tzinfo=UTC))
+    db.session.expire_all()
+    assert deadlines("complaint", complaint.id)["complaint_reported"].status == "breached"
+
+
+def test_a_complaint_raising_safeguarding_is_passed_on_and_linked(people):
+    provider = people["provider_user"]
+    complaint = record_complaint(provider.viewer, provider, provider.provider_id, {
+        "received_at": datetime(2026, 12, 29, 10, 0, tzinfo=LONDON), "channel": "phone",
+        "complainant_type": "family_member", "formal": True, "summary": "Bruising noticed after a visit",
+        "raises_safeguarding": True}, NOW)
+    db.session.commit()
+    officer = people["safeguarding_officer"]
+    (view,) = list_concerns(officer.viewer)
+    assert complaint.safeguarding_concern_id == view.concern.id and view.level == "full"
+    assert "Bruising" in view.details
+
+
+def test_safeguarding_visibility(people):
+    officer = people["safeguarding_officer"]
+    provider_id = people["provider_manager"].provider_id
+    concern = raise_concern(officer.viewer, officer, provider_id, "first_account",
+                            "Allegation of financial abuse by a named carer", date(2026, 12, 29), NOW)
+    db.session.commit()
+    manager, viewer = people["contract_manager"], people["council_viewer"]
+    # A contract manager who is not named sees only that a concern exists.
+    view = get_concern(manager.viewer, concern.id)
+    assert view.level == "exists" and view.details is None
+    name_officer(officer.viewer, officer, concern.id, manager.id, NOW)
+    db.session.commit()
+    assert get_concern(manager.viewer, concern.id).details.startswith("Allegation")
+    assert get_concern(viewer.viewer, concern.id).details is None
+    # A provider sees nothing until something is shared, then only that.
+    provider = people["provider_manager"]
+    with pytest.raises(NotFound):
+        get_concern(provider.viewer, concern.id)
+    assert list_concerns(provider.viewer) == []
+    share_with_provider(officer.viewer, officer, concern.id, "Please suspend the named carer from visits", NOW)
+    db.session.commit()
+    shared = get_concern(provider.viewer, concern.id)
+    assert shared.level == "shared" and shared.details == "Please suspend the named carer from visits"
+    assert "financial abuse" not in (shared.details or "")
+    # The decision clock's reminders go to safeguarding officers only.
+    tick(datetime(2026, 12, 31, 9, 0, tzinfo=UTC))
+    from models.scheduling import OutboxMessage
+
+    recipients = {m.user_id for m in db.session.scalars(select(OutboxMessage))}
+    assert recipients == {officer.id}
+
+
+def test_key_holding_incident_clocks(people):
+    provider = people["provider_manager"]
+    incident = record_incident(provider.viewer, provider, provider.provider_id, {
+        "kind": "lost_keys", "occurred_at": datetime(2026, 12, 24, 18, 0, tzinfo=LONDON),
+        "description": "Keys to a resident's home lost", "action_taken": "Locks changed"}, NOW)
+    db.session.commit()
+    clocks = deadlines("incident", incident.id)
+    assert clocks["key_incident_reported"].due_at == datetime(2026, 12, 25, 18, 0, tzinfo=LONDON)
+    assert clocks["key_incident_written"].due_on == date(2026, 12, 27)
+    report_incident(provider.viewer, provider, incident.id, "Written report ...", NOW)
+    db.session.commit()
+    assert {d.status for d in deadlines("incident", incident.id).values()} == {"met"}
