@@ -134,3 +134,34 @@ def test_key_holding_incident_clocks(people):
     report_incident(provider.viewer, provider, incident.id, "Written report ...", NOW)
     db.session.commit()
     assert {d.status for d in deadlines("incident", incident.id).values()} == {"met"}
+
+
+def test_the_api_never_shows_restricted_details(app, demo, api_token):
+    client = app.test_client()
+
+    def call(role, method, url, json=None):
+        return client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {api_token(role)}"})
+
+    with app.app_context():
+        provider_id = find_user_by_email(demo["provider_manager"]).provider_id
+    raised = call("safeguarding_officer", "POST", "/api/v1/safeguarding-concerns", {
+        "provider": provider_id, "type": "first_account", "details": "Named carer: alleged theft",
+        "raised_on": "2026-11-20"})
+    assert raised.status_code == 201, raised.get_json()
+    concern_id = raised.get_json()["id"]
+    officer = call("safeguarding_officer", "GET", f"/api/v1/safeguarding-concerns/{concern_id}").get_json()
+    assert officer["details"] == "Named carer: alleged theft" and "triage" in officer["allowed_triggers"]
+    manager = call("contract_manager", "GET", f"/api/v1/safeguarding-concerns/{concern_id}").get_json()
+    assert manager["visibility"] == "exists" and manager["details"] is None and manager["events"] == []
+    assert "alleged theft" not in str(call("contract_manager", "GET", "/api/v1/safeguarding-concerns").get_json())
+    assert call("provider_manager", "GET", f"/api/v1/safeguarding-concerns/{concern_id}").status_code == 404
+    assert call("provider_user", "GET", "/api/v1/safeguarding-concerns").get_json()["items"] == []
+    assert call("contract_manager", "POST", f"/api/v1/safeguarding-concerns/{concern_id}/transitions",
+                {"trigger": "triage", "decision": "x"}).status_code in (403, 409)
+    # A provider's own complaint through the API, with its HF-74 clocks.
+    made = call("provider_manager", "POST", "/api/v1/complaints", {
+        "received_at": "2026-11-20T10:00:00+00:00", "channel": "email", "complainant_type": "service_user",
+        "formal": True, "summary": "Visit cut short"})
+    assert made.status_code == 201, made.get_json()
+    assert {d["rule"] for d in made.get_json()["deadlines"]} == {"HF-74", "HF-78"}
+    assert call("provider_user", "GET", "/api/v1/complaints").get_json()["items"][0]["reference"].startswith("CMP-")

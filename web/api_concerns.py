@@ -1,0 +1,208 @@
+"""The API for complaints, safeguarding concerns and incidents (collections `complaints` and
+`safeguarding-concerns` of ../shared/INTERFACES.md, plus `incidents`)."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from models.audit_store import events_for
+from models.case_store import deadlines_for
+from models.concern_store import (
+    apply_complaint,
+    apply_concern,
+    get_complaint,
+    get_concern,
+    list_complaints,
+    list_concerns,
+    list_incidents,
+    raise_concern,
+    record_complaint,
+    record_incident,
+    report_incident,
+)
+from web.api import bp
+from web.api_cases import _handle, _json_body, _value, deadline_json, event_json
+from web.clock import now_utc
+from web.errors import api_error
+from web.permissions import api_requires
+from workflows.access import Permission
+from workflows.complaint import ComplaintWorkflow
+from workflows.errors import NotFound, ValidationProblem
+from workflows.safeguarding import SAFEGUARDING, ConcernWorkflow
+
+
+def complaint_json(complaint) -> dict:
+    from models.concern_store import _context
+
+    workflow = ComplaintWorkflow(complaint.state, _context(g.viewer, complaint.provider_id, now_utc()))
+    body = {"id": complaint.id, "kind": "complaint", "reference": complaint.reference,
+            "state": complaint.state.value, "version": complaint.version_id,
+            "allowed_triggers": workflow.allowed_triggers(), "provider_id": complaint.provider_id}
+    for field in ("received_at", "channel", "complainant_type", "formal", "by_council", "summary", "draft",
+                  "council_comment", "checklist", "outcome", "lessons", "resolution", "resolved_on",
+                  "safeguarding_concern_id"):
+        body[field] = _value(getattr(complaint, field))
+    body["deadlines"] = [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=("complaint",
+                                                                                               complaint.id))]
+    body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, "complaint", complaint.id)]
+    return body
+
+
+def concern_json(view) -> dict:
+    """A concern as far as the token's owner may see it: restricted details are never sent to others."""
+    concern = view.concern
+    body = {"id": concern.id, "kind": "safeguarding_concern", "reference": concern.reference,
+            "state": concern.state.value, "version": concern.version_id, "provider_id": concern.provider_id,
+            "raised_on": concern.raised_on.isoformat(), "visibility": view.level, "details": view.details,
+            "allowed_triggers": [], "deadlines": [], "events": []}
+    if view.level == "full":
+        from models.concern_store import _context
+
+        if g.viewer.role in SAFEGUARDING:
+            body["allowed_triggers"] = ConcernWorkflow(
+                concern.state, _context(g.viewer, concern.provider_id, now_utc())).allowed_triggers()
+        body.update({"type": concern.kind, "decision": concern.decision, "outcome": concern.outcome,
+                     "outcome_summary": concern.outcome_summary, "shared_with_provider": concern.shared_with_provider})
+        body["deadlines"] = [deadline_json(d) for d in deadlines_for(
+            g.viewer.council_id, entity=("safeguarding_concern", concern.id))]
+        body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, "safeguarding_concern",
+                                                            concern.id)]
+    return body
+
+
+@bp.get("/complaints")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def complaints():
+    """Complaints the token's owner may see."""
+    return jsonify({"items": [complaint_json(c) for c in list_complaints(g.viewer)]})
+
+
+@bp.post("/complaints")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_complaint():
+    """Record a complaint as received."""
+    def act():
+        data = _json_body()
+        provider = data.get("provider", g.viewer.provider_id)
+        if not isinstance(provider, int):
+            raise ValidationProblem("Give the provider's id", "provider")
+        return record_complaint(g.viewer, g.api_user, provider, data, now_utc())
+
+    complaint, error = _handle(act)
+    return error or (jsonify(complaint_json(complaint)), 201)
+
+
+@bp.get("/complaints/<int:complaint_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def complaint(complaint_id: int):
+    """One complaint."""
+    try:
+        return jsonify(complaint_json(get_complaint(g.viewer, complaint_id)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+@bp.post("/complaints/<int:complaint_id>/transitions")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def complaint_transition(complaint_id: int):
+    """Move a complaint on."""
+    def act():
+        data = _json_body()
+        trigger = data.pop("trigger", None)
+        if not trigger:
+            raise ValidationProblem("Give the trigger to fire", "trigger")
+        return apply_complaint(g.viewer, g.api_user, complaint_id, str(trigger), data, now_utc())
+
+    result, error = _handle(act)
+    return error or jsonify(complaint_json(result))
+
+
+@bp.get("/safeguarding-concerns")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def concerns():
+    """Safeguarding concerns, as far as the token's owner may see them."""
+    return jsonify({"items": [concern_json(v) for v in list_concerns(g.viewer, request.args.get("provider",
+                                                                                                   type=int))]})
+
+
+@bp.post("/safeguarding-concerns")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_concern():
+    """Raise a safeguarding concern."""
+    from datetime import date
+
+    def act():
+        data = _json_body()
+        provider = data.get("provider", g.viewer.provider_id)
+        if not isinstance(provider, int):
+            raise ValidationProblem("Give the provider's id", "provider")
+        try:
+            raised_on = date.fromisoformat(str(data.get("raised_on")))
+        except ValueError:
+            raise ValidationProblem("Give raised_on as a date written YYYY-MM-DD", "raised_on") from None
+        concern = raise_concern(g.viewer, g.api_user, provider, str(data.get("type", "")), data.get("details", ""),
+                                raised_on, now_utc())
+        return get_concern(g.viewer, concern.id) if not g.viewer.is_provider else None
+
+    view, error = _handle(act)
+    if error:
+        return error
+    if view is None:  # a provider raised it and may not see it back
+        return jsonify({"status": "raised"}), 201
+    return jsonify(concern_json(view)), 201
+
+
+@bp.get("/safeguarding-concerns/<int:concern_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def concern(concern_id: int):
+    """One concern, restricted as the visibility rules say."""
+    try:
+        return jsonify(concern_json(get_concern(g.viewer, concern_id)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+@bp.post("/safeguarding-concerns/<int:concern_id>/transitions")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def concern_transition(concern_id: int):
+    """Move a concern on (safeguarding officers only)."""
+    def act():
+        data = _json_body()
+        trigger = data.pop("trigger", None)
+        if not trigger:
+            raise ValidationProblem("Give the trigger to fire", "trigger")
+        apply_concern(g.viewer, g.api_user, concern_id, str(trigger), data, now_utc())
+        return get_concern(g.viewer, concern_id)
+
+    view, error = _handle(act)
+    return error or jsonify(concern_json(view))
+
+
+@bp.get("/incidents")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def incidents():
+    """Incidents the token's owner may see."""
+    return jsonify({"items": [{"id": i.id, "reference": i.reference, "kind": i.kind, "provider_id": i.provider_id,
+                               "occurred_at": i.occurred_at.isoformat(), "description": i.description,
+                               "action_taken": i.action_taken, "reported_at": _value(i.reported_at),
+                               "deadlines": [deadline_json(d) for d in deadlines_for(
+                                   g.viewer.council_id, entity=("incident", i.id))]}
+                              for i in list_incidents(g.viewer)]})
+
+
+@bp.post("/incidents")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_incident():
+    """Record an incident (key-holding incidents start HF-69's clocks)."""
+    def act():
+        data = _json_body()
+        provider = data.get("provider", g.viewer.provider_id)
+        if not isinstance(provider, int):
+            raise ValidationProblem("Give the provider's id", "provider")
+        incident = record_incident(g.viewer, g.api_user, provider, data, now_utc())
+        if data.get("reported"):
+            report_incident(g.viewer, g.api_user, incident.id, data.get("written_report"), now_utc())
+        return incident
+
+    incident, error = _handle(act)
+    return error or (jsonify({"id": incident.id, "reference": incident.reference}), 201)
