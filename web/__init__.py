@@ -16,7 +16,7 @@ def register_web(app: Flask) -> None:
     """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
     from models.user_store import get_user
     from web import account, admin, api, api_cases, assets, auth, calendar, dashboard, errors, filters, providers
-    from web import api_concerns, deadlines, meetings, notifications
+    from web import api_concerns, cases, deadlines, meetings, notifications
     from web.security import init_security
 
     csrf.init_app(app)
@@ -43,6 +43,7 @@ def register_web(app: Flask) -> None:
     for module in (assets, auth, dashboard, providers, calendar, admin, account):
         app.register_blueprint(module.bp)
     assert api_cases.bp is api.bp and api_concerns.bp is api.bp  # these routes live on the API blueprint
+    app.register_blueprint(cases.bp)
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(meetings.bp)
@@ -66,7 +67,8 @@ def _service_navigation() -> list[dict]:
     from flask import url_for
 
     viewer = current_user.viewer
-    items = [("Dashboard", "dashboard.dashboard", Permission.VIEW_DASHBOARD)]
+    items = [("Dashboard", "dashboard.dashboard", Permission.VIEW_DASHBOARD),
+             ("Cases", "cases.list_cases_page", Permission.VIEW_PROVIDERS)]
     if viewer.is_provider:
         items.append(("Your organisation", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
     else:

@@ -22,16 +22,16 @@ def test_public_endpoints_are_only_the_expected_ones(app):
 
 
 def _example_url(rule) -> str:
-    values = {arg: 1 for arg in rule.arguments}
-    if "filename" in values:
-        values["filename"] = "remedy.css"
-    if "key" in values:
-        values["key"] = "1"
-    url = rule.rule
-    for arg, value in values.items():
-        url = url.replace(f"<int:{arg}>", str(value)).replace(f"<path:{arg}>", str(value)).replace(
-            f"<{arg}>", str(value))
-    return url
+    import re
+
+    examples = {"filename": "remedy.css", "key": "1", "collection": "cases", "trigger": "resolve",
+                "token": "not-a-token"}
+
+    def value(match):
+        name = match.group(1).split(":")[-1]
+        return examples.get(name, "1")
+
+    return re.sub(r"<([^>]+)>", value, rule.rule)
 
 
 def test_signed_out_people_are_sent_to_sign_in_and_the_api_answers_401(app, demo):
