@@ -73,7 +73,6 @@ def _service_navigation() -> list[dict]:
         items.append(("Your organisation", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
     else:
         items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
-        items.append(("Contracts", "providers.list_contracts_page", Permission.VIEW_PROVIDERS))
     items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
     items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))
