@@ -16,7 +16,7 @@ def register_web(app: Flask) -> None:
     """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
     from models.user_store import get_user
     from web import account, admin, api, api_cases, assets, auth, calendar, dashboard, errors, filters, providers
-    from web import api_concerns, cases, deadlines, meetings, notifications
+    from web import api_concerns, cases, deadlines, letters, meetings, notifications
     from web.security import init_security
 
     csrf.init_app(app)
@@ -44,6 +44,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     assert api_cases.bp is api.bp and api_concerns.bp is api.bp  # these routes live on the API blueprint
     app.register_blueprint(cases.bp)
+    app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(meetings.bp)

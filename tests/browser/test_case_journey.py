@@ -1,5 +1,6 @@
 """A contract manager opens a case, issues a formal warning and sees the deadline and how it was counted."""
 
+import re
 from datetime import UTC, datetime
 
 from playwright.sync_api import expect
@@ -43,4 +44,12 @@ def test_contract_manager_issues_a_formal_warning(page, live_server, demo, app, 
     expect(page.locator("details").first).to_contain_text("KT-19")
     axe_check(page)
     screenshot(page, "case")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile(r"CASE-00001-formal-warning-.*\.pdf")).click()
+    path = download.value.path()
+    assert path.read_bytes()[:5] == b"%PDF-"
+    page.get_by_role("link", name="View the letter").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Formal warning")
+    expect(page.locator(".due")).to_contain_text("KT-19")
+    screenshot(page, "letter")
     assert console_errors == []

@@ -126,12 +126,15 @@ def test_cheshire_east_ladder_notice_default_suspension_reinstatement(api):
     fire(api, "contract_manager", "default-notices", default["id"], "serve", 403, **serve)
     served = fire(api, "commissioning_manager", "default-notices", default["id"], "serve", **serve)
     assert served["number"] == 1 and served["deadlines"][0]["due_on"] == "2026-12-29"
-    assert served["events"][-1]["data"]["defaults_in_6_months"] == 1
+    served_event = next(e for e in served["events"] if e["event"] == "DEFAULT_SERVED")
+    assert served_event["data"]["defaults_in_6_months"] == 1
+    assert served["events"][-1]["event"] == "LETTER_STORED"  # the served letter, kept with its SHA-256
     assert api("council_viewer", "GET", f"/api/v1/cases/{case['id']}")["state"] == "default"
 
     second = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/default-notices", {}, 201)
     served2 = fire(api, "commissioning_manager", "default-notices", second["id"], "serve", **serve)
-    assert served2["number"] == 2 and served2["events"][-1]["data"]["defaults_in_6_months"] == 2  # CE-38
+    served2_event = next(e for e in served2["events"] if e["event"] == "DEFAULT_SERVED")
+    assert served2["number"] == 2 and served2_event["data"]["defaults_in_6_months"] == 2  # CE-38
 
     suspension = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/suspensions",
                      {"reason": "Default not remedied (CE-37)"}, 201)

@@ -28,7 +28,9 @@ def _example_url(rule) -> str:
                 "token": "not-a-token"}
 
     def value(match):
-        name = match.group(1).split(":")[-1]
+        converter, _, name = match.group(1).rpartition(":")
+        if converter.startswith("any("):
+            return re.findall(r'"([^"]+)"', converter)[0]
         return examples.get(name, "1")
 
     return re.sub(r"<([^>]+)>", value, rule.rule)
