@@ -167,6 +167,7 @@ class ComplaintWorkflow(Workflow):
     NAME = "complaint"
     STATES = ComplaintState
     TRANSITIONS = COMPLAINT_TRANSITIONS
+    INITIAL = (ComplaintState.RECEIVED, ComplaintState.RECEIVED_BY_COUNCIL, ComplaintState.LOGGED_INFORMAL)
     FINAL = (ComplaintState.CLOSED, ComplaintState.ESCALATED_TO_OMBUDSMAN, ComplaintState.RESOLVED_INFORMALLY)
 
     def validate_submit_draft(self, data: dict) -> dict:

@@ -204,8 +204,8 @@ class Workflow:
     def mermaid(cls) -> str:
         """The machine as a Mermaid state diagram (generated from the transition table)."""
         lines = ["stateDiagram-v2"]
-        initial = list(cls.STATES)[0]
-        lines.append(f"    [*] --> {initial.name}")
+        for initial in getattr(cls, "INITIAL", (list(cls.STATES)[0],)):
+            lines.append(f"    [*] --> {initial.name}")
         for row in cls.TRANSITIONS:
             for source in row.source:
                 lines.append(f"    {source.name} --> {row.dest.name}: {row.trigger}")

@@ -2,10 +2,12 @@
 
 from workflows.action_plan import ActionPlanWorkflow
 from workflows.case import CaseWorkflow
+from workflows.complaint import ComplaintWorkflow
 from workflows.default_notice import DefaultNoticeWorkflow
 from workflows.milestone import MilestoneWorkflow
 from workflows.minutes import MinutesWorkflow
 from workflows.notice import NoticeWorkflow
+from workflows.safeguarding import ConcernWorkflow
 from workflows.suspension import SuspensionWorkflow
 from workflows.termination import TerminationWorkflow
 
@@ -18,4 +20,6 @@ WORKFLOWS = {
     "suspension": SuspensionWorkflow,
     "termination": TerminationWorkflow,
     "minutes": MinutesWorkflow,
+    "complaint": ComplaintWorkflow,
+    "safeguarding_concern": ConcernWorkflow,
 }
