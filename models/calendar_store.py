@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from flask import g, has_app_context
 from sqlalchemy import select
 
 from models import db
@@ -25,8 +26,13 @@ def working_calendar(council_id: int, region: str) -> WorkingCalendar:
     """The council's working calendar for a region: bank holidays plus its recorded closures."""
     if region not in REGIONS:
         raise ValidationProblem(f"Choose a region from {', '.join(REGIONS)}", "region")
-    closures = {row.on: f"{row.kind.label}: {row.reason}" for row in list_closures(council_id, region)}
-    return calendar_for(region, closures)
+    # One closures query per request and region, however many deadlines a page counts.
+    cache = g.setdefault("working_calendars", {}) if has_app_context() else {}
+    key = (council_id, region)
+    if key not in cache:
+        closures = {row.on: f"{row.kind.label}: {row.reason}" for row in list_closures(council_id, region)}
+        cache[key] = calendar_for(region, closures)
+    return cache[key]
 
 
 def add_closure(
@@ -52,6 +58,7 @@ def add_closure(
                           created_by_id=actor.id, created_at=now)
     db.session.add(row)
     db.session.flush()
+    _forget_calendars()
     record_event(council_id=council.id, actor=actor, entity_type="calendar", entity_id=row.id,
                  event_name="CLOSURE_ADDED", at=now, reason=reason,
                  data={"on": on.isoformat(), "region": region, "kind": kind.value})
@@ -69,3 +76,9 @@ def remove_closure(council: Council, actor: User, closure_id: int, now: datetime
                  data={"on": row.on.isoformat(), "region": row.region, "kind": row.kind.value})
     db.session.delete(row)
     db.session.flush()
+    _forget_calendars()
+
+
+def _forget_calendars() -> None:
+    if has_app_context():
+        g.pop("working_calendars", None)

@@ -132,6 +132,18 @@ def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, co
     return list(items), total
 
 
+def overdue_case_ids(viewer: Viewer, case_ids: list[int], now: datetime) -> set[int]:
+    """Which of these cases have a deadline past its due instant (one query for a page of cases)."""
+    if not case_ids:
+        return set()
+    flagged = set(db.session.scalars(_scoped(Case, viewer).with_only_columns(Case.id).where(
+        Case.id.in_(case_ids), Case.overdue.is_(True))))
+    late = set(db.session.scalars(select(Deadline.case_id).where(
+        Deadline.council_id == viewer.council_id, Deadline.case_id.in_(case_ids), Deadline.status == "running",
+        Deadline.due_at < now).distinct()))
+    return flagged | late
+
+
 def case_records(viewer: Viewer, case: Case) -> dict[str, list]:
     """Everything attached to a case, by kind."""
     out = {}

@@ -185,7 +185,9 @@ class Deadline(db.Model):
 
     __tablename__ = "deadline"
     __table_args__ = (Index("ix_deadline_status_due_at", "status", "due_at"),
-                      Index("ix_deadline_entity", "entity_type", "entity_id"))
+                      Index("ix_deadline_entity", "entity_type", "entity_id"),
+                      # The case list's "overdue now" filter probes this per case.
+                      Index("ix_deadline_case_status_due", "case_id", "status", "due_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)  # None: contract-level

@@ -30,6 +30,12 @@ def list_providers(viewer: Viewer) -> list[Provider]:
     return list(db.session.scalars(query.order_by(Provider.name)))
 
 
+def provider_names(viewer: Viewer) -> list[tuple[int, str]]:
+    """(id, name) of the providers the viewer may see, for filters and pickers (one light query)."""
+    query = scope_providers(select(Provider.id, Provider.name), viewer).order_by(Provider.name)
+    return [(row.id, row.name) for row in db.session.execute(query)]
+
+
 def get_provider(viewer: Viewer, provider_id: int) -> Provider:
     """One provider, or NotFound if it does not exist or the viewer may not see it."""
     provider = db.session.scalar(scope_providers(select(Provider).where(Provider.id == provider_id), viewer))

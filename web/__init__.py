@@ -53,8 +53,12 @@ def register_web(app: Flask) -> None:
 
     @app.context_processor
     def navigation():
-        return {"service_navigation": _service_navigation(), "Permission": Permission, "Role": Role,
-                "scheduler_warning": _scheduler_warning()}
+        # govuk-frontend-wtf renders every form field through render_template, which runs this again: work it
+        # out once per request.
+        if "navigation_context" not in g:
+            g.navigation_context = {"service_navigation": _service_navigation(), "Permission": Permission,
+                                    "Role": Role, "scheduler_warning": _scheduler_warning()}
+        return g.navigation_context
 
     @app.before_request
     def remember_path():

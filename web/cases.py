@@ -39,11 +39,12 @@ from models.case_store import (
     get_record,
     list_cases,
     open_case,
+    overdue_case_ids,
     propose_suspension,
     rulebook_for,
     workflow_for,
 )
-from models.provider_store import list_contracts, list_providers
+from models.provider_store import list_contracts, provider_names
 from web import letters
 from web.case_forms import PHASES, fields_for
 from web.clock import now_utc, today_london
@@ -77,7 +78,7 @@ class FilterForm(FlaskForm):
 def list_cases_page():
     """Every case the person may see, filtered and paged."""
     form = FilterForm(request.args)
-    form.provider.choices = options([("", "Any")] + [(str(p.id), p.name) for p in list_providers(g.viewer)])
+    form.provider.choices = options([("", "Any")] + [(str(pid), name) for pid, name in provider_names(g.viewer)])
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     state = CaseState(form.state.data) if form.state.data else None
     overdue = {"yes": True, "no": False}.get(form.overdue.data or "")
@@ -85,9 +86,7 @@ def list_cases_page():
     items, total = list_cases(g.viewer, now_utc(), provider_id=provider_id, state=state, overdue=overdue,
                               page=page, per_page=PER_PAGE)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    overdue_ids = {c.id for c in items if c.overdue} | {
-        d.case_id for c in items for d in deadlines_for(g.viewer.council_id, case_id=c.id)
-        if d.status == "running" and d.due_at < now_utc()}
+    overdue_ids = overdue_case_ids(g.viewer, [c.id for c in items], now_utc())
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("cases/list_cases.html", form=form, cases=items, total=total, page=page, pages=pages,
                            args=args, overdue_ids=overdue_ids, can_open=g.viewer.role in MANAGERS)

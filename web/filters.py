@@ -41,8 +41,14 @@ RATING_TAG = {
 }
 
 
+def attr_choice(choice, selected) -> dict:
+    """A WTForms choice as a GOV.UK select item."""
+    return {"value": choice.value, "text": choice.label, "selected": str(choice.value) == str(selected or "")}
+
+
 def register(app: Flask) -> None:
     """Install the filters."""
+    app.add_template_filter(attr_choice)
     app.add_template_filter(govuk_date)
     app.add_template_filter(govuk_datetime)
     app.add_template_filter(weekday_date)
