@@ -40,7 +40,8 @@ class Case(_Record, db.Model):
 
     __tablename__ = "case_file"
     __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_case_file_council_reference"),
-                      Index("ix_case_file_council_state", "council_id", "state", "id"))
+                      Index("ix_case_file_council_state", "council_id", "state", "id"),
+                      Index("ix_case_file_council_state_overdue", "council_id", "state", "overdue", "id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     reference: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)

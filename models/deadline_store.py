@@ -245,6 +245,10 @@ def extend_deadline(viewer: Viewer, actor: User, deadline_id: int, days: int, re
         f"from {before:%-d %B %Y} to {deadline.due_on:%-d %B %Y}"]
     if deadline.status == "breached" and deadline.due_at > now:
         deadline.status, deadline.breached_at = "running", None
+        case = case_of(deadline)
+        if case is not None and not db.session.scalar(select(Deadline.id).where(
+                Deadline.case_id == case.id, Deadline.status == "breached").limit(1)):
+            case.overdue = False  # nothing on the case is overdue any more
     plan_deadline_timers(deadline)
     record_event(council_id=deadline.council_id, actor=actor, entity_type="deadline", entity_id=deadline.id,
                  event_name="DEADLINE_EXTENDED", reason=reason, at=now, case_id=deadline.case_id,
