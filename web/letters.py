@@ -1,16 +1,29 @@
 """Printable letters for notices, default notices, suspensions and terminations: HTML with print CSS, and PDF
 through WeasyPrint. A served letter is stored unchanged, with its SHA-256 in the audit trail, in the same
-transaction as the step that served it."""
+transaction as the step that served it.
+
+Each letter says who it is from and to, when and how it was served, the contract, what the contract calls the step,
+what the provider must do, and each deadline with how it was counted (the explanation rows of its clocks).
+"""
 
 from __future__ import annotations
 
+import mimetypes
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
 from pathlib import Path
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from flask import Blueprint, Response, abort, current_app, g, render_template
 
+from models.audit_store import events_for
 from models.case_store import deadlines_for, get_record, rulebook_for, store_document
 from models.council_store import get_council
-from web.clock import now_utc, today_london
+from models.user_store import get_user
+from web.clock import LONDON, now_utc, today_london
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.default_notice import AT_PROVIDERS_COST
@@ -24,51 +37,152 @@ SERVICE_STEPS = {("notice", "issue"), ("default_notice", "serve"), ("suspension"
                  ("termination", "decide")}
 COLLECTIONS = {"notices": "notice", "default-notices": "default_notice", "suspensions": "suspension",
                "terminations": "termination"}
+KIND_COLLECTIONS = {kind: collection for collection, kind in COLLECTIONS.items()}
+# The audit event of the step that serves each kind of letter: its date, officer and reason go on the letter.
+SERVICE_EVENTS = {"notice": "NOTICE_ISSUED", "default_notice": "DEFAULT_SERVED", "suspension": "SUSPENSION_STARTED",
+                  "termination": "TERMINATION_DECIDED"}
+# A breached deadline stays on the letter: it is still the deadline the letter gave. Superseded and cancelled ones go.
+SHOWN_DEADLINES = ("running", "met", "breached")
+METHODS = {"hand": "By hand", "email": "By email", "post": "By post"}
+UNITS = {"working_days": "working day", "calendar_days": "day", "months": "month", "hours": "hour"}
 
 
-def _title(kind: str, record) -> str:
-    book = rulebook_for(record.case.contract)
+@dataclass(frozen=True)
+class LetterDeadline:
+    """One deadline as the letter states it."""
+
+    label: str
+    due: str  # "by the end of Wednesday 6 January 2027"
+    rule: str
+    explanation: list[str]
+
+
+def letter_title(kind: str, record) -> str:
+    """What the contract calls this step ("Formal warning", "Default Notice number 1", ...)."""
     if kind == "notice":
         return record.title
-    if kind == "default_notice":
-        return f"{book.rung_name('default_notice')}{f' number {record.number}' if record.number else ''}"
-    return book.rung_name(kind)
+    name = rulebook_for(record.case.contract).rung_name(kind)
+    if kind == "default_notice" and record.number:
+        return f"{name} number {record.number}"
+    return name
 
 
-def render_letter_html(kind: str, record, for_pdf: bool = False) -> str:
-    """The letter as a standalone HTML page."""
+def _period(length: int | None, unit: str) -> str:
+    word = UNITS.get(unit, unit.replace("_", " "))
+    return f"{length} {word}{'' if length == 1 else 's'}" if length is not None else ""
+
+
+def _served_on(kind: str, record, event) -> date | None:
+    """The day the letter was served, or None while it is a draft (only the serving step sets these fields)."""
+    if kind in ("notice", "default_notice"):
+        return record.served_on
+    if kind == "termination":
+        return record.decided_on
+    if record.starts_on is None:
+        return None
+    # A suspension records when it starts, not when the letter went: the letter goes when it is confirmed.
+    return event.at.astimezone(LONDON).date() if event is not None else record.starts_on
+
+
+def _phases(phases: list | None) -> list[dict]:
+    """CE-40 phases as the letter states them (stored as JSON, dates as ISO text)."""
+    out = []
+    for number, phase in enumerate(phases or [], start=1):
+        starts = date.fromisoformat(phase["starts_on"]) if phase.get("starts_on") else None
+        ends = date.fromisoformat(phase["ends_on"]) if phase.get("ends_on") else None
+        out.append({"number": number, "starts_on": starts, "ends_on": ends, "scope": phase.get("scope", ""),
+                    "conditions": phase.get("conditions", "")})
+    return out
+
+
+def letter_context(kind: str, record) -> dict:
+    """Everything the letter template shows, worked out here so the template holds no rules."""
     case = record.case
     contract = case.contract
     contacts = contract.escalation_contacts
-    deadlines = [d for d in deadlines_for(record.council_id, entity=(kind, record.id))
-                 if d.status in ("running", "met", "breached")]
-    served_on = getattr(record, "served_on", None) or getattr(record, "starts_on", None) or getattr(
-        record, "decided_on", None)
-    return render_template(
-        "letters/letter.html", kind=kind, record=record, case=case, contract=contract,
-        council=get_council(record.council_id), provider=case.provider, addressee=contacts[0] if contacts else None,
-        title=_title(kind, record), deadlines=deadlines, served_on=served_on, served=served_on is not None,
-        cost_statement=AT_PROVIDERS_COST, scope_labels=SCOPE_LABELS, for_pdf=for_pdf,
-        stylesheet=(Path(current_app.config["STATIC_DIR"]) / "letter.css").read_text())
+    events = [e for e in events_for(record.council_id, kind, record.id) if e.event == SERVICE_EVENTS[kind]]
+    event = events[-1] if events else None
+    officer = get_user(event.actor_id) if event is not None and event.actor_id else None
+    served_on = _served_on(kind, record, event)
+    rows = deadlines_for(record.council_id, entity=(kind, record.id))
+    deadlines = [
+        LetterDeadline(label=d.label, due=f"by the end of {d.due_on:%A} {d.due_on.day} {d.due_on:%B %Y}",
+                       rule=d.rule, explanation=list(d.explanation or []))
+        for d in rows if d.status in SHOWN_DEADLINES]
+    context = {
+        "kind": kind, "collection": KIND_COLLECTIONS[kind], "record": record, "case": case, "contract": contract,
+        "provider": case.provider, "council": get_council(record.council_id),
+        "addressee": contacts[0] if contacts else None,  # the provider's 1st escalation contact (Kent 1.1)
+        "title": letter_title(kind, record), "served": served_on is not None, "served_on": served_on,
+        "method": METHODS.get(getattr(record, "method", None) or ""), "officer": officer,
+        "deadlines": deadlines, "cost_statement": AT_PROVIDERS_COST,
+    }
+    if kind == "default_notice":
+        # Council-set remedy periods are on the record (CE-36); a fixed one is the length of its clock.
+        if record.remedy_days:
+            context["remedy_period"] = _period(record.remedy_days, "working_days")
+        else:
+            context["remedy_period"] = _period(rows[0].length, rows[0].unit) if rows else ""
+    elif kind == "suspension":
+        context["scope"] = SCOPE_LABELS.get(record.scope or "", "")
+        # The reason given when the authorised officer confirmed it; the proposal's reason until then.
+        context["reason"] = event.reason if event is not None and event.reason else record.proposed_reason
+        context["phases"] = _phases(record.phases)
+    elif kind == "termination":
+        context["reason"] = record.considered_reason
+    return context
 
 
-def _local_only(url: str):
-    # WeasyPrint must never reach the network: refuse every URL (the stylesheet is inlined).
-    raise ValueError(f"Letters load nothing from outside: {url}")
+def render_letter_html(kind: str, record, for_pdf: bool = False) -> str:
+    """The letter as a standalone HTML page (for_pdf: links its stylesheet relative to the static folder)."""
+    return render_template("letters/letter.html", for_pdf=for_pdf, **letter_context(kind, record))
+
+
+@cache
+def _static_fetcher_class():
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticFilesOnly(URLFetcher):
+        """Serves files from the static folder and nothing else: a letter never reaches the network."""
+
+        def __init__(self, root: str):
+            super().__init__(allowed_protocols=("file",), allow_redirects=False)
+            self.root = Path(root).resolve()
+
+        def fetch(self, url, headers=None):
+            parts = urlsplit(url)
+            if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+                raise ValueError(f"Letters load nothing from outside the static folder: {url}")
+            path = Path(url2pathname(parts.path)).resolve()
+            if not path.is_relative_to(self.root) or not path.is_file():
+                raise ValueError(f"Letters load nothing from outside the static folder: {url}")
+            media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+            return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": media_type})
+
+    return StaticFilesOnly
 
 
 def render_letter_pdf(kind: str, record) -> bytes:
-    """The letter as a PDF (A4)."""
+    """The letter as an A4 PDF."""
     from weasyprint import HTML  # slow to import: only when a letter is made
 
+    static = Path(current_app.config["STATIC_DIR"]).resolve()
     html = render_letter_html(kind, record, for_pdf=True)
-    return HTML(string=html, base_url=current_app.config["STATIC_DIR"], url_fetcher=_local_only).write_pdf()
+    # WeasyPrint 70 wants a URLFetcher instance (a bare function breaks its error handling). The trailing slash
+    # makes "letter.css" resolve inside the folder rather than beside it.
+    fetcher = _static_fetcher_class()(str(static))
+    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=fetcher).write_pdf()
 
 
 def letter_filename(kind: str, record) -> str:
-    """A file name people recognise: case reference, letter and date."""
-    name = _title(kind, record).lower().replace(" ", "-").replace("(", "").replace(")", "")
-    return f"{record.case.reference}-{name}-{today_london():%Y-%m-%d}.pdf"
+    """The download's name: case reference and what the contract calls the letter."""
+    slug = re.sub(r"[^a-z0-9.]+", "-", letter_title(kind, record).lower()).strip("-.")
+    return f"{record.case.reference}-{slug}.pdf"
+
+
+def stored_filename(kind: str, record) -> str:
+    """The stored copy's name also carries the day it was stored, so copies of one letter stay apart."""
+    return letter_filename(kind, record).removesuffix(".pdf") + f"-{today_london():%Y-%m-%d}.pdf"
 
 
 def after_transition(actor, kind: str, record, trigger: str) -> None:
@@ -76,7 +190,7 @@ def after_transition(actor, kind: str, record, trigger: str) -> None:
     if (kind, trigger) not in SERVICE_STEPS:
         return
     pdf = render_letter_pdf(kind, record)
-    store_document(actor, record.case, kind, record.id, letter_filename(kind, record), "application/pdf", pdf,
+    store_document(actor, record.case, kind, record.id, stored_filename(kind, record), "application/pdf", pdf,
                    now_utc())
 
 
@@ -90,7 +204,23 @@ def _load(collection: str, record_id: int):
         abort(404)
 
 
-@bp.get('/letters/<any("notices", "default-notices", "suspensions", "terminations"):collection>/<int:record_id>')
+def _for_each_collection(suffix: str):
+    """Route /notices/<id>/<suffix>, /default-notices/<id>/<suffix> and so on to one view.
+
+    The first segment is static on purpose: with a converter there, cases.transition's
+    /<collection>/<id>/<trigger> would take "letter" for a trigger.
+    """
+
+    def register(view):
+        for collection in COLLECTIONS:
+            bp.add_url_rule(f"/{collection}/<int:record_id>/{suffix}", view_func=view, methods=["GET"],
+                            defaults={"collection": collection})
+        return view
+
+    return register
+
+
+@_for_each_collection("letter")
 @requires(Permission.VIEW_PROVIDERS)
 def letter(collection: str, record_id: int):
     """The letter, to read or print."""
@@ -98,7 +228,7 @@ def letter(collection: str, record_id: int):
     return render_letter_html(kind, record)
 
 
-@bp.get('/letters/<any("notices", "default-notices", "suspensions", "terminations"):collection>/<int:record_id>.pdf')
+@_for_each_collection("letter.pdf")
 @requires(Permission.VIEW_PROVIDERS)
 def letter_pdf(collection: str, record_id: int):
     """The letter as a PDF to download."""
