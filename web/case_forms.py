@@ -1,9 +1,27 @@
-"""The fields each transition asks for, as a table: one GOV.UK form per (record kind, trigger)."""
+"""Case forms: the forms that open a case and create records on it, and the fields each transition asks for, as a
+table: one GOV.UK form per (record kind, trigger).
+
+The forms only parse what people type (dates, whole numbers); the domain decides what is missing or wrong and says
+so in a sentence, which the view puts on the named field.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import (
+    GovDateInput,
+    GovRadioInput,
+    GovSelect,
+    GovSubmitInput,
+    GovTextArea,
+    GovTextInput,
+)
+from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange, Optional
+
+from web.forms import GovDateField, options
 from workflows.rulebook import Rulebook
 from workflows.suspension import SCOPE_LABELS
 
@@ -13,7 +31,7 @@ class Field:
     """A form field: its name (the domain's data key), kind, label and hint."""
 
     name: str
-    kind: str  # text, textarea, date, radios, number, checkboxes
+    kind: str  # text, textarea, date, radios, number
     label: str
     hint: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
@@ -21,50 +39,59 @@ class Field:
 
 
 METHODS = (("hand", "By hand"), ("email", "By email"), ("post", "By post"))
-REASON = Field("reason", "textarea", "Reason")
+
+
+def reason(question: str, hint: str | None = "It goes on the case's timeline") -> Field:
+    """The reason a step asks for, as a question."""
+    return Field("reason", "textarea", question, hint)
+
+
+DATE_HINT = "For example, 18 12 2026"
 
 FIELDS: dict[tuple[str, str], tuple[Field, ...]] = {
     ("notice", "issue"): (
-        Field("served_on", "date", "Date the notice was served", "For example 18 12 2026"),
+        Field("served_on", "date", "Date the notice was served", DATE_HINT),
         Field("method", "radios", "How was it served?", choices=METHODS),
     ),
-    ("notice", "acknowledge"): (Field("received_on", "date", "Date the notice was received"),),
-    ("notice", "escalate"): (REASON,),
-    ("notice", "withdraw"): (REASON,),
+    ("notice", "acknowledge"): (Field("received_on", "date", "Date the notice was received", DATE_HINT),),
+    ("notice", "escalate"): (reason("Why is the notice being escalated?"),),
+    ("notice", "withdraw"): (reason("Why is the notice being withdrawn?"),),
     ("action_plan", "return_for_changes"): (
         Field("comment", "textarea", "What needs to change", "The provider sees this comment"),),
     ("action_plan", "agree"): (Field("comment", "textarea", "Comment (optional)", optional=True),),
-    ("action_plan", "fail"): (REASON,),
+    ("action_plan", "fail"): (reason("Why has the plan failed?"),),
     ("milestone", "mark_done"): (Field("evidence", "textarea", "Evidence that it is done"),),
-    ("milestone", "reject_evidence"): (REASON,),
+    ("milestone", "reject_evidence"): (reason("Why is the evidence not accepted?", "The provider sees this"),),
     ("default_notice", "serve"): (
-        Field("served_on", "date", "Date the default notice was served"),
+        Field("served_on", "date", "Date the default notice was served", DATE_HINT),
         Field("method", "radios", "How was it served?", choices=METHODS),
         Field("default_description", "textarea", "The default"),
         Field("remedial_action", "textarea", "Remedial action the provider must take"),
     ),
-    ("default_notice", "record_not_remedied"): (REASON,),
-    ("default_notice", "withdraw"): (REASON,),
+    ("default_notice", "record_not_remedied"): (reason("What was not remedied?"),),
+    ("default_notice", "withdraw"): (reason("Why is the default notice being withdrawn?"),),
     ("suspension", "suspend"): (
         Field("scope", "radios", "What is suspended?"),
         Field("scope_detail", "text", "Which lots, services or areas (for part of the service)", optional=True),
-        Field("starts_on", "date", "Date the suspension starts"),
+        Field("starts_on", "date", "Date the suspension starts", DATE_HINT),
         Field("reason", "textarea", "Why the service is being suspended"),
         Field("lift_conditions", "textarea", "What the provider must do for it to be lifted"),
     ),
-    ("suspension", "begin_reinstatement"): (),  # phases: built by the view
-    ("suspension", "lift"): (REASON,),
-    ("suspension", "cancel"): (REASON,),
+    ("suspension", "begin_reinstatement"): (),  # up to PHASES phases, see phase_fields()
+    ("suspension", "lift"): (reason("Why is the suspension being lifted?"),),
+    ("suspension", "cancel"): (reason("Why is the suspension not going ahead?"),),
     ("termination", "decide"): (
-        Field("decided_on", "date", "Date of the decision"),
-        Field("effective_on", "date", "Date the termination takes effect"),
+        Field("decided_on", "date", "Date of the decision", DATE_HINT),
+        Field("effective_on", "date", "Date the termination takes effect", DATE_HINT),
         Field("grounds", "textarea", "Contractual grounds"),
         Field("exit_plan", "textarea", "Exit plan", "Transfer of residents, records, keys"),
     ),
-    ("termination", "not_pursue"): (REASON,),
-    ("case", "resolve"): (REASON,),
-    ("case", "withdraw"): (REASON,),
+    ("termination", "not_pursue"): (reason("Why is termination not being pursued?"),),
+    ("case", "resolve"): (reason("Why is the case resolved?"),),
+    ("case", "withdraw"): (reason("Why is the case being withdrawn?"),),
 }
+
+PHASES = 3  # phased reinstatement (CE-40): up to three phases on the form
 
 
 def fields_for(kind: str, trigger: str, rulebook: Rulebook) -> tuple[Field, ...]:
@@ -74,15 +101,135 @@ def fields_for(kind: str, trigger: str, rulebook: Rulebook) -> tuple[Field, ...]
         spec = next(iter(rulebook.clocks_starting("notice_received")), None)
         if spec is not None and spec.length is None:
             fields.append(Field("plan_due_days", "number", "Working days the provider has for the plan",
-                                f"{spec.rule}: the notice sets the period"))
+                                f"{spec.rule}: the notice sets the period, for example 10"))
     if (kind, trigger) == ("default_notice", "serve"):
         spec = next(iter(rulebook.clocks_starting("default_served")), None)
         if spec is None or spec.length is None:
-            fields.append(Field("remedy_days", "number", "Working days allowed for the remedy"))
+            hint = f"{spec.rule}: the notice sets the period" if spec is not None else None
+            fields.append(Field("remedy_days", "number", "Working days allowed for the remedy", hint))
     if (kind, trigger) == ("suspension", "suspend"):
         scopes = tuple((s, SCOPE_LABELS[s]) for s in rulebook.suspension_scopes)
         fields[0] = Field("scope", "radios", "What is suspended?", choices=scopes)
+    if (kind, trigger) == ("suspension", "begin_reinstatement"):
+        fields = [field for n in range(1, PHASES + 1) for field in phase_fields(n)]
     return tuple(fields)
 
 
-PHASES = 3  # phased reinstatement: up to three phases on the form
+def phase_fields(n: int) -> tuple[Field, ...]:
+    """The four fields of reinstatement phase n."""
+    return (Field(f"phase{n}_starts_on", "date", f"Phase {n} starts", DATE_HINT, optional=True),
+            Field(f"phase{n}_ends_on", "date", f"Phase {n} ends (optional)", DATE_HINT, optional=True),
+            Field(f"phase{n}_scope", "text", f"Phase {n}: what is reinstated", optional=True),
+            Field(f"phase{n}_conditions", "textarea", f"Phase {n}: conditions", optional=True))
+
+
+def transition_data(form, fields: tuple[Field, ...], phased: bool) -> tuple[dict, list[int]]:
+    """What the person entered, as the domain's data (empty fields left out; reinstatement phases as a list), and
+    the form's numbers of the phases given (a blank phase is skipped, a half-filled one is not)."""
+    values = {f.name: form[f.name].data for f in fields}
+    if not phased:
+        return {k: v for k, v in values.items() if v not in (None, "")}, []
+    phases, numbers = [], []
+    for n in range(1, PHASES + 1):
+        phase = {key: values[f"phase{n}_{key}"] for key in ("starts_on", "ends_on", "scope", "conditions")}
+        if any(v not in (None, "") for v in phase.values()):
+            phases.append({k: v for k, v in phase.items() if v not in (None, "")})
+            numbers.append(n)
+    return {"phases": phases}, numbers
+
+
+class WholeNumberField(IntegerField):
+    """A whole number typed in a text box, with a GOV.UK message when it is not one."""
+
+    def process_formdata(self, valuelist):
+        self.data = None
+        if not valuelist or not str(valuelist[0]).strip():
+            return
+        try:
+            self.data = int(str(valuelist[0]).strip())
+        except ValueError:
+            raise ValueError(f"{self.label.text} must be a whole number, like 10") from None
+
+
+def transition_form(fields: tuple[Field, ...], version: int) -> FlaskForm:
+    """A form for one transition: its fields from the table and the record's version (optimistic locking)."""
+    attrs = {"version": HiddenField(default=str(version))}
+    for field in fields:
+        if field.kind == "date":
+            attrs[field.name] = GovDateField(field.label, widget=GovDateInput(), format="%d %m %Y",
+                                             validators=[Optional()])
+        elif field.kind == "radios":
+            # The domain names a missing or unknown choice in its own words.
+            attrs[field.name] = RadioField(field.label, widget=GovRadioInput(), choices=options(field.choices),
+                                           validators=[Optional()], validate_choice=False)
+        elif field.kind == "number":
+            attrs[field.name] = WholeNumberField(field.label, widget=GovTextInput(), validators=[Optional()])
+        elif field.kind == "textarea":
+            attrs[field.name] = TextAreaField(field.label, widget=GovTextArea())
+        else:
+            attrs[field.name] = StringField(field.label, widget=GovTextInput())
+    attrs["submit"] = SubmitField("Continue", widget=GovSubmitInput())
+    return type("TransitionForm", (FlaskForm,), attrs)()
+
+
+# -- opening a case and creating records on it -------------------------------------------------------------------
+
+
+class OpenCaseForm(FlaskForm):
+    contract = SelectField("Contract", widget=GovSelect(), choices=[], validate_choice=False,
+                           validators=[InputRequired("Select the contract")])
+    summary = TextAreaField("Summary of the concern", widget=GovTextArea())
+    submit = SubmitField("Open the case", widget=GovSubmitInput())
+
+
+class NoticeForm(FlaskForm):
+    findings = TextAreaField("What is not adequate, and why", widget=GovTextArea())
+    required_action = TextAreaField("The action plan the provider must produce", widget=GovTextArea())
+    submit = SubmitField("Save the draft", widget=GovSubmitInput())
+
+
+class PlanForm(FlaskForm):
+    notice = SelectField("Against which notice", widget=GovSelect(), choices=[], validators=[Optional()],
+                         validate_choice=False)
+    due_days = WholeNumberField("Working days the provider has for the plan", widget=GovTextInput(),
+                                validators=[Optional(), NumberRange(1, 120, "Enter a number of working days from "
+                                                                             "1 to 120")])
+    submit = SubmitField("Start the action plan", widget=GovSubmitInput())
+
+
+class ReasonOnlyForm(FlaskForm):
+    reason = TextAreaField("Reason", widget=GovTextArea())
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+RAG = (("red", "Red"), ("amber", "Amber"), ("green", "Green"))
+
+
+class RowForm(FlaskForm):
+    """One row in Kent's Appendix A columns."""
+
+    kpi = StringField("KPI", widget=GovTextInput())
+    current_performance = StringField("Current performance level and date", widget=GovTextInput())
+    rag = RadioField("Current RAG status", widget=GovRadioInput(), validators=[Optional()], validate_choice=False,
+                     choices=options(RAG))
+    issue = TextAreaField("Issue or reason identified", widget=GovTextArea())
+    action = TextAreaField("Action to be taken", widget=GovTextArea())
+    owner = StringField("Who will do it", widget=GovTextInput())
+    expected_outcome = TextAreaField("Expected outcome (SMART)", widget=GovTextArea())
+    deadline = GovDateField("Deadline", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()])
+    submit = SubmitField("Add the row", widget=GovSubmitInput())
+
+    def row(self) -> dict:
+        """The row as the domain takes it."""
+        return {name: getattr(self, name).data for name in ("kpi", "current_performance", "rag", "issue", "action",
+                                                           "owner", "expected_outcome", "deadline")}
+
+
+class MilestoneForm(FlaskForm):
+    title = StringField("Milestone", widget=GovTextInput())
+    due_on = GovDateField("Due date", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()])
+    submit = SubmitField("Add the milestone", widget=GovSubmitInput())

@@ -1,27 +1,22 @@
 """Case pages: the list with filters, the case with its deadlines, records, next steps and timeline, the forms
-that create records, and one GOV.UK form per transition."""
+that create records, one GOV.UK form per transition, and stored letters to download."""
 
 from __future__ import annotations
+
+import re
+from datetime import date
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import (
-    GovDateInput,
-    GovRadioInput,
-    GovSelect,
-    GovSubmitInput,
-    GovTextArea,
-    GovTextInput,
-)
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
+from wtforms import SelectField, SubmitField
 from wtforms.validators import Optional
 
 from models import db
 from models.calendar_store import working_calendar
 from models.case_store import (
     BY_COLLECTION,
-    KINDS,
     add_milestone,
     add_plan_row,
     allowed_triggers,
@@ -44,81 +39,100 @@ from models.case_store import (
     rulebook_for,
     workflow_for,
 )
+from models.deadline_store import is_paused
 from models.provider_store import list_contracts, provider_names
 from web import letters
-from web.case_forms import PHASES, fields_for
+from web.case_forms import (
+    ConfirmForm,
+    MilestoneForm,
+    NoticeForm,
+    OpenCaseForm,
+    PlanForm,
+    ReasonOnlyForm,
+    RowForm,
+    fields_for,
+    transition_data,
+    transition_form,
+)
 from web.clock import now_utc, today_london
-from web.forms import GovDateField, options
+from web.forms import options
 from web.permissions import requires
 from workflows.access import Permission
-from workflows.case import CaseState
+from workflows.action_plan import ActionPlanWorkflow, PlanState
+from workflows.case import OPEN, CaseState, CaseWorkflow
+from workflows.clock import working_days_left
 from workflows.deadline import effective_status
+from workflows.default_notice import DefaultNoticeWorkflow
 from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
+from workflows.notice import NoticeWorkflow
+from workflows.rulebook import Rulebook
+from workflows.suspension import SCOPE_LABELS, SuspensionWorkflow
+from workflows.termination import TerminationState
 
 bp = Blueprint("cases", __name__)
 PER_PAGE = 25
+FILTERS = ("provider", "contract", "state", "overdue")
+
+# The rung of the contract's ladder each case state stands on (rules.md 2.1.2).
+STATE_RUNGS = {CaseState.NOTICE: "notice", CaseState.ACTION_PLAN: "action_plan", CaseState.DEFAULT: "default_notice",
+               CaseState.SUSPENDED: "suspension", CaseState.REINSTATING: "suspension",
+               CaseState.TERMINATION_CONSIDERED: "termination", CaseState.TERMINATED: "termination"}
+
+# What can be created on a case: (rung, endpoint, verb on the button, who may).
+CREATE_STEPS = (
+    ("notice", "new_notice", "Draft", NoticeWorkflow.CREATE_ROLES),
+    ("action_plan", "new_action_plan", "Start", ActionPlanWorkflow.CREATE_ROLES),
+    ("default_notice", "new_default_notice", "Draft", DefaultNoticeWorkflow.CREATE_ROLES),
+    ("suspension", "new_suspension", "Propose", SuspensionWorkflow.CREATE_ROLES),
+    ("termination", "new_termination", "Consider", MANAGERS),
+)
+LIVE_PLAN = (PlanState.DRAFT, PlanState.SUBMITTED, PlanState.RETURNED, PlanState.AGREED)
+# Who may add rows and milestones to a draft plan. The store does not check a role for these (see the report), so
+# the pages do: the people who may start a plan.
+PLAN_EDITORS = ActionPlanWorkflow.CREATE_ROLES
 
 
-class FilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form
-
-    provider = SelectField("Provider", widget=GovSelect(), choices=[], validators=[Optional()])
-    state = SelectField("Stage", widget=GovSelect(), validators=[Optional()],
-                        choices=options([("", "Any")] + [(s.value, s.value.replace("_", " ").capitalize())
-                                                         for s in CaseState]))
-    overdue = SelectField("Overdue", widget=GovSelect(), validators=[Optional()],
-                          choices=options([("", "Any"), ("yes", "Overdue only"), ("no", "Not overdue")]))
-    submit = SubmitField("Filter", widget=GovSubmitInput())
+@bp.app_context_processor
+def case_links() -> dict:
+    """For the provider, contract and dashboard pages: whether to offer "Open a case" (council managers only)."""
+    return {"can_open_cases": current_user.is_authenticated and current_user.role in CaseWorkflow.OPEN_ROLES}
 
 
-@bp.get("/cases")
-@requires(Permission.VIEW_PROVIDERS)
-def list_cases_page():
-    """Every case the person may see, filtered and paged."""
-    form = FilterForm(request.args)
-    form.provider.choices = options([("", "Any")] + [(str(pid), name) for pid, name in provider_names(g.viewer)])
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    state = CaseState(form.state.data) if form.state.data else None
-    overdue = {"yes": True, "no": False}.get(form.overdue.data or "")
-    provider_id = int(form.provider.data) if (form.provider.data or "").isdigit() else None
-    items, total = list_cases(g.viewer, now_utc(), provider_id=provider_id, state=state, overdue=overdue,
-                              page=page, per_page=PER_PAGE)
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    overdue_ids = overdue_case_ids(g.viewer, [c.id for c in items], now_utc())
-    args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("cases/list_cases.html", form=form, cases=items, total=total, page=page, pages=pages,
-                           args=args, overdue_ids=overdue_ids, can_open=g.viewer.role in MANAGERS)
+def rung_label(book: Rulebook, state: CaseState) -> str:
+    """What this contract calls the rung a case stands on ("Formal warning", "Referral embargo ...")."""
+    if state is CaseState.CONCERN:
+        return "Concern (enhanced monitoring)"
+    if state is CaseState.RESOLVED:
+        return "Closed as resolved"
+    if state is CaseState.WITHDRAWN:
+        return "Withdrawn"
+    name = book.rung_name(STATE_RUNGS[state])
+    if state is CaseState.REINSTATING:
+        return f"{name}: phased reinstatement"
+    if state is CaseState.TERMINATION_CONSIDERED:
+        return f"{name}: being considered"
+    return name
 
 
-class OpenCaseForm(FlaskForm):
-    contract = SelectField("Contract", widget=GovSelect(), choices=[])
-    summary = TextAreaField("Summary of the concern", widget=GovTextArea())
-    submit = SubmitField("Open the case", widget=GovSubmitInput())
+def in_sentence(name: str) -> str:
+    """A rung name inside a sentence: "formal warning", but "Improvement Notice" stays a proper name."""
+    words = [w for w in name.split() if w[:1].isalpha()]
+    if len(words) > 1 and all(w[0].isupper() for w in words):
+        return name
+    return name[:1].lower() + name[1:]
 
 
-@bp.route("/cases/new", methods=["GET", "POST"])
-@requires(Permission.VIEW_PROVIDERS)
-def open_case_page():
-    """Open a case on a contract (council managers)."""
-    if g.viewer.role not in MANAGERS:
-        abort(403)
-    form = OpenCaseForm()
-    form.contract.choices = options((str(c.id), f"{c.reference}: {c.provider.name}") for c in list_contracts(g.viewer))
-    if request.method == "GET" and request.args.get("contract"):
-        form.contract.data = request.args["contract"]
-    if form.validate_on_submit():
-        try:
-            case = open_case(g.viewer, current_user, int(form.contract.data), form.summary.data, now_utc())
-        except ValidationProblem as problem:
-            db.session.rollback()
-            getattr(form, problem.field or "summary").errors = [str(problem)]
-        else:
-            db.session.commit()
-            flash(f"Case {case.reference} opened")
-            return redirect(url_for("cases.show_case", case_id=case.id), code=303)
-    return render_template("cases/open_case.html", form=form), (422 if form.errors else 200)
+def _article(name: str) -> str:
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
+def _load(kind: str, record_id: int):
+    """A record the person may see, or 404 (another provider's records do not exist for them)."""
+    try:
+        return get_record(g.viewer, kind, record_id)
+    except NotFound:
+        abort(404)
 
 
 def _load_case(case_id: int):
@@ -128,38 +142,195 @@ def _load_case(case_id: int):
         abort(404)
 
 
+def _field_error(form, problem: ValidationProblem, problems: list[str], phase_numbers=()) -> None:
+    """Put the domain's sentence on the field it names, or in the error summary when no field matches."""
+    name = problem.field
+    match = re.search(r"phase (\d+)", str(problem))
+    if phase_numbers and name in ("starts_on", "ends_on", "scope", "conditions") and match:
+        # The domain numbers the phases it was given; blank phases on the form were left out.
+        given = int(match.group(1))
+        if 0 < given <= len(phase_numbers):
+            name = f"phase{phase_numbers[given - 1]}_{name}"
+    field = form._fields.get(name) if name else None
+    if field is not None and name not in ("csrf_token", "version", "submit"):
+        field.errors = list(field.errors) + [str(problem)]
+    else:
+        problems.append(str(problem))
+
+
+# -- the list ----------------------------------------------------------------------------------------------------
+
+
+class FilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form
+
+    provider = SelectField("Provider", widget=GovSelect(), choices=[], validators=[Optional()])
+    contract = SelectField("Contract", widget=GovSelect(), choices=[], validators=[Optional()])
+    state = SelectField("Stage", widget=GovSelect(), validators=[Optional()],
+                        choices=options([("", "Any")] + [(s.value, s.value.replace("_", " ").capitalize())
+                                                         for s in CaseState]))
+    overdue = SelectField("Overdue", widget=GovSelect(), validators=[Optional()],
+                          choices=options([("", "Any"), ("yes", "Overdue only"), ("no", "Not overdue")]))
+    submit = SubmitField("Filter", widget=GovSubmitInput())
+
+
+def _number(value: str | None) -> int | None:
+    return int(value) if (value or "").isdigit() else None
+
+
+def _pagination(page: int, pages: int, args: dict) -> dict | None:
+    """GOV.UK pagination: first, last, and the pages either side of this one, with ellipses between."""
+    if pages <= 1:
+        return None
+
+    def href(n: int) -> str:
+        return url_for("cases.list_cases_page", page=n, **args)
+
+    items, previous = [], 0
+    for n in sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1))):
+        if n - previous > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": n, "href": href(n), "current": n == page})
+        previous = n
+    params = {"items": items, "landmarkLabel": "Pages of cases"}
+    if page > 1:
+        params["previous"] = {"href": href(page - 1)}
+    if page < pages:
+        params["next"] = {"href": href(page + 1)}
+    return params
+
+
+@bp.get("/cases")
+@requires(Permission.VIEW_PROVIDERS)
+def list_cases_page():
+    """Every case the person may see, filtered and paged."""
+    form = FilterForm(request.args)
+    form.provider.choices = options([("", "Any")] + [(str(pid), name) for pid, name in provider_names(g.viewer)])
+    form.contract.choices = options([("", "Any")] + [(str(c.id), f"{c.reference}: {c.provider.name}")
+                                                     for c in list_contracts(g.viewer)])
+    state = next((s for s in CaseState if s.value == form.state.data), None)
+    overdue = {"yes": True, "no": False}.get(form.overdue.data or "")
+    filters = {"provider_id": _number(form.provider.data), "contract_id": _number(form.contract.data),
+               "state": state, "overdue": overdue}
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    now = now_utc()
+    items, total = list_cases(g.viewer, now, page=page, per_page=PER_PAGE, **filters)
+    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
+    if page > pages:  # past the end (the list shrank, or a typed address): show the last page
+        page = pages
+        items, total = list_cases(g.viewer, now, page=page, per_page=PER_PAGE, **filters)
+    overdue_ids = overdue_case_ids(g.viewer, [c.id for c in items], now)
+    rows = [{"case": c, "rung": rung_label(rulebook_for(c.contract), c.state), "overdue": c.id in overdue_ids}
+            for c in items]
+    args = {k: request.args[k] for k in FILTERS if request.args.get(k)}
+    return render_template("cases/list_cases.html", form=form, rows=rows, total=total, page=page, pages=pages,
+                           pagination=_pagination(page, pages, args), filtered=bool(args),
+                           can_open=g.viewer.role in CaseWorkflow.OPEN_ROLES)
+
+
+# -- opening a case ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def open_case_page():
+    """Open a case on a contract (council managers)."""
+    if g.viewer.role not in CaseWorkflow.OPEN_ROLES:
+        abort(403)
+    form = OpenCaseForm()
+    form.contract.choices = options([("", "Select a contract")] + [
+        (str(c.id), f"{c.reference}: {c.provider.name}") for c in list_contracts(g.viewer)])
+    if request.method == "GET" and request.args.get("contract"):
+        form.contract.data = request.args["contract"]
+    problems: list[str] = []
+    if form.validate_on_submit():
+        try:
+            case = open_case(g.viewer, current_user, int(form.contract.data) if form.contract.data.isdigit()
+                             else -1, form.summary.data, now_utc())
+        except TransitionNotAllowed as exc:
+            db.session.rollback()
+            if exc.forbidden:
+                abort(403)
+            problems.append(str(exc))
+        except NotFound:
+            db.session.rollback()
+            form.contract.errors = ["Select a contract from the list"]
+        except ValidationProblem as problem:
+            db.session.rollback()
+            _field_error(form, problem, problems)
+        else:
+            db.session.commit()
+            flash(f"Case {case.reference} opened")
+            return redirect(url_for("cases.show_case", case_id=case.id), code=303)
+    status = 422 if form.errors or problems else 200
+    return render_template("cases/open_case.html", form=form, page_problems=problems), status
+
+
+# -- the case page -------------------------------------------------------------------------------------------------
+
+
+def _deadline_rows(case, book: Rulebook, now, today) -> list[dict]:
+    calendar = working_calendar(case.council_id, book.region)
+    rows = []
+    for deadline in deadlines_for(g.viewer.council_id, case_id=case.id):
+        paused = deadline.status == "running" and deadline.pausable and is_paused(deadline)
+        rows.append({"deadline": deadline, "status": effective_status(deadline.status, paused, deadline.due_at, now),
+                     "left": working_days_left(today, deadline.due_on, calendar)})
+    return rows
+
+
+def _create_steps(case, book: Rulebook, records: dict) -> list[tuple[str, str]]:
+    """(endpoint, button text) for the records this person may start on this contract's case now."""
+    if case.state not in OPEN:
+        return []
+    steps = []
+    for rung, endpoint, verb, roles in CREATE_STEPS:
+        if not book.has_rung(rung) or g.viewer.role not in roles:
+            continue
+        if rung == "action_plan" and any(p.state in LIVE_PLAN for p in records["action_plan"]):
+            continue  # one plan at a time; a changed agreed plan is a new version
+        if rung == "termination" and any(t.state is TerminationState.CONSIDERED for t in records["termination"]):
+            continue
+        steps.append((endpoint, f"{verb}: {book.rung_name(rung)}"))
+    return steps
+
+
+def kind_names(book: Rulebook) -> dict[str, str]:
+    """What the contract calls each kind of record, for headings and the timeline."""
+    names = {kind: book.rung_name(kind) for kind in ("notice", "action_plan", "default_notice", "suspension",
+                                                       "termination")}
+    return {"case": "Case", "milestone": "Milestone", "calendar": "Calendar", **names}
+
+
+def phases_of(suspension) -> list[dict]:
+    """A suspension's reinstatement phases with real dates (they are stored as text)."""
+    def day(value):
+        return date.fromisoformat(value) if isinstance(value, str) and value else value
+
+    return [{**p, "starts_on": day(p.get("starts_on")), "ends_on": day(p.get("ends_on"))}
+            for p in suspension.phases or []]
+
+
 @bp.get("/cases/<int:case_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_case(case_id: int):
-    """A case: its rung, deadlines and how each was counted, its records and next steps, and its timeline."""
+    """A case: its rung, deadlines and how each was counted, its records and next steps, letters and timeline."""
     case = _load_case(case_id)
     now, today = now_utc(), today_london()
     book = rulebook_for(case.contract)
-    calendar = working_calendar(case.council_id, book.region)
-    deadlines = [{"deadline": d, "status": effective_status(d.status, False, d.due_at, now),
-                  "left": calendar.working_days_between(today, d.due_on)}
-                 for d in deadlines_for(g.viewer.council_id, case_id=case.id)]
     records = case_records(g.viewer, case)
     actions = {(kind, r.id): allowed_triggers(g.viewer, kind, r, now, today)
                for kind, rows in records.items() for r in rows}
-    create = []
-    if g.viewer.role in MANAGERS and case.state.value not in ("resolved", "terminated", "withdrawn"):
-        for rung, endpoint in (("notice", "new_notice"), ("action_plan", "new_action_plan"),
-                               ("default_notice", "new_default_notice"), ("suspension", "new_suspension"),
-                               ("termination", "new_termination")):
-            if book.has_rung(rung):
-                create.append((endpoint, book.rung_name(rung)))
-    elif g.viewer.is_provider and book.has_rung("action_plan") and case.state.value not in (
-            "resolved", "terminated", "withdrawn"):
-        create.append(("new_action_plan", book.rung_name("action_plan")))
-    return render_template("cases/show_case.html", case=case, rulebook=book, deadlines=deadlines, records=records,
-                           actions=actions, case_actions=allowed_triggers(g.viewer, "case", case, now, today),
-                           create=create, timeline=case_timeline(g.viewer, case),
-                           documents=documents_for(g.viewer, case), collection_of=_collection_of)
-
-
-def _collection_of(kind: str) -> str:
-    return KINDS[kind].collection
+    deadlines = _deadline_rows(case, book, now, today)
+    return render_template("cases/show_case.html", case=case, rulebook=book, rung=rung_label(book, case.state),
+                           deadlines=deadlines, records=records, actions=actions,
+                           case_actions=allowed_triggers(g.viewer, "case", case, now, today),
+                           create=_create_steps(case, book, records), timeline=case_timeline(g.viewer, case),
+                           kind_names=kind_names(book), documents=documents_for(g.viewer, case),
+                           is_overdue=case.overdue or any(r["status"] == "breached" for r in deadlines),
+                           scope_labels=SCOPE_LABELS, phases_of=phases_of,
+                           can_edit_plans=g.viewer.role in PLAN_EDITORS)
 
 
 @bp.get("/documents/<int:document_id>")
@@ -171,50 +342,28 @@ def download_document(document_id: int):
     except NotFound:
         abort(404)
     response = Response(document.content, mimetype=document.media_type)
-    response.headers["Content-Disposition"] = f'attachment; filename="{document.filename}"'
+    filename = re.sub(r'[^A-Za-z0-9._-]', "_", document.filename)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 
 # -- creating records on a case ----------------------------------------------------------------------------------
 
 
-class NoticeForm(FlaskForm):
-    findings = TextAreaField("What is not adequate, and why", widget=GovTextArea())
-    required_action = TextAreaField("The action plan the provider must produce", widget=GovTextArea())
-    submit = SubmitField("Save the draft", widget=GovSubmitInput())
-
-
-class PlanForm(FlaskForm):
-    notice = SelectField("Against which notice", widget=GovSelect(), choices=[], validators=[Optional()])
-    due_days = IntegerField("Working days the provider has for the plan", widget=GovTextInput(),
-                            validators=[Optional()])
-    submit = SubmitField("Start the action plan", widget=GovSubmitInput())
-
-
-class ReasonOnlyForm(FlaskForm):
-    reason = TextAreaField("Reason", widget=GovTextArea())
-    submit = SubmitField("Continue", widget=GovSubmitInput())
-
-
-class ConfirmForm(FlaskForm):
-    submit = SubmitField("Continue", widget=GovSubmitInput())
-
-
-def _field_error(form, problem: ValidationProblem, problems: list[str]) -> None:
-    field = getattr(form, problem.field, None) if problem.field else None
-    if field is not None and hasattr(field, "errors"):
-        field.errors = list(field.errors) + [str(problem)]
-    else:
-        problems.append(str(problem))
-
-
-def _create(case_id: int, title: str, form, make, template="cases/create_record.html", **context):
-    case = _load_case(case_id)
+def _create(case, title: str, form, make, roles, template="cases/create_record.html", confirm=False, **context):
+    """Show a creation form; on a valid POST make the record, commit and go back to the case. A short form
+    (confirm=True) has the page's title on its button."""
+    if g.viewer.role not in roles:
+        abort(403)  # the store refuses too; this also spares people a form they could never send
     problems: list[str] = []
     if form.validate_on_submit():
         try:
             make(case)
+        except NotFound:
+            db.session.rollback()
+            abort(404)
         except TransitionNotAllowed as exc:
             db.session.rollback()
             if exc.forbidden:
@@ -227,146 +376,126 @@ def _create(case_id: int, title: str, form, make, template="cases/create_record.
             db.session.commit()
             flash(f"{title}: saved")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
-    status = 422 if form.errors or problems else 200
-    return render_template(template, case=case, form=form, title=title, page_problems=problems, **context), status
+    status = (409 if problems and not form.errors else 422) if form.errors or problems else 200
+    return render_template(template, case=case, form=form, title=title, page_problems=problems,
+                           submit_text=title if confirm else None, **context), status
 
 
 @bp.route("/cases/<int:case_id>/notices/new", methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def new_notice(case_id: int):
-    """Draft the contract's notice."""
+    """Draft the contract's notice (KT-18: what is inadequate, why, and the plan required)."""
     case = _load_case(case_id)
-    title = f"Draft a {rulebook_for(case.contract).rung_name('notice').lower()}"
+    name = rulebook_for(case.contract).rung_name("notice")
     form = NoticeForm()
-    return _create(case_id, title, form, lambda c: draft_notice(g.viewer, current_user, c.id, form.findings.data,
-                                                                form.required_action.data, now_utc()))
+    return _create(case, f"Draft {_article(in_sentence(name))}", form,
+                   lambda c: draft_notice(g.viewer, current_user, c.id, form.findings.data,
+                                          form.required_action.data, now_utc()), NoticeWorkflow.CREATE_ROLES)
 
 
 @bp.route("/cases/<int:case_id>/action-plans/new", methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def new_action_plan(case_id: int):
-    """Start an action plan, against a notice or required directly by the council."""
+    """Start an action plan, against a notice or required directly by the council (TH-19)."""
     case = _load_case(case_id)
     book = rulebook_for(case.contract)
     form = PlanForm()
-    notices = case_records(g.viewer, case)["notice"]
+    notices = [n for n in case_records(g.viewer, case)["notice"] if n.state.value not in ("draft", "withdrawn")]
     form.notice.choices = options([("", "None: the council requires a plan directly")]
                                   + [(str(n.id), f"{n.title} ({n.state.value.replace('_', ' ')})") for n in notices])
+    if request.method == "GET" and notices:
+        form.notice.data = str(notices[-1].id)
     ask_days = g.viewer.role in MANAGERS and bool(book.clocks_starting("plan_required"))
-    return _create(case_id, f"Start the {book.rung_name('action_plan').lower()}", form,
-                   lambda c: create_action_plan(g.viewer, current_user, c.id, now_utc(), today_london(),
-                                                notice_id=int(form.notice.data) if form.notice.data else None,
-                                                due_days=form.due_days.data),
-                   template="cases/new_action_plan.html", ask_days=ask_days)
+
+    def make(c):
+        notice_id = _number(form.notice.data)
+        if form.notice.data and notice_id not in {n.id for n in notices}:
+            raise ValidationProblem("Select a notice from the list", "notice")
+        return create_action_plan(g.viewer, current_user, c.id, now_utc(), today_london(), notice_id=notice_id,
+                                  due_days=form.due_days.data if ask_days else None)
+
+    return _create(case, f"Start {_article(in_sentence(book.rung_name('action_plan')))}", form, make,
+                   ActionPlanWorkflow.CREATE_ROLES, template="cases/new_action_plan.html", ask_days=ask_days,
+                   rulebook=book)
 
 
 @bp.route("/cases/<int:case_id>/default-notices/new", methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def new_default_notice(case_id: int):
     """Draft a default notice for the commissioning manager to serve."""
-    form = ConfirmForm()
-    return _create(case_id, "Draft a default notice", form,
-                   lambda c: draft_default_notice(g.viewer, current_user, c.id, now_utc()))
+    case = _load_case(case_id)
+    name = rulebook_for(case.contract).rung_name("default_notice")
+    return _create(case, f"Draft {_article(in_sentence(name))}", ConfirmForm(),
+                   lambda c: draft_default_notice(g.viewer, current_user, c.id, now_utc()),
+                   DefaultNoticeWorkflow.CREATE_ROLES, confirm=True,
+                   intro="The draft is served later, by a commissioning manager, with the default, the remedial "
+                         "action and the period allowed.")
 
 
 @bp.route("/cases/<int:case_id>/suspensions/new", methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def new_suspension(case_id: int):
     """Propose a suspension for the commissioning manager to confirm."""
+    case = _load_case(case_id)
     form = ReasonOnlyForm()
-    return _create(case_id, "Propose a suspension", form,
-                   lambda c: propose_suspension(g.viewer, current_user, c.id, form.reason.data, now_utc()))
+    return _create(case, "Propose a suspension", form,
+                   lambda c: propose_suspension(g.viewer, current_user, c.id, form.reason.data, now_utc()),
+                   SuspensionWorkflow.CREATE_ROLES, confirm=True,
+                   intro=f"A commissioning manager decides whether to go ahead: "
+                         f"{rulebook_for(case.contract).rung_name('suspension')}.")
 
 
 @bp.route("/cases/<int:case_id>/terminations/new", methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def new_termination(case_id: int):
     """Put termination forward for the commissioning manager to decide."""
+    case = _load_case(case_id)
     form = ReasonOnlyForm()
-    return _create(case_id, "Consider termination", form,
+    return _create(case, "Consider termination", form,
                    lambda c: consider_termination(g.viewer, current_user, c.id, form.reason.data, now_utc(),
-                                                  today_london()))
-
-
-class RowForm(FlaskForm):
-    kpi = StringField("KPI", widget=GovTextInput())
-    current_performance = StringField("Current performance level and date", widget=GovTextInput())
-    rag = RadioField("Current RAG status", widget=GovRadioInput(), validators=[Optional()],
-                     choices=options([("red", "Red"), ("amber", "Amber"), ("green", "Green")]))
-    issue = TextAreaField("Issue or reason identified", widget=GovTextArea())
-    action = TextAreaField("Action to be taken", widget=GovTextArea())
-    owner = StringField("Who will do it", widget=GovTextInput())
-    expected_outcome = TextAreaField("Expected outcome (SMART)", widget=GovTextArea())
-    deadline = GovDateField("Deadline", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()])
-    submit = SubmitField("Add the row", widget=GovSubmitInput())
-
-
-class MilestoneForm(FlaskForm):
-    title = StringField("Milestone", widget=GovTextInput())
-    due_on = GovDateField("Due date", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()])
-    submit = SubmitField("Add the milestone", widget=GovSubmitInput())
-
-
-def _plan(plan_id: int):
-    try:
-        return get_record(g.viewer, "action_plan", plan_id)
-    except NotFound:
-        abort(404)
+                                                  today_london()),
+                   MANAGERS, confirm=True,
+                   intro=f"A commissioning manager decides: {rulebook_for(case.contract).rung_name('termination')}.")
 
 
 @bp.route("/action-plans/<int:plan_id>/rows/new", methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def new_plan_row(plan_id: int):
     """Add a row in Kent's Appendix A columns."""
-    plan = _plan(plan_id)
+    plan = _load("action_plan", plan_id)
     form = RowForm()
-    return _create(plan.case_id, "Add a row to the action plan", form,
-                   lambda c: add_plan_row(g.viewer, current_user, plan.id, {
-                       "kpi": form.kpi.data, "current_performance": form.current_performance.data,
-                       "rag": form.rag.data, "issue": form.issue.data, "action": form.action.data,
-                       "owner": form.owner.data, "expected_outcome": form.expected_outcome.data,
-                       "deadline": form.deadline.data}, now_utc(), today_london()) and plan)
+    return _create(plan.case, "Add a row to the action plan", form,
+                   lambda c: add_plan_row(g.viewer, current_user, plan.id, form.row(), now_utc(), today_london()),
+                   PLAN_EDITORS)
 
 
 @bp.route("/action-plans/<int:plan_id>/milestones/new", methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def new_milestone(plan_id: int):
     """Add a milestone with its date."""
-    plan = _plan(plan_id)
+    plan = _load("action_plan", plan_id)
     form = MilestoneForm()
-    return _create(plan.case_id, "Add a milestone", form,
+    return _create(plan.case, "Add a milestone", form,
                    lambda c: add_milestone(g.viewer, current_user, plan.id, form.title.data, form.due_on.data,
-                                           now_utc()) and plan)
+                                           now_utc()), PLAN_EDITORS)
 
 
 # -- one form per transition ---------------------------------------------------------------------------------------
 
 
-def _transition_form(fields, version: int, phases: bool):
-    attrs = {"version": HiddenField(default=str(version))}
-    for field in fields:
-        if field.kind == "date":
-            attrs[field.name] = GovDateField(field.label, widget=GovDateInput(), format="%d %m %Y",
-                                             validators=[Optional()])
-        elif field.kind == "radios":
-            attrs[field.name] = RadioField(field.label, widget=GovRadioInput(), choices=options(field.choices),
-                                           validators=[Optional()])
-        elif field.kind == "number":
-            attrs[field.name] = IntegerField(field.label, widget=GovTextInput(), validators=[Optional()])
-        elif field.kind == "textarea":
-            attrs[field.name] = TextAreaField(field.label, widget=GovTextArea())
-        else:
-            attrs[field.name] = StringField(field.label, widget=GovTextInput())
-    if phases:
-        for n in range(1, PHASES + 1):
-            attrs[f"phase{n}_starts_on"] = GovDateField(f"Phase {n} starts", widget=GovDateInput(),
-                                                        format="%d %m %Y", validators=[Optional()])
-            attrs[f"phase{n}_ends_on"] = GovDateField(f"Phase {n} ends (optional)", widget=GovDateInput(),
-                                                      format="%d %m %Y", validators=[Optional()])
-            attrs[f"phase{n}_scope"] = StringField(f"Phase {n}: what is reinstated", widget=GovTextInput())
-            attrs[f"phase{n}_conditions"] = TextAreaField(f"Phase {n}: conditions", widget=GovTextArea())
-    attrs["submit"] = SubmitField("Continue", widget=GovSubmitInput())
-    return type("TransitionForm", (FlaskForm,), attrs)()
+def record_name(kind: str, record, book: Rulebook) -> str:
+    """A record's name in words, for captions and hidden button text."""
+    if kind == "case":
+        return f"case {record.reference}"
+    if kind == "notice":
+        return record.title
+    if kind == "action_plan":
+        return f"{record.title} (version {record.plan_version})"
+    if kind == "milestone":
+        return f"milestone {record.title}"
+    if kind == "default_notice":
+        return f"{book.rung_name('default_notice')}{f' number {record.number}' if record.number else ''}"
+    return book.rung_name(kind)
 
 
 @bp.route('/<any("cases", "notices", "action-plans", "milestones", "default-notices", "suspensions", "terminations")'
@@ -374,41 +503,33 @@ def _transition_form(fields, version: int, phases: bool):
 @requires(Permission.VIEW_PROVIDERS)
 def transition(collection: str, record_id: int, trigger: str):
     """A GOV.UK form for one transition of one record; errors come back as an error summary."""
-    kind = BY_COLLECTION.get(collection)
-    if kind is None or not trigger.replace("_", "").isalpha():
-        abort(404)
-    try:
-        record = get_record(g.viewer, kind.name, record_id)
-    except NotFound:
-        abort(404)
-    case = record if kind.name == "case" else record.case
+    kind = BY_COLLECTION[collection].name
+    record = _load(kind, record_id)
+    case = record if kind == "case" else record.case
     now, today = now_utc(), today_london()
-    workflow = workflow_for(g.viewer, kind.name, record, now, today)
+    workflow = workflow_for(g.viewer, kind, record, now, today)
     if trigger not in {row.trigger for row in workflow.TRANSITIONS}:
         abort(404)
-    book = rulebook_for(case.contract)
-    fields = fields_for(kind.name, trigger, book)
-    phases = (kind.name, trigger) == ("suspension", "begin_reinstatement")
-    form = _transition_form(fields, record.version_id, phases)
+    # The domain's refusal says whether the role may never do this (403) or whether the state is in the way.
     refusal = workflow._refusal(trigger)
     if refusal and refusal[1]:
         abort(403)
+    book = rulebook_for(case.contract)
+    fields = fields_for(kind, trigger, book)
+    phased = (kind, trigger) == ("suspension", "begin_reinstatement")
+    form = transition_form(fields, record.version_id)
+    label = workflow.label(trigger)
     status, problems = 200, []
     if form.validate_on_submit():
-        data = {f.name: getattr(form, f.name).data for f in fields}
-        data = {k: v for k, v in data.items() if v not in (None, "")}
-        if phases:
-            data["phases"] = [
-                {"starts_on": getattr(form, f"phase{n}_starts_on").data,
-                 "ends_on": getattr(form, f"phase{n}_ends_on").data,
-                 "scope": getattr(form, f"phase{n}_scope").data,
-                 "conditions": getattr(form, f"phase{n}_conditions").data}
-                for n in range(1, PHASES + 1) if getattr(form, f"phase{n}_scope").data]
-        version = int(form.version.data) if (form.version.data or "").isdigit() else None
+        data, phase_numbers = transition_data(form, fields, phased)
+        version = _number(form.version.data)
         try:
-            updated = apply_transition(g.viewer, current_user, kind.name, record.id, trigger, data, now, today,
+            updated = apply_transition(g.viewer, current_user, kind, record.id, trigger, data, now, today,
                                        expected_version=version)
-            letters.after_transition(current_user, kind.name, updated, trigger)
+            letters.after_transition(current_user, kind, updated, trigger)
+        except NotFound:
+            db.session.rollback()
+            abort(404)
         except TransitionNotAllowed as exc:
             db.session.rollback()
             if exc.forbidden:
@@ -419,18 +540,20 @@ def transition(collection: str, record_id: int, trigger: str):
             db.session.rollback()
             problems.append(str(exc))
             status = 409
+            form.version.data = str(record.version_id)  # they have now been told what changed
         except ValidationProblem as problem:
             db.session.rollback()
-            _field_error(form, problem, problems)
+            _field_error(form, problem, problems, phase_numbers)
             status = 422
         else:
             db.session.commit()
-            flash(f"{workflow.label(trigger)}: done")
+            flash(f"{label}: done")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
+        refusal = workflow_for(g.viewer, kind, record, now, today)._refusal(trigger)  # after a change by others
     elif form.errors:
         status = 422
-    if refusal and not problems and request.method == "GET":
+    if refusal and refusal[0] not in problems:
         problems.append(refusal[0])
-    return render_template("cases/transition.html", case=case, record=record, kind=kind.name, form=form,
-                           fields=fields, phases=phases, title=workflow.label(trigger), refusal=refusal,
-                           rulebook=book, page_problems=problems), status
+    return render_template("cases/transition.html", case=case, record=record, kind=kind, form=form, fields=fields,
+                           phased=phased, title=label, refusal=refusal, rulebook=book,
+                           about=record_name(kind, record, book), page_problems=problems), status
