@@ -320,6 +320,8 @@ def create_action_plan(viewer: Viewer, actor: User, case_id: int, now: datetime,
         if specs:
             if due_days is None:
                 raise ValidationProblem("Enter the number of working days the provider has for the plan", "due_days")
+            if not isinstance(due_days, int) or not 1 <= due_days <= 120:
+                raise ValidationProblem("Enter a number of working days from 1 to 120", "due_days")
             ctx = context_for(viewer, case, now, today)
             from workflows.clock import start_clock
 
@@ -333,6 +335,7 @@ def create_action_plan(viewer: Viewer, actor: User, case_id: int, now: datetime,
 def add_plan_row(viewer: Viewer, actor: User, plan_id: int, row: dict, now: datetime, today: date) -> ActionPlanRow:
     """Add one Appendix A row to a plan that is still being drafted or was returned."""
     plan = get_record(viewer, "action_plan", plan_id)
+    _check_plan_editor(viewer)
     if plan.state not in (PlanState.DRAFT, PlanState.RETURNED):
         raise TransitionNotAllowed("Rows can only be changed while the plan is a draft or returned for changes; "
                                    "an agreed plan is changed by starting a new version")
@@ -349,6 +352,7 @@ def add_plan_row(viewer: Viewer, actor: User, plan_id: int, row: dict, now: date
 def add_milestone(viewer: Viewer, actor: User, plan_id: int, title: str, due_on: date, now: datetime) -> Milestone:
     """Add a milestone (a key task with its date) to a plan being drafted."""
     plan = get_record(viewer, "action_plan", plan_id)
+    _check_plan_editor(viewer)
     if plan.state not in (PlanState.DRAFT, PlanState.RETURNED):
         raise TransitionNotAllowed("Milestones can only be added while the plan is a draft or returned for changes")
     title = (title or "").strip()
@@ -364,6 +368,13 @@ def add_milestone(viewer: Viewer, actor: User, plan_id: int, title: str, due_on:
     _audit(actor, plan.case, "milestone", milestone.id, "MILESTONE_ADDED", now,
            to_state=MilestoneState.PLANNED.value, data={"title": title, "due_on": due_on})
     return milestone
+
+
+def _check_plan_editor(viewer: Viewer) -> None:
+    """Plans are written by the provider's staff and the council's managers (CE-32: the council may add actions)."""
+    if viewer.role not in ActionPlanWorkflow.CREATE_ROLES:
+        raise TransitionNotAllowed(f"Your role ({viewer.role.label.lower()}) cannot change an action plan",
+                                   forbidden=True)
 
 
 def draft_default_notice(viewer: Viewer, actor: User, case_id: int, now: datetime) -> DefaultNotice:

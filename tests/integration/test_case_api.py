@@ -237,3 +237,14 @@ def test_case_responses_match_the_openapi_document(api):
           "post", 409)
     valid(api("council_viewer", "GET", f"/api/v1/cases/{case['id']}", status=200), "/{collection}/{id}", "get", 200)
     valid(api("council_viewer", "GET", "/api/v1/cases", status=200), "/cases", "get", 200)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_only_plan_writers_change_a_draft_plan(api):
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "s"}, 201)
+    plan = api("provider_manager", "POST", f"/api/v1/cases/{case['id']}/action-plans", {}, 201)
+    for role in ("council_viewer", "safeguarding_officer"):
+        api(role, "POST", f"/api/v1/action-plans/{plan['id']}/milestones", {"title": "t", "due_on": "2027-01-29"},
+            403)
+    api("provider_user", "POST", f"/api/v1/action-plans/{plan['id']}/milestones",
+        {"title": "Rota reviewed", "due_on": "2027-01-29"}, 201)
