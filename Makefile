@@ -47,3 +47,4 @@ lint: venv
 
 bench: venv
 	$(BIN)/python bench/workdays.py
+	$(BIN)/python bench/workflow.py
