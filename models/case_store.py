@@ -129,14 +129,15 @@ def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, co
     return list(items), total
 
 
-def overdue_case_ids(viewer: Viewer, case_ids: list[int], now: datetime) -> set[int]:
-    """Which of these cases have a deadline past its due instant (one query for a page of cases)."""
-    if not case_ids:
-        return set()
-    flagged = set(db.session.scalars(_scoped(Case, viewer).with_only_columns(Case.id).where(
-        Case.id.in_(case_ids), Case.overdue.is_(True))))
+def overdue_case_ids(viewer: Viewer, cases: list[Case], now: datetime) -> set[int]:
+    """Which of these (already loaded) cases are overdue: flagged by the scheduler, or with a deadline past its due
+    instant that the next sweep will record (one query for a page of cases)."""
+    flagged = {c.id for c in cases if c.overdue}
+    others = [c.id for c in cases if not c.overdue]
+    if not others:
+        return flagged
     late = set(db.session.scalars(select(Deadline.case_id).where(
-        Deadline.council_id == viewer.council_id, Deadline.case_id.in_(case_ids), Deadline.status == "running",
+        Deadline.case_id.in_(others), Deadline.council_id == viewer.council_id, Deadline.status == "running",
         Deadline.due_at < now).distinct()))
     return flagged | late
 
@@ -214,6 +215,8 @@ def workflow_for(viewer: Viewer | None, kind: str, record, now: datetime, today:
 
 def allowed_triggers(viewer: Viewer, kind: str, record, now: datetime, today: date) -> list[tuple[str, str]]:
     """(trigger, button label) pairs the viewer may fire now."""
+    if kind != "case" and record.case.state not in OPEN:
+        return []
     workflow = workflow_for(viewer, kind, record, now, today)
     return [(t, workflow.label(t)) for t in workflow.allowed_triggers()]
 
@@ -473,11 +476,15 @@ def apply_transition(viewer: Viewer, actor: User, kind: str, record_id: int, tri
     record = get_record(viewer, kind, record_id)
     if expected_version is not None and record.version_id != expected_version:
         raise Conflict(_changed_message(kind, record))
+    seen_version = record.version_id
     try:
         return _apply(viewer, actor, kind, record, trigger, data, now, today)
     except StaleDataError:
         db.session.rollback()
         fresh = db.session.get(KINDS[kind].model, record_id)
+        if kind != "case" and fresh is not None and fresh.version_id == seen_version:
+            # The record itself is as it was: what changed under us was its case (another step moved the rung).
+            raise Conflict(_changed_message("case", fresh.case)) from None
         raise Conflict(_changed_message(kind, fresh)) from None
     except OperationalError as exc:
         # SQLite refuses the second of two simultaneous writers outright ("database is locked").
@@ -489,6 +496,8 @@ def apply_transition(viewer: Viewer, actor: User, kind: str, record_id: int, tri
 
 def _apply(viewer: Viewer, actor: User, kind: str, record, trigger: str, data: dict, now: datetime, today: date):
     case = record if kind == "case" else record.case
+    if kind != "case":
+        _require_open(case)  # a closed case's records are the record of what happened: nothing moves them on
     workflow = workflow_for(viewer, kind, record, now, today)
     result = workflow.fire(trigger, **data)
     _copy_onto(kind, record, result, actor, now)

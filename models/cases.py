@@ -59,7 +59,8 @@ class Notice(_Record, db.Model):
     """An improvement notice, formal warning or warning notice (the rulebook names it)."""
 
     __tablename__ = "notice"
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    __table_args__ = (Index("ix_notice_case_council", "case_id", "council_id"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     title: Mapped[str] = mapped_column(String(120))  # what the contract calls it, when drafted
     state: Mapped[NoticeState] = mapped_column(_enum(NoticeState))
     findings: Mapped[str] = mapped_column(Text)  # KT-18 (a) and (b): what is not adequate and why
@@ -76,7 +77,8 @@ class ActionPlan(_Record, db.Model):
     """A service improvement action plan (Kent Appendix A); each agreed version is frozen."""
 
     __tablename__ = "action_plan"
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    __table_args__ = (Index("ix_action_plan_case_council", "case_id", "council_id"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id"), index=True)
     title: Mapped[str] = mapped_column(String(120))
     plan_version: Mapped[int] = mapped_column(Integer, default=1)
@@ -119,7 +121,8 @@ class Milestone(_Record, db.Model):
     """A milestone of an action plan."""
 
     __tablename__ = "milestone"
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    __table_args__ = (Index("ix_milestone_case_council", "case_id", "council_id"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     due_on: Mapped[date] = mapped_column(Date)
@@ -134,8 +137,9 @@ class DefaultNotice(_Record, db.Model):
     """A default notice, numbered per contract (CE-35, CE-36)."""
 
     __tablename__ = "default_notice"
-    __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_default_notice_contract_number"),)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_default_notice_contract_number"),
+                      Index("ix_default_notice_case_council", "case_id", "council_id"))
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     number: Mapped[int | None] = mapped_column(Integer)  # given when served
     state: Mapped[DefaultState] = mapped_column(_enum(DefaultState))
@@ -152,7 +156,8 @@ class Suspension(_Record, db.Model):
     """A suspension of referrals, part or all of the service, or from a framework."""
 
     __tablename__ = "suspension"
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    __table_args__ = (Index("ix_suspension_case_council", "case_id", "council_id"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     state: Mapped[SuspensionState] = mapped_column(_enum(SuspensionState))
     proposed_reason: Mapped[str] = mapped_column(Text)
     proposed_by_rule: Mapped[str | None] = mapped_column(String(20))  # set when the system proposed it
@@ -169,7 +174,8 @@ class Termination(_Record, db.Model):
     """A termination, considered and then decided (or not) by the authorised officer."""
 
     __tablename__ = "termination"
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    __table_args__ = (Index("ix_termination_case_council", "case_id", "council_id"),)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     state: Mapped[TerminationState] = mapped_column(_enum(TerminationState))
     considered_reason: Mapped[str] = mapped_column(Text)
     proposed_by_rule: Mapped[str | None] = mapped_column(String(20))
@@ -187,11 +193,13 @@ class Deadline(db.Model):
     __tablename__ = "deadline"
     __table_args__ = (Index("ix_deadline_status_due_at", "status", "due_at"),
                       Index("ix_deadline_entity", "entity_type", "entity_id"),
-                      # The case list's "overdue now" filter probes this per case.
-                      Index("ix_deadline_case_status_due", "case_id", "status", "due_at"))
+                      # A case's deadlines, and the case list's "overdue now" probe per case. The council is in
+                      # the key so that SQLite's planner (no statistics) prefers it to the council's own index.
+                      Index("ix_deadline_case_council_status_due", "case_id", "council_id", "status", "due_at"),
+                      Index("ix_deadline_council_status_due", "council_id", "status", "due_at"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)  # None: contract-level
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))  # None: contract-level
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
     entity_type: Mapped[str] = mapped_column(String(30))

@@ -36,6 +36,13 @@ def provider_names(viewer: Viewer) -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in db.session.execute(query)]
 
 
+def contract_choices(viewer: Viewer) -> list[tuple[int, str]]:
+    """(id, "reference: provider") of the contracts the viewer may see, for filters and pickers (one light query)."""
+    query = scope_providers(select(Contract.id, Contract.reference, Provider.name).join(Contract.provider), viewer)
+    query = query.where(Contract.council_id == viewer.council_id).order_by(Contract.reference)
+    return [(row.id, f"{row.reference}: {row.name}") for row in db.session.execute(query)]
+
+
 def get_provider(viewer: Viewer, provider_id: int) -> Provider:
     """One provider, or NotFound if it does not exist or the viewer may not see it."""
     provider = db.session.scalar(scope_providers(select(Provider).where(Provider.id == provider_id), viewer))

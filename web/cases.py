@@ -40,7 +40,7 @@ from models.case_store import (
     workflow_for,
 )
 from models.deadline_store import is_paused
-from models.provider_store import list_contracts, provider_names
+from models.provider_store import contract_choices, provider_names
 from web import letters
 from web.case_forms import (
     ConfirmForm,
@@ -207,8 +207,7 @@ def list_cases_page():
     """Every case the person may see, filtered and paged."""
     form = FilterForm(request.args)
     form.provider.choices = options([("", "Any")] + [(str(pid), name) for pid, name in provider_names(g.viewer)])
-    form.contract.choices = options([("", "Any")] + [(str(c.id), f"{c.reference}: {c.provider.name}")
-                                                     for c in list_contracts(g.viewer)])
+    form.contract.choices = options([("", "Any")] + [(str(i), label) for i, label in contract_choices(g.viewer)])
     state = next((s for s in CaseState if s.value == form.state.data), None)
     overdue = {"yes": True, "no": False}.get(form.overdue.data or "")
     filters = {"provider_id": _number(form.provider.data), "contract_id": _number(form.contract.data),
@@ -220,7 +219,7 @@ def list_cases_page():
     if page > pages:  # past the end (the list shrank, or a typed address): show the last page
         page = pages
         items, total = list_cases(g.viewer, now, page=page, per_page=PER_PAGE, **filters)
-    overdue_ids = overdue_case_ids(g.viewer, [c.id for c in items], now)
+    overdue_ids = overdue_case_ids(g.viewer, items, now)
     rows = [{"case": c, "rung": rung_label(rulebook_for(c.contract), c.state), "overdue": c.id in overdue_ids}
             for c in items]
     args = {k: request.args[k] for k in FILTERS if request.args.get(k)}
@@ -240,7 +239,7 @@ def open_case_page():
         abort(403)
     form = OpenCaseForm()
     form.contract.choices = options([("", "Select a contract")] + [
-        (str(c.id), f"{c.reference}: {c.provider.name}") for c in list_contracts(g.viewer)])
+        (str(i), label) for i, label in contract_choices(g.viewer)])
     if request.method == "GET" and request.args.get("contract"):
         form.contract.data = request.args["contract"]
     problems: list[str] = []
@@ -511,9 +510,12 @@ def transition(collection: str, record_id: int, trigger: str):
     if trigger not in {row.trigger for row in workflow.TRANSITIONS}:
         abort(404)
     # The domain's refusal says whether the role may never do this (403) or whether the state is in the way.
-    refusal = workflow._refusal(trigger)
+    refusal = workflow.why_not(trigger)
     if refusal and refusal[1]:
         abort(403)
+    if refusal is None and kind != "case" and case.state not in OPEN:
+        refusal = (f"Case {case.reference} is closed ({case.state.value.replace('_', ' ')}): its records stay as "
+                   "they were", False)
     book = rulebook_for(case.contract)
     fields = fields_for(kind, trigger, book)
     phased = (kind, trigger) == ("suspension", "begin_reinstatement")
@@ -549,7 +551,7 @@ def transition(collection: str, record_id: int, trigger: str):
             db.session.commit()
             flash(f"{label}: done")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
-        refusal = workflow_for(g.viewer, kind, record, now, today)._refusal(trigger)  # after a change by others
+        refusal = workflow_for(g.viewer, kind, record, now, today).why_not(trigger)  # after a change by others
     elif form.errors:
         status = 422
     if refusal and refusal[0] not in problems:

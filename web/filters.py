@@ -41,15 +41,28 @@ RATING_TAG = {
 }
 
 
-def attr_choice(choice, selected) -> dict:
-    """A WTForms choice as a GOV.UK select item."""
-    return {"value": choice.value, "text": choice.label, "selected": str(choice.value) == str(selected or "")}
+# The colour of each state's tag (always beside its name, never alone): one table for every machine's states.
+STATE_TAG = {
+    "concern": "govuk-tag--light-blue", "notice": "govuk-tag--yellow", "action_plan": "govuk-tag--yellow",
+    "default": "govuk-tag--orange", "suspended": "govuk-tag--red", "reinstating": "govuk-tag--purple",
+    "termination_considered": "govuk-tag--red", "resolved": "govuk-tag--green", "terminated": "govuk-tag--grey",
+    "withdrawn": "govuk-tag--grey", "draft": "govuk-tag--grey", "drafted": "govuk-tag--grey",
+    "issued": "govuk-tag--blue", "plan_due": "govuk-tag--blue", "plan_submitted": "govuk-tag--blue",
+    "closed": "govuk-tag--green", "escalated": "govuk-tag--red", "submitted": "govuk-tag--blue",
+    "returned": "govuk-tag--orange", "agreed": "govuk-tag--turquoise", "in_progress": "govuk-tag--blue",
+    "completed": "govuk-tag--green", "failed": "govuk-tag--red", "planned": "govuk-tag--grey",
+    "done": "govuk-tag--turquoise", "verified": "govuk-tag--green", "overdue": "govuk-tag--red",
+    "served": "govuk-tag--red", "remedied": "govuk-tag--green", "not_remedied": "govuk-tag--red",
+    "proposed": "govuk-tag--yellow", "active": "govuk-tag--red", "phased_reinstatement": "govuk-tag--purple",
+    "lifted": "govuk-tag--green", "cancelled": "govuk-tag--grey", "considered": "govuk-tag--orange",
+    "decided": "govuk-tag--red", "not_pursued": "govuk-tag--grey",
+}
 
 
 def register(app: Flask) -> None:
     """Install the filters."""
-    app.add_template_filter(attr_choice)
     app.add_template_filter(govuk_date)
     app.add_template_filter(govuk_datetime)
     app.add_template_filter(weekday_date)
     app.add_template_global(RATING_TAG, "RATING_TAG")
+    app.add_template_global(STATE_TAG, "STATE_TAG")

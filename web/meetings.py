@@ -7,10 +7,10 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models import db
-from models.case_store import deadlines_for
 from models.audit_store import events_for
+from models.case_store import deadlines_for
 from models.meeting_store import apply_minutes, get_meeting, list_meetings, record_meeting
-from models.provider_store import list_contracts
+from models.provider_store import contract_choices
 from web.clock import now_utc, today_london
 from web.forms import MeetingForm, ReasonForm, SendMinutesForm, options
 from web.permissions import requires
@@ -37,7 +37,7 @@ def new_meeting():
     if g.viewer.role not in MANAGERS:
         abort(403)
     form = MeetingForm()
-    form.contract.choices = options((str(c.id), f"{c.reference}: {c.provider.name}") for c in list_contracts(g.viewer))
+    form.contract.choices = options((str(i), label) for i, label in contract_choices(g.viewer))
     if form.validate_on_submit():
         try:
             meeting = record_meeting(g.viewer, current_user, int(form.contract.data), form.held_on.data,

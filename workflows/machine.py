@@ -126,10 +126,11 @@ class Workflow:
 
     def refusal(self, trigger: str) -> str | None:
         """Why this trigger cannot be fired now by this actor, or None if it can."""
-        problem = self._refusal(trigger)
+        problem = self.why_not(trigger)
         return problem[0] if problem else None
 
-    def _refusal(self, trigger: str) -> tuple[str, bool] | None:
+    def why_not(self, trigger: str) -> tuple[str, bool] | None:
+        """Why this trigger cannot be fired now, and whether the actor may never do it (a 403, not a 409)."""
         rows = self._by_trigger.get(trigger)
         if not rows:
             return f"'{trigger}' is not something that can be done to a {self.NAME}", False
@@ -175,7 +176,7 @@ class Workflow:
 
     def fire(self, trigger: str, **data) -> TransitionResult:
         """Validate, move the state through the `transitions` machine and report what happened."""
-        problem = self._refusal(trigger)
+        problem = self.why_not(trigger)
         if problem:
             raise TransitionNotAllowed(*problem)
         row = self._row(trigger)

@@ -248,3 +248,17 @@ def test_only_plan_writers_change_a_draft_plan(api):
             403)
     api("provider_user", "POST", f"/api/v1/action-plans/{plan['id']}/milestones",
         {"title": "Rota reviewed", "due_on": "2027-01-29"}, 201)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_closed_cases_records_stay_as_they_were(api):
+    """A notice drafted before the case was withdrawn cannot be issued afterwards, and offers no next steps."""
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "Opened early"}, 201)
+    notice = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
+                 {"findings": "S3 attendance 71% against 95%", "required_action": "An action plan"}, 201)
+    fire(api, "commissioning_manager", "cases", case["id"], "withdraw", reason="Opened against the wrong contract")
+    refused = fire(api, "contract_manager", "notices", notice["id"], "issue", 409, served_on="2026-12-18",
+                   method="hand")
+    assert "is closed (withdrawn)" in refused["error"]
+    notice = api("contract_manager", "GET", f"/api/v1/notices/{notice['id']}", status=200)
+    assert (notice["state"], notice["allowed_triggers"], notice["deadlines"]) == ("draft", [], [])

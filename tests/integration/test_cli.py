@@ -53,6 +53,11 @@ def test_demo_load_is_idempotent_and_prints_sign_ins(runner, app):
 
         cases, total = list_cases(admin.viewer, datetime.now(UTC))
         assert total == 2 and {c.state.value for c in cases} == {"notice", "concern"}  # not doubled
+        from models.case_store import documents_for
+
+        served = next(c for c in cases if c.state.value == "notice")
+        (letter,) = documents_for(admin.viewer, served)  # the served warning's letter, stored as the web stores it
+        assert letter.media_type == "application/pdf" and letter.content.startswith(b"%PDF")
         assert {u.role.value for u in list_users(admin.council_id)} == {
             "admin", "commissioning_manager", "contract_manager", "council_viewer", "safeguarding_officer",
             "provider_manager", "provider_user"}
