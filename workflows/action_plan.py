@@ -64,6 +64,8 @@ def validate_row(raw: dict, today: date) -> PlanRow:
             raise ValidationProblem("Enter the deadline as a real date", "deadline") from None
     if not isinstance(deadline, date):
         raise ValidationProblem("Enter the deadline for the action", "deadline")
+    if deadline < today:
+        raise ValidationProblem(f"The deadline must be today ({today:%-d %B %Y}) or later", "deadline")
     return PlanRow(
         kpi=text("kpi", "Enter the reference of the KPI"),
         current_performance=text("current_performance", "Enter the current performance level"),

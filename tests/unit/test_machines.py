@@ -1,6 +1,6 @@
 """Every machine: (state, trigger, role) -> allowed or refused, validations, and the clocks transitions start."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -205,6 +205,9 @@ def test_appendix_a_rows_are_validated():
         validate_row({**row, "rag": "purple"}, TODAY)
     with pytest.raises(ValidationProblem, match="SMART"):
         validate_row({**row, "expected_outcome": " "}, TODAY)
+    with pytest.raises(ValidationProblem, match="must be today .* or later"):
+        validate_row({**row, "deadline": (TODAY - timedelta(days=1)).isoformat()}, TODAY)
+    assert validate_row({**row, "deadline": TODAY.isoformat()}, TODAY).deadline == TODAY
 
 
 def test_milestones_move_only_once_both_parties_signed():
