@@ -16,7 +16,7 @@ from datetime import date, datetime
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
@@ -173,7 +173,8 @@ def case_timeline(viewer: Viewer, case: Case):
 def documents_for(viewer: Viewer, case: Case) -> list[Document]:
     """Letters stored for a case."""
     query = select(Document).where(Document.council_id == viewer.council_id, Document.case_id == case.id)
-    return list(db.session.scalars(query.order_by(Document.id)))
+    # A list of letters never needs their PDFs: the bytes load only if something reads them.
+    return list(db.session.scalars(query.options(defer(Document.content)).order_by(Document.id)))
 
 
 def get_document(viewer: Viewer, document_id: int) -> Document:
