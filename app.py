@@ -51,7 +51,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.from_mapping(
         REMEDY_ENV="production" if production else "development",
         SQLALCHEMY_DATABASE_URI=database_url(os.environ.get("DATABASE_URL"), instance_path),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=production,
@@ -84,6 +83,10 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance_path.mkdir(parents=True, exist_ok=True)
+    # A server's connections can be dropped under the pool (a restart, an idle timeout): check each one as it is
+    # taken. An embedded SQLite file cannot drop a connection, and the check costs a statement on every request.
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
 
     # A bad rulebook stops start-up with the file, line and problem.
     app.extensions["rulebooks"] = load_rulebooks(Path(app.config["RULEBOOK_DIR"]))

@@ -11,12 +11,14 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass
+from functools import cache
+from typing import NamedTuple
 from datetime import date, datetime
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import defer, selectinload
+from sqlalchemy.orm import defer, joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
@@ -92,7 +94,10 @@ def _scoped(model: type, viewer: Viewer):
 def get_record(viewer: Viewer, kind: str, record_id: int):
     """One record of a kind, or NotFound if it does not exist or the viewer may not see it."""
     model = KINDS[kind].model
-    record = db.session.scalar(_scoped(model, viewer).where(model.id == record_id))
+    query = _scoped(model, viewer).where(model.id == record_id)
+    if model is Case:  # every page of a case names its provider and contract
+        query = query.options(joinedload(Case.provider), joinedload(Case.contract))
+    record = db.session.scalar(query)
     if record is None:
         raise NotFound(f"There is no {kind.replace('_', ' ')} {record_id} that you can see")
     return record
@@ -103,11 +108,8 @@ def get_case(viewer: Viewer, case_id: int) -> Case:
     return get_record(viewer, "case", case_id)
 
 
-def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, contract_id: int | None = None,
-               state: CaseState | None = None, overdue: bool | None = None, open_only: bool = False,
-               page: int = 1, per_page: int = 25) -> tuple[list[Case], int]:
-    """A page of the cases the viewer may see, newest first, with the total count."""
-    query = _scoped(Case, viewer)
+def _filtered_cases(query, provider_id: int | None, contract_id: int | None, state: CaseState | None,
+                    overdue: bool | None, open_only: bool):
     if provider_id is not None:
         query = query.where(Case.provider_id == provider_id)
     if contract_id is not None:
@@ -117,38 +119,127 @@ def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, co
     if open_only:
         query = query.where(Case.state.in_(OPEN))
     # "Overdue" is what the scheduler has recorded: it sweeps every minute and marks a case overdue at a breach.
-    # (A page still flags a deadline past due before the sweep: see overdue_case_ids.)
+    # (The case list still flags a deadline past due before the sweep: see list_case_rows.)
     if overdue is True:
         query = query.where(Case.overdue.is_(True))
     elif overdue is False:
         query = query.where(Case.overdue.is_(False))
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return query
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, contract_id: int | None = None,
+               state: CaseState | None = None, overdue: bool | None = None, open_only: bool = False,
+               page: int = 1, per_page: int = 25) -> tuple[list[Case], int]:
+    """A page of the cases the viewer may see, newest first, with the total count."""
+    query = _filtered_cases(_scoped(Case, viewer), provider_id, contract_id, state, overdue, open_only)
     items = db.session.scalars(
         query.options(selectinload(Case.provider), selectinload(Case.contract))
         .order_by(Case.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
-    return list(items), total
+    return list(items), _count(query)
 
 
-def overdue_case_ids(viewer: Viewer, cases: list[Case], now: datetime) -> set[int]:
-    """Which of these (already loaded) cases are overdue: flagged by the scheduler, or with a deadline past its due
-    instant that the next sweep will record (one query for a page of cases)."""
-    flagged = {c.id for c in cases if c.overdue}
-    others = [c.id for c in cases if not c.overdue]
-    if not others:
-        return flagged
-    late = set(db.session.scalars(select(Deadline.case_id).where(
-        Deadline.case_id.in_(others), Deadline.council_id == viewer.council_id, Deadline.status == "running",
+class CaseListRow(NamedTuple):
+    """One line of the case list, as the store reads it."""
+
+    id: int
+    reference: str
+    summary: str
+    state: CaseState
+    overdue: bool
+    created_at: datetime
+    provider_name: str
+    contract_reference: str
+    rulebook_id: str
+
+
+@cache
+def _case_list_statements(filters: frozenset[str], for_provider: bool):
+    """The case list's page and count statements for one shape of filter, built once and run with parameters
+    (building a statement costs more than SQLite takes to run it)."""
+    rows = select(Case.id, Case.reference, Case.summary, Case.state, Case.overdue, Case.created_at,
+                  Provider.name.label("provider_name"), Contract.reference.label("contract_reference"),
+                  Contract.rulebook_id).join(Provider, Provider.id == Case.provider_id).join(
+                      Contract, Contract.id == Case.contract_id)
+    counted = select(func.count(Case.id))
+    conditions = [Case.council_id == bindparam("council_id")]
+    if for_provider:
+        conditions.append(Case.provider_id == bindparam("viewer_provider_id"))
+    for name in sorted(filters):
+        conditions.append(getattr(Case, name) == bindparam(name))
+    rows = rows.where(*conditions).order_by(Case.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+    return rows, counted.where(*conditions)
+
+
+def list_case_rows(viewer: Viewer, now: datetime, provider_id: int | None = None, contract_id: int | None = None,
+                   state: CaseState | None = None, overdue: bool | None = None, page: int = 1,
+                   per_page: int = 25) -> tuple[list, int]:
+    """A page of the case list as CaseListRow tuples, newest first, with the total count: one query for the rows, one to count,
+    and one more only if a case not yet flagged overdue has a deadline past due.
+
+    "Overdue" is what the scheduler has recorded (it sweeps every minute and flags a case at a breach); a row whose
+    deadline has passed but not yet been swept is shown overdue too."""
+    params = {"council_id": viewer.council_id, "provider_id": provider_id, "contract_id": contract_id,
+              "state": state, "overdue": overdue}
+    params = {k: v for k, v in params.items() if v is not None}
+    rows_stmt, count_stmt = _case_list_statements(frozenset(params) - {"council_id"}, viewer.is_provider)
+    if viewer.is_provider:
+        params["viewer_provider_id"] = viewer.provider_id
+    rows = db.session.execute(rows_stmt, {**params, "limit": per_page,
+                                          "offset": (max(page, 1) - 1) * per_page}).all()
+    total = db.session.execute(count_stmt, params).scalar_one()
+    late = _late_case_ids(viewer, [r.id for r in rows if not r.overdue], now)
+    return [CaseListRow(*r[:4], r.overdue or r.id in late, *r[5:]) for r in rows], total
+
+
+def _late_case_ids(viewer: Viewer, case_ids: list[int], now: datetime) -> set[int]:
+    """Which of these cases have a running deadline past its due instant (the next sweep will flag them)."""
+    if not case_ids:
+        return set()
+    return set(db.session.scalars(select(Deadline.case_id).where(
+        Deadline.case_id.in_(case_ids), Deadline.council_id == viewer.council_id, Deadline.status == "running",
         Deadline.due_at < now).distinct()))
-    return flagged | late
+
+
+_RECORD_KINDS = ("notice", "action_plan", "default_notice", "suspension", "termination", "milestone")
+
+
+@cache
+def _kinds_present_query(for_provider: bool):
+    """How many records of each kind a case has, in one statement; built once (building it costs more than running
+    it) with the case, council and provider as parameters."""
+    parts = []
+    for name in _RECORD_KINDS:
+        model = KINDS[name].model
+        part = select(literal(name).label("kind"), func.count(model.id).label("records")).where(
+            model.case_id == bindparam("case_id"), model.council_id == bindparam("council_id"))
+        if for_provider:
+            part = part.where(model.provider_id == bindparam("provider_id"))
+        parts.append(part)
+    return union_all(*parts)
 
 
 def case_records(viewer: Viewer, case: Case) -> dict[str, list]:
-    """Everything attached to a case, by kind."""
+    """Everything attached to a case, by kind: one query says which kinds it has, then one query per kind present
+    (a case at the notice rung has only notices; most never reach a suspension)."""
+    params = {"case_id": case.id, "council_id": viewer.council_id}
+    if viewer.is_provider:
+        params["provider_id"] = viewer.provider_id
+    present = {row.kind for row in db.session.execute(_kinds_present_query(viewer.is_provider), params)
+               if row.records}
     out = {}
-    for name in ("notice", "action_plan", "default_notice", "suspension", "termination", "milestone"):
+    for name in _RECORD_KINDS:
         model = KINDS[name].model
-        out[name] = list(db.session.scalars(_scoped(model, viewer).where(model.case_id == case.id)
-                                            .order_by(model.id)))
+        if name not in present:
+            out[name] = []
+            continue
+        query = _scoped(model, viewer).where(model.case_id == case.id).order_by(model.id)
+        if model is ActionPlan:  # the plan's workflow counts its rows and unverified milestones
+            query = query.options(selectinload(ActionPlan.rows), selectinload(ActionPlan.milestones))
+        out[name] = list(db.session.scalars(query))
     return out
 
 

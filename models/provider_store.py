@@ -30,10 +30,17 @@ def list_providers(viewer: Viewer) -> list[Provider]:
     return list(db.session.scalars(query.order_by(Provider.name)))
 
 
-def provider_names(viewer: Viewer) -> list[tuple[int, str]]:
-    """(id, name) of the providers the viewer may see, for filters and pickers (one light query)."""
-    query = scope_providers(select(Provider.id, Provider.name), viewer).order_by(Provider.name)
-    return [(row.id, row.name) for row in db.session.execute(query)]
+def filter_choices(viewer: Viewer) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """(id, name) of the providers and (id, "reference: provider") of the contracts the viewer may see, for the
+    case list's two filters, from one light query."""
+    query = scope_providers(select(Provider.id, Provider.name, Contract.id.label("contract_id"),
+                                   Contract.reference).outerjoin(
+        Contract, (Contract.provider_id == Provider.id) & (Contract.council_id == Provider.council_id)), viewer)
+    rows = db.session.execute(query).all()
+    providers = sorted({(r.id, r.name) for r in rows}, key=lambda p: (p[1], p[0]))
+    contracts = sorted(((r.contract_id, r.reference, r.name) for r in rows if r.contract_id is not None),
+                       key=lambda c: (c[1], c[0]))
+    return providers, [(i, f"{reference}: {name}") for i, reference, name in contracts]
 
 
 def contract_choices(viewer: Viewer) -> list[tuple[int, str]]:

@@ -22,7 +22,8 @@ def record_tick(at: datetime, started_at: datetime, finished_at: datetime, due: 
 
 def last_tick() -> SchedulerTick | None:
     """The most recent tick, if the scheduler has ever run."""
-    return db.session.scalar(select(SchedulerTick).order_by(SchedulerTick.started_at.desc()).limit(1))
+    # Ticks are only ever appended: the newest has the highest id, found through the primary key at any size.
+    return db.session.scalar(select(SchedulerTick).order_by(SchedulerTick.id.desc()).limit(1))
 
 
 def scheduler_health(now: datetime) -> dict:

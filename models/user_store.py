@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import current_app
 from sqlalchemy import func, select
@@ -12,7 +12,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
 from models.audit_store import record_event
-from models.entities import ApiToken, Provider, SignInAttempt, User
+from models.entities import ApiToken, Provider, SchedulerTick, SignInAttempt, User
+from models.scheduling import Notification
 from workflows.access import (
     Role,
     after_failed_sign_in,
@@ -31,8 +32,24 @@ def normalise_email(email: str) -> str:
 
 
 def get_user(user_id: int) -> User | None:
-    """A user by id (for Flask-Login's loader)."""
+    """A user by id."""
     return db.session.get(User, user_id)
+
+
+def load_session_user(user_id: int) -> tuple[User | None, int, datetime | None]:
+    """A signed-in person with what every page's header shows, in one query: their unread notifications and when
+    the scheduler last finished a sweep (None if it never has)."""
+    unread = select(func.count(Notification.id)).where(
+        Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery()
+    # Ticks are only ever appended, so the newest has the highest id (the primary key's index, at any size).
+    last_tick = select(SchedulerTick.finished_at).order_by(SchedulerTick.id.desc()).limit(1).scalar_subquery()
+    row = db.session.execute(select(User, unread, last_tick).where(User.id == user_id)).first()
+    if row is None:
+        return None, 0, None
+    user, count, finished_at = row
+    if finished_at is not None and finished_at.tzinfo is None:  # SQLite hands back naive UTC through a subquery
+        finished_at = finished_at.replace(tzinfo=UTC)
+    return user, count or 0, finished_at
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
@@ -14,8 +14,9 @@ login_manager = LoginManager()
 
 def register_web(app: Flask) -> None:
     """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
-    from models.user_store import get_user
-    from web import account, admin, api, api_cases, assets, auth, calendar, dashboard, errors, filters, providers
+    from models.user_store import load_session_user
+    from web import account, admin, api, api_cases, assets, auth, calendar, components, dashboard, errors, filters
+    from web import providers
     from web import api_concerns, cases, deadlines, letters, meetings, notifications
     from web.security import init_security
 
@@ -30,15 +31,17 @@ def register_web(app: Flask) -> None:
         user_id, _, token = identity.partition(":")
         if not user_id.isdigit():
             return None
-        user = get_user(int(user_id))
+        user, unread, last_tick_at = load_session_user(int(user_id))
         # A rotated session token ends every session of that person.
         if user is None or not user.active or user.session_token != token:
             return None
+        g.header_facts = {"unread": unread, "last_tick_at": last_tick_at}
         return user
 
     init_security(app)
     errors.register(app)
     filters.register(app)
+    components.register(app)
 
     for module in (assets, auth, dashboard, providers, calendar, admin, account):
         app.register_blueprint(module.bp)
@@ -82,16 +85,17 @@ def _service_navigation() -> list[dict]:
     items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))
     items.append(("Administration", "admin.index", Permission.MANAGE_USERS))
-    from models.outbox_store import unread_count
-
-    unread = unread_count(current_user)
+    unread = _header_facts()["unread"]
     items.append((f"Notifications ({unread} unread)" if unread else "Notifications",
                   "notifications.list_notifications", Permission.VIEW_DASHBOARD))
+    # The links never change while the app runs: build each address once, not on every page.
+    hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})
     links = []
     for text, endpoint, permission in items:
         if not viewer.can(permission):
             continue
-        href = url_for(endpoint)
+        key = (endpoint, request.script_root)
+        href = hrefs.get(key) or hrefs.setdefault(key, url_for(endpoint))
         active = request.path == href or (href != "/" and request.path.startswith(href))
         links.append({"href": href, "text": text, "active": active})
     return links
@@ -106,21 +110,31 @@ def _scheduler_warning() -> str | None:
         return None
     if not current_app_config("SCHEDULER_WARNING", True):
         return None
-    from models.scheduler_store import scheduler_health
     from web.clock import now_utc
 
-    health = scheduler_health(now_utc())
-    if health["last_tick_at"] is None:
+    last_tick_at = _header_facts()["last_tick_at"]
+    if last_tick_at is None:
         return ("The scheduler has never run: reminders are not being sent and breaches are not being recorded. "
                 "Start it with 'flask --app app scheduler run'.")
-    if health["lag_seconds"] > STALE_AFTER_SECONDS:
-        minutes = int(health["lag_seconds"] // 60)
+    lag_seconds = (now_utc() - last_tick_at).total_seconds()
+    if lag_seconds > STALE_AFTER_SECONDS:
+        minutes = int(lag_seconds // 60)
         return (f"The scheduler last ran {minutes} minutes ago: reminders are not being sent and breaches are not "
                 "being recorded until it runs again.")
     return None
 
 
-def current_app_config(key: str, default):
-    from flask import current_app
+def _header_facts() -> dict:
+    """What the header needs about the signed-in person, read with them in one query (see load_user); a person
+    signed in some other way (a test's login_user) gets the same facts by their own queries."""
+    if "header_facts" not in g:
+        from models.outbox_store import unread_count
+        from models.scheduler_store import last_tick
 
+        tick = last_tick()
+        g.header_facts = {"unread": unread_count(current_user), "last_tick_at": tick.finished_at if tick else None}
+    return g.header_facts
+
+
+def current_app_config(key: str, default):
     return current_app.config.get(key, default)

@@ -1,0 +1,56 @@
+"""GOV.UK components drawn once per distinct set of parameters (web/components.py)."""
+
+from __future__ import annotations
+
+from markupsafe import Markup
+
+from web.components import ComponentCache
+
+
+def test_a_component_is_drawn_by_the_govuk_macro_and_kept(app):
+    components = app.extensions["remedy_components"]
+    with app.app_context():
+        first = components("govukTag", {"text": "Overdue", "classes": "govuk-tag--red"})
+        assert '<strong class="govuk-tag govuk-tag--red">' in first and "Overdue" in first
+        assert components("govukTag", {"classes": "govuk-tag--red", "text": "Overdue"}) is first  # same parameters
+        assert components("govukTag", {"text": "Met", "classes": "govuk-tag--green"}) is not first
+
+
+def test_text_is_escaped_and_html_is_not_even_when_the_characters_match(app):
+    components = app.extensions["remedy_components"]
+    with app.app_context():
+        as_text = components("govukInsetText", {"text": "<b>late</b>"})
+        as_html = components("govukInsetText", {"text": Markup("<b>late</b>")})
+    assert "&lt;b&gt;late&lt;/b&gt;" in as_text
+    assert "<b>late</b>" in as_html
+
+
+def test_the_store_is_bounded_and_drops_the_least_recently_used(app):
+    components = ComponentCache(app, max_entries=2)
+    with app.app_context():
+        a = components("govukTag", {"text": "A"})
+        components("govukTag", {"text": "B"})
+        assert components("govukTag", {"text": "A"}) is a  # A is now the most recently used
+        components("govukTag", {"text": "C"})  # drops B
+        assert len(components.entries) == 2
+        assert components("govukTag", {"text": "A"}) is a
+        assert components("govukTag", {"text": "B"}) is not None and len(components.entries) == 2
+
+
+def test_only_govuk_components_are_drawn(app):
+    components = app.extensions["remedy_components"]
+    with app.app_context():
+        try:
+            components("remedyThing", {})
+        except ValueError as exc:
+            assert "not a GOV.UK Frontend component" in str(exc)
+        else:
+            raise AssertionError("a name outside GOV.UK Frontend was drawn")
+
+
+def test_the_sign_out_form_keeps_its_own_csrf_token_in_the_cached_navigation(login_as):
+    browser = login_as("contract_manager")
+    first = browser.get("/cases").get_data(as_text=True)
+    assert "<!-- remedy:sign-out -->" not in first
+    assert 'action="/sign-out"' in first and 'name="csrf_token"' in first
+    assert 'aria-current="true"' in first  # the cached bar still marks the page you are on
