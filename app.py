@@ -92,11 +92,12 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.extensions["rulebooks"] = load_rulebooks(Path(app.config["RULEBOOK_DIR"]))
 
     db.init_app(app)
+    from flask_migrate import Migrate
+
     import models.cases  # noqa: F401  (registers every table with the metadata, for migrations)
     import models.concerns  # noqa: F401
     import models.entities  # noqa: F401
     import models.scheduling  # noqa: F401
-    from flask_migrate import Migrate
 
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
 

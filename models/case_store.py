@@ -11,9 +11,9 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import cache
 from typing import NamedTuple
-from datetime import date, datetime
 
 from flask import current_app
 from sqlalchemy import bindparam, func, literal, select, union_all
@@ -177,8 +177,8 @@ def _case_list_statements(filters: frozenset[str], for_provider: bool):
 def list_case_rows(viewer: Viewer, now: datetime, provider_id: int | None = None, contract_id: int | None = None,
                    state: CaseState | None = None, overdue: bool | None = None, page: int = 1,
                    per_page: int = 25) -> tuple[list, int]:
-    """A page of the case list as CaseListRow tuples, newest first, with the total count: one query for the rows, one to count,
-    and one more only if a case not yet flagged overdue has a deadline past due.
+    """A page of the case list as CaseListRow tuples, newest first, with the total count: one query for the rows,
+    one to count, and one more only if a case not yet flagged overdue has a deadline past due.
 
     "Overdue" is what the scheduler has recorded (it sweeps every minute and flags a case at a breach); a row whose
     deadline has passed but not yet been swept is shown overdue too."""

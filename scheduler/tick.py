@@ -11,8 +11,8 @@ from sqlalchemy import text
 
 from models import db
 from models.scheduler_store import record_tick
-from models.timer_store import claim_due_rows, fire_batch, fire_timer, oldest_pending_due
 from models.scheduling import Timer
+from models.timer_store import claim_due_rows, fire_batch, fire_timer, oldest_pending_due
 from scheduler.delivery import deliver
 from scheduler.lock import scheduler_lock
 

@@ -15,9 +15,26 @@ login_manager = LoginManager()
 def register_web(app: Flask) -> None:
     """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
     from models.user_store import load_session_user
-    from web import account, admin, api, api_cases, assets, auth, calendar, components, dashboard, errors, filters
-    from web import providers
-    from web import api_concerns, cases, deadlines, letters, meetings, notifications
+    from web import (
+        account,
+        admin,
+        api,
+        api_cases,
+        api_concerns,
+        assets,
+        auth,
+        calendar,
+        cases,
+        components,
+        dashboard,
+        deadlines,
+        errors,
+        filters,
+        letters,
+        meetings,
+        notifications,
+        providers,
+    )
     from web.security import init_security
 
     csrf.init_app(app)

@@ -11,8 +11,8 @@ from models.outbox_store import counts as outbox_counts
 from models.provider_store import list_providers
 from models.scheduler_store import scheduler_health
 from models.timer_store import pending_due_count
-from web.clock import now_utc
 from models.user_store import create_user, list_users
+from web.clock import now_utc
 from web.forms import RemoveForm, UserForm, options
 from web.permissions import requires
 from workflows.access import Permission, Role

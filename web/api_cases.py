@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask import g, jsonify, request
 
 from models import db
+from models.audit_store import events_for
 from models.case_store import (
     BY_COLLECTION,
     KINDS,
@@ -28,7 +29,6 @@ from models.case_store import (
     open_case,
     propose_suspension,
 )
-from models.audit_store import events_for
 from web import letters
 from web.api import bp
 from web.clock import now_utc, today_london

@@ -36,7 +36,7 @@ def test_kent_warning_issued_through_the_pages_shows_its_deadline_explained(app,
         manager = login_as("contract_manager")
         case_id = open_case(app, manager)
         case_url = f"/cases/{case_id}"
-        html = assert_page(manager.get(case_url), f"Case CASE-00001")
+        html = assert_page(manager.get(case_url), "Case CASE-00001")
         assert "Draft: Formal warning" in html and "Draft: Default Notice" not in html  # Kent has none
         manager.post_form(f"{case_url}/notices/new", {"findings": "Attendance 71% against 95%",
                                                      "required_action": "A section 11.3 action plan"})
