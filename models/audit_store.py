@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
-from sqlalchemy import event, select
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.orm import Session
 
 from models import db, utcnow
@@ -57,11 +58,16 @@ def events_for(council_id: int, entity_type: str, entity_id: int) -> list[AuditE
     )
 
 
+@cache
+def _case_events_statement():
+    # Built once: building a statement costs more than running it, and every case page shows its timeline.
+    return (select(AuditEvent).where(AuditEvent.council_id == bindparam("council_id"),
+                                     AuditEvent.case_id == bindparam("case_id")).order_by(AuditEvent.id))
+
+
 def events_for_case(council_id: int, case_id: int) -> list[AuditEvent]:
     """Every event on a case and the records attached to it, oldest first (the case timeline)."""
-    return list(db.session.scalars(
-        select(AuditEvent).where(AuditEvent.council_id == council_id, AuditEvent.case_id == case_id)
-        .order_by(AuditEvent.id)))
+    return list(db.session.scalars(_case_events_statement(), {"council_id": council_id, "case_id": case_id}))
 
 
 @event.listens_for(Session, "before_flush")

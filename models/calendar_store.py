@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
 from flask import g, has_app_context
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from models import db
 from models.audit_store import record_event
@@ -14,8 +15,17 @@ from workflows.calendar import REGIONS, WorkingCalendar, calendar_for
 from workflows.errors import NotFound, ValidationProblem
 
 
+@cache
+def _closures_statement():
+    # Built once: every page that counts working days reads the closures.
+    return select(CalendarClosure).where(CalendarClosure.council_id == bindparam("council_id"),
+                                         CalendarClosure.region == bindparam("region")).order_by(CalendarClosure.on)
+
+
 def list_closures(council_id: int, region: str | None = None) -> list[CalendarClosure]:
     """A council's extra non-working dates, by date."""
+    if region:
+        return list(db.session.scalars(_closures_statement(), {"council_id": council_id, "region": region}))
     query = select(CalendarClosure).where(CalendarClosure.council_id == council_id)
     if region:
         query = query.where(CalendarClosure.region == region)

@@ -91,13 +91,33 @@ def _scoped(model: type, viewer: Viewer):
     return query
 
 
+@cache
+def _scoped_statement(model: type, by: str, for_provider: bool):
+    """select(model) where `by` equals :value, in the viewer's council (and provider): built once per shape, because
+    building a statement costs more than SQLite takes to run it, and pages run these on every view."""
+    query = select(model).where(getattr(model, by) == bindparam("value"),
+                                model.council_id == bindparam("council_id"))
+    if for_provider:
+        query = query.where(model.provider_id == bindparam("provider_id"))
+    if model is Case:  # every page of a case names its provider and contract
+        query = query.options(joinedload(Case.provider), joinedload(Case.contract))
+    if model is ActionPlan:  # the plan's workflow counts its rows and unverified milestones
+        query = query.options(selectinload(ActionPlan.rows), selectinload(ActionPlan.milestones))
+    return query.order_by(model.id)
+
+
+def _scoped_params(viewer: Viewer, value) -> dict:
+    params = {"value": value, "council_id": viewer.council_id}
+    if viewer.is_provider:
+        params["provider_id"] = viewer.provider_id
+    return params
+
+
 def get_record(viewer: Viewer, kind: str, record_id: int):
     """One record of a kind, or NotFound if it does not exist or the viewer may not see it."""
     model = KINDS[kind].model
-    query = _scoped(model, viewer).where(model.id == record_id)
-    if model is Case:  # every page of a case names its provider and contract
-        query = query.options(joinedload(Case.provider), joinedload(Case.contract))
-    record = db.session.scalar(query)
+    record = db.session.scalars(_scoped_statement(model, "id", viewer.is_provider),
+                                _scoped_params(viewer, record_id)).unique().first()
     if record is None:
         raise NotFound(f"There is no {kind.replace('_', ' ')} {record_id} that you can see")
     return record
@@ -232,20 +252,23 @@ def case_records(viewer: Viewer, case: Case) -> dict[str, list]:
                if row.records}
     out = {}
     for name in _RECORD_KINDS:
-        model = KINDS[name].model
-        if name not in present:
-            out[name] = []
-            continue
-        query = _scoped(model, viewer).where(model.case_id == case.id).order_by(model.id)
-        if model is ActionPlan:  # the plan's workflow counts its rows and unverified milestones
-            query = query.options(selectinload(ActionPlan.rows), selectinload(ActionPlan.milestones))
-        out[name] = list(db.session.scalars(query))
+        out[name] = [] if name not in present else list(db.session.scalars(
+            _scoped_statement(KINDS[name].model, "case_id", viewer.is_provider), _scoped_params(viewer, case.id)))
     return out
+
+
+@cache
+def _case_deadlines_statement():
+    # Built once (see _scoped_statement): every case page lists its deadlines.
+    return select(Deadline).where(Deadline.council_id == bindparam("council_id"),
+                                  Deadline.case_id == bindparam("case_id")).order_by(Deadline.due_at, Deadline.id)
 
 
 def deadlines_for(council_id: int, case_id: int | None = None, entity: tuple[str, int] | None = None,
                   provider_id: int | None = None) -> list[Deadline]:
     """Deadline rows of a case or of one record, soonest first."""
+    if case_id is not None and entity is None and provider_id is None:
+        return list(db.session.scalars(_case_deadlines_statement(), {"council_id": council_id, "case_id": case_id}))
     query = select(Deadline).where(Deadline.council_id == council_id)
     if case_id is not None:
         query = query.where(Deadline.case_id == case_id)
@@ -261,11 +284,17 @@ def case_timeline(viewer: Viewer, case: Case):
     return events_for_case(viewer.council_id, case.id)
 
 
+@cache
+def _documents_statement():
+    # Built once (see _scoped_statement). A list of letters never needs their PDFs: the bytes load only if read.
+    return (select(Document).where(Document.council_id == bindparam("council_id"),
+                                   Document.case_id == bindparam("case_id"))
+            .options(defer(Document.content)).order_by(Document.id))
+
+
 def documents_for(viewer: Viewer, case: Case) -> list[Document]:
     """Letters stored for a case."""
-    query = select(Document).where(Document.council_id == viewer.council_id, Document.case_id == case.id)
-    # A list of letters never needs their PDFs: the bytes load only if something reads them.
-    return list(db.session.scalars(query.options(defer(Document.content)).order_by(Document.id)))
+    return list(db.session.scalars(_documents_statement(), {"council_id": viewer.council_id, "case_id": case.id}))
 
 
 def get_document(viewer: Viewer, document_id: int) -> Document:

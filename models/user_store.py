@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import UTC, datetime
+from functools import cache
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
@@ -36,14 +37,20 @@ def get_user(user_id: int) -> User | None:
     return db.session.get(User, user_id)
 
 
-def load_session_user(user_id: int) -> tuple[User | None, int, datetime | None]:
-    """A signed-in person with what every page's header shows, in one query: their unread notifications and when
-    the scheduler last finished a sweep (None if it never has)."""
+@cache
+def _session_user_statement():
+    # Built once: building it costs more than running it, on every page a signed-in person opens.
     unread = select(func.count(Notification.id)).where(
         Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery()
     # Ticks are only ever appended, so the newest has the highest id (the primary key's index, at any size).
     last_tick = select(SchedulerTick.finished_at).order_by(SchedulerTick.id.desc()).limit(1).scalar_subquery()
-    row = db.session.execute(select(User, unread, last_tick).where(User.id == user_id)).first()
+    return select(User, unread, last_tick).where(User.id == bindparam("user_id"))
+
+
+def load_session_user(user_id: int) -> tuple[User | None, int, datetime | None]:
+    """A signed-in person with what every page's header shows, in one query: their unread notifications and when
+    the scheduler last finished a sweep (None if it never has)."""
+    row = db.session.execute(_session_user_statement(), {"user_id": user_id}).first()
     if row is None:
         return None, 0, None
     user, count, finished_at = row
