@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from models import db
@@ -30,13 +31,22 @@ def list_providers(viewer: Viewer) -> list[Provider]:
     return list(db.session.scalars(query.order_by(Provider.name)))
 
 
+@cache
+def _filter_choices_statement(for_provider: bool):
+    # Built once per shape: the case list runs it on every view, and building it costs more than running it.
+    query = select(Provider.id, Provider.name, Contract.id.label("contract_id"), Contract.reference).outerjoin(
+        Contract, (Contract.provider_id == Provider.id) & (Contract.council_id == Provider.council_id)).where(
+            Provider.council_id == bindparam("council_id"))
+    return query.where(Provider.id == bindparam("provider_id")) if for_provider else query
+
+
 def filter_choices(viewer: Viewer) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """(id, name) of the providers and (id, "reference: provider") of the contracts the viewer may see, for the
     case list's two filters, from one light query."""
-    query = scope_providers(select(Provider.id, Provider.name, Contract.id.label("contract_id"),
-                                   Contract.reference).outerjoin(
-        Contract, (Contract.provider_id == Provider.id) & (Contract.council_id == Provider.council_id)), viewer)
-    rows = db.session.execute(query).all()
+    params = {"council_id": viewer.council_id}
+    if viewer.is_provider:
+        params["provider_id"] = viewer.provider_id
+    rows = db.session.execute(_filter_choices_statement(viewer.is_provider), params).all()
     providers = sorted({(r.id, r.name) for r in rows}, key=lambda p: (p[1], p[0]))
     contracts = sorted(((r.contract_id, r.reference, r.name) for r in rows if r.contract_id is not None),
                        key=lambda c: (c[1], c[0]))
