@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date
 from typing import NamedTuple
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -185,8 +186,10 @@ def _pagination(page: int, pages: int, args: dict) -> dict | None:
     if pages <= 1:
         return None
 
+    base = url_for("cases.list_cases_page")  # once: url_for costs more than the rest of this together
+
     def href(n: int) -> str:
-        return url_for("cases.list_cases_page", page=n, **args)
+        return f"{base}?{urlencode({**args, 'page': n})}"
 
     items, previous = [], 0
     for n in sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1))):
