@@ -36,6 +36,7 @@ from models.cases import (
     Suspension,
     Termination,
 )
+from models.concerns import LargeScaleEnquiry
 from models.deadline_store import cancel_deadline_timers, plan_deadline_timers
 from models.entities import Contract, Provider, User
 from models.provider_store import get_contract
@@ -50,7 +51,7 @@ from workflows.milestone import MilestoneState, MilestoneWorkflow
 from workflows.minutes import MINUTES_CLOCK
 from workflows.notice import NoticeState, NoticeWorkflow
 from workflows.rulebook import Rulebook
-from workflows.suspension import SuspensionState, SuspensionWorkflow
+from workflows.suspension import SuspensionState, SuspensionWorkflow, missing_grounds
 from workflows.termination import TerminationState, TerminationWorkflow
 
 
@@ -318,7 +319,31 @@ def _facts(kind: str, record) -> dict:
     if kind == "notice":
         return {"served_on": record.served_on, "received_on": record.received_on,
                 "plan_due_days": record.plan_due_days}
+    if kind == "suspension" and record.state is SuspensionState.PROPOSED:
+        return {"suspension_grounds": suspension_grounds(record.case)}
     return {}
+
+
+LIVE_NOTICE = (NoticeState.ISSUED, NoticeState.PLAN_DUE, NoticeState.PLAN_SUBMITTED)
+DEFAULT_IN_FORCE = (DefaultState.SERVED, DefaultState.NOT_REMEDIED)
+
+
+def suspension_grounds(case: Case) -> frozenset[str]:
+    """What is in place now that a contract may require before a suspension (CE-38): a live improvement notice or
+    a default notice in force on any case of this contract, or a Large Scale Enquiry on the provider."""
+    present = set()
+    on_contract = select(Case.id).where(Case.contract_id == case.contract_id)
+    if db.session.scalar(select(Notice.id).where(Notice.case_id.in_(on_contract),
+                                                 Notice.state.in_(LIVE_NOTICE)).limit(1)) is not None:
+        present.add("notice")
+    in_force = select(DefaultNotice.id).where(DefaultNotice.case_id.in_(on_contract),
+                                              DefaultNotice.state.in_(DEFAULT_IN_FORCE))
+    if db.session.scalar(in_force.limit(1)) is not None:
+        present.add("default_notice")
+    if db.session.scalar(select(LargeScaleEnquiry.id).where(LargeScaleEnquiry.provider_id == case.provider_id,
+                                                            LargeScaleEnquiry.ends_on.is_(None)).limit(1)) is not None:
+        present.add("large_scale_enquiry")
+    return frozenset(present)
 
 
 def context_for(viewer: Viewer | None, case: Case, now: datetime, today: date, facts: dict | None = None) -> Context:
@@ -523,6 +548,9 @@ def propose_suspension(viewer: Viewer | None, actor: User | None, case_id: int, 
     if viewer is not None:
         _check_create(viewer, SuspensionWorkflow.CREATE_ROLES, "propose a suspension", rulebook, "suspension")
     _require_open(case)
+    problem = missing_grounds(rulebook, suspension_grounds(case))
+    if problem:
+        raise TransitionNotAllowed(problem)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationProblem("Enter why a suspension is proposed", "reason")

@@ -40,7 +40,10 @@ from workflows.safeguarding import (
     LocalPractice,
     decision_clock,
     incident_clocks,
+    validate_concern_meeting,
     validate_incident,
+    validate_investigation_request,
+    validate_notifications,
 )
 
 REGION = "england-and-wales"
@@ -189,7 +192,8 @@ def _level(viewer: Viewer, concern: SafeguardingConcern) -> str | None:
     if viewer.role in SAFEGUARDING:
         return "full"
     if viewer.is_provider:
-        return "shared" if concern.shared_with_provider and concern.provider_id == viewer.provider_id else None
+        shared = concern.shared_with_provider or concern.investigation_request
+        return "shared" if shared and concern.provider_id == viewer.provider_id else None
     if any(o.user_id == viewer.user_id for o in concern.officers):
         return "full"
     return "exists"
@@ -299,6 +303,61 @@ def name_officer(viewer: Viewer, actor: User, concern_id: int, user_id: int, now
         _audit(actor, concern, "safeguarding_concern", "CONCERN_OFFICER_NAMED", now, data={"user_id": user_id})
 
 
+def _safeguarding_only(viewer: Viewer, what: str) -> None:
+    if viewer.role not in SAFEGUARDING:
+        raise TransitionNotAllowed(f"Only a safeguarding officer can {what}", forbidden=True)
+
+
+def record_concern_meeting(viewer: Viewer, actor: User, concern_id: int, data: dict, now: datetime) -> dict:
+    """A strategy meeting or case conference (date, attendees, actions); a strategy meeting meets the local-practice
+    deadline for holding one."""
+    _safeguarding_only(viewer, "record a strategy meeting or case conference")
+    concern = get_concern(viewer, concern_id).concern
+    if concern.state is not ConcernState.ENQUIRY:
+        raise TransitionNotAllowed("Meetings are recorded while a section 42 enquiry is under way")
+    meeting = validate_concern_meeting(data, now.astimezone(LONDON).date())
+    stored = {**meeting, "held_on": meeting["held_on"].isoformat()}
+    concern.meetings = [*(concern.meetings or []), stored]  # a new list, so the JSON column is saved
+    concern.updated_at = now
+    event = "STRATEGY_MEETING_HELD" if meeting["kind"] == "strategy_meeting" else "CASE_CONFERENCE_HELD"
+    _audit(actor, concern, "safeguarding_concern", event, now, data=stored)
+    if meeting["kind"] == "strategy_meeting":
+        meet_deadlines("safeguarding_concern", concern.id, {"strategy_meeting"}, now)
+    db.session.flush()
+    return stored
+
+
+def request_investigation(viewer: Viewer, actor: User, concern_id: int, data: dict, now: datetime) -> None:
+    """Ask the provider to investigate, on the council's template: the request is what the provider then sees of the
+    concern, so it is recorded as a disclosure."""
+    _safeguarding_only(viewer, "ask a provider to investigate")
+    concern = get_concern(viewer, concern_id).concern
+    if concern.state is not ConcernState.ENQUIRY:
+        raise TransitionNotAllowed("A provider investigation is requested during a section 42 enquiry")
+    valid = validate_investigation_request(data, now.astimezone(LONDON).date())
+    concern.investigation_requested_on, concern.investigation_request = valid["requested_on"], valid["request"]
+    concern.updated_at = now
+    _audit(actor, concern, "safeguarding_concern", "PROVIDER_INVESTIGATION_REQUESTED", now,
+           data={"requested_on": valid["requested_on"].isoformat(), "shared": valid["request"]})
+    db.session.flush()
+
+
+def record_notifications(viewer: Viewer, actor: User, concern_id: int, data: dict, now: datetime) -> None:
+    """When the regulator was informed, a DBS referral made, and the council told of it."""
+    _safeguarding_only(viewer, "record the regulator and DBS notifications")
+    concern = get_concern(viewer, concern_id).concern
+    valid = validate_notifications(data, now.astimezone(LONDON).date())
+    changed = {}
+    for key, value in valid.items():
+        if value is not None and getattr(concern, key) != value:
+            setattr(concern, key, value)
+            changed[key] = value.isoformat()
+    if changed:
+        concern.updated_at = now
+        _audit(actor, concern, "safeguarding_concern", "CONCERN_NOTIFICATIONS_RECORDED", now, data=changed)
+    db.session.flush()
+
+
 def start_large_scale_enquiry(viewer: Viewer, actor: User, provider_id: int, starts_on: date,
                               now: datetime) -> LargeScaleEnquiry:
     """Flag a Large Scale Enquiry on a provider (CE-38 suspension route, CE-51 extra monitoring)."""
@@ -307,6 +366,8 @@ def start_large_scale_enquiry(viewer: Viewer, actor: User, provider_id: int, sta
     provider = get_provider(viewer, provider_id)
     if active_large_scale_enquiry(provider.id) is not None:
         raise ValidationProblem("This provider already has an active Large Scale Enquiry", "provider")
+    if starts_on > now.astimezone(LONDON).date():
+        raise ValidationProblem("The date the enquiry started cannot be in the future", "starts_on")
     enquiry = LargeScaleEnquiry(council_id=viewer.council_id, provider_id=provider.id, starts_on=starts_on,
                                 lead_officer_id=viewer.user_id, created_at=now)
     db.session.add(enquiry)
@@ -314,6 +375,34 @@ def start_large_scale_enquiry(viewer: Viewer, actor: User, provider_id: int, sta
     record_event(council_id=viewer.council_id, actor=actor, entity_type="provider", entity_id=provider.id,
                  event_name="LARGE_SCALE_ENQUIRY_STARTED", at=now, data={"starts_on": starts_on.isoformat()})
     return enquiry
+
+
+def end_large_scale_enquiry(viewer: Viewer, actor: User, provider_id: int, ends_on: date,
+                            now: datetime) -> LargeScaleEnquiry:
+    """Close the provider's Large Scale Enquiry on a date (not before it started, not in the future)."""
+    _safeguarding_only(viewer, "end a Large Scale Enquiry")
+    provider = get_provider(viewer, provider_id)
+    enquiry = active_large_scale_enquiry(provider.id)
+    if enquiry is None:
+        raise ValidationProblem("This provider has no active Large Scale Enquiry", "ends_on")
+    if ends_on < enquiry.starts_on:
+        raise ValidationProblem("The enquiry cannot end before it started", "ends_on")
+    if ends_on > now.astimezone(LONDON).date():
+        raise ValidationProblem("The date the enquiry ended cannot be in the future", "ends_on")
+    enquiry.ends_on = ends_on
+    record_event(council_id=viewer.council_id, actor=actor, entity_type="provider", entity_id=provider.id,
+                 event_name="LARGE_SCALE_ENQUIRY_ENDED", at=now, data={"ends_on": ends_on.isoformat()})
+    db.session.flush()
+    return enquiry
+
+
+def large_scale_enquiries(viewer: Viewer, provider_id: int) -> list[LargeScaleEnquiry]:
+    """A provider's Large Scale Enquiries, newest first (council staff only: it is a safeguarding matter)."""
+    if viewer.is_provider:
+        return []
+    return list(db.session.scalars(select(LargeScaleEnquiry).where(
+        LargeScaleEnquiry.council_id == viewer.council_id, LargeScaleEnquiry.provider_id == provider_id)
+        .order_by(LargeScaleEnquiry.starts_on.desc())))
 
 
 def active_large_scale_enquiry(provider_id: int) -> LargeScaleEnquiry | None:

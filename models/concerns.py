@@ -65,6 +65,10 @@ class SafeguardingConcern(_Tracked, db.Model):
     outcome_summary: Mapped[str | None] = mapped_column(Text)
     regulator_informed_on: Mapped[date | None] = mapped_column(Date)
     dbs_referral_on: Mapped[date | None] = mapped_column(Date)
+    dbs_council_told_on: Mapped[date | None] = mapped_column(Date)  # HF section 13: the council is told of it
+    # The provider investigation the council asks for, on its template (rules.md 2.6): sent to the provider.
+    investigation_requested_on: Mapped[date | None] = mapped_column(Date)
+    investigation_request: Mapped[str | None] = mapped_column(Text)
     # What the provider may see, written by a safeguarding officer; every disclosure is audited.
     shared_with_provider: Mapped[str | None] = mapped_column(Text)
     meetings: Mapped[list | None] = mapped_column(JSON)  # strategy meetings and case conferences

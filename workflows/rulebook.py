@@ -19,6 +19,10 @@ FORMAT_VERSION = 1
 # The ladder's rungs a rulebook may switch on, each named as the contract names it.
 RUNGS = ("notice", "action_plan", "default_notice", "suspension", "termination")
 SUSPENSION_SCOPES = ("referrals", "partial", "full", "framework")
+# What may have to be in place before a suspension (CE-38: a live improvement notice or default notice, or a Large
+# Scale Enquiry); a rulebook that lists none lets a suspension be proposed at any rung.
+SUSPENSION_GROUNDS = {"notice": "an improvement notice is live", "default_notice": "a default notice is in force",
+                      "large_scale_enquiry": "the provider is under a Large Scale Enquiry"}
 SERVICE_METHODS = ("hand", "email", "post")
 CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "minutes_sent", "default_served", "suspension_started", "plan_agreed",
                 "termination_decided")
@@ -49,6 +53,7 @@ class Rulebook:
     rungs: tuple[tuple[str, str], ...] = ()  # (rung, what the contract calls it)
     clocks: tuple[ClockSpec, ...] = ()
     suspension_scopes: tuple[str, ...] = ()
+    suspension_requires: tuple[str, ...] = ()  # any one of SUSPENSION_GROUNDS; empty: no precondition
     # Working days after sending until a notice is deemed received, by method (council practice; no seed says).
     deemed_receipt: tuple[tuple[str, int], ...] = (("hand", 0), ("email", 1), ("post", 2))
     serious_default_window_months: int = 6
@@ -128,6 +133,10 @@ def parse_rulebook(path: Path) -> Rulebook:
                                 f"suspension scope {scope!r} must be one of {', '.join(SUSPENSION_SCOPES)}")
     if any(r == "suspension" for r, _ in rungs) and not scopes:
         raise RulebookError(path, None, "a contract with a suspension rung must list [suspension] scopes")
+    requires = data.get("suspension", {}).get("requires", [])
+    if not isinstance(requires, list) or any(r not in SUSPENSION_GROUNDS for r in requires):
+        raise RulebookError(path, _line_of(text, "requires"),
+                            f"suspension 'requires' must list some of {', '.join(SUSPENSION_GROUNDS)}")
     receipt = data.get("service", {}).get("deemed_receipt_working_days", {"hand": 0, "email": 1, "post": 2})
     for method, days in receipt.items():
         if method not in SERVICE_METHODS or not isinstance(days, int) or not 0 <= days <= 10:
@@ -146,6 +155,7 @@ def parse_rulebook(path: Path) -> Rulebook:
         rungs=rungs,
         clocks=clocks,
         suspension_scopes=tuple(scopes),
+        suspension_requires=tuple(requires),
         deemed_receipt=tuple(sorted(receipt.items())),
         serious_default_window_months=int(default.get("window_months", 6)),
         serious_default_count=int(default.get("count", 2)),

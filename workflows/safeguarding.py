@@ -102,6 +102,51 @@ class ConcernWorkflow(Workflow):
                 start_clock(clocks["enquiry_concluded"], start, self.ctx.calendar)), (), ()
 
 
+MEETING_KINDS = {"strategy_meeting": "Strategy meeting", "case_conference": "Case conference"}
+# The council's template for the provider's own investigation (rules.md 2.6, step 3): the form starts from it.
+INVESTIGATION_TEMPLATE = (
+    "Please carry out an internal investigation into the concern summarised below and send us your report.\n\n"
+    "Your report should set out:\n"
+    "1. What happened, with dates, times and the staff involved.\n"
+    "2. What should have happened, with the policy or care plan that applies.\n"
+    "3. What you have done to keep the person safe since.\n"
+    "4. Your findings, and whether any staff have been referred to the DBS or the regulator.\n"
+    "5. The actions you will take, with owners and dates, and how you will check they have worked.\n\n"
+    "Concern: ")
+
+
+def validate_concern_meeting(data: dict, today: date) -> dict:
+    """A strategy meeting or case conference on a concern: when (never in the future), who came, what was agreed."""
+    return {"kind": need_choice(data, "kind", MEETING_KINDS, "Select strategy meeting or case conference"),
+            "held_on": need_date(data, "held_on", "Enter the date of the meeting", today),
+            "attendees": need_text(data, "attendees", "Enter who attended", 2000),
+            "actions": need_text(data, "actions", "Enter the actions agreed", 5000)}
+
+
+def validate_investigation_request(data: dict, today: date) -> dict:
+    """The council asks the provider to investigate, on its template."""
+    return {"requested_on": need_date(data, "requested_on", "Enter the date the investigation was requested", today),
+            "request": need_text(data, "request", "Enter what the provider is asked to investigate", 10000)}
+
+
+def validate_notifications(data: dict, today: date) -> dict:
+    """Dates the regulator was informed, a DBS referral was made, and the council was told of it (any may be
+    blank; none in the future; the council cannot be told of a referral before it was made)."""
+    out = {}
+    for key, message in (("regulator_informed_on", "Enter the date the regulator was informed"),
+                         ("dbs_referral_on", "Enter the date of the DBS referral"),
+                         ("dbs_council_told_on", "Enter the date the council was told of the DBS referral")):
+        out[key] = need_date(data, key, message, today) if data.get(key) not in (None, "") else None
+    if not any(out.values()):
+        raise ValidationProblem("Enter at least one date", "regulator_informed_on")
+    if out["dbs_council_told_on"] and not out["dbs_referral_on"]:
+        raise ValidationProblem("Enter the date of the DBS referral the council was told of", "dbs_referral_on")
+    if out["dbs_council_told_on"] and out["dbs_council_told_on"] < out["dbs_referral_on"]:
+        raise ValidationProblem("The council cannot be told of a DBS referral before it was made",
+                                "dbs_council_told_on")
+    return out
+
+
 def decision_clock(raised_on: date, practice: LocalPractice, calendar) -> ClockStart:
     """The triage decision's deadline from the day the concern was raised."""
     return start_clock(practice_clocks(practice)["safeguarding_decision"], raised_on, calendar)

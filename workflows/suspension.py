@@ -13,7 +13,8 @@ from datetime import date
 
 from workflows.clock import start_clock
 from workflows.errors import ValidationProblem
-from workflows.machine import COMMISSIONERS, MANAGERS, Workflow, need_date, need_text, table
+from workflows.machine import COMMISSIONERS, MANAGERS, TransitionNotAllowed, Workflow, need_date, need_text, table
+from workflows.rulebook import SUSPENSION_GROUNDS, Rulebook
 
 SCOPE_LABELS = {"referrals": "New referrals only (embargo)", "partial": "Part of the service",
                 "full": "The whole service", "framework": "Suspension from the framework agreement"}
@@ -48,6 +49,17 @@ SUSPENSION_TRANSITIONS = table([
 ])
 
 
+def missing_grounds(rulebook: Rulebook, present: frozenset[str] | set[str]) -> str | None:
+    """Why this contract does not allow a suspension now, or None if it does. CE-38: Cheshire East may suspend only
+    while an improvement notice or default notice is in place or the provider is under a Large Scale Enquiry."""
+    requires = rulebook.suspension_requires
+    if not requires or set(requires) & set(present):
+        return None
+    grounds = [SUSPENSION_GROUNDS[r] for r in requires]
+    listed = grounds[0] if len(grounds) == 1 else ", ".join(grounds[:-1]) + " or " + grounds[-1]
+    return f"The {rulebook.title} contract allows a suspension only while {listed}"
+
+
 class SuspensionWorkflow(Workflow):
     """A suspension from proposal to lifted, or to termination being considered."""
 
@@ -58,6 +70,10 @@ class SuspensionWorkflow(Workflow):
     CREATE_ROLES = MANAGERS
 
     def validate_suspend(self, data: dict) -> dict:
+        # The grounds are checked again on confirming: a notice closed since the proposal takes them away.
+        problem = missing_grounds(self.ctx.rulebook, self.ctx.facts.get("suspension_grounds", frozenset()))
+        if problem:
+            raise TransitionNotAllowed(problem)
         scopes = self.ctx.rulebook.suspension_scopes
         scope = str(data.get("scope") or "").strip()
         if scope not in scopes:

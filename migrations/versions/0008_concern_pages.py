@@ -1,12 +1,12 @@
-"""Complaints, safeguarding and incidents: fields for the web pages
+"""Safeguarding: the DBS referral told to the council, and the provider investigation requested
 
 Revision ID: b8d1f6e20008
 Revises: a7c0e5d10007
 Create Date: 2026-11-22 15:40:00
 
 """
-from alembic import op  # noqa: F401
-import sqlalchemy as sa  # noqa: F401
+from alembic import op
+import sqlalchemy as sa
 
 import models  # noqa: F401
 
@@ -19,8 +19,14 @@ depends_on = None
 
 
 def upgrade():
-    pass
+    with op.batch_alter_table('safeguarding_concern', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('dbs_council_told_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('investigation_requested_on', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('investigation_request', sa.Text(), nullable=True))
 
 
 def downgrade():
-    pass
+    with op.batch_alter_table('safeguarding_concern', schema=None) as batch_op:
+        batch_op.drop_column('investigation_request')
+        batch_op.drop_column('investigation_requested_on')
+        batch_op.drop_column('dbs_council_told_on')

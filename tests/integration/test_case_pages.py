@@ -54,6 +54,20 @@ def open_cases_in_store(app, demo, reference: str, count: int) -> None:
         db.session.commit()
 
 
+def start_large_scale_enquiry_on(app, reference: str) -> None:
+    """A safeguarding officer flags a Large Scale Enquiry on the contract's provider (CE-38's third ground)."""
+    from models import db
+    from models.concern_store import start_large_scale_enquiry
+    from models.entities import Contract, User
+    from workflows.access import Role
+
+    with app.app_context():
+        officer = db.session.scalar(select(User).where(User.role == Role.SAFEGUARDING_OFFICER))
+        contract = db.session.scalar(select(Contract).where(Contract.reference == reference))
+        start_large_scale_enquiry(officer.viewer, officer, contract.provider_id, NOW.date(), NOW)
+        db.session.commit()
+
+
 def link_id(html: str, collection: str, trigger: str) -> int:
     """The id of the record whose next step is this trigger, from the button's address on the case page."""
     match = re.search(rf'href="/{collection}/(\d+)/{trigger}"', html)
@@ -525,6 +539,11 @@ def test_suspension_scopes_and_phased_reinstatement(app, login_as):
         manager = login_as("contract_manager")
         commissioner = login_as("commissioning_manager")
         case_id = open_case(app, manager, "ECH-2024-01", "Safeguarding concerns at two schemes")
+        # CE-38: no live notice, no default and no Large Scale Enquiry: Cheshire East may not suspend yet.
+        early = manager.post_form(f"/cases/{case_id}/suspensions/new", {"reason": "Safeguarding concerns"})
+        assert early.status_code == 409
+        assert "allows a suspension only while an improvement notice is live" in early.get_data(as_text=True)
+        start_large_scale_enquiry_on(app, "ECH-2024-01")
         missing = manager.post_form(f"/cases/{case_id}/suspensions/new", {"reason": ""})
         assert missing.status_code == 422 and "Enter why a suspension is proposed" in missing.get_data(as_text=True)
         assert manager.post_form(f"/cases/{case_id}/suspensions/new",

@@ -220,10 +220,13 @@ def test_a_breach_proposes_the_next_step_for_a_person_to_confirm(manager, demo):
     """CE-34: 10 working days after a suspension without the remedy, termination is proposed, never decided."""
     from models.case_store import propose_suspension
     from models.cases import Suspension, Termination
+    from models.concern_store import start_large_scale_enquiry
 
     commissioner = find_user_by_email(demo["commissioning_manager"])
     now = at("2026-12-18 10:00")
     case = open_case(commissioner.viewer, commissioner, "ECH-2024-01", "Missed visits", now)
+    officer = find_user_by_email(demo["safeguarding_officer"])  # CE-38: suspension under a Large Scale Enquiry
+    start_large_scale_enquiry(officer.viewer, officer, case.provider_id, date(2026, 12, 18), now)
     suspension = propose_suspension(commissioner.viewer, commissioner, case.id, "CE-37", now)
     apply_transition(commissioner.viewer, commissioner, "suspension", suspension.id, "suspend",
                      {"scope": "full", "starts_on": date(2026, 12, 18), "reason": "Missed visits",

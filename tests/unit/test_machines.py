@@ -16,7 +16,7 @@ from workflows.milestone import MilestoneState, MilestoneWorkflow
 from workflows.notice import NoticeState, NoticeWorkflow
 from workflows.registry import WORKFLOWS
 from workflows.rulebook import load_rulebooks
-from workflows.suspension import SuspensionState, SuspensionWorkflow
+from workflows.suspension import SuspensionState, SuspensionWorkflow, missing_grounds
 from workflows.termination import TerminationState, TerminationWorkflow
 
 BOOKS = load_rulebooks(Path(__file__).resolve().parents[2] / "rulebooks")
@@ -234,18 +234,42 @@ def test_serious_default_is_two_in_any_six_months():
     assert is_serious_default([date(2025, 3, 1), date(2026, 1, 10), date(2026, 2, 1)])
 
 
+LIVE_DEFAULT = frozenset({"default_notice"})
+
+
 def test_suspension_needs_a_scope_the_contract_allows_and_starts_ce34():
-    workflow = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE))
+    workflow = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, suspension_grounds=LIVE_DEFAULT))
     with pytest.raises(ValidationProblem, match="Select the scope"):
         workflow.fire("suspend", scope="framework", starts_on="2026-12-18", reason="r", lift_conditions="c")
     with pytest.raises(ValidationProblem, match="which lots, services or areas"):
-        SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE)).fire(
+        SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, suspension_grounds=LIVE_DEFAULT)).fire(
             "suspend", scope="partial", starts_on="2026-12-18", reason="r", lift_conditions="c")
-    result = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE)).fire(
+    result = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, suspension_grounds=LIVE_DEFAULT)).fire(
         "suspend", scope="referrals", starts_on="2026-12-18", reason="Punctuality (CE-54)",
         lift_conditions="Punctuality above 95% for 4 weeks")
     (clock,) = result.clocks_started
     assert (clock.rule, clock.due_on, clock.on_breach) == ("CE-34", date(2027, 1, 6), "propose_termination")
+
+
+@pytest.mark.parametrize("grounds, allowed", [
+    (frozenset(), False),
+    (frozenset({"notice"}), True),
+    (frozenset({"default_notice"}), True),
+    (frozenset({"large_scale_enquiry"}), True),
+])
+def test_ce38_suspends_only_with_a_live_notice_a_default_or_a_large_scale_enquiry(grounds, allowed):
+    """CE-38: "whereby an active informal Improvement Notice or formal Default Notice is in place or the Provider is
+    under Large Scale Safeguarding Enquiry"; Kent's rulebook sets no such condition."""
+    assert (missing_grounds(CE, grounds) is None) is allowed
+    assert missing_grounds(KENT, frozenset()) is None
+    fire = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, suspension_grounds=grounds)).fire
+    data = {"scope": "referrals", "starts_on": "2026-12-18", "reason": "r", "lift_conditions": "c"}
+    if allowed:
+        assert fire("suspend", **data).to_state is SuspensionState.ACTIVE
+    else:
+        with pytest.raises(TransitionNotAllowed, match="only while an improvement notice is live, a default notice "
+                                                         "is in force or the provider is under a Large Scale Enquiry"):
+            fire("suspend", **data)
 
 
 def test_phased_reinstatement_needs_ordered_phases():
