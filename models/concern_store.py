@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from models import db
 from models.audit_store import record_event
 from models.calendar_store import working_calendar
+from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
 from models.deadline_store import create_deadline, meet_deadlines
 from models.entities import Provider, User
@@ -29,7 +30,7 @@ from workflows.complaint import (
     report_deadline,
     validate_receipt,
 )
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import MANAGERS, Context, TransitionNotAllowed
 from workflows.rulebook import Rulebook
 from workflows.safeguarding import (
@@ -130,11 +131,20 @@ def record_complaint(viewer: Viewer, actor: User, provider_id: int, data: dict, 
     return complaint
 
 
+def complaint_workflow(viewer: Viewer, complaint: Complaint, now: datetime) -> ComplaintWorkflow:
+    """The complaint's workflow for this person now, to ask what they may do or to fire a step."""
+    return ComplaintWorkflow(complaint.state, _context(viewer, complaint.provider_id, now))
+
+
 def apply_complaint(viewer: Viewer, actor: User, complaint_id: int, trigger: str, data: dict,
-                    now: datetime) -> Complaint:
-    """Move a complaint on: report, pass on, draft, review, send, close, escalate."""
+                    now: datetime, expected_version: int | None = None) -> Complaint:
+    """Move a complaint on: report, pass on, draft, review, send, close, escalate. With `expected_version`, a
+    complaint someone else changed since the page was drawn is refused (Conflict) rather than overwritten."""
     complaint = get_complaint(viewer, complaint_id)
-    result = ComplaintWorkflow(complaint.state, _context(viewer, complaint.provider_id, now)).fire(trigger, **data)
+    if expected_version is not None and complaint.version_id != expected_version:
+        raise Conflict(f"Complaint {complaint.reference} was changed by someone else "
+                       f"(it is now {complaint.state.value.replace('_', ' ')}): check it and try again")
+    result = complaint_workflow(viewer, complaint, now).fire(trigger, **data)
     complaint.state, complaint.updated_at = result.to_state, now
     for key in ("draft", "checklist", "outcome", "lessons", "resolution"):
         if key in result.data:
@@ -155,6 +165,17 @@ def apply_complaint(viewer: Viewer, actor: User, complaint_id: int, trigger: str
         meet_deadlines("complaint", complaint.id, met[result.event], now)
     db.session.flush()
     return complaint
+
+
+def overdue_ids(viewer: Viewer, entity_type: str, ids) -> set[int]:
+    """Which of these records (complaints, concerns, incidents) have a deadline the scheduler recorded as breached
+    and still not met."""
+    ids = list(ids)
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(Deadline.entity_id).where(
+        Deadline.council_id == viewer.council_id, Deadline.entity_type == entity_type,
+        Deadline.entity_id.in_(ids), Deadline.status == "breached").distinct()))
 
 
 def complaint_figures(viewer: Viewer, provider_id: int, start: date, end: date) -> dict:
@@ -252,12 +273,20 @@ def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, deta
     return concern
 
 
+def concern_workflow(viewer: Viewer, concern: SafeguardingConcern, now: datetime) -> ConcernWorkflow:
+    """The concern's workflow for this person now."""
+    return ConcernWorkflow(concern.state, _context(viewer, concern.provider_id, now))
+
+
 def apply_concern(viewer: Viewer, actor: User, concern_id: int, trigger: str, data: dict,
-                  now: datetime) -> SafeguardingConcern:
-    """Move a concern on (safeguarding officers only)."""
+                  now: datetime, expected_version: int | None = None) -> SafeguardingConcern:
+    """Move a concern on (safeguarding officers only); a concern changed since the page was drawn is refused."""
     view = get_concern(viewer, concern_id)
     concern = view.concern
-    result = ConcernWorkflow(concern.state, _context(viewer, concern.provider_id, now)).fire(trigger, **data)
+    if expected_version is not None and concern.version_id != expected_version:
+        raise Conflict(f"Concern {concern.reference} was changed by someone else "
+                       f"(it is now {concern.state.value.replace('_', ' ')}): check it and try again")
+    result = concern_workflow(viewer, concern, now).fire(trigger, **data)
     concern.state, concern.updated_at = result.to_state, now
     if "decision" in result.data:
         concern.decision = result.data["decision"]
@@ -434,12 +463,18 @@ def record_incident(viewer: Viewer, actor: User, provider_id: int, data: dict, n
     return incident
 
 
-def report_incident(viewer: Viewer, actor: User, incident_id: int, written_report: str | None,
-                    now: datetime) -> Incident:
-    """Record that the incident was reported to the council, and its written report when it comes."""
+def get_incident(viewer: Viewer, incident_id: int) -> Incident:
+    """One incident the viewer may see."""
     incident = db.session.scalar(_scoped(Incident, viewer).where(Incident.id == incident_id))
     if incident is None:
         raise NotFound("There is no such incident that you can see")
+    return incident
+
+
+def report_incident(viewer: Viewer, actor: User, incident_id: int, written_report: str | None,
+                    now: datetime) -> Incident:
+    """Record that the incident was reported to the council, and its written report when it comes."""
+    incident = get_incident(viewer, incident_id)
     if incident.reported_at is None:
         incident.reported_at = now
         meet_deadlines("incident", incident.id, {"key_incident_reported"}, now)

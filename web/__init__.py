@@ -25,15 +25,18 @@ def register_web(app: Flask) -> None:
         auth,
         calendar,
         cases,
+        complaints,
         components,
         dashboard,
         deadlines,
         errors,
         filters,
+        incidents,
         letters,
         meetings,
         notifications,
         providers,
+        safeguarding,
     )
     from web.security import init_security
 
@@ -68,6 +71,9 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(complaints.bp)
+    app.register_blueprint(safeguarding.bp)
+    app.register_blueprint(incidents.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 
@@ -98,6 +104,9 @@ def _service_navigation() -> list[dict]:
         items.append(("Your organisation", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
     else:
         items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
+    items.append(("Complaints", "complaints.list_complaints_page", Permission.VIEW_PROVIDERS))
+    items.append(("Safeguarding", "safeguarding.list_concerns_page", Permission.VIEW_PROVIDERS))
+    items.append(("Incidents", "incidents.list_incidents_page", Permission.VIEW_PROVIDERS))
     items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
     items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
+    GovCheckboxesInput,
     GovDateInput,
     GovRadioInput,
     GovSelect,
@@ -18,7 +19,16 @@ from govuk_frontend_wtf.wtforms_widgets import (
     GovTextArea,
     GovTextInput,
 )
-from wtforms import HiddenField, IntegerField, RadioField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, NumberRange, Optional
 
 from web.forms import GovDateField, options
@@ -31,7 +41,7 @@ class Field:
     """A form field: its name (the domain's data key), kind, label and hint."""
 
     name: str
-    kind: str  # text, textarea, date, radios, number
+    kind: str  # text, textarea, date, time, radios, select, checkboxes, number
     label: str
     hint: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
@@ -151,7 +161,7 @@ class WholeNumberField(IntegerField):
             raise ValueError(f"{self.label.text} must be a whole number, like 10") from None
 
 
-def transition_form(fields: tuple[Field, ...], version: int) -> FlaskForm:
+def transition_form(fields: tuple[Field, ...], version: int, defaults: dict | None = None) -> FlaskForm:
     """A form for one transition: its fields from the table and the record's version (optimistic locking)."""
     attrs = {"version": HiddenField(default=str(version))}
     for field in fields:
@@ -162,6 +172,13 @@ def transition_form(fields: tuple[Field, ...], version: int) -> FlaskForm:
             # The domain names a missing or unknown choice in its own words.
             attrs[field.name] = RadioField(field.label, widget=GovRadioInput(), choices=options(field.choices),
                                            validators=[Optional()], validate_choice=False)
+        elif field.kind == "select":
+            attrs[field.name] = SelectField(field.label, widget=GovSelect(), choices=options(field.choices),
+                                            validators=[Optional()], validate_choice=False)
+        elif field.kind == "checkboxes":
+            attrs[field.name] = SelectMultipleField(field.label, widget=GovCheckboxesInput(),
+                                                    choices=options(field.choices), validators=[Optional()],
+                                                    validate_choice=False)
         elif field.kind == "number":
             attrs[field.name] = WholeNumberField(field.label, widget=GovTextInput(), validators=[Optional()])
         elif field.kind == "textarea":
@@ -169,7 +186,7 @@ def transition_form(fields: tuple[Field, ...], version: int) -> FlaskForm:
         else:
             attrs[field.name] = StringField(field.label, widget=GovTextInput())
     attrs["submit"] = SubmitField("Continue", widget=GovSubmitInput())
-    return type("TransitionForm", (FlaskForm,), attrs)()
+    return type("TransitionForm", (FlaskForm,), attrs)(data=defaults or {})
 
 
 # -- opening a case and creating records on it -------------------------------------------------------------------

@@ -16,7 +16,6 @@ from wtforms import SelectField, SubmitField
 from wtforms.validators import Optional
 
 from models import db
-from models.calendar_store import working_calendar
 from models.case_store import (
     BY_COLLECTION,
     add_milestone,
@@ -40,7 +39,6 @@ from models.case_store import (
     rulebook_for,
     workflow_for,
 )
-from models.deadline_store import is_paused
 from models.provider_store import contract_choices, filter_choices
 from web import letters
 from web.case_forms import (
@@ -56,14 +54,13 @@ from web.case_forms import (
     transition_form,
 )
 from web.clock import now_utc, today_london
+from web.deadline_rows import deadline_rows
 from web.filters import govuk_date
 from web.forms import options
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.action_plan import ActionPlanWorkflow, PlanState
 from workflows.case import OPEN, CaseState, CaseWorkflow
-from workflows.clock import working_days_left
-from workflows.deadline import effective_status
 from workflows.default_notice import DefaultNoticeWorkflow
 from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
@@ -292,14 +289,8 @@ def open_case_page():
 # -- the case page -------------------------------------------------------------------------------------------------
 
 
-def _deadline_rows(case, book: Rulebook, now, today) -> list[dict]:
-    calendar = working_calendar(case.council_id, book.region)
-    rows = []
-    for deadline in deadlines_for(g.viewer.council_id, case_id=case.id):
-        paused = deadline.status == "running" and deadline.pausable and is_paused(deadline)
-        rows.append({"deadline": deadline, "status": effective_status(deadline.status, paused, deadline.due_at, now),
-                     "left": working_days_left(today, deadline.due_on, calendar)})
-    return rows
+def _deadline_rows(case, now) -> list[dict]:
+    return deadline_rows(g.viewer, deadlines_for(g.viewer.council_id, case_id=case.id), now)
 
 
 def _create_steps(case, book: Rulebook, records: dict) -> list[tuple[str, str]]:
@@ -344,7 +335,7 @@ def show_case(case_id: int):
     records = case_records(g.viewer, case)
     actions = {(kind, r.id): allowed_triggers(g.viewer, kind, r, now, today)
                for kind, rows in records.items() for r in rows}
-    deadlines = _deadline_rows(case, book, now, today)
+    deadlines = _deadline_rows(case, now)
     return render_template("cases/show_case.html", case=case, rulebook=book, rung=rung_label(book, case.state),
                            deadlines=deadlines, records=records, actions=actions,
                            case_actions=allowed_triggers(g.viewer, "case", case, now, today),

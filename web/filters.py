@@ -27,6 +27,11 @@ def govuk_datetime(value: datetime | None) -> str:
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 
 
+def govuk_date_text(value: str | None) -> str:
+    """A date kept as text (YYYY-MM-DD, in JSON columns) shown as 18 December 2026."""
+    return govuk_date(date.fromisoformat(value)) if value else ""
+
+
 def weekday_date(value: date) -> str:
     """Friday 18 December 2026."""
     return f"{value:%A} {value.day} {value:%B %Y}"
@@ -56,6 +61,15 @@ STATE_TAG = {
     "proposed": "govuk-tag--yellow", "active": "govuk-tag--red", "phased_reinstatement": "govuk-tag--purple",
     "lifted": "govuk-tag--green", "cancelled": "govuk-tag--grey", "considered": "govuk-tag--orange",
     "decided": "govuk-tag--red", "not_pursued": "govuk-tag--grey",
+    # complaints
+    "received": "govuk-tag--yellow", "received_by_council": "govuk-tag--yellow", "with_provider": "govuk-tag--blue",
+    "draft_submitted": "govuk-tag--blue", "draft_returned": "govuk-tag--orange",
+    "draft_approved": "govuk-tag--turquoise",
+    "response_sent": "govuk-tag--turquoise", "escalated_to_ombudsman": "govuk-tag--red",
+    "logged_informal": "govuk-tag--grey", "resolved_informally": "govuk-tag--green",
+    # safeguarding concerns
+    "raised": "govuk-tag--red", "triaged": "govuk-tag--orange", "enquiry": "govuk-tag--purple",
+    "concluded": "govuk-tag--green", "closed_no_enquiry": "govuk-tag--grey",
 }
 
 
@@ -64,5 +78,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(govuk_date)
     app.add_template_filter(govuk_datetime)
     app.add_template_filter(weekday_date)
+    app.add_template_filter(govuk_date_text)
     app.add_template_global(RATING_TAG, "RATING_TAG")
     app.add_template_global(STATE_TAG, "STATE_TAG")

@@ -1,0 +1,138 @@
+"""Incidents and accidents (date, type, action taken); key-holding incidents carry HF-69's clocks: reported to the
+council within 24 hours and a written report within 3 days."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask_login import current_user
+
+from models.audit_store import events_for
+from models.case_store import deadlines_for
+from models.concern_store import get_incident, list_incidents, overdue_ids, record_incident, report_incident
+from models.provider_store import filter_choices
+from web.case_forms import DATE_HINT, Field, transition_form
+from web.clock import now_utc
+from web.deadline_rows import deadline_rows
+from web.permissions import requires
+from web.steps import local_instant, run_step
+from workflows.access import Permission
+from workflows.errors import NotFound, ValidationProblem
+from workflows.machine import MANAGERS
+from workflows.safeguarding import INCIDENT_KINDS, SAFEGUARDING
+
+bp = Blueprint("incidents", __name__)
+
+KIND_LABELS = {"key_holding": "Key holding or key-safe code", "lost_keys": "Lost keys", "accident": "Accident",
+               "medication": "Medication", "missed_visit": "Missed visit", "other": "Other"}
+REPORT_FIELDS = (
+    Field("reported", "checkboxes", "Reported to the council",
+          "HF-69: a key-holding incident is reported to an Authorised Officer within 24 hours",
+          choices=(("yes", "It has been reported to the council's Authorised Officer"),)),
+    Field("written_report", "textarea", "Written report (optional until you have it)",
+          "HF-69: the written report is due within 3 days"),
+)
+
+
+def _can_record() -> bool:
+    return g.viewer.is_provider or g.viewer.role in MANAGERS | SAFEGUARDING
+
+
+@bp.get("/incidents")
+@requires(Permission.VIEW_PROVIDERS)
+def list_incidents_page():
+    """Incidents the person may see, newest first."""
+    incidents = list_incidents(g.viewer)
+    return render_template("incidents/list_incidents.html", incidents=incidents, kind_labels=KIND_LABELS,
+                           can_record=_can_record(), overdue=overdue_ids(g.viewer, "incident",
+                                                                         (i.id for i in incidents)))
+
+
+@bp.route("/incidents/new", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def new_incident():
+    """Record an incident or accident."""
+    if not _can_record():
+        abort(403)
+    providers, _contracts = filter_choices(g.viewer)
+    fields = (() if g.viewer.is_provider else (
+        Field("provider_id", "select", "Provider",
+              choices=(("", "Select a provider"), *((str(i), name) for i, name in providers))),)) + (
+        Field("kind", "radios", "What kind of incident?", choices=tuple((k, KIND_LABELS[k]) for k in INCIDENT_KINDS)),
+        Field("occurred_on", "date", "Date it happened", DATE_HINT),
+        Field("occurred_time", "time", "Time it happened", "Use the 24-hour clock, for example 14:30"),
+        Field("description", "textarea", "What happened?"),
+        Field("action_taken", "textarea", "What action was taken?"),
+    )
+    form = transition_form(fields, 0)
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        provider_id = g.viewer.provider_id if g.viewer.is_provider else (
+            int(form.provider_id.data) if str(form.provider_id.data or "").isdigit() else None)
+
+        def act():
+            if provider_id is None:
+                raise ValidationProblem("Select the provider", "provider_id")
+            occurred_at = local_instant(form.occurred_on.data, form.occurred_time.data, "occurred_time",
+                                        "it happened")
+            return record_incident(g.viewer, current_user, provider_id, {
+                "kind": form.kind.data, "occurred_at": occurred_at, "description": form.description.data,
+                "action_taken": form.action_taken.data}, now_utc())
+
+        incident, status = run_step(act, form, problems)
+        if incident is not None:
+            flash(f"Incident {incident.reference} recorded")
+            return redirect(url_for("incidents.show_incident", incident_id=incident.id), code=303)
+    elif form.errors:
+        status = 422
+    return render_template("incidents/step.html", form=form, fields=fields, title="Record an incident",
+                           caption="Incidents", back=url_for("incidents.list_incidents_page"),
+                           back_text="the incidents", button="Record the incident", page_problems=problems), status
+
+
+def _load(incident_id: int):
+    try:
+        return get_incident(g.viewer, incident_id)
+    except NotFound:
+        abort(404)
+
+
+@bp.get("/incidents/<int:incident_id>")
+@requires(Permission.VIEW_PROVIDERS)
+def show_incident(incident_id: int):
+    """An incident, its clocks and its reports."""
+    incident = _load(incident_id)
+    now = now_utc()
+    return render_template("incidents/show_incident.html", incident=incident, kind_labels=KIND_LABELS,
+                           deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
+                                                                           entity=("incident", incident.id)), now),
+                           events=events_for(g.viewer.council_id, "incident", incident.id),
+                           can_report=_can_record() and (incident.reported_at is None or not incident.written_report))
+
+
+@bp.route("/incidents/<int:incident_id>/report", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def report_incident_page(incident_id: int):
+    """Record that the incident was reported to the council, and its written report."""
+    incident = _load(incident_id)
+    if not _can_record():
+        abort(403)
+    form = transition_form(REPORT_FIELDS, incident.version_id)
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        def act():
+            if "yes" not in (form.reported.data or []) and incident.reported_at is None:
+                raise ValidationProblem("Confirm the incident has been reported to the council", "reported")
+            return report_incident(g.viewer, current_user, incident.id, form.written_report.data, now_utc())
+
+        done, status = run_step(act, form, problems)
+        if done is not None:
+            flash("Incident report recorded")
+            return redirect(url_for("incidents.show_incident", incident_id=incident.id), code=303)
+    elif form.errors:
+        status = 422
+    return render_template("incidents/step.html", form=form, fields=REPORT_FIELDS, title="Record the report",
+                           caption=f"Incident {incident.reference}",
+                           back=url_for("incidents.show_incident", incident_id=incident.id),
+                           back_text="the incident", button="Save", page_problems=problems), status

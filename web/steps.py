@@ -1,0 +1,59 @@
+"""Running one step a person asked for through a store, in one transaction, with the domain's refusals and
+problems turned into what the page shows: 403 or 404, a sentence in the error summary (409), or an error message on
+the field the problem names (422)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, time
+
+from flask import abort
+
+from models import db
+from web.clock import LONDON
+from workflows.errors import Conflict, NotFound, ValidationProblem
+from workflows.machine import TransitionNotAllowed
+
+
+def run_step(action: Callable, form, problems: list[str]) -> tuple[object, int]:
+    """Call `action()`; commit and return (its result, 200), or roll everything back and return (None, status)."""
+    try:
+        result = action()
+    except NotFound:
+        db.session.rollback()
+        abort(404)
+    except TransitionNotAllowed as exc:
+        db.session.rollback()
+        if exc.forbidden:
+            abort(403)
+        problems.append(str(exc))
+        return None, 409
+    except Conflict as exc:
+        db.session.rollback()
+        problems.append(str(exc))
+        return None, 409
+    except ValidationProblem as problem:
+        db.session.rollback()
+        field = getattr(form, problem.field, None) if problem.field else None
+        if field is not None and hasattr(field, "errors"):
+            field.errors = [*field.errors, str(problem)] if isinstance(field.errors, list) else [str(problem)]
+        else:
+            problems.append(str(problem))
+        return None, 422
+    db.session.commit()
+    return result, 200
+
+
+TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
+
+
+def local_instant(day, clock: str | None, field: str, what: str) -> datetime | None:
+    """A date and a 24-hour time like 14:30, as an instant in London (None if the date is missing; a missing or
+    malformed time is a problem named on the time field)."""
+    if day is None:
+        return None
+    match = TIME.match(clock or "")
+    if not match or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise ValidationProblem(f"Enter the time {what}, using the 24-hour clock, like 14:30", field)
+    return datetime.combine(day, time(int(match.group(1)), int(match.group(2))), tzinfo=LONDON)
