@@ -7,7 +7,9 @@ from flask_login import current_user
 
 from models import db
 from models.audit_store import events_for
+from models.concern_store import large_scale_enquiries
 from models.entities import CqcRatingValue
+from models.picture_store import open_cases, provider_happenings
 from models.provider_store import (
     get_contract,
     get_provider,
@@ -15,13 +17,20 @@ from models.provider_store import (
     list_providers,
     record_cqc_rating,
 )
+from web.cases import rung_label
 from web.clock import now_utc, today_london
 from web.forms import CqcRatingForm
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.errors import NotFound, ValidationProblem
+from workflows.picture import KINDS as PICTURE_KINDS
+from workflows.picture import counts_by_quarter, quarter_label, recent_quarters
+from workflows.picture import timeline as picture_timeline
+from workflows.safeguarding import SAFEGUARDING
 
 bp = Blueprint("providers", __name__)
+PICTURE_QUARTERS = 4  # a year of counts
+TIMELINE_LENGTH = 60
 
 
 @bp.get("/providers")
@@ -44,8 +53,34 @@ def show_provider(provider_id: int):
         abort(404)
     contracts = list_contracts(g.viewer, provider_id=provider.id)
     events = events_for(g.viewer.council_id, "provider", provider.id) if not g.viewer.is_provider else []
-    return render_template("providers/show_provider.html", provider=provider, contracts=contracts, events=events,
-                           can_rate=g.viewer.can(Permission.RECORD_CQC_RATING))
+    happenings = provider_happenings(g.viewer, provider.id)
+    quarters = recent_quarters(today_london(), PICTURE_QUARTERS)
+    books = current_app.extensions["rulebooks"]
+    cases = [(case, rung_label(books[case.contract.rulebook_id], case.state))
+             for case in open_cases(g.viewer, provider.id)]
+    enquiries = large_scale_enquiries(g.viewer, provider.id)
+    return render_template(
+        "providers/show_provider.html", provider=provider, contracts=contracts, events=events,
+        can_rate=g.viewer.can(Permission.RECORD_CQC_RATING), open_cases=cases,
+        timeline=[(h, _href(h)) for h in picture_timeline(happenings)[:TIMELINE_LENGTH]], kinds=PICTURE_KINDS,
+        quarters=[(quarter_label(q), counts) for q, counts in counts_by_quarter(happenings, quarters).items()],
+        enquiry=next((e for e in enquiries if e.ends_on is None), None), enquiries=enquiries,
+        can_flag=g.viewer.role in SAFEGUARDING,
+        # Contracts whose rulebook makes a Large Scale Enquiry count (Cheshire East: CE-38 suspension, CE-51).
+        lse_contracts=[c.reference for c in contracts
+                       if "large_scale_enquiry" in books[c.rulebook_id].suspension_requires])
+
+
+PAGES = {"case": ("cases.show_case", "case_id"), "complaint": ("complaints.show_complaint", "complaint_id"),
+         "safeguarding_concern": ("safeguarding.show_concern", "concern_id"),
+         "incident": ("incidents.show_incident", "incident_id")}
+
+
+def _href(happening) -> str | None:
+    if happening.target is None:
+        return None
+    endpoint, argument = PAGES[happening.target[0]]
+    return url_for(endpoint, **{argument: happening.target[1]})
 
 
 @bp.route("/providers/<int:provider_id>/cqc-ratings/new", methods=["GET", "POST"])

@@ -201,3 +201,68 @@ def test_a_key_holding_incident_through_the_pages(app, login_as):
                                   {"reported": ["yes"], "written_report": "Full report attached"}).status_code == 303
         text = page_text(login_as("contract_manager").get(f"/incidents/{incident_id}"))
         assert "Full report attached" in text and "Incident reported" in text
+
+
+def test_one_picture_per_provider_shows_what_each_person_may_know(app, login_as):
+    from datetime import UTC, date, datetime
+
+    from models import db
+    from models.concern_store import raise_concern, record_incident
+    from models.entities import User
+    from workflows.access import Role
+
+    with time_machine.travel(NOW, tick=False):
+        manager = login_as("contract_manager")
+        provider = login_as("provider_manager")
+        pid = provider_id(app)
+        created_id(manager.post_form("/complaints/new", {
+            "provider_id": str(pid), "by_council": "yes", "formal": "yes", "received_on": ["21", "12", "2026"],
+            "received_time": "09:15", "channel": "email", "complainant_type": "advocate",
+            "summary": "Medication missed twice"}), "complaints")
+        with app.app_context():
+            officer = db.session.scalar(select(User).where(User.role == Role.SAFEGUARDING_OFFICER))
+            now = datetime(2026, 12, 22, 10, tzinfo=UTC)
+            raise_concern(officer.viewer, officer, pid, "care_concern", "Neglect alleged at the Elm Road house",
+                          date(2026, 10, 5), now)
+            record_incident(officer.viewer, officer, pid, {
+                "kind": "accident", "occurred_at": datetime(2026, 12, 20, 9, tzinfo=UTC),
+                "description": "A fall in the lounge", "action_taken": "GP called"}, now)
+            db.session.commit()
+        url = f"/providers/{pid}"
+        text = page_text(manager.get(url))
+        assert "The last year, quarter by quarter" in text and "Oct to Dec 2026" in text and "Jan to Mar 2026" in text
+        assert re.search(r"Complaints 1 0 0 0", text) and re.search(r"Safeguarding concerns 1 0 0 0", text)
+        assert "Complaint CMP-00001 received" in text and "Incident INC-00001" in text
+        # Not named on the concern: the picture shows that one exists, never what it says.
+        assert "Safeguarding concern SG-00001 raised" in text and "Details restricted to the safeguarding team" in text
+        assert "Elm Road" not in text
+        officer_view = page_text(login_as("safeguarding_officer").get(url))
+        assert "Neglect alleged at the Elm Road house" in officer_view
+        assert "Start a Large Scale Enquiry" in officer_view and "Start a Large Scale Enquiry" not in text
+        # The provider sees its own complaints and incidents, and no concern that was not shared with it.
+        own = page_text(provider.get(url))
+        assert "Complaint CMP-00001 received" in own and "SG-00001" not in own
+
+
+def test_a_large_scale_enquiry_opens_cheshire_easts_suspension_route(app, login_as):
+    from models import db
+    from models.entities import Contract
+
+    with time_machine.travel(NOW, tick=False):
+        officer = login_as("safeguarding_officer")
+        with app.app_context():
+            pid = db.session.scalar(select(Contract.provider_id).where(Contract.reference == "ECH-2024-01"))
+        start = f"/providers/{pid}/large-scale-enquiry/start"
+        assert login_as("contract_manager").get(start).status_code == 403
+        future = officer.post_form(start, {"starts_on": ["1", "1", "2027"]})
+        assert future.status_code == 422 and "cannot be in the future" in future.get_data(as_text=True)
+        assert officer.post_form(start, {"starts_on": ["21", "12", "2026"]}).status_code == 303
+        text = page_text(officer.get(f"/providers/{pid}"))
+        assert "Under a Large Scale Enquiry since 21 December 2026, led by Jo Safeguarding" in text
+        assert "the council may suspend the service (CE-38) and extra monitoring applies (CE-51)" in text
+        end = f"/providers/{pid}/large-scale-enquiry/end"
+        early = officer.post_form(end, {"ends_on": ["20", "12", "2026"]})
+        assert early.status_code == 422 and "cannot end before it started" in early.get_data(as_text=True)
+        assert officer.post_form(end, {"ends_on": ["22", "12", "2026"]}).status_code == 303
+        text = page_text(officer.get(f"/providers/{pid}"))
+        assert "From 21 December 2026 to 22 December 2026" in text and "Under a Large Scale Enquiry" not in text

@@ -127,3 +127,37 @@ def test_key_holding_incidents_have_the_hf69_clocks():
     assert incident_clocks("accident", occurred, EW) == ()
     with pytest.raises(ValidationProblem, match="Describe what happened"):
         validate_incident({"kind": "accident", "occurred_at": "2026-12-24T18:00", "action_taken": "a"}, NOW)
+
+
+def test_a_strategy_meeting_needs_its_kind_date_attendees_and_actions():
+    from workflows.safeguarding import validate_concern_meeting
+
+    today = date(2026, 12, 22)
+    good = {"kind": "case_conference", "held_on": "2026-12-22", "attendees": "Jo, CQC", "actions": "Review rota"}
+    assert validate_concern_meeting(good, today)["held_on"] == date(2026, 12, 22)
+    with pytest.raises(ValidationProblem, match="Select strategy meeting or case conference"):
+        validate_concern_meeting({**good, "kind": "chat"}, today)
+    with pytest.raises(ValidationProblem, match="cannot be in the future|future"):
+        validate_concern_meeting({**good, "held_on": "2026-12-23"}, today)
+    with pytest.raises(ValidationProblem, match="Enter the actions agreed"):
+        validate_concern_meeting({**good, "actions": " "}, today)
+
+
+def test_regulator_and_dbs_dates_are_checked_together():
+    from workflows.safeguarding import validate_notifications
+
+    today = date(2026, 12, 22)
+    with pytest.raises(ValidationProblem, match="at least one date"):
+        validate_notifications({}, today)
+    with pytest.raises(ValidationProblem, match="before it was made"):
+        validate_notifications({"dbs_referral_on": "2026-12-22", "dbs_council_told_on": "2026-12-21"}, today)
+    assert validate_notifications({"regulator_informed_on": "2026-12-21"}, today) == {
+        "regulator_informed_on": date(2026, 12, 21), "dbs_referral_on": None, "dbs_council_told_on": None}
+
+
+def test_the_investigation_request_starts_from_the_councils_template():
+    from workflows.safeguarding import INVESTIGATION_TEMPLATE, validate_investigation_request
+
+    assert "send us your report" in INVESTIGATION_TEMPLATE
+    with pytest.raises(ValidationProblem, match="what the provider is asked to investigate"):
+        validate_investigation_request({"requested_on": "2026-12-22", "request": ""}, date(2026, 12, 22))

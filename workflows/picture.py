@@ -1,0 +1,72 @@
+"""One picture of a provider: everything that has happened to it on one timeline, and counts per quarter.
+
+Quarters are calendar quarters (January to March, ...), the same for every contract, so providers on different
+contracts compare; a contract's own reporting quarters belong to its monitoring returns, not to this picture.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+# What the picture counts, in the order its table shows them.
+KINDS = {
+    "case": "Cases opened",
+    "notice": "Notices served",
+    "default_notice": "Default notices served",
+    "suspension": "Suspensions started",
+    "complaint": "Complaints",
+    "safeguarding_concern": "Safeguarding concerns",
+    "incident": "Incidents",
+    "cqc_rating": "CQC ratings",
+}
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@dataclass(frozen=True)
+class Happening:
+    """One thing that happened to a provider, as the picture shows it."""
+
+    on: date
+    kind: str  # a key of KINDS
+    title: str  # "Complaint CMP-00003 received"
+    detail: str  # what the viewer may know of it
+    target: tuple[str, int] | None = None  # (what it is, its id), for a link to its page
+
+
+def quarter_of(day: date) -> tuple[int, int]:
+    """(year, quarter 1 to 4) of a date."""
+    return day.year, (day.month - 1) // 3 + 1
+
+
+def quarter_label(quarter: tuple[int, int]) -> str:
+    """"Oct to Dec 2026"."""
+    year, q = quarter
+    return f"{MONTHS[3 * q - 3]} to {MONTHS[3 * q - 1]} {year}"
+
+
+def recent_quarters(today: date, count: int) -> list[tuple[int, int]]:
+    """The quarter `today` is in and the count - 1 before it, newest first."""
+    year, q = quarter_of(today)
+    out = []
+    for _ in range(count):
+        out.append((year, q))
+        year, q = (year - 1, 4) if q == 1 else (year, q - 1)
+    return out
+
+
+def counts_by_quarter(happenings, quarters: list[tuple[int, int]]) -> dict[tuple[int, int], Counter]:
+    """How many of each kind happened in each of these quarters (anything outside them is not counted)."""
+    counts = {quarter: Counter() for quarter in quarters}
+    for happening in happenings:
+        quarter = quarter_of(happening.on)
+        if quarter in counts:
+            counts[quarter][happening.kind] += 1
+    return counts
+
+
+def timeline(happenings) -> list[Happening]:
+    """Newest first; on the same day, in the order of KINDS (a case before the notice served on it)."""
+    order = {kind: n for n, kind in enumerate(KINDS)}
+    return sorted(happenings, key=lambda h: (-h.on.toordinal(), order.get(h.kind, 99), h.title))
