@@ -19,10 +19,12 @@ def govuk_date(value: date | datetime | None) -> str:
 
 
 def govuk_datetime(value: datetime | None) -> str:
-    """18 December 2026 at 2:05pm (London time)."""
+    """18 December 2026 at 2:05pm (London time); GOV.UK style says midnight and midday, not 12am and 12pm."""
     if value is None:
         return ""
     local = value.astimezone(LONDON)
+    if (local.hour, local.minute) in ((0, 0), (12, 0)):
+        return f"{local.day} {local:%B %Y} at {'midnight' if local.hour == 0 else 'midday'}"
     hour = local.hour % 12 or 12
     return f"{local.day} {local:%B %Y} at {hour}:{local:%M}{'am' if local.hour < 12 else 'pm'}"
 

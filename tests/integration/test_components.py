@@ -70,3 +70,13 @@ def test_remembered_addresses_are_the_ones_url_for_builds(app):
         assert addresses("deadlines.show_deadline", deadline_id=3, _external=True).startswith("http://")
     with app.test_request_context("/", base_url="http://example.test/remedy"):
         assert addresses("cases.show_case", case_id=7) == "/remedy/cases/7"  # mounted elsewhere: its own address
+
+
+def test_times_read_the_govuk_way():
+    from datetime import UTC, datetime
+
+    from web.filters import govuk_datetime
+
+    assert govuk_datetime(datetime(2026, 12, 18, 14, 5, tzinfo=UTC)) == "18 December 2026 at 2:05pm"
+    assert govuk_datetime(datetime(2026, 12, 18, 0, 0, tzinfo=UTC)) == "18 December 2026 at midnight"
+    assert govuk_datetime(datetime(2026, 6, 18, 11, 0, tzinfo=UTC)) == "18 June 2026 at midday"  # BST
