@@ -18,7 +18,7 @@ from models.calendar_store import working_calendar
 from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
 from models.deadline_store import create_deadline, meet_deadlines
-from models.entities import Provider, User
+from models.entities import Council, Provider, User
 from models.provider_store import get_provider
 from workflows.access import Role, Viewer
 from workflows.clock import LONDON
@@ -45,6 +45,7 @@ from workflows.safeguarding import (
     validate_incident,
     validate_investigation_request,
     validate_notifications,
+    validate_practice,
 )
 
 REGION = "england-and-wales"
@@ -268,7 +269,8 @@ def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, deta
            data={"kind": kind, "raised_on": raised_on.isoformat()})
     create_deadline(council_id=concern.council_id, provider_id=concern.provider_id, contract_id=None, case_id=None,
                     entity_type="safeguarding_concern", entity_id=concern.id,
-                    clock=decision_clock(raised_on, LocalPractice(), working_calendar(viewer.council_id, REGION)),
+                    clock=decision_clock(raised_on, local_practice(viewer.council_id),
+                                         working_calendar(viewer.council_id, REGION)),
                     region=REGION, now=now)
     return concern
 
@@ -286,7 +288,9 @@ def apply_concern(viewer: Viewer, actor: User, concern_id: int, trigger: str, da
     if expected_version is not None and concern.version_id != expected_version:
         raise Conflict(f"Concern {concern.reference} was changed by someone else "
                        f"(it is now {concern.state.value.replace('_', ' ')}): check it and try again")
-    result = concern_workflow(viewer, concern, now).fire(trigger, **data)
+    workflow = ConcernWorkflow(concern.state, _context(viewer, concern.provider_id, now,
+                                                       {"practice": local_practice(viewer.council_id)}))
+    result = workflow.fire(trigger, **data)
     concern.state, concern.updated_at = result.to_state, now
     if "decision" in result.data:
         concern.decision = result.data["decision"]
@@ -330,6 +334,34 @@ def name_officer(viewer: Viewer, actor: User, concern_id: int, user_id: int, now
     if all(o.user_id != user_id for o in concern.officers):
         concern.officers.append(ConcernOfficer(user_id=user_id))
         _audit(actor, concern, "safeguarding_concern", "CONCERN_OFFICER_NAMED", now, data={"user_id": user_id})
+
+
+def local_practice(council_id: int) -> LocalPractice:
+    """The council's safeguarding timescales, or Remedy's defaults where it has set none."""
+    council = db.session.get(Council, council_id)
+    default = LocalPractice()
+    return LocalPractice(
+        decision_working_days=council.safeguarding_decision_days or default.decision_working_days,
+        strategy_meeting_working_days=(council.safeguarding_strategy_meeting_days
+                                       or default.strategy_meeting_working_days),
+        enquiry_working_days=council.safeguarding_enquiry_days or default.enquiry_working_days)
+
+
+def set_local_practice(viewer: Viewer, actor: User, data: dict, now: datetime) -> LocalPractice:
+    """Change the council's safeguarding timescales (safeguarding officers and administrators). Deadlines already
+    running keep the dates they were given; new ones use these."""
+    _safeguarding_only(viewer, "change the council's safeguarding timescales")
+    practice = validate_practice(data)
+    council = db.session.get(Council, viewer.council_id)
+    before = local_practice(council.id)
+    council.safeguarding_decision_days = practice.decision_working_days
+    council.safeguarding_strategy_meeting_days = practice.strategy_meeting_working_days
+    council.safeguarding_enquiry_days = practice.enquiry_working_days
+    record_event(council_id=council.id, actor=actor, entity_type="council", entity_id=council.id,
+                 event_name="SAFEGUARDING_TIMESCALES_CHANGED", at=now,
+                 data={"from": before.__dict__, "to": practice.__dict__})
+    db.session.flush()
+    return practice
 
 
 def _safeguarding_only(viewer: Viewer, what: str) -> None:

@@ -27,6 +27,11 @@ class Council(db.Model):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     region: Mapped[str] = mapped_column(String(40), default="england-and-wales")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The council's own safeguarding timescales in working days (local practice: the seeds set none, A54);
+    # empty means Remedy's defaults (workflows.safeguarding.LocalPractice).
+    safeguarding_decision_days: Mapped[int | None] = mapped_column(Integer)
+    safeguarding_strategy_meeting_days: Mapped[int | None] = mapped_column(Integer)
+    safeguarding_enquiry_days: Mapped[int | None] = mapped_column(Integer)
 
 
 class CqcRatingValue(enum.Enum):

@@ -18,12 +18,14 @@ from models.concern_store import (
     end_large_scale_enquiry,
     get_concern,
     list_concerns,
+    local_practice,
     name_officer,
     overdue_ids,
     raise_concern,
     record_concern_meeting,
     record_notifications,
     request_investigation,
+    set_local_practice,
     share_with_provider,
     start_large_scale_enquiry,
 )
@@ -107,6 +109,8 @@ def list_concerns_page():
     """Safeguarding concerns the person may know of, with only what they may see of each."""
     views = list_concerns(g.viewer)
     return render_template("safeguarding/list_concerns.html", views=views, can_raise=_can_raise(),
+                           practice=local_practice(g.viewer.council_id) if not g.viewer.is_provider else None,
+                           can_set_practice=g.viewer.role in SAFEGUARDING,
                            overdue=overdue_ids(g.viewer, "safeguarding_concern",
                                                (v.concern.id for v in views if v.level == "full")),
                            kind_labels=KIND_LABELS)
@@ -248,6 +252,38 @@ def _record(step: str, concern, data: dict, now, form):
     if user_id is None:
         raise ValidationProblem("Select the officer to name", "user")
     return name_officer(g.viewer, actor, concern.id, user_id, now)
+
+
+@bp.route("/safeguarding/local-practice", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def local_practice_page():
+    """The council's own safeguarding timescales (the seeds set none): safeguarding officers and administrators."""
+    if g.viewer.role not in SAFEGUARDING:
+        abort(403)
+    current = local_practice(g.viewer.council_id)
+    fields = (
+        Field("decision_working_days", "number", "Working days for the triage decision",
+              "Counted from the day the concern is raised; 1 means by the end of the next working day"),
+        Field("strategy_meeting_working_days", "number", "Working days to hold a strategy meeting",
+              "Counted from the day the section 42 enquiry commences"),
+        Field("enquiry_working_days", "number", "Working days to conclude a section 42 enquiry",
+              "Counted from the day the enquiry commences"),
+    )
+    form = transition_form(fields, 0, current.__dict__)
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        data = {f.name: form[f.name].data for f in fields}
+        done, status = run_step(lambda: set_local_practice(g.viewer, current_user, data, now_utc()), form, problems)
+        if done is not None:
+            flash("Safeguarding timescales saved: new deadlines use them; running ones keep their dates")
+            return redirect(url_for("safeguarding.list_concerns_page"), code=303)
+    elif form.errors:
+        status = 422
+    return render_template("safeguarding/step.html", form=form, fields=fields, title="Safeguarding timescales",
+                           caption="Local practice, not contract terms", button="Save the timescales",
+                           back=url_for("safeguarding.list_concerns_page"), back_text="safeguarding concerns",
+                           refusal=None, page_problems=problems), status
 
 
 # -- Large Scale Enquiries (CE-38 suspension route, CE-51 extra monitoring) ---------------------------------------

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from workflows.access import Role
 from workflows.clock import LONDON, ClockSpec, ClockStart, start_clock
 from workflows.errors import ValidationProblem
-from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_choice, need_date, need_text, table
+from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_choice, need_date, need_int, need_text, table
 
 SAFEGUARDING = frozenset({Role.SAFEGUARDING_OFFICER, Role.ADMIN})
 CONCERN_KINDS = ("first_account", "care_concern")
@@ -41,6 +41,19 @@ class LocalPractice:
     decision_working_days: int = 1
     strategy_meeting_working_days: int = 5
     enquiry_working_days: int = 20
+
+
+def validate_practice(data: dict) -> LocalPractice:
+    """A council's safeguarding timescales, each a whole number of working days from 1 to 60."""
+    values = {}
+    for key, message in (("decision_working_days", "Enter the working days for the triage decision"),
+                         ("strategy_meeting_working_days", "Enter the working days to hold a strategy meeting"),
+                         ("enquiry_working_days", "Enter the working days to conclude an enquiry")):
+        values[key] = need_int(data, key, message, 1, 60)
+    if values["strategy_meeting_working_days"] > values["enquiry_working_days"]:
+        raise ValidationProblem("The strategy meeting must fall within the time to conclude the enquiry",
+                                "strategy_meeting_working_days")
+    return LocalPractice(**values)
 
 
 def practice_clocks(practice: LocalPractice) -> dict[str, ClockSpec]:

@@ -266,3 +266,28 @@ def test_a_large_scale_enquiry_opens_cheshire_easts_suspension_route(app, login_
         assert officer.post_form(end, {"ends_on": ["22", "12", "2026"]}).status_code == 303
         text = page_text(officer.get(f"/providers/{pid}"))
         assert "From 21 December 2026 to 22 December 2026" in text and "Under a Large Scale Enquiry" not in text
+
+
+def test_the_councils_safeguarding_timescales_are_its_own(app, login_as):
+    with time_machine.travel(NOW, tick=False):
+        officer = login_as("safeguarding_officer")
+        assert login_as("contract_manager").get("/safeguarding/local-practice").status_code == 403
+        form = officer.get("/safeguarding/local-practice").get_data(as_text=True)
+        assert 'value="1"' in form and 'value="20"' in form  # the defaults
+        wrong = officer.post_form("/safeguarding/local-practice", {
+            "decision_working_days": "2", "strategy_meeting_working_days": "30", "enquiry_working_days": "25"})
+        assert wrong.status_code == 422 and "within the time to conclude" in wrong.get_data(as_text=True)
+        assert officer.post_form("/safeguarding/local-practice", {
+            "decision_working_days": "2", "strategy_meeting_working_days": "3",
+            "enquiry_working_days": "25"}).status_code == 303
+        assert "a triage decision within 2 working days" in page_text(officer.get("/safeguarding"))
+        concern_id = created_id(officer.post_form("/safeguarding/new", {
+            "provider_id": str(provider_id(app)), "kind": "care_concern", "raised_on": ["22", "12", "2026"],
+            "details": "Unexplained bruising"}), "safeguarding")
+        # Two working days after Tuesday 22 December: Wednesday 23, Thursday 24.
+        assert "Thursday 24 December 2026" in page_text(officer.get(f"/safeguarding/{concern_id}"))
+        assert officer.post_form(f"/safeguarding/{concern_id}/triage", {"decision": "Enquiry"}).status_code == 303
+        assert officer.post_form(f"/safeguarding/{concern_id}/commence_enquiry",
+                                 {"commenced_on": ["22", "12", "2026"]}).status_code == 303
+        text = page_text(officer.get(f"/safeguarding/{concern_id}"))
+        assert "Tuesday 29 December 2026" in text  # 3 working days: 23, 24, then 29 after Christmas

@@ -161,3 +161,13 @@ def test_the_investigation_request_starts_from_the_councils_template():
     assert "send us your report" in INVESTIGATION_TEMPLATE
     with pytest.raises(ValidationProblem, match="what the provider is asked to investigate"):
         validate_investigation_request({"requested_on": "2026-12-22", "request": ""}, date(2026, 12, 22))
+
+
+def test_a_councils_timescales_are_whole_working_days_in_order():
+    from workflows.safeguarding import LocalPractice, validate_practice
+
+    assert validate_practice({"decision_working_days": "2", "strategy_meeting_working_days": 5,
+                              "enquiry_working_days": 20}) == LocalPractice(2, 5, 20)
+    with pytest.raises(ValidationProblem, match="between 1 and 60"):
+        validate_practice({"decision_working_days": 0, "strategy_meeting_working_days": 5,
+                           "enquiry_working_days": 20})
