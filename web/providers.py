@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from models import db
 from models.audit_store import events_for
-from models.concern_store import large_scale_enquiries
+from models.concern_store import complaint_figures, large_scale_enquiries
 from models.entities import CqcRatingValue
 from models.picture_store import open_cases, provider_happenings
 from models.provider_store import (
@@ -24,7 +24,7 @@ from web.permissions import requires
 from workflows.access import Permission
 from workflows.errors import NotFound, ValidationProblem
 from workflows.picture import KINDS as PICTURE_KINDS
-from workflows.picture import counts_by_quarter, quarter_label, recent_quarters
+from workflows.picture import counts_by_quarter, quarter_bounds, quarter_label, recent_quarters
 from workflows.picture import timeline as picture_timeline
 from workflows.safeguarding import SAFEGUARDING
 
@@ -63,7 +63,8 @@ def show_provider(provider_id: int):
         "providers/show_provider.html", provider=provider, contracts=contracts, events=events,
         can_rate=g.viewer.can(Permission.RECORD_CQC_RATING), open_cases=cases,
         timeline=[(h, _href(h)) for h in picture_timeline(happenings)[:TIMELINE_LENGTH]], kinds=PICTURE_KINDS,
-        quarters=[(quarter_label(q), counts) for q, counts in counts_by_quarter(happenings, quarters).items()],
+        quarters=[(quarter_label(q), counts, complaint_figures(g.viewer, provider.id, *quarter_bounds(q)))
+                  for q, counts in counts_by_quarter(happenings, quarters).items()],
         enquiry=next((e for e in enquiries if e.ends_on is None), None), enquiries=enquiries,
         can_flag=g.viewer.role in SAFEGUARDING,
         # Contracts whose rulebook makes a Large Scale Enquiry count (Cheshire East: CE-38 suspension, CE-51).

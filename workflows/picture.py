@@ -46,6 +46,14 @@ def quarter_label(quarter: tuple[int, int]) -> str:
     return f"{MONTHS[3 * q - 3]} to {MONTHS[3 * q - 1]} {year}"
 
 
+def quarter_bounds(quarter: tuple[int, int]) -> tuple[date, date]:
+    """The first and last day of a quarter."""
+    year, q = quarter
+    first = date(year, 3 * q - 2, 1)
+    last = date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)
+    return first, date.fromordinal(last.toordinal() - 1)
+
+
 def recent_quarters(today: date, count: int) -> list[tuple[int, int]]:
     """The quarter `today` is in and the count - 1 before it, newest first."""
     year, q = quarter_of(today)

@@ -86,6 +86,8 @@ def test_a_formal_complaint_from_receipt_to_outcome_through_the_pages(app, login
             assert step in text, step
         listing = page_text(manager.get("/complaints"))
         assert "Closed" in listing and "Brightwater" in listing
+        picture = page_text(manager.get(f"/providers/{provider_id(app)}"))
+        assert "Complaints resolved within 28 days (CE-59, KT S3) 1 of 1 (100.0%)" in picture
 
 
 def test_a_stale_complaint_page_is_refused_and_told_what_changed(app, login_as):
@@ -233,6 +235,7 @@ def test_one_picture_per_provider_shows_what_each_person_may_know(app, login_as)
         assert "The last year, quarter by quarter" in text and "Oct to Dec 2026" in text and "Jan to Mar 2026" in text
         assert re.search(r"Complaints 1 0 0 0", text) and re.search(r"Safeguarding concerns 1 0 0 0", text)
         assert "Complaint CMP-00001 received" in text and "Incident INC-00001" in text
+        assert "Complaints resolved within 28 days (CE-59, KT S3) None resolved" in text
         # Not named on the concern: the picture shows that one exists, never what it says.
         assert "Safeguarding concern SG-00001 raised" in text and "Details restricted to the safeguarding team" in text
         assert "Elm Road" not in text

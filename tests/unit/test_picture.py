@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import date
 
-from workflows.picture import Happening, counts_by_quarter, quarter_label, quarter_of, recent_quarters, timeline
+from workflows.picture import (
+    Happening,
+    counts_by_quarter,
+    quarter_bounds,
+    quarter_label,
+    quarter_of,
+    recent_quarters,
+    timeline,
+)
 
 
 def test_quarters_are_calendar_quarters_and_cross_the_year_end():
@@ -13,6 +21,8 @@ def test_quarters_are_calendar_quarters_and_cross_the_year_end():
     assert quarter_of(date(2027, 3, 31)) == (2027, 1) and quarter_of(date(2027, 4, 1)) == (2027, 2)
     assert recent_quarters(date(2027, 2, 10), 3) == [(2027, 1), (2026, 4), (2026, 3)]
     assert quarter_label((2026, 4)) == "Oct to Dec 2026" and quarter_label((2027, 1)) == "Jan to Mar 2027"
+    assert quarter_bounds((2026, 4)) == (date(2026, 10, 1), date(2026, 12, 31))
+    assert quarter_bounds((2028, 1)) == (date(2028, 1, 1), date(2028, 3, 31))
 
 
 def test_counts_by_quarter_leave_out_what_is_older():
