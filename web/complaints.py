@@ -17,12 +17,11 @@ from models.concern_store import (
     overdue_ids,
     record_complaint,
 )
-from models.provider_store import filter_choices
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import LONDON, now_utc
 from web.deadline_rows import deadline_rows
 from web.permissions import requires
-from web.steps import local_instant, run_step
+from web.steps import chosen_provider, local_instant, provider_fields, run_step
 from workflows.access import Permission
 from workflows.complaint import (
     CHANNELS,
@@ -63,11 +62,9 @@ STEP_FIELDS: dict[str, tuple[Field, ...]] = {
 }
 
 
-def _new_fields(provider_choices) -> tuple[Field, ...]:
-    fields = []
+def _new_fields() -> tuple[Field, ...]:
+    fields = list(provider_fields(g.viewer))
     if not g.viewer.is_provider:
-        fields.append(Field("provider_id", "select", "Provider", choices=(("", "Select a provider"),
-                                                                          *provider_choices)))
         fields.append(Field("by_council", "radios", "Who received the complaint?",
                             choices=(("no", "The provider"), ("yes", "The council"))))
     fields += [
@@ -107,17 +104,13 @@ def new_complaint():
     """Record a complaint as received."""
     if not _can_record():
         abort(403)
-    providers, _contracts = filter_choices(g.viewer)
-    fields = _new_fields(tuple((str(i), name) for i, name in providers))
+    fields = _new_fields()
     form = transition_form(fields, 0)
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
-        provider_id = g.viewer.provider_id if g.viewer.is_provider else _number(form.provider_id.data)
-
         def act():
-            if provider_id is None:
-                raise ValidationProblem("Select the provider the complaint is about", "provider_id")
+            provider_id = chosen_provider(g.viewer, form, "Select the provider the complaint is about")
             received_at = local_instant(form.received_on.data, form.received_time.data, "received_time",
                                         "the complaint was received")
             data = {"received_at": received_at, "channel": form.channel.data,

@@ -9,12 +9,11 @@ from flask_login import current_user
 from models.audit_store import events_for
 from models.case_store import deadlines_for
 from models.concern_store import get_incident, list_incidents, overdue_ids, record_incident, report_incident
-from models.provider_store import filter_choices
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc
 from web.deadline_rows import deadline_rows
 from web.permissions import requires
-from web.steps import local_instant, run_step
+from web.steps import chosen_provider, local_instant, provider_fields, run_step
 from workflows.access import Permission
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS
@@ -53,10 +52,7 @@ def new_incident():
     """Record an incident or accident."""
     if not _can_record():
         abort(403)
-    providers, _contracts = filter_choices(g.viewer)
-    fields = (() if g.viewer.is_provider else (
-        Field("provider_id", "select", "Provider",
-              choices=(("", "Select a provider"), *((str(i), name) for i, name in providers))),)) + (
+    fields = provider_fields(g.viewer) + (
         Field("kind", "radios", "What kind of incident?", choices=tuple((k, KIND_LABELS[k]) for k in INCIDENT_KINDS)),
         Field("occurred_on", "date", "Date it happened", DATE_HINT),
         Field("occurred_time", "time", "Time it happened", "Use the 24-hour clock, for example 14:30"),
@@ -67,12 +63,8 @@ def new_incident():
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
-        provider_id = g.viewer.provider_id if g.viewer.is_provider else (
-            int(form.provider_id.data) if str(form.provider_id.data or "").isdigit() else None)
-
         def act():
-            if provider_id is None:
-                raise ValidationProblem("Select the provider", "provider_id")
+            provider_id = chosen_provider(g.viewer, form)
             occurred_at = local_instant(form.occurred_on.data, form.occurred_time.data, "occurred_time",
                                         "it happened")
             return record_incident(g.viewer, current_user, provider_id, {

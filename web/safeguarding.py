@@ -29,14 +29,14 @@ from models.concern_store import (
     share_with_provider,
     start_large_scale_enquiry,
 )
-from models.provider_store import filter_choices, get_provider
+from models.provider_store import get_provider
 from models.user_store import list_users
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc
 from web.deadline_rows import deadline_rows
 from web.forms import options
 from web.permissions import requires
-from web.steps import run_step
+from web.steps import chosen_provider, provider_fields, run_step
 from workflows.access import Permission
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS
@@ -122,10 +122,7 @@ def raise_concern_page():
     """Raise a safeguarding concern (a First Account or Care Concern)."""
     if not _can_raise():
         abort(403)
-    providers, _contracts = filter_choices(g.viewer)
-    fields = (() if g.viewer.is_provider else (
-        Field("provider_id", "select", "Provider",
-              choices=(("", "Select a provider"), *((str(i), name) for i, name in providers))),)) + (
+    fields = provider_fields(g.viewer) + (
         Field("kind", "radios", "What kind of concern is it?", choices=tuple(KIND_LABELS.items())),
         Field("raised_on", "date", "Date the concern was raised", DATE_HINT),
         Field("details", "textarea", "What is the concern?",
@@ -135,12 +132,8 @@ def raise_concern_page():
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
-        provider_id = g.viewer.provider_id if g.viewer.is_provider else (
-            int(form.provider_id.data) if str(form.provider_id.data or "").isdigit() else None)
-
         def act():
-            if provider_id is None:
-                raise ValidationProblem("Select the provider the concern is about", "provider_id")
+            provider_id = chosen_provider(g.viewer, form, "Select the provider the concern is about")
             if form.raised_on.data is None:
                 raise ValidationProblem("Enter the date the concern was raised", "raised_on")
             return raise_concern(g.viewer, current_user, provider_id, form.kind.data, form.details.data,

@@ -11,6 +11,8 @@ from datetime import datetime, time
 from flask import abort
 
 from models import db
+from models.provider_store import filter_choices
+from web.case_forms import Field
 from web.clock import LONDON
 from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import TransitionNotAllowed
@@ -43,6 +45,26 @@ def run_step(action: Callable, form, problems: list[str]) -> tuple[object, int]:
         return None, 422
     db.session.commit()
     return result, 200
+
+
+def provider_fields(viewer) -> tuple[Field, ...]:
+    """The provider question on a form that records something about a provider: council staff choose one, a
+    provider's own staff are never asked (they act for their organisation)."""
+    if viewer.is_provider:
+        return ()
+    providers, _contracts = filter_choices(viewer)
+    return (Field("provider_id", "select", "Provider",
+                  choices=(("", "Select a provider"), *((str(i), name) for i, name in providers))),)
+
+
+def chosen_provider(viewer, form, what: str = "Select the provider") -> int:
+    """The provider a form is about: the person's own, or the one chosen (a problem on the field if none)."""
+    if viewer.is_provider:
+        return viewer.provider_id
+    value = str(form.provider_id.data or "")
+    if not value.isdigit():
+        raise ValidationProblem(what, "provider_id")
+    return int(value)
 
 
 TIME = re.compile(r"^\s*(\d{1,2})[:.](\d{2})\s*$")
