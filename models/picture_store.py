@@ -55,7 +55,7 @@ def provider_happenings(viewer: Viewer, provider_id: int) -> list[Happening]:
                              f"Incident {incident.reference}", incident.description, ("incident", incident.id)))
     for rating in db.session.scalars(_of(CqcRating, viewer, provider_id)):
         out.append(Happening(rating.rated_on, "cqc_rating", f"CQC rating: {rating.rating.label}",
-                             rating.report_url or "", None))
+                             "The report is linked in the rating history below" if rating.report_url else "", None))
     return out
 
 

@@ -107,5 +107,11 @@ def test_a_formal_complaint_from_receipt_to_response(page, live_server, demo, ap
         expect(council.get_by_text(event, exact=True)).to_be_visible()
     axe_check(council)
     screenshot(council, "complaint-closed")
+    # The provider's one picture counts it, and the timeline links back to it.
+    council.get_by_role("link", name="Brightwater Day Opportunities CIC").click()
+    expect(council.get_by_role("heading", name="The last year, quarter by quarter")).to_be_visible()
+    expect(council.get_by_role("link", name="Complaint CMP-00001 received")).to_be_visible()
+    axe_check(council)
+    screenshot(council, "provider-picture")
     # The two forms sent back with their errors answer 422, which Chromium logs; nothing else may be logged.
     assert [e for e in console_errors if "status of 422" not in e] == []
