@@ -201,12 +201,17 @@ class ConcernView:
     level: str  # "full", "exists" or "shared"
 
     @property
+    def investigation_request(self) -> str | None:
+        """The investigation the council asked the provider for: sent to the provider, so it sees it too."""
+        return self.concern.investigation_request if self.level in ("full", "shared") else None
+
+    @property
     def details(self) -> str | None:
         """The details, if this person may see them."""
         if self.level == "full":
             return self.concern.details
         if self.level == "shared":
-            return self.concern.shared_with_provider
+            return self.concern.shared_with_provider or None
         return None
 
 

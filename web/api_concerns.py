@@ -54,6 +54,7 @@ def concern_json(view) -> dict:
     body = {"id": concern.id, "kind": "safeguarding_concern", "reference": concern.reference,
             "state": concern.state.value, "version": concern.version_id, "provider_id": concern.provider_id,
             "raised_on": concern.raised_on.isoformat(), "visibility": view.level, "details": view.details,
+            "investigation_request": view.investigation_request,
             "allowed_triggers": [], "deadlines": [], "events": []}
     if view.level == "full":
         from models.concern_store import _context

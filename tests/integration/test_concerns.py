@@ -18,6 +18,7 @@ from models.concern_store import (
     record_complaint,
     record_incident,
     report_incident,
+    request_investigation,
     share_with_provider,
 )
 from models.user_store import find_user_by_email
@@ -158,6 +159,20 @@ def test_the_api_never_shows_restricted_details(app, demo, api_token):
     assert call("provider_user", "GET", "/api/v1/safeguarding-concerns").get_json()["items"] == []
     assert call("contract_manager", "POST", f"/api/v1/safeguarding-concerns/{concern_id}/transitions",
                 {"trigger": "triage", "decision": "x"}).status_code in (403, 409)
+    # Asked to investigate, the provider sees the request through the API, and still not the details.
+    for step in ({"trigger": "triage", "decision": "Enquiry"}, {"trigger": "commence_enquiry",
+                                                                 "commenced_on": "2026-11-20"}):
+        assert call("safeguarding_officer", "POST", f"/api/v1/safeguarding-concerns/{concern_id}/transitions",
+                    step).status_code == 200
+    with app.app_context():
+        officer_user = find_user_by_email(demo["safeguarding_officer"])
+        request_investigation(officer_user.viewer, officer_user, concern_id, {
+            "requested_on": "2026-11-20", "request": "Please investigate the missing money"}, NOW)
+        db.session.commit()
+    seen = call("provider_manager", "GET", f"/api/v1/safeguarding-concerns/{concern_id}").get_json()
+    assert seen["visibility"] == "shared" and seen["details"] is None
+    assert seen["investigation_request"] == "Please investigate the missing money"
+    assert "alleged theft" not in str(call("provider_user", "GET", "/api/v1/safeguarding-concerns").get_json())
     # A provider's own complaint through the API, with its HF-74 clocks.
     made = call("provider_manager", "POST", "/api/v1/complaints", {
         "received_at": "2026-11-20T10:00:00+00:00", "channel": "email", "complainant_type": "service_user",
