@@ -145,5 +145,24 @@ def _demo_cases(council, now: datetime, on_served=None) -> None:
                               {"served_on": served, "method": "email"}, now, today)
     if on_served is not None:
         on_served(manager, "notice", issued, "issue")
-    open_case(manager.viewer, manager, "HC-2024-05",
-              "Missed Tuesday capacity confirmations in October and November (BCM 2.1)", now)
+    home_care = open_case(manager.viewer, manager, "HC-2024-05",
+                          "Missed Tuesday capacity confirmations in October and November (BCM 2.1)", now)
+    _demo_concerns(home_care.provider_id, now)
+
+
+def _demo_concerns(provider_id: int, now: datetime) -> None:
+    """A formal complaint the home care provider received this morning (HF-74's clocks running) and a
+    safeguarding concern about it (restricted: only the safeguarding officer sees the details)."""
+    from models.concern_store import raise_concern, record_complaint
+
+    manager = find_user_by_email("contract.manager@remedy.example")
+    officer = find_user_by_email("safeguarding@remedy.example")
+    local = now.astimezone(ZoneInfo("Europe/London"))
+    received = local.replace(hour=min(local.hour, 9), minute=0, second=0, microsecond=0)
+    record_complaint(manager.viewer, manager, provider_id, {
+        "received_at": received, "channel": "phone", "complainant_type": "family_member", "formal": True,
+        "by_council": True, "summary": "My father's evening call was missed twice last week and nobody rang us."},
+        now)
+    raise_concern(officer.viewer, officer, provider_id, "care_concern",
+                  "A district nurse reports unexplained bruising on a resident's forearm at Elm Road.",
+                  local.date(), now)
