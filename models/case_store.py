@@ -794,6 +794,8 @@ def _consequences(actor: User, viewer: Viewer, kind: str, record, case: Case, re
             cancel_deadline_timers(deadline, "The case was closed")
     if kind == "action_plan" and result.event == "PLAN_SIGNED_OFF":
         _milestone_clocks(record, case, now)
+        if record.previous_id is not None:
+            _supersede(actor, case, db.session.get(ActionPlan, record.previous_id), record, now, today)
     if kind == "milestone" and result.event in ("MILESTONE_DONE",):
         _meet_milestone(record, now)
 
@@ -816,6 +818,24 @@ def _milestone_clocks(plan: ActionPlan, case: Case, now: datetime) -> None:
                            explanation=(f"Milestone of the agreed action plan (KT-19): due by the end of "
                                         f"{milestone.due_on:%A %-d %B %Y}, the date both parties agreed",))
         _save_clocks(case, "milestone", milestone.id, (clock,), region, now)
+
+
+def _supersede(actor: User, case: Case, previous: ActionPlan, plan: ActionPlan, now: datetime, today: date) -> None:
+    """KT section 11.3: once both parties sign the next version, the version it changes is history (frozen as
+    agreed); its milestones' deadlines stop, and the new version's run instead."""
+    workflow = ActionPlanWorkflow(previous.state, context_for(None, case, now, today))
+    row = workflow._row("supersede")
+    if row is None:
+        return
+    before, previous.state, previous.updated_at = previous.state, row.dest, now
+    _audit(actor, case, "action_plan", previous.id, row.event, now, from_state=before.value, to_state=row.dest.value,
+           reason=f"Replaced by version {plan.plan_version}", data={"replaced_by": plan.id})
+    for milestone in previous.milestones:
+        for deadline in db.session.scalars(select(Deadline).where(
+                Deadline.entity_type == "milestone", Deadline.entity_id == milestone.id,
+                Deadline.status == "running")):
+            deadline.status = "superseded"
+            cancel_deadline_timers(deadline, "The plan was replaced by a new version")
 
 
 def _meet_milestone(milestone: Milestone, now: datetime) -> None:
