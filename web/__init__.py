@@ -33,6 +33,7 @@ def register_web(app: Flask) -> None:
         letters,
         meetings,
         notifications,
+        portal,
         providers,
     )
     from web.security import init_security
@@ -68,6 +69,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 
@@ -98,6 +100,8 @@ def _service_navigation() -> list[dict]:
         items.append(("Your organisation", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
     else:
         items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
+    if not viewer.is_provider:
+        items.append(("Review queue", "portal.review_queue", Permission.VIEW_PROVIDERS))
     items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
     items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))

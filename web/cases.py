@@ -42,7 +42,7 @@ from models.case_store import (
 )
 from models.deadline_store import is_paused
 from models.provider_store import contract_choices, filter_choices
-from web import letters
+from web import letters, portal
 from web.case_forms import (
     ConfirmForm,
     MilestoneForm,
@@ -352,7 +352,8 @@ def show_case(case_id: int):
                            kind_names=kind_names(book), documents=documents_for(g.viewer, case),
                            is_overdue=case.overdue or any(r["status"] == "breached" for r in deadlines),
                            scope_labels=SCOPE_LABELS, phases_of=phases_of,
-                           can_edit_plans=g.viewer.role in PLAN_EDITORS)
+                           can_edit_plans=g.viewer.role in PLAN_EDITORS,
+                           portal=portal.case_context(case, records))
 
 
 @bp.get("/documents/<int:document_id>")
