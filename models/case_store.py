@@ -634,7 +634,7 @@ def _apply(viewer: Viewer, actor: User, kind: str, record, trigger: str, data: d
            data={k: v for k, v in event_data.items() if k not in ("reason",)})
     region = workflow.ctx.rulebook.region
     _save_clocks(case, kind, record.id, result.clocks_started, region, now)
-    _meet_clocks(case, result.event, now)
+    _meet_clocks(case, result.event, now, kind, record.id)
     if "*" in result.clocks_cancelled:
         _cancel_clocks(kind, record.id, now)
     _consequences(actor, viewer, kind, record, case, result, now, today)
@@ -732,10 +732,12 @@ def _save_clocks(case: Case, kind: str, record_id: int, clocks: tuple[ClockStart
         plan_deadline_timers(deadline)
 
 
-def _meet_clocks(case: Case, event: str, now: datetime) -> None:
+def _meet_clocks(case: Case, event: str, now: datetime, kind: str | None = None, record_id: int | None = None) -> None:
     rulebook = rulebook_for(case.contract)
     for deadline in db.session.scalars(select(Deadline).where(Deadline.case_id == case.id,
                                                               Deadline.status == "running")):
+        if deadline.entity_type == "milestone" and (kind, record_id) != ("milestone", deadline.entity_id):
+            continue  # a milestone's deadline is met by that milestone alone, not by another one being done (KT-19)
         spec = rulebook.clock(deadline.kind) or EXTRA_CLOCKS.get(deadline.kind)
         if spec is not None and event in spec.stops:
             deadline.status, deadline.met_at = "met", now

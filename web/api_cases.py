@@ -298,6 +298,7 @@ def create_plan_row(plan_id: int):
 def create_milestone(plan_id: int):
     """Add a milestone to a draft plan."""
     def act():
+        get_record(g.viewer, "action_plan", plan_id)  # another provider's plan is a 404 before its data is judged
         data = _json_body()
         try:
             due_on = date.fromisoformat(str(data.get("due_on")))

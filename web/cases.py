@@ -533,6 +533,8 @@ def transition(collection: str, record_id: int, trigger: str):
     workflow = workflow_for(g.viewer, kind, record, now, today)
     if trigger not in {row.trigger for row in workflow.TRANSITIONS}:
         abort(404)
+    if g.viewer.role not in {role for row in workflow.TRANSITIONS if row.trigger == trigger for role in row.roles}:
+        abort(403)  # a step this role never takes, whatever state the record is in (provider staff: council steps)
     # The domain's refusal says whether the role may never do this (403) or whether the state is in the way.
     refusal = workflow.why_not(trigger)
     if refusal and refusal[1]:

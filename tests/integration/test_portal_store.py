@@ -85,6 +85,7 @@ def test_two_party_sign_off(app, demo):
 
 def test_progress_with_evidence_then_council_review(app, demo, tmp_path):
     from models import db
+    from models.case_store import deadlines_for
     from models.portal_store import Upload, evidence_path, get_evidence, record_progress, review_evidence
     from workflows.errors import ValidationProblem
     from workflows.milestone import MilestoneState
@@ -102,6 +103,10 @@ def test_progress_with_evidence_then_council_review(app, demo, tmp_path):
                                  [Upload("../contracts/Offer letters.pdf", PDF)], now, TODAY)
         db.session.commit()
         assert first.state is MilestoneState.DONE
+        # Only this milestone's deadline is met: the other one still runs, so its reminders still go out.
+        statuses = {d.entity_id: d.status for d in deadlines_for(case.council_id, case_id=case.id)
+                    if d.entity_type == "milestone"}
+        assert statuses == {first.id: "met", plan.milestones[1].id: "running"}
         [evidence] = update.files
         assert evidence.filename == "Offer_letters.pdf" and evidence.media_type == "application/pdf"
         assert evidence.sha256 == hashlib.sha256(PDF).hexdigest() and evidence.size == len(PDF)
