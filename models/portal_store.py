@@ -147,13 +147,18 @@ def revise_plan(viewer: Viewer, actor: User, plan_id: int, now: datetime) -> Act
     return revision
 
 
-def remove_plan_row(viewer: Viewer, actor: User, row_id: int, now: datetime) -> None:
-    """Take a row out of a plan that is still a draft or returned (an agreed version never changes)."""
+def plan_of_row(viewer: Viewer, row_id: int) -> tuple[ActionPlanRow, ActionPlan]:
+    """A plan row and its plan, if the viewer may see the plan (another provider's is NotFound)."""
     query = select(ActionPlanRow).where(ActionPlanRow.id == row_id, ActionPlanRow.council_id == viewer.council_id)
     row = db.session.scalar(query)
     if row is None:
         raise NotFound("There is no such row that you can see")
-    plan = get_record(viewer, "action_plan", row.plan_id)  # NotFound for another provider's plan
+    return row, get_record(viewer, "action_plan", row.plan_id)
+
+
+def remove_plan_row(viewer: Viewer, actor: User, row_id: int, now: datetime) -> ActionPlan:
+    """Take a row out of a plan that is still a draft or returned (an agreed version never changes)."""
+    row, plan = plan_of_row(viewer, row_id)
     if viewer.role not in ActionPlanWorkflow.CREATE_ROLES:
         raise TransitionNotAllowed("Your role cannot change an action plan", forbidden=True)
     if plan.state not in (PlanState.DRAFT, PlanState.RETURNED):
@@ -165,6 +170,7 @@ def remove_plan_row(viewer: Viewer, actor: User, row_id: int, now: datetime) -> 
     plan.updated_at = now
     db.session.flush()
     _audit(actor, plan.case, "action_plan", plan.id, "PLAN_ROW_REMOVED", now, data={"row": data})
+    return plan
 
 
 # -- milestone progress and evidence --------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from wtforms.validators import Optional
 
 from models import db
 from models.calendar_store import working_calendar
-from models.case_store import get_record, rulebook_for
+from models.case_store import get_record, list_cases, rulebook_for
 from models.concern_store import list_complaints
 from models.deadline_store import upcoming_deadlines
 from models.portal_store import (
@@ -28,7 +28,9 @@ from models.portal_store import (
     notice_deadlines,
     open_milestones,
     open_notices,
+    plan_of_row,
     record_progress,
+    remove_plan_row,
     representation_window,
     representations_for,
     review_evidence,
@@ -125,7 +127,8 @@ def home_context() -> dict:
             waiting.append((url_for("cases.show_case", case_id=plan.case_id, _anchor=f"plan-{plan.id}"),
                             f"Finish and submit the draft plan (version {plan.plan_version})", plan.case.reference))
     complaints = [c for c in list_complaints(viewer) if c.state in COMPLAINTS_WITH_PROVIDER]
-    return {"due": due, "waiting": waiting, "notices": notices,
+    cases, open_count = list_cases(viewer, now, open_only=True, per_page=10)
+    return {"due": due, "waiting": waiting, "notices": notices, "cases": cases, "open_count": open_count,
             "notice_deadlines": notice_deadlines(viewer, [n.id for n in notices]),
             "plans": [(p, health_of(p, today)) for p in plans], "milestones": open_milestones(viewer),
             "complaints": complaints}
@@ -367,3 +370,31 @@ def case_context(case, records: dict) -> dict:
         "can_review": {m.id for m in records["milestone"] if viewer.role in MANAGERS
                        and m.state is MilestoneState.DONE},
     }
+
+
+# -- a draft plan's rows -----------------------------------------------------------------------------------------
+
+
+@bp.post("/action-plan-rows/<int:row_id>/remove")
+@requires(Permission.VIEW_PROVIDERS)
+def remove_row(row_id: int):
+    """Take a row out of a draft or returned plan (an agreed version never changes)."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        _row, plan = plan_of_row(g.viewer, row_id)
+    except NotFound:
+        abort(404)
+    back = url_for("cases.show_case", case_id=plan.case_id, _anchor=f"plan-{plan.id}")
+    try:
+        remove_plan_row(g.viewer, current_user, row_id, now_utc())
+    except TransitionNotAllowed as exc:
+        db.session.rollback()
+        if exc.forbidden:
+            abort(403)
+        flash(str(exc), "error")
+        return redirect(back, code=303)
+    db.session.commit()
+    flash("Row removed from the plan")
+    return redirect(back, code=303)

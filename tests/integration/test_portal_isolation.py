@@ -92,7 +92,7 @@ def world(app, demo):
             "document_id": document.id, "provider_id": b.provider_id, "contract_id": contract.id,
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
             # Council-level records (no provider owns them): the pages are admin-only or the person's own.
-            "closure_id": 1, "token_id": 1, "message_id": 1,
+            "closure_id": 1, "token_id": 1, "message_id": 1, "row_id": b_plan.rows[0].id,
             "record": {"cases": b_case.id, "notices": b_notice.id, "action-plans": b_plan.id,
                        "milestones": b_plan.milestones[0].id, "default-notices": default.id,
                        "suspensions": suspension.id, "terminations": termination.id},

@@ -42,7 +42,9 @@ def test_the_provider_home_puts_what_is_due_first(app, login_as):
     with time_machine.travel(LATER, tick=False):
         html = assert_page(login_as("provider_manager").get("/"), "Dashboard")
     sections = [m for m in re.findall(r'<h2 class="govuk-heading-m" id="([a-z-]+)"', html)]
-    assert sections[:7] == ["due", "waiting", "notices", "plans", "milestones", "complaints", "monitoring-returns"]
+    assert sections[:8] == ["due", "waiting", "open-cases", "notices", "plans", "milestones", "complaints",
+                            "monitoring-returns"]
+    assert f'href="/cases/{case_id}">CASE-00001</a>' in html
     due = html[html.index('id="due"'):html.index('id="waiting"')]
     assert due.index("Two support workers recruited") < due.index("Attendance back to 95%")
     assert "Friday 15 January 2027" in due and "How this was counted" in due and "4 working days left" in due
@@ -159,3 +161,37 @@ def test_another_providers_portal_records_are_not_found(app, login_as):
         provider = login_as("provider_manager")
         for url in (f"/milestones/{first}/progress", f"/action-plans/{plan_id}/new-version"):
             assert provider.get(url).status_code == 404
+
+
+def test_a_row_of_a_draft_plan_can_be_removed_but_not_of_an_agreed_one(app, login_as):
+    from models import db
+    from models.case_store import add_plan_row, create_action_plan
+    from tests.integration.portal_setup import SERVED_AT, TODAY, row, user
+
+    with app.app_context():
+        case, notice = case_with_notice()
+        provider = user("provider.manager@brightwater.example")
+        plan = create_action_plan(provider.viewer, provider, case.id, SERVED_AT, TODAY, notice_id=notice.id)
+        first = add_plan_row(provider.viewer, provider, plan.id, row(), SERVED_AT, TODAY)
+        add_plan_row(provider.viewer, provider, plan.id, {**row(), "kpi": "S5 missed sessions"}, SERVED_AT, TODAY)
+        db.session.commit()
+        case_id, row_id = case.id, first.id
+    _case, _plan, _ms = build(app)
+    with time_machine.travel("2026-12-21T10:00:00+00:00", tick=False):
+        user_client = login_as("provider_user")
+        html = user_client.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert f"/action-plan-rows/{row_id}/remove" in html
+        assert login_as("council_viewer").post_form(f"/action-plan-rows/{row_id}/remove", {},
+                                                   page=f"/cases/{case_id}").status_code == 403
+        response = user_client.post_form(f"/action-plan-rows/{row_id}/remove", {}, page=f"/cases/{case_id}")
+        assert response.status_code == 303
+        html = user_client.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "S3 attendance" not in html and "S5 missed sessions" in html and "Plan row removed" in html
+        with app.app_context():
+            from models.cases import ActionPlanRow
+
+            agreed_row = db.session.query(ActionPlanRow).filter(ActionPlanRow.plan_id == _plan).first().id
+        assert user_client.post_form(f"/action-plan-rows/{agreed_row}/remove", {},
+                                     page=f"/cases/{case_id}").status_code == 303
+        html = user_client.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "Rows can only be changed while the plan is a draft or returned" in html
