@@ -350,6 +350,18 @@ def make_representation(viewer: Viewer, actor: User, notice_id: int, text: str, 
     return representation
 
 
+def open_representations(viewer: Viewer) -> list[NoticeRepresentation]:
+    """Representations on notices still open (served, the plan not yet agreed), newest first."""
+    query = select(NoticeRepresentation).join(Notice, Notice.id == NoticeRepresentation.notice_id).where(
+        NoticeRepresentation.council_id == viewer.council_id,
+        Notice.state.in_((NoticeState.ISSUED, NoticeState.PLAN_DUE, NoticeState.PLAN_SUBMITTED)))
+    if viewer.is_provider:
+        query = query.where(NoticeRepresentation.provider_id == viewer.provider_id)
+    return list(db.session.scalars(query.options(selectinload(NoticeRepresentation.notice)
+                                                 .selectinload(Notice.case).selectinload(Case.provider))
+                                   .order_by(NoticeRepresentation.id.desc())))
+
+
 def representations_for(viewer: Viewer, notice_ids: list[int]) -> dict[int, list[NoticeRepresentation]]:
     """Representations on these notices, by notice, oldest first."""
     out: dict[int, list[NoticeRepresentation]] = {n: [] for n in notice_ids}

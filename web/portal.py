@@ -28,6 +28,7 @@ from models.portal_store import (
     notice_deadlines,
     open_milestones,
     open_notices,
+    open_representations,
     plan_of_row,
     record_progress,
     remove_plan_row,
@@ -255,8 +256,8 @@ def review_milestone(milestone_id: int):
 @bp.get("/review")
 @requires(Permission.VIEW_PROVIDERS)
 def review_queue():
-    """The council's queue: plans submitted for agreement and evidence to check, oldest first; every live plan
-    labelled on track, at risk or overdue."""
+    """The council's queue: plans submitted for agreement, evidence to check and providers' representations on open
+    notices; every live plan labelled on track, at risk or overdue."""
     if g.viewer.is_provider:
         abort(403)
     today = today_london()
@@ -265,7 +266,8 @@ def review_queue():
     return render_template("portal/review_queue.html",
                            submitted=[p for p in plans if p.state is PlanState.SUBMITTED],
                            milestones=milestones, files=evidence_for(g.viewer, [m.id for m in milestones]),
-                           plans=[(p, health_of(p, today)) for p in plans], can_review=g.viewer.role in MANAGERS)
+                           plans=[(p, health_of(p, today)) for p in plans], can_review=g.viewer.role in MANAGERS,
+                           representations=open_representations(g.viewer))
 
 
 # -- notices: representations ----------------------------------------------------------------------------------

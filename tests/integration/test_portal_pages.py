@@ -129,6 +129,8 @@ def test_representations_on_a_notice(app, login_as):
         assert provider.post_form(url, {"text": "Closed days were counted"}).status_code == 303
         html = login_as("contract_manager").get(f"/cases/{case_id}").get_data(as_text=True)
         assert "Closed days were counted" in html and "Notice representations made" in html
+        queue = assert_page(login_as("contract_manager").get("/review"), "Review queue")
+        assert "Closed days were counted" in queue[queue.index('id="representations"'):]
         assert login_as("contract_manager").get(url).status_code == 403
     with time_machine.travel("2027-02-01T10:00:00+00:00", tick=False):
         html = assert_page(login_as("provider_user").get(url), "Make representations on the formal warning")
@@ -195,3 +197,25 @@ def test_a_row_of_a_draft_plan_can_be_removed_but_not_of_an_agreed_one(app, logi
                                      page=f"/cases/{case_id}").status_code == 303
         html = user_client.get(f"/cases/{case_id}").get_data(as_text=True)
         assert "Rows can only be changed while the plan is a draft or returned" in html
+
+
+def test_the_api_shows_a_milestones_progress_and_evidence_files(app, login_as, api_token):
+    from models import db
+    from models.portal_store import Upload, record_progress
+    from tests.integration.portal_setup import SERVED_AT, TODAY, user
+
+    case_id, plan_id, (first, _second) = build(app)
+    with app.app_context():
+        staff = user("provider.user@brightwater.example")
+        record_progress(staff.viewer, staff, first, "done", "Both recruited", [Upload("letters.pdf", PDF)],
+                        SERVED_AT, TODAY)
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {api_token('provider_user')}"}
+    client = app.test_client()
+    milestone = client.get(f"/api/v1/milestones/{first}", headers=headers).get_json()
+    assert milestone["evidence"] == "Both recruited"
+    assert [p["commentary"] for p in milestone["progress"]] == ["Both recruited"]
+    [file] = milestone["evidence_files"]
+    assert (file["filename"], file["media_type"], file["review"]) == ("letters.pdf", "application/pdf", "submitted")
+    plan = client.get(f"/api/v1/action-plans/{plan_id}", headers=headers).get_json()
+    assert plan["previous_id"] is None and plan["health"] in ("on track", "at risk", "overdue")
