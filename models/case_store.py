@@ -800,6 +800,10 @@ def _consequences(actor: User, viewer: Viewer, kind: str, record, case: Case, re
             _supersede(actor, case, db.session.get(ActionPlan, record.previous_id), record, now, today)
     if kind == "milestone" and result.event in ("MILESTONE_DONE",):
         _meet_milestone(record, now)
+    if kind == "milestone" and result.event in ("MILESTONE_VERIFIED", "MILESTONE_EVIDENCE_REJECTED"):
+        from models.portal_store import review_files  # (it imports this module)
+
+        review_files(actor, record, result.event == "MILESTONE_VERIFIED", result.data.get("reason"), now)
 
 
 # KT-19: the agreed plan's milestones are deadlines too (fixed dates agreed by both parties).

@@ -94,7 +94,6 @@ class ActionPlan(_Record, db.Model):
     previous_id: Mapped[int | None] = mapped_column(ForeignKey("action_plan.id"), index=True)
 
     case: Mapped[Case] = relationship()
-    previous: Mapped[ActionPlan | None] = relationship(remote_side="ActionPlan.id")
     rows: Mapped[list[ActionPlanRow]] = relationship(back_populates="plan", order_by="ActionPlanRow.position",
                                                      cascade="all, delete-orphan")
     milestones: Mapped[list[Milestone]] = relationship(back_populates="plan", order_by="(Milestone.due_on, Milestone.id)")

@@ -302,18 +302,26 @@ def review_evidence(viewer: Viewer, actor: User, milestone_id: int, decision: st
     if decision == "reject" and not reason:
         raise ValidationProblem("Enter why the evidence is not accepted", "reason")
     trigger = "verify" if decision == "verify" else "reject_evidence"
+    # The milestone's transition reviews its files too (case_store's consequences call review_files).
     apply_transition(viewer, actor, "milestone", milestone.id, trigger, {"reason": reason} if reason else {}, now,
                      today)
-    for evidence in db.session.scalars(_evidence(viewer).where(EvidenceFile.milestone_id == milestone.id,
-                                                               EvidenceFile.review == "submitted")):
-        evidence.review = "verified" if decision == "verify" else "rejected"
-        evidence.reviewed_by_id, evidence.reviewed_at = actor.id, now
+    return milestone
+
+
+def review_files(actor: User | None, milestone: Milestone, verified: bool, reason: str | None,
+                 now: datetime) -> None:
+    """Mark a milestone's files waiting for review as verified or rejected, whichever way the milestone was reviewed
+    (from the review page, the milestone's own step or the API), each with an audit event."""
+    for evidence in db.session.scalars(select(EvidenceFile).where(
+            EvidenceFile.council_id == milestone.council_id, EvidenceFile.milestone_id == milestone.id,
+            EvidenceFile.review == "submitted").order_by(EvidenceFile.id)):
+        evidence.review = "verified" if verified else "rejected"
+        evidence.reviewed_by_id, evidence.reviewed_at = (actor.id if actor else None), now
         evidence.review_reason = reason or None
         _audit(actor, milestone.case, "milestone", milestone.id,
-               "EVIDENCE_VERIFIED" if decision == "verify" else "EVIDENCE_REJECTED", now, reason=reason or None,
+               "EVIDENCE_VERIFIED" if verified else "EVIDENCE_REJECTED", now, reason=reason or None,
                data={"evidence_id": evidence.id, "filename": evidence.filename, "sha256": evidence.sha256})
     db.session.flush()
-    return milestone
 
 
 # -- notices: representations ----------------------------------------------------------------------------------

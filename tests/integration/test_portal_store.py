@@ -219,3 +219,17 @@ def test_acknowledging_a_notice_moves_the_plan_clock_to_the_real_receipt(app, de
         assert notice.state is NoticeState.PLAN_DUE
         running = [d for d in deadlines_for(case.council_id, case_id=case.id) if d.status == "running"]
         assert [d.start_on for d in running] == [TODAY]
+
+
+def test_verifying_a_milestone_by_its_own_step_reviews_its_files_too(app, demo):
+    from models.case_store import apply_transition
+    from models.portal_store import Upload, evidence_for, record_progress
+
+    with app.app_context():
+        _case, plan = signed_plan()
+        staff, manager = user(PROVIDER_USER), user(MANAGER)
+        milestone = plan.milestones[0]
+        record_progress(staff.viewer, staff, milestone.id, "done", "Done", [Upload("a.pdf", PDF)], SERVED_AT, TODAY)
+        apply_transition(manager.viewer, manager, "milestone", milestone.id, "verify", {}, SERVED_AT, TODAY)
+        [evidence] = evidence_for(staff.viewer, [milestone.id])[milestone.id]
+        assert evidence.review == "verified" and evidence.reviewed_by_id == manager.id
