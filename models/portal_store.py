@@ -413,8 +413,10 @@ def live_plans(viewer: Viewer, states=LIVE) -> list[ActionPlan]:
 
 def milestones_awaiting_review(viewer: Viewer) -> list[Milestone]:
     """Milestones marked done, whose evidence the council has not yet checked, oldest first."""
-    query = select(Milestone).join(Case, Case.id == Milestone.case_id).where(
-        Milestone.council_id == viewer.council_id, Milestone.state == MilestoneState.DONE, Case.state.in_(OPEN))
+    query = select(Milestone).join(Case, Case.id == Milestone.case_id).join(
+        ActionPlan, ActionPlan.id == Milestone.plan_id).where(
+        Milestone.council_id == viewer.council_id, Milestone.state == MilestoneState.DONE, Case.state.in_(OPEN),
+        ActionPlan.state == PlanState.IN_PROGRESS)  # a superseded version's milestones are history
     if viewer.is_provider:
         query = query.where(Milestone.provider_id == viewer.provider_id)
     return list(db.session.scalars(query.options(selectinload(Milestone.case).selectinload(Case.provider),

@@ -33,7 +33,7 @@ def events(case_id):
 def test_a_change_after_agreement_is_a_new_version_agreed_again_with_the_history_kept(app, demo):
     from models import db
     from models.case_store import add_milestone, apply_transition, deadlines_for
-    from models.portal_store import plan_versions, revise_plan
+    from models.portal_store import Upload, milestones_awaiting_review, plan_versions, record_progress, revise_plan
     from workflows.action_plan import PlanState
     from workflows.machine import TransitionNotAllowed
 
@@ -42,6 +42,9 @@ def test_a_change_after_agreement_is_a_new_version_agreed_again_with_the_history
         provider, manager = user(PROVIDER), user(MANAGER)
         assert first.state is PlanState.IN_PROGRESS and first.frozen["rows"][0]["kpi"] == "S3 attendance"
         later = SERVED_AT + timedelta(days=3)
+        record_progress(provider.viewer, provider, first.milestones[0].id, "done", "Done", [Upload("a.pdf", PDF)],
+                        later, TODAY)
+        assert [m.id for m in milestones_awaiting_review(manager.viewer)] == [first.milestones[0].id]
         second = revise_plan(provider.viewer, provider, first.id, later)
         assert (second.plan_version, second.state, second.previous_id) == (2, PlanState.DRAFT, first.id)
         assert [r.kpi for r in second.rows] == ["S3 attendance"] and len(second.milestones) == 2
@@ -55,12 +58,13 @@ def test_a_change_after_agreement_is_a_new_version_agreed_again_with_the_history
         apply_transition(manager.viewer, manager, "action_plan", second.id, "agree", {}, later, TODAY)
         apply_transition(provider.viewer, provider, "action_plan", second.id, "sign_off", {}, later, TODAY)
         assert first.state is PlanState.SUPERSEDED and second.state is PlanState.IN_PROGRESS
+        assert milestones_awaiting_review(manager.viewer) == []  # the old version's milestones are history
         assert first.frozen["plan_version"] == 1 and second.frozen["plan_version"] == 2
         assert len(second.frozen["milestones"]) == 3
         assert [p.plan_version for p in plan_versions(provider.viewer, first)] == [1, 2]
         running = {(d.entity_id, d.status) for d in deadlines_for(case.council_id, case_id=case.id)
                    if d.entity_type == "milestone"}
-        assert {status for mid, status in running if mid in {m.id for m in first.milestones}} == {"superseded"}
+        assert {status for mid, status in running if mid in {m.id for m in first.milestones}} == {"met", "superseded"}
         assert {status for mid, status in running if mid in {m.id for m in second.milestones}} == {"running"}
         assert "PLAN_VERSION_STARTED" in events(case.id) and "PLAN_SUPERSEDED" in events(case.id)
         with pytest.raises(TransitionNotAllowed, match="Only an agreed plan"):
