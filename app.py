@@ -77,6 +77,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAIL_CAPTURE=os.environ.get("REMEDY_MAIL_CAPTURE", "") == "1",
         # Where the SQLite scheduler lock file lives (PostgreSQL uses an advisory lock instead).
         SCHEDULER_LOCK_DIR=os.environ.get("REMEDY_SCHEDULER_LOCK_DIR", str(instance_path)),
+        # Providers' evidence files: outside static/, under random names, served only through a permission check.
+        EVIDENCE_DIR=os.environ.get("REMEDY_EVIDENCE_DIR", str(instance_path / "evidence")),
     )
     if "SECRET_KEY" not in overrides:
         app.config["SECRET_KEY"] = _secret_key(production, instance_path)
@@ -97,6 +99,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import models.cases  # noqa: F401  (registers every table with the metadata, for migrations)
     import models.concerns  # noqa: F401
     import models.entities  # noqa: F401
+    import models.portal  # noqa: F401
     import models.scheduling  # noqa: F401
 
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -662,7 +662,7 @@ def _apply(viewer: Viewer, actor: User, kind: str, record, trigger: str, data: d
            data={k: v for k, v in event_data.items() if k not in ("reason",)})
     region = workflow.ctx.rulebook.region
     _save_clocks(case, kind, record.id, result.clocks_started, region, now)
-    _meet_clocks(case, result.event, now)
+    _meet_clocks(case, result.event, now, kind, record.id)
     if "*" in result.clocks_cancelled:
         _cancel_clocks(kind, record.id, now)
     _consequences(actor, viewer, kind, record, case, result, now, today)
@@ -760,10 +760,12 @@ def _save_clocks(case: Case, kind: str, record_id: int, clocks: tuple[ClockStart
         plan_deadline_timers(deadline)
 
 
-def _meet_clocks(case: Case, event: str, now: datetime) -> None:
+def _meet_clocks(case: Case, event: str, now: datetime, kind: str | None = None, record_id: int | None = None) -> None:
     rulebook = rulebook_for(case.contract)
     for deadline in db.session.scalars(select(Deadline).where(Deadline.case_id == case.id,
                                                               Deadline.status == "running")):
+        if deadline.entity_type == "milestone" and (kind, record_id) != ("milestone", deadline.entity_id):
+            continue  # a milestone's deadline is met by that milestone alone, not by another one being done (KT-19)
         spec = rulebook.clock(deadline.kind) or EXTRA_CLOCKS.get(deadline.kind)
         if spec is not None and event in spec.stops:
             deadline.status, deadline.met_at = "met", now
@@ -822,8 +824,14 @@ def _consequences(actor: User, viewer: Viewer, kind: str, record, case: Case, re
             cancel_deadline_timers(deadline, "The case was closed")
     if kind == "action_plan" and result.event == "PLAN_SIGNED_OFF":
         _milestone_clocks(record, case, now)
+        if record.previous_id is not None:
+            _supersede(actor, case, db.session.get(ActionPlan, record.previous_id), record, now, today)
     if kind == "milestone" and result.event in ("MILESTONE_DONE",):
         _meet_milestone(record, now)
+    if kind == "milestone" and result.event in ("MILESTONE_VERIFIED", "MILESTONE_EVIDENCE_REJECTED"):
+        from models.portal_store import review_files  # (it imports this module)
+
+        review_files(actor, record, result.event == "MILESTONE_VERIFIED", result.data.get("reason"), now)
 
 
 # KT-19: the agreed plan's milestones are deadlines too (fixed dates agreed by both parties).
@@ -844,6 +852,24 @@ def _milestone_clocks(plan: ActionPlan, case: Case, now: datetime) -> None:
                            explanation=(f"Milestone of the agreed action plan (KT-19): due by the end of "
                                         f"{milestone.due_on:%A %-d %B %Y}, the date both parties agreed",))
         _save_clocks(case, "milestone", milestone.id, (clock,), region, now)
+
+
+def _supersede(actor: User, case: Case, previous: ActionPlan, plan: ActionPlan, now: datetime, today: date) -> None:
+    """KT section 11.3: once both parties sign the next version, the version it changes is history (frozen as
+    agreed); its milestones' deadlines stop, and the new version's run instead."""
+    workflow = ActionPlanWorkflow(previous.state, context_for(None, case, now, today))
+    row = workflow._row("supersede")
+    if row is None:
+        return
+    before, previous.state, previous.updated_at = previous.state, row.dest, now
+    _audit(actor, case, "action_plan", previous.id, row.event, now, from_state=before.value, to_state=row.dest.value,
+           reason=f"Replaced by version {plan.plan_version}", data={"replaced_by": plan.id})
+    for milestone in previous.milestones:
+        for deadline in db.session.scalars(select(Deadline).where(
+                Deadline.entity_type == "milestone", Deadline.entity_id == milestone.id,
+                Deadline.status == "running")):
+            deadline.status = "superseded"
+            cancel_deadline_timers(deadline, "The plan was replaced by a new version")
 
 
 def _meet_milestone(milestone: Milestone, now: datetime) -> None:

@@ -90,6 +90,8 @@ class ActionPlan(_Record, db.Model):
     provider_signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     provider_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     frozen: Mapped[dict | None] = mapped_column(JSON)  # the agreed version as both parties signed it
+    # The agreed version this one changes (KT section 11.3: a change after agreement is agreed again).
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("action_plan.id"), index=True)
 
     case: Mapped[Case] = relationship()
     rows: Mapped[list[ActionPlanRow]] = relationship(back_populates="plan", order_by="ActionPlanRow.position",

@@ -64,6 +64,7 @@ def app(database_uri, tmp_path):
 
     app = create_app({
         "SCHEDULER_LOCK_DIR": str(tmp_path),
+        "EVIDENCE_DIR": str(tmp_path / "evidence"),
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "SECRET_KEY": "test-secret-key",

@@ -35,6 +35,7 @@ def register_web(app: Flask) -> None:
         letters,
         meetings,
         notifications,
+        portal,
         providers,
         safeguarding,
     )
@@ -74,6 +75,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(complaints.bp)
     app.register_blueprint(safeguarding.bp)
     app.register_blueprint(incidents.bp)
+    app.register_blueprint(portal.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 
@@ -107,6 +109,8 @@ def _service_navigation() -> list[dict]:
     items.append(("Complaints", "complaints.list_complaints_page", Permission.VIEW_PROVIDERS))
     items.append(("Safeguarding", "safeguarding.list_concerns_page", Permission.VIEW_PROVIDERS))
     items.append(("Incidents", "incidents.list_incidents_page", Permission.VIEW_PROVIDERS))
+    if not viewer.is_provider:
+        items.append(("Review queue", "portal.review_queue", Permission.VIEW_PROVIDERS))
     items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
     items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))

@@ -99,7 +99,29 @@ def record_json(kind: str, record) -> dict:
                         for r in record.rows]
         body["milestones"] = [{"id": m.id, "title": m.title, "due_on": m.due_on.isoformat(),
                                "state": m.state.value} for m in record.milestones]
+    body.update(portal_json(kind, record))
     return body
+
+
+def portal_json(kind: str, record) -> dict:
+    """What the provider portal adds to a record: a plan's versions and health, a milestone's progress reports and
+    evidence files (their details; the files download from the web pages), a notice's representations."""
+    from models.portal_store import evidence_for, health_of, representations_for, updates_for
+
+    if kind == "action_plan":
+        health = health_of(record, today_london())
+        return {"previous_id": record.previous_id, "health": health.value if health else None}
+    if kind == "milestone":
+        return {"progress": [{"status": u.status, "commentary": u.commentary, "at": _value(u.created_at)}
+                             for u in updates_for(g.viewer, [record.id])[record.id]],
+                "evidence_files": [{"id": e.id, "filename": e.filename, "media_type": e.media_type, "bytes": e.size,
+                              "sha256": e.sha256, "review": e.review, "review_reason": e.review_reason,
+                              "uploaded_at": _value(e.created_at)}
+                             for e in evidence_for(g.viewer, [record.id])[record.id]]}
+    if kind == "notice":
+        return {"representations": [{"text": r.text, "at": _value(r.created_at)}
+                                    for r in representations_for(g.viewer, [record.id])[record.id]]}
+    return {}
 
 
 def _json_body() -> dict:
@@ -298,6 +320,7 @@ def create_plan_row(plan_id: int):
 def create_milestone(plan_id: int):
     """Add a milestone to a draft plan."""
     def act():
+        get_record(g.viewer, "action_plan", plan_id)  # another provider's plan is a 404 before its data is judged
         data = _json_body()
         try:
             due_on = date.fromisoformat(str(data.get("due_on")))

@@ -40,7 +40,7 @@ from models.case_store import (
     workflow_for,
 )
 from models.provider_store import contract_choices, filter_choices
-from web import letters
+from web import letters, portal
 from web.case_forms import (
     ConfirmForm,
     MilestoneForm,
@@ -343,7 +343,8 @@ def show_case(case_id: int):
                            kind_names=kind_names(book), documents=documents_for(g.viewer, case),
                            is_overdue=case.overdue or any(r["status"] == "breached" for r in deadlines),
                            scope_labels=SCOPE_LABELS, phases_of=phases_of,
-                           can_edit_plans=g.viewer.role in PLAN_EDITORS)
+                           can_edit_plans=g.viewer.role in PLAN_EDITORS,
+                           portal=portal.case_context(case, records))
 
 
 @bp.get("/documents/<int:document_id>")
@@ -523,6 +524,8 @@ def transition(collection: str, record_id: int, trigger: str):
     workflow = workflow_for(g.viewer, kind, record, now, today)
     if trigger not in {row.trigger for row in workflow.TRANSITIONS}:
         abort(404)
+    if g.viewer.role not in {role for row in workflow.TRANSITIONS if row.trigger == trigger for role in row.roles}:
+        abort(403)  # a step this role never takes, whatever state the record is in (provider staff: council steps)
     # The domain's refusal says whether the role may never do this (403) or whether the state is in the way.
     refusal = workflow.why_not(trigger)
     if refusal and refusal[1]:

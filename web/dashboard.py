@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template
 
 from models.provider_store import list_contracts, list_providers
+from web import portal
 from web.permissions import requires
 from workflows.access import Permission
 
@@ -17,4 +18,6 @@ def dashboard():
     """The home page after signing in."""
     providers = list_providers(g.viewer)
     contracts = list_contracts(g.viewer)
-    return render_template("dashboard/dashboard.html", providers=providers, contracts=contracts)
+    # A provider's home puts what is due first (the provider portal).
+    home = portal.home_context() if g.viewer.is_provider else None
+    return render_template("dashboard/dashboard.html", providers=providers, contracts=contracts, home=home)

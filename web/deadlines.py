@@ -122,6 +122,10 @@ def resume(deadline_id: int):
 @requires(Permission.VIEW_DASHBOARD)
 def extend(deadline_id: int):
     """Record an extension in working days, with a reason."""
+    try:
+        get_deadline(g.viewer, deadline_id)  # another provider's deadline is a 404 before the form is judged
+    except NotFound:
+        abort(404)
     form = ExtendForm()
     if not form.validate_on_submit():
         errors = form.days.errors + form.reason.errors

@@ -13,7 +13,7 @@ API_MESSAGES = {
     404: "There is nothing here, or you cannot see it",
     405: "That method is not allowed here",
     409: "That cannot be done now",
-    413: "The request is too large",
+    413: "The request is too large: a file must be smaller than 20 MB",
     422: "The data could not be accepted",
     500: "Something went wrong in Remedy; the problem has been logged",
 }
@@ -44,6 +44,10 @@ def register(app: Flask) -> None:
         if wants_json():
             return api_error(status)
         template = {403: "errors/403.html", 404: "errors/404.html"}.get(status)
+        if status == 413:
+            return render_template("errors/400.html", reason=(
+                "The file you sent is too large: each file must be smaller than 20 MB. Go back and choose a smaller "
+                "file.")), status
         if template is None:
             if status >= 500:
                 return render_template("errors/500.html"), status

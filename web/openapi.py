@@ -234,7 +234,20 @@ def _case_schemas() -> dict:
                        "state": {"type": "string"}, "version": {"type": "integer"},
                        "allowed_triggers": {"type": "array", "items": {"type": "string"}},
                        "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
-                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}},
+                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}},
+                       # The provider portal's additions (web/api_cases.portal_json).
+                       "previous_id": {"type": ["integer", "null"],
+                                       "description": "An action plan: the agreed version this one changes"},
+                       "health": {"enum": ["on track", "at risk", "overdue", None],
+                                  "description": "An action plan: how it is going"},
+                       "progress": {"type": "array", "description": "A milestone: progress reports, newest first",
+                                    "items": {"type": "object", "required": ["status", "commentary", "at"]}},
+                       "evidence_files": {
+                           "type": "array", "description": "A milestone: evidence files (download from the web page)",
+                           "items": {"type": "object", "required": ["id", "filename", "media_type", "bytes",
+                                                                    "sha256", "review"]}},
+                       "representations": {"type": "array", "description": "A notice: the provider's representations",
+                                           "items": {"type": "object", "required": ["text", "at"]}}}},
         "CaseList": {"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
             "items": {"type": "array", "items": {"type": "object", "required": ["id", "reference", "state"]}},
             "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}},

@@ -26,6 +26,7 @@ class PlanState(enum.Enum):
     IN_PROGRESS = "in_progress"  # signed by both parties; milestones under way
     COMPLETED = "completed"  # completed and verified
     FAILED = "failed"
+    SUPERSEDED = "superseded"  # a later version was agreed and signed by both parties; kept as history
 
 
 RAG = ("red", "amber", "green")
@@ -93,6 +94,9 @@ PLAN_TRANSITIONS = table([
      "source": (PlanState.DRAFT, PlanState.SUBMITTED, PlanState.RETURNED, PlanState.AGREED, PlanState.IN_PROGRESS),
      "dest": PlanState.FAILED, "roles": MANAGERS, "event": "PLAN_FAILED", "label": "Record the plan as failed",
      "system": False},
+    {"trigger": "supersede", "source": (PlanState.AGREED, PlanState.IN_PROGRESS), "dest": PlanState.SUPERSEDED,
+     "roles": PROVIDER_MANAGERS | MANAGERS, "event": "PLAN_SUPERSEDED", "label": "Replace with the next version",
+     "via": "both parties sign the next version of the plan"},
 ])
 
 
@@ -102,7 +106,7 @@ class ActionPlanWorkflow(Workflow):
     NAME = "action plan"
     STATES = PlanState
     TRANSITIONS = PLAN_TRANSITIONS
-    FINAL = (PlanState.COMPLETED, PlanState.FAILED)
+    FINAL = (PlanState.COMPLETED, PlanState.FAILED, PlanState.SUPERSEDED)
     CREATE_ROLES = PROVIDERS | MANAGERS
 
     def extra_refusal(self, row):
@@ -122,3 +126,43 @@ class ActionPlanWorkflow(Workflow):
 
     def validate_fail(self, data: dict) -> dict:
         return {"reason": need_text(data, "reason", "Enter why the plan has failed")}
+
+
+# Plans that can still change hands or be worked on; a superseded, completed or failed plan is history.
+LIVE = (PlanState.DRAFT, PlanState.SUBMITTED, PlanState.RETURNED, PlanState.AGREED, PlanState.IN_PROGRESS)
+REVISABLE = (PlanState.AGREED, PlanState.IN_PROGRESS)
+AT_RISK_WORKING_DAYS = 5
+
+
+class Health(enum.Enum):
+    """How a plan is going, as the council's review queue and the provider's home page label it."""
+
+    ON_TRACK = "on track"
+    AT_RISK = "at risk"
+    OVERDUE = "overdue"
+
+
+def plan_health(state: PlanState, due_on: date | None, milestones: list[tuple[date, str]], today: date,
+                calendar) -> Health | None:
+    """On track, at risk (something falls due within 5 working days and is not done) or overdue (a date has
+    passed and it is not done). A plan being written is judged by its own due date (KT-19: agreed within 10
+    working days); an agreed plan by its milestones (KT section 11.3). None for a plan that is history."""
+    if state not in LIVE:
+        return None
+    soon = calendar.add_working_days(today, AT_RISK_WORKING_DAYS)
+    if state in (PlanState.DRAFT, PlanState.RETURNED, PlanState.SUBMITTED):
+        dates = [due_on] if due_on and state is not PlanState.SUBMITTED else []
+    else:
+        dates = [d for d, s in milestones if s not in ("done", "verified")]
+        if any(s == "overdue" for _d, s in milestones):
+            return Health.OVERDUE
+    if any(d < today for d in dates):
+        return Health.OVERDUE
+    if any(d <= soon for d in dates):
+        return Health.AT_RISK
+    return Health.ON_TRACK
+
+
+def next_version_rows(frozen: dict) -> list[dict]:
+    """The rows a new version of an agreed plan starts from: the agreed rows, as both parties signed them."""
+    return [dict(row) for row in (frozen or {}).get("rows", [])]

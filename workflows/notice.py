@@ -116,3 +116,19 @@ class NoticeWorkflow(Workflow):
 
     def clocks_escalate(self, data: dict):
         return (), (), ("*",)
+
+
+# Representations: what the provider says about the notice's findings before the action plan is due. The seeds do
+# not fix a window (rules.md section 4), so the notice's own plan clock is the window: from issue until the plan is
+# due (KT-19's 10 working days from receipt on Kent's contracts).
+REPRESENTATION_STATES = (NoticeState.ISSUED, NoticeState.PLAN_DUE)
+
+
+def representation_refusal(state: NoticeState, today, window_ends_on) -> str | None:
+    """Why the provider cannot make representations on this notice now, or None if the window is open."""
+    if state not in REPRESENTATION_STATES:
+        return (f"Representations can be made only while the notice is open (it is "
+                f"{state.value.replace('_', ' ')})")
+    if window_ends_on is not None and today > window_ends_on:
+        return f"The window for representations closed on {window_ends_on:%-d %B %Y}"
+    return None

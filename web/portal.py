@@ -1,0 +1,402 @@
+"""Provider portal pages: the provider's home (what is due first), milestone progress with evidence files,
+representations on a notice, a new version of an agreed plan; and for the council, the review queue and the
+review of a milestone's evidence. Evidence files are downloaded only by people who may see them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovSubmitInput, GovTextArea
+from wtforms import MultipleFileField, RadioField, SubmitField, TextAreaField
+from wtforms.validators import Optional
+
+from models import db
+from models.calendar_store import working_calendar
+from models.case_store import get_record, list_cases, rulebook_for
+from models.concern_store import list_complaints
+from models.deadline_store import upcoming_deadlines
+from models.portal_store import (
+    Upload,
+    evidence_for,
+    evidence_path,
+    get_evidence,
+    health_of,
+    live_plans,
+    make_representation,
+    milestones_awaiting_review,
+    notice_deadlines,
+    open_milestones,
+    open_notices,
+    open_representations,
+    plan_of_row,
+    record_progress,
+    remove_plan_row,
+    representation_window,
+    representations_for,
+    review_evidence,
+    revise_plan,
+    updates_for,
+)
+from web.clock import now_utc, today_london
+from web.forms import options
+from web.permissions import requires
+from workflows.access import Permission
+from workflows.action_plan import REVISABLE, ActionPlanWorkflow, PlanState
+from workflows.clock import working_days_left
+from workflows.complaint import ComplaintState
+from workflows.errors import NotFound, ValidationProblem
+from workflows.evidence import ACCEPTED_TYPES, MAX_EVIDENCE_BYTES, format_size
+from workflows.machine import MANAGERS, PROVIDER_MANAGERS, PROVIDERS, TransitionNotAllowed
+from workflows.milestone import MilestoneState
+from workflows.notice import representation_refusal
+
+bp = Blueprint("portal", __name__)
+
+# Complaints waiting on the provider (HF-78: passed on by the council, or returned with comments).
+COMPLAINTS_WITH_PROVIDER = (ComplaintState.WITH_PROVIDER, ComplaintState.DRAFT_RETURNED, ComplaintState.RECEIVED)
+HEALTH_TAG = {"on track": "govuk-tag--green", "at risk": "govuk-tag--yellow", "overdue": "govuk-tag--red"}
+
+
+@bp.record_once
+def _template_helpers(state) -> None:
+    """Template globals (macros see globals, not a view's context): the colour beside a plan's health label, and
+    file sizes in words."""
+    state.app.add_template_global(HEALTH_TAG, "HEALTH_TAG")
+    state.app.add_template_global(format_size, "format_size")
+
+
+def _load(kind: str, record_id: int):
+    try:
+        return get_record(g.viewer, kind, record_id)
+    except NotFound:
+        abort(404)
+
+
+def _fail(exc: Exception, form, problems: list[str]) -> int:
+    """Roll back, and turn a refusal into a status and a sentence on the form (403 for a role that never may)."""
+    db.session.rollback()
+    if isinstance(exc, NotFound):
+        abort(404)
+    if isinstance(exc, TransitionNotAllowed):
+        if exc.forbidden:
+            abort(403)
+        problems.append(str(exc))
+        return 409
+    field = form._fields.get(exc.field) if getattr(exc, "field", None) else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(exc)]
+    else:
+        problems.append(str(exc))
+    return 422
+
+
+# -- the provider's home: what is due first ------------------------------------------------------------------------
+
+
+def home_context() -> dict:
+    """What the provider's home page shows, soonest due first (scoped to the provider in every store query)."""
+    viewer = g.viewer
+    now, today = now_utc(), today_london()
+    deadlines = upcoming_deadlines(viewer, now, today.replace(year=today.year + 5))
+    calendars = {}
+
+    def left(deadline):
+        key = (deadline.council_id, deadline.region)
+        calendar = calendars.get(key) or calendars.setdefault(key, working_calendar(*key))
+        return working_days_left(today, deadline.due_on, calendar)
+
+    due = [{"deadline": d, "left": left(d), "overdue": d.status == "breached" or d.due_at < now} for d in deadlines]
+    notices = open_notices(viewer)
+    plans = live_plans(viewer)
+    waiting = []
+    for notice in notices:
+        if notice.state.value == "issued":
+            waiting.append((url_for("cases.transition", collection="notices", record_id=notice.id,
+                                    trigger="acknowledge"), f"Acknowledge receipt of the {notice.title.lower()}",
+                            notice.case.reference))
+    for plan in plans:
+        if plan.state is PlanState.RETURNED:
+            waiting.append((url_for("cases.show_case", case_id=plan.case_id, _anchor=f"plan-{plan.id}"),
+                            f"Change and resubmit the returned plan (version {plan.plan_version})",
+                            plan.case.reference))
+        elif plan.state is PlanState.AGREED and viewer.role in PROVIDER_MANAGERS:
+            waiting.append((url_for("cases.transition", collection="action-plans", record_id=plan.id,
+                                    trigger="sign_off"), f"Sign off the agreed plan (version {plan.plan_version})",
+                            plan.case.reference))
+        elif plan.state is PlanState.DRAFT:
+            waiting.append((url_for("cases.show_case", case_id=plan.case_id, _anchor=f"plan-{plan.id}"),
+                            f"Finish and submit the draft plan (version {plan.plan_version})", plan.case.reference))
+    complaints = [c for c in list_complaints(viewer) if c.state in COMPLAINTS_WITH_PROVIDER]
+    cases, open_count = list_cases(viewer, now, open_only=True, per_page=10)
+    return {"due": due, "waiting": waiting, "notices": notices, "cases": cases, "open_count": open_count,
+            "notice_deadlines": notice_deadlines(viewer, [n.id for n in notices]),
+            "plans": [(p, health_of(p, today)) for p in plans], "milestones": open_milestones(viewer),
+            "complaints": complaints}
+
+
+# -- milestone progress with evidence --------------------------------------------------------------------------
+
+
+class ProgressForm(FlaskForm):
+    status = RadioField("Status", widget=GovRadioInput(), validators=[Optional()], validate_choice=False,
+                        choices=options([("in_progress", "In progress"), ("done", "Done")]))
+    commentary = TextAreaField("Commentary", widget=GovTextArea())
+    files = MultipleFileField("Evidence files (optional)", widget=GovFileInput(multiple=True))
+    submit = SubmitField("Save progress", widget=GovSubmitInput())
+
+
+def _uploads() -> list[Upload]:
+    """The files sent, read with a bound so that one over the limit is refused without being held whole."""
+    uploads = []
+    for item in request.files.getlist("files"):
+        if not item or not item.filename:
+            continue
+        content = item.stream.read(MAX_EVIDENCE_BYTES + 1)
+        uploads.append(Upload(item.filename, content))
+    return uploads
+
+
+@bp.route("/milestones/<int:milestone_id>/progress", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def milestone_progress(milestone_id: int):
+    """Report progress on a milestone: its status, a commentary and evidence files (PDF, DOCX, XLSX, CSV, PNG or
+    JPEG up to 20 MB)."""
+    milestone = _load("milestone", milestone_id)
+    if g.viewer.role not in PROVIDERS | MANAGERS:
+        abort(403)
+    form = ProgressForm()
+    if request.method == "GET":
+        form.status.data = "done" if milestone.state is MilestoneState.DONE else "in_progress"
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            record_progress(g.viewer, current_user, milestone.id, form.status.data or "", form.commentary.data,
+                            _uploads(), now_utc(), today_london())
+        except (NotFound, TransitionNotAllowed, ValidationProblem) as exc:
+            status = _fail(exc, form, problems)
+        else:
+            db.session.commit()
+            flash(f"Progress on the milestone {milestone.title!r} saved")
+            return redirect(url_for("cases.show_case", case_id=milestone.case_id, _anchor=f"milestone-{milestone.id}"),
+                            code=303)
+    elif form.errors:
+        status = 422
+    milestone = _load("milestone", milestone_id)
+    return render_template("portal/milestone_progress.html", milestone=milestone, case=milestone.case, form=form,
+                           page_problems=problems, accepted=ACCEPTED_TYPES,
+                           updates=updates_for(g.viewer, [milestone.id])[milestone.id],
+                           files=evidence_for(g.viewer, [milestone.id])[milestone.id]), status
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@requires(Permission.VIEW_PROVIDERS)
+def download_evidence(evidence_id: int):
+    """An evidence file, as an attachment, only for people who may see it (another provider's is a 404)."""
+    try:
+        evidence = get_evidence(g.viewer, evidence_id)
+    except NotFound:
+        abort(404)
+    path = evidence_path(evidence)
+    if not path.is_file():
+        abort(404)
+    response = Response(path.read_bytes(), mimetype=evidence.media_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{evidence.filename}"'
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# -- the council's review ----------------------------------------------------------------------------------------
+
+
+class ReviewForm(FlaskForm):
+    decision = RadioField("Is the evidence accepted?", widget=GovRadioInput(), validators=[Optional()],
+                          validate_choice=False,
+                          choices=options([("verify", "Yes: verify the evidence and the milestone"),
+                                           ("reject", "No: reject the evidence")]))
+    reason = TextAreaField("Reason (needed when rejecting)", widget=GovTextArea())
+    submit = SubmitField("Save the decision", widget=GovSubmitInput())
+
+
+@bp.route("/milestones/<int:milestone_id>/review", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def review_milestone(milestone_id: int):
+    """Verify a done milestone's evidence, or reject it with a reason (council managers)."""
+    milestone = _load("milestone", milestone_id)
+    if g.viewer.role not in MANAGERS:
+        abort(403)
+    form = ReviewForm()
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            review_evidence(g.viewer, current_user, milestone.id, form.decision.data or "", form.reason.data,
+                            now_utc(), today_london())
+        except (NotFound, TransitionNotAllowed, ValidationProblem) as exc:
+            status = _fail(exc, form, problems)
+        else:
+            db.session.commit()
+            flash("Evidence verified" if form.decision.data == "verify" else "Evidence rejected")
+            return redirect(url_for("portal.review_queue"), code=303)
+    elif form.errors:
+        status = 422
+    milestone = _load("milestone", milestone_id)
+    if milestone.state is not MilestoneState.DONE and not problems:
+        problems.append(f"This milestone is {milestone.state.value.replace('_', ' ')}: only a milestone marked done "
+                        "has evidence to review")
+        status = status if request.method == "POST" else 200
+    return render_template("portal/review_milestone.html", milestone=milestone, case=milestone.case, form=form,
+                           page_problems=problems, can_review=milestone.state is MilestoneState.DONE,
+                           updates=updates_for(g.viewer, [milestone.id])[milestone.id],
+                           files=evidence_for(g.viewer, [milestone.id])[milestone.id]), status
+
+
+@bp.get("/review")
+@requires(Permission.VIEW_PROVIDERS)
+def review_queue():
+    """The council's queue: plans submitted for agreement, evidence to check and providers' representations on open
+    notices; every live plan labelled on track, at risk or overdue."""
+    if g.viewer.is_provider:
+        abort(403)
+    today = today_london()
+    plans = live_plans(g.viewer)
+    milestones = milestones_awaiting_review(g.viewer)
+    return render_template("portal/review_queue.html",
+                           submitted=[p for p in plans if p.state is PlanState.SUBMITTED],
+                           milestones=milestones, files=evidence_for(g.viewer, [m.id for m in milestones]),
+                           plans=[(p, health_of(p, today)) for p in plans], can_review=g.viewer.role in MANAGERS,
+                           representations=open_representations(g.viewer))
+
+
+# -- notices: representations ----------------------------------------------------------------------------------
+
+
+class RepresentationForm(FlaskForm):
+    text = TextAreaField("Your representations", widget=GovTextArea())
+    submit = SubmitField("Send your representations", widget=GovSubmitInput())
+
+
+@bp.route("/notices/<int:notice_id>/representations", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def representations(notice_id: int):
+    """The provider's representations on a notice's findings, within the notice's window."""
+    notice = _load("notice", notice_id)
+    if not g.viewer.is_provider:
+        abort(403)
+    form = RepresentationForm()
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            make_representation(g.viewer, current_user, notice.id, form.text.data, now_utc(), today_london())
+        except (NotFound, TransitionNotAllowed, ValidationProblem) as exc:
+            status = _fail(exc, form, problems)
+        else:
+            db.session.commit()
+            flash("Your representations were sent to the council")
+            return redirect(url_for("cases.show_case", case_id=notice.case_id, _anchor=f"notice-{notice.id}"),
+                            code=303)
+    elif form.errors:
+        status = 422
+    notice = _load("notice", notice_id)
+    window = representation_window(g.viewer, notice)
+    refusal = representation_refusal(notice.state, today_london(), window)
+    if refusal and refusal not in problems:
+        problems.append(refusal)
+    return render_template("portal/representations.html", notice=notice, case=notice.case, form=form,
+                           window=window, refusal=refusal, page_problems=problems,
+                           earlier=representations_for(g.viewer, [notice.id])[notice.id]), status
+
+
+# -- a new version of an agreed plan -----------------------------------------------------------------------------
+
+
+class ConfirmForm(FlaskForm):
+    submit = SubmitField("Start a new version", widget=GovSubmitInput())
+
+
+@bp.route("/action-plans/<int:plan_id>/new-version", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def new_plan_version(plan_id: int):
+    """Start the next version of an agreed plan (KT section 11.3): agreed again by both parties."""
+    plan = _load("action_plan", plan_id)
+    if g.viewer.role not in ActionPlanWorkflow.CREATE_ROLES:
+        abort(403)
+    form = ConfirmForm()
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        try:
+            revision = revise_plan(g.viewer, current_user, plan.id, now_utc())
+        except (NotFound, TransitionNotAllowed, ValidationProblem) as exc:
+            status = _fail(exc, form, problems)
+        else:
+            db.session.commit()
+            flash(f"Version {revision.plan_version} of the plan started: change it, then submit it for agreement")
+            return redirect(url_for("cases.show_case", case_id=revision.case_id, _anchor=f"plan-{revision.id}"),
+                            code=303)
+    plan = _load("action_plan", plan_id)
+    if plan.state not in REVISABLE and not problems:
+        problems.append("Only an agreed plan is changed by a new version")
+    return render_template("portal/new_plan_version.html", plan=plan, case=plan.case, form=form,
+                           page_problems=problems, rulebook=rulebook_for(plan.case.contract)), status
+
+
+# -- what the case page shows of the portal ------------------------------------------------------------------------
+
+
+def case_context(case, records: dict) -> dict:
+    """For the case page: each milestone's progress and evidence, each notice's representations, each plan's health
+    and the portal actions this person may take."""
+    viewer, today = g.viewer, today_london()
+    milestone_ids = [m.id for m in records["milestone"]]
+    notice_ids = [n.id for n in records["notice"]]
+    plans = records["action_plan"]
+    started_from = {p.previous_id for p in plans if p.previous_id}
+    windows = {n.id: representation_window(viewer, n) for n in records["notice"]} if viewer.is_provider else {}
+    return {
+        "evidence": evidence_for(viewer, milestone_ids),
+        "updates": updates_for(viewer, milestone_ids),
+        "representations": representations_for(viewer, notice_ids),
+        "health": {p.id: health_of(p, today) for p in plans},
+        "can_represent": {n.id for n in records["notice"]
+                          if viewer.is_provider and not representation_refusal(n.state, today, windows[n.id])},
+        "can_revise": {p.id for p in plans if p.state in REVISABLE and p.id not in started_from
+                       and viewer.role in ActionPlanWorkflow.CREATE_ROLES},
+        "can_report": {m.id for m in records["milestone"] if viewer.role in PROVIDERS | MANAGERS
+                       and m.plan.state is PlanState.IN_PROGRESS
+                       and m.state in (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS, MilestoneState.OVERDUE,
+                                       MilestoneState.DONE)},
+        "can_review": {m.id for m in records["milestone"] if viewer.role in MANAGERS
+                       and m.state is MilestoneState.DONE},
+    }
+
+
+# -- a draft plan's rows -----------------------------------------------------------------------------------------
+
+
+@bp.post("/action-plan-rows/<int:row_id>/remove")
+@requires(Permission.VIEW_PROVIDERS)
+def remove_row(row_id: int):
+    """Take a row out of a draft or returned plan (an agreed version never changes)."""
+    form = FlaskForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        _row, plan = plan_of_row(g.viewer, row_id)
+    except NotFound:
+        abort(404)
+    back = url_for("cases.show_case", case_id=plan.case_id, _anchor=f"plan-{plan.id}")
+    try:
+        remove_plan_row(g.viewer, current_user, row_id, now_utc())
+    except TransitionNotAllowed as exc:
+        db.session.rollback()
+        if exc.forbidden:
+            abort(403)
+        flash(str(exc), "error")
+        return redirect(back, code=303)
+    db.session.commit()
+    flash("Row removed from the plan")
+    return redirect(back, code=303)
