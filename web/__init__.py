@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
         api,
         api_cases,
         api_concerns,
+        api_returns,
         assets,
         auth,
         calendar,
@@ -62,7 +63,8 @@ def register_web(app: Flask) -> None:
 
     for module in (assets, auth, dashboard, providers, calendar, admin, account):
         app.register_blueprint(module.bp)
-    assert api_cases.bp is api.bp and api_concerns.bp is api.bp  # these routes live on the API blueprint
+    # these routes live on the API blueprint
+    assert api_cases.bp is api.bp and api_concerns.bp is api.bp and api_returns.bp is api.bp
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)

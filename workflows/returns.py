@@ -10,11 +10,13 @@ deadline" and is never counted late.
 
 from __future__ import annotations
 
+import enum
 from calendar import monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from workflows.calendar import WorkingCalendar
+from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_text, table
 from workflows.monitoring import ReturnSpec
 
 _STEP_MONTHS = {"monthly": 1, "quarterly": 3, "six-monthly": 6, "annual": 12}
@@ -120,3 +122,139 @@ def schedule(spec: ReturnSpec, contract_start: date, until: date, calendar: Work
         periods.append(Period(return_id=spec.id, start=clipped, end=end, label=_label(spec, start, end, number),
                               due_on=due, due_explanation=why))
     return periods
+
+
+# --- a return's life: due, submitted, accepted or queried (rules.md 2.3; CE-K14 timeliness, CE-K15 accuracy) ---
+
+class ReturnState(enum.Enum):
+    """Where one period's monitoring return stands."""
+
+    DUE = "due"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    QUERIED = "queried"
+
+
+RETURN_TRANSITIONS = table([
+    # The council may key in figures a provider sent another way; the audit trail says who did.
+    {"trigger": "submit", "source": (ReturnState.DUE, ReturnState.QUERIED), "dest": ReturnState.SUBMITTED,
+     "roles": PROVIDERS | MANAGERS, "event": "RETURN_SUBMITTED", "label": "Submit the return"},
+    {"trigger": "correct", "source": (ReturnState.SUBMITTED, ReturnState.ACCEPTED), "dest": ReturnState.SUBMITTED,
+     "roles": PROVIDERS | MANAGERS, "event": "RETURN_CORRECTED", "label": "Submit corrected figures"},
+    {"trigger": "accept", "source": ReturnState.SUBMITTED, "dest": ReturnState.ACCEPTED, "roles": MANAGERS,
+     "event": "RETURN_ACCEPTED", "label": "Accept the return"},
+    {"trigger": "query", "source": ReturnState.SUBMITTED, "dest": ReturnState.QUERIED, "roles": MANAGERS,
+     "event": "RETURN_QUERIED", "label": "Query the return"},
+])
+
+
+class ReturnWorkflow(Workflow):
+    """A period's return from due to accepted; a query sends it back, a correction replaces the figures."""
+
+    NAME = "return"
+    STATES = ReturnState
+    TRANSITIONS = RETURN_TRANSITIONS
+
+    def validate_query(self, data: dict) -> dict:
+        return {"reason": need_text(data, "reason", "Enter what is wrong with the return")}
+
+
+# --- the upload template and its validation (all or nothing: any error and nothing is imported) ---
+
+TEMPLATE_COLUMNS = ("period_start", "kpi", "name", "numerator", "denominator")
+
+
+@dataclass(frozen=True)
+class CellError:
+    """A problem in an uploaded file, by row (as a spreadsheet numbers it) and column."""
+
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"Row {self.row}, column {self.column}: {self.message}"
+
+
+def template_rows(kpis, period_start: date) -> list[list[str]]:
+    """The rows of the upload template for one period: a header, then one row per KPI to fill in."""
+    rows = [list(TEMPLATE_COLUMNS)]
+    for kpi in kpis:
+        rows.append([period_start.isoformat(), kpi.id, kpi.name, "", ""])
+    return rows
+
+
+def _number(text) -> float | None:
+    if text is None:
+        return None
+    if isinstance(text, int | float) and not isinstance(text, bool):
+        return float(text)
+    text = str(text).strip().replace(",", "")
+    if text == "":
+        return None
+    return float(text)  # ValueError for anything that is not a number
+
+
+def validate_rows(rows, kpis, periods: set[date]) -> tuple[dict[tuple[date, str], tuple[float, float | None]],
+                                                           list[CellError]]:
+    """Figures by (period start, KPI id) from uploaded rows, or every problem by row and column.
+
+    `kpis` are the KPIs the return carries (by id); `periods` the period starts the file may report on.
+    """
+    figures: dict[tuple[date, str], tuple[float, float | None]] = {}
+    errors: list[CellError] = []
+    rows = iter(rows)
+    header = next(rows, None)
+    names = [str(h or "").strip().lower() for h in (header or [])]
+    missing = [c for c in TEMPLATE_COLUMNS if c not in names]
+    if missing:
+        return {}, [CellError(1, c, "this column is missing: use the template Remedy generates") for c in missing]
+    at = {c: names.index(c) for c in TEMPLATE_COLUMNS}
+    for number, row in enumerate(rows, start=2):
+        cells = list(row) + [None] * (len(names) - len(row))
+        if all(c is None or str(c).strip() == "" for c in cells):
+            continue
+        raw_period, raw_kpi = cells[at["period_start"]], cells[at["kpi"]]
+        try:
+            period = raw_period if isinstance(raw_period, date) else date.fromisoformat(str(raw_period).strip())
+            if hasattr(period, "date"):
+                period = period.date()
+        except ValueError:
+            errors.append(CellError(number, "period_start", "enter the period's start date as YYYY-MM-DD"))
+            period = None
+        if period is not None and period not in periods:
+            errors.append(CellError(number, "period_start", f"{period.isoformat()} is not the start of a period "
+                                                            "this return covers"))
+        kpi_id = str(raw_kpi or "").strip()
+        kpi = kpis.get(kpi_id)
+        if kpi is None:
+            errors.append(CellError(number, "kpi", f"{kpi_id!r} is not a KPI in this return" if kpi_id
+                                    else "enter the KPI id"))
+        values = {}
+        for column in ("numerator", "denominator"):
+            try:
+                values[column] = _number(cells[at[column]])
+            except ValueError:
+                errors.append(CellError(number, column, "enter a number, for example 42 or 97.5"))
+                values[column] = None
+                continue
+            if values[column] is not None and values[column] < 0:
+                errors.append(CellError(number, column, "cannot be negative"))
+        if kpi is None or period is None:
+            continue
+        x, y = values.get("numerator"), values.get("denominator")
+        if x is None:
+            errors.append(CellError(number, "numerator", f"enter the figure for {kpi.id}"))
+            continue
+        if kpi.unit == "percent":
+            if not y:
+                errors.append(CellError(number, "denominator", f"enter the denominator for {kpi.id} (more than 0)"))
+                continue
+            if x > y:
+                errors.append(CellError(number, "numerator", "cannot be more than the denominator"))
+                continue
+        if (period, kpi.id) in figures:
+            errors.append(CellError(number, "kpi", f"{kpi.id} is given twice for this period"))
+            continue
+        figures[(period, kpi.id)] = (x, y)
+    return ({} if errors else figures), errors

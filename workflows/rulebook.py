@@ -115,7 +115,8 @@ def parse_rulebook(path: Path) -> Rulebook:
             raise RulebookError(path, _line_of(text, key), f"'{key}' must be a non-empty string")
     if not _ID.match(head["id"]):
         raise RulebookError(path, _line_of(text, "id"), "'id' must be lower-case letters, digits and hyphens")
-    if head["id"] != path.stem:
+    # A leading underscore keeps a file out of the loaded set (the template) without changing its id.
+    if head["id"] != path.stem.lstrip("_"):
         raise RulebookError(path, _line_of(text, "id"), f"'id' is {head['id']!r} but the file is named {path.stem!r}")
     if head["region"] not in REGIONS:
         raise RulebookError(

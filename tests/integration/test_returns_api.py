@@ -1,0 +1,211 @@
+"""Monitoring returns and the breach engine end to end through the API, with explicit dates (issue 7)."""
+
+import io
+
+import pytest
+import time_machine
+
+NOW = "2026-12-18T14:00:00+00:00"
+
+
+@pytest.fixture
+def api(app, api_token):
+    client = app.test_client()
+    tokens = {}
+
+    def call(role, method, url, json=None, status=None, **kwargs):
+        if role not in tokens:
+            tokens[role] = api_token(role)
+        response = client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {tokens[role]}"},
+                               **kwargs)
+        body = response.get_json(silent=True)
+        if status is not None:
+            assert response.status_code == status, body
+        return body if body is not None else response
+
+    return call
+
+
+def contract_id(api, reference):
+    return next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
+                if c["reference"] == reference)
+
+
+def period(api, contract, return_id, start):
+    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    return next(r for r in rows if r["return"] == return_id and r["period_start"] == start)
+
+
+def template_kpis(api, row_id):
+    response = api("contract_manager", "GET", f"/api/v1/returns/{row_id}/template.csv", status=200)
+    lines = response.get_data(as_text=True).splitlines()
+    assert lines[0] == "period_start,kpi,name,numerator,denominator"
+    return [line.split(",")[1] for line in lines[1:]]
+
+
+def submit_and_accept(api, row_id, figures, submitted_on=None):
+    data = {"trigger": "submit", "figures": figures}
+    if submitted_on:
+        data["submitted_on"] = submitted_on
+    api("contract_manager", "POST", f"/api/v1/returns/{row_id}/transitions", data, 200)
+    return api("contract_manager", "POST", f"/api/v1/returns/{row_id}/transitions", {"trigger": "accept"}, 200)
+
+
+def breaches(api, contract, rule_id):
+    return [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={contract}", status=200)["items"]
+            if b["rule_id"] == rule_id]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_hf_two_consecutive_quarters_below_85_percent_proposes_a_default(api):
+    hf = contract_id(api, "HC-2024-05")
+    q1 = period(api, hf, "bcm-quarterly", "2026-04-01")
+    q2 = period(api, hf, "bcm-quarterly", "2026-07-01")
+    assert (q1["period"], q1["due_on"]) == ("Q1 2026-27", "2026-07-14")  # 10 working days after 30 June
+    kpis = template_kpis(api, q1["id"])
+    assert "BCM 3" in kpis
+    good = {k: [100, 100] for k in kpis}
+    submit_and_accept(api, q1["id"], {**good, "BCM 3": [84, 100]})
+    assert breaches(api, hf, "bcm-two-quarters") == []  # one quarter is not two
+    assert [b["figures"][0] for b in breaches(api, hf, "bcm-missed")] == [
+        "BCM 3 Q1 2026-27: 84% (Red) against at least 85%."]
+    # Exactly at target is met: no run yet.
+    accepted = submit_and_accept(api, q2["id"], {**good, "BCM 3": [85, 100]}, submitted_on="2026-10-14")
+    assert accepted["state"] == "accepted" and accepted["late"] is False
+    assert breaches(api, hf, "bcm-two-quarters") == []
+    # The provider corrects Q2 to 80%: two consecutive quarters below 85% proposes a default (HF-B04).
+    api("contract_manager", "POST", f"/api/v1/returns/{q2['id']}/transitions",
+        {"trigger": "correct", "figures": {**good, "BCM 3": [80, 100]}}, 200)
+    corrected = api("contract_manager", "POST", f"/api/v1/returns/{q2['id']}/transitions", {"trigger": "accept"}, 200)
+    assert [s["current"] for s in corrected["submissions"]] == [True, False]  # the history is kept
+    (breach,) = breaches(api, hf, "bcm-two-quarters")
+    assert breach["status"] == "proposed" and breach["actions"] == ["default"]
+    assert "Q1 2026-27: 84%" in " ".join(breach["figures"]) and "Q2 2026-27: 80%" in " ".join(breach["figures"])
+    # Accepting again, or a scheduler sweep, records nothing twice.
+    assert len(breaches(api, hf, "bcm-two-quarters")) == 1
+    # A person confirms: a case opens and a Default Notice is drafted.
+    confirmed = api("contract_manager", "POST", f"/api/v1/breaches/{breach['id']}/transitions",
+                    {"trigger": "confirm"}, 200)
+    assert confirmed["status"] == "confirmed" and confirmed["case_id"]
+    assert [p["kind"] for p in confirmed["proposals"]] == ["default_notice"]
+    case = api("contract_manager", "GET", f"/api/v1/cases/{confirmed['case_id']}", status=200)
+    assert case["records"]["default_notice"][0]["state"] == "drafted"
+    api("contract_manager", "POST", f"/api/v1/breaches/{breach['id']}/transitions", {"trigger": "confirm"}, 409)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_correction_that_cures_a_breach_withdraws_it(api):
+    hf = contract_id(api, "HC-2024-05")
+    q1 = period(api, hf, "bcm-quarterly", "2026-04-01")
+    q2 = period(api, hf, "bcm-quarterly", "2026-07-01")
+    good = {k: [100, 100] for k in template_kpis(api, q1["id"])}
+    submit_and_accept(api, q1["id"], {**good, "BCM 4": [50, 100]})
+    submit_and_accept(api, q2["id"], {**good, "BCM 4": [50, 100]})
+    (breach,) = breaches(api, hf, "bcm-two-quarters")
+    api("contract_manager", "POST", f"/api/v1/returns/{q2['id']}/transitions",
+        {"trigger": "correct", "figures": good}, 200)
+    api("contract_manager", "POST", f"/api/v1/returns/{q2['id']}/transitions", {"trigger": "accept"}, 200)
+    (withdrawn,) = breaches(api, hf, "bcm-two-quarters")
+    assert withdrawn["id"] == breach["id"] and withdrawn["status"] == "withdrawn"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_thurrock_a_kpi_missed_in_q1_and_again_in_q2_proposes_termination(api):
+    th = contract_id(api, "SL-2025-02")
+    q1 = period(api, th, "hard-outcomes", "2026-04-01")
+    q2 = period(api, th, "hard-outcomes", "2026-07-01")
+    kpis = template_kpis(api, q1["id"])
+    good = {k: [100, 100] for k in kpis}
+    good["KPI 2"] = [1.5, None]  # average length of stay in years: a ceiling of 2 (TH KPI 2)
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "SL-2025-02", "summary": "KPI 1"}, 201)
+    # KPI 1 is (b + c) / 8 x 100 (A33): 7 of 8 is 87.5% against 95%.
+    submit_and_accept(api, q1["id"], {**good, "KPI 1": [7, 8]})
+    assert breaches(api, th, "still-not-met") == []
+    submit_and_accept(api, q2["id"], {**good, "KPI 1": [7, 8]})
+    (breach,) = breaches(api, th, "still-not-met")
+    assert breach["actions"] == ["termination"] and "TH-20" in breach["cites"]
+    # The case is open, so termination is put to the authorised officer at once, as the scheduler would (A53).
+    assert breach["case_id"] == case["id"] and breach["proposals"][0]["kind"] == "termination"
+    record = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}", status=200)
+    assert record["records"]["termination"][0]["state"] == "considered"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_ce_three_consecutive_missed_returns_is_a_service_failure(app, api):
+    from datetime import UTC, datetime
+
+    from scheduler.tick import tick
+
+    ce = contract_id(api, "ECH-2024-01")
+    with app.app_context():
+        first = tick(datetime(2026, 12, 18, 14, 0, tzinfo=UTC), deliver_messages=False)
+        again = tick(datetime(2026, 12, 18, 14, 0, tzinfo=UTC), deliver_messages=False)
+    assert first["monitoring"]["breaches_found"] > 0 and again["monitoring"]["breaches_found"] == 0
+    found = breaches(api, ce, "returns-three-periods")
+    four_weekly = [b for b in found if b["subject"] == "four-weekly"]
+    assert len(four_weekly) == 1  # one run since the contract started, however long it goes on
+    assert four_weekly[0]["actions"] == ["case", "action-plan"] and "CE-47" in four_weekly[0]["cites"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_late_submission_is_recorded_late(api):
+    hf = contract_id(api, "HC-2024-05")
+    q1 = period(api, hf, "bcm-quarterly", "2026-04-01")
+    good = {k: [100, 100] for k in template_kpis(api, q1["id"])}
+    late = submit_and_accept(api, q1["id"], good, submitted_on="2026-07-15")
+    assert late["late"] is True and late["submitted_on"] == "2026-07-15"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_an_upload_with_errors_imports_nothing_and_names_row_and_column(app, api):
+    from models import db
+    from models.monitoring import ReturnSubmission
+
+    hf = contract_id(api, "HC-2024-05")
+    q1 = period(api, hf, "bcm-quarterly", "2026-04-01")
+    kpis = template_kpis(api, q1["id"])
+    lines = ["period_start,kpi,name,numerator,denominator"]
+    lines += [f"2026-04-01,{k},,90,100" for k in kpis]
+    lines[3] = f"2026-04-01,{kpis[2]},,ninety,100"
+    lines.append("2026-04-01,BCM 99,,1,2")
+    response = api("provider_manager", "POST", f"/api/v1/returns/{q1['id']}/upload", status=404,
+                   data={"file": (io.BytesIO("\n".join(lines).encode()), "r.csv")},
+                   content_type="multipart/form-data")
+    body = api("contract_manager", "POST", f"/api/v1/returns/{q1['id']}/upload", status=422,
+               data={"file": (io.BytesIO("\n".join(lines).encode()), "r.csv")}, content_type="multipart/form-data")
+    assert {"row": 4, "column": "numerator", "message": "enter a number, for example 42 or 97.5"} in body["errors"]
+    assert any(e["row"] == len(lines) and e["column"] == "kpi" for e in body["errors"])
+    with app.app_context():
+        assert db.session.query(ReturnSubmission).count() == 0
+    assert api("contract_manager", "GET", f"/api/v1/returns/{q1['id']}", status=200)["state"] == "due"
+    assert response is not None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_provider_uploads_an_xlsx_return_from_the_template(api):
+    from openpyxl import Workbook, load_workbook
+
+    kt = contract_id(api, "LDDS-2023-07")
+    rows = api("provider_manager", "GET", f"/api/v1/returns?contract={kt}", status=200)["items"]
+    row = next(r for r in rows if r["return"] == "six-monthly" and r["period_end"] < "2026-12-18")
+    template = api("provider_manager", "GET", f"/api/v1/returns/{row['id']}/template.xlsx", status=200)
+    sheet = load_workbook(io.BytesIO(template.get_data())).active
+    values = [list(r) for r in sheet.iter_rows(values_only=True)]
+    assert values[0] == ["period_start", "kpi", "name", "numerator", "denominator"]
+    filled = Workbook()
+    out_sheet = filled.active
+    out_sheet.append(values[0])
+    for r in values[1:]:
+        out_sheet.append([r[0], r[1], r[2], 95, 100])
+    out = io.BytesIO()
+    filled.save(out)
+    body = api("provider_manager", "POST", f"/api/v1/returns/{row['id']}/upload", status=200,
+               data={"file": (io.BytesIO(out.getvalue()), "return.xlsx")}, content_type="multipart/form-data")
+    (imported,) = body["imported"]
+    assert imported["state"] == "submitted" and imported["submissions"][0]["source"] == "xlsx"
+    # The provider cannot accept its own return; another provider's return is not there at all.
+    api("provider_manager", "POST", f"/api/v1/returns/{row['id']}/transitions", {"trigger": "accept"}, 403)
+    hf = contract_id(api, "HC-2024-05")
+    other = period(api, hf, "bcm-quarterly", "2026-04-01")
+    api("provider_manager", "GET", f"/api/v1/returns/{other['id']}", status=404)
+    assert all(r["contract_id"] == kt for r in api("provider_manager", "GET", "/api/v1/returns", status=200)["items"])
