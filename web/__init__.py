@@ -35,6 +35,7 @@ def register_web(app: Flask) -> None:
         meetings,
         notifications,
         providers,
+        returns,
     )
     from web.security import init_security
 
@@ -70,6 +71,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(deadlines.bp)
     app.register_blueprint(notifications.bp)
     app.register_blueprint(meetings.bp)
+    app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 
@@ -102,6 +104,7 @@ def _service_navigation() -> list[dict]:
         items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
     items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
     items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
+    items.append(("Returns", "returns.list_returns_page", Permission.VIEW_PROVIDERS))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))
     items.append(("Administration", "admin.index", Permission.MANAGE_USERS))
     unread = _header_facts()["unread"]

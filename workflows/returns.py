@@ -230,18 +230,19 @@ def validate_rows(rows, kpis, periods: set[date]) -> tuple[dict[tuple[date, str]
         if kpi is None:
             errors.append(CellError(number, "kpi", f"{kpi_id!r} is not a KPI in this return" if kpi_id
                                     else "enter the KPI id"))
-        values = {}
+        values, unreadable = {}, False
         for column in ("numerator", "denominator"):
             try:
                 values[column] = _number(cells[at[column]])
             except ValueError:
                 errors.append(CellError(number, column, "enter a number, for example 42 or 97.5"))
-                values[column] = None
+                values[column], unreadable = None, True
                 continue
             if values[column] is not None and values[column] < 0:
                 errors.append(CellError(number, column, "cannot be negative"))
-        if kpi is None or period is None:
-            continue
+                unreadable = True
+        if kpi is None or period is None or unreadable:
+            continue  # one message per problem: the row's other checks would only repeat it
         x, y = values.get("numerator"), values.get("denominator")
         if x is None:
             errors.append(CellError(number, "numerator", f"enter the figure for {kpi.id}"))
