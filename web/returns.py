@@ -192,7 +192,8 @@ def kpi_trend(contract_id: int, kpi_id: str):
         return _csv(f"{contract.reference}-{kpi.id}.csv", ["period", "period_start", "value", "target", "rag"],
                     [[r.label, r.period_start, "" if r.value is None else round(r.value, 2), r.target,
                       r.rag or "no rating"] for r in results])
-    svg = trend_svg(kpi, [(r.label, r.value, r.rag) for r in results])
+    svg = trend_svg(kpi, [(r.label, r.value, r.rag) for r in results],
+                    axis_labels=[f"{r.period_start:%b %Y}" for r in results])
     return render_template("returns/kpi_trend.html", contract=contract, kpi=kpi, results=results, svg=svg)
 
 

@@ -47,15 +47,17 @@ def assess_year(monitoring: Monitoring, results, year: int) -> list[Assessment]:
 
 
 def trend_svg(kpi: KpiSpec, points: list[tuple[str, float | None, str | None]], width: int = 640,
-              height: int = 260) -> str:
-    """A line chart of a KPI's values by period, with the target as a dashed line; every point has a text title.
+              height: int = 260, axis_labels: list[str] | None = None) -> str:
+    """A line chart of a KPI's values by period, with the target as a dashed line; every point has a text title
+    (axis_labels: short names for the periods under the axis, the full labels are in the titles).
 
     The chart is an image with a text alternative; the same figures are always in a table beside it.
     """
     left, right, top, bottom = 48, 16, 16, 56
     values = [v for _label, v, _rag in points if v is not None]
     target = kpi.target if kpi.target is not None else (kpi.bands.green_limit if kpi.bands else None)
-    ceiling = max([*values, target or 0, 100 if kpi.unit == "percent" else 1]) * 1.05
+    highest = max([*values, target or 0])
+    ceiling = 100.0 if kpi.unit == "percent" and highest <= 100 else max(highest * 1.05, 1)
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def x(i: int) -> float:
@@ -94,7 +96,7 @@ def trend_svg(kpi: KpiSpec, points: list[tuple[str, float | None, str | None]], 
                 parts.append(f'<circle cx="{x(i):.1f}" cy="{y(value):.1f}" r="6" fill="{colour}">'
                              f'<title>{escape(text)}</title></circle>')
         parts.append(f'<text x="{x(i):.1f}" y="{top + plot_h + 18}" text-anchor="middle" font-size="11">'
-                     f'{escape(label[:14])}</text>')
+                     f'{escape((axis_labels[i] if axis_labels else label)[:14])}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
