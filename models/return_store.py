@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from models import db
 from models.audit_store import events_for, record_event
@@ -186,7 +186,7 @@ def check_figures(row: MonitoringReturn, figures: dict) -> dict[str, list[float 
         first = errors[0]
         kpi_id = cells[first.row - 1][1]
         raise ValidationProblem(f"{kpi_id}: {first.message}", "figures")
-    missing = [k for k in kpis if (row.period_start, k) not in parsed]
+    missing = [k for k, kpi in kpis.items() if (row.period_start, k) not in parsed and not kpi.monitor_only]
     if missing:
         raise ValidationProblem(f"Enter figures for every KPI in the return: {', '.join(missing)} missing", "figures")
     return {kpi_id: list(pair) for (_start, kpi_id), pair in parsed.items()}
@@ -201,20 +201,31 @@ def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: d
         from workflows.errors import Conflict
 
         raise Conflict("Someone else changed this return first: reload it and try again")
+    figures = check_figures(row, data.get("figures")) if trigger in ("submit", "correct") else None
+    _fire(viewer, actor, row, trigger, data, figures, source, now, today,
+          len(submissions_for(row)) if figures is not None else 0)
+    db.session.flush()
+    if trigger == "accept":
+        compute_results(row)
+        evaluate_contract(row.contract, today, now)
+    return row
+
+
+def _fire(viewer: Viewer, actor: User, row: MonitoringReturn, trigger: str, data: dict, figures: dict | None,
+          source: str, now: datetime, today: date, earlier: int) -> None:
+    """Fire a trigger on a loaded return with checked figures (`earlier`: how many submissions it already has)."""
     workflow = _workflow(viewer, row, now, today)
     problem = workflow.why_not(trigger)
     if problem:
         raise TransitionNotAllowed(*problem)
-    figures = None
-    submitted_on = None
-    if trigger in ("submit", "correct"):
-        figures = check_figures(row, data.get("figures"))
-        submitted_on = _submitted_on(data, today)
+    data = dict(data)
+    data.pop("figures", None)
+    submitted_on = _submitted_on(data, today) if figures is not None else None
     result = workflow.fire(trigger, **data)
     before = row.state
     row.state, row.updated_at = result.to_state, now
     if figures is not None:
-        _store_submission(row, actor, figures, source, submitted_on, now)
+        _store_submission(row, actor, figures, source, submitted_on, now, earlier)
     if trigger == "query":
         row.queries += 1
         row.query_reason = result.data.get("reason")
@@ -223,11 +234,6 @@ def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: d
                  reason=result.data.get("reason"),
                  data={"period": row.label, "return": row.return_id, "late": row.late,
                        **({"figures": figures, "source": source} if figures else {})})
-    db.session.flush()
-    if trigger == "accept":
-        compute_results(row)
-        evaluate_contract(row.contract, today, now)
-    return row
 
 
 def _submitted_on(data: dict, today: date) -> date:
@@ -244,11 +250,11 @@ def _submitted_on(data: dict, today: date) -> date:
 
 
 def _store_submission(row: MonitoringReturn, actor: User, figures: dict, source: str, submitted_on: date,
-                      now: datetime) -> None:
-    previous = submissions_for(row)
-    for old in previous:
-        old.current = False
-    db.session.add(ReturnSubmission(council_id=row.council_id, return_row_id=row.id, number=len(previous) + 1,
+                      now: datetime, earlier: int) -> None:
+    if earlier:
+        db.session.execute(update(ReturnSubmission).where(ReturnSubmission.return_row_id == row.id)
+                           .values(current=False))
+    db.session.add(ReturnSubmission(council_id=row.council_id, return_row_id=row.id, number=earlier + 1,
                                     figures=figures, source=source, submitted_on=submitted_on,
                                     submitted_by_id=actor.id if actor else None, submitted_at=now, current=True))
     if row.submitted_on is None:
@@ -280,13 +286,18 @@ def import_rows(viewer: Viewer, actor: User, contract_id: int, return_id: str, r
             errors.append(CellError(1, "kpi", f"{', '.join(missing)} missing for the period starting {start}"))
     if errors:
         return [], errors
+    # One query for how many submissions each period already has, and one flush per period (the audit event's).
+    counts = dict(db.session.execute(
+        select(ReturnSubmission.return_row_id, func.count(ReturnSubmission.id))
+        .where(ReturnSubmission.return_row_id.in_([periods[start].id for start in by_period]))
+        .group_by(ReturnSubmission.return_row_id)).all())
     updated = []
     for start, given in sorted(by_period.items()):
         row = periods[start]
         trigger = "correct" if row.state in (ReturnState.SUBMITTED, ReturnState.ACCEPTED) else "submit"
-        for kpi_id, kpi in kpis.items():
-            given.setdefault(kpi_id, [None, None]) if kpi.monitor_only else None
-        updated.append(apply_return(viewer, actor, row.id, trigger, {"figures": given}, now, today, source=source))
+        _fire(viewer, actor, row, trigger, {}, given, source, now, today, counts.get(row.id, 0))
+        updated.append(row)
+    db.session.flush()
     return updated, []
 
 

@@ -149,6 +149,10 @@ class _Context:
         self.monitoring, self.schedules, self.values = monitoring, schedules, values
         self.today, self.contract_start, self.submissions, self.lots = today, contract_start, submissions, lots
         self.first_year_ends = add_months(contract_start, 12)
+        self._closed_cache: dict[str, list[Period]] = {}
+        self._status_cache: dict[tuple, str] = {}
+        self._figure_cache: dict[tuple, str] = {}
+        self._kpis = {k.id: k for k in monitoring.kpis}
 
     def _advisory(self, on: date) -> bool:
         # KT-10, A23: year-one targets are indicative; breaches are shown as advisory and never escalated.
@@ -158,74 +162,92 @@ class _Context:
         return not kpi.lots or self.lots is None or bool(set(kpi.lots) & set(self.lots))
 
     def _subjects(self, rule: BreachRule) -> list[tuple[KpiSpec, ...]]:
-        kpis = [k for k in (self.monitoring.kpi(name) for name in rule.kpis) if k is not None and self._applies(k)]
+        kpis = [k for k in (self._kpis.get(name) for name in rule.kpis) if k is not None and self._applies(k)]
         if rule.together:
             return [tuple(kpis)] if kpis else []
         return [(k,) for k in kpis]
 
     def _closed(self, group: tuple[KpiSpec, ...]) -> list[Period]:
-        return [p for p in self.schedules.get(group[0].return_id, []) if p.is_closed(self.today)]
+        key = group[0].return_id
+        if key not in self._closed_cache:
+            self._closed_cache[key] = [p for p in self.schedules.get(key, []) if p.is_closed(self.today)]
+        return self._closed_cache[key]
 
-    def _status(self, rule: BreachRule, group: tuple[KpiSpec, ...], period: Period) -> tuple[str, list[str]]:
-        statuses, figures = [], []
+    def _status(self, rule: BreachRule, group: tuple[KpiSpec, ...], period: Period) -> str:
+        # Several rules read the same KPI in the same period (a single miss, a run, still not met): work each
+        # status out once per evaluation.
+        statuses = []
         for kpi in group:
-            value = self.values.get((kpi.id, period.start))
-            status = kpi_status(kpi, value, rule.when)
+            key = (kpi.id, period.start, rule.when)
+            status = self._status_cache.get(key)
+            if status is None:
+                status = self._status_cache[key] = kpi_status(kpi, self.values.get((kpi.id, period.start)),
+                                                              rule.when)
             statuses.append(status)
-            rag = kpi.rag(value)
-            figures.append(f"{kpi.id} {period.label}: {kpi.format_value(value)}"
-                           + (f" ({rag.capitalize()})" if rag else "") + f" against {kpi.target_text()}.")
         if MISSED in statuses:
-            return MISSED, figures
+            return MISSED
         if NO_DATA in statuses:
-            return NO_DATA, figures
-        return MET, figures
+            return NO_DATA
+        return MET
+
+    def _figures(self, group: tuple[KpiSpec, ...], period: Period) -> list[str]:
+        """The figures a proposal quotes, only for the periods a breach cites."""
+        figures = []
+        for kpi in group:
+            key = (kpi.id, period.start)
+            text = self._figure_cache.get(key)
+            if text is None:
+                value = self.values.get(key)
+                rag = kpi.rag(value)
+                text = self._figure_cache[key] = (f"{kpi.id} {period.label}: {kpi.format_value(value)}"
+                                                  + (f" ({rag.capitalize()})" if rag else "")
+                                                  + f" against {kpi.target_text()}.")
+            figures.append(text)
+        return figures
 
     def single(self, rule: BreachRule) -> list[Breach]:
         out = []
         for group in self._subjects(rule):
             subject = " + ".join(k.id for k in group)
             for period in self._closed(group):
-                status, figures = self._status(rule, group, period)
-                if status != MISSED:
+                if self._status(rule, group, period) != MISSED:
                     continue
                 out.append(Breach(
                     key=f"{rule.id}|{subject}|{period.start.isoformat()}", rule_id=rule.id, cites=rule.rule,
                     actions=rule.actions, subject=subject, occurred_on=period.end, period_start=period.start,
                     period_end=period.end, immediate=rule.immediate, advisory=self._advisory(period.end),
-                    summary=f"{subject} missed in {period.label}: {rule.says}", figures=tuple(figures)))
+                    summary=f"{subject} missed in {period.label}: {rule.says}",
+                    figures=tuple(self._figures(group, period))))
         return out
 
     def consecutive(self, rule: BreachRule) -> list[Breach]:
         out = []
         for group in self._subjects(rule):
             subject = " + ".join(k.id for k in group)
-            run: list[tuple[Period, list[str]]] = []
-            current: Breach | None = None
+            run: list[Period] = []
             for period in self._closed(group):
-                status, figures = self._status(rule, group, period)
+                status = self._status(rule, group, period)
                 if status == NO_DATA and rule.gaps == "skip":
                     continue  # A38: a period with no data neither breaks nor extends the run
-                if status != MISSED:
-                    run, current = [], None
+                if status == MISSED:
+                    run.append(period)
                     continue
-                run.append((period, figures))
-                if len(run) < rule.periods:
-                    continue
-                first, last = run[0][0], run[-1][0]
-                breach = Breach(
-                    key=f"{rule.id}|{subject}|{first.start.isoformat()}", rule_id=rule.id, cites=rule.rule,
-                    actions=rule.actions, subject=subject, occurred_on=run[rule.periods - 1][0].end,
-                    period_start=first.start, period_end=last.end, immediate=rule.immediate,
-                    advisory=self._advisory(run[rule.periods - 1][0].end),
-                    summary=(f"{subject} missed in {len(run)} consecutive periods ({first.label} to {last.label}): "
-                             f"{rule.says}"),
-                    figures=tuple(f for _p, figs in run for f in figs))
-                if current is not None:
-                    out.remove(current)  # the run goes on: one breach per run, its figures brought up to date
-                out.append(breach)
-                current = breach
+                if len(run) >= rule.periods:
+                    out.append(self._run_breach(rule, group, subject, run))
+                run = []
+            if len(run) >= rule.periods:
+                # One breach per run, however long it goes on, with its figures up to date.
+                out.append(self._run_breach(rule, group, subject, run))
         return out
+
+    def _run_breach(self, rule: BreachRule, group: tuple[KpiSpec, ...], subject: str, run: list[Period]) -> Breach:
+        first, last, reached = run[0], run[-1], run[rule.periods - 1]
+        return Breach(
+            key=f"{rule.id}|{subject}|{first.start.isoformat()}", rule_id=rule.id, cites=rule.rule,
+            actions=rule.actions, subject=subject, occurred_on=reached.end, period_start=first.start,
+            period_end=last.end, immediate=rule.immediate, advisory=self._advisory(reached.end),
+            summary=f"{subject} missed in {len(run)} consecutive periods ({first.label} to {last.label}): {rule.says}",
+            figures=tuple(f for period in run for f in self._figures(group, period)))
 
     def rolling(self, rule: BreachRule, events: list[Occurrence]) -> list[Breach]:
         out = []
@@ -295,7 +317,8 @@ class _Context:
                     summary=f"{spec.name if spec else stream} late or missing for {count}: {rule.says}",
                     figures=tuple(text for _p, text in run))
                 if current is not None:
-                    out.remove(current)
-                out.append(breach)
+                    out[-1] = breach  # the run goes on: one breach per run, its figures brought up to date
+                else:
+                    out.append(breach)
                 current = breach
         return out

@@ -245,7 +245,8 @@ def validate_rows(rows, kpis, periods: set[date]) -> tuple[dict[tuple[date, str]
             continue  # one message per problem: the row's other checks would only repeat it
         x, y = values.get("numerator"), values.get("denominator")
         if x is None:
-            errors.append(CellError(number, "numerator", f"enter the figure for {kpi.id}"))
+            if not kpi.monitor_only:  # a monitor-only indicator may be left blank (S16)
+                errors.append(CellError(number, "numerator", f"enter the figure for {kpi.id}"))
             continue
         if kpi.unit == "percent":
             if not y:
