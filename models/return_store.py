@@ -54,32 +54,57 @@ def contract_schedules(contract: Contract, until: date) -> dict[str, list[Period
     return {spec.id: schedule(spec, contract.start_on, end, calendar) for spec in book.monitoring.returns}
 
 
-def ensure_schedule(contract: Contract, today: date) -> int:
-    """Create the return rows for every period that has started by `today` (safe to run again); how many were new."""
+def ensure_schedule(contract: Contract, today: date, now: datetime | None = None) -> int:
+    """Create the return rows for every period that has started by `today` (safe to run again); how many were new.
+
+    With `now`, a period whose due date is still ahead gets a deadline, so the scheduler reminds the provider as
+    it does for every other clock (past due dates are the late-return rules' business, CE-47)."""
     book = rulebook_for(contract)
     existing = set(db.session.execute(select(MonitoringReturn.return_id, MonitoringReturn.period_start).where(
         MonitoringReturn.contract_id == contract.id)).all())
     specs = {s.id: s for s in book.monitoring.returns}
     added = 0
+    new_due: list[tuple[MonitoringReturn, object]] = []
     for return_id, periods in contract_schedules(contract, today).items():
         spec = specs[return_id]
         for period in periods:
             if (return_id, period.start) in existing:
                 continue
-            db.session.add(MonitoringReturn(
+            row = MonitoringReturn(
                 council_id=contract.council_id, provider_id=contract.provider_id, contract_id=contract.id,
                 return_id=return_id, name=spec.name, rule=spec.rule[:60], period_start=period.start,
                 period_end=period.end, label=period.label[:120], due_on=period.due_on,
-                due_explanation=list(period.due_explanation), state=ReturnState.DUE, queries=0))
+                due_explanation=list(period.due_explanation), state=ReturnState.DUE, queries=0)
+            db.session.add(row)
             added += 1
+            if now is not None and period.due_on is not None and period.due_on >= today:
+                new_due.append((row, spec))
     db.session.flush()
+    for row, spec in new_due:
+        _plan_due_deadline(row, spec, book.region, now)
     return added
 
 
-def ensure_schedules(viewer: Viewer, today: date) -> None:
+def _plan_due_deadline(row: MonitoringReturn, spec, region: str, now: datetime) -> None:
+    from models.deadline_store import create_deadline
+    from workflows.clock import ClockStart, end_of_day
+
+    if spec.due_after_working_days is not None:
+        unit, length = "working_days", spec.due_after_working_days
+    else:
+        unit, length = "calendar_days", (row.due_on - row.period_end).days
+    clock = ClockStart(kind="return_due", label=f"{row.name} for {row.label} submitted"[:200],
+                       rule=_rule_ref(spec), unit=unit, length=length, start_on=row.period_end, due_on=row.due_on,
+                       due_at=end_of_day(row.due_on), acts="provider", pausable=False, on_breach=None,
+                       explanation=tuple(row.due_explanation))
+    create_deadline(council_id=row.council_id, provider_id=row.provider_id, contract_id=row.contract_id,
+                    case_id=None, entity_type="return", entity_id=row.id, clock=clock, region=region, now=now)
+
+
+def ensure_schedules(viewer: Viewer, today: date, now: datetime | None = None) -> None:
     """Bring the return rows of every contract the viewer can see up to `today`."""
     for contract in db.session.scalars(_scoped(Contract, viewer)):
-        ensure_schedule(contract, today)
+        ensure_schedule(contract, today, now)
 
 
 # -- reading -----------------------------------------------------------------------------------------------------
@@ -258,6 +283,9 @@ def _store_submission(row: MonitoringReturn, actor: User, figures: dict, source:
                                     figures=figures, source=source, submitted_on=submitted_on,
                                     submitted_by_id=actor.id if actor else None, submitted_at=now, current=True))
     if row.submitted_on is None:
+        from models.deadline_store import meet_deadlines
+
+        meet_deadlines("return", row.id, {"return_due"}, now)
         # Timeliness is the first submission's (CE-K14); a later correction does not make a return late (A15).
         row.submitted_on = submitted_on
         row.late = None if row.due_on is None else submitted_on > row.due_on
@@ -270,7 +298,7 @@ def import_rows(viewer: Viewer, actor: User, contract_id: int, return_id: str, r
     Returns the updated rows, or no rows and every problem by row and column (and nothing is changed).
     """
     contract = get_contract(viewer, contract_id)
-    ensure_schedule(contract, today)
+    ensure_schedule(contract, today, now)
     periods = {r.period_start: r for r in list_returns(viewer, contract_id=contract.id)
                if r.return_id == return_id and r.period_end < today}
     kpis = {k.id: k for k in kpis_for(contract, return_id) if k.unit != "rating"}
@@ -385,8 +413,9 @@ def _open_case(contract: Contract) -> Case | None:
                              .order_by(Case.id.desc()).limit(1))
 
 
-def _rule_ref(breach_or_row) -> str:
-    return str(breach_or_row.cites).split(",")[0].strip()[:20]
+def _rule_ref(record) -> str:
+    """The first rule id a breach or return spec cites (deadlines and proposals keep one, 20 characters)."""
+    return str(getattr(record, "cites", None) or record.rule).split(",")[0].strip()[:20]
 
 
 def _record_breach(contract: Contract, breach: Breach, row: BreachRecord | None, now: datetime) -> None:
@@ -509,9 +538,9 @@ def decide_breach(viewer: Viewer, actor: User, breach_id: int, trigger: str, dat
 def record_occurrence(viewer: Viewer, actor: User, contract_id: int, kind: str, on: date, today: date,
                       now: datetime, ref: str = "", value: str | None = None) -> MonitoringOccurrence:
     """Record something a rolling-window or rating rule counts, then evaluate the contract's rules."""
+    contract = get_contract(viewer, contract_id)  # someone else's contract is not there at all (404)
     if viewer.role not in MANAGERS:
         raise TransitionNotAllowed("Only the council's managers can record this", forbidden=True)
-    contract = get_contract(viewer, contract_id)
     book = rulebook_for(contract)
     kinds = {k for k, _ in book.monitoring.events} | {"rating:local"}
     if kind not in kinds:
@@ -535,7 +564,7 @@ def close_periods(today: date, now: datetime) -> dict:
     for contract in db.session.scalars(select(Contract).order_by(Contract.id)):
         if contract.rulebook_id not in _books():
             continue
-        counts["returns_opened"] += ensure_schedule(contract, today)
+        counts["returns_opened"] += ensure_schedule(contract, today, now)
         result = evaluate_contract(contract, today, now)
         counts["breaches_found"] += result.new
         counts["breaches_withdrawn"] += result.withdrawn

@@ -75,7 +75,7 @@ def returns():
         except ValueError:
             return api_error(422, f"state must be one of {', '.join(s.value for s in ReturnState)}")
     today = today_london()
-    ensure_schedules(g.viewer, today)
+    ensure_schedules(g.viewer, today, now_utc())
     db.session.commit()
     rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int), state=state or None)
     return jsonify({"items": [{"id": r.id, "contract_id": r.contract_id, "return": r.return_id, "name": r.name,

@@ -51,7 +51,7 @@ def _csv(filename: str, header: list[str], rows) -> Response:
 def list_returns_page():
     """The schedule of returns due, with due dates from the rulebook, for the council and the provider alike."""
     today = today_london()
-    ensure_schedules(g.viewer, today)
+    ensure_schedules(g.viewer, today, now_utc())
     db.session.commit()
     rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int))
     if request.args.get("format") == "csv":

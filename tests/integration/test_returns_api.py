@@ -209,3 +209,77 @@ def test_the_provider_uploads_an_xlsx_return_from_the_template(api):
     other = period(api, hf, "bcm-quarterly", "2026-04-01")
     api("provider_manager", "GET", f"/api/v1/returns/{other['id']}", status=404)
     assert all(r["contract_id"] == kt for r in api("provider_manager", "GET", "/api/v1/returns", status=200)["items"])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_return_still_to_come_has_a_deadline_the_scheduler_reminds_and_a_submission_meets(app, api):
+    hf = contract_id(api, "HC-2024-05")
+    november = period(api, hf, "monthly-template", "2026-11-01")
+    record = api("contract_manager", "GET", f"/api/v1/returns/{november['id']}", status=200)
+    assert record["due_on"] == "2026-12-14"  # already past on 18 December: no deadline, the late rules apply
+    december = period(api, hf, "monthly-template", "2026-12-01")
+    assert december["due_on"] == "2027-01-15"  # 10 working days after 31 December, past New Year's Day
+    from sqlalchemy import select
+
+    from models import db
+    from models.cases import Deadline
+    from models.scheduling import Timer
+
+    with app.app_context():
+        deadline = db.session.scalar(select(Deadline).where(Deadline.entity_type == "return",
+                                                            Deadline.entity_id == december["id"]))
+        assert (deadline.kind, deadline.rule, deadline.acts, deadline.status) == (
+            "return_due", "HF-39", "provider", "running")
+        kinds = sorted(t.kind for t in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline.id)))
+        assert "reminder" in kinds and "breach" in kinds
+        assert db.session.scalar(select(Deadline.id).where(Deadline.entity_type == "return",
+                                                           Deadline.entity_id == november["id"])) is None
+
+
+@time_machine.travel(NOW, tick=False)
+def test_ce_two_defaults_in_six_months_propose_a_suspension(app, api):
+    ce = contract_id(api, "ECH-2024-01")
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "ECH-2024-01", "summary": "Defaults"}, 201)
+    api("contract_manager", "POST", f"/api/v1/contracts/{ce}/monitoring-events",
+        {"kind": "default", "on": "2026-05-02", "ref": "DN-1"}, 201)
+    assert breaches(api, ce, "serious-default") == []
+    # 2 May to 1 November is within six months (the window ends on the second default): a serious default (CE-38).
+    # The boundary (1 May is outside) is tested in tests/unit/test_breach.py.
+    api("contract_manager", "POST", f"/api/v1/contracts/{ce}/monitoring-events",
+        {"kind": "default", "on": "2026-11-01", "ref": "DN-2"}, 201)
+    (serious,) = breaches(api, ce, "serious-default")
+    assert serious["actions"] == ["suspension"] and serious["proposals"][0]["kind"] == "suspension"
+    assert serious["case_id"] == case["id"]
+    api("provider_manager", "POST", f"/api/v1/contracts/{ce}/monitoring-events",
+        {"kind": "default", "on": "2026-11-02"}, 404)
+    kt = contract_id(api, "LDDS-2023-07")
+    api("provider_manager", "POST", f"/api/v1/contracts/{kt}/monitoring-events",
+        {"kind": "default", "on": "2026-11-02"}, 403)
+    api("contract_manager", "POST", f"/api/v1/contracts/{ce}/monitoring-events",
+        {"kind": "tea-break", "on": "2026-11-02"}, 422)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_ce_cqc_inadequate_is_a_default_and_suspension_with_immediate_effect(app, api):
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import select
+
+    from models import db
+    from models.entities import Contract, CqcRatingValue, User
+    from models.provider_store import record_cqc_rating
+    from scheduler.tick import tick
+
+    ce = contract_id(api, "ECH-2024-01")
+    now = datetime(2026, 12, 18, 14, tzinfo=UTC)
+    with app.app_context():
+        manager = db.session.scalar(select(User).where(User.email == "contract.manager@remedy.example"))
+        provider_id = db.session.get(Contract, ce).provider_id
+        record_cqc_rating(manager.viewer, manager, provider_id, CqcRatingValue.INADEQUATE, date(2026, 12, 17), None,
+                          date(2026, 12, 18), now)
+        db.session.commit()
+        tick(now, deliver_messages=False)
+    (breach,) = breaches(api, ce, "cqc-inadequate")
+    assert breach["actions"] == ["default", "suspension"] and breach["immediate"] is True
+    assert "Inadequate" in breach["summary"] or "inadequate" in breach["summary"]
+    assert breaches(api, ce, "local-rating-inadequate") == []
