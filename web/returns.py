@@ -15,6 +15,7 @@ from models.case_store import rulebook_for
 from models.provider_store import get_contract, list_contracts
 from models.return_store import (
     apply_return,
+    decide_breach,
     ensure_schedules,
     get_return,
     import_rows,
@@ -31,7 +32,7 @@ from web.permissions import requires
 from web.return_files import FileProblem, read_upload, template_file
 from workflows.access import Permission
 from workflows.errors import Conflict, NotFound, ValidationProblem
-from workflows.machine import TransitionNotAllowed
+from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.performance import assess_year, trend_svg
 
 bp = Blueprint("returns", __name__)
@@ -221,3 +222,40 @@ def assessment(contract_id: int):
                     for a in rows]}
         return Response(json.dumps(body, indent=2), mimetype="application/json")
     return render_template("returns/assessment.html", contract=contract, year=year, rows=rows)
+
+
+@bp.get("/breaches")
+@requires(Permission.VIEW_PROVIDERS)
+def list_breaches_page():
+    """Breaches the engine found, with the rule, the figures and what they propose; managers confirm or dismiss."""
+    contract_id = request.args.get("contract", type=int)
+    rows = list_breaches(g.viewer, contract_id=contract_id)
+    if request.args.get("format") == "csv":
+        return _csv("breaches.csv", ["contract", "rule", "cites", "occurred_on", "status", "actions", "summary",
+                                     "figures"],
+                    [[b.contract.reference, b.rule_id, b.cites, b.occurred_on, b.status, " and ".join(b.actions),
+                      b.summary, " ".join(b.figures)] for b in rows])
+    return render_template("returns/list_breaches.html", rows=rows[:200], total=len(rows), contract_id=contract_id,
+                           can_decide=g.viewer.role in MANAGERS)
+
+
+@bp.post("/breaches/<int:breach_id>/decide")
+@requires(Permission.VIEW_PROVIDERS)
+def decide_breach_page(breach_id: int):
+    """Confirm a proposed breach (opening or escalating the case) or dismiss it with a reason."""
+    trigger = request.form.get("trigger", "")
+    try:
+        row = decide_breach(g.viewer, current_user, breach_id, trigger, {"reason": request.form.get("reason", "")},
+                            now_utc())
+    except NotFound:
+        abort(404)
+    except (TransitionNotAllowed, ValidationProblem, Conflict) as problem:
+        db.session.rollback()
+        flash(str(problem), "error")
+        return redirect(url_for("returns.list_breaches_page"), code=303)
+    db.session.commit()
+    if trigger == "confirm":
+        flash(f"Breach confirmed ({row.cites}): the proposals are on the case")
+        return redirect(url_for("cases.show_case", case_id=row.case_id), code=303)
+    flash("Breach dismissed: no action")
+    return redirect(url_for("returns.list_breaches_page"), code=303)

@@ -3,6 +3,7 @@ the heatmap with RAG in words, the trend chart with its table, CSV exports and t
 
 import io
 import json
+import re
 
 import time_machine
 
@@ -88,3 +89,35 @@ def test_a_provider_cannot_see_another_providers_return_or_decide_its_own(app, l
     own_id, _ = _return_id(app, "LDDS-2023-07", "six-monthly", "2026-04-01")
     page = provider.get(f"/returns/{own_id}").get_data(as_text=True)
     assert "Accept the return" not in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_contract_manager_confirms_a_breach_and_the_case_opens(app, login_as):
+    from datetime import UTC, datetime
+
+    from scheduler.tick import tick
+
+    with app.app_context():
+        tick(datetime(2026, 12, 18, 14, tzinfo=UTC), deliver_messages=False)
+    provider = login_as("provider_manager")
+    html = assert_page(provider.get("/breaches"), "Breaches")
+    assert "HC-2024-05" not in html and "Confirm" not in html
+    manager = login_as("contract_manager")
+    html = assert_page(manager.get("/breaches"), "Breaches")
+    assert "CE-47" in html and "Proposed: case, action plan." in html
+    breach_id = int(re.search(r'/breaches/(\d+)/decide', html).group(1))
+    response = manager.client.post(f"/breaches/{breach_id}/decide", data={"csrf_token": csrf_token(html),
+                                                                          "trigger": "dismiss", "reason": ""})
+    assert response.status_code == 303
+    assert "Enter why no action is needed" in manager.get("/breaches").get_data(as_text=True)
+    response = manager.client.post(f"/breaches/{breach_id}/decide", data={"csrf_token": csrf_token(html),
+                                                                          "trigger": "confirm"})
+    assert response.status_code == 303 and "/cases/" in response.headers["Location"]
+    case = manager.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Breach confirmed" in case
+    assert manager.get("/breaches?format=csv").data.startswith(b"contract,rule,cites")
+    # A provider cannot decide, even by posting the form.
+    page = provider.get("/breaches").get_data(as_text=True)
+    response = provider.client.post(f"/breaches/{breach_id}/decide", data={"csrf_token": csrf_token(page),
+                                                                           "trigger": "confirm"})
+    assert response.status_code == 404
