@@ -77,10 +77,47 @@ def _render_return(row, errors=None, status=200):
     subs = submissions_for(row)
     kpis = {k.id: k for k in kpis_for(row)}
     triggers = return_triggers(g.viewer, row, now_utc(), today_london())
-    return render_template("returns/show_return.html", row=row, submissions=subs, kpis=kpis,
+    entry = [k for k in kpis.values() if k.unit != "rating"]
+    given = request.form if request.method == "POST" and request.form.get("entry") else None
+    current = subs[0].figures if subs else {}
+    values = [(k, *([given.get(f"x-{i}", ""), given.get(f"y-{i}", "")] if given else
+                     [_cell(v) for v in (current.get(k.id) or [None, None])])) for i, k in enumerate(entry)]
+    return render_template("returns/show_return.html", row=row, submissions=subs, kpis=kpis, entry=values,
                            triggers=[t for t in triggers if t[0] in ("accept", "query")],
                            can_upload=any(t[0] in ("submit", "correct") for t in triggers),
                            events=return_events(g.viewer, row), page_problems=errors or []), status
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+@bp.post("/returns/<int:row_id>/figures")
+@requires(Permission.VIEW_PROVIDERS)
+def enter_figures(row_id: int):
+    """Submit (or correct) a return by typing the figures into the form."""
+    try:
+        row = get_return(g.viewer, row_id)
+    except NotFound:
+        abort(404)
+    entry = [k for k in kpis_for(row) if k.unit != "rating"]
+    figures = {}
+    for i, kpi in enumerate(entry):
+        x, y = request.form.get(f"x-{i}", "").strip(), request.form.get(f"y-{i}", "").strip()
+        if x or y or not kpi.monitor_only:
+            figures[kpi.id] = [x or None, y or None]
+    trigger = "correct" if row.state.value in ("submitted", "accepted") else "submit"
+    try:
+        apply_return(g.viewer, current_user, row_id, trigger, {"figures": figures}, now_utc(), today_london(),
+                     source="form")
+    except (TransitionNotAllowed, ValidationProblem, Conflict) as problem:
+        db.session.rollback()
+        return _render_return(get_return(g.viewer, row_id), [str(problem)], 422)
+    db.session.commit()
+    flash(f"Return submitted for {row.label}")
+    return redirect(url_for("returns.show_return", row_id=row_id), code=303)
 
 
 @bp.get("/returns/<int:row_id>/template.<fmt>")

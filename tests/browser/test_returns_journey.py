@@ -63,5 +63,10 @@ def test_provider_uploads_a_return_and_the_manager_sees_the_heatmap(page, live_s
     expect(page.get_by_role("table", name="The figures in the chart")).to_contain_text("70%")
     axe_check(page)
     screenshot(page, "kpi-trend")
+    page.goto(f"{live_server}/breaches")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Breaches")
+    expect(page.get_by_text("S3 missed in").first).to_be_visible()
+    axe_check(page)
+    screenshot(page, "breaches")
     # The page with upload errors is answered 422, as a form with errors is; anything else is a real problem.
     assert [e for e in console_errors if "status of 422" not in e] == []

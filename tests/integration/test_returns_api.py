@@ -128,6 +128,15 @@ def test_thurrock_a_kpi_missed_in_q1_and_again_in_q2_proposes_termination(api):
     assert breach["case_id"] == case["id"] and breach["proposals"][0]["kind"] == "termination"
     record = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}", status=200)
     assert record["records"]["termination"][0]["state"] == "considered"
+    # Q2 was keyed wrongly: the corrected figures meet KPI 1, so the breach and its proposal are withdrawn.
+    api("contract_manager", "POST", f"/api/v1/returns/{q2['id']}/transitions",
+        {"trigger": "correct", "figures": {**good, "KPI 1": [8, 8]}}, 200)
+    api("contract_manager", "POST", f"/api/v1/returns/{q2['id']}/transitions", {"trigger": "accept"}, 200)
+    (withdrawn,) = breaches(api, th, "still-not-met")
+    assert withdrawn["status"] == "withdrawn"
+    record = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}", status=200)
+    assert record["records"]["termination"][0]["state"] == "not_pursued"
+    assert any(e["event"] == "PROPOSAL_WITHDRAWN" and "cured" in e["reason"] for e in record["events"])
 
 
 @time_machine.travel(NOW, tick=False)

@@ -121,3 +121,24 @@ def test_a_contract_manager_confirms_a_breach_and_the_case_opens(app, login_as):
     response = provider.client.post(f"/breaches/{breach_id}/decide", data={"csrf_token": csrf_token(page),
                                                                            "trigger": "confirm"})
     assert response.status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_provider_submits_by_form_and_corrects_it(app, login_as):
+    provider = login_as("provider_manager")
+    provider.get("/returns")
+    row_id, _ = _return_id(app, "LDDS-2023-07", "six-monthly", "2025-10-01")
+    page = assert_page(provider.get(f"/returns/{row_id}"), "Provider Return (six-monthly")
+    fields = sorted(set(re.findall(r'name="([xy]-\d+)"', page)))
+    data = {name: "90" if name.startswith("x") else "100" for name in fields}
+    data.update({"entry": "1", "csrf_token": csrf_token(page), "x-1": "a lot"})
+    html = assert_page(provider.client.post(f"/returns/{row_id}/figures", data=data), "Provider Return", 422)
+    assert "enter a number, for example 42 or 97.5" in html and 'value="a lot"' in html
+    data["x-1"] = "88"
+    assert provider.client.post(f"/returns/{row_id}/figures", data=data).status_code == 303
+    html = provider.get(f"/returns/{row_id}").get_data(as_text=True)
+    assert "by FORM" in html and "Submit corrected figures" in html and 'value="88"' in html
+    data["x-1"] = "89"
+    assert provider.client.post(f"/returns/{row_id}/figures", data=data).status_code == 303
+    html = provider.get(f"/returns/{row_id}").get_data(as_text=True)
+    assert "Earlier figures (version 1, replaced)" in html and 'value="89"' in html
