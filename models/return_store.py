@@ -27,7 +27,7 @@ from models.provider_store import get_contract
 from workflows.access import Viewer
 from workflows.breach import Breach, Occurrence, Rating, evaluate, reconcile
 from workflows.case import OPEN
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import MANAGERS, Context, TransitionNotAllowed
 from workflows.monitoring import KpiSpec
 from workflows.returns import CellError, Period, ReturnState, ReturnWorkflow, schedule, validate_rows
@@ -223,8 +223,6 @@ def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: d
     row = get_return(viewer, row_id)
     expected = data.pop("version", None)
     if expected is not None and expected != row.version_id:
-        from workflows.errors import Conflict
-
         raise Conflict("Someone else changed this return first: reload it and try again")
     figures = check_figures(row, data.get("figures")) if trigger in ("submit", "correct") else None
     _fire(viewer, actor, row, trigger, data, figures, source, now, today,
