@@ -155,6 +155,27 @@ def kpis_for(row_or_contract, return_id: str | None = None) -> list[KpiSpec]:
     return rulebook_for(contract).monitoring.kpis_in(return_id, tuple(contract.lots or ()) or None)
 
 
+def provided_kpis(row_or_contract, return_id: str | None = None) -> list[KpiSpec]:
+    """The KPIs the provider gives figures for in a return (not ratings, not those Remedy computes, CE-K14)."""
+    return [k for k in kpis_for(row_or_contract, return_id) if k.unit != "rating" and not k.computed]
+
+
+def computed_figures(row: MonitoringReturn, kpi: KpiSpec) -> tuple[float | None, float | None]:
+    """Numerator and denominator of a KPI Remedy computes for the return's period, from the contract's returns due
+    in that period: submitted by the due date (timeliness, CE-K14), or accepted without a query of those the
+    council accepted or queried (accuracy, CE-K15)."""
+    due = list(db.session.execute(select(
+        MonitoringReturn.submitted_on, MonitoringReturn.due_on, MonitoringReturn.state, MonitoringReturn.queries)
+        .where(MonitoringReturn.contract_id == row.contract_id, MonitoringReturn.due_on.is_not(None),
+               MonitoringReturn.due_on >= row.period_start, MonitoringReturn.due_on <= row.period_end)))
+    if kpi.computed == "timeliness":
+        on_time = sum(1 for r in due if r.submitted_on is not None and r.submitted_on <= r.due_on)
+        return (float(on_time), float(len(due))) if due else (None, None)
+    checked = [r for r in due if r.state is ReturnState.ACCEPTED or r.queries]
+    clean = sum(1 for r in checked if r.state is ReturnState.ACCEPTED and not r.queries)
+    return (float(clean), float(len(checked))) if checked else (None, None)
+
+
 def results_for(viewer: Viewer, contract_id: int | None = None) -> list[KpiResult]:
     """KPI period results the viewer may see, by contract, KPI and period."""
     query = _scoped(KpiResult, viewer)
@@ -198,7 +219,7 @@ def return_triggers(viewer: Viewer, row: MonitoringReturn, now: datetime, today:
 
 def check_figures(row: MonitoringReturn, figures: dict) -> dict[str, list[float | None]]:
     """Figures for a return, checked: every KPI it carries, numbers only (ValidationProblem naming the first fault)."""
-    kpis = {k.id: k for k in kpis_for(row) if k.unit != "rating"}
+    kpis = {k.id: k for k in provided_kpis(row)}
     if not isinstance(figures, dict):
         raise ValidationProblem("Give figures as {\"KPI id\": [numerator, denominator]}", "figures")
     cells = [["period_start", "kpi", "name", "numerator", "denominator"]]
@@ -299,7 +320,7 @@ def import_rows(viewer: Viewer, actor: User, contract_id: int, return_id: str, r
     ensure_schedule(contract, today, now)
     periods = {r.period_start: r for r in list_returns(viewer, contract_id=contract.id)
                if r.return_id == return_id and r.period_end < today}
-    kpis = {k.id: k for k in kpis_for(contract, return_id) if k.unit != "rating"}
+    kpis = {k.id: k for k in provided_kpis(contract, return_id)}
     figures, errors = validate_rows(rows, kpis, set(periods))
     if errors:
         return [], errors
@@ -338,7 +359,10 @@ def compute_results(row: MonitoringReturn) -> list[KpiResult]:
     for kpi in kpis_for(row):
         if kpi.unit == "rating":
             continue
-        x, y = (list(figures.get(kpi.id) or [None, None]) + [None, None])[:2]
+        if kpi.computed:
+            x, y = computed_figures(row, kpi)
+        else:
+            x, y = (list(figures.get(kpi.id) or [None, None]) + [None, None])[:2]
         value = kpi.value(x, y)
         result = existing.get(kpi.id) or KpiResult(
             council_id=row.council_id, provider_id=row.provider_id, contract_id=row.contract_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 
-from models.return_store import kpis_for
+from models.return_store import provided_kpis
 from workflows.returns import template_rows
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,7 +40,7 @@ def read_upload(filename: str, content: bytes) -> tuple[list[list], str]:
 
 def template_file(row, fmt: str) -> tuple[bytes, str]:
     """The upload template for one return period, as CSV or XLSX bytes and its media type."""
-    rows = template_rows([k for k in kpis_for(row) if k.unit != "rating"], row.period_start)
+    rows = template_rows(provided_kpis(row), row.period_start)
     if fmt == "csv":
         out = io.StringIO()
         csv.writer(out).writerows(rows)

@@ -22,6 +22,7 @@ from models.return_store import (
     kpis_for,
     list_breaches,
     list_returns,
+    provided_kpis,
     results_for,
     return_events,
     return_triggers,
@@ -77,7 +78,7 @@ def _render_return(row, errors=None, status=200):
     subs = submissions_for(row)
     kpis = {k.id: k for k in kpis_for(row)}
     triggers = return_triggers(g.viewer, row, now_utc(), today_london())
-    entry = [k for k in kpis.values() if k.unit != "rating"]
+    entry = provided_kpis(row)
     given = request.form if request.method == "POST" and request.form.get("entry") else None
     current = subs[0].figures if subs else {}
     values = [(k, *([given.get(f"x-{i}", ""), given.get(f"y-{i}", "")] if given else
@@ -102,7 +103,7 @@ def enter_figures(row_id: int):
         row = get_return(g.viewer, row_id)
     except NotFound:
         abort(404)
-    entry = [k for k in kpis_for(row) if k.unit != "rating"]
+    entry = provided_kpis(row)
     figures = {}
     for i, kpi in enumerate(entry):
         x, y = request.form.get(f"x-{i}", "").strip(), request.form.get(f"y-{i}", "").strip()

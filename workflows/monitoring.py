@@ -23,6 +23,8 @@ SHAPES = ("single", "critical", "consecutive", "next-period", "rolling", "rating
 WHEN = ("red", "not-green", "amber")
 GAPS = ("break", "skip")
 RATING_SCHEMES = ("cqc", "local")
+# KPIs Remedy computes itself from the returns' own records rather than asking the provider (CE-K14, CE-K15).
+COMPUTED = ("timeliness", "accuracy")
 # What a breach rule may propose, and the ladder rung (rulebook [rungs]) the contract needs for it; None: any contract.
 ACTIONS: dict[str, str | None] = {
     "concern": None,
@@ -147,6 +149,7 @@ class KpiSpec:
     lots: tuple[str, ...] = ()
     formula: str = ""
     note: str = ""
+    computed: str = ""  # "timeliness" or "accuracy": figures from submission dates and queries, not the provider
 
     def value(self, x: float | None, y: float | None) -> float | None:
         """The KPI's value from the provider's numerator x and denominator y (None if it cannot be computed)."""
@@ -412,7 +415,7 @@ _RETURN_KEYS = {"id", "name", "rule", "cadence", "quarter_basis", "due_after_wor
                 "note"}
 _KPI_KEYS = {"id", "rule", "name", "numerator", "denominator", "unit", "direction", "target", "disputed_target",
              "bands", "frequency", "return", "critical", "consequence", "source", "monitor_only", "lots", "formula",
-             "note"}
+             "note", "computed"}
 _BREACH_KEYS = {"id", "rule", "shape", "says", "actions", "kpis", "together", "when", "periods", "gaps", "windows",
                 "event", "scheme", "values", "returns", "immediate"}
 _RULE_ID = re.compile(r"^(CE|KT|CW|TH|HF)-[A-Z]?\d+[a-z]?$|^A\d+$")
@@ -574,7 +577,16 @@ def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...])
                    frequency=frequency, return_id=return_id, consequence=e.text("consequence"),
                    source=e.text("source"), target=target, disputed_target=disputed, bands=bands,
                    critical=e.flag("critical"), monitor_only=monitor_only, lots=kpi_lots, formula=formula,
-                   note=e.text("note", required=False))
+                   note=e.text("note", required=False), computed=_computed(e, unit))
+
+
+def _computed(e: _Entry, unit: str) -> str:
+    if "computed" not in e.raw:
+        return ""
+    value = e.choice("computed", COMPUTED)
+    if unit != "percent":
+        raise e.bad("computed", "a computed KPI is a percentage of returns")
+    return value
 
 
 def _parse_breach(e: _Entry, kpis: dict[str, KpiSpec], returns: dict[str, ReturnSpec],

@@ -292,3 +292,26 @@ def test_ce_cqc_inadequate_is_a_default_and_suspension_with_immediate_effect(app
     assert breach["actions"] == ["default", "suspension"] and breach["immediate"] is True
     assert "Inadequate" in breach["summary"] or "inadequate" in breach["summary"]
     assert breaches(api, ce, "local-rating-inadequate") == []
+
+
+@time_machine.travel(NOW, tick=False)
+def test_ce_timeliness_and_accuracy_are_computed_by_remedy_not_asked_of_the_provider(api):
+    ce = contract_id(api, "ECH-2024-01")
+    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={ce}", status=200)["items"]
+    closed = sorted((r for r in rows if r["return"] == "four-weekly" and r["period_end"] < "2026-12-18"),
+                    key=lambda r: r["period_start"])
+    target, before = closed[-1], closed[-2]
+    due_inside = [r for r in rows if r["due_on"] and target["period_start"] <= r["due_on"] <= target["period_end"]]
+    assert before["id"] in [r["id"] for r in due_inside]  # last period's return falls due in this one
+    kpis = template_kpis(api, target["id"])
+    assert "CE-K14" not in kpis and "CE-K15" not in kpis and "CE-K02" in kpis
+    good = {k: [100, 100] for k in kpis}
+    good["CE-C03"] = [0, None]
+    # Last period's return on its due date and accepted without a query; anything else due stays missing.
+    submit_and_accept(api, before["id"], good, submitted_on=before["due_on"])
+    submit_and_accept(api, target["id"], good, submitted_on=target["due_on"] if target["due_on"] < "2026-12-18"
+                      else "2026-12-18")
+    results = {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={ce}",
+                                        status=200)["items"] if r["period_start"] == target["period_start"]}
+    assert results["CE-K14"]["value"] == pytest.approx(100 / len(due_inside))
+    assert results["CE-K15"]["value"] == 100
