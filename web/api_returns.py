@@ -10,7 +10,6 @@ from models import db
 from models.return_store import (
     apply_return,
     decide_breach,
-    ensure_schedules,
     get_breach,
     get_return,
     import_rows,
@@ -74,9 +73,10 @@ def returns():
             state = ReturnState(state)
         except ValueError:
             return api_error(422, f"state must be one of {', '.join(s.value for s in ReturnState)}")
+    from web.returns import open_periods
+
     today = today_london()
-    ensure_schedules(g.viewer, today, now_utc())
-    db.session.commit()
+    open_periods(today)
     rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int), state=state or None)
     return jsonify({"items": [{"id": r.id, "contract_id": r.contract_id, "return": r.return_id, "name": r.name,
                                "period": r.label, "period_start": r.period_start.isoformat(),

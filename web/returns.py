@@ -48,13 +48,23 @@ def _csv(filename: str, header: list[str], rows) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
+def open_periods(today) -> None:
+    """Create the return rows of periods that have started (the scheduler does too; whichever is first wins)."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        ensure_schedules(g.viewer, today, now_utc())
+        db.session.commit()
+    except IntegrityError:  # another request or the scheduler created the same period a moment ago
+        db.session.rollback()
+
+
 @bp.get("/returns")
 @requires(Permission.VIEW_PROVIDERS)
 def list_returns_page():
     """The schedule of returns due, with due dates from the rulebook, for the council and the provider alike."""
     today = today_london()
-    ensure_schedules(g.viewer, today, now_utc())
-    db.session.commit()
+    open_periods(today)
     rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int))
     if request.args.get("format") == "csv":
         return _csv("returns.csv", ["contract", "return", "period", "due_on", "state", "submitted_on", "late"],
