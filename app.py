@@ -99,6 +99,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import models.cases  # noqa: F401  (registers every table with the metadata, for migrations)
     import models.concerns  # noqa: F401
     import models.entities  # noqa: F401
+    import models.monitoring  # noqa: F401
     import models.portal  # noqa: F401
     import models.scheduling  # noqa: F401
 

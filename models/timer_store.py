@@ -52,6 +52,8 @@ def _link(deadline: Deadline) -> str:
         return f"{_base_url()}/cases/{deadline.case_id}"
     if deadline.entity_type == "meeting":
         return f"{_base_url()}/meetings/{deadline.entity_id}"
+    if deadline.entity_type == "return":
+        return f"{_base_url()}/returns/{deadline.entity_id}"
     return f"{_base_url()}/deadlines"
 
 

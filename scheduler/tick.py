@@ -74,6 +74,14 @@ def sweep(now: datetime, batch: int = BATCH) -> dict:
     return counts
 
 
+def _monitoring(now: datetime) -> dict:
+    """Open new return periods and evaluate every breach rule over closed periods (returns not submitted count)."""
+    from models.return_store import close_periods
+    from workflows.clock import LONDON
+
+    return close_periods(now.astimezone(LONDON).date(), now)
+
+
 def tick(now: datetime | None = None, deliver_messages: bool = True) -> dict:
     """Sweep as if at `now` and return the counts; running it twice for the same instant fires nothing new."""
     started = datetime.now(UTC)
@@ -85,6 +93,7 @@ def tick(now: datetime | None = None, deliver_messages: bool = True) -> dict:
         oldest = oldest_pending_due(now)
         lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
         counts = sweep(now)
+        counts["monitoring"] = _monitoring(now)
         delivered = deliver(now) if deliver_messages else {"sent": 0, "failed": 0, "dead": 0}
         record_tick(at=now, started_at=started, finished_at=datetime.now(UTC), due=counts["due"],
                     fired=counts["fired"], failed=counts["failed"] + delivered["failed"], lag_seconds=lag)

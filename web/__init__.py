@@ -21,6 +21,7 @@ def register_web(app: Flask) -> None:
         api,
         api_cases,
         api_concerns,
+        api_returns,
         assets,
         auth,
         calendar,
@@ -37,6 +38,7 @@ def register_web(app: Flask) -> None:
         notifications,
         portal,
         providers,
+        returns,
         safeguarding,
     )
     from web.security import init_security
@@ -66,7 +68,8 @@ def register_web(app: Flask) -> None:
 
     for module in (assets, auth, dashboard, providers, calendar, admin, account):
         app.register_blueprint(module.bp)
-    assert api_cases.bp is api.bp and api_concerns.bp is api.bp  # these routes live on the API blueprint
+    # these routes live on the API blueprint
+    assert api_cases.bp is api.bp and api_concerns.bp is api.bp and api_returns.bp is api.bp
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)
@@ -76,6 +79,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(safeguarding.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies
 
@@ -106,11 +110,12 @@ def _service_navigation() -> list[dict]:
         items.append(("Your organisation", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
     else:
         items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
+    if not viewer.is_provider:
+        items.append(("Review queue", "portal.review_queue", Permission.VIEW_PROVIDERS))
+    items.append(("Returns", "returns.list_returns_page", Permission.VIEW_PROVIDERS))
     items.append(("Complaints", "complaints.list_complaints_page", Permission.VIEW_PROVIDERS))
     items.append(("Safeguarding", "safeguarding.list_concerns_page", Permission.VIEW_PROVIDERS))
     items.append(("Incidents", "incidents.list_incidents_page", Permission.VIEW_PROVIDERS))
-    if not viewer.is_provider:
-        items.append(("Review queue", "portal.review_queue", Permission.VIEW_PROVIDERS))
     items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
     items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
     items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models import db
@@ -58,6 +58,25 @@ def retry_message(message_id: int):
 def sent_mail():
     """Mail kept instead of sent (make run captures mail so nothing leaves the machine)."""
     return render_template("admin/sent_mail.html", mails=captured_mail(g.viewer.council_id))
+
+
+@bp.get("/rulebooks")
+@requires(Permission.MANAGE_USERS)
+def rulebooks():
+    """Every contract rulebook, with how much each says about monitoring."""
+    return render_template("admin/rulebooks.html", books=list(current_app.extensions["rulebooks"].values()))
+
+
+@bp.get("/rulebooks/<book_id>")
+@requires(Permission.MANAGE_USERS)
+def rulebook(book_id: str):
+    """One rulebook in plain English: the ladder, clocks, returns and due dates, KPIs and breach rules."""
+    book = current_app.extensions["rulebooks"].get(book_id)
+    if book is None:
+        abort(404)
+    return_names = {r.id: r.name for r in book.monitoring.returns}
+    return render_template("admin/rulebook.html", book=book, return_names=return_names,
+                           rules=[(rule, rule.describe(return_names)) for rule in book.monitoring.breaches])
 
 
 @bp.route("/users", methods=["GET", "POST"])

@@ -176,6 +176,29 @@ def rulebooks_list() -> None:
         click.echo(f"{book.id}\t{book.title}")
 
 
+@rulebooks_cli.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def rulebooks_check(files: tuple[str, ...]) -> None:
+    """Check rulebook files: prints 'FILE: ok (...)' or 'FILE, line N: problem'; exits 1 if any has a problem."""
+    from pathlib import Path
+
+    from workflows.rulebook import RulebookError, parse_rulebook
+
+    failed = False
+    for name in files:
+        try:
+            book = parse_rulebook(Path(name))
+        except RulebookError as exc:
+            failed = True
+            where = f"{name}, line {exc.line}" if exc.line else name
+            click.echo(f"{where}: {exc.problem}", err=True)
+            continue
+        m = book.monitoring
+        click.echo(f"{name}: ok ({len(m.returns)} returns, {len(m.kpis)} KPIs, {len(m.breaches)} breach rules)")
+    if failed:
+        raise SystemExit(1)
+
+
 @workflows_cli.command("diagram")
 @click.option("--output", default="docs/state-diagrams.md", show_default=True,
               help="The Markdown file to write (relative paths are from the project folder).")

@@ -61,6 +61,7 @@ def openapi_document() -> dict:
                 "responses": {"200": _json({"$ref": "#/components/schemas/WorkdaysAdd"}, "The due date"),
                               **_errors(401, 403, 422)}}},
             **_case_paths(),
+            **_return_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -206,6 +207,64 @@ def _case_paths() -> dict:
             "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": created}}
     return paths
+
+
+def _return_paths() -> dict:
+    """Monitoring returns, their uploads and templates, KPI results and breaches (issue 7)."""
+    obj = {"type": "object"}
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    contract = {"name": "contract", "in": "query", "schema": {"type": "integer"}}
+    trigger_body = {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["trigger"], "additionalProperties": True,
+        "properties": {"trigger": {"type": "string"}, "reason": {"type": "string"}}}}}}
+    changed = {"200": _json(obj, "The updated record"), **_errors(400, 401, 403, 404, 409, 422)}
+    return {
+        "/returns": {"get": {
+            "summary": "Return periods you can see (providers: their own), with due dates",
+            "parameters": [contract, {"name": "state", "in": "query",
+                                      "schema": {"enum": ["due", "submitted", "accepted", "queried"]}}],
+            "responses": {"200": _json(obj, "Return periods"), **_errors(401, 403, 422)}}},
+        "/returns/{id}": {"get": {
+            "summary": "One return period: state, due date and why, figures with every earlier version, audit trail",
+            "parameters": [id_param], "responses": {"200": _json(obj, "The return"), **_errors(401, 403, 404)}}},
+        "/returns/{id}/transitions": {"post": {
+            "summary": "submit or correct (figures: {KPI id: [numerator, denominator]}, submitted_on), accept, "
+                       "or query (reason)",
+            "parameters": [id_param], "requestBody": trigger_body, "responses": changed}},
+        "/returns/{id}/upload": {"post": {
+            "summary": "Upload the completed CSV or XLSX template (field 'file'); any error and nothing is imported",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"200": _json(obj, "The periods submitted"), **_errors(401, 403, 404, 409, 422)}}},
+        "/returns/{id}/template.{format}": {"get": {
+            "summary": "The upload template for this contract and period",
+            "parameters": [id_param, {"name": "format", "in": "path", "required": True,
+                                      "schema": {"enum": ["csv", "xlsx"]}}],
+            "responses": {"200": {"description": "The template file"}, **_errors(401, 403, 404)}}},
+        "/kpi-results": {"get": {
+            "summary": "KPI period results (value, target, RAG) from accepted returns", "parameters": [contract],
+            "responses": {"200": _json(obj, "Results"), **_errors(401, 403)}}},
+        "/breaches": {"get": {
+            "summary": "Breaches found over closed periods, each with its rule, figures and proposed actions",
+            "parameters": [contract, {"name": "status", "in": "query", "schema": {"type": "string"}}],
+            "responses": {"200": _json(obj, "Breaches"), **_errors(401, 403)}}},
+        "/breaches/{id}": {"get": {
+            "summary": "One breach", "parameters": [id_param],
+            "responses": {"200": _json(obj, "The breach"), **_errors(401, 403, 404)}}},
+        "/breaches/{id}/transitions": {"post": {
+            "summary": "confirm (opens or escalates the case with its proposals) or dismiss (reason)",
+            "parameters": [id_param], "requestBody": trigger_body, "responses": changed}},
+        "/contracts/{id}/monitoring-events": {"post": {
+            "summary": "Record an event a rolling-window rule counts (kind, on, ref) or a local rating "
+                       "(kind rating:local, value)",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["kind", "on"],
+                "properties": {"kind": {"type": "string"}, "on": {"type": "string", "format": "date"},
+                               "ref": {"type": "string"}, "value": {"type": "string"}}}}}},
+            "responses": {"201": _json(obj, "Recorded"), **_errors(401, 403, 404, 422)}}},
+    }
 
 
 def _case_schemas() -> dict:

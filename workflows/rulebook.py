@@ -14,8 +14,11 @@ from pathlib import Path
 
 from workflows.calendar import REGIONS
 from workflows.clock import UNITS, ClockSpec
+from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
 
-FORMAT_VERSION = 1
+# Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
+FORMAT_VERSION = 2
+FORMAT_VERSIONS = (1, 2)
 # The ladder's rungs a rulebook may switch on, each named as the contract names it.
 RUNGS = ("notice", "action_plan", "default_notice", "suspension", "termination")
 SUSPENSION_SCOPES = ("referrals", "partial", "full", "framework")
@@ -59,6 +62,7 @@ class Rulebook:
     serious_default_window_months: int = 6
     serious_default_count: int = 2
     reminders: tuple[int, ...] = ()  # working days before each due date; empty: Remedy's default (5, 1, 0)
+    monitoring: Monitoring = Monitoring()
 
     def has_rung(self, rung: str) -> bool:
         """Whether this contract has that step of the ladder."""
@@ -106,16 +110,18 @@ def parse_rulebook(path: Path) -> Rulebook:
     head = data.get("rulebook")
     if not isinstance(head, dict):
         raise RulebookError(path, None, "missing the [rulebook] table")
-    version = head.get("format", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
-        raise RulebookError(path, _line_of(text, "format"), f"format {version!r} is not supported (use {FORMAT_VERSION})")
+    version = head.get("format", 1)
+    if version not in FORMAT_VERSIONS:
+        raise RulebookError(path, _line_of(text, "format"),
+                            f"format {version!r} is not supported (use {FORMAT_VERSION})")
     for key in _REQUIRED:
         value = head.get(key)
         if not isinstance(value, str) or not value.strip():
             raise RulebookError(path, _line_of(text, key), f"'{key}' must be a non-empty string")
     if not _ID.match(head["id"]):
         raise RulebookError(path, _line_of(text, "id"), "'id' must be lower-case letters, digits and hyphens")
-    if head["id"] != path.stem:
+    # A leading underscore keeps a file out of the loaded set (the template) without changing its id.
+    if head["id"] != path.stem.lstrip("_"):
         raise RulebookError(path, _line_of(text, "id"), f"'id' is {head['id']!r} but the file is named {path.stem!r}")
     if head["region"] not in REGIONS:
         raise RulebookError(
@@ -150,7 +156,12 @@ def parse_rulebook(path: Path) -> Rulebook:
     if not isinstance(reminders, list) or not all(isinstance(d, int) and 0 <= d <= 30 for d in reminders):
         raise RulebookError(path, _line_of(text, "working_days_before"),
                             "reminders must be a list of working days before the due date, each 0 to 30")
+    try:
+        monitoring = parse_monitoring(text, data, version, tuple(r for r, _ in rungs), tuple(lots))
+    except MonitoringError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
     return Rulebook(
+        monitoring=monitoring,
         reminders=tuple(sorted(set(reminders), reverse=True)),
         rungs=rungs,
         clocks=clocks,

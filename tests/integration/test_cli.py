@@ -92,3 +92,19 @@ def test_scheduler_tick_prints_json_counts(runner):
     assert json.loads(again.output)["fired"] == 0
     bad = runner.invoke(args=["scheduler", "tick", "--now", "2027-01-07T09:00:00"])
     assert bad.exit_code != 0 and "offset" in bad.output
+
+
+def test_rulebooks_check_reports_ok_and_the_line_of_a_problem(runner, tmp_path):
+    from pathlib import Path
+
+    good = Path("rulebooks/thurrock-supported-living.toml")
+    result = runner.invoke(args=["rulebooks", "check", str(good), "rulebooks/_template.toml"])
+    assert result.exit_code == 0, result.output
+    assert f"{good}: ok (3 returns, 11 KPIs, 2 breach rules)" in result.output
+    text = good.read_text().replace('cadence = "quarterly"', 'cadence = "weekly"', 1)
+    bad = tmp_path / "thurrock-supported-living.toml"
+    bad.write_text(text)
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if 'cadence = "weekly"' in row)
+    result = runner.invoke(args=["rulebooks", "check", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}, line {line}: " in result.output and "cadence" in result.output

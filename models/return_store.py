@@ -1,0 +1,599 @@
+"""Monitoring returns, KPI results and breaches: the only code that queries them. Functions flush; callers commit.
+
+A contract's return periods are rows (one per return and period, from its rulebook's [[returns]]), created as the
+periods open. Figures arrive by form, API or upload (all or nothing); every submission is kept and a correction
+supersedes the last. When the council accepts a return, its KPI results are computed and every breach rule of the
+rulebook is evaluated over closed periods (workflows/breach.py). Breaches are recorded under a stable key, so
+evaluating again never records one twice; one that a correction cures is withdrawn, audited, with the proposal it
+caused. Escalations are proposals: suspensions and terminations through the same records the scheduler proposes
+(models/timer_store.py), everything else through the breach record a person confirms or dismisses (A53).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, update
+
+from models import db
+from models.audit_store import events_for, record_event
+from models.calendar_store import working_calendar
+from models.case_store import get_case, rulebook_for
+from models.cases import Case, Suspension, Termination
+from models.entities import Contract, CqcRating, User
+from models.monitoring import BreachRecord, KpiResult, MonitoringOccurrence, MonitoringReturn, ReturnSubmission
+from models.provider_store import get_contract
+from workflows.access import Viewer
+from workflows.breach import Breach, Occurrence, Rating, evaluate, reconcile
+from workflows.case import OPEN
+from workflows.errors import Conflict, NotFound, ValidationProblem
+from workflows.machine import MANAGERS, Context, TransitionNotAllowed
+from workflows.monitoring import KpiSpec
+from workflows.returns import CellError, Period, ReturnState, ReturnWorkflow, schedule, validate_rows
+from workflows.suspension import SuspensionState
+from workflows.termination import TerminationState
+
+OPEN_BREACH = ("proposed", "confirmed", "advisory")
+
+
+def _scoped(model, viewer: Viewer):
+    query = select(model).where(model.council_id == viewer.council_id)
+    if viewer.is_provider:
+        query = query.where(model.provider_id == viewer.provider_id)
+    return query
+
+
+# -- the schedule ------------------------------------------------------------------------------------------------
+
+def contract_schedules(contract: Contract, until: date) -> dict[str, list[Period]]:
+    """Every return's periods for a contract from its start to the period containing `until`."""
+    book = rulebook_for(contract)
+    calendar = working_calendar(contract.council_id, book.region)
+    end = min(until, contract.end_on) if contract.end_on else until
+    return {spec.id: schedule(spec, contract.start_on, end, calendar) for spec in book.monitoring.returns}
+
+
+def ensure_schedule(contract: Contract, today: date, now: datetime | None = None) -> int:
+    """Create the return rows for every period that has started by `today` (safe to run again); how many were new.
+
+    With `now`, a period whose due date is still ahead gets a deadline, so the scheduler reminds the provider as
+    it does for every other clock (past due dates are the late-return rules' business, CE-47)."""
+    book = rulebook_for(contract)
+    existing = set(db.session.execute(select(MonitoringReturn.return_id, MonitoringReturn.period_start).where(
+        MonitoringReturn.contract_id == contract.id)).all())
+    specs = {s.id: s for s in book.monitoring.returns}
+    added = 0
+    new_due: list[tuple[MonitoringReturn, object]] = []
+    for return_id, periods in contract_schedules(contract, today).items():
+        spec = specs[return_id]
+        for period in periods:
+            if (return_id, period.start) in existing:
+                continue
+            row = MonitoringReturn(
+                council_id=contract.council_id, provider_id=contract.provider_id, contract_id=contract.id,
+                return_id=return_id, name=spec.name, rule=spec.rule[:60], period_start=period.start,
+                period_end=period.end, label=period.label[:120], due_on=period.due_on,
+                due_explanation=list(period.due_explanation), state=ReturnState.DUE, queries=0)
+            db.session.add(row)
+            added += 1
+            if now is not None and period.due_on is not None and period.due_on >= today:
+                new_due.append((row, spec))
+    db.session.flush()
+    for row, spec in new_due:
+        _plan_due_deadline(row, spec, book.region, now)
+    return added
+
+
+def _plan_due_deadline(row: MonitoringReturn, spec, region: str, now: datetime) -> None:
+    from models.deadline_store import create_deadline
+    from workflows.clock import ClockStart, end_of_day
+
+    if spec.due_after_working_days is not None:
+        unit, length = "working_days", spec.due_after_working_days
+    else:
+        unit, length = "calendar_days", (row.due_on - row.period_end).days
+    clock = ClockStart(kind="return_due", label=f"{row.name} for {row.label} submitted"[:200],
+                       rule=_rule_ref(spec), unit=unit, length=length, start_on=row.period_end, due_on=row.due_on,
+                       due_at=end_of_day(row.due_on), acts="provider", pausable=False, on_breach=None,
+                       explanation=tuple(row.due_explanation))
+    create_deadline(council_id=row.council_id, provider_id=row.provider_id, contract_id=row.contract_id,
+                    case_id=None, entity_type="return", entity_id=row.id, clock=clock, region=region, now=now)
+
+
+def ensure_schedules(viewer: Viewer, today: date, now: datetime | None = None) -> None:
+    """Bring the return rows of every contract the viewer can see up to `today`."""
+    for contract in db.session.scalars(_scoped(Contract, viewer)):
+        ensure_schedule(contract, today, now)
+
+
+# -- reading -----------------------------------------------------------------------------------------------------
+
+def list_returns(viewer: Viewer, contract_id: int | None = None, state: ReturnState | None = None,
+                 until: date | None = None) -> list[MonitoringReturn]:
+    """Return periods the viewer may see (providers: their own), latest due first."""
+    query = _scoped(MonitoringReturn, viewer)
+    if contract_id is not None:
+        query = query.where(MonitoringReturn.contract_id == contract_id)
+    if state is not None:
+        query = query.where(MonitoringReturn.state == state)
+    if until is not None:
+        query = query.where(MonitoringReturn.period_start <= until)
+    return list(db.session.scalars(query.order_by(MonitoringReturn.period_end.desc(), MonitoringReturn.return_id,
+                                                  MonitoringReturn.id)))
+
+
+def get_return(viewer: Viewer, row_id: int) -> MonitoringReturn:
+    """One return period, or NotFound if it does not exist or is not the viewer's."""
+    row = db.session.scalar(_scoped(MonitoringReturn, viewer).where(MonitoringReturn.id == row_id))
+    if row is None:
+        raise NotFound("There is no such return")
+    return row
+
+
+def submissions_for(row: MonitoringReturn) -> list[ReturnSubmission]:
+    """Every set of figures sent for a return, newest first (the history a correction keeps)."""
+    return list(db.session.scalars(select(ReturnSubmission).where(ReturnSubmission.return_row_id == row.id)
+                                   .order_by(ReturnSubmission.number.desc())))
+
+
+def current_submission(row: MonitoringReturn) -> ReturnSubmission | None:
+    """The figures that stand now."""
+    return db.session.scalar(select(ReturnSubmission).where(ReturnSubmission.return_row_id == row.id,
+                                                            ReturnSubmission.current.is_(True)))
+
+
+def return_events(viewer: Viewer, row: MonitoringReturn):
+    """The return's audit trail."""
+    return events_for(viewer.council_id, "return", row.id)
+
+
+def kpis_for(row_or_contract, return_id: str | None = None) -> list[KpiSpec]:
+    """The KPIs a return carries for this contract's lots (ratings and monitor-only included)."""
+    contract = row_or_contract.contract if isinstance(row_or_contract, MonitoringReturn) else row_or_contract
+    return_id = return_id or row_or_contract.return_id
+    return rulebook_for(contract).monitoring.kpis_in(return_id, tuple(contract.lots or ()) or None)
+
+
+def provided_kpis(row_or_contract, return_id: str | None = None) -> list[KpiSpec]:
+    """The KPIs the provider gives figures for in a return (not ratings, not those Remedy computes, CE-K14)."""
+    return [k for k in kpis_for(row_or_contract, return_id) if k.unit != "rating" and not k.computed]
+
+
+def computed_figures(row: MonitoringReturn, kpi: KpiSpec) -> tuple[float | None, float | None]:
+    """Numerator and denominator of a KPI Remedy computes for the return's period, from the contract's returns due
+    in that period: submitted by the due date (timeliness, CE-K14), or accepted without a query of those the
+    council accepted or queried (accuracy, CE-K15)."""
+    due = list(db.session.execute(select(
+        MonitoringReturn.submitted_on, MonitoringReturn.due_on, MonitoringReturn.state, MonitoringReturn.queries)
+        .where(MonitoringReturn.contract_id == row.contract_id, MonitoringReturn.due_on.is_not(None),
+               MonitoringReturn.due_on >= row.period_start, MonitoringReturn.due_on <= row.period_end)))
+    if kpi.computed == "timeliness":
+        on_time = sum(1 for r in due if r.submitted_on is not None and r.submitted_on <= r.due_on)
+        return (float(on_time), float(len(due))) if due else (None, None)
+    checked = [r for r in due if r.state is ReturnState.ACCEPTED or r.queries]
+    clean = sum(1 for r in checked if r.state is ReturnState.ACCEPTED and not r.queries)
+    return (float(clean), float(len(checked))) if checked else (None, None)
+
+
+def results_for(viewer: Viewer, contract_id: int | None = None) -> list[KpiResult]:
+    """KPI period results the viewer may see, by contract, KPI and period."""
+    query = _scoped(KpiResult, viewer)
+    if contract_id is not None:
+        query = query.where(KpiResult.contract_id == contract_id)
+    return list(db.session.scalars(query.order_by(KpiResult.contract_id, KpiResult.period_start, KpiResult.id)))
+
+
+def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | None = None) -> list[BreachRecord]:
+    """Breaches the engine recorded, newest first."""
+    query = _scoped(BreachRecord, viewer)
+    if contract_id is not None:
+        query = query.where(BreachRecord.contract_id == contract_id)
+    if status:
+        query = query.where(BreachRecord.status == status)
+    return list(db.session.scalars(query.order_by(BreachRecord.occurred_on.desc(), BreachRecord.id.desc())))
+
+
+def get_breach(viewer: Viewer, breach_id: int) -> BreachRecord:
+    """One breach record, or NotFound."""
+    row = db.session.scalar(_scoped(BreachRecord, viewer).where(BreachRecord.id == breach_id))
+    if row is None:
+        raise NotFound("There is no such breach")
+    return row
+
+
+# -- acting on a return ------------------------------------------------------------------------------------------
+
+def _workflow(viewer: Viewer | None, row: MonitoringReturn, now: datetime, today: date) -> ReturnWorkflow:
+    book = rulebook_for(row.contract)
+    return ReturnWorkflow(row.state, Context(actor=viewer, now=now, today=today,
+                                             calendar=working_calendar(row.council_id, book.region), rulebook=book,
+                                             record_provider_id=row.provider_id))
+
+
+def return_triggers(viewer: Viewer, row: MonitoringReturn, now: datetime, today: date) -> list[tuple[str, str]]:
+    """(trigger, label) pairs the viewer may fire on a return now."""
+    workflow = _workflow(viewer, row, now, today)
+    return [(t, workflow.label(t)) for t in workflow.allowed_triggers()]
+
+
+def check_figures(row: MonitoringReturn, figures: dict) -> dict[str, list[float | None]]:
+    """Figures for a return, checked: every KPI it carries, numbers only (ValidationProblem naming the first fault)."""
+    kpis = {k.id: k for k in provided_kpis(row)}
+    if not isinstance(figures, dict):
+        raise ValidationProblem("Give figures as {\"KPI id\": [numerator, denominator]}", "figures")
+    cells = [["period_start", "kpi", "name", "numerator", "denominator"]]
+    for kpi_id, pair in figures.items():
+        pair = pair if isinstance(pair, list | tuple) else [pair, None]
+        pair = (list(pair) + [None, None])[:2]
+        cells.append([row.period_start.isoformat(), kpi_id, "", *("" if v is None else v for v in pair)])
+    parsed, errors = validate_rows(cells, kpis, {row.period_start})
+    if errors:
+        first = errors[0]
+        kpi_id = cells[first.row - 1][1]
+        raise ValidationProblem(f"{kpi_id}: {first.message}", "figures")
+    missing = [k for k, kpi in kpis.items() if (row.period_start, k) not in parsed and not kpi.monitor_only]
+    if missing:
+        raise ValidationProblem(f"Enter figures for every KPI in the return: {', '.join(missing)} missing", "figures")
+    return {kpi_id: list(pair) for (_start, kpi_id), pair in parsed.items()}
+
+
+def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: dict, now: datetime,
+                 today: date, source: str = "api") -> MonitoringReturn:
+    """Submit, correct, accept or query a return; accepting computes its results and evaluates every breach rule."""
+    row = get_return(viewer, row_id)
+    expected = data.pop("version", None)
+    if expected is not None and expected != row.version_id:
+        raise Conflict("Someone else changed this return first: reload it and try again")
+    figures = check_figures(row, data.get("figures")) if trigger in ("submit", "correct") else None
+    _fire(viewer, actor, row, trigger, data, figures, source, now, today,
+          len(submissions_for(row)) if figures is not None else 0)
+    db.session.flush()
+    if trigger == "accept":
+        compute_results(row)
+        evaluate_contract(row.contract, today, now)
+    return row
+
+
+def _fire(viewer: Viewer, actor: User, row: MonitoringReturn, trigger: str, data: dict, figures: dict | None,
+          source: str, now: datetime, today: date, earlier: int) -> None:
+    """Fire a trigger on a loaded return with checked figures (`earlier`: how many submissions it already has)."""
+    workflow = _workflow(viewer, row, now, today)
+    problem = workflow.why_not(trigger)
+    if problem:
+        raise TransitionNotAllowed(*problem)
+    data = dict(data)
+    data.pop("figures", None)
+    submitted_on = _submitted_on(data, today) if figures is not None else None
+    result = workflow.fire(trigger, **data)
+    before = row.state
+    row.state, row.updated_at = result.to_state, now
+    if figures is not None:
+        _store_submission(row, actor, figures, source, submitted_on, now, earlier)
+    if trigger == "query":
+        row.queries += 1
+        row.query_reason = result.data.get("reason")
+    record_event(council_id=row.council_id, actor=actor, entity_type="return", entity_id=row.id,
+                 event_name=result.event, from_state=before.value, to_state=row.state.value, at=now,
+                 reason=result.data.get("reason"),
+                 data={"period": row.label, "return": row.return_id, "late": row.late,
+                       **({"figures": figures, "source": source} if figures else {})})
+
+
+def _submitted_on(data: dict, today: date) -> date:
+    raw = data.pop("submitted_on", None)
+    if raw in (None, ""):
+        return today
+    try:
+        on = raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+    except ValueError:
+        raise ValidationProblem("Give submitted_on as a date written YYYY-MM-DD", "submitted_on") from None
+    if on > today:
+        raise ValidationProblem("The date the return was submitted cannot be in the future", "submitted_on")
+    return on
+
+
+def _store_submission(row: MonitoringReturn, actor: User, figures: dict, source: str, submitted_on: date,
+                      now: datetime, earlier: int) -> None:
+    if earlier:
+        db.session.execute(update(ReturnSubmission).where(ReturnSubmission.return_row_id == row.id)
+                           .values(current=False))
+    db.session.add(ReturnSubmission(council_id=row.council_id, return_row_id=row.id, number=earlier + 1,
+                                    figures=figures, source=source, submitted_on=submitted_on,
+                                    submitted_by_id=actor.id if actor else None, submitted_at=now, current=True))
+    if row.submitted_on is None:
+        from models.deadline_store import meet_deadlines
+
+        meet_deadlines("return", row.id, {"return_due"}, now)
+        # Timeliness is the first submission's (CE-K14); a later correction does not make a return late (A15).
+        row.submitted_on = submitted_on
+        row.late = None if row.due_on is None else submitted_on > row.due_on
+
+
+def import_rows(viewer: Viewer, actor: User, contract_id: int, return_id: str, rows, source: str, now: datetime,
+                today: date) -> tuple[list[MonitoringReturn], list[CellError]]:
+    """Submit figures from an uploaded file for one or more periods of a return: all or nothing.
+
+    Returns the updated rows, or no rows and every problem by row and column (and nothing is changed).
+    """
+    contract = get_contract(viewer, contract_id)
+    ensure_schedule(contract, today, now)
+    periods = {r.period_start: r for r in list_returns(viewer, contract_id=contract.id)
+               if r.return_id == return_id and r.period_end < today}
+    kpis = {k.id: k for k in provided_kpis(contract, return_id)}
+    figures, errors = validate_rows(rows, kpis, set(periods))
+    if errors:
+        return [], errors
+    by_period: dict[date, dict] = {}
+    for (start, kpi_id), pair in figures.items():
+        by_period.setdefault(start, {})[kpi_id] = list(pair)
+    for start, given in sorted(by_period.items()):
+        missing = [k for k in kpis if k not in given and not kpis[k].monitor_only]
+        if missing:
+            errors.append(CellError(1, "kpi", f"{', '.join(missing)} missing for the period starting {start}"))
+    if errors:
+        return [], errors
+    # One query for how many submissions each period already has, and one flush per period (the audit event's).
+    counts = dict(db.session.execute(
+        select(ReturnSubmission.return_row_id, func.count(ReturnSubmission.id))
+        .where(ReturnSubmission.return_row_id.in_([periods[start].id for start in by_period]))
+        .group_by(ReturnSubmission.return_row_id)).all())
+    updated = []
+    for start, given in sorted(by_period.items()):
+        row = periods[start]
+        trigger = "correct" if row.state in (ReturnState.SUBMITTED, ReturnState.ACCEPTED) else "submit"
+        _fire(viewer, actor, row, trigger, {}, given, source, now, today, counts.get(row.id, 0))
+        updated.append(row)
+    db.session.flush()
+    return updated, []
+
+
+def compute_results(row: MonitoringReturn) -> list[KpiResult]:
+    """The return's KPI results from its accepted figures: value, target and RAG (replacing earlier ones)."""
+    submission = current_submission(row)
+    figures = submission.figures if submission else {}
+    existing = {r.kpi_id: r for r in db.session.scalars(select(KpiResult).where(
+        KpiResult.contract_id == row.contract_id, KpiResult.period_start == row.period_start,
+        KpiResult.return_row_id == row.id))}
+    out = []
+    for kpi in kpis_for(row):
+        if kpi.unit == "rating":
+            continue
+        if kpi.computed:
+            x, y = computed_figures(row, kpi)
+        else:
+            x, y = (list(figures.get(kpi.id) or [None, None]) + [None, None])[:2]
+        value = kpi.value(x, y)
+        result = existing.get(kpi.id) or KpiResult(
+            council_id=row.council_id, provider_id=row.provider_id, contract_id=row.contract_id,
+            return_row_id=row.id, kpi_id=kpi.id, period_start=row.period_start)
+        result.period_end, result.label = row.period_end, row.label
+        result.numerator, result.denominator, result.value = x, y, value
+        result.target, result.rag = kpi.target_text()[:200], kpi.rag(value)
+        db.session.add(result)
+        out.append(result)
+    db.session.flush()
+    return out
+
+
+# -- the breach engine, persisted --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What one evaluation changed."""
+
+    new: int
+    withdrawn: int
+    kept: int
+
+
+def _facts(contract: Contract, today: date):
+    values = {(r.kpi_id, r.period_start): r.value for r in db.session.scalars(
+        select(KpiResult).join(MonitoringReturn, MonitoringReturn.id == KpiResult.return_row_id).where(
+            KpiResult.contract_id == contract.id, MonitoringReturn.state == ReturnState.ACCEPTED))}
+    submissions = {(r.return_id, r.period_start): r.submitted_on for r in db.session.execute(
+        select(MonitoringReturn.return_id, MonitoringReturn.period_start, MonitoringReturn.submitted_on).where(
+            MonitoringReturn.contract_id == contract.id, MonitoringReturn.submitted_on.is_not(None)))}
+    occurrences, ratings = [], []
+    for o in db.session.scalars(select(MonitoringOccurrence).where(MonitoringOccurrence.contract_id == contract.id)):
+        if o.kind.startswith("rating:"):
+            ratings.append(Rating(scheme=o.kind.split(":", 1)[1], value=o.value or "", on=o.on))
+        else:
+            occurrences.append(Occurrence(kind=o.kind, on=o.on, ref=o.ref))
+    for rating in db.session.scalars(select(CqcRating).where(CqcRating.provider_id == contract.provider_id)):
+        ratings.append(Rating(scheme="cqc", value=rating.rating.label.lower(), on=rating.rated_on))
+    return values, submissions, occurrences, ratings
+
+
+def evaluate_contract(contract: Contract, today: date, now: datetime) -> Evaluation:
+    """Evaluate every breach rule of the contract's rulebook over closed periods; record what is new, withdraw what
+    a correction cured. Running it again changes nothing."""
+    book = rulebook_for(contract)
+    if not book.monitoring.breaches:
+        return Evaluation(0, 0, 0)
+    values, submissions, occurrences, ratings = _facts(contract, today)
+    found = evaluate(book.monitoring, contract_schedules(contract, today), values, today, contract.start_on,
+                     submissions=submissions, occurrences=occurrences, ratings=ratings,
+                     lots=tuple(contract.lots or ()) or None)
+    recorded = {b.key: b for b in db.session.scalars(select(BreachRecord).where(
+        BreachRecord.contract_id == contract.id))}
+    change = reconcile([k for k, b in recorded.items() if b.status in OPEN_BREACH], found)
+    for breach in change.new:
+        _record_breach(contract, breach, recorded.get(breach.key), now)
+    for breach in change.kept:
+        row = recorded[breach.key]
+        if list(breach.figures) != list(row.figures):  # a run that goes on: its figures brought up to date
+            row.figures, row.summary = list(breach.figures), breach.summary
+    for key in change.withdrawn:
+        _withdraw(recorded[key], now)
+    db.session.flush()
+    return Evaluation(len(change.new), len(change.withdrawn), len(change.kept))
+
+
+def _open_case(contract: Contract) -> Case | None:
+    return db.session.scalar(select(Case).where(Case.contract_id == contract.id, Case.state.in_(list(OPEN)))
+                             .order_by(Case.id.desc()).limit(1))
+
+
+def _rule_ref(record) -> str:
+    """The first rule id a breach or return spec cites (deadlines and proposals keep one, 20 characters)."""
+    return str(getattr(record, "cites", None) or record.rule).split(",")[0].strip()[:20]
+
+
+def _record_breach(contract: Contract, breach: Breach, row: BreachRecord | None, now: datetime) -> None:
+    if row is not None and row.status == "dismissed":
+        return  # a person decided this breach needs no action; the same facts do not ask again
+    reopened = row is not None
+    if row is None:
+        row = BreachRecord(council_id=contract.council_id, provider_id=contract.provider_id,
+                           contract_id=contract.id, key=breach.key[:300], proposals=[])
+        db.session.add(row)
+    row.rule_id, row.cites, row.actions = breach.rule_id, breach.cites[:60], list(breach.actions)
+    row.subject, row.summary, row.figures = breach.subject[:300], breach.summary, list(breach.figures)
+    row.occurred_on, row.immediate, row.advisory = breach.occurred_on, breach.immediate, breach.advisory
+    row.status, row.found_at = ("advisory" if breach.advisory else "proposed"), now
+    case = _open_case(contract)
+    row.case_id = case.id if case else None
+    db.session.flush()
+    record_event(council_id=row.council_id, actor=None, entity_type="breach", entity_id=row.id,
+                 event_name="BREACH_REOPENED" if reopened else "BREACH_FOUND", to_state=row.status, at=now,
+                 case_id=row.case_id, reason=breach.proposal_text(),
+                 data={"rule": breach.rule_id, "cites": breach.cites, "figures": list(breach.figures)})
+    if case is not None and not breach.advisory:
+        # An open case: suspensions and terminations are proposed at once, as the scheduler proposes them.
+        _propose_on_case(None, None, row, case, now, system_only=True)
+
+
+def _propose_on_case(viewer: Viewer | None, actor: User | None, row: BreachRecord, case: Case, now: datetime,
+                     system_only: bool = False) -> None:
+    from models.case_store import consider_termination, draft_default_notice, draft_notice, propose_suspension
+
+    book = rulebook_for(case.contract)
+    reason = f"{row.summary} ({row.cites}). " + " ".join(row.figures)
+    made = list(row.proposals or [])
+    kinds = {p["kind"] for p in made}
+    for action in row.actions:
+        if action in ("suspension", "embargo") and book.has_rung("suspension") and "suspension" not in kinds:
+            open_one = db.session.scalar(select(Suspension.id).where(
+                Suspension.case_id == case.id,
+                Suspension.state.in_([SuspensionState.PROPOSED, SuspensionState.ACTIVE])))
+            if open_one is None:
+                record = propose_suspension(None, actor, case.id, reason, now, rule=_rule_ref(row))
+                made.append({"kind": "suspension", "id": record.id})
+        elif action == "termination" and book.has_rung("termination") and "termination" not in kinds:
+            pending = db.session.scalar(select(Termination.id).where(
+                Termination.case_id == case.id, Termination.state == TerminationState.CONSIDERED))
+            if pending is None:
+                record = consider_termination(None, actor, case.id, reason, now, now.date(), rule=_rule_ref(row))
+                made.append({"kind": "termination", "id": record.id})
+        elif system_only:
+            continue
+        elif action == "default" and book.has_rung("default_notice") and "default_notice" not in kinds:
+            record = draft_default_notice(viewer, actor, case.id, now)
+            made.append({"kind": "default_notice", "id": record.id})
+        elif action == "notice" and book.has_rung("notice") and "notice" not in kinds:
+            record = draft_notice(viewer, actor, case.id, reason[:2000], "Remedy the breach set out above", now)
+            made.append({"kind": "notice", "id": record.id})
+    row.proposals = made
+
+
+def _withdraw(row: BreachRecord, now: datetime) -> None:
+    """A corrected return cured the breach: withdraw it and any proposal it caused that nobody has acted on."""
+    before, row.status = row.status, "withdrawn"
+    for proposal in row.proposals or []:
+        model = {"suspension": Suspension, "termination": Termination}.get(proposal["kind"])
+        record = db.session.get(model, proposal["id"]) if model else None
+        if record is None:
+            continue
+        if proposal["kind"] == "suspension" and record.state is SuspensionState.PROPOSED:
+            record.state, record.updated_at = SuspensionState.CANCELLED, now
+            to = SuspensionState.CANCELLED.value
+        elif proposal["kind"] == "termination" and record.state is TerminationState.CONSIDERED:
+            record.state, record.updated_at = TerminationState.NOT_PURSUED, now
+            to = TerminationState.NOT_PURSUED.value
+        else:
+            continue
+        record_event(council_id=row.council_id, actor=None, entity_type=proposal["kind"], entity_id=record.id,
+                     event_name="PROPOSAL_WITHDRAWN", from_state="proposed", to_state=to, at=now,
+                     case_id=record.case_id, reason=f"A corrected return cured the breach ({row.cites})")
+    record_event(council_id=row.council_id, actor=None, entity_type="breach", entity_id=row.id,
+                 event_name="BREACH_WITHDRAWN", from_state=before, to_state="withdrawn", at=now, case_id=row.case_id,
+                 reason=f"A corrected return cured the breach: {row.summary} ({row.cites})")
+
+
+def decide_breach(viewer: Viewer, actor: User, breach_id: int, trigger: str, data: dict, now: datetime) -> BreachRecord:
+    """Confirm a proposed breach (opening a case if none is open, then making its proposals) or dismiss it."""
+    row = get_breach(viewer, breach_id)
+    if viewer.role not in MANAGERS:
+        raise TransitionNotAllowed("Only a contract manager, commissioning manager or administrator can decide on a "
+                                   "breach", forbidden=True)
+    if trigger not in ("confirm", "dismiss"):
+        raise TransitionNotAllowed(f"'{trigger}' is not something that can be done to a breach (confirm or dismiss)")
+    if row.status != "proposed":
+        raise TransitionNotAllowed(f"You cannot {trigger} a breach that is {row.status}")
+    reason = str(data.get("reason") or "").strip()
+    if trigger == "dismiss":
+        if not reason:
+            raise ValidationProblem("Enter why no action is needed", "reason")
+        row.status = "dismissed"
+    else:
+        case = db.session.get(Case, row.case_id) if row.case_id else None
+        if case is None or case.state not in OPEN:
+            case = _open_case(row.contract)
+        if case is None:
+            from models.case_store import open_case
+
+            case = open_case(viewer, actor, row.contract_id, f"{row.summary} ({row.cites})"[:2000], now)
+        get_case(viewer, case.id)
+        row.case_id = case.id
+        _propose_on_case(viewer, actor, row, case, now)
+        row.status = "confirmed"
+    row.decided_by_id, row.decided_at = actor.id, now
+    record_event(council_id=row.council_id, actor=actor, entity_type="breach", entity_id=row.id,
+                 event_name="BREACH_CONFIRMED" if trigger == "confirm" else "BREACH_DISMISSED",
+                 from_state="proposed", to_state=row.status, at=now, case_id=row.case_id, reason=reason or None,
+                 data={"proposals": row.proposals})
+    db.session.flush()
+    return row
+
+
+def record_occurrence(viewer: Viewer, actor: User, contract_id: int, kind: str, on: date, today: date,
+                      now: datetime, ref: str = "", value: str | None = None) -> MonitoringOccurrence:
+    """Record something a rolling-window or rating rule counts, then evaluate the contract's rules."""
+    contract = get_contract(viewer, contract_id)  # someone else's contract is not there at all (404)
+    if viewer.role not in MANAGERS:
+        raise TransitionNotAllowed("Only the council's managers can record this", forbidden=True)
+    book = rulebook_for(contract)
+    kinds = {k for k, _ in book.monitoring.events} | {"rating:local"}
+    if kind not in kinds:
+        raise ValidationProblem(f"kind must be one of {', '.join(sorted(kinds))}", "kind")
+    if on > today:
+        raise ValidationProblem("The date cannot be in the future", "on")
+    row = MonitoringOccurrence(council_id=contract.council_id, contract_id=contract.id, kind=kind, on=on,
+                               ref=(ref or "")[:200], value=value, recorded_by_id=actor.id, recorded_at=now)
+    db.session.add(row)
+    db.session.flush()
+    record_event(council_id=contract.council_id, actor=actor, entity_type="contract", entity_id=contract.id,
+                 event_name="MONITORING_EVENT_RECORDED", at=now, reason=f"{kind} on {on.isoformat()}",
+                 data={"kind": kind, "on": on.isoformat(), "ref": ref, "value": value})
+    evaluate_contract(contract, today, now)
+    return row
+
+
+def close_periods(today: date, now: datetime) -> dict:
+    """The scheduler's sweep: open new return periods and evaluate every contract (returns not submitted count)."""
+    counts = {"returns_opened": 0, "breaches_found": 0, "breaches_withdrawn": 0}
+    for contract in db.session.scalars(select(Contract).order_by(Contract.id)):
+        if contract.rulebook_id not in _books():
+            continue
+        counts["returns_opened"] += ensure_schedule(contract, today, now)
+        result = evaluate_contract(contract, today, now)
+        counts["breaches_found"] += result.new
+        counts["breaches_withdrawn"] += result.withdrawn
+    return counts
+
+
+def _books():
+    from flask import current_app
+
+    return current_app.extensions["rulebooks"]

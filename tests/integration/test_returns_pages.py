@@ -1,0 +1,144 @@
+"""The returns and performance pages: the schedule both sides see, upload with row and column errors, accepting,
+the heatmap with RAG in words, the trend chart with its table, CSV exports and the annual assessment."""
+
+import io
+import json
+import re
+
+import time_machine
+
+from tests.conftest import assert_page, csrf_token
+
+NOW = "2026-12-18T14:00:00+00:00"
+
+
+def _return_id(app, reference, return_id, start):
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from models import db
+    from models.entities import Contract
+    from models.monitoring import MonitoringReturn
+
+    with app.app_context():
+        contract = db.session.scalar(select(Contract).where(Contract.reference == reference))
+        return db.session.scalar(select(MonitoringReturn.id).where(
+            MonitoringReturn.contract_id == contract.id, MonitoringReturn.return_id == return_id,
+            MonitoringReturn.period_start == date.fromisoformat(start))), contract.id
+
+
+def _upload(browser, row_id, text, name="return.csv"):
+    page = browser.get(f"/returns/{row_id}").get_data(as_text=True)
+    return browser.client.post(f"/returns/{row_id}/upload", data={
+        "csrf_token": csrf_token(page), "file": (io.BytesIO(text.encode()), name)},
+        content_type="multipart/form-data")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_provider_uploads_a_return_and_the_council_accepts_it_and_sees_the_heatmap(app, login_as):
+    provider = login_as("provider_manager")
+    html = assert_page(provider.get("/returns"), "Monitoring returns")
+    assert "LDDS-2023-07" in html and "HC-2024-05" not in html  # only their own contract
+    row_id, contract_id = _return_id(app, "LDDS-2023-07", "six-monthly", "2026-04-01")
+    html = assert_page(provider.get(f"/returns/{row_id}"), "Provider Return (six-monthly")
+    template = provider.get(f"/returns/{row_id}/template.csv").get_data(as_text=True).splitlines()
+    kpis = [line.split(",")[1] for line in template[1:]]
+    # One bad cell: nothing is imported and the error names the row and column.
+    lines = [template[0]] + [f"2026-04-01,{k},,90,100" for k in kpis]
+    bad = kpis[2]  # S3, higher is better: Red below 85%
+    lines[3] = f"2026-04-01,{bad},,lots,100"
+    html = assert_page(_upload(provider, row_id, "\n".join(lines)), "Provider Return (six-monthly", 422)
+    assert "Row 4, column numerator: enter a number" in html and "govuk-error-summary" in html
+    assert "Not yet" in provider.get(f"/returns/{row_id}").get_data(as_text=True)
+    lines[3] = f"2026-04-01,{bad},,70,100"
+    response = _upload(provider, row_id, "\n".join(lines))
+    assert response.status_code == 303
+    html = provider.get(f"/returns/{row_id}").get_data(as_text=True)
+    # Kent sets no due date for its returns, so timeliness is never counted (A4).
+    assert "Version 1, sent 18 December 2026 by CSV" in html and "No deadline set" in html and "(late)" not in html
+    manager = login_as("contract_manager")
+    page = manager.get(f"/returns/{row_id}").get_data(as_text=True)
+    assert "Accept the return" in page
+    response = manager.client.post(f"/returns/{row_id}/decide", data={"csrf_token": csrf_token(page),
+                                                                      "trigger": "accept"})
+    assert response.status_code == 303
+    html = assert_page(manager.get("/performance"), "Performance")
+    assert "KPI by period for LDDS-2023-07" in html and "Red</strong>" in html and "70%" in html
+    trend = assert_page(manager.get(f"/performance/{contract_id}/kpis/{bad}"), f"{bad} trend")
+    assert "<svg" in trend and "The figures in the chart" in trend and "70%" in trend
+    csv_text = manager.get("/performance?format=csv").get_data(as_text=True)
+    assert csv_text.startswith("provider,contract,kpi,period") and f"LDDS-2023-07,{bad}" in csv_text
+    assessment = json.loads(manager.get(f"/performance/{contract_id}/assessment?year=2026&format=json").data)
+    rated = {k["kpi"]: k["rating"] for k in assessment["kpis"]}
+    assert rated[bad] == "Inadequate" and assessment["year"] == 2026
+    assert manager.get(f"/performance/{contract_id}/assessment?year=2026&format=csv").data.startswith(b"kpi,name")
+    assert_page(manager.get(f"/performance/{contract_id}/assessment?year=2026"), "Annual KPI assessment")
+    assert "return periods" in manager.get("/returns").get_data(as_text=True)
+    assert manager.get("/returns?format=csv").data.startswith(b"contract,return,period")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_provider_cannot_see_another_providers_return_or_decide_its_own(app, login_as):
+    provider = login_as("provider_manager")
+    provider.get("/returns")
+    other_id, other_contract = _return_id(app, "HC-2024-05", "bcm-quarterly", "2026-04-01")
+    assert provider.get(f"/returns/{other_id}").status_code == 404
+    assert provider.get(f"/returns/{other_id}/template.csv").status_code == 404
+    assert provider.get(f"/performance/{other_contract}/assessment").status_code == 404
+    own_id, _ = _return_id(app, "LDDS-2023-07", "six-monthly", "2026-04-01")
+    page = provider.get(f"/returns/{own_id}").get_data(as_text=True)
+    assert "Accept the return" not in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_contract_manager_confirms_a_breach_and_the_case_opens(app, login_as):
+    from datetime import UTC, datetime
+
+    from scheduler.tick import tick
+
+    with app.app_context():
+        tick(datetime(2026, 12, 18, 14, tzinfo=UTC), deliver_messages=False)
+    provider = login_as("provider_manager")
+    html = assert_page(provider.get("/breaches"), "Breaches")
+    assert "HC-2024-05" not in html and "Confirm" not in html
+    manager = login_as("contract_manager")
+    html = assert_page(manager.get("/breaches"), "Breaches")
+    assert "CE-47" in html and "Proposed: case, action plan." in html
+    breach_id = int(re.search(r'/breaches/(\d+)/decide', html).group(1))
+    response = manager.client.post(f"/breaches/{breach_id}/decide", data={"csrf_token": csrf_token(html),
+                                                                          "trigger": "dismiss", "reason": ""})
+    assert response.status_code == 303
+    assert "Enter why no action is needed" in manager.get("/breaches").get_data(as_text=True)
+    response = manager.client.post(f"/breaches/{breach_id}/decide", data={"csrf_token": csrf_token(html),
+                                                                          "trigger": "confirm"})
+    assert response.status_code == 303 and "/cases/" in response.headers["Location"]
+    case = manager.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Breach confirmed" in case
+    assert manager.get("/breaches?format=csv").data.startswith(b"contract,rule,cites")
+    # A provider cannot decide, even by posting the form.
+    page = provider.get("/breaches").get_data(as_text=True)
+    response = provider.client.post(f"/breaches/{breach_id}/decide", data={"csrf_token": csrf_token(page),
+                                                                           "trigger": "confirm"})
+    assert response.status_code == 404
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_provider_submits_by_form_and_corrects_it(app, login_as):
+    provider = login_as("provider_manager")
+    provider.get("/returns")
+    row_id, _ = _return_id(app, "LDDS-2023-07", "six-monthly", "2025-10-01")
+    page = assert_page(provider.get(f"/returns/{row_id}"), "Provider Return (six-monthly")
+    fields = sorted(set(re.findall(r'name="([xy]-\d+)"', page)))
+    data = {name: "90" if name.startswith("x") else "100" for name in fields}
+    data.update({"entry": "1", "csrf_token": csrf_token(page), "x-1": "a lot"})
+    html = assert_page(provider.client.post(f"/returns/{row_id}/figures", data=data), "Provider Return", 422)
+    assert "enter a number, for example 42 or 97.5" in html and 'value="a lot"' in html
+    data["x-1"] = "88"
+    assert provider.client.post(f"/returns/{row_id}/figures", data=data).status_code == 303
+    html = provider.get(f"/returns/{row_id}").get_data(as_text=True)
+    assert "by FORM" in html and "Submit corrected figures" in html and 'value="88"' in html
+    data["x-1"] = "89"
+    assert provider.client.post(f"/returns/{row_id}/figures", data=data).status_code == 303
+    html = provider.get(f"/returns/{row_id}").get_data(as_text=True)
+    assert "Earlier figures (version 1, replaced)" in html and 'value="89"' in html

@@ -1,0 +1,80 @@
+"""Return periods and due dates: cadences, quarter bases and fixed dates on the England and Wales calendar."""
+
+from datetime import date
+from pathlib import Path
+
+from workflows.calendar import calendar_for
+from workflows.monitoring import ReturnSpec
+from workflows.returns import add_months, schedule
+from workflows.rulebook import load_rulebooks
+
+BOOKS = load_rulebooks(Path(__file__).resolve().parents[2] / "rulebooks")
+EW = calendar_for("england-and-wales")
+
+
+def spec(book, return_id):
+    return BOOKS[book].monitoring.return_spec(return_id)
+
+
+def test_ce_four_weekly_periods_run_from_the_contract_start():
+    periods = schedule(spec("cheshire-east-ech", "four-weekly"), date(2026, 4, 1), date(2027, 3, 30), EW)
+    assert len(periods) == 13  # A7: thirteen 4-weekly periods in the 364 days to 30 March 2027
+    assert periods[-1].end == date(2027, 3, 30)
+    first = periods[0]
+    assert (first.start, first.end) == (date(2026, 4, 1), date(2026, 4, 28))
+    # 10 working days after Tuesday 28 April 2026, skipping the May bank holiday on Monday 4 May.
+    assert first.due_on == date(2026, 5, 13)
+    assert "Mon 4 May 2026: May Day" in first.due_explanation
+    assert periods[1].start == date(2026, 4, 29)
+
+
+def test_financial_quarters_start_in_april_and_clip_to_the_contract_start():
+    periods = schedule(spec("thurrock-supported-living", "hard-outcomes"), date(2026, 5, 15), date(2027, 1, 1), EW)
+    assert [(p.label, p.start, p.end) for p in periods] == [
+        ("Q1 2026-27", date(2026, 5, 15), date(2026, 6, 30)),
+        ("Q2 2026-27", date(2026, 7, 1), date(2026, 9, 30)),
+        ("Q3 2026-27", date(2026, 10, 1), date(2026, 12, 31)),
+        ("Q4 2026-27", date(2027, 1, 1), date(2027, 3, 31)),
+    ]
+    assert periods[0].due_on is None  # A4: Thurrock states no due date
+    assert "due, no deadline" in periods[0].due_explanation[0]
+
+
+def test_calendar_quarters_and_anniversary_halves():
+    calendar_quarters = ReturnSpec(id="q", name="Q", rule="CE-28", cadence="quarterly", quarter_basis="calendar")
+    periods = schedule(calendar_quarters, date(2026, 2, 10), date(2026, 12, 31), EW)
+    assert [p.label for p in periods] == ["Q1 2026", "Q2 2026", "Q3 2026", "Q4 2026"]
+    halves = schedule(spec("kent-ld-day-services", "six-monthly"), date(2026, 7, 15), date(2027, 8, 1), EW)
+    assert [(p.start, p.end) for p in halves] == [(date(2026, 7, 15), date(2027, 1, 14)),
+                                                   (date(2027, 1, 15), date(2027, 7, 14)),
+                                                   (date(2027, 7, 15), date(2028, 1, 14))]
+
+
+def test_thirty_april_is_the_first_after_the_period_ends():
+    annual = schedule(spec("cheshire-east-ech", "annual"), date(2026, 4, 1), date(2027, 4, 1), EW)
+    assert (annual[0].end, annual[0].due_on) == (date(2027, 3, 31), date(2027, 4, 30))
+    survey = schedule(spec("cheshire-east-ech", "survey"), date(2026, 4, 1), date(2026, 12, 31), EW)
+    assert (survey[0].label, survey[0].due_on) == ("Year 2026", date(2027, 4, 30))
+
+
+def test_monthly_returns_are_calendar_months():
+    periods = schedule(spec("hammersmith-fulham-home-care", "monthly-template"), date(2026, 1, 20),
+                       date(2026, 3, 1), EW)
+    assert [(p.label, p.start, p.end) for p in periods] == [
+        ("January 2026", date(2026, 1, 20), date(2026, 1, 31)),
+        ("February 2026", date(2026, 2, 1), date(2026, 2, 28)),
+        ("March 2026", date(2026, 3, 1), date(2026, 3, 31)),
+    ]
+
+
+def test_closed_and_overdue():
+    period = schedule(spec("hammersmith-fulham-home-care", "monthly-template"), date(2026, 1, 1),
+                      date(2026, 1, 1), EW)[0]
+    assert not period.is_closed(date(2026, 1, 31)) and period.is_closed(date(2026, 2, 1))
+    assert period.due_on == date(2026, 2, 13)
+    assert not period.is_overdue(date(2026, 2, 13)) and period.is_overdue(date(2026, 2, 14))
+
+
+def test_add_months_clamps_to_the_end_of_the_month():
+    assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
+    assert add_months(date(2026, 5, 31), -3) == date(2026, 2, 28)

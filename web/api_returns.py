@@ -1,0 +1,223 @@
+"""The monitoring-return API: return periods, their transitions and uploads, KPI results and breaches."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Response, g, jsonify, request
+
+from models import db
+from models.return_store import (
+    apply_return,
+    decide_breach,
+    get_breach,
+    get_return,
+    import_rows,
+    list_breaches,
+    list_returns,
+    record_occurrence,
+    results_for,
+    return_events,
+    return_triggers,
+    submissions_for,
+)
+from web.api import bp
+from web.api_cases import _handle, _json_body, event_json
+from web.clock import now_utc, today_london
+from web.errors import api_error
+from web.permissions import api_requires
+from web.return_files import FileProblem, read_upload
+from workflows.access import Permission
+from workflows.errors import NotFound, ValidationProblem
+from workflows.returns import ReturnState
+
+
+def return_json(row) -> dict:
+    """A return period as the API returns it: state, due date, timeliness, figures with history, audit trail."""
+    subs = submissions_for(row)
+    return {
+        "id": row.id, "kind": "return", "state": row.state.value, "version": row.version_id,
+        "contract_id": row.contract_id, "provider_id": row.provider_id, "return": row.return_id, "name": row.name,
+        "rule": row.rule, "period": {"start": row.period_start.isoformat(), "end": row.period_end.isoformat(),
+                                     "label": row.label},
+        "due_on": row.due_on.isoformat() if row.due_on else None,
+        "submitted_on": row.submitted_on.isoformat() if row.submitted_on else None, "late": row.late,
+        "queries": row.queries, "query_reason": row.query_reason,
+        "allowed_triggers": [t for t, _ in return_triggers(g.viewer, row, now_utc(), today_london())],
+        "deadlines": ([{"kind": "return_due", "due_on": row.due_on.isoformat(), "status": row.state.value,
+                        "explanation": row.due_explanation}] if row.due_on else []),
+        "figures": subs[0].figures if subs else None,
+        "submissions": [{"number": s.number, "figures": s.figures, "source": s.source, "current": s.current,
+                         "submitted_on": s.submitted_on.isoformat(), "submitted_at": s.submitted_at.isoformat()}
+                        for s in subs],
+        "events": [event_json(e) for e in return_events(g.viewer, row)],
+    }
+
+
+def breach_json(row) -> dict:
+    """A breach the engine recorded, with the rule, the figures and what it proposes."""
+    return {"id": row.id, "kind": "breach", "status": row.status, "contract_id": row.contract_id,
+            "provider_id": row.provider_id, "rule_id": row.rule_id, "cites": row.cites, "actions": row.actions,
+            "subject": row.subject, "summary": row.summary, "figures": row.figures,
+            "occurred_on": row.occurred_on.isoformat(), "immediate": row.immediate, "advisory": row.advisory,
+            "case_id": row.case_id, "proposals": row.proposals, "version": row.version_id}
+
+
+@bp.get("/returns")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def returns():
+    """Return periods the token's owner may see (providers: their own), with due dates."""
+    state = request.args.get("state")
+    if state:
+        try:
+            state = ReturnState(state)
+        except ValueError:
+            return api_error(422, f"state must be one of {', '.join(s.value for s in ReturnState)}")
+    from web.returns import open_periods
+
+    today = today_london()
+    open_periods(today)
+    rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int), state=state or None)
+    return jsonify({"items": [{"id": r.id, "contract_id": r.contract_id, "return": r.return_id, "name": r.name,
+                               "period": r.label, "period_start": r.period_start.isoformat(),
+                               "period_end": r.period_end.isoformat(),
+                               "due_on": r.due_on.isoformat() if r.due_on else None, "state": r.state.value,
+                               "late": r.late} for r in rows], "total": len(rows)})
+
+
+@bp.get("/returns/<int:row_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def return_record(row_id: int):
+    """One return period."""
+    try:
+        return jsonify(return_json(get_return(g.viewer, row_id)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+@bp.post("/returns/<int:row_id>/transitions")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def return_transition(row_id: int):
+    """Submit (with figures), correct, accept or query a return."""
+    def act():
+        data = _json_body()
+        trigger = data.pop("trigger", None)
+        if not trigger:
+            raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"accept\"}", "trigger")
+        return apply_return(g.viewer, g.api_user, row_id, str(trigger), data, now_utc(), today_london())
+
+    result, error = _handle(act)
+    return error or jsonify(return_json(result))
+
+
+@bp.post("/returns/<int:row_id>/upload")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def return_upload(row_id: int):
+    """Upload a CSV or XLSX return in the template; any error and nothing is imported (422 with every error)."""
+    try:
+        row = get_return(g.viewer, row_id)
+    except NotFound as exc:
+        return api_error(404, str(exc))
+    upload = request.files.get("file")
+    if upload is None:
+        return api_error(422, "Attach the completed template as 'file'")
+    try:
+        rows, source = read_upload(upload.filename or "", upload.read())
+    except FileProblem as exc:
+        return api_error(422, str(exc))
+
+    def act():
+        updated, errors = import_rows(g.viewer, g.api_user, row.contract_id, row.return_id, rows, source,
+                                      now_utc(), today_london())
+        if errors:
+            raise _ImportErrors(errors)
+        return updated
+
+    try:
+        result, error = _handle(act)
+    except _ImportErrors as exc:
+        db.session.rollback()
+        return jsonify({"error": "The file has errors: nothing was imported",
+                        "errors": [{"row": e.row, "column": e.column, "message": e.message} for e in exc.errors]}), 422
+    return error or jsonify({"imported": [return_json(r) for r in result]})
+
+
+class _ImportErrors(Exception):
+    def __init__(self, errors):
+        super().__init__("import errors")
+        self.errors = errors
+
+
+@bp.get("/returns/<int:row_id>/template.<fmt>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def return_template(row_id: int, fmt: str):
+    """The upload template for this contract and period, as CSV or XLSX."""
+    from web.return_files import template_file
+
+    try:
+        row = get_return(g.viewer, row_id)
+    except NotFound as exc:
+        return api_error(404, str(exc))
+    if fmt not in ("csv", "xlsx"):
+        return api_error(404)
+    body, media = template_file(row, fmt)
+    return Response(body, mimetype=media, headers={
+        "Content-Disposition": f'attachment; filename="{row.return_id}-{row.period_start}.{fmt}"'})
+
+
+@bp.get("/kpi-results")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def kpi_results():
+    """KPI period results (value, target, RAG) from accepted returns."""
+    rows = results_for(g.viewer, contract_id=request.args.get("contract", type=int))
+    return jsonify({"items": [{"contract_id": r.contract_id, "kpi": r.kpi_id, "period": r.label,
+                               "period_start": r.period_start.isoformat(), "value": r.value, "target": r.target,
+                               "rag": r.rag} for r in rows]})
+
+
+@bp.get("/breaches")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def breaches():
+    """Breaches the engine recorded (providers see their own)."""
+    rows = list_breaches(g.viewer, contract_id=request.args.get("contract", type=int),
+                         status=request.args.get("status") or None)
+    return jsonify({"items": [breach_json(r) for r in rows], "total": len(rows)})
+
+
+@bp.get("/breaches/<int:breach_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def breach(breach_id: int):
+    """One breach."""
+    try:
+        return jsonify(breach_json(get_breach(g.viewer, breach_id)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+@bp.post("/breaches/<int:breach_id>/transitions")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def breach_transition(breach_id: int):
+    """Confirm a proposed breach (opening or escalating the case) or dismiss it with a reason."""
+    def act():
+        data = _json_body()
+        return decide_breach(g.viewer, g.api_user, breach_id, str(data.get("trigger") or ""), data, now_utc())
+
+    result, error = _handle(act)
+    return error or jsonify(breach_json(result))
+
+
+@bp.post("/contracts/<int:contract_id>/monitoring-events")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def monitoring_event(contract_id: int):
+    """Record a care-plan delay, a default, a local rating or another event a rolling-window rule counts."""
+    def act():
+        data = _json_body()
+        try:
+            on = date.fromisoformat(str(data.get("on")))
+        except ValueError:
+            raise ValidationProblem("Give 'on' as a date written YYYY-MM-DD", "on") from None
+        return record_occurrence(g.viewer, g.api_user, contract_id, str(data.get("kind") or ""), on,
+                                 today_london(), now_utc(), ref=str(data.get("ref") or ""), value=data.get("value"))
+
+    result, error = _handle(act)
+    return error or (jsonify({"id": result.id, "kind": result.kind, "on": result.on.isoformat()}), 201)

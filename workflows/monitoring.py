@@ -1,0 +1,663 @@
+"""KPIs, monitoring returns and breach rules as rulebook data (rulebook format 2).
+
+A rulebook lists the returns a contract requires ([[returns]]), the KPIs those returns carry ([[kpis]]) and the
+breach rules that turn figures into proposals ([[breaches]]), each citing its rule id in shared/domain/rules.md.
+The shapes are rules.md section 2.3: a single miss (S1), RAG bands (S2), N consecutive periods (S4), still not met at
+the next period (S5, TH-20), K occurrences in a rolling window (S6, CE-C04, CE-38), critical and immediate (S9),
+rating events (S15) and late or missing returns in consecutive periods (CE-47). This module only reads and checks the
+data; workflows/returns.py builds period schedules and workflows/breach.py evaluates the rules.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+CADENCES = ("4-weekly", "monthly", "quarterly", "six-monthly", "annual")
+QUARTER_BASES = ("calendar", "financial", "contract-anniversary")
+KPI_UNITS = ("percent", "count", "years", "rating")
+DIRECTIONS = ("higher", "lower")
+SHAPES = ("single", "critical", "consecutive", "next-period", "rolling", "rating", "late-returns")
+WHEN = ("red", "not-green", "amber")
+GAPS = ("break", "skip")
+RATING_SCHEMES = ("cqc", "local")
+# KPIs Remedy computes itself from the returns' own records rather than asking the provider (CE-K14, CE-K15).
+COMPUTED = ("timeliness", "accuracy")
+# What a breach rule may propose, and the ladder rung (rulebook [rungs]) the contract needs for it; None: any contract.
+ACTIONS: dict[str, str | None] = {
+    "concern": None,
+    "case": None,
+    "notice": "notice",
+    "action-plan": "action_plan",
+    "default": "default_notice",
+    "embargo": "suspension",
+    "suspension": "suspension",
+    "termination": "termination",
+}
+ACTION_WORDS = {
+    "concern": "record a concern for the next monitoring meeting",
+    "case": "open a performance case",
+    "notice": "propose a notice",
+    "action-plan": "propose an action plan",
+    "default": "propose a Default Notice",
+    "embargo": "propose a referral embargo",
+    "suspension": "propose a suspension",
+    "termination": "propose termination",
+}
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+class MonitoringError(ValueError):
+    """A problem in a rulebook's KPI, return or breach tables, with the line it is on (None: not known)."""
+
+    def __init__(self, line: int | None, problem: str):
+        self.line, self.problem = line, problem
+        super().__init__(problem)
+
+
+@dataclass(frozen=True)
+class ReturnSpec:
+    """A monitoring return the contract requires: what it is, how often, and when it is due after each period."""
+
+    id: str
+    name: str
+    rule: str
+    cadence: str
+    quarter_basis: str = "calendar"
+    due_after_working_days: int | None = None
+    due_after_days: int | None = None
+    due_on: tuple[int, int] | None = None  # (month, day): the first such date after the period ends
+    note: str = ""
+
+    @property
+    def has_deadline(self) -> bool:
+        """Whether a due date can be computed (A4: without one, timeliness is never counted)."""
+        return any(x is not None for x in (self.due_after_working_days, self.due_after_days, self.due_on))
+
+    def due_text(self) -> str:
+        """When it is due, in plain English."""
+        if self.due_after_working_days is not None:
+            return f"{self.due_after_working_days} working days after the period ends"
+        if self.due_after_days is not None:
+            return f"{self.due_after_days} days after the period ends"
+        if self.due_on is not None:
+            return f"by {self.due_on[1]} {_MONTHS[self.due_on[0] - 1]} after the period ends"
+        return "no deadline set (the contract states none; the council sets one)"
+
+    def cadence_text(self) -> str:
+        """How often, in plain English, with the quarter basis where it matters."""
+        if self.cadence in ("quarterly", "six-monthly", "annual"):
+            basis = {"calendar": "calendar year", "financial": "financial year from April",
+                     "contract-anniversary": "contract anniversary"}[self.quarter_basis]
+            return f"{self.cadence.capitalize()} ({basis})"
+        if self.cadence == "4-weekly":
+            return "Every 4 weeks from the contract start (13 a year)"
+        return self.cadence.capitalize()
+
+
+@dataclass(frozen=True)
+class Bands:
+    """RAG bands as the contract writes them (Kent, rules.md S2), read by A19: compare to one decimal place."""
+
+    red: str
+    amber: str
+    green: str
+    direction: str
+    red_limit: float
+    green_limit: float
+    green_inclusive: bool
+
+    def rag(self, value: float) -> str:
+        """Red, amber or green for a value."""
+        v = round(value, 1)
+        if self.direction == "higher":
+            if v < self.red_limit:
+                return "red"
+            if v > self.green_limit or (self.green_inclusive and v >= self.green_limit):
+                return "green"
+            return "amber"
+        if v > self.red_limit:
+            return "red"
+        if v < self.green_limit or (self.green_inclusive and v <= self.green_limit):
+            return "green"
+        return "amber"
+
+
+@dataclass(frozen=True)
+class KpiSpec:
+    """A KPI as the contract defines it: its own id, the figures it is computed from, its target and consequence."""
+
+    id: str
+    rule: str
+    name: str
+    numerator: str
+    denominator: str
+    unit: str
+    direction: str
+    frequency: str
+    return_id: str
+    consequence: str
+    source: str
+    target: float | None = None
+    disputed_target: float | None = None
+    bands: Bands | None = None
+    critical: bool = False
+    monitor_only: bool = False
+    lots: tuple[str, ...] = ()
+    formula: str = ""
+    note: str = ""
+    computed: str = ""  # "timeliness" or "accuracy": figures from submission dates and queries, not the provider
+
+    def value(self, x: float | None, y: float | None) -> float | None:
+        """The KPI's value from the provider's numerator x and denominator y (None if it cannot be computed)."""
+        if self.unit == "rating" or x is None:
+            return None
+        try:
+            return _evaluate(self.formula, x, y)
+        except (ZeroDivisionError, TypeError):
+            return None
+
+    def rag(self, value: float | None) -> str | None:
+        """Red, amber or green; None for monitor-only indicators and missing values (S16).
+
+        A single target gives green when met and red when missed; exactly at target is met. A disputed target (A2)
+        shows amber between the formal target and the stricter one: met for breach purposes, below for display.
+        """
+        if value is None or self.monitor_only or self.unit == "rating":
+            return None
+        if self.bands is not None:
+            return self.bands.rag(value)
+        if self.target is None:
+            return None
+        v = round(value, 1)
+        met = v >= self.target if self.direction == "higher" else v <= self.target
+        if not met:
+            return "red"
+        if self.disputed_target is not None:
+            strict = v >= self.disputed_target if self.direction == "higher" else v <= self.disputed_target
+            return "green" if strict else "amber"
+        return "green"
+
+    def target_text(self) -> str:
+        """The target in plain English."""
+        if self.monitor_only:
+            return "Monitor only"
+        if self.bands is not None:
+            return f"Red {self.bands.red}, Amber {self.bands.amber}, Green {self.bands.green}"
+        if self.target is None:
+            return "No target" if self.unit != "rating" else "Rating event"
+        word = "at least" if self.direction == "higher" else "at most"
+        text = f"{word} {_figure(self.target, self.unit)}"
+        if self.disputed_target is not None:
+            text += f" (the contract also says {_figure(self.disputed_target, self.unit)}; shown against the stricter)"
+        return text
+
+    def format_value(self, value: float | None) -> str:
+        """A value with its unit, for tables and proposals."""
+        return "no data" if value is None else _figure(value, self.unit)
+
+
+@dataclass(frozen=True)
+class BreachRule:
+    """When figures or events become a breach, and what Remedy proposes then (a person always confirms, A53)."""
+
+    id: str
+    rule: str
+    shape: str
+    says: str
+    actions: tuple[str, ...]
+    kpis: tuple[str, ...] = ()
+    together: bool = False  # the listed KPIs are the tiers of one measure: missing either misses it (A44)
+    when: str = "red"
+    periods: int = 1
+    gaps: str = "break"
+    windows: tuple[tuple[int, int], ...] = ()  # (at least N events, within M months)
+    event: str = ""
+    scheme: str = ""
+    values: tuple[str, ...] = ()
+    returns: tuple[str, ...] = ()
+    immediate: bool = False
+
+    def describe(self, returns: dict[str, str] | None = None) -> str:
+        """The rule in one plain-English sentence (returns: return id to name, for late-return rules)."""
+        names = (f"any of {', '.join(self.kpis[:-1])} or {self.kpis[-1]}" if len(self.kpis) > 1
+                 else "".join(self.kpis))
+        miss = {"red": "misses its target (Red)", "amber": "is Amber",
+                "not-green": "is below target (Amber or Red)"}[self.when]
+        if self.together:
+            names = " and ".join(self.kpis) + " (tiers of one measure)"
+            miss = "misses either tier"
+        if self.shape in ("single", "critical"):
+            condition = f"If {names} {miss} in a period"
+        elif self.shape in ("consecutive", "next-period"):
+            condition = f"If {names} {miss} in {self.periods} consecutive periods (the same KPI each time)"
+            if self.gaps == "skip":
+                condition += ", a period with no data neither breaking nor extending the run"
+        elif self.shape == "rolling":
+            windows = " or ".join(f"{n} or more times within {m} months" for n, m in self.windows)
+            condition = f"If '{self.event.replace('-', ' ')}' is recorded {windows}"
+        elif self.shape == "rating":
+            label = "CQC" if self.scheme == "cqc" else "local quality"
+            condition = f"If the {label} rating is {' or '.join(self.values)}"
+        else:
+            streams = [(returns or {}).get(r, r) for r in self.returns]
+            which = f"any of: {'; '.join(streams)}" if len(streams) > 1 else streams[0]
+            times = "" if self.periods == 1 else f" in {self.periods} consecutive periods of the same return"
+            condition = f"If a return ({which}) is late or missing{times}"
+        actions = " and ".join(ACTION_WORDS[a] for a in self.actions)
+        timing = ", with immediate effect" if self.immediate else ""
+        return f"{condition}: {actions}{timing} ({self.rule}). {self.says[0].upper()}{self.says[1:]}."
+
+
+@dataclass(frozen=True)
+class Monitoring:
+    """Everything a rulebook says about performance monitoring."""
+
+    returns: tuple[ReturnSpec, ...] = ()
+    kpis: tuple[KpiSpec, ...] = ()
+    breaches: tuple[BreachRule, ...] = ()
+    first_year_advisory: bool = False  # KT-10, A23: year-one breaches are shown but never escalated
+    events: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (event kind, what a person records)
+
+    def kpi(self, kpi_id: str) -> KpiSpec | None:
+        """The KPI with the contract's own id."""
+        return next((k for k in self.kpis if k.id == kpi_id), None)
+
+    def return_spec(self, return_id: str) -> ReturnSpec | None:
+        """The return with that id."""
+        return next((r for r in self.returns if r.id == return_id), None)
+
+    def kpis_in(self, return_id: str, lots: tuple[str, ...] | None = None) -> list[KpiSpec]:
+        """The KPIs a return carries (for a provider's lots, when the contract has lots)."""
+        return [k for k in self.kpis if k.return_id == return_id
+                and (not k.lots or lots is None or set(k.lots) & set(lots))]
+
+
+def _figure(value: float, unit: str) -> str:
+    number = f"{value:.1f}".rstrip("0").rstrip(".") if value != int(value) else str(int(value))
+    return {"percent": f"{number}%", "years": f"{number} years"}.get(unit, number)
+
+
+# --- formulas: a tiny, safe arithmetic language over x (numerator) and y (denominator) ---
+
+_FORMULA_NODES = (ast.Expression, ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Name, ast.Constant, ast.Load,
+                  ast.UnaryOp, ast.USub)
+
+
+def check_formula(text: str) -> str | None:
+    """The problem with a formula, or None if it is a valid sum over x, y and numbers."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return f"formula {text!r} is not valid arithmetic"
+    for node in ast.walk(tree):
+        if not isinstance(node, _FORMULA_NODES):
+            return f"formula {text!r} may use only x, y, numbers, + - * / and brackets"
+        if isinstance(node, ast.Name) and node.id not in ("x", "y"):
+            return f"formula {text!r} uses {node.id!r}: only x (numerator) and y (denominator) are allowed"
+        if isinstance(node, ast.Constant) and not isinstance(node.value, int | float):
+            return f"formula {text!r} may use only numbers"
+    return None
+
+
+_COMPILED: dict[str, object] = {}
+
+
+def _evaluate(text: str, x: float, y: float | None) -> float:
+    code = _COMPILED.get(text)
+    if code is None:
+        code = _COMPILED[text] = compile(ast.parse(text, mode="eval"), "<formula>", "eval")
+    return float(eval(code, {"__builtins__": {}}, {"x": x, "y": y}))  # noqa: S307 - checked by check_formula
+
+
+# --- parsing, with the line of every problem ---
+
+class _Lines:
+    """Finds the line of the n-th [[table]] header and of a key inside it, for error messages."""
+
+    def __init__(self, text: str):
+        self.lines = text.splitlines()
+
+    def header(self, table: str, index: int) -> int | None:
+        seen = -1
+        for number, line in enumerate(self.lines, start=1):
+            if line.strip() == f"[[{table}]]":
+                seen += 1
+                if seen == index:
+                    return number
+        return None
+
+    def key(self, start: int | None, key: str) -> int | None:
+        if start is None:
+            return None
+        for number in range(start + 1, len(self.lines) + 1):
+            line = self.lines[number - 1]
+            if line.lstrip().startswith("["):
+                break
+            if re.match(rf"\s*{re.escape(key)}\s*=", line):
+                return number
+        return start
+
+
+class _Entry:
+    """One [[table]] entry being read: typed getters that raise MonitoringError with the right line."""
+
+    def __init__(self, lines: _Lines, table: str, index: int, raw: object):
+        self.lines, self.table, self.index = lines, table, index
+        self.at = lines.header(table, index)
+        if not isinstance(raw, dict):
+            raise MonitoringError(self.at, f"[[{table}]] entry {index + 1} must be a table")
+        self.raw = raw
+        ident = raw.get("id")
+        self.name = f"[[{table}]] {ident!r}" if isinstance(ident, str) else f"[[{table}]] entry {index + 1}"
+
+    def bad(self, key: str | None, problem: str) -> MonitoringError:
+        return MonitoringError(self.lines.key(self.at, key) if key else self.at, f"{self.name}: {problem}")
+
+    def text(self, key: str, required: bool = True, default: str = "") -> str:
+        value = self.raw.get(key, None)
+        if value is None:
+            if required:
+                raise self.bad(None, f"'{key}' is missing")
+            return default
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.bad(key, f"'{key}' must be a non-empty string")
+        return value.strip()
+
+    def choice(self, key: str, options: tuple[str, ...], default: str | None = None) -> str:
+        value = self.raw.get(key, default)
+        if value is None:
+            raise self.bad(None, f"'{key}' is missing (one of {', '.join(options)})")
+        if value not in options:
+            raise self.bad(key, f"'{key}' must be one of {', '.join(options)}, not {value!r}")
+        return value
+
+    def number(self, key: str, default: float | None = None) -> float | None:
+        value = self.raw.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.bad(key, f"'{key}' must be a number")
+        return float(value)
+
+    def whole(self, key: str, low: int, high: int, default: int | None = None) -> int | None:
+        value = self.raw.get(key, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise self.bad(key, f"'{key}' must be a whole number from {low} to {high}")
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.raw.get(key, False)
+        if not isinstance(value, bool):
+            raise self.bad(key, f"'{key}' must be true or false")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        value = self.raw.get(key, [])
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise self.bad(key, f"'{key}' must be a list of strings")
+        return tuple(v.strip() for v in value)
+
+    def unknown(self, allowed: set[str]) -> None:
+        for key in self.raw:
+            if key not in allowed:
+                raise self.bad(key, f"unknown key {key!r} (allowed: {', '.join(sorted(allowed))})")
+
+
+_RETURN_KEYS = {"id", "name", "rule", "cadence", "quarter_basis", "due_after_working_days", "due_after_days", "due_on",
+                "note"}
+_KPI_KEYS = {"id", "rule", "name", "numerator", "denominator", "unit", "direction", "target", "disputed_target",
+             "bands", "frequency", "return", "critical", "consequence", "source", "monitor_only", "lots", "formula",
+             "note", "computed"}
+_BREACH_KEYS = {"id", "rule", "shape", "says", "actions", "kpis", "together", "when", "periods", "gaps", "windows",
+                "event", "scheme", "values", "returns", "immediate"}
+_RULE_ID = re.compile(r"^(CE|KT|CW|TH|HF)-[A-Z]?\d+[a-z]?$|^A\d+$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_DUE_ON = re.compile(r"^(\d{1,2}) (" + "|".join(_MONTHS) + r")$")
+
+
+def parse_monitoring(text: str, data: dict, version: int, rungs: tuple[str, ...], lots: tuple[str, ...],
+                     path: Path | None = None) -> Monitoring:
+    """Read the [[returns]], [[kpis]], [[breaches]] and [monitoring] tables of a rulebook (format 2)."""
+    lines = _Lines(text)
+    present = [t for t in ("returns", "kpis", "breaches", "monitoring") if t in data]
+    if present and version < 2:
+        raise MonitoringError(lines.header(present[0], 0) or _first_line(text, present[0]),
+                              f"[{present[0]}] needs format = 2 in [rulebook]")
+    for table in ("returns", "kpis", "breaches"):
+        if table in data and not isinstance(data[table], list):
+            raise MonitoringError(_first_line(text, table), f"'{table}' must be written as [[{table}]] entries")
+    returns = tuple(_parse_return(_Entry(lines, "returns", i, raw)) for i, raw in enumerate(data.get("returns", [])))
+    _unique(lines, "returns", [r.id for r in returns])
+    by_return = {r.id: r for r in returns}
+    kpis = tuple(_parse_kpi(_Entry(lines, "kpis", i, raw), by_return, lots)
+                 for i, raw in enumerate(data.get("kpis", [])))
+    _unique(lines, "kpis", [k.id for k in kpis])
+    by_kpi = {k.id: k for k in kpis}
+    breaches = tuple(_parse_breach(_Entry(lines, "breaches", i, raw), by_kpi, by_return, rungs)
+                     for i, raw in enumerate(data.get("breaches", [])))
+    _unique(lines, "breaches", [b.id for b in breaches])
+    settings = data.get("monitoring", {})
+    if not isinstance(settings, dict):
+        raise MonitoringError(_first_line(text, "monitoring"), "[monitoring] must be a table")
+    advisory = settings.get("first_year_advisory", False)
+    if not isinstance(advisory, bool):
+        raise MonitoringError(_first_line(text, "first_year_advisory"), "'first_year_advisory' must be true or false")
+    events = settings.get("events", {})
+    if not isinstance(events, dict) or not all(isinstance(v, str) for v in events.values()):
+        raise MonitoringError(_first_line(text, "events"), "[monitoring] events must be a table of kind = \"meaning\"")
+    for index, rule in enumerate(breaches):
+        if rule.shape == "rolling" and rule.event not in events:
+            raise MonitoringError(lines.key(lines.header("breaches", index), "event"),
+                                  f"[[breaches]] {rule.id!r}: event {rule.event!r} is not listed in [monitoring] "
+                                  "events")
+    return Monitoring(returns=returns, kpis=kpis, breaches=breaches, first_year_advisory=advisory,
+                      events=tuple(events.items()))
+
+
+def _first_line(text: str, key: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"\s*\[*{re.escape(key)}\b", line):
+            return number
+    return None
+
+
+def _unique(lines: _Lines, table: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for index, ident in enumerate(ids):
+        if ident in seen:
+            raise MonitoringError(lines.key(lines.header(table, index), "id"),
+                                  f"[[{table}]] id {ident!r} is used twice")
+        seen.add(ident)
+
+
+def _rule_id(entry: _Entry) -> str:
+    rule = entry.text("rule")
+    for part in re.split(r"\s*[,;]\s*", rule):
+        if not _RULE_ID.match(part):
+            raise entry.bad("rule", f"'rule' must cite rules.md ids such as CE-47, HF-B04 or A38, not {part!r}")
+    return rule
+
+
+def _parse_return(e: _Entry) -> ReturnSpec:
+    e.unknown(_RETURN_KEYS)
+    ident = e.text("id")
+    if not _ID.match(ident):
+        raise e.bad("id", "'id' must be lower-case letters, digits and hyphens")
+    cadence = e.choice("cadence", CADENCES)
+    basis = e.choice("quarter_basis", QUARTER_BASES, default="calendar")
+    working = e.whole("due_after_working_days", 0, 120)
+    days = e.whole("due_after_days", 0, 365)
+    due_on = None
+    if "due_on" in e.raw:
+        match = _DUE_ON.match(str(e.raw["due_on"]))
+        if not match:
+            raise e.bad("due_on", "'due_on' must be a day and month such as \"30 April\"")
+        month = _MONTHS.index(match.group(2)) + 1
+        day = int(match.group(1))
+        if not 1 <= day <= (29 if month == 2 else 30 if month in (4, 6, 9, 11) else 31):
+            raise e.bad("due_on", f"'due_on' {e.raw['due_on']!r} is not a real date")
+        due_on = (month, day)
+    if sum(x is not None for x in (working, days, due_on)) > 1:
+        raise e.bad(None, "give at most one of due_after_working_days, due_after_days and due_on")
+    return ReturnSpec(id=ident, name=e.text("name"), rule=_rule_id(e), cadence=cadence, quarter_basis=basis,
+                      due_after_working_days=working, due_after_days=days, due_on=due_on,
+                      note=e.text("note", required=False))
+
+
+_BAND = re.compile(r"^\s*([<>]?)\s*(\d+(?:\.\d+)?)\s*%?\s*$")
+_AMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*-\s*(\d+(?:\.\d+)?)\s*%?\s*$")
+
+
+def _parse_bands(e: _Entry, direction: str) -> Bands:
+    raw = e.raw["bands"]
+    if not isinstance(raw, dict) or set(raw) != {"red", "amber", "green"} or not all(
+            isinstance(v, str) for v in raw.values()):
+        raise e.bad("bands", "'bands' must be { red = \"<85\", amber = \"85-95\", green = \">95\" } as the contract "
+                             "writes them")
+    red, amber, green = (_BAND.match(raw["red"]), _AMBER.match(raw["amber"]), _BAND.match(raw["green"]))
+    if not red or not red.group(1) or not amber or not green:
+        raise e.bad("bands", "'bands': red is \"<N\" or \">N\", amber \"N-M\", green \">N\", \"<N\" or \"N\"")
+    implied = "higher" if red.group(1) == "<" else "lower"
+    if implied != direction:
+        raise e.bad("direction" if "direction" in e.raw else "bands",
+                    f"'direction' is {direction!r} but the red band {raw['red']!r} means {implied} is better")
+    low, high = float(amber.group(1)), float(amber.group(2))
+    edge = float(red.group(2))
+    if (direction == "higher" and low != edge) or (direction == "lower" and high != edge):
+        raise e.bad("bands", f"the amber band {raw['amber']!r} does not start where red {raw['red']!r} ends")
+    if green.group(1) == ("<" if direction == "higher" else ">"):
+        raise e.bad("bands", f"the green band {raw['green']!r} points the wrong way for {direction} is better")
+    return Bands(red=raw["red"], amber=raw["amber"], green=raw["green"], direction=direction, red_limit=edge,
+                 green_limit=float(green.group(2)), green_inclusive=not green.group(1))
+
+
+def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...]) -> KpiSpec:
+    e.unknown(_KPI_KEYS)
+    unit = e.choice("unit", KPI_UNITS)
+    direction = e.choice("direction", DIRECTIONS, default="higher")
+    # A rating (CQC, local quality rating) is an event the council records, not a figure in a return.
+    return_id = e.text("return", required=unit != "rating")
+    if return_id and return_id not in returns:
+        raise e.bad("return", f"'return' {return_id!r} is not one of the [[returns]] ids "
+                              f"({', '.join(returns) or 'none defined'})")
+    frequency = e.choice("frequency", CADENCES)
+    if return_id and frequency != returns[return_id].cadence:
+        raise e.bad("frequency", f"'frequency' {frequency!r} differs from the cadence of return {return_id!r} "
+                                 f"({returns[return_id].cadence!r}): put the KPI in a return of its own frequency")
+    monitor_only = e.flag("monitor_only")
+    target = e.number("target")
+    disputed = e.number("disputed_target")
+    bands = _parse_bands(e, direction) if "bands" in e.raw else None
+    if bands is not None and target is not None:
+        raise e.bad("target", "give either 'target' or 'bands', not both")
+    if unit != "rating" and not monitor_only and target is None and bands is None:
+        raise e.bad(None, "needs a 'target' or 'bands' (or monitor_only = true)")
+    if disputed is not None and target is None:
+        raise e.bad("disputed_target", "'disputed_target' needs a 'target' (A2)")
+    if unit == "percent" and target is not None and not 0 <= target <= 100:
+        raise e.bad("target", "a percentage target must be from 0 to 100")
+    formula = e.text("formula", required=False) or {"percent": "x / y * 100"}.get(unit, "x")
+    problem = check_formula(formula)
+    if problem:
+        raise e.bad("formula", problem)
+    kpi_lots = e.strings("lots")
+    for lot in kpi_lots:
+        if lot not in lots:
+            raise e.bad("lots", f"lot {lot!r} is not one of the rulebook's lots ({', '.join(lots) or 'none'})")
+    return KpiSpec(id=e.text("id"), rule=_rule_id(e), name=e.text("name"), numerator=e.text("numerator"),
+                   denominator=e.text("denominator", required=unit == "percent"), unit=unit, direction=direction,
+                   frequency=frequency, return_id=return_id, consequence=e.text("consequence"),
+                   source=e.text("source"), target=target, disputed_target=disputed, bands=bands,
+                   critical=e.flag("critical"), monitor_only=monitor_only, lots=kpi_lots, formula=formula,
+                   note=e.text("note", required=False), computed=_computed(e, unit))
+
+
+def _computed(e: _Entry, unit: str) -> str:
+    if "computed" not in e.raw:
+        return ""
+    value = e.choice("computed", COMPUTED)
+    if unit != "percent":
+        raise e.bad("computed", "a computed KPI is a percentage of returns")
+    return value
+
+
+def _parse_breach(e: _Entry, kpis: dict[str, KpiSpec], returns: dict[str, ReturnSpec],
+                  rungs: tuple[str, ...]) -> BreachRule:
+    e.unknown(_BREACH_KEYS)
+    ident = e.text("id")
+    if not _ID.match(ident):
+        raise e.bad("id", "'id' must be lower-case letters, digits and hyphens")
+    shape = e.choice("shape", SHAPES)
+    actions = e.strings("actions")
+    if not actions:
+        raise e.bad("actions" if "actions" in e.raw else None, "'actions' must name at least one action")
+    for action in actions:
+        if action not in ACTIONS:
+            raise e.bad("actions", f"action {action!r} must be one of {', '.join(ACTIONS)}")
+        rung = ACTIONS[action]
+        if rung is not None and rung not in rungs:
+            raise e.bad("actions", f"action {action!r} needs the {rung!r} rung, which this contract's [rungs] "
+                                   "does not have")
+    names = e.strings("kpis")
+    for name in names:
+        kpi = kpis.get(name)
+        if kpi is None:
+            raise e.bad("kpis", f"KPI {name!r} is not one of the [[kpis]] ids")
+        if kpi.monitor_only or kpi.unit == "rating":
+            raise e.bad("kpis", f"KPI {name!r} is monitor-only or a rating, so it can never be missed")
+    needs_kpis = shape in ("single", "critical", "consecutive", "next-period")
+    if needs_kpis and not names:
+        raise e.bad(None, f"a {shape!r} rule needs 'kpis'")
+    if not needs_kpis and names:
+        raise e.bad("kpis", f"a {shape!r} rule does not use 'kpis'")
+    together = e.flag("together")
+    if together and len({kpis[n].return_id for n in names}) > 1:
+        raise e.bad("together", "KPIs evaluated together must come from the same return")
+    default_periods = {"next-period": 2, "late-returns": 1}.get(shape, 1)
+    periods = e.whole("periods", 1, 24, default=default_periods)
+    if shape in ("consecutive",) and periods < 2:
+        raise e.bad("periods", "a 'consecutive' rule needs 'periods' of 2 or more (use 'single' for one)")
+    if shape == "next-period" and periods != 2:
+        raise e.bad("periods", "a 'next-period' rule is the same KPI missed in two consecutive periods (TH-20)")
+    windows: list[tuple[int, int]] = []
+    if shape == "rolling":
+        raw = e.raw.get("windows")
+        if not isinstance(raw, list) or not raw or not all(
+                isinstance(w, dict) and set(w) == {"at_least", "months"}
+                and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in w.values()) for w in raw):
+            raise e.bad("windows" if "windows" in e.raw else None,
+                        "a 'rolling' rule needs windows = [{ at_least = 2, months = 3 }, ...]")
+        windows = [(w["at_least"], w["months"]) for w in raw]
+        if not e.raw.get("event"):
+            raise e.bad(None, "a 'rolling' rule needs the 'event' it counts")
+    elif "windows" in e.raw:
+        raise e.bad("windows", "only a 'rolling' rule has 'windows'")
+    scheme = ""
+    values: tuple[str, ...] = ()
+    if shape == "rating":
+        scheme = e.choice("scheme", RATING_SCHEMES)
+        values = tuple(v.lower() for v in e.strings("values"))
+        if not values:
+            raise e.bad(None, "a 'rating' rule needs the 'values' that trigger it")
+    streams = e.strings("returns")
+    if shape == "late-returns":
+        if not streams:
+            raise e.bad(None, "a 'late-returns' rule needs the 'returns' it watches")
+        for stream in streams:
+            if stream not in returns:
+                raise e.bad("returns", f"return {stream!r} is not one of the [[returns]] ids")
+    elif streams:
+        raise e.bad("returns", "only a 'late-returns' rule has 'returns'")
+    return BreachRule(id=ident, rule=_rule_id(e), shape=shape, says=e.text("says"), actions=actions, kpis=names,
+                      together=together, when=e.choice("when", WHEN, default="red"), periods=periods,
+                      gaps=e.choice("gaps", GAPS, default="break"), windows=tuple(windows),
+                      event=e.text("event", required=False), scheme=scheme, values=values, returns=streams,
+                      immediate=e.flag("immediate") or shape == "critical")
