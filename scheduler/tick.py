@@ -75,11 +75,19 @@ def sweep(now: datetime, batch: int = BATCH) -> dict:
 
 
 def _monitoring(now: datetime) -> dict:
-    """Open new return periods and evaluate every breach rule over closed periods (returns not submitted count)."""
+    """Open new return periods and evaluate every breach rule over closed periods (returns not submitted count).
+
+    Periods open and close on dates, so the first tick of each London day does it; accepting a return evaluates
+    its contract at once anyway."""
     from models.return_store import close_periods
+    from models.scheduler_store import last_tick
     from workflows.clock import LONDON
 
-    return close_periods(now.astimezone(LONDON).date(), now)
+    today = now.astimezone(LONDON).date()
+    previous = last_tick()
+    if previous is not None and previous.at.astimezone(LONDON).date() == today:
+        return {"returns_opened": 0, "breaches_found": 0, "breaches_withdrawn": 0, "done_today": True}
+    return close_periods(today, now)
 
 
 def tick(now: datetime | None = None, deliver_messages: bool = True) -> dict:

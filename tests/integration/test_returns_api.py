@@ -149,7 +149,11 @@ def test_ce_three_consecutive_missed_returns_is_a_service_failure(app, api):
     with app.app_context():
         first = tick(datetime(2026, 12, 18, 14, 0, tzinfo=UTC), deliver_messages=False)
         again = tick(datetime(2026, 12, 18, 14, 0, tzinfo=UTC), deliver_messages=False)
+        next_day = tick(datetime(2026, 12, 19, 9, 0, tzinfo=UTC), deliver_messages=False)
     assert first["monitoring"]["breaches_found"] > 0 and again["monitoring"]["breaches_found"] == 0
+    # The sweep runs on the first tick of each day; evaluating again the next day finds nothing new.
+    assert again["monitoring"]["done_today"] and "done_today" not in next_day["monitoring"]
+    assert next_day["monitoring"]["breaches_found"] == 0
     found = breaches(api, ce, "returns-three-periods")
     four_weekly = [b for b in found if b["subject"] == "four-weekly"]
     assert len(four_weekly) == 1  # one run since the contract started, however long it goes on
