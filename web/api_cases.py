@@ -29,6 +29,7 @@ from models.case_store import (
     open_case,
     propose_suspension,
 )
+from models.portal_store import evidence_for, health_of, representations_for, updates_for
 from web import letters
 from web.api import bp
 from web.clock import now_utc, today_london
@@ -106,18 +107,16 @@ def record_json(kind: str, record) -> dict:
 def portal_json(kind: str, record) -> dict:
     """What the provider portal adds to a record: a plan's versions and health, a milestone's progress reports and
     evidence files (their details; the files download from the web pages), a notice's representations."""
-    from models.portal_store import evidence_for, health_of, representations_for, updates_for
-
     if kind == "action_plan":
         health = health_of(record, today_london())
         return {"previous_id": record.previous_id, "health": health.value if health else None}
     if kind == "milestone":
         return {"progress": [{"status": u.status, "commentary": u.commentary, "at": _value(u.created_at)}
                              for u in updates_for(g.viewer, [record.id])[record.id]],
-                "evidence_files": [{"id": e.id, "filename": e.filename, "media_type": e.media_type, "bytes": e.size,
-                              "sha256": e.sha256, "review": e.review, "review_reason": e.review_reason,
-                              "uploaded_at": _value(e.created_at)}
-                             for e in evidence_for(g.viewer, [record.id])[record.id]]}
+                "evidence_files": [{"id": e.id, "filename": e.filename, "media_type": e.media_type,
+                                    "bytes": e.size, "sha256": e.sha256, "review": e.review,
+                                    "review_reason": e.review_reason, "uploaded_at": _value(e.created_at)}
+                                   for e in evidence_for(g.viewer, [record.id])[record.id]]}
     if kind == "notice":
         return {"representations": [{"text": r.text, "at": _value(r.created_at)}
                                     for r in representations_for(g.viewer, [record.id])[record.id]]}

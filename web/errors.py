@@ -46,8 +46,8 @@ def register(app: Flask) -> None:
         template = {403: "errors/403.html", 404: "errors/404.html"}.get(status)
         if status == 413:
             return render_template("errors/400.html", reason=(
-                "The file you sent is too large: each file must be smaller than 20 MB. Go back and choose a smaller "
-                "file.")), status
+                "What you sent is too large: each file must be smaller than 20 MB, and files sent together smaller "
+                "than 25 MB. Go back and choose a smaller file, or send the files one at a time.")), status
         if template is None:
             if status >= 500:
                 return render_template("errors/500.html"), status

@@ -161,8 +161,3 @@ def plan_health(state: PlanState, due_on: date | None, milestones: list[tuple[da
     if any(d <= soon for d in dates):
         return Health.AT_RISK
     return Health.ON_TRACK
-
-
-def next_version_rows(frozen: dict) -> list[dict]:
-    """The rows a new version of an agreed plan starts from: the agreed rows, as both parties signed them."""
-    return [dict(row) for row in (frozen or {}).get("rows", [])]

@@ -79,7 +79,7 @@ def test_progress_with_a_pdf_then_download_with_safe_headers(app, login_as, tmp_
         assert done.status_code == 303
         html = user.get(f"/cases/{case_id}").get_data(as_text=True)
         evidence_id = int(re.search(r'href="/evidence/(\d+)"', html).group(1))
-        assert "Offer_letters_signed.pdf" in html and "Waiting for the council" in html
+        assert "Offer_letters_signed.pdf" in html and "Not yet checked" in html
         download = user.get(f"/evidence/{evidence_id}")
         assert download.status_code == 200 and download.data == PDF
         assert download.headers["Content-Disposition"] == 'attachment; filename="Offer_letters_signed.pdf"'
