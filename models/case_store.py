@@ -51,7 +51,7 @@ from workflows.milestone import MilestoneState, MilestoneWorkflow
 from workflows.minutes import MINUTES_CLOCK
 from workflows.notice import NoticeState, NoticeWorkflow
 from workflows.rulebook import Rulebook
-from workflows.suspension import SuspensionState, SuspensionWorkflow, missing_grounds
+from workflows.suspension import RULE_GROUND, SuspensionState, SuspensionWorkflow, missing_grounds
 from workflows.termination import TerminationState, TerminationWorkflow
 
 
@@ -320,7 +320,8 @@ def _facts(kind: str, record) -> dict:
         return {"served_on": record.served_on, "received_on": record.received_on,
                 "plan_due_days": record.plan_due_days}
     if kind == "suspension" and record.state is SuspensionState.PROPOSED:
-        return {"suspension_grounds": suspension_grounds(record.case)}
+        by_rule = {RULE_GROUND} if record.proposed_by_rule else set()
+        return {"suspension_grounds": suspension_grounds(record.case) | by_rule}
     return {}
 
 
@@ -548,7 +549,8 @@ def propose_suspension(viewer: Viewer | None, actor: User | None, case_id: int, 
     if viewer is not None:
         _check_create(viewer, SuspensionWorkflow.CREATE_ROLES, "propose a suspension", rulebook, "suspension")
     _require_open(case)
-    problem = missing_grounds(rulebook, suspension_grounds(case))
+    # A rule that proposes a suspension has found its ground (a serious default, CE-38); a person needs one recorded.
+    problem = missing_grounds(rulebook, suspension_grounds(case) | ({RULE_GROUND} if rule else set()))
     if problem:
         raise TransitionNotAllowed(problem)
     reason = (reason or "").strip()

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Response, g, jsonify, request
 
 from models import db
+from models.provider_store import get_contract
 from models.return_store import (
     apply_return,
     decide_breach,
@@ -211,6 +212,7 @@ def breach_transition(breach_id: int):
 def monitoring_event(contract_id: int):
     """Record a care-plan delay, a default, a local rating or another event a rolling-window rule counts."""
     def act():
+        get_contract(g.viewer, contract_id)  # another provider's contract is not there (404) whatever was sent
         data = _json_body()
         try:
             on = date.fromisoformat(str(data.get("on")))

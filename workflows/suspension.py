@@ -49,15 +49,21 @@ SUSPENSION_TRANSITIONS = table([
 ])
 
 
+RULE_GROUND = "proposed_by_rule"
+
+
 def missing_grounds(rulebook: Rulebook, present: frozenset[str] | set[str]) -> str | None:
-    """Why this contract does not allow a suspension now, or None if it does. CE-38: Cheshire East may suspend only
-    while an improvement notice or default notice is in place or the provider is under a Large Scale Enquiry."""
+    """Why this contract does not allow a suspension now, or None if it does. CE-38: Cheshire East may suspend
+    "whereby an active informal Improvement Notice or formal Default Notice is in place or the Provider is under Large
+    Scale Safeguarding Enquiry"; a serious default (two defaults in six months) or a CQC "inadequate" rating is a
+    ground of its own, which Remedy's rules find and propose the suspension for (RULE_GROUND)."""
     requires = rulebook.suspension_requires
-    if not requires or set(requires) & set(present):
+    if not requires or set(requires) & set(present) or RULE_GROUND in present:
         return None
     grounds = [SUSPENSION_GROUNDS[r] for r in requires]
     listed = grounds[0] if len(grounds) == 1 else ", ".join(grounds[:-1]) + " or " + grounds[-1]
-    return f"The {rulebook.title} contract allows a suspension only while {listed}"
+    return (f"The {rulebook.title} contract allows a suspension only while {listed}, or when a rule proposes it "
+            "(a serious default)")
 
 
 class SuspensionWorkflow(Workflow):

@@ -37,7 +37,8 @@ B_INCIDENT = "Key-safe-incident-of-provider-B-9d1a"
 COUNCIL_ONLY = {"admin.index", "admin.scheduler", "admin.sent_mail", "admin.users", "admin.retry_message",
                 "calendar.closures", "calendar.remove", "cases.open_case_page", "meetings.new_meeting",
                 "portal.review_queue", "providers.record_rating", "deadlines.extend", "deadlines.pause",
-                "deadlines.resume", "meetings.act"}
+                "deadlines.resume", "meetings.act", "admin.rulebooks", "admin.rulebook",
+                "safeguarding.local_practice_page"}
 # Pages that are the person's own (no other provider's record can appear on them).
 OWN_PAGES = {"account.tokens", "account.revoke", "deadlines.calendar_feed_settings", "notifications.mark_read"}
 
@@ -94,6 +95,13 @@ def world(app, demo):
         from models.cases import Deadline
 
         b_deadline = db.session.scalar(select(Deadline.id).where(Deadline.provider_id == b.provider_id))
+        from models.monitoring import MonitoringReturn
+        from models.return_store import ensure_schedule
+
+        ensure_schedule(contract, TODAY, SERVED_AT)
+        b_return = db.session.scalar(select(MonitoringReturn.id).where(MonitoringReturn.contract_id == contract.id)
+                                     .order_by(MonitoringReturn.id).limit(1))
+        assert b_return is not None
         db.session.commit()
         ids = {
             "case_id": b_case.id, "plan_id": b_plan.id, "milestone_id": b_plan.milestones[0].id,
@@ -101,6 +109,8 @@ def world(app, demo):
             "document_id": document.id, "provider_id": b.provider_id, "contract_id": contract.id,
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
             "concern_id": concern.id, "incident_id": incident.id, "step": "share",
+            "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
+            "book_id": "hammersmith-fulham-home-care",
             # Council-level records (no provider owns them): the pages are admin-only or the person's own.
             "closure_id": 1, "token_id": 1, "message_id": 1, "row_id": b_plan.rows[0].id,
             "record": {"cases": b_case.id, "notices": b_notice.id, "action-plans": b_plan.id,
@@ -126,6 +136,8 @@ def _url(rule, ids: dict, collection: str | None = None, trigger: str | None = N
             return str(ids["record"][collection or rule.rule.split("/")[1]])
         if name == "filename":
             return "remedy.css"
+        if name == "row_id" and "/returns/" in rule.rule:  # a monitoring return's row, not an action plan's
+            return str(ids["return_row_id"])
         if name not in ids:
             raise AssertionError(f"give the walk an id for <{name}> in {rule.rule}")
         return str(ids[name])

@@ -256,6 +256,7 @@ def test_suspension_needs_a_scope_the_contract_allows_and_starts_ce34():
     (frozenset({"notice"}), True),
     (frozenset({"default_notice"}), True),
     (frozenset({"large_scale_enquiry"}), True),
+    (frozenset({"proposed_by_rule"}), True),  # a serious default found by a rule (CE-38)
 ])
 def test_ce38_suspends_only_with_a_live_notice_a_default_or_a_large_scale_enquiry(grounds, allowed):
     """CE-38: "whereby an active informal Improvement Notice or formal Default Notice is in place or the Provider is
