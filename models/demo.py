@@ -133,6 +133,10 @@ def _demo_cases(council, now: datetime, on_served=None) -> None:
         return
     manager = find_user_by_email("contract.manager@remedy.example")
     today = now.astimezone(ZoneInfo("Europe/London")).date()
+    # The demo's contracts began years ago but arrive in Remedy today: chase their returns from now on, not every
+    # period since 2024 (which would greet a newcomer with a breach for each missed month).
+    for contract in db.session.scalars(select(Contract).where(Contract.council_id == council.id)):
+        contract.monitoring_from = contract.monitoring_from or today
     served = today if today.weekday() < 5 else today - timedelta(days=today.weekday() - 4)
     kent = open_case(manager.viewer, manager, "LDDS-2023-07",
                      "Attendance (KPI S3) red for two quarters running; transport cancellations", now)

@@ -111,6 +111,9 @@ class Contract(db.Model):
     lots: Mapped[list[str]] = mapped_column(JSON, default=list)
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
+    # The first day Remedy monitors the contract's returns: a contract brought into Remedy part-way through its life
+    # has no returns to chase from before then (empty: from its start).
+    monitoring_from: Mapped[date | None] = mapped_column(Date)
     rulebook_id: Mapped[str] = mapped_column(String(64))
     contract_manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     seed_label: Mapped[str | None] = mapped_column(String(200))

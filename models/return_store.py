@@ -20,13 +20,14 @@ from models import db
 from models.audit_store import events_for, record_event
 from models.calendar_store import working_calendar
 from models.case_store import get_case, rulebook_for
-from models.cases import Case, Suspension, Termination
+from models.cases import Case, DefaultNotice, Suspension, Termination
 from models.entities import Contract, CqcRating, User
 from models.monitoring import BreachRecord, KpiResult, MonitoringOccurrence, MonitoringReturn, ReturnSubmission
 from models.provider_store import get_contract
 from workflows.access import Viewer
 from workflows.breach import Breach, Occurrence, Rating, evaluate, reconcile
 from workflows.case import OPEN
+from workflows.default_notice import DefaultState
 from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import MANAGERS, Context, TransitionNotAllowed
 from workflows.monitoring import KpiSpec
@@ -47,11 +48,15 @@ def _scoped(model, viewer: Viewer):
 # -- the schedule ------------------------------------------------------------------------------------------------
 
 def contract_schedules(contract: Contract, until: date) -> dict[str, list[Period]]:
-    """Every return's periods for a contract from its start to the period containing `until`."""
+    """Every return's periods for a contract from its start (or from the day Remedy began monitoring it) to the
+    period containing `until`. Periods keep the contract's own anchor (4-weekly and anniversary cadences count
+    from its start), so a later monitoring start only leaves out the periods that ended before it."""
     book = rulebook_for(contract)
     calendar = working_calendar(contract.council_id, book.region)
     end = min(until, contract.end_on) if contract.end_on else until
-    return {spec.id: schedule(spec, contract.start_on, end, calendar) for spec in book.monitoring.returns}
+    since = contract.monitoring_from or contract.start_on
+    return {spec.id: [p for p in schedule(spec, contract.start_on, end, calendar) if p.end >= since]
+            for spec in book.monitoring.returns}
 
 
 def ensure_schedule(contract: Contract, today: date, now: datetime | None = None) -> int:
@@ -402,6 +407,14 @@ def _facts(contract: Contract, today: date):
             occurrences.append(Occurrence(kind=o.kind, on=o.on, ref=o.ref))
     for rating in db.session.scalars(select(CqcRating).where(CqcRating.provider_id == contract.provider_id)):
         ratings.append(Rating(scheme="cqc", value=rating.rating.label.lower(), on=rating.rated_on))
+    # A default notice served on the contract is a default for CE-38's count, whether or not someone also recorded
+    # it as a monitoring event (then it counts once: the event names the notice in its reference).
+    for notice in db.session.scalars(select(DefaultNotice).where(
+            DefaultNotice.contract_id == contract.id, DefaultNotice.served_on.is_not(None),
+            DefaultNotice.state != DefaultState.WITHDRAWN)):
+        ref = f"Default notice {notice.number}"
+        occurrences = [o for o in occurrences if not (o.kind == "default" and o.ref == ref)]
+        occurrences.append(Occurrence(kind="default", on=notice.served_on, ref=ref))
     return values, submissions, occurrences, ratings
 
 

@@ -319,3 +319,42 @@ def test_ce_timeliness_and_accuracy_are_computed_by_remedy_not_asked_of_the_prov
                                         status=200)["items"] if r["period_start"] == target["period_start"]}
     assert results["CE-K14"]["value"] == pytest.approx(100 / len(due_inside))
     assert results["CE-K15"]["value"] == 100
+
+
+@time_machine.travel(NOW, tick=False)
+def test_ce38_counts_default_notices_served_on_the_contract(app, api):
+    """Serving a default notice is a default for CE-38's rolling window: two in six months is a serious default
+    the breach engine finds without anyone also recording them as monitoring events (and counts each once)."""
+    from datetime import UTC, date, datetime
+
+    from sqlalchemy import select
+
+    from models import db
+    from models.entities import Contract
+    from models.return_store import evaluate_contract
+
+    ce = contract_id(api, "ECH-2024-01")
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "ECH-2024-01", "summary": "Defaults"}, 201)
+    serve = {"method": "hand", "default_description": "Missed visits (CE-C03)", "remedial_action": "A full rota",
+             "remedy_days": 5}
+    def serve_default(served_on):
+        default = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/default-notices", {}, 201)
+        api("commissioning_manager", "POST", f"/api/v1/default-notices/{default['id']}/transitions",
+            {"trigger": "serve", "served_on": served_on, **serve}, 200)
+
+    def evaluate():
+        with app.app_context():
+            contract = db.session.scalar(select(Contract).where(Contract.reference == "ECH-2024-01"))
+            evaluate_contract(contract, date(2026, 12, 18), datetime(2026, 12, 18, 14, tzinfo=UTC))
+            db.session.commit()
+
+    serve_default("2026-07-01")
+    # The same notice also recorded by hand as a monitoring event: still one default, so no serious default.
+    api("contract_manager", "POST", f"/api/v1/contracts/{ce}/monitoring-events",
+        {"kind": "default", "on": "2026-07-01", "ref": "Default notice 1"}, 201)
+    evaluate()
+    assert breaches(api, ce, "serious-default") == []
+    serve_default("2026-12-18")
+    evaluate()
+    (serious,) = breaches(api, ce, "serious-default")
+    assert serious["case_id"] == case["id"] and serious["proposals"][0]["kind"] == "suspension"
