@@ -84,7 +84,8 @@ def show_return(row_id: int):
     return _render_return(row)
 
 
-def _render_return(row, errors=None, status=200):
+def _render_return(row, errors=None, status=200, file_errors=None):
+    """The return's page; `file_errors` are problems with an uploaded file, linked to the file field."""
     subs = submissions_for(row)
     kpis = {k.id: k for k in kpis_for(row)}
     triggers = return_triggers(g.viewer, row, now_utc(), today_london())
@@ -96,7 +97,9 @@ def _render_return(row, errors=None, status=200):
     return render_template("returns/show_return.html", row=row, submissions=subs, kpis=kpis, entry=values,
                            triggers=[t for t in triggers if t[0] in ("accept", "query")],
                            can_upload=any(t[0] in ("submit", "correct") for t in triggers),
-                           events=return_events(g.viewer, row), page_problems=errors or []), status
+                           events=return_events(g.viewer, row), file_errors=file_errors or [],
+                           page_problems=(errors or []) + [{"text": e, "href": "#file"}
+                                                           for e in file_errors or []]), status
 
 
 def _cell(value) -> str:
@@ -156,19 +159,19 @@ def upload_return(row_id: int):
         abort(404)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
-        return _render_return(row, ["Select the completed template to upload"], 422)
+        return _render_return(row, status=422, file_errors=["Select the completed template to upload"])
     try:
         rows, source = read_upload(upload.filename, upload.read())
         updated, errors = import_rows(g.viewer, current_user, row.contract_id, row.return_id, rows, source,
                                       now_utc(), today_london())
     except FileProblem as problem:
-        return _render_return(row, [str(problem)], 422)
+        return _render_return(row, status=422, file_errors=[str(problem)])
     except (TransitionNotAllowed, ValidationProblem, Conflict) as problem:
         db.session.rollback()
         return _render_return(row, [str(problem)], 422)
     if errors:
         db.session.rollback()
-        return _render_return(get_return(g.viewer, row_id), [str(e) for e in errors], 422)
+        return _render_return(get_return(g.viewer, row_id), status=422, file_errors=[str(e) for e in errors])
     db.session.commit()
     flash(f"Return submitted for {', '.join(r.label for r in updated)}")
     return redirect(url_for("returns.show_return", row_id=row_id), code=303)

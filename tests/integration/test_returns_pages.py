@@ -50,6 +50,8 @@ def test_provider_uploads_a_return_and_the_council_accepts_it_and_sees_the_heatm
     lines[3] = f"2026-04-01,{bad},,lots,100"
     html = assert_page(_upload(provider, row_id, "\n".join(lines)), "Provider Return (six-monthly", 422)
     assert "Row 4, column numerator: enter a number" in html and "govuk-error-summary" in html
+    assert '<a href="#file">Row 4, column numerator: enter a number' in html  # the summary links to the field
+    assert 'id="file-error"' in html and "govuk-file-upload--error" in html
     assert "Not yet" in provider.get(f"/returns/{row_id}").get_data(as_text=True)
     lines[3] = f"2026-04-01,{bad},,70,100"
     response = _upload(provider, row_id, "\n".join(lines))
