@@ -38,6 +38,7 @@ from models.portal_store import (
     revise_plan,
     updates_for,
 )
+from models.return_store import list_returns
 from web.clock import now_utc, today_london
 from web.forms import options
 from web.permissions import requires
@@ -50,6 +51,7 @@ from workflows.evidence import ACCEPTED_TYPES, MAX_EVIDENCE_BYTES, format_size
 from workflows.machine import MANAGERS, PROVIDER_MANAGERS, PROVIDERS, TransitionNotAllowed
 from workflows.milestone import MilestoneState
 from workflows.notice import representation_refusal
+from workflows.returns import ReturnState
 
 bp = Blueprint("portal", __name__)
 
@@ -129,10 +131,14 @@ def home_context() -> dict:
                             f"Finish and submit the draft plan (version {plan.plan_version})", plan.case.reference))
     complaints = [c for c in list_complaints(viewer) if c.state in COMPLAINTS_WITH_PROVIDER]
     cases, open_count = list_cases(viewer, now, open_only=True, per_page=10)
+    # Returns still to send (due, or queried by the council), the soonest due first; ones with no due date last.
+    returns = sorted((r for r in list_returns(viewer, until=today)
+                      if r.state in (ReturnState.DUE, ReturnState.QUERIED)),
+                     key=lambda r: (r.due_on is None, r.due_on or today, r.id))
     return {"due": due, "waiting": waiting, "notices": notices, "cases": cases, "open_count": open_count,
             "notice_deadlines": notice_deadlines(viewer, [n.id for n in notices]),
             "plans": [(p, health_of(p, today)) for p in plans], "milestones": open_milestones(viewer),
-            "complaints": complaints}
+            "complaints": complaints, "returns": returns[:10], "more_returns": len(returns) > 10}
 
 
 # -- milestone progress with evidence --------------------------------------------------------------------------

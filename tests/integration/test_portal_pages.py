@@ -40,6 +40,17 @@ def build(app, **kwargs):
 def test_the_provider_home_puts_what_is_due_first(app, login_as):
     case_id, plan_id, (first, second) = build(app)
     with time_machine.travel(LATER, tick=False):
+        from sqlalchemy import select
+
+        from models import db
+        from models.entities import Contract
+        from models.return_store import ensure_schedule
+        from web.clock import now_utc, today_london
+
+        with app.app_context():
+            contract = db.session.scalar(select(Contract).where(Contract.reference == "LDDS-2023-07"))
+            ensure_schedule(contract, today_london(), now_utc())
+            db.session.commit()
         html = assert_page(login_as("provider_manager").get("/"), "Dashboard")
     sections = [m for m in re.findall(r'<h2 class="govuk-heading-m" id="([a-z-]+)"', html)]
     assert sections[:8] == ["due", "waiting", "open-cases", "notices", "plans", "milestones", "complaints",
@@ -51,7 +62,8 @@ def test_the_provider_home_puts_what_is_due_first(app, login_as):
     plans = html[html.index('id="plans"'):html.index('id="milestones"')]
     assert "In progress" in plans and "At risk" in plans  # words beside the colour
     assert f"/milestones/{first}/progress" in html
-    assert "Your monitoring returns will be listed here" in html
+    returns = html[html.index('id="monitoring-returns"'):]
+    assert 'href="/returns/' in returns and "Provider Return" in returns  # the returns still to send
     assert "Your organisation" in html  # the existing dashboard sections stay below
 
 
