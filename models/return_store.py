@@ -570,6 +570,16 @@ def decide_breach(viewer: Viewer, actor: User, breach_id: int, trigger: str, dat
     return row
 
 
+def list_occurrences(viewer: Viewer, contract_id: int) -> list[MonitoringOccurrence]:
+    """What has been recorded for a contract's rolling-window and rating rules, newest first (council staff)."""
+    contract = get_contract(viewer, contract_id)
+    if viewer.is_provider:
+        return []
+    return list(db.session.scalars(select(MonitoringOccurrence).where(
+        MonitoringOccurrence.contract_id == contract.id).order_by(MonitoringOccurrence.on.desc(),
+                                                                  MonitoringOccurrence.id.desc())))
+
+
 def record_occurrence(viewer: Viewer, actor: User, contract_id: int, kind: str, on: date, today: date,
                       now: datetime, ref: str = "", value: str | None = None) -> MonitoringOccurrence:
     """Record something a rolling-window or rating rule counts, then evaluate the contract's rules."""

@@ -21,16 +21,20 @@ from models.return_store import (
     import_rows,
     kpis_for,
     list_breaches,
+    list_occurrences,
     list_returns,
     provided_kpis,
+    record_occurrence,
     results_for,
     return_events,
     return_triggers,
     submissions_for,
 )
+from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.permissions import requires
 from web.return_files import FileProblem, read_upload, template_file
+from web.steps import run_step
 from workflows.access import Permission
 from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
@@ -247,6 +251,46 @@ def kpi_trend(contract_id: int, kpi_id: str):
     svg = trend_svg(kpi, [(r.label, r.value, r.rag) for r in results],
                     axis_labels=[f"{r.period_start:%b %Y}" for r in results])
     return render_template("returns/kpi_trend.html", contract=contract, kpi=kpi, results=results, svg=svg)
+
+
+@bp.route("/contracts/<int:contract_id>/monitoring-events", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def monitoring_events_page(contract_id: int):
+    """The events a contract's rolling-window and rating rules count (care-plan delays, defaults recorded outside
+    Remedy, local quality ratings), recorded by council managers; each one re-evaluates the contract's rules."""
+    try:
+        contract = get_contract(g.viewer, contract_id)
+    except NotFound:
+        abort(404)
+    if g.viewer.role not in MANAGERS:
+        abort(403)
+    book = rulebook_for(contract)
+    kinds = [*book.monitoring.events, ("rating:local", "A local quality rating (give the rating)")]
+    fields = (
+        Field("kind", "radios", "What happened?", choices=tuple(kinds)),
+        Field("on", "date", "Date it happened", DATE_HINT),
+        Field("ref", "text", "Reference (optional)", "For example the care plan or the default notice", optional=True),
+        Field("value", "text", "Rating (for a local quality rating only)", optional=True),
+    )
+    form = transition_form(fields, 0)
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        def act():
+            if form.on.data is None:
+                raise ValidationProblem("Enter the date it happened", "on")
+            return record_occurrence(g.viewer, current_user, contract.id, form.kind.data or "", form.on.data,
+                                     today_london(), now_utc(), ref=form.ref.data or "", value=form.value.data or None)
+
+        done, status = run_step(act, form, problems)
+        if done is not None:
+            flash("Recorded: the contract's breach rules have been evaluated again")
+            return redirect(url_for("returns.monitoring_events_page", contract_id=contract.id), code=303)
+    elif form.errors:
+        status = 422
+    return render_template("returns/monitoring_events.html", contract=contract, form=form, fields=fields,
+                           kinds=dict(kinds), occurrences=list_occurrences(g.viewer, contract.id),
+                           page_problems=problems), status
 
 
 @bp.get("/performance/<int:contract_id>/assessment")

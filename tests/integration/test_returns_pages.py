@@ -144,3 +144,29 @@ def test_a_provider_submits_by_form_and_corrects_it(app, login_as):
     assert provider.client.post(f"/returns/{row_id}/figures", data=data).status_code == 303
     html = provider.get(f"/returns/{row_id}").get_data(as_text=True)
     assert "Earlier figures (version 1, replaced)" in html and 'value="89"' in html
+
+
+def test_a_contract_manager_records_care_plan_delays_on_a_page(app, login_as):
+    """CE-C04 counts care-plan delays over 7 days: recorded on the contract's events page, each re-evaluates the
+    rules; providers cannot reach the page."""
+    from sqlalchemy import select
+
+    from models import db
+    from models.entities import Contract
+
+    with time_machine.travel("2026-12-18T14:00:00+00:00", tick=False):
+        with app.app_context():
+            ce = db.session.scalar(select(Contract.id).where(Contract.reference == "ECH-2024-01"))
+        manager = login_as("contract_manager")
+        url = f"/contracts/{ce}/monitoring-events"
+        page = assert_page(manager.get(url), "Events the breach rules count")
+        assert "A local quality rating" in page
+        assert 'href="' + url + '"' in manager.get(f"/contracts/{ce}").get_data(as_text=True)
+        blank = manager.post_form(url, {"kind": "default"})
+        assert blank.status_code == 422 and "Enter the date it happened" in blank.get_data(as_text=True)
+        future = manager.post_form(url, {"kind": "default", "on": ["19", "12", "2026"]})
+        assert future.status_code == 422 and "cannot be in the future" in future.get_data(as_text=True)
+        assert manager.post_form(url, {"kind": "default", "on": ["1", "12", "2026"],
+                                       "ref": "Recorded before Remedy"}).status_code == 303
+        assert "Recorded before Remedy" in manager.get(url).get_data(as_text=True)
+        assert login_as("provider_manager").get(url).status_code == 404  # not their contract
