@@ -58,6 +58,7 @@ from web.deadline_rows import deadline_rows
 from web.filters import govuk_date
 from web.forms import options
 from web.permissions import requires
+from web.steps import run_step
 from workflows.access import Permission
 from workflows.action_plan import ActionPlanWorkflow, PlanState
 from workflows.case import OPEN, CaseState, CaseWorkflow
@@ -372,25 +373,14 @@ def _create(case, title: str, form, make, roles, template="cases/create_record.h
     if g.viewer.role not in roles:
         abort(403)  # the store refuses too; this also spares people a form they could never send
     problems: list[str] = []
+    status = 200
     if form.validate_on_submit():
-        try:
-            make(case)
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except TransitionNotAllowed as exc:
-            db.session.rollback()
-            if exc.forbidden:
-                abort(403)
-            problems.append(str(exc))
-        except ValidationProblem as problem:
-            db.session.rollback()
-            _field_error(form, problem, problems)
-        else:
-            db.session.commit()
+        _made, status = run_step(lambda: make(case), form, problems)
+        if status == 200:
             flash(f"{title}: saved")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
-    status = (409 if problems and not form.errors else 422) if form.errors or problems else 200
+    elif form.errors:
+        status = 422
     return render_template(template, case=case, form=form, title=title, page_problems=problems,
                            submit_text=title if confirm else None, **context), status
 
