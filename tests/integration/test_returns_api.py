@@ -358,3 +358,30 @@ def test_ce38_counts_default_notices_served_on_the_contract(app, api):
     evaluate()
     (serious,) = breaches(api, ce, "serious-default")
     assert serious["case_id"] == case["id"] and serious["proposals"][0]["kind"] == "suspension"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_kent_a_red_kpi_asks_for_an_action_plan_and_a_second_red_period_a_formal_warning(api):
+    """KT-03/A20: a Red KPI needs an Appendix A action plan; KT-17 (A20's reading): Red in two consecutive periods
+    is continuous failure, for which a formal warning is proposed."""
+    kt = contract_id(api, "LDDS-2023-07")
+    first = period(api, kt, "six-monthly", "2026-04-01")
+    kpis = template_kpis(api, first["id"])
+    assert "S3" in kpis
+    submit_and_accept(api, first["id"], {k: [90, 100] for k in kpis} | {"S3": [70, 100]})
+    reds = breaches(api, kt, "red")
+    assert reds and all(b["actions"] == ["action-plan"] for b in reds)
+    assert any("S3" in " ".join(b["figures"]) for b in reds)
+    assert breaches(api, kt, "continued-red") == []  # one period is not continuous failure
+
+
+@time_machine.travel(NOW, tick=False)
+def test_cornwall_a_kpi_below_target_is_raised_as_a_concern_only(api):
+    """CW-24/A26: Cornwall's specification sets no sanction; a KPI below target is raised at the quarterly
+    monitoring meeting, so the only proposal is a concern (its cases can only be monitored)."""
+    cw = contract_id(api, "LC-2024-03")
+    q1 = period(api, cw, "quarterly", "2026-04-01")
+    kpis = template_kpis(api, q1["id"])
+    submit_and_accept(api, q1["id"], {k: [10, 100] for k in kpis})
+    below = breaches(api, cw, "below-target")
+    assert below and {tuple(b["actions"]) for b in below} == {("concern",)}
