@@ -39,7 +39,9 @@ from models.cases import (
 from models.concerns import LargeScaleEnquiry
 from models.deadline_store import cancel_deadline_timers, plan_deadline_timers
 from models.entities import Contract, Provider, User
+from models.outbox_store import enqueue
 from models.provider_store import get_contract
+from models.timer_store import people_for
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_row
 from workflows.case import OPEN, CaseState, CaseWorkflow
@@ -47,6 +49,7 @@ from workflows.clock import ClockSpec, ClockStart, end_of_day
 from workflows.default_notice import DefaultNoticeWorkflow, DefaultState, defaults_in_window
 from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import COMMISSIONERS, MANAGERS, Context, TransitionNotAllowed, TransitionResult, Workflow
+from workflows.messages import PLAN_STEPS, plan_step
 from workflows.milestone import MilestoneState, MilestoneWorkflow
 from workflows.minutes import MINUTES_CLOCK
 from workflows.notice import NoticeState, NoticeWorkflow
@@ -668,8 +671,23 @@ def _apply(viewer: Viewer, actor: User, kind: str, record, trigger: str, data: d
     if "*" in result.clocks_cancelled:
         _cancel_clocks(kind, record.id, now)
     _consequences(actor, viewer, kind, record, case, result, now, today)
+    if kind == "action_plan" and result.event in PLAN_STEPS:
+        _tell_the_other_side(case, record, result, now)
     db.session.flush()
     return record
+
+
+def _tell_the_other_side(case: Case, plan: ActionPlan, result: TransitionResult, now: datetime) -> None:
+    """Email and an in-app note when a plan moves to the other side: the contract manager when it is submitted,
+    the provider's people when it is returned or agreed (once per plan, version and step)."""
+    who = PLAN_STEPS[result.event][0]
+    base = current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    link = f"{base}/cases/{case.id}#plan-{plan.id}"
+    message = plan_step(result.event, plan.title, plan.plan_version, case.reference, case.provider.name,
+                        result.data.get("comment"), link)
+    key = f"plan:{plan.id}:{result.event}:{plan.version_id}"
+    for person in people_for(case.council_id, case.provider_id, case.contract_id, who):
+        enqueue(case.council_id, key, person, message, link, now)
 
 
 def _changed_message(kind: str, record) -> str:

@@ -65,23 +65,29 @@ def recipients(deadline: Deadline, who: str) -> list[User]:
         return list(db.session.scalars(select(User).where(
             User.council_id == deadline.council_id, User.role == Role.SAFEGUARDING_OFFICER,
             User.active.is_(True)).order_by(User.id)))
+    return people_for(deadline.council_id, deadline.provider_id, deadline.contract_id, who)
+
+
+def people_for(council_id: int, provider_id: int, contract_id: int | None, who: str) -> list[User]:
+    """The provider's active people ("provider"), the contract's manager or else every contract manager
+    ("council"), or both, each once."""
     people: list[User] = []
     if who in ("provider", "both"):
         people += list(db.session.scalars(select(User).where(
-            User.provider_id == deadline.provider_id, User.active.is_(True),
+            User.provider_id == provider_id, User.active.is_(True),
             User.role.in_(list(PROVIDER_ROLES))).order_by(User.id)))
     if who in ("council", "both"):
         manager = None
-        if deadline.contract_id:
+        if contract_id:
             from models.entities import Contract
 
-            contract = db.session.get(Contract, deadline.contract_id)
+            contract = db.session.get(Contract, contract_id)
             manager = contract.contract_manager if contract else None
         if manager is not None and manager.active:
             people.append(manager)
         else:
             people += list(db.session.scalars(select(User).where(
-                User.council_id == deadline.council_id, User.role == Role.CONTRACT_MANAGER,
+                User.council_id == council_id, User.role == Role.CONTRACT_MANAGER,
                 User.active.is_(True)).order_by(User.id)))
     seen, unique = set(), []
     for person in people:

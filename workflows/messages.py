@@ -55,6 +55,29 @@ def breach(label: str, rule: str, reference: str, provider: str, due_on: date, c
     return Message(subject, text, _html(paragraphs, explanation, link))
 
 
+# What each step of an action plan tells the other side, and who that is ("council" or "provider").
+PLAN_STEPS = {
+    "PLAN_SUBMITTED": ("council", "submitted for agreement", "Review it: agree it, or return it with your comments."),
+    "PLAN_RETURNED": ("provider", "returned for changes", "Read the council's comments, change the plan and "
+                                                          "submit it again."),
+    "PLAN_AGREED": ("provider", "agreed by the council", "Sign off the agreed plan to put it in force "
+                                                         "(KT section 11.3: both parties sign)."),
+}
+
+
+def plan_step(event: str, title: str, version: int, reference: str, provider: str, comment: str | None,
+              link: str) -> Message:
+    """An action plan moved to the other side: submitted (to the council), returned or agreed (to the provider)."""
+    _who, what, next_step = PLAN_STEPS[event]
+    subject = f"{title} (version {version}) for {reference} {what}"
+    paragraphs = [f"The {title.lower()} (version {version}) for case {reference}, {provider}, has been {what}."]
+    if comment:
+        paragraphs.append(f"Comments: {comment}")
+    paragraphs.append(next_step)
+    text = "\n\n".join(paragraphs + [f"Open it in Remedy: {link}"])
+    return Message(subject, text, _html(paragraphs, [], link))
+
+
 CONSEQUENCES = {
     "propose_suspension": "Remedy has proposed a suspension on the case for the commissioning manager to decide "
                           "(nothing has been suspended).",
