@@ -127,13 +127,13 @@ def generate(app, cases: int, events: int, now: datetime, today: date) -> dict:
     Returns the ids the rest of the benchmark needs (pools of cases by state, the case shown on the case page).
     """
     from models import db
-    from models.case_store import MILESTONE_CLOCK
     from models.cases import Case
     from models.demo import load_demo
     from models.entities import AuditEvent, Contract, User
     from workflows.calendar import calendar_for
     from workflows.clock import end_of_day
     from workflows.deadline import plan_timers
+    from workflows.milestone import MILESTONE_CLOCK
 
     rng = random.Random(SEED)
     load_demo()
@@ -410,8 +410,9 @@ class QueryCounter:
 def transitions(app, n: int, pools: dict, now: datetime, today: date) -> dict:
     """Time `n` apply_transition calls, each in its own app context (as a request is) and committed on its own."""
     from models import db
-    from models.case_store import apply_transition, draft_notice
+    from models.case_store import draft_notice
     from models.cases import Case
+    from models.engine import fire
     from models.entities import Contract, User
     from models.user_store import find_user_by_email
 
@@ -457,7 +458,7 @@ def transitions(app, n: int, pools: dict, now: datetime, today: date) -> dict:
                 kind, record_id, data = "case", case_id, {"reason": "Bench"}
             counter.reset()
             t0 = time.perf_counter()
-            apply_transition(user.viewer, user, kind, record_id, trigger, data, now, today)
+            fire(user.viewer, user, kind, record_id, trigger, data, now, today)
             db.session.commit()
             timings[trigger].append(time.perf_counter() - t0)
             counter.on = False

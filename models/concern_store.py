@@ -18,9 +18,12 @@ from models.calendar_store import working_calendar
 from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
 from models.deadline_store import create_deadline, meet_deadlines
-from models.entities import Council, Provider, User
+from models.engine import audit, fire, load, new_record, workflow_for
+from models.entities import Council, User
 from models.provider_store import get_provider
-from workflows.access import Role, Viewer
+from models.registry import concern_visible_to, scoped
+from models.rulebook_store import council_region
+from workflows.access import Viewer
 from workflows.clock import LONDON
 from workflows.complaint import (
     ComplaintState,
@@ -30,9 +33,9 @@ from workflows.complaint import (
     report_deadline,
     validate_receipt,
 )
-from workflows.errors import Conflict, NotFound, ValidationProblem
-from workflows.machine import MANAGERS, Context, TransitionNotAllowed
-from workflows.rulebook import Rulebook
+from workflows.errors import NotFound, ValidationProblem
+from workflows.incident import IncidentState
+from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.safeguarding import (
     CONCERN_KINDS,
     SAFEGUARDING,
@@ -48,31 +51,10 @@ from workflows.safeguarding import (
     validate_practice,
 )
 
-REGION = "england-and-wales"
-_NO_RULEBOOK = Rulebook(id="none", title="No contract", council="", seed="", service="", region=REGION, source="")
-
-
-def _scoped(model, viewer: Viewer):
-    query = select(model).where(model.council_id == viewer.council_id)
-    if viewer.is_provider:
-        query = query.where(model.provider_id == viewer.provider_id)
-    return query
-
 
 def _next_reference(model, prefix: str, council_id: int) -> str:
     count = db.session.scalar(select(func.count(model.id)).where(model.council_id == council_id)) or 0
     return f"{prefix}-{count + 1:05d}"
-
-
-def _context(viewer: Viewer, provider_id: int, now: datetime, facts: dict | None = None) -> Context:
-    return Context(actor=viewer, now=now, today=now.astimezone(LONDON).date(),
-                   calendar=working_calendar(viewer.council_id, REGION), rulebook=_NO_RULEBOOK,
-                   record_provider_id=provider_id, facts=facts or {})
-
-
-def _audit(actor, record, kind: str, event: str, now: datetime, **kwargs):
-    return record_event(council_id=record.council_id, actor=actor, entity_type=kind, entity_id=record.id,
-                        event_name=event, at=now, **kwargs)
 
 
 # -- complaints --------------------------------------------------------------------------------------------------
@@ -80,16 +62,13 @@ def _audit(actor, record, kind: str, event: str, now: datetime, **kwargs):
 
 def list_complaints(viewer: Viewer) -> list[Complaint]:
     """Complaints the viewer may see, newest first."""
-    return list(db.session.scalars(_scoped(Complaint, viewer).order_by(Complaint.received_at.desc(),
+    return list(db.session.scalars(scoped(Complaint, viewer).order_by(Complaint.received_at.desc(),
                                                                         Complaint.id.desc())))
 
 
 def get_complaint(viewer: Viewer, complaint_id: int) -> Complaint:
     """One complaint the viewer may see."""
-    complaint = db.session.scalar(_scoped(Complaint, viewer).where(Complaint.id == complaint_id))
-    if complaint is None:
-        raise NotFound("There is no such complaint that you can see")
-    return complaint
+    return load(viewer, "complaint", complaint_id)
 
 
 def record_complaint(viewer: Viewer, actor: User, provider_id: int, data: dict, now: datetime) -> Complaint:
@@ -110,62 +89,44 @@ def record_complaint(viewer: Viewer, actor: User, provider_id: int, data: dict, 
                           state=initial_state(receipt), received_at=receipt.received_at, channel=receipt.channel,
                           complainant_type=receipt.complainant_type, formal=receipt.formal,
                           by_council=receipt.by_council, summary=receipt.summary, created_at=now, updated_at=now)
-    db.session.add(complaint)
-    db.session.flush()
-    _audit(actor, complaint, "complaint", "COMPLAINT_RECEIVED", now, to_state=complaint.state.value,
-           data={"formal": receipt.formal, "by_council": receipt.by_council, "channel": receipt.channel,
-                 "received_at": receipt.received_at.isoformat()})
-    calendar = working_calendar(viewer.council_id, REGION)
+    new_record(actor, "complaint", complaint, "COMPLAINT_RECEIVED", now,
+               data={"formal": receipt.formal, "by_council": receipt.by_council, "channel": receipt.channel,
+                     "received_at": receipt.received_at})
     if complaint.state is ComplaintState.RECEIVED:
         received_on = receipt.received_at.astimezone(LONDON).date()
-        for clock in (report_deadline(receipt.received_at, calendar), draft_deadline(received_on, calendar)):
-            create_deadline(council_id=complaint.council_id, provider_id=complaint.provider_id,
-                            contract_id=complaint.contract_id, case_id=None, entity_type="complaint",
-                            entity_id=complaint.id, clock=clock, region=REGION, now=now)
+        _council_clock(complaint, "complaint", lambda calendar: (report_deadline(receipt.received_at, calendar),
+                                                                 draft_deadline(received_on, calendar)), now)
     if receipt.raises_safeguarding:
         concern = raise_concern(viewer, actor, provider.id, "care_concern",
                                 f"Raised from complaint {complaint.reference}: {receipt.summary}",
                                 receipt.received_at.astimezone(LONDON).date(), now, officers=(), check_role=False)
         complaint.safeguarding_concern_id = concern.id
-        _audit(actor, complaint, "complaint", "COMPLAINT_PASSED_TO_SAFEGUARDING", now,
-               data={"concern": concern.reference})
+        audit(actor, "complaint", complaint, "COMPLAINT_PASSED_TO_SAFEGUARDING", now,
+              data={"concern": concern.reference})
     return complaint
 
 
 def complaint_workflow(viewer: Viewer, complaint: Complaint, now: datetime) -> ComplaintWorkflow:
     """The complaint's workflow for this person now, to ask what they may do or to fire a step."""
-    return ComplaintWorkflow(complaint.state, _context(viewer, complaint.provider_id, now))
+    return workflow_for(viewer, "complaint", complaint, now, now.astimezone(LONDON).date())
 
 
 def apply_complaint(viewer: Viewer, actor: User, complaint_id: int, trigger: str, data: dict,
-                    now: datetime, expected_version: int | None = None) -> Complaint:
-    """Move a complaint on: report, pass on, draft, review, send, close, escalate. With `expected_version`, a
-    complaint someone else changed since the page was drawn is refused (Conflict) rather than overwritten."""
-    complaint = get_complaint(viewer, complaint_id)
-    if expected_version is not None and complaint.version_id != expected_version:
-        raise Conflict(f"Complaint {complaint.reference} was changed by someone else "
-                       f"(it is now {complaint.state.value.replace('_', ' ')}): check it and try again")
-    result = complaint_workflow(viewer, complaint, now).fire(trigger, **data)
-    complaint.state, complaint.updated_at = result.to_state, now
-    for key in ("draft", "checklist", "outcome", "lessons", "resolution"):
-        if key in result.data:
-            setattr(complaint, key, result.data[key])
+                    now: datetime, expected_version=None) -> Complaint:
+    """Move a complaint on: report, pass on, draft, review, send, close, escalate (through the engine)."""
+    return fire(viewer, actor, "complaint", complaint_id, trigger, data, now, now.astimezone(LONDON).date(),
+                expected_version=expected_version)
+
+
+def on_complaint_step(step) -> None:
+    """The council's comment on a draft, and the day a closed or informally resolved complaint was resolved."""
+    complaint, result = step.record, step.result
     if "comment" in result.data:
         complaint.council_comment = result.data["comment"]
     if result.event in ("COMPLAINT_CLOSED", "COMPLAINT_RESOLVED_INFORMALLY"):
-        complaint.resolved_on = now.astimezone(LONDON).date()
-    _audit(actor, complaint, "complaint", result.event, now, from_state=result.from_state.value,
-           to_state=result.to_state.value, reason=result.data.get("comment") or result.data.get("lessons"),
-           data={k: v for k, v in result.data.items() if k != "draft"})
-    for clock in result.clocks_started:
-        create_deadline(council_id=complaint.council_id, provider_id=complaint.provider_id,
-                        contract_id=complaint.contract_id, case_id=None, entity_type="complaint",
-                        entity_id=complaint.id, clock=clock, region=REGION, now=now)
-    met = {"COMPLAINT_REPORTED": {"complaint_reported"}, "COMPLAINT_DRAFT_SUBMITTED": {"complaint_draft"}}
-    if result.event in met:
-        meet_deadlines("complaint", complaint.id, met[result.event], now)
-    db.session.flush()
-    return complaint
+        complaint.resolved_on = step.now.astimezone(LONDON).date()
+    step.reason = result.data.get("comment") or result.data.get("lessons")
+    step.event_data.pop("draft", None)
 
 
 def overdue_ids(viewer: Viewer, entity_type: str, ids) -> set[int]:
@@ -216,19 +177,17 @@ class ConcernView:
 
 
 def _level(viewer: Viewer, concern: SafeguardingConcern) -> str | None:
-    if viewer.role in SAFEGUARDING:
+    if concern_visible_to(viewer, concern):  # the kind's rule (models/registry.py): details and clocks
         return "full"
     if viewer.is_provider:
         shared = concern.shared_with_provider or concern.investigation_request
         return "shared" if shared and concern.provider_id == viewer.provider_id else None
-    if any(o.user_id == viewer.user_id for o in concern.officers):
-        return "full"
     return "exists"
 
 
 def list_concerns(viewer: Viewer, provider_id: int | None = None) -> list[ConcernView]:
     """Concerns the viewer may know of, with what they may see of each."""
-    query = _scoped(SafeguardingConcern, viewer)
+    query = scoped(SafeguardingConcern, viewer)
     if provider_id is not None:
         query = query.where(SafeguardingConcern.provider_id == provider_id)
     views = []
@@ -242,7 +201,7 @@ def list_concerns(viewer: Viewer, provider_id: int | None = None) -> list[Concer
 
 def get_concern(viewer: Viewer, concern_id: int) -> ConcernView:
     """One concern, as far as the viewer may see it (NotFound if not at all)."""
-    concern = db.session.scalar(_scoped(SafeguardingConcern, viewer).where(SafeguardingConcern.id == concern_id))
+    concern = db.session.scalar(scoped(SafeguardingConcern, viewer).where(SafeguardingConcern.id == concern_id))
     level = _level(viewer, concern) if concern is not None else None
     if level is None:
         raise NotFound("There is no such safeguarding concern that you can see")
@@ -268,51 +227,43 @@ def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, deta
     concern.officers = [ConcernOfficer(user_id=user_id) for user_id in set(officers)]
     if not viewer.is_provider and viewer.role not in SAFEGUARDING:
         concern.officers.append(ConcernOfficer(user_id=viewer.user_id))  # whoever raised it stays informed
-    db.session.add(concern)
-    db.session.flush()
-    _audit(actor, concern, "safeguarding_concern", "CONCERN_RAISED", now, to_state="raised",
-           data={"kind": kind, "raised_on": raised_on.isoformat()})
-    create_deadline(council_id=concern.council_id, provider_id=concern.provider_id, contract_id=None, case_id=None,
-                    entity_type="safeguarding_concern", entity_id=concern.id,
-                    clock=decision_clock(raised_on, local_practice(viewer.council_id),
-                                         working_calendar(viewer.council_id, REGION)),
-                    region=REGION, now=now)
+    new_record(actor, "safeguarding_concern", concern, "CONCERN_RAISED", now,
+               data={"kind": kind, "raised_on": raised_on})
+    _council_clock(concern, "safeguarding_concern",
+                   lambda calendar: decision_clock(raised_on, local_practice(viewer.council_id), calendar), now)
     return concern
 
 
 def concern_workflow(viewer: Viewer, concern: SafeguardingConcern, now: datetime) -> ConcernWorkflow:
     """The concern's workflow for this person now."""
-    return ConcernWorkflow(concern.state, _context(viewer, concern.provider_id, now))
+    return workflow_for(viewer, "safeguarding_concern", concern, now, now.astimezone(LONDON).date())
+
+
+def concern_facts(concern: SafeguardingConcern) -> dict:
+    """The council's safeguarding timescales, for the stage clocks a step starts."""
+    return {"practice": local_practice(concern.council_id)}
 
 
 def apply_concern(viewer: Viewer, actor: User, concern_id: int, trigger: str, data: dict,
-                  now: datetime, expected_version: int | None = None) -> SafeguardingConcern:
-    """Move a concern on (safeguarding officers only); a concern changed since the page was drawn is refused."""
-    view = get_concern(viewer, concern_id)
-    concern = view.concern
-    if expected_version is not None and concern.version_id != expected_version:
-        raise Conflict(f"Concern {concern.reference} was changed by someone else "
-                       f"(it is now {concern.state.value.replace('_', ' ')}): check it and try again")
-    workflow = ConcernWorkflow(concern.state, _context(viewer, concern.provider_id, now,
-                                                       {"practice": local_practice(viewer.council_id)}))
-    result = workflow.fire(trigger, **data)
-    concern.state, concern.updated_at = result.to_state, now
-    if "decision" in result.data:
-        concern.decision = result.data["decision"]
-    if "outcome" in result.data:
-        concern.outcome, concern.outcome_summary = result.data["outcome"], result.data["summary"]
-    _audit(actor, concern, "safeguarding_concern", result.event, now, from_state=result.from_state.value,
-           to_state=result.to_state.value, data={k: str(v) for k, v in result.data.items()})
-    for clock in result.clocks_started:
-        create_deadline(council_id=concern.council_id, provider_id=concern.provider_id, contract_id=None,
-                        case_id=None, entity_type="safeguarding_concern", entity_id=concern.id, clock=clock,
-                        region=REGION, now=now)
-    met = {"CONCERN_TRIAGED": {"safeguarding_decision"}, "ENQUIRY_CONCLUDED": None,
-           "CONCERN_CLOSED_NO_ENQUIRY": None}
-    if result.event in met:
-        meet_deadlines("safeguarding_concern", concern.id, met[result.event], now)
-    db.session.flush()
-    return concern
+                  now: datetime, expected_version=None) -> SafeguardingConcern:
+    """Move a concern on (safeguarding officers only, through the engine); a concern changed since the page was
+    drawn is refused."""
+    return fire(viewer, actor, "safeguarding_concern", concern_id, trigger, data, now, now.astimezone(LONDON).date(),
+                expected_version=expected_version, load_with=lambda v, i: get_concern(v, i).concern)
+
+
+def on_concern_step(step) -> None:
+    """The outcome and its summary, when the enquiry concludes."""
+    if "outcome" in step.result.data:
+        step.record.outcome, step.record.outcome_summary = step.result.data["outcome"], step.result.data["summary"]
+
+
+def _council_clock(record, entity_type: str, make, now: datetime) -> None:
+    """Start clocks on a record under no contract, counted on the council's own calendar (its region)."""
+    region = council_region(record.council_id)
+    made = make(working_calendar(record.council_id, region))
+    for clock in made if isinstance(made, tuple) else (made,):
+        create_deadline(record=record, entity_type=entity_type, case=None, clock=clock, region=region, now=now)
 
 
 def share_with_provider(viewer: Viewer, actor: User, concern_id: int, text: str, now: datetime) -> None:
@@ -325,7 +276,7 @@ def share_with_provider(viewer: Viewer, actor: User, concern_id: int, text: str,
     if not text:
         raise ValidationProblem("Enter what the provider may see", "text")
     concern.shared_with_provider = text
-    _audit(actor, concern, "safeguarding_concern", "CONCERN_DISCLOSED_TO_PROVIDER", now, data={"shared": text})
+    audit(actor, "safeguarding_concern", concern, "CONCERN_DISCLOSED_TO_PROVIDER", now, data={"shared": text})
 
 
 def name_officer(viewer: Viewer, actor: User, concern_id: int, user_id: int, now: datetime) -> None:
@@ -338,7 +289,7 @@ def name_officer(viewer: Viewer, actor: User, concern_id: int, user_id: int, now
         raise ValidationProblem("Choose a council officer", "user")
     if all(o.user_id != user_id for o in concern.officers):
         concern.officers.append(ConcernOfficer(user_id=user_id))
-        _audit(actor, concern, "safeguarding_concern", "CONCERN_OFFICER_NAMED", now, data={"user_id": user_id})
+        audit(actor, "safeguarding_concern", concern, "CONCERN_OFFICER_NAMED", now, data={"user_id": user_id})
 
 
 def local_practice(council_id: int) -> LocalPractice:
@@ -386,7 +337,7 @@ def record_concern_meeting(viewer: Viewer, actor: User, concern_id: int, data: d
     concern.meetings = [*(concern.meetings or []), stored]  # a new list, so the JSON column is saved
     concern.updated_at = now
     event = "STRATEGY_MEETING_HELD" if meeting["kind"] == "strategy_meeting" else "CASE_CONFERENCE_HELD"
-    _audit(actor, concern, "safeguarding_concern", event, now, data=stored)
+    audit(actor, "safeguarding_concern", concern, event, now, data=stored)
     if meeting["kind"] == "strategy_meeting":
         meet_deadlines("safeguarding_concern", concern.id, {"strategy_meeting"}, now)
     db.session.flush()
@@ -403,7 +354,7 @@ def request_investigation(viewer: Viewer, actor: User, concern_id: int, data: di
     valid = validate_investigation_request(data, now.astimezone(LONDON).date())
     concern.investigation_requested_on, concern.investigation_request = valid["requested_on"], valid["request"]
     concern.updated_at = now
-    _audit(actor, concern, "safeguarding_concern", "PROVIDER_INVESTIGATION_REQUESTED", now,
+    audit(actor, "safeguarding_concern", concern, "PROVIDER_INVESTIGATION_REQUESTED", now,
            data={"requested_on": valid["requested_on"].isoformat(), "shared": valid["request"]})
     db.session.flush()
 
@@ -420,7 +371,7 @@ def record_notifications(viewer: Viewer, actor: User, concern_id: int, data: dic
             changed[key] = value.isoformat()
     if changed:
         concern.updated_at = now
-        _audit(actor, concern, "safeguarding_concern", "CONCERN_NOTIFICATIONS_RECORDED", now, data=changed)
+        audit(actor, "safeguarding_concern", concern, "CONCERN_NOTIFICATIONS_RECORDED", now, data=changed)
     db.session.flush()
 
 
@@ -489,47 +440,36 @@ def record_incident(viewer: Viewer, actor: User, provider_id: int, data: dict, n
     incident = Incident(council_id=viewer.council_id, provider_id=provider.id,
                         reference=_next_reference(Incident, "INC", viewer.council_id), created_at=now, updated_at=now,
                         **valid)
-    db.session.add(incident)
-    db.session.flush()
-    _audit(actor, incident, "incident", "INCIDENT_RECORDED", now,
-           data={"kind": valid["kind"], "occurred_at": valid["occurred_at"].isoformat()})
-    for clock in incident_clocks(valid["kind"], valid["occurred_at"], working_calendar(viewer.council_id, REGION)):
-        create_deadline(council_id=incident.council_id, provider_id=incident.provider_id, contract_id=None,
-                        case_id=None, entity_type="incident", entity_id=incident.id, clock=clock, region=REGION,
-                        now=now)
+    new_record(actor, "incident", incident, "INCIDENT_RECORDED", now,
+               data={"kind": valid["kind"], "occurred_at": valid["occurred_at"]})
+    _council_clock(incident, "incident", lambda calendar: incident_clocks(valid["kind"], valid["occurred_at"],
+                                                                          calendar), now)
     return incident
 
 
 def get_incident(viewer: Viewer, incident_id: int) -> Incident:
     """One incident the viewer may see."""
-    incident = db.session.scalar(_scoped(Incident, viewer).where(Incident.id == incident_id))
-    if incident is None:
-        raise NotFound("There is no such incident that you can see")
-    return incident
+    return load(viewer, "incident", incident_id)
 
 
 def report_incident(viewer: Viewer, actor: User, incident_id: int, written_report: str | None,
                     now: datetime) -> Incident:
-    """Record that the incident was reported to the council, and its written report when it comes."""
+    """Record that the incident was reported to the council, and its written report when it comes (each a step of
+    the incident's machine, through the engine)."""
+    today = now.astimezone(LONDON).date()
     incident = get_incident(viewer, incident_id)
-    if incident.reported_at is None:
+    if incident.state is IncidentState.RECORDED:
+        fire(viewer, actor, "incident", incident.id, "report", {}, now, today)
         incident.reported_at = now
-        meet_deadlines("incident", incident.id, {"key_incident_reported"}, now)
-        _audit(actor, incident, "incident", "INCIDENT_REPORTED", now)
-    if written_report and written_report.strip():
-        incident.written_report = written_report.strip()
-        meet_deadlines("incident", incident.id, {"key_incident_written"}, now)
-        _audit(actor, incident, "incident", "INCIDENT_WRITTEN_REPORT", now)
-    incident.updated_at = now
+    if written_report and written_report.strip() and incident.state is not IncidentState.WRITTEN_UP:
+        fire(viewer, actor, "incident", incident.id, "write_up", {"written_report": written_report}, now, today)
     return incident
 
 
 def list_incidents(viewer: Viewer, provider_id: int | None = None) -> list[Incident]:
     """Incidents the viewer may see, newest first."""
-    query = _scoped(Incident, viewer)
+    query = scoped(Incident, viewer)
     if provider_id is not None:
         query = query.where(Incident.provider_id == provider_id)
     return list(db.session.scalars(query.order_by(Incident.occurred_at.desc())))
 
-
-__all__ = ["Provider", "Role"]

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 from models import UTCDateTime, db, utcnow
 from models.entities import Provider, User, _enum
 from workflows.complaint import ComplaintState
+from workflows.incident import IncidentState
 from workflows.safeguarding import ConcernState
 
 
@@ -94,6 +95,7 @@ class Incident(_Tracked, db.Model):
 
     __tablename__ = "incident"
     reference: Mapped[str] = mapped_column(String(20))
+    state: Mapped[IncidentState] = mapped_column(_enum(IncidentState), default=IncidentState.RECORDED)
     kind: Mapped[str] = mapped_column(String(20))
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     description: Mapped[str] = mapped_column(Text)

@@ -6,7 +6,7 @@ superseded timer can never fire beside its replacement (clock-lessons 4.1).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -14,7 +14,9 @@ from models import db
 from models.audit_store import record_event
 from models.calendar_store import working_calendar
 from models.cases import Case, Deadline
-from models.entities import User
+from models.entities import Contract, User
+from models.registry import scoped, visible_entities
+from models.rulebook_store import rulebooks
 from models.scheduling import DeadlinePause, Timer
 from workflows.access import Viewer
 from workflows.clock import end_of_day
@@ -23,15 +25,23 @@ from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import TransitionNotAllowed
 
 
-def create_deadline(*, council_id: int, provider_id: int, contract_id: int | None, case_id: int | None,
-                    entity_type: str, entity_id: int, clock, region: str, now: datetime) -> Deadline:
-    """Store a clock's deadline for any record (a case's, a meeting's, a complaint's...) and plan its timers."""
-    deadline = Deadline(council_id=council_id, case_id=case_id, contract_id=contract_id, provider_id=provider_id,
-                        entity_type=entity_type, entity_id=entity_id, kind=clock.kind, label=clock.label,
-                        rule=clock.rule, unit=clock.unit, length=clock.length, region=region,
-                        start_on=clock.start_on, due_on=clock.due_on, due_at=clock.due_at, status="running",
-                        acts=clock.acts, pausable=clock.pausable, on_breach=clock.on_breach, frozen=True,
-                        explanation=list(clock.explanation), created_at=now, extension_days=0)
+def create_deadline(*, record, entity_type: str, case: Case | None, clock, region: str, now: datetime) -> Deadline:
+    """Store a clock's deadline for any record and plan its timers; a running deadline of the same kind on the same
+    record is superseded by it. A contractual deadline is frozen once served; a council's own target is not, so it
+    moves when the council's calendar changes (replan_after_calendar_change)."""
+    for old in db.session.scalars(select(Deadline).where(
+            Deadline.entity_type == entity_type, Deadline.entity_id == record.id, Deadline.kind == clock.kind,
+            Deadline.status == "running")):
+        old.status = "superseded"
+        cancel_deadline_timers(old, "Superseded by a new deadline")
+    contract_id = case.contract_id if case is not None else getattr(record, "contract_id", None)
+    deadline = Deadline(council_id=record.council_id, case_id=case.id if case is not None else None,
+                        contract_id=contract_id, provider_id=record.provider_id, entity_type=entity_type,
+                        entity_id=record.id, kind=clock.kind, label=clock.label, rule=clock.rule, unit=clock.unit,
+                        length=clock.length, region=region, start_on=clock.start_on, due_on=clock.due_on,
+                        due_at=clock.due_at, status="running", acts=clock.acts, pausable=clock.pausable,
+                        on_breach=clock.on_breach, frozen=clock.contractual, explanation=list(clock.explanation),
+                        created_at=now, extension_days=0)
     db.session.add(deadline)
     db.session.flush()
     plan_deadline_timers(deadline)
@@ -51,14 +61,9 @@ def meet_deadlines(entity_type: str, entity_id: int, kinds: set[str] | None, now
 
 
 def reminders_for(deadline: Deadline) -> tuple[int, ...]:
-    """Working days before the due date when reminders go out (the rulebook may set its own)."""
-    from flask import current_app
-
-    from models.cases import Case as _Case
-
-    if deadline.case_id is not None:
-        case = db.session.get(_Case, deadline.case_id)
-        book = current_app.extensions["rulebooks"].get(case.contract.rulebook_id)
+    """Working days before the due date when reminders go out (a case's contract may set its own)."""
+    if deadline.case_id is not None and deadline.contract_id is not None:
+        book = rulebooks().get(db.session.get(Contract, deadline.contract_id).rulebook_id)
         if book is not None and book.reminders:
             return book.reminders
     return DEFAULT_REMINDERS
@@ -143,12 +148,17 @@ def replan_after_calendar_change(council_id: int, region: str, now: datetime) ->
 
 
 def get_deadline(viewer: Viewer, deadline_id: int) -> Deadline:
-    """One deadline the viewer may see."""
-    deadline = db.session.get(Deadline, deadline_id)
-    if deadline is None or deadline.council_id != viewer.council_id or (
-            viewer.is_provider and deadline.provider_id != viewer.provider_id):
+    """One deadline the viewer may see: its record's scope and visibility rule decide (models/registry.py)."""
+    deadline = db.session.scalar(_visible(viewer).where(Deadline.id == deadline_id))
+    if deadline is None:
         raise NotFound("There is no such deadline that you can see")
     return deadline
+
+
+def _visible(viewer: Viewer):
+    """Deadlines of records the viewer may see: its council, a provider's own, and never a restricted record's
+    clock unless the record's kind lets this person see it."""
+    return scoped(Deadline, viewer).where(visible_entities(viewer, Deadline.entity_type, Deadline.entity_id))
 
 
 def pauses_of(deadline: Deadline) -> list[DeadlinePause]:
@@ -257,11 +267,8 @@ def extend_deadline(viewer: Viewer, actor: User, deadline_id: int, days: int, re
 
 
 def upcoming_deadlines(viewer: Viewer, now: datetime, until: date) -> list[Deadline]:
-    """Running and overdue deadlines up to a date, for the deadlines page and calendar feed (scoped)."""
-    query = select(Deadline).where(Deadline.council_id == viewer.council_id,
-                                   Deadline.status.in_(("running", "breached")), Deadline.due_on <= until)
-    if viewer.is_provider:
-        query = query.where(Deadline.provider_id == viewer.provider_id)
+    """Running and overdue deadlines up to a date, for the deadlines page, home page and calendar feed."""
+    query = _visible(viewer).where(Deadline.status.in_(("running", "breached")), Deadline.due_on <= until)
     return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id)))
 
 
@@ -269,5 +276,3 @@ def case_of(deadline: Deadline) -> Case | None:
     """The case a deadline belongs to, if any."""
     return db.session.get(Case, deadline.case_id) if deadline.case_id else None
 
-
-__all__ = ["timedelta"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -11,7 +10,7 @@ from sqlalchemy import select
 
 from models import db
 from models.council_store import get_or_create_council
-from models.entities import Contract, CqcRating, CqcRatingValue, EscalationContact, Provider, User
+from models.entities import Contract, CqcRating, CqcRatingValue, EscalationContact, Provider
 from models.user_store import create_user, find_user_by_email
 from workflows.access import Role
 
@@ -71,13 +70,12 @@ DEMO_USERS = (
 )
 
 
-def load_demo(with_cases: bool = False, now: datetime | None = None,
-              on_served: Callable[[User, str, object, str], None] | None = None) -> list[tuple[str, str, Role]]:
+def load_demo(with_cases: bool = False, now: datetime | None = None) -> list[tuple[str, str, Role]]:
     """Create the demo records that are missing (safe to run again) and return the sign-ins.
 
     With `with_cases`, also open two example cases (once): a Kent formal warning served by email, and a Hammersmith
-    & Fulham concern, so a newcomer sees the workflow at work. `on_served(actor, kind, record, trigger)` is called
-    for each step that serves a letter, as the web layer does after one (it stores the letter's PDF).
+    & Fulham concern, so a newcomer sees the workflow at work (the served
+    warning's letter is stored by the engine, as for any step that serves one).
     """
     council = get_or_create_council(DEMO_COUNCIL)
     for spec in DEMO_CONTRACTS:
@@ -121,13 +119,14 @@ def load_demo(with_cases: bool = False, now: datetime | None = None,
         db.session.add(contract)
     db.session.flush()
     if with_cases:
-        _demo_cases(council, now or datetime.now(UTC), on_served)
+        _demo_cases(council, now or datetime.now(UTC))
     return [(email, DEMO_PASSWORD, role) for email, _name, role, _ref in DEMO_USERS]
 
 
-def _demo_cases(council, now: datetime, on_served=None) -> None:
-    from models.case_store import apply_transition, draft_notice, open_case
+def _demo_cases(council, now: datetime) -> None:
+    from models.case_store import draft_notice, open_case
     from models.cases import Case
+    from models.engine import fire
 
     if db.session.scalar(select(Case.id).where(Case.council_id == council.id).limit(1)) is not None:
         return
@@ -145,10 +144,7 @@ def _demo_cases(council, now: datetime, on_served=None) -> None:
                            "Q2; the transport problems raised at the last two monitoring meetings remain.",
                            "An action plan under section 11.3: key tasks, milestones, timescales and resources.",
                            now)
-    issued = apply_transition(manager.viewer, manager, "notice", warning.id, "issue",
-                              {"served_on": served, "method": "email"}, now, today)
-    if on_served is not None:
-        on_served(manager, "notice", issued, "issue")
+    fire(manager.viewer, manager, "notice", warning.id, "issue", {"served_on": served, "method": "email"}, now, today)
     home_care = open_case(manager.viewer, manager, "HC-2024-05",
                           "Missed Tuesday capacity confirmations in October and November (BCM 2.1)", now)
     _demo_concerns(home_care.provider_id, now)

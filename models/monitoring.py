@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import UTCDateTime, db, utcnow
 from models.entities import Contract, _enum
+from workflows.breach_record import BreachState
 from workflows.returns import ReturnState
 
 
@@ -117,6 +118,15 @@ class BreachRecord(db.Model):
     __mapper_args__ = {"version_id_col": version_id}
 
     contract: Mapped[Contract] = relationship()
+
+    @property
+    def state(self) -> BreachState:
+        """The breach's place in its machine (workflows/breach_record.py), stored as `status` text."""
+        return BreachState(self.status)
+
+    @state.setter
+    def state(self, value: BreachState) -> None:
+        self.status = value.value
 
 
 class MonitoringOccurrence(db.Model):

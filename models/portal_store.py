@@ -24,10 +24,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from models import db
 from models.calendar_store import working_calendar
-from models.case_store import _audit, apply_transition, get_record, rulebook_for
+from models.case_queries import get_record
 from models.cases import ActionPlan, ActionPlanRow, Case, Deadline, Milestone, Notice
+from models.engine import audit, fire
 from models.entities import User
 from models.portal import EvidenceFile, MilestoneUpdate, NoticeRepresentation
+from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
 from workflows.action_plan import LIVE, REVISABLE, ActionPlanWorkflow, Health, PlanState, plan_health
 from workflows.case import OPEN
@@ -141,7 +143,7 @@ def revise_plan(viewer: Viewer, actor: User, plan_id: int, now: datetime) -> Act
                                  state=MilestoneState.PLANNED, created_at=now, updated_at=now))
     db.session.flush()
     db.session.refresh(revision)
-    _audit(actor, plan.case, "action_plan", revision.id, "PLAN_VERSION_STARTED", now,
+    audit(actor, "action_plan", revision, "PLAN_VERSION_STARTED", now,
            to_state=PlanState.DRAFT.value, data={"previous_id": plan.id, "previous_version": plan.plan_version,
                                                  "plan_version": revision.plan_version})
     return revision
@@ -169,7 +171,7 @@ def remove_plan_row(viewer: Viewer, actor: User, row_id: int, now: datetime) -> 
         other.position = position
     plan.updated_at = now
     db.session.flush()
-    _audit(actor, plan.case, "action_plan", plan.id, "PLAN_ROW_REMOVED", now, data={"row": data})
+    audit(actor, "action_plan", plan, "PLAN_ROW_REMOVED", now, data={"row": data})
     return plan
 
 
@@ -216,15 +218,15 @@ def record_progress(viewer: Viewer, actor: User, milestone_id: int, status: str,
             EvidenceFile.review != "rejected").limit(1))
         if not checked and earlier is None:
             raise ValidationProblem("Attach evidence that the milestone is done", "file")
-        apply_transition(viewer, actor, "milestone", milestone.id, "mark_done", {"evidence": commentary}, now, today)
+        fire(viewer, actor, "milestone", milestone.id, "mark_done", {"evidence": commentary}, now, today)
     elif trigger == "start" and milestone.state in (MilestoneState.PLANNED,):
-        apply_transition(viewer, actor, "milestone", milestone.id, "start", {}, now, today)
+        fire(viewer, actor, "milestone", milestone.id, "start", {}, now, today)
     update = MilestoneUpdate(council_id=milestone.council_id, provider_id=milestone.provider_id,
                              case_id=milestone.case_id, milestone_id=milestone.id, status=milestone.state.value,
                              commentary=commentary, author_id=actor.id, created_at=now)
     db.session.add(update)
     db.session.flush()
-    _audit(actor, milestone.case, "milestone", milestone.id, "MILESTONE_PROGRESS_REPORTED", now,
+    audit(actor, "milestone", milestone, "MILESTONE_PROGRESS_REPORTED", now,
            reason=commentary, data={"status": milestone.state.value, "update_id": update.id})
     for upload, file_type in checked:
         _keep_evidence(actor, milestone, update, upload, file_type, now)
@@ -241,7 +243,7 @@ def _keep_evidence(actor: User, milestone: Milestone, update: MilestoneUpdate, u
                             uploaded_by_id=actor.id, created_at=now, review="submitted")
     db.session.add(evidence)
     db.session.flush()
-    _audit(actor, milestone.case, "milestone", milestone.id, "EVIDENCE_ATTACHED", now,
+    audit(actor, "milestone", milestone, "EVIDENCE_ATTACHED", now,
            data={"evidence_id": evidence.id, "filename": evidence.filename, "media_type": evidence.media_type,
                  "bytes": evidence.size, "sha256": digest})
     return evidence
@@ -303,7 +305,7 @@ def review_evidence(viewer: Viewer, actor: User, milestone_id: int, decision: st
         raise ValidationProblem("Enter why the evidence is not accepted", "reason")
     trigger = "verify" if decision == "verify" else "reject_evidence"
     # The milestone's transition reviews its files too (case_store's consequences call review_files).
-    apply_transition(viewer, actor, "milestone", milestone.id, trigger, {"reason": reason} if reason else {}, now,
+    fire(viewer, actor, "milestone", milestone.id, trigger, {"reason": reason} if reason else {}, now,
                      today)
     return milestone
 
@@ -318,8 +320,7 @@ def review_files(actor: User | None, milestone: Milestone, verified: bool, reaso
         evidence.review = "verified" if verified else "rejected"
         evidence.reviewed_by_id, evidence.reviewed_at = (actor.id if actor else None), now
         evidence.review_reason = reason or None
-        _audit(actor, milestone.case, "milestone", milestone.id,
-               "EVIDENCE_VERIFIED" if verified else "EVIDENCE_REJECTED", now, reason=reason or None,
+        audit(actor, "milestone", milestone, "EVIDENCE_VERIFIED" if verified else "EVIDENCE_REJECTED", now, reason=reason or None,
                data={"evidence_id": evidence.id, "filename": evidence.filename, "sha256": evidence.sha256})
     db.session.flush()
 
@@ -353,7 +354,7 @@ def make_representation(viewer: Viewer, actor: User, notice_id: int, text: str, 
                                           author_id=actor.id, created_at=now)
     db.session.add(representation)
     db.session.flush()
-    _audit(actor, notice.case, "notice", notice.id, "NOTICE_REPRESENTATIONS_MADE", now, reason=text,
+    audit(actor, "notice", notice, "NOTICE_REPRESENTATIONS_MADE", now, reason=text,
            data={"representation_id": representation.id})
     return representation
 

@@ -19,31 +19,26 @@ from sqlalchemy import func, select, update
 from models import db
 from models.audit_store import events_for, record_event
 from models.calendar_store import working_calendar
-from models.case_store import get_case, rulebook_for
+from models.case_queries import get_case
+from models.case_store import consider_termination, draft_default_notice, draft_notice, open_case, propose_suspension
 from models.cases import Case, DefaultNotice, Suspension, Termination
+from models.engine import allowed_triggers, fire, fire_system, load, new_record, workflow_for
 from models.entities import Contract, CqcRating, User
 from models.monitoring import BreachRecord, KpiResult, MonitoringOccurrence, MonitoringReturn, ReturnSubmission
 from models.provider_store import get_contract
+from models.registry import KINDS, scoped
+from models.rulebook_store import rulebook_for, rulebooks
 from workflows.access import Viewer
 from workflows.breach import Breach, Occurrence, Rating, evaluate, reconcile
+from workflows.breach_record import OPEN_BREACH, BreachState
 from workflows.case import OPEN
 from workflows.default_notice import DefaultState
-from workflows.errors import Conflict, NotFound, ValidationProblem
-from workflows.machine import MANAGERS, Context, TransitionNotAllowed
+from workflows.errors import NotFound, ValidationProblem
+from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.monitoring import KpiSpec
-from workflows.returns import CellError, Period, ReturnState, ReturnWorkflow, schedule, validate_rows
+from workflows.returns import CellError, Period, ReturnState, schedule, validate_rows
 from workflows.suspension import SuspensionState
 from workflows.termination import TerminationState
-
-OPEN_BREACH = ("proposed", "confirmed", "advisory")
-
-
-def _scoped(model, viewer: Viewer):
-    query = select(model).where(model.council_id == viewer.council_id)
-    if viewer.is_provider:
-        query = query.where(model.provider_id == viewer.provider_id)
-    return query
-
 
 # -- the schedule ------------------------------------------------------------------------------------------------
 
@@ -102,13 +97,12 @@ def _plan_due_deadline(row: MonitoringReturn, spec, region: str, now: datetime) 
                        rule=_rule_ref(spec), unit=unit, length=length, start_on=row.period_end, due_on=row.due_on,
                        due_at=end_of_day(row.due_on), acts="provider", pausable=False, on_breach=None,
                        explanation=tuple(row.due_explanation))
-    create_deadline(council_id=row.council_id, provider_id=row.provider_id, contract_id=row.contract_id,
-                    case_id=None, entity_type="return", entity_id=row.id, clock=clock, region=region, now=now)
+    create_deadline(record=row, entity_type="return", case=None, clock=clock, region=region, now=now)
 
 
 def ensure_schedules(viewer: Viewer, today: date, now: datetime | None = None) -> None:
     """Bring the return rows of every contract the viewer can see up to `today`."""
-    for contract in db.session.scalars(_scoped(Contract, viewer)):
+    for contract in db.session.scalars(scoped(Contract, viewer)):
         ensure_schedule(contract, today, now)
 
 
@@ -117,7 +111,7 @@ def ensure_schedules(viewer: Viewer, today: date, now: datetime | None = None) -
 def list_returns(viewer: Viewer, contract_id: int | None = None, state: ReturnState | None = None,
                  until: date | None = None) -> list[MonitoringReturn]:
     """Return periods the viewer may see (providers: their own), latest due first."""
-    query = _scoped(MonitoringReturn, viewer)
+    query = scoped(MonitoringReturn, viewer)
     if contract_id is not None:
         query = query.where(MonitoringReturn.contract_id == contract_id)
     if state is not None:
@@ -130,7 +124,7 @@ def list_returns(viewer: Viewer, contract_id: int | None = None, state: ReturnSt
 
 def get_return(viewer: Viewer, row_id: int) -> MonitoringReturn:
     """One return period, or NotFound if it does not exist or is not the viewer's."""
-    row = db.session.scalar(_scoped(MonitoringReturn, viewer).where(MonitoringReturn.id == row_id))
+    row = db.session.scalar(scoped(MonitoringReturn, viewer).where(MonitoringReturn.id == row_id))
     if row is None:
         raise NotFound("There is no such return")
     return row
@@ -183,7 +177,7 @@ def computed_figures(row: MonitoringReturn, kpi: KpiSpec) -> tuple[float | None,
 
 def results_for(viewer: Viewer, contract_id: int | None = None) -> list[KpiResult]:
     """KPI period results the viewer may see, by contract, KPI and period."""
-    query = _scoped(KpiResult, viewer)
+    query = scoped(KpiResult, viewer)
     if contract_id is not None:
         query = query.where(KpiResult.contract_id == contract_id)
     return list(db.session.scalars(query.order_by(KpiResult.contract_id, KpiResult.period_start, KpiResult.id)))
@@ -191,7 +185,7 @@ def results_for(viewer: Viewer, contract_id: int | None = None) -> list[KpiResul
 
 def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | None = None) -> list[BreachRecord]:
     """Breaches the engine recorded, newest first."""
-    query = _scoped(BreachRecord, viewer)
+    query = scoped(BreachRecord, viewer)
     if contract_id is not None:
         query = query.where(BreachRecord.contract_id == contract_id)
     if status:
@@ -201,25 +195,14 @@ def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | 
 
 def get_breach(viewer: Viewer, breach_id: int) -> BreachRecord:
     """One breach record, or NotFound."""
-    row = db.session.scalar(_scoped(BreachRecord, viewer).where(BreachRecord.id == breach_id))
-    if row is None:
-        raise NotFound("There is no such breach")
-    return row
+    return load(viewer, "breach", breach_id)
 
 
 # -- acting on a return ------------------------------------------------------------------------------------------
 
-def _workflow(viewer: Viewer | None, row: MonitoringReturn, now: datetime, today: date) -> ReturnWorkflow:
-    book = rulebook_for(row.contract)
-    return ReturnWorkflow(row.state, Context(actor=viewer, now=now, today=today,
-                                             calendar=working_calendar(row.council_id, book.region), rulebook=book,
-                                             record_provider_id=row.provider_id))
-
-
 def return_triggers(viewer: Viewer, row: MonitoringReturn, now: datetime, today: date) -> list[tuple[str, str]]:
     """(trigger, label) pairs the viewer may fire on a return now."""
-    workflow = _workflow(viewer, row, now, today)
-    return [(t, workflow.label(t)) for t in workflow.allowed_triggers()]
+    return allowed_triggers(viewer, "return", row, now, today)
 
 
 def check_figures(row: MonitoringReturn, figures: dict) -> dict[str, list[float | None]]:
@@ -247,13 +230,11 @@ def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: d
                  today: date, source: str = "api") -> MonitoringReturn:
     """Submit, correct, accept or query a return; accepting computes its results and evaluates every breach rule."""
     row = get_return(viewer, row_id)
+    data = dict(data)
     expected = data.pop("version", None)
-    if expected is not None and expected != row.version_id:
-        raise Conflict("Someone else changed this return first: reload it and try again")
     figures = check_figures(row, data.get("figures")) if trigger in ("submit", "correct") else None
     _fire(viewer, actor, row, trigger, data, figures, source, now, today,
-          len(submissions_for(row)) if figures is not None else 0)
-    db.session.flush()
+          len(submissions_for(row)) if figures is not None else 0, expected)
     if trigger == "accept":
         compute_results(row)
         evaluate_contract(row.contract, today, now)
@@ -261,28 +242,33 @@ def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: d
 
 
 def _fire(viewer: Viewer, actor: User, row: MonitoringReturn, trigger: str, data: dict, figures: dict | None,
-          source: str, now: datetime, today: date, earlier: int) -> None:
-    """Fire a trigger on a loaded return with checked figures (`earlier`: how many submissions it already has)."""
-    workflow = _workflow(viewer, row, now, today)
-    problem = workflow.why_not(trigger)
-    if problem:
-        raise TransitionNotAllowed(*problem)
+          source: str, now: datetime, today: date, earlier: int, expected_version=None) -> None:
+    """Fire a trigger on a loaded return through the engine, with checked figures (`earlier`: how many submissions
+    it already has)."""
     data = dict(data)
     data.pop("figures", None)
+    workflow = workflow_for(viewer, "return", row, now, today)
+    problem = workflow.why_not(trigger)
+    if problem:  # refused before the date is judged, so a council step names the role, not the date
+        raise TransitionNotAllowed(*problem)
     submitted_on = _submitted_on(data, today) if figures is not None else None
-    result = workflow.fire(trigger, **data)
-    before = row.state
-    row.state, row.updated_at = result.to_state, now
+    fire(viewer, actor, "return", row.id, trigger, data, now, today, expected_version=expected_version,
+         load_with=lambda _viewer, _id: row,
+         extra={"figures": figures, "source": source, "submitted_on": submitted_on, "earlier": earlier})
+
+
+def on_return_step(step) -> None:
+    """A submission keeps its figures (every one, the last current); a query is counted with its reason."""
+    row, extra = step.record, step.extra
+    figures = extra.get("figures")
     if figures is not None:
-        _store_submission(row, actor, figures, source, submitted_on, now, earlier)
-    if trigger == "query":
+        _store_submission(row, step.actor, figures, extra["source"], extra["submitted_on"], step.now,
+                          extra["earlier"])
+    if step.result.trigger == "query":
         row.queries += 1
-        row.query_reason = result.data.get("reason")
-    record_event(council_id=row.council_id, actor=actor, entity_type="return", entity_id=row.id,
-                 event_name=result.event, from_state=before.value, to_state=row.state.value, at=now,
-                 reason=result.data.get("reason"),
-                 data={"period": row.label, "return": row.return_id, "late": row.late,
-                       **({"figures": figures, "source": source} if figures else {})})
+        row.query_reason = step.result.data.get("reason")
+    step.event_data = {"period": row.label, "return": row.return_id, "late": row.late,
+                       **({"figures": figures, "source": extra["source"]} if figures else {})}
 
 
 def _submitted_on(data: dict, today: date) -> date:
@@ -430,7 +416,7 @@ def evaluate_contract(contract: Contract, today: date, now: datetime) -> Evaluat
                      lots=tuple(contract.lots or ()) or None)
     recorded = {b.key: b for b in db.session.scalars(select(BreachRecord).where(
         BreachRecord.contract_id == contract.id))}
-    change = reconcile([k for k, b in recorded.items() if b.status in OPEN_BREACH], found)
+    change = reconcile([k for k, b in recorded.items() if b.state in OPEN_BREACH], found)
     for breach in change.new:
         _record_breach(contract, breach, recorded.get(breach.key), now)
     for breach in change.kept:
@@ -454,24 +440,25 @@ def _rule_ref(record) -> str:
 
 
 def _record_breach(contract: Contract, breach: Breach, row: BreachRecord | None, now: datetime) -> None:
-    if row is not None and row.status == "dismissed":
+    if row is not None and row.state is BreachState.DISMISSED:
         return  # a person decided this breach needs no action; the same facts do not ask again
     reopened = row is not None
     if row is None:
         row = BreachRecord(council_id=contract.council_id, provider_id=contract.provider_id,
-                           contract_id=contract.id, key=breach.key[:300], proposals=[])
-        db.session.add(row)
+                           contract_id=contract.id, key=breach.key[:300], proposals=[],
+                           status=(BreachState.ADVISORY if breach.advisory else BreachState.PROPOSED).value)
     row.rule_id, row.cites, row.actions = breach.rule_id, breach.cites[:60], list(breach.actions)
     row.subject, row.summary, row.figures = breach.subject[:300], breach.summary, list(breach.figures)
     row.occurred_on, row.immediate, row.advisory = breach.occurred_on, breach.immediate, breach.advisory
-    row.status, row.found_at = ("advisory" if breach.advisory else "proposed"), now
+    row.found_at = now
     case = _open_case(contract)
     row.case_id = case.id if case else None
-    db.session.flush()
-    record_event(council_id=row.council_id, actor=None, entity_type="breach", entity_id=row.id,
-                 event_name="BREACH_REOPENED" if reopened else "BREACH_FOUND", to_state=row.status, at=now,
-                 case_id=row.case_id, reason=breach.proposal_text(),
-                 data={"rule": breach.rule_id, "cites": breach.cites, "figures": list(breach.figures)})
+    facts = {"rule": breach.rule_id, "cites": breach.cites, "figures": list(breach.figures)}
+    if reopened:
+        fire_system("breach", row, "reopen_advisory" if breach.advisory else "reopen", now, now.date(),
+                    reason=breach.proposal_text(), data=facts)
+    else:
+        new_record(None, "breach", row, "BREACH_FOUND", now, reason=breach.proposal_text(), data=facts)
     if case is not None and not breach.advisory:
         # An open case: suspensions and terminations are proposed at once, as the scheduler proposes them.
         _propose_on_case(None, None, row, case, now, system_only=True)
@@ -479,8 +466,6 @@ def _record_breach(contract: Contract, breach: Breach, row: BreachRecord | None,
 
 def _propose_on_case(viewer: Viewer | None, actor: User | None, row: BreachRecord, case: Case, now: datetime,
                      system_only: bool = False) -> None:
-    from models.case_store import consider_termination, draft_default_notice, draft_notice, propose_suspension
-
     book = rulebook_for(case.contract)
     reason = f"{row.summary} ({row.cites}). " + " ".join(row.figures)
     made = list(row.proposals or [])
@@ -511,63 +496,40 @@ def _propose_on_case(viewer: Viewer | None, actor: User | None, row: BreachRecor
 
 
 def _withdraw(row: BreachRecord, now: datetime) -> None:
-    """A corrected return cured the breach: withdraw it and any proposal it caused that nobody has acted on."""
-    before, row.status = row.status, "withdrawn"
+    """A corrected return cured the breach: withdraw it and any proposal it caused that nobody has acted on
+    (system steps of their machines)."""
+    reason = f"A corrected return cured the breach ({row.cites})"
     for proposal in row.proposals or []:
-        model = {"suspension": Suspension, "termination": Termination}.get(proposal["kind"])
-        record = db.session.get(model, proposal["id"]) if model else None
-        if record is None:
-            continue
-        if proposal["kind"] == "suspension" and record.state is SuspensionState.PROPOSED:
-            record.state, record.updated_at = SuspensionState.CANCELLED, now
-            to = SuspensionState.CANCELLED.value
-        elif proposal["kind"] == "termination" and record.state is TerminationState.CONSIDERED:
-            record.state, record.updated_at = TerminationState.NOT_PURSUED, now
-            to = TerminationState.NOT_PURSUED.value
-        else:
-            continue
-        record_event(council_id=row.council_id, actor=None, entity_type=proposal["kind"], entity_id=record.id,
-                     event_name="PROPOSAL_WITHDRAWN", from_state="proposed", to_state=to, at=now,
-                     case_id=record.case_id, reason=f"A corrected return cured the breach ({row.cites})")
-    record_event(council_id=row.council_id, actor=None, entity_type="breach", entity_id=row.id,
-                 event_name="BREACH_WITHDRAWN", from_state=before, to_state="withdrawn", at=now, case_id=row.case_id,
-                 reason=f"A corrected return cured the breach: {row.summary} ({row.cites})")
+        if proposal["kind"] in ("suspension", "termination"):
+            record = db.session.get(KINDS[proposal["kind"]].model, proposal["id"])
+            if record is not None:
+                fire_system(proposal["kind"], record, "withdraw", now, now.date(), reason=reason)
+    fire_system("breach", row, "withdraw", now, now.date(),
+                reason=f"A corrected return cured the breach: {row.summary} ({row.cites})")
 
 
-def decide_breach(viewer: Viewer, actor: User, breach_id: int, trigger: str, data: dict, now: datetime) -> BreachRecord:
+def decide_breach(viewer: Viewer, actor: User, breach_id: int, trigger: str, data: dict, now: datetime,
+                  expected_version=None) -> BreachRecord:
     """Confirm a proposed breach (opening a case if none is open, then making its proposals) or dismiss it."""
-    row = get_breach(viewer, breach_id)
-    if viewer.role not in MANAGERS:
-        raise TransitionNotAllowed("Only a contract manager, commissioning manager or administrator can decide on a "
-                                   "breach", forbidden=True)
-    if trigger not in ("confirm", "dismiss"):
-        raise TransitionNotAllowed(f"'{trigger}' is not something that can be done to a breach (confirm or dismiss)")
-    if row.status != "proposed":
-        raise TransitionNotAllowed(f"You cannot {trigger} a breach that is {row.status}")
-    reason = str(data.get("reason") or "").strip()
-    if trigger == "dismiss":
-        if not reason:
-            raise ValidationProblem("Enter why no action is needed", "reason")
-        row.status = "dismissed"
-    else:
+    return fire(viewer, actor, "breach", breach_id, trigger, data, now, now.date(), expected_version=expected_version)
+
+
+def on_breach_step(step) -> None:
+    """A person's decision: who and when; confirming opens a case if none is open and makes the proposals."""
+    row, viewer, actor = step.record, step.viewer, step.actor
+    if step.result.system:
+        return
+    row.decided_by_id, row.decided_at = actor.id, step.now
+    if step.result.trigger == "confirm":
         case = db.session.get(Case, row.case_id) if row.case_id else None
         if case is None or case.state not in OPEN:
             case = _open_case(row.contract)
         if case is None:
-            from models.case_store import open_case
-
-            case = open_case(viewer, actor, row.contract_id, f"{row.summary} ({row.cites})"[:2000], now)
+            case = open_case(viewer, actor, row.contract_id, f"{row.summary} ({row.cites})"[:2000], step.now)
         get_case(viewer, case.id)
         row.case_id = case.id
-        _propose_on_case(viewer, actor, row, case, now)
-        row.status = "confirmed"
-    row.decided_by_id, row.decided_at = actor.id, now
-    record_event(council_id=row.council_id, actor=actor, entity_type="breach", entity_id=row.id,
-                 event_name="BREACH_CONFIRMED" if trigger == "confirm" else "BREACH_DISMISSED",
-                 from_state="proposed", to_state=row.status, at=now, case_id=row.case_id, reason=reason or None,
-                 data={"proposals": row.proposals})
-    db.session.flush()
-    return row
+        _propose_on_case(viewer, actor, row, case, step.now)
+    step.event_data = {"proposals": row.proposals}
 
 
 def list_occurrences(viewer: Viewer, contract_id: int) -> list[MonitoringOccurrence]:
@@ -607,7 +569,7 @@ def close_periods(today: date, now: datetime) -> dict:
     """The scheduler's sweep: open new return periods and evaluate every contract (returns not submitted count)."""
     counts = {"returns_opened": 0, "breaches_found": 0, "breaches_withdrawn": 0}
     for contract in db.session.scalars(select(Contract).order_by(Contract.id)):
-        if contract.rulebook_id not in _books():
+        if contract.rulebook_id not in rulebooks():
             continue
         counts["returns_opened"] += ensure_schedule(contract, today, now)
         result = evaluate_contract(contract, today, now)
@@ -615,8 +577,3 @@ def close_periods(today: date, now: datetime) -> dict:
         counts["breaches_withdrawn"] += result.withdrawn
     return counts
 
-
-def _books():
-    from flask import current_app
-
-    return current_app.extensions["rulebooks"]

@@ -14,17 +14,19 @@ from sqlalchemy import select
 
 from models import db
 from models.audit_store import record_event
-from models.cases import Case, Deadline, Milestone, Suspension, Termination
+from models.case_store import consider_termination, propose_suspension
+from models.cases import Case, Deadline, Suspension, Termination
 from models.deadline_store import is_paused
+from models.engine import fire_system
 from models.entities import Provider, User
 from models.outbox_store import enqueue
-from models.scheduling import Meeting, Timer
+from models.registry import KINDS, RESTRICTED, page_for
+from models.rulebook_store import rulebook_for
+from models.scheduling import Timer
 from workflows.access import PROVIDER_ROLES, Role
 from workflows.case import OPEN
 from workflows.clock import LONDON
 from workflows.messages import CONSEQUENCES, breach, reminder
-from workflows.milestone import MilestoneState
-from workflows.minutes import MinutesState
 from workflows.suspension import SuspensionState
 from workflows.termination import TerminationState
 
@@ -47,21 +49,16 @@ def _base_url() -> str:
     return current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
 
-def _link(deadline: Deadline) -> str:
-    if deadline.case_id:
-        return f"{_base_url()}/cases/{deadline.case_id}"
-    if deadline.entity_type == "meeting":
-        return f"{_base_url()}/meetings/{deadline.entity_id}"
-    if deadline.entity_type == "return":
-        return f"{_base_url()}/returns/{deadline.entity_id}"
-    return f"{_base_url()}/deadlines"
+def _link(deadline) -> str:
+    """The address of the page of the record a deadline belongs to (the registry knows every kind's page)."""
+    return _base_url() + page_for(deadline.entity_type, deadline.entity_id, deadline.case_id)
 
 
 def recipients(deadline: Deadline, who: str) -> list[User]:
     """Who must act: the provider's people for its obligations, the contract manager for the council's.
 
     Safeguarding deadlines go only to safeguarding officers: their existence is restricted."""
-    if deadline.entity_type in RESTRICTED_ENTITIES:
+    if deadline.entity_type in RESTRICTED:
         return list(db.session.scalars(select(User).where(
             User.council_id == deadline.council_id, User.role == Role.SAFEGUARDING_OFFICER,
             User.active.is_(True)).order_by(User.id)))
@@ -178,26 +175,15 @@ def _consequence(deadline: Deadline, case: Case | None, now: datetime) -> str | 
     """Apply what the rulebook attaches to a breach; legally significant steps are only ever proposed."""
     action = deadline.on_breach
     today = now.astimezone(LONDON).date()
-    if action == "milestone_overdue" and deadline.entity_type == "milestone":
-        milestone = db.session.get(Milestone, deadline.entity_id)
-        if milestone.state in (MilestoneState.PLANNED, MilestoneState.IN_PROGRESS):
-            before, milestone.state = milestone.state, MilestoneState.OVERDUE
-            record_event(council_id=milestone.council_id, actor=None, entity_type="milestone", entity_id=milestone.id,
-                         event_name="MILESTONE_OVERDUE", from_state=before.value, to_state="overdue", at=now,
-                         case_id=milestone.case_id, data={"rule": deadline.rule})
-        return action
-    if action == "deem_minutes_approved" and deadline.entity_type == "meeting":
-        meeting = db.session.get(Meeting, deadline.entity_id)
-        if meeting.state is MinutesState.SENT:
-            meeting.state, meeting.updated_at = MinutesState.DEEMED_APPROVED, now
-            record_event(council_id=meeting.council_id, actor=None, entity_type="meeting", entity_id=meeting.id,
-                         event_name="MINUTES_DEEMED_APPROVED", from_state="sent", to_state="deemed_approved",
-                         at=now, reason="No reply within ten Business Days (KT-16)", data={"rule": "KT-16"})
+    system_step = SYSTEM_STEPS.get(action)
+    if system_step is not None and deadline.entity_type == system_step[0]:
+        # A system transition of the record's own machine, with the rule that fires it (KT-19, KT-16).
+        kind, trigger, reason = system_step
+        record = db.session.get(KINDS[kind].model, deadline.entity_id)
+        fire_system(kind, record, trigger, now, today, rule=deadline.rule, reason=reason)
         return action
     if case is None or case.state not in OPEN:
         return action if action == "mark_overdue" else None
-    from models.case_store import consider_termination, propose_suspension, rulebook_for
-
     book = rulebook_for(case.contract)
     reason = f"{deadline.label} not done by the end of {deadline.due_on:%-d %B %Y} ({deadline.rule})"
     if action == "propose_suspension" and book.has_rung("suspension"):
@@ -215,10 +201,14 @@ def _consequence(deadline: Deadline, case: Case | None, now: datetime) -> str | 
     return "mark_overdue"
 
 
+# What a breach of these clocks does to the record itself: a system step of its machine.
+SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
+                "deem_minutes_approved": ("meeting", "deem_approved", "No reply within ten Business Days (KT-16)")}
+
+
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------
 
 SIMPLE_BREACHES = (None, "mark_overdue")
-RESTRICTED_ENTITIES = ("safeguarding_concern",)
 
 
 def _insert_ignoring_duplicates(table, rows: list[dict]) -> None:
@@ -286,7 +276,7 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
 
     def people(deadline, who: str) -> list:
         nonlocal fallback
-        if deadline.entity_type in RESTRICTED_ENTITIES:
+        if deadline.entity_type in RESTRICTED:
             return [(u.id, u.email) for u in db.session.execute(select(User.id, User.email).where(
                 User.council_id == deadline.council_id, User.role == Role.SAFEGUARDING_OFFICER,
                 User.active.is_(True)).order_by(User.id))]
@@ -303,12 +293,11 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
                 found += fallback
         return list(dict(found).items())
 
-    base = _base_url()
     audit_rows, outbox_rows, timer_rows, deadline_rows, full_path = [], [], [], [], []
     overdue_cases, breached = set(), set()
 
     def queue(fire_key: str, deadline, message, who: str) -> None:
-        link = f"{base}/cases/{deadline.case_id}" if deadline.case_id else f"{base}/deadlines/{deadline.id}"
+        link = _link(deadline)
         for person_id, email in people(deadline, who):
             for channel in ("email", "in_app"):
                 outbox_rows.append({
@@ -324,7 +313,7 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
         case = cases.get(deadline.case_id)
         reference = case.reference if case else f"{deadline.entity_type} {deadline.entity_id}"
         provider = providers[deadline.provider_id]
-        link = f"{base}/cases/{deadline.case_id}" if deadline.case_id else f"{base}/deadlines/{deadline.id}"
+        link = _link(deadline)
         if timer.kind == "reminder":
             if current != "running":
                 outcome, note = "cancelled", f"The deadline is {current}"

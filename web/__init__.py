@@ -14,6 +14,7 @@ login_manager = LoginManager()
 
 def register_web(app: Flask) -> None:
     """Attach sign-in, CSRF, security headers, error pages, template helpers and every blueprint."""
+    from models.engine import install_letter_service
     from models.user_store import load_session_user
     from web import (
         account,
@@ -62,6 +63,7 @@ def register_web(app: Flask) -> None:
         return user
 
     init_security(app)
+    install_letter_service(letters.serve_letter)  # the engine stores a served letter in the step's own flush
     errors.register(app)
     filters.register(app)
     components.register(app)

@@ -9,35 +9,27 @@ from flask import g, jsonify, request
 
 from models import db
 from models.audit_store import events_for
+from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record, list_cases
 from models.case_store import (
-    BY_COLLECTION,
-    KINDS,
     add_milestone,
     add_plan_row,
-    allowed_triggers,
-    apply_transition,
-    case_records,
-    case_timeline,
     consider_termination,
     create_action_plan,
-    deadlines_for,
     draft_default_notice,
     draft_notice,
-    get_case,
-    get_record,
-    list_cases,
     open_case,
     propose_suspension,
 )
+from models.engine import allowed_triggers, fire
 from models.portal_store import evidence_for, health_of, representations_for, updates_for
-from web import letters
+from models.registry import CASE_COLLECTIONS, KINDS
 from web.api import bp
 from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
 from workflows.access import Permission
 from workflows.case import CaseState
-from workflows.errors import Conflict, NotFound, ValidationProblem
+from workflows.errors import Conflict, MalformedRequest, NotFound, ValidationProblem
 from workflows.machine import TransitionNotAllowed
 
 _FIELDS = {
@@ -143,6 +135,9 @@ def _handle(action):
     except Conflict as exc:
         db.session.rollback()
         return None, api_error(409, str(exc))
+    except MalformedRequest as exc:
+        db.session.rollback()
+        return None, api_error(400, str(exc))
     except ValidationProblem as exc:
         db.session.rollback()
         body = {"error": str(exc)}
@@ -194,7 +189,7 @@ def cases():
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def record(collection: str, record_id: int):
     """One record of any case collection."""
-    kind = BY_COLLECTION.get(collection)
+    kind = CASE_COLLECTIONS.get(collection)
     if kind is None:
         return api_error(404)
     try:
@@ -207,7 +202,7 @@ def record(collection: str, record_id: int):
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def transition(collection: str, record_id: int):
     """Fire a trigger on a record; data may carry the date something really happened (never in the future)."""
-    kind = BY_COLLECTION.get(collection)
+    kind = CASE_COLLECTIONS.get(collection)
     if kind is None:
         return api_error(404)
 
@@ -217,9 +212,8 @@ def transition(collection: str, record_id: int):
         if not trigger:
             raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"issue\"}", "trigger")
         version = data.pop("version", None)
-        record = apply_transition(g.viewer, g.api_user, kind.name, record_id, str(trigger), data, now_utc(),
+        record = fire(g.viewer, g.api_user, kind.name, record_id, str(trigger), data, now_utc(),
                                   today_london(), expected_version=version)
-        letters.after_transition(g.api_user, kind.name, record, str(trigger))
         return record
 
     result, error = _handle(act)
@@ -229,7 +223,7 @@ def transition(collection: str, record_id: int):
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def create_on_case(case_id: int, collection: str):
     """Draft a notice or default notice, start an action plan, propose a suspension or consider termination."""
-    kind = BY_COLLECTION.get(collection)
+    kind = CASE_COLLECTIONS.get(collection)
     if kind is None or kind.name in ("case", "milestone"):
         return api_error(404)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from models.audit_store import events_for
-from models.case_store import deadlines_for
+from models.case_queries import deadlines_for
 from models.concern_store import (
     apply_complaint,
     apply_concern,
@@ -20,21 +20,19 @@ from models.concern_store import (
     record_incident,
     report_incident,
 )
+from models.engine import workflow_for
 from web.api import bp
 from web.api_cases import _handle, _json_body, _value, deadline_json, event_json
-from web.clock import now_utc
+from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
 from workflows.access import Permission
-from workflows.complaint import ComplaintWorkflow
 from workflows.errors import NotFound, ValidationProblem
-from workflows.safeguarding import SAFEGUARDING, ConcernWorkflow
+from workflows.safeguarding import SAFEGUARDING
 
 
 def complaint_json(complaint) -> dict:
-    from models.concern_store import _context
-
-    workflow = ComplaintWorkflow(complaint.state, _context(g.viewer, complaint.provider_id, now_utc()))
+    workflow = workflow_for(g.viewer, "complaint", complaint, now_utc(), today_london())
     body = {"id": complaint.id, "kind": "complaint", "reference": complaint.reference,
             "state": complaint.state.value, "version": complaint.version_id,
             "allowed_triggers": workflow.allowed_triggers(), "provider_id": complaint.provider_id}
@@ -57,11 +55,9 @@ def concern_json(view) -> dict:
             "investigation_request": view.investigation_request,
             "allowed_triggers": [], "deadlines": [], "events": []}
     if view.level == "full":
-        from models.concern_store import _context
-
         if g.viewer.role in SAFEGUARDING:
-            body["allowed_triggers"] = ConcernWorkflow(
-                concern.state, _context(g.viewer, concern.provider_id, now_utc())).allowed_triggers()
+            body["allowed_triggers"] = workflow_for(g.viewer, "safeguarding_concern", concern, now_utc(),
+                                                    today_london()).allowed_triggers()
         body.update({"type": concern.kind, "decision": concern.decision, "outcome": concern.outcome,
                      "outcome_summary": concern.outcome_summary, "shared_with_provider": concern.shared_with_provider})
         body["deadlines"] = [deadline_json(d) for d in deadlines_for(

@@ -16,31 +16,23 @@ from wtforms import SelectField, SubmitField
 from wtforms.validators import Optional
 
 from models import db
+from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record, list_case_rows
 from models.case_store import (
-    BY_COLLECTION,
     add_milestone,
     add_plan_row,
-    allowed_triggers,
-    apply_transition,
-    case_records,
-    case_timeline,
     consider_termination,
     create_action_plan,
-    deadlines_for,
-    documents_for,
     draft_default_notice,
     draft_notice,
-    get_case,
-    get_document,
-    get_record,
-    list_case_rows,
     open_case,
     propose_suspension,
-    rulebook_for,
-    workflow_for,
 )
+from models.document_store import documents_for, get_document
+from models.engine import allowed_triggers, fire, workflow_for
 from models.provider_store import contract_choices, filter_choices
-from web import letters, portal
+from models.registry import BY_COLLECTION
+from models.rulebook_store import rulebook_for
+from web import portal
 from web.case_forms import (
     ConfirmForm,
     MilestoneForm,
@@ -63,7 +55,7 @@ from workflows.access import Permission
 from workflows.action_plan import ActionPlanWorkflow, PlanState
 from workflows.case import OPEN, CaseState, CaseWorkflow
 from workflows.default_notice import DefaultNoticeWorkflow
-from workflows.errors import Conflict, NotFound, ValidationProblem
+from workflows.errors import Conflict, MalformedRequest, NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.notice import NoticeWorkflow
 from workflows.rulebook import Rulebook
@@ -531,11 +523,9 @@ def transition(collection: str, record_id: int, trigger: str):
     status, problems = 200, []
     if form.validate_on_submit():
         data, phase_numbers = transition_data(form, fields, phased)
-        version = _number(form.version.data)
         try:
-            updated = apply_transition(g.viewer, current_user, kind, record.id, trigger, data, now, today,
-                                       expected_version=version)
-            letters.after_transition(current_user, kind, updated, trigger)
+            fire(g.viewer, current_user, kind, record.id, trigger, data, now, today,
+                 expected_version=form.version.data)
         except NotFound:
             db.session.rollback()
             abort(404)
@@ -550,6 +540,10 @@ def transition(collection: str, record_id: int, trigger: str):
             problems.append(str(exc))
             status = 409
             form.version.data = str(record.version_id)  # they have now been told what changed
+        except MalformedRequest as exc:
+            db.session.rollback()
+            problems.append(str(exc))
+            status = 400
         except ValidationProblem as problem:
             db.session.rollback()
             _field_error(form, problem, problems, phase_numbers)

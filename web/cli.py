@@ -110,11 +110,7 @@ def demo_load(if_empty: bool) -> None:
     if if_empty and first_council() is not None:
         click.echo("The database already has data: demo data not loaded. Sign in with your existing accounts.")
         return
-    from web.letters import after_transition
-
-    # The served warning's letter is rendered as a page would render it: templates expect a request (anonymous here).
-    with current_app.test_request_context():
-        sign_ins = load_demo(with_cases=True, on_served=after_transition)
+    sign_ins = load_demo(with_cases=True)
     db.session.commit()
     click.echo("Demo data loaded: one provider and contract for each seed contract:")
     for spec in DEMO_CONTRACTS:

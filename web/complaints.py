@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models.audit_store import events_for
-from models.case_store import deadlines_for
+from models.case_queries import deadlines_for
 from models.concern_store import (
     apply_complaint,
     complaint_workflow,

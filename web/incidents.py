@@ -7,7 +7,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models.audit_store import events_for
-from models.case_store import deadlines_for
+from models.case_queries import deadlines_for
 from models.concern_store import get_incident, list_incidents, overdue_ids, record_incident, report_incident
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc

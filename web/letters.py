@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mimetypes
 import re
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -17,13 +18,15 @@ from pathlib import Path
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from flask import Blueprint, Response, abort, current_app, g, render_template
+from flask import Blueprint, Response, abort, current_app, g, has_request_context, render_template
 
 from models.audit_store import events_for
-from models.case_store import deadlines_for, get_record, rulebook_for, store_document
+from models.case_queries import deadlines_for, get_record
 from models.council_store import get_council
+from models.document_store import store_document
+from models.rulebook_store import rulebook_for
 from models.user_store import get_user
-from web.clock import LONDON, now_utc, today_london
+from web.clock import LONDON, today_london
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.default_notice import AT_PROVIDERS_COST
@@ -185,13 +188,14 @@ def stored_filename(kind: str, record) -> str:
     return letter_filename(kind, record).removesuffix(".pdf") + f"-{today_london():%Y-%m-%d}.pdf"
 
 
-def after_transition(actor, kind: str, record, trigger: str) -> None:
-    """When a step serves a letter, store its PDF unchanged (the caller commits, so it lands with the step)."""
-    if (kind, trigger) not in SERVICE_STEPS:
-        return
-    pdf = render_letter_pdf(kind, record)
-    store_document(actor, record.case, kind, record.id, stored_filename(kind, record), "application/pdf", pdf,
-                   now_utc())
+def serve_letter(actor, kind: str, record, now) -> None:
+    """Render a served letter and store its PDF unchanged; the engine calls it (installed at app creation) in the
+    flush of every step the domain marks as serving a letter, so the letter lands with the step or not at all."""
+    # Letter templates expect a request; a step from the CLI or the scheduler renders as an anonymous page would.
+    with nullcontext() if has_request_context() else current_app.test_request_context():
+        pdf = render_letter_pdf(kind, record)
+        filename = stored_filename(kind, record)
+    store_document(actor, kind, record, filename, "application/pdf", pdf, now)
 
 
 def _load(collection: str, record_id: int):

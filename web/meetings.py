@@ -8,7 +8,8 @@ from flask_login import current_user
 
 from models import db
 from models.audit_store import events_for
-from models.case_store import deadlines_for
+from models.case_queries import deadlines_for
+from models.engine import workflow_for
 from models.meeting_store import apply_minutes, get_meeting, list_meetings, record_meeting
 from models.provider_store import contract_choices
 from web.clock import now_utc, today_london
@@ -16,8 +17,7 @@ from web.forms import MeetingForm, ReasonForm, SendMinutesForm, options
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.errors import NotFound, ValidationProblem
-from workflows.machine import MANAGERS, Context, TransitionNotAllowed
-from workflows.minutes import MinutesWorkflow
+from workflows.machine import MANAGERS, TransitionNotAllowed
 
 bp = Blueprint("meetings", __name__)
 
@@ -53,14 +53,7 @@ def new_meeting():
 
 
 def _workflow(meeting):
-    from models.calendar_store import working_calendar
-    from models.case_store import rulebook_for
-
-    book = rulebook_for(meeting.contract)
-    ctx = Context(actor=g.viewer, now=now_utc(), today=today_london(),
-                  calendar=working_calendar(meeting.council_id, book.region), rulebook=book,
-                  record_provider_id=meeting.provider_id)
-    return MinutesWorkflow(meeting.state, ctx)
+    return workflow_for(g.viewer, "meeting", meeting, now_utc(), today_london())
 
 
 @bp.get("/meetings/<int:meeting_id>")

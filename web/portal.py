@@ -13,7 +13,7 @@ from wtforms.validators import Optional
 
 from models import db
 from models.calendar_store import working_calendar
-from models.case_store import get_record, list_cases, rulebook_for
+from models.case_queries import get_record, list_cases
 from models.concern_store import list_complaints
 from models.deadline_store import upcoming_deadlines
 from models.portal_store import (
@@ -39,6 +39,7 @@ from models.portal_store import (
     updates_for,
 )
 from models.return_store import list_returns
+from models.rulebook_store import rulebook_for
 from web.clock import now_utc, today_london
 from web.forms import options
 from web.permissions import requires

@@ -11,7 +11,6 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user
 
 from models import db
-from models.case_store import rulebook_for
 from models.provider_store import get_contract, list_contracts
 from models.return_store import (
     apply_return,
@@ -30,6 +29,7 @@ from models.return_store import (
     return_triggers,
     submissions_for,
 )
+from models.rulebook_store import rulebook_for
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.permissions import requires

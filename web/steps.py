@@ -14,7 +14,7 @@ from models import db
 from models.provider_store import filter_choices
 from web.case_forms import Field
 from web.clock import LONDON
-from workflows.errors import Conflict, NotFound, ValidationProblem
+from workflows.errors import Conflict, MalformedRequest, NotFound, ValidationProblem
 from workflows.machine import TransitionNotAllowed
 
 
@@ -35,6 +35,10 @@ def run_step(action: Callable, form, problems: list[str]) -> tuple[object, int]:
         db.session.rollback()
         problems.append(str(exc))
         return None, 409
+    except MalformedRequest as exc:
+        db.session.rollback()
+        problems.append(str(exc))
+        return None, 400
     except ValidationProblem as problem:
         db.session.rollback()
         field = getattr(form, problem.field, None) if problem.field else None

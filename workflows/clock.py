@@ -34,6 +34,9 @@ class ClockSpec:
     acts: str  # "provider" or "council": who must act before it runs out
     pausable: bool = False
     on_breach: str | None = None  # e.g. "propose_termination" (CE-34)
+    # A deadline served on a provider under the contract is frozen once served; a council's own target (local
+    # practice, an internal review date) is not contractual and moves when the council's calendar changes.
+    contractual: bool = True
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,7 @@ class ClockStart:
     pausable: bool
     on_breach: str | None
     explanation: tuple[str, ...]
+    contractual: bool = True
 
 
 def end_of_day(day: date) -> datetime:
@@ -97,7 +101,7 @@ def start_clock(spec: ClockSpec, start: date, calendar: WorkingCalendar, length:
                  else f"Due by {due_at.astimezone(LONDON):%H:%M on %A %-d %B %Y}")
     return ClockStart(kind=spec.kind, label=spec.label, rule=spec.rule, unit=spec.unit, length=length,
                       start_on=start, due_on=due_on, due_at=due_at, acts=spec.acts, pausable=spec.pausable,
-                      on_breach=spec.on_breach, explanation=tuple(lines))
+                      on_breach=spec.on_breach, explanation=tuple(lines), contractual=spec.contractual)
 
 
 def working_days_left(today: date, due_on: date, calendar: WorkingCalendar) -> int:

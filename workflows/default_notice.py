@@ -30,7 +30,7 @@ class DefaultState(enum.Enum):
 DEFAULT_TRANSITIONS = table([
     {"trigger": "serve", "source": DefaultState.DRAFTED, "dest": DefaultState.SERVED, "roles": COMMISSIONERS,
      "event": "DEFAULT_SERVED", "label": "Serve the default notice", "rung": "default_notice",
-     "legally_significant": True},
+     "legally_significant": True, "letter": True},
     {"trigger": "confirm_remedied", "source": (DefaultState.SERVED, DefaultState.NOT_REMEDIED),
      "dest": DefaultState.REMEDIED, "roles": MANAGERS, "event": "DEFAULT_REMEDIED",
      "label": "Confirm the default is remedied"},

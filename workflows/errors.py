@@ -21,3 +21,7 @@ class NotFound(RemedyError):
 
 class Conflict(RemedyError):
     """Someone else changed the record first; the message says what to do."""
+
+
+class MalformedRequest(RemedyError):
+    """A request that is not even well formed (a version that is not a number): a 400, never silently ignored."""

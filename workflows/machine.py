@@ -55,6 +55,7 @@ class Transition:
     legally_significant: bool = False
     system: bool = False  # the scheduler may fire it (to propose, never to serve)
     via: str | None = None  # set when this step only happens as the consequence of another record's step
+    letter: bool = False  # the step serves a letter: the engine stores it, unchanged, with the step
 
 
 def table(rows: Iterable[dict]) -> tuple[Transition, ...]:
@@ -66,7 +67,7 @@ def table(rows: Iterable[dict]) -> tuple[Transition, ...]:
             trigger=row["trigger"], source=source if isinstance(source, tuple) else (source,), dest=row["dest"],
             roles=frozenset(row["roles"]), event=row["event"], label=row["label"], rung=row.get("rung"),
             legally_significant=row.get("legally_significant", False), system=row.get("system", False),
-            via=row.get("via")))
+            via=row.get("via"), letter=row.get("letter", False)))
     return tuple(built)
 
 
@@ -83,6 +84,8 @@ class TransitionResult:
     clocks_met: tuple[str, ...] = ()
     clocks_cancelled: tuple[str, ...] = ()
     legally_significant: bool = False
+    letter: bool = False
+    system: bool = False  # fired by Remedy itself (a system step or a consequence), not by the person acting
 
 
 @dataclass
@@ -184,22 +187,37 @@ class Workflow:
         cleaned = validator(dict(data)) if validator else {}
         if not cleaned.get("reason") and data.get("reason"):
             cleaned["reason"] = str(data["reason"]).strip()
+        return self._move(row, cleaned)
+
+    def fire_system(self, trigger: str, cause: str | None = None, **data) -> TransitionResult | None:
+        """A step nobody asks for: the scheduler's (`system` rows: overdue, deemed approved, withdrawn) or the
+        consequence of another record's step already authorised (`via` rows, or any row given its `cause`).
+        Returns None when the record is already past it, or the contract has no such rung."""
+        row = self._row(trigger)
+        if row is None or (row.rung and not self.ctx.rulebook.has_rung(row.rung)):
+            return None
+        if not (row.system or row.via or cause):
+            raise TransitionNotAllowed(f"Only a person can {row.label.lower()}", forbidden=True)
+        return self._move(row, {k: v for k, v in data.items() if v is not None})
+
+    def _move(self, row: Transition, cleaned: dict) -> TransitionResult:
         model = _Model(self.state)
         machine = Machine(model=model, states=list(self.STATES), initial=self.state, auto_transitions=False,
                           send_event=False)
-        machine.add_transition(trigger, source=list(row.source), dest=row.dest)
+        machine.add_transition(row.trigger, source=list(row.source), dest=row.dest)
         try:
-            moved = getattr(model, trigger)()
-        except MachineError as exc:  # unreachable after refusal(), kept as a guard
+            moved = getattr(model, row.trigger)()
+        except MachineError as exc:  # unreachable after the source check, kept as a guard
             raise TransitionNotAllowed(str(exc)) from None
         if not moved:
             raise TransitionNotAllowed(f"Could not {row.label.lower()}")
         from_state, self.state = self.state, model.state
-        clocks = getattr(self, f"clocks_{trigger}", None)
+        clocks = getattr(self, f"clocks_{row.trigger}", None)
         started, met, cancelled = clocks(cleaned) if clocks else ((), (), ())
-        return TransitionResult(trigger=trigger, from_state=from_state, to_state=self.state, event=row.event,
+        return TransitionResult(trigger=row.trigger, from_state=from_state, to_state=self.state, event=row.event,
                                 data=cleaned, clocks_started=tuple(started), clocks_met=tuple(met),
-                                clocks_cancelled=tuple(cancelled), legally_significant=row.legally_significant)
+                                clocks_cancelled=tuple(cancelled), legally_significant=row.legally_significant,
+                                letter=row.letter, system=self.ctx.actor is None)
 
     @classmethod
     def mermaid(cls) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import enum
 
+from workflows.clock import ClockSpec
 from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_text, table
 
 
@@ -17,6 +18,11 @@ class MilestoneState(enum.Enum):
     VERIFIED = "verified"  # the council checked the evidence
     OVERDUE = "overdue"
 
+
+# KT-19: the agreed plan's milestones are deadlines too (fixed dates agreed by both parties).
+MILESTONE_CLOCK = ClockSpec(kind="milestone_due", label="Milestone completed", rule="KT-19", unit="calendar_days",
+                            length=0, starts="plan_agreed", stops=("MILESTONE_DONE",), acts="provider",
+                            on_breach="milestone_overdue")
 
 MILESTONE_TRANSITIONS = table([
     {"trigger": "start", "source": MilestoneState.PLANNED, "dest": MilestoneState.IN_PROGRESS,

@@ -30,7 +30,7 @@ class NoticeState(enum.Enum):
 
 NOTICE_TRANSITIONS = table([
     {"trigger": "issue", "source": NoticeState.DRAFT, "dest": NoticeState.ISSUED, "roles": MANAGERS,
-     "event": "NOTICE_ISSUED", "label": "Issue the notice", "rung": "notice"},
+     "event": "NOTICE_ISSUED", "label": "Issue the notice", "rung": "notice", "letter": True},
     {"trigger": "acknowledge", "source": NoticeState.ISSUED, "dest": NoticeState.PLAN_DUE,
      "roles": PROVIDERS | MANAGERS, "event": "NOTICE_RECEIVED", "label": "Record receipt of the notice",
      "system": True},

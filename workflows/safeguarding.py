@@ -62,15 +62,15 @@ def practice_clocks(practice: LocalPractice) -> dict[str, ClockSpec]:
         "safeguarding_decision": ClockSpec(
             kind="safeguarding_decision", label="Safeguarding decision made (local practice)", rule="A54",
             unit="working_days", length=practice.decision_working_days, starts="concern_raised",
-            stops=("CONCERN_TRIAGED",), acts="council"),
+            stops=("CONCERN_TRIAGED",), acts="council", contractual=False),
         "strategy_meeting": ClockSpec(
             kind="strategy_meeting", label="Strategy meeting held (local practice)", rule="A54",
             unit="working_days", length=practice.strategy_meeting_working_days, starts="enquiry_commenced",
-            stops=("STRATEGY_MEETING_HELD",), acts="council"),
+            stops=("STRATEGY_MEETING_HELD",), acts="council", contractual=False),
         "enquiry_concluded": ClockSpec(
             kind="enquiry_concluded", label="Section 42 enquiry concluded (local practice)", rule="A54",
             unit="working_days", length=practice.enquiry_working_days, starts="enquiry_commenced",
-            stops=("ENQUIRY_CONCLUDED",), acts="council"),
+            stops=("ENQUIRY_CONCLUDED",), acts="council", contractual=False),
     }
 
 

@@ -34,7 +34,9 @@ class SuspensionState(enum.Enum):
 SUSPENSION_TRANSITIONS = table([
     {"trigger": "suspend", "source": SuspensionState.PROPOSED, "dest": SuspensionState.ACTIVE,
      "roles": COMMISSIONERS, "event": "SUSPENSION_STARTED", "label": "Confirm the suspension", "rung": "suspension",
-     "legally_significant": True},
+     "legally_significant": True, "letter": True},
+    {"trigger": "withdraw", "source": SuspensionState.PROPOSED, "dest": SuspensionState.CANCELLED,
+     "roles": frozenset(), "event": "PROPOSAL_WITHDRAWN", "label": "Withdraw the proposal", "system": True},
     {"trigger": "cancel", "source": SuspensionState.PROPOSED, "dest": SuspensionState.CANCELLED,
      "roles": COMMISSIONERS, "event": "SUSPENSION_CANCELLED", "label": "Decide not to suspend"},
     {"trigger": "begin_reinstatement", "source": SuspensionState.ACTIVE,

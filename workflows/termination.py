@@ -20,7 +20,9 @@ class TerminationState(enum.Enum):
 TERMINATION_TRANSITIONS = table([
     {"trigger": "decide", "source": TerminationState.CONSIDERED, "dest": TerminationState.DECIDED,
      "roles": COMMISSIONERS, "event": "TERMINATION_DECIDED", "label": "Decide to terminate",
-     "rung": "termination", "legally_significant": True},
+     "rung": "termination", "legally_significant": True, "letter": True},
+    {"trigger": "withdraw", "source": TerminationState.CONSIDERED, "dest": TerminationState.NOT_PURSUED,
+     "roles": frozenset(), "event": "PROPOSAL_WITHDRAWN", "label": "Withdraw the proposal", "system": True},
     {"trigger": "not_pursue", "source": TerminationState.CONSIDERED, "dest": TerminationState.NOT_PURSUED,
      "roles": COMMISSIONERS, "event": "TERMINATION_NOT_PURSUED", "label": "Decide not to terminate"},
 ])

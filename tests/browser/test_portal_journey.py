@@ -58,7 +58,8 @@ def act(page, axe_check, button: str, comment: str | None = None):
 def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, live_server, demo, app, axe_check,
                                                                 screenshot, console_errors, tmp_path):
     from models import db
-    from models.case_store import apply_transition, draft_notice, open_case
+    from models.case_store import draft_notice, open_case
+    from models.engine import fire
     from models.user_store import find_user_by_email
     from scheduler.tick import tick
 
@@ -70,7 +71,7 @@ def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, li
         case = open_case(manager.viewer, manager, "LDDS-2023-07", "Attendance (KPI S3) red for two quarters", now)
         notice = draft_notice(manager.viewer, manager, case.id, "Attendance is 71% against 95%",
                               "A section 11.3 action plan", now)
-        apply_transition(manager.viewer, manager, "notice", notice.id, "issue",
+        fire(manager.viewer, manager, "notice", notice.id, "issue",
                          {"served_on": today, "method": "hand"}, now, today)
         db.session.commit()
         case_url = f"{live_server}/cases/{case.id}"

@@ -31,12 +31,13 @@ def add_provider_b_manager() -> str:
 
 def case_with_notice(contract: str = "LDDS-2023-07", now: datetime = SERVED_AT, today: date = TODAY):
     """A case with its notice issued today by hand: (case, notice)."""
-    from models.case_store import apply_transition, draft_notice, open_case
+    from models.case_store import draft_notice, open_case
+    from models.engine import fire
 
     manager = user("contract.manager@remedy.example")
     case = open_case(manager.viewer, manager, contract, "Attendance S3 red", now)
     notice = draft_notice(manager.viewer, manager, case.id, "Attendance 71% against 95%", "An action plan", now)
-    apply_transition(manager.viewer, manager, "notice", notice.id, "issue",
+    fire(manager.viewer, manager, "notice", notice.id, "issue",
                      {"served_on": today, "method": "hand", "plan_due_days": 10}, now, today)
     return case, notice
 
@@ -50,7 +51,8 @@ def row(deadline: date = date(2027, 2, 26)) -> dict:
 def signed_plan(provider_email: str = "provider.manager@brightwater.example", contract: str = "LDDS-2023-07",
                 now: datetime = SERVED_AT, today: date = TODAY):
     """A plan drafted by the provider with two milestones, submitted, agreed and signed: (case, plan)."""
-    from models.case_store import add_milestone, add_plan_row, apply_transition, create_action_plan
+    from models.case_store import add_milestone, add_plan_row, create_action_plan
+    from models.engine import fire
 
     case, notice = case_with_notice(contract, now, today)
     manager = user("contract.manager@remedy.example")
@@ -62,7 +64,7 @@ def signed_plan(provider_email: str = "provider.manager@brightwater.example", co
     from models import db
 
     db.session.expire(plan, ["rows", "milestones"])  # rows and milestones were added beside the loaded lists
-    apply_transition(provider.viewer, provider, "action_plan", plan.id, "submit", {}, now, today)
-    apply_transition(manager.viewer, manager, "action_plan", plan.id, "agree", {"comment": "Agreed"}, now, today)
-    apply_transition(provider.viewer, provider, "action_plan", plan.id, "sign_off", {}, now, today)
+    fire(provider.viewer, provider, "action_plan", plan.id, "submit", {}, now, today)
+    fire(manager.viewer, manager, "action_plan", plan.id, "agree", {"comment": "Agreed"}, now, today)
+    fire(provider.viewer, provider, "action_plan", plan.id, "sign_off", {}, now, today)
     return case, plan

@@ -49,11 +49,11 @@ def test_demo_load_is_idempotent_and_prints_sign_ins(runner, app):
         assert len(list_users(admin.council_id)) == 7
         from datetime import UTC, datetime
 
-        from models.case_store import list_cases
+        from models.case_queries import list_cases
 
         cases, total = list_cases(admin.viewer, datetime.now(UTC))
         assert total == 2 and {c.state.value for c in cases} == {"notice", "concern"}  # not doubled
-        from models.case_store import documents_for
+        from models.document_store import documents_for
 
         served = next(c for c in cases if c.state.value == "notice")
         (letter,) = documents_for(admin.viewer, served)  # the served warning's letter, stored as the web stores it

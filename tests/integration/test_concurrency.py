@@ -15,8 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
 from models.audit_store import events_for
-from models.case_store import apply_transition, draft_notice, open_case
+from models.case_store import draft_notice, open_case
 from models.cases import Case, Deadline, Notice
+from models.engine import fire
 from models.scheduling import Timer
 from models.user_store import find_user_by_email
 from workflows.errors import Conflict
@@ -80,7 +81,7 @@ def race(app, first: Move, second: Move, *, overlap: bool) -> list[Outcome]:
                 start.wait()
                 try:
                     try:
-                        apply_transition(user.viewer, user, move.kind, move.record_id, move.trigger, move.data, NOW,
+                        fire(user.viewer, user, move.kind, move.record_id, move.trigger, move.data, NOW,
                                          TODAY, expected_version=move.expected_version)
                     except Conflict as exc:
                         db.session.rollback()

@@ -12,7 +12,8 @@ from tests.integration.portal_setup import SERVED_AT, TODAY, case_with_notice, r
 
 def test_plan_steps_are_sent_to_the_other_side(app, demo):
     from models import db
-    from models.case_store import add_milestone, add_plan_row, apply_transition, create_action_plan
+    from models.case_store import add_milestone, add_plan_row, create_action_plan
+    from models.engine import fire
     from models.scheduling import OutboxMessage
 
     with app.app_context():
@@ -30,20 +31,20 @@ def test_plan_steps_are_sent_to_the_other_side(app, demo):
                 OutboxMessage.user_id == to.id, OutboxMessage.key.like(f"plan:{plan.id}:%"))
                 .order_by(OutboxMessage.id)))
 
-        apply_transition(provider.viewer, provider, "action_plan", plan.id, "submit", {}, SERVED_AT, TODAY)
+        fire(provider.viewer, provider, "action_plan", plan.id, "submit", {}, SERVED_AT, TODAY)
         to_council = sent(manager)
         assert {m.channel for m in to_council} == {"email", "in_app"}
         assert "submitted for agreement" in to_council[0].subject and "CASE-00001" in to_council[0].subject
         assert sent(provider) == []  # nobody is told of their own step
-        apply_transition(manager.viewer, manager, "action_plan", plan.id, "return_for_changes",
+        fire(manager.viewer, manager, "action_plan", plan.id, "return_for_changes",
                          {"comment": "Add a date for the rota review"}, SERVED_AT, TODAY)
         returned = sent(provider)
         assert "returned for changes" in returned[0].subject
         assert "Add a date for the rota review" in returned[0].body_text
         assert {m.user_id for m in sent(user("provider.user@brightwater.example"))} == {
             user("provider.user@brightwater.example").id}  # all the provider's people
-        apply_transition(provider.viewer, provider, "action_plan", plan.id, "submit", {}, SERVED_AT, TODAY)
+        fire(provider.viewer, provider, "action_plan", plan.id, "submit", {}, SERVED_AT, TODAY)
         assert len(sent(manager)) == 4  # submitted again: a new message, the first not repeated
-        apply_transition(manager.viewer, manager, "action_plan", plan.id, "agree", {}, SERVED_AT, TODAY)
+        fire(manager.viewer, manager, "action_plan", plan.id, "agree", {}, SERVED_AT, TODAY)
         agreed = [m for m in sent(provider) if "agreed by the council" in m.subject]
         assert agreed and "Sign off the agreed plan" in agreed[0].body_text

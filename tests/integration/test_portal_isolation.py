@@ -47,13 +47,9 @@ OWN_PAGES = {"account.tokens", "account.revoke", "deadlines.calendar_feed_settin
 def world(app, demo):
     """Provider A (Brightwater, the demo's provider staff) and provider B (Riverside) with one of everything."""
     from models import db
-    from models.case_store import (
-        consider_termination,
-        draft_default_notice,
-        propose_suspension,
-        store_document,
-    )
+    from models.case_store import consider_termination, draft_default_notice, propose_suspension
     from models.concern_store import raise_concern, record_complaint, record_incident, share_with_provider
+    from models.document_store import store_document
     from models.meeting_store import record_meeting
     from models.portal_store import Upload, make_representation, record_progress
     from models.provider_store import get_contract
@@ -75,8 +71,8 @@ def world(app, demo):
         default = draft_default_notice(manager.viewer, manager, b_open_case.id, SERVED_AT)
         suspension = propose_suspension(manager.viewer, manager, b_open_case.id, "Missed visits", SERVED_AT)
         termination = consider_termination(manager.viewer, manager, b_open_case.id, "Repeated", SERVED_AT, TODAY)
-        document = store_document(manager, b_open_case, "notice", b_notice.id, "riverside-letter.pdf",
-                                  "application/pdf", PDF, SERVED_AT)
+        document = store_document(manager, "notice", b_notice, "riverside-letter.pdf", "application/pdf", PDF,
+                                  SERVED_AT)
         complaint = record_complaint(b.viewer, b, b.provider_id, {
             "received_at": SERVED_AT, "channel": "phone", "complainant_type": "family_member", "formal": True,
             "summary": "Riverside carer late"}, SERVED_AT)
@@ -147,13 +143,13 @@ def _url(rule, ids: dict, collection: str | None = None, trigger: str | None = N
 
 def _variants(app, rule) -> list[str]:
     """Every address to try for a rule: one per collection (and a trigger of each) where the rule takes them."""
-    from models.case_store import BY_COLLECTION
+    from models.registry import CASE_COLLECTIONS
 
     if "trigger>" in rule.rule and "collection>" in rule.rule:
         return [(c, row.trigger) for c in re.findall(r'"([^"]+)"', rule.rule)
-                for row in BY_COLLECTION[c].workflow.TRANSITIONS]
+                for row in CASE_COLLECTIONS[c].workflow.TRANSITIONS]
     if "collection>" in rule.rule:
-        return [(c, None) for c in re.findall(r'"([^"]+)"', rule.rule)] or [(c, None) for c in BY_COLLECTION]
+        return [(c, None) for c in re.findall(r'"([^"]+)"', rule.rule)] or [(c, None) for c in CASE_COLLECTIONS]
     if "trigger>" in rule.rule:
         return [(None, "approve")]
     return [(None, None)]
@@ -205,7 +201,7 @@ def test_every_page_and_form_hides_provider_b(app, login_as, world, role):
 
 @pytest.mark.parametrize("role", ["provider_manager", "provider_user"])
 def test_every_api_route_hides_provider_b(app, api_token, world, role):
-    from models.case_store import BY_COLLECTION
+    from models.registry import CASE_COLLECTIONS
 
     client = app.test_client()
     headers = {"Authorization": f"Bearer {api_token(role)}"}
@@ -215,7 +211,7 @@ def test_every_api_route_hides_provider_b(app, api_token, world, role):
     for rule in app.url_map.iter_rules():
         if not rule.rule.startswith("/api/") or app.view_functions[rule.endpoint].remedy_permission == PUBLIC:
             continue
-        collections = list(BY_COLLECTION) + ["complaints"] if "<collection>" in rule.rule else [None]
+        collections = list(CASE_COLLECTIONS) + ["complaints"] if "<collection>" in rule.rule else [None]
         for collection in collections:
             local = dict(ids)
             if collection:
@@ -262,7 +258,7 @@ def test_the_calendar_feed_and_evidence_files_hide_provider_b(app, login_as, wor
 
 @pytest.mark.parametrize("role", ["provider_manager", "provider_user"])
 def test_provider_staff_cannot_reach_council_actions_on_their_own_records(app, login_as, world, role):
-    from models.case_store import BY_COLLECTION
+    from models.registry import CASE_COLLECTIONS
     from workflows.access import Role
 
     own = world["a"]
@@ -273,7 +269,7 @@ def test_provider_staff_cannot_reach_council_actions_on_their_own_records(app, l
     with time_machine.travel(NOW, tick=False):
         client = login_as(role)
         for collection, record_id in records.items():
-            for row in BY_COLLECTION[collection].workflow.TRANSITIONS:
+            for row in CASE_COLLECTIONS[collection].workflow.TRANSITIONS:
                 if Role(role) in row.roles or row.via or row.rung:
                     continue  # theirs to do, or reached only through another step
                 url = f"/{collection}/{record_id}/{row.trigger}"

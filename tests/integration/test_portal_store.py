@@ -32,7 +32,9 @@ def events(case_id):
 
 def test_a_change_after_agreement_is_a_new_version_agreed_again_with_the_history_kept(app, demo):
     from models import db
-    from models.case_store import add_milestone, apply_transition, deadlines_for
+    from models.case_queries import deadlines_for
+    from models.case_store import add_milestone
+    from models.engine import fire
     from models.portal_store import Upload, milestones_awaiting_review, plan_versions, record_progress, revise_plan
     from workflows.action_plan import PlanState
     from workflows.machine import TransitionNotAllowed
@@ -53,10 +55,10 @@ def test_a_change_after_agreement_is_a_new_version_agreed_again_with_the_history
         # The agreed version stays in force, frozen, until both parties sign the next one.
         add_milestone(provider.viewer, provider, second.id, "Rota reviewed weekly", date(2027, 1, 29), later)
         db.session.expire(second, ["milestones"])
-        apply_transition(provider.viewer, provider, "action_plan", second.id, "submit", {}, later, TODAY)
+        fire(provider.viewer, provider, "action_plan", second.id, "submit", {}, later, TODAY)
         assert first.state is PlanState.IN_PROGRESS
-        apply_transition(manager.viewer, manager, "action_plan", second.id, "agree", {}, later, TODAY)
-        apply_transition(provider.viewer, provider, "action_plan", second.id, "sign_off", {}, later, TODAY)
+        fire(manager.viewer, manager, "action_plan", second.id, "agree", {}, later, TODAY)
+        fire(provider.viewer, provider, "action_plan", second.id, "sign_off", {}, later, TODAY)
         assert first.state is PlanState.SUPERSEDED and second.state is PlanState.IN_PROGRESS
         assert milestones_awaiting_review(manager.viewer) == []  # the old version's milestones are history
         assert first.frozen["plan_version"] == 1 and second.frozen["plan_version"] == 2
@@ -72,7 +74,7 @@ def test_a_change_after_agreement_is_a_new_version_agreed_again_with_the_history
 
 
 def test_two_party_sign_off(app, demo):
-    from models.case_store import allowed_triggers, apply_transition
+    from models.engine import allowed_triggers, fire
     from workflows.machine import TransitionNotAllowed
 
     with app.app_context():
@@ -83,13 +85,13 @@ def test_two_party_sign_off(app, demo):
         staff = user(PROVIDER_USER)
         assert allowed_triggers(staff.viewer, "action_plan", plan, SERVED_AT, TODAY) == []
         with pytest.raises(TransitionNotAllowed) as refused:
-            apply_transition(staff.viewer, staff, "action_plan", plan.id, "complete", {}, SERVED_AT, TODAY)
+            fire(staff.viewer, staff, "action_plan", plan.id, "complete", {}, SERVED_AT, TODAY)
         assert refused.value.forbidden
 
 
 def test_progress_with_evidence_then_council_review(app, demo, tmp_path):
     from models import db
-    from models.case_store import deadlines_for
+    from models.case_queries import deadlines_for
     from models.portal_store import Upload, evidence_path, get_evidence, record_progress, review_evidence
     from workflows.errors import ValidationProblem
     from workflows.milestone import MilestoneState
@@ -207,18 +209,20 @@ def test_representations_within_the_notice_window(app, demo):
 
 
 def test_acknowledging_a_notice_moves_the_plan_clock_to_the_real_receipt(app, demo):
-    from models.case_store import apply_transition, deadlines_for, draft_notice, open_case
+    from models.case_queries import deadlines_for
+    from models.case_store import draft_notice, open_case
+    from models.engine import fire
     from workflows.notice import NoticeState
 
     with app.app_context():
         manager, provider = user(MANAGER), user(PROVIDER)
         case = open_case(manager.viewer, manager, "LDDS-2023-07", "Attendance", SERVED_AT)
         notice = draft_notice(manager.viewer, manager, case.id, "Findings", "A plan", SERVED_AT)
-        apply_transition(manager.viewer, manager, "notice", notice.id, "issue",
+        fire(manager.viewer, manager, "notice", notice.id, "issue",
                          {"served_on": TODAY, "method": "post"}, SERVED_AT, TODAY)
         deemed = notice.received_on
         assert deemed > TODAY  # by post: deemed received later
-        apply_transition(provider.viewer, provider, "notice", notice.id, "acknowledge", {"received_on": TODAY},
+        fire(provider.viewer, provider, "notice", notice.id, "acknowledge", {"received_on": TODAY},
                          SERVED_AT, TODAY)
         assert notice.state is NoticeState.PLAN_DUE
         running = [d for d in deadlines_for(case.council_id, case_id=case.id) if d.status == "running"]
@@ -226,7 +230,7 @@ def test_acknowledging_a_notice_moves_the_plan_clock_to_the_real_receipt(app, de
 
 
 def test_verifying_a_milestone_by_its_own_step_reviews_its_files_too(app, demo):
-    from models.case_store import apply_transition
+    from models.engine import fire
     from models.portal_store import Upload, evidence_for, record_progress
 
     with app.app_context():
@@ -234,6 +238,6 @@ def test_verifying_a_milestone_by_its_own_step_reviews_its_files_too(app, demo):
         staff, manager = user(PROVIDER_USER), user(MANAGER)
         milestone = plan.milestones[0]
         record_progress(staff.viewer, staff, milestone.id, "done", "Done", [Upload("a.pdf", PDF)], SERVED_AT, TODAY)
-        apply_transition(manager.viewer, manager, "milestone", milestone.id, "verify", {}, SERVED_AT, TODAY)
+        fire(manager.viewer, manager, "milestone", milestone.id, "verify", {}, SERVED_AT, TODAY)
         [evidence] = evidence_for(staff.viewer, [milestone.id])[milestone.id]
         assert evidence.review == "verified" and evidence.reviewed_by_id == manager.id

@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from models import db
-from models.case_store import apply_transition, draft_notice, open_case
+from models.case_store import draft_notice, open_case
 from models.cases import Case, Deadline
 from models.deadline_store import pause_deadline, resume_deadline
+from models.engine import fire
 from models.scheduling import Notification, OutboxMessage, Timer
 from models.user_store import find_user_by_email
 from scheduler.tick import tick
@@ -34,7 +35,7 @@ def kent_warning(manager, served_on: date, summary="Attendance below target") ->
     now = datetime.combine(served_on, datetime.min.time().replace(hour=10), tzinfo=LONDON).astimezone(UTC)
     case = open_case(manager.viewer, manager, "LDDS-2023-07", summary, now)
     notice = draft_notice(manager.viewer, manager, case.id, "Attendance 71%", "An action plan", now)
-    apply_transition(manager.viewer, manager, "notice", notice.id, "issue",
+    fire(manager.viewer, manager, "notice", notice.id, "issue",
                      {"served_on": served_on, "method": "hand"}, now, served_on)
     db.session.commit()
     return db.session.scalar(select(Deadline).where(Deadline.entity_type == "notice",
@@ -228,7 +229,7 @@ def test_a_breach_proposes_the_next_step_for_a_person_to_confirm(manager, demo):
     officer = find_user_by_email(demo["safeguarding_officer"])  # CE-38: suspension under a Large Scale Enquiry
     start_large_scale_enquiry(officer.viewer, officer, case.provider_id, date(2026, 12, 18), now)
     suspension = propose_suspension(commissioner.viewer, commissioner, case.id, "CE-37", now)
-    apply_transition(commissioner.viewer, commissioner, "suspension", suspension.id, "suspend",
+    fire(commissioner.viewer, commissioner, "suspension", suspension.id, "suspend",
                      {"scope": "full", "starts_on": date(2026, 12, 18), "reason": "Missed visits",
                       "lift_conditions": "No missed visits for 4 weeks"}, now, date(2026, 12, 18))
     db.session.commit()

@@ -1,0 +1,231 @@
+"""Reading cases and their records, always scoped to the viewer: lists, a case's records, deadlines, timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy.orm import selectinload
+
+from models import db
+from models.audit_store import events_for_case
+from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Notice
+from models.concerns import LargeScaleEnquiry
+from models.engine import load
+from models.entities import Contract, Provider
+from models.registry import CASE_KINDS, KINDS, scoped
+from workflows.access import Viewer
+from workflows.case import OPEN, CaseState
+from workflows.default_notice import DefaultState
+from workflows.notice import NoticeState
+
+# -- reading, always scoped -----------------------------------------------------------------------------------
+
+
+@cache
+def _by_case_statement(model: type, for_provider: bool):
+    """select(model) of one case's records in the viewer's council (and provider): built once per shape, because
+    building a statement costs more than SQLite takes to run it, and every case page runs these."""
+    query = select(model).where(model.case_id == bindparam("case_id"), model.council_id == bindparam("council_id"))
+    if for_provider:
+        query = query.where(model.provider_id == bindparam("provider_id"))
+    if model is ActionPlan:  # the plan's workflow counts its rows and unverified milestones
+        query = query.options(selectinload(ActionPlan.rows), selectinload(ActionPlan.milestones))
+    return query.order_by(model.id)
+
+
+def get_record(viewer: Viewer, kind: str, record_id: int):
+    """One record of a case kind, or NotFound if it does not exist or the viewer may not see it."""
+    return load(viewer, kind, record_id)
+
+
+def get_case(viewer: Viewer, case_id: int) -> Case:
+    """One case."""
+    return get_record(viewer, "case", case_id)
+
+
+def _filtered_cases(query, provider_id: int | None, contract_id: int | None, state: CaseState | None,
+                    overdue: bool | None, open_only: bool):
+    if provider_id is not None:
+        query = query.where(Case.provider_id == provider_id)
+    if contract_id is not None:
+        query = query.where(Case.contract_id == contract_id)
+    if state is not None:
+        query = query.where(Case.state == state)
+    if open_only:
+        query = query.where(Case.state.in_(OPEN))
+    # "Overdue" is what the scheduler has recorded: it sweeps every minute and marks a case overdue at a breach.
+    # (The case list still flags a deadline past due before the sweep: see list_case_rows.)
+    if overdue is True:
+        query = query.where(Case.overdue.is_(True))
+    elif overdue is False:
+        query = query.where(Case.overdue.is_(False))
+    return query
+
+
+def _count(query) -> int:
+    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+
+
+def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, contract_id: int | None = None,
+               state: CaseState | None = None, overdue: bool | None = None, open_only: bool = False,
+               page: int = 1, per_page: int = 25) -> tuple[list[Case], int]:
+    """A page of the cases the viewer may see, newest first, with the total count."""
+    query = _filtered_cases(scoped(Case, viewer), provider_id, contract_id, state, overdue, open_only)
+    items = db.session.scalars(
+        query.options(selectinload(Case.provider), selectinload(Case.contract))
+        .order_by(Case.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
+    return list(items), _count(query)
+
+
+class CaseListRow(NamedTuple):
+    """One line of the case list, as the store reads it."""
+
+    id: int
+    reference: str
+    summary: str
+    state: CaseState
+    overdue: bool
+    created_at: datetime
+    provider_name: str
+    contract_reference: str
+    rulebook_id: str
+
+
+@cache
+def _case_list_statements(filters: frozenset[str], for_provider: bool):
+    """The case list's page and count statements for one shape of filter, built once and run with parameters
+    (building a statement costs more than SQLite takes to run it)."""
+    rows = select(Case.id, Case.reference, Case.summary, Case.state, Case.overdue, Case.created_at,
+                  Provider.name.label("provider_name"), Contract.reference.label("contract_reference"),
+                  Contract.rulebook_id).join(Provider, Provider.id == Case.provider_id).join(
+                      Contract, Contract.id == Case.contract_id)
+    counted = select(func.count(Case.id))
+    conditions = [Case.council_id == bindparam("council_id")]
+    if for_provider:
+        conditions.append(Case.provider_id == bindparam("viewer_provider_id"))
+    for name in sorted(filters):
+        conditions.append(getattr(Case, name) == bindparam(name))
+    rows = rows.where(*conditions).order_by(Case.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
+    return rows, counted.where(*conditions)
+
+
+def list_case_rows(viewer: Viewer, now: datetime, provider_id: int | None = None, contract_id: int | None = None,
+                   state: CaseState | None = None, overdue: bool | None = None, page: int = 1,
+                   per_page: int = 25) -> tuple[list, int]:
+    """A page of the case list as CaseListRow tuples, newest first, with the total count: one query for the rows,
+    one to count, and one more only if a case not yet flagged overdue has a deadline past due.
+
+    "Overdue" is what the scheduler has recorded (it sweeps every minute and flags a case at a breach); a row whose
+    deadline has passed but not yet been swept is shown overdue too."""
+    params = {"council_id": viewer.council_id, "provider_id": provider_id, "contract_id": contract_id,
+              "state": state, "overdue": overdue}
+    params = {k: v for k, v in params.items() if v is not None}
+    rows_stmt, count_stmt = _case_list_statements(frozenset(params) - {"council_id"}, viewer.is_provider)
+    if viewer.is_provider:
+        params["viewer_provider_id"] = viewer.provider_id
+    rows = db.session.execute(rows_stmt, {**params, "limit": per_page,
+                                          "offset": (max(page, 1) - 1) * per_page}).all()
+    total = db.session.execute(count_stmt, params).scalar_one()
+    late = _late_case_ids(viewer, [r.id for r in rows if not r.overdue], now)
+    return [CaseListRow(*r[:4], r.overdue or r.id in late, *r[5:]) for r in rows], total
+
+
+def _late_case_ids(viewer: Viewer, case_ids: list[int], now: datetime) -> set[int]:
+    """Which of these cases have a running deadline past its due instant (the next sweep will flag them)."""
+    if not case_ids:
+        return set()
+    return set(db.session.scalars(select(Deadline.case_id).where(
+        Deadline.case_id.in_(case_ids), Deadline.council_id == viewer.council_id, Deadline.status == "running",
+        Deadline.due_at < now).distinct()))
+
+
+_RECORD_KINDS = tuple(name for name in CASE_KINDS if name != "case")
+
+
+@cache
+def _kinds_present_query(for_provider: bool):
+    """How many records of each kind a case has, in one statement; built once (building it costs more than running
+    it) with the case, council and provider as parameters."""
+    parts = []
+    for name in _RECORD_KINDS:
+        model = KINDS[name].model
+        part = select(literal(name).label("kind"), func.count(model.id).label("records")).where(
+            model.case_id == bindparam("case_id"), model.council_id == bindparam("council_id"))
+        if for_provider:
+            part = part.where(model.provider_id == bindparam("provider_id"))
+        parts.append(part)
+    return union_all(*parts)
+
+
+def case_records(viewer: Viewer, case: Case) -> dict[str, list]:
+    """Everything attached to a case, by kind: one query says which kinds it has, then one query per kind present
+    (a case at the notice rung has only notices; most never reach a suspension)."""
+    params = {"case_id": case.id, "council_id": viewer.council_id}
+    if viewer.is_provider:
+        params["provider_id"] = viewer.provider_id
+    present = {row.kind for row in db.session.execute(_kinds_present_query(viewer.is_provider), params)
+               if row.records}
+    out = {}
+    for name in _RECORD_KINDS:
+        out[name] = [] if name not in present else list(db.session.scalars(
+            _by_case_statement(KINDS[name].model, viewer.is_provider), _case_params(viewer, case.id)))
+    return out
+
+
+@cache
+def _case_deadlines_statement():
+    # Built once (see _by_case_statement): every case page lists its deadlines.
+    return select(Deadline).where(Deadline.council_id == bindparam("council_id"),
+                                  Deadline.case_id == bindparam("case_id")).order_by(Deadline.due_at, Deadline.id)
+
+
+def deadlines_for(council_id: int, case_id: int | None = None, entity: tuple[str, int] | None = None,
+                  provider_id: int | None = None) -> list[Deadline]:
+    """Deadline rows of a case or of one record, soonest first."""
+    if case_id is not None and entity is None and provider_id is None:
+        return list(db.session.scalars(_case_deadlines_statement(), {"council_id": council_id, "case_id": case_id}))
+    query = select(Deadline).where(Deadline.council_id == council_id)
+    if case_id is not None:
+        query = query.where(Deadline.case_id == case_id)
+    if entity is not None:
+        query = query.where(Deadline.entity_type == entity[0], Deadline.entity_id == entity[1])
+    if provider_id is not None:
+        query = query.where(Deadline.provider_id == provider_id)
+    return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id)))
+
+
+def case_timeline(viewer: Viewer, case: Case):
+    """The audit trail of the case and everything attached to it."""
+    return events_for_case(viewer.council_id, case.id)
+
+
+LIVE_NOTICE = (NoticeState.ISSUED, NoticeState.PLAN_DUE, NoticeState.PLAN_SUBMITTED)
+DEFAULT_IN_FORCE = (DefaultState.SERVED, DefaultState.NOT_REMEDIED)
+
+
+def suspension_grounds(case: Case) -> frozenset[str]:
+    """What is in place now that a contract may require before a suspension (CE-38): a live improvement notice or
+    a default notice in force on any case of this contract, or a Large Scale Enquiry on the provider."""
+    present = set()
+    on_contract = select(Case.id).where(Case.contract_id == case.contract_id)
+    if db.session.scalar(select(Notice.id).where(Notice.case_id.in_(on_contract),
+                                                 Notice.state.in_(LIVE_NOTICE)).limit(1)) is not None:
+        present.add("notice")
+    in_force = select(DefaultNotice.id).where(DefaultNotice.case_id.in_(on_contract),
+                                              DefaultNotice.state.in_(DEFAULT_IN_FORCE))
+    if db.session.scalar(in_force.limit(1)) is not None:
+        present.add("default_notice")
+    if db.session.scalar(select(LargeScaleEnquiry.id).where(LargeScaleEnquiry.provider_id == case.provider_id,
+                                                            LargeScaleEnquiry.ends_on.is_(None)).limit(1)) is not None:
+        present.add("large_scale_enquiry")
+    return frozenset(present)
+
+
+def _case_params(viewer: Viewer, case_id: int) -> dict:
+    params = {"case_id": case_id, "council_id": viewer.council_id}
+    if viewer.is_provider:
+        params["provider_id"] = viewer.provider_id
+    return params

@@ -1,0 +1,206 @@
+"""The record-kind registry: one entry per kind of record Remedy keeps, and the one place that says who may see one.
+
+Everything that needs to know about kinds reads this: the transition engine (model, machine, fields a step copies,
+the step hook), the deadline queries, pages and calendar feed, the notifier, the provider picture, the API and the
+letters. Adding a kind is one entry here plus its model, machine and store (README, "Adding a record kind").
+
+Visibility is decided here, once. Every kind is scoped to the viewer's council, and provider staff to their own
+provider. A *restricted* kind (a safeguarding concern) adds a rule of its own: who may see the record's details and
+clocks (`visible_to` for one record, `visible_ids` as SQL for lists of deadlines). A restricted record's deadlines,
+reminders and feed entries reach only those people.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from importlib import import_module
+
+from sqlalchemy import and_, exists, false, or_, select, true
+
+from models.cases import ActionPlan, Case, DefaultNotice, Milestone, Notice, Suspension, Termination
+from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingConcern
+from models.monitoring import BreachRecord, MonitoringReturn
+from models.scheduling import Meeting
+from workflows.access import Viewer
+from workflows.action_plan import ActionPlanWorkflow
+from workflows.breach_record import BreachWorkflow
+from workflows.case import CaseWorkflow
+from workflows.clock import ClockSpec
+from workflows.complaint import DRAFT_CLOCK, REPORT_CLOCK, ComplaintWorkflow
+from workflows.default_notice import DefaultNoticeWorkflow
+from workflows.incident import IncidentWorkflow
+from workflows.machine import Workflow
+from workflows.milestone import MILESTONE_CLOCK, MilestoneWorkflow
+from workflows.minutes import MINUTES_CLOCK, MinutesWorkflow
+from workflows.notice import NoticeWorkflow
+from workflows.returns import ReturnWorkflow
+from workflows.safeguarding import (
+    KEY_REPORT_CLOCK,
+    KEY_WRITTEN_CLOCK,
+    SAFEGUARDING,
+    ConcernWorkflow,
+    LocalPractice,
+    practice_clocks,
+)
+from workflows.suspension import SuspensionWorkflow
+from workflows.termination import TerminationWorkflow
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    """What Remedy knows about one kind of record."""
+
+    name: str  # the entity type in the audit trail and on deadlines
+    noun: str  # in sentences: "There is no complaint 4 that you can see"
+    model: type
+    workflow: type[Workflow]
+    collection: str | None  # the API collection, /api/v1/<collection>/<id>
+    page: str  # the record's page; {id} and {case_id} are filled in
+    reference_prefix: str | None = None  # references are PREFIX-00001, unique per council
+    copies: tuple[str, ...] = ()  # cleaned step data copied onto the record's columns of the same name
+    on_case: bool = False  # belongs to a case: its case must be open for it to move, its clocks are the case's
+    clocks: tuple[ClockSpec, ...] = ()  # clocks the kind starts itself (a contract's rulebook adds its own)
+    on_final: str | None = None  # what reaching a final state does to its running deadlines: "met" or "cancelled"
+    # "module:function" hooks, resolved on first use so the registry imports no store.
+    facts: str | None = None  # (record) -> dict of facts the machine needs
+    on_step: str | None = None  # (step) -> None: what a step writes beyond the state, before it is audited
+    then: str | None = None  # (step) -> None: what a step means for other records, after it is audited
+    restricted: bool = False
+    visible_to: Callable[[Viewer, object], bool] | None = None
+    visible_ids: Callable[[Viewer], object] | None = None
+
+    def hook(self, name: str) -> Callable | None:
+        """The kind's hook of that name, imported the first time it is asked for."""
+        return _resolve(getattr(self, name))
+
+    def page_for(self, entity_id: int, case_id: int | None) -> str:
+        """The path of the record's page."""
+        return self.page.format(id=entity_id, case_id=case_id)
+
+    def clock(self, kind: str) -> ClockSpec | None:
+        """One of the kind's own clocks by its deadline kind."""
+        return next((c for c in self.clocks if c.kind == kind), None)
+
+
+@cache
+def _resolve(target: str | None) -> Callable | None:
+    if target is None:
+        return None
+    module, name = target.split(":")
+    return getattr(import_module(module), name)
+
+
+# -- visibility -------------------------------------------------------------------------------------------------
+
+
+def scoped(model: type, viewer: Viewer):
+    """select(model) limited to what the viewer's organisation may see: its council, and a provider's own rows."""
+    query = select(model).where(model.council_id == viewer.council_id)
+    if viewer.is_provider:
+        query = query.where(model.provider_id == viewer.provider_id)
+    return query
+
+
+def concern_visible_to(viewer: Viewer, concern: SafeguardingConcern) -> bool:
+    """A concern's details and clocks: safeguarding officers and administrators, and the officers named on it.
+    Other council staff only know that it exists; a provider sees only what was shared with it, never the stages."""
+    if viewer.is_provider or concern.council_id != viewer.council_id:
+        return False
+    return viewer.role in SAFEGUARDING or any(o.user_id == viewer.user_id for o in concern.officers)
+
+
+def concern_ids_visible(viewer: Viewer):
+    """The same rule as SQL: the ids of the concerns whose details and clocks the viewer may see."""
+    query = select(SafeguardingConcern.id).where(SafeguardingConcern.council_id == viewer.council_id)
+    if viewer.is_provider:
+        return query.where(false())
+    if viewer.role in SAFEGUARDING:
+        return query
+    named = exists().where(ConcernOfficer.concern_id == SafeguardingConcern.id,
+                           ConcernOfficer.user_id == viewer.user_id)
+    return query.where(named)
+
+
+def visible_to(viewer: Viewer, kind: str, record) -> bool:
+    """Whether the viewer may see this record at all (council and provider scope, then the kind's own rule)."""
+    if record.council_id != viewer.council_id:
+        return False
+    if viewer.is_provider and record.provider_id != viewer.provider_id:
+        return False
+    rule = KINDS[kind].visible_to if kind in KINDS else None
+    return rule(viewer, record) if rule else True
+
+
+def visible_entities(viewer: Viewer, entity_type, entity_id):
+    """A SQL condition on (entity type, entity id) columns: true where the viewer may see the record they name.
+    Used by every query over deadlines, so no face can list a restricted record's clock."""
+    conditions = [and_(entity_type == kind.name, entity_id.in_(kind.visible_ids(viewer)))
+                  for kind in KINDS.values() if kind.restricted]
+    restricted = [kind.name for kind in KINDS.values() if kind.restricted]
+    return or_(entity_type.not_in(restricted), *conditions) if restricted else true()
+
+
+# -- the kinds ----------------------------------------------------------------------------------------------------
+
+_CASE_PAGE = "/cases/{case_id}"
+_PRACTICE = tuple(practice_clocks(LocalPractice()).values())  # stops and labels; lengths are the council's
+
+_CR = "models.case_records:"
+_CASE_HOOKS = {"then": _CR + "case_consequences"}
+
+KINDS: dict[str, RecordKind] = {k.name: k for k in (
+    RecordKind("case", "case", Case, CaseWorkflow, "cases", _CASE_PAGE, reference_prefix="CASE",
+               on_step=_CR + "on_case_step", **_CASE_HOOKS),
+    RecordKind("notice", "notice", Notice, NoticeWorkflow, "notices", _CASE_PAGE,
+               copies=("served_on", "method", "received_on", "plan_due_days"), on_case=True,
+               facts=_CR + "notice_facts", **_CASE_HOOKS),
+    RecordKind("action_plan", "action plan", ActionPlan, ActionPlanWorkflow, "action-plans", _CASE_PAGE,
+               on_case=True, facts=_CR + "plan_facts", on_step=_CR + "on_plan_step", **_CASE_HOOKS),
+    RecordKind("milestone", "milestone", Milestone, MilestoneWorkflow, "milestones", _CASE_PAGE,
+               copies=("evidence",), on_case=True, clocks=(MILESTONE_CLOCK,), facts=_CR + "milestone_facts",
+               **_CASE_HOOKS),
+    RecordKind("default_notice", "default notice", DefaultNotice, DefaultNoticeWorkflow, "default-notices",
+               _CASE_PAGE, copies=("served_on", "method", "default_description", "remedial_action", "remedy_days"),
+               on_case=True, on_step=_CR + "on_default_step", **_CASE_HOOKS),
+    RecordKind("suspension", "suspension", Suspension, SuspensionWorkflow, "suspensions", _CASE_PAGE,
+               copies=("scope", "scope_detail", "starts_on", "lift_conditions", "phases"), on_case=True,
+               facts=_CR + "suspension_facts", **_CASE_HOOKS),
+    RecordKind("termination", "termination", Termination, TerminationWorkflow, "terminations", _CASE_PAGE,
+               copies=("decided_on", "effective_on", "grounds", "exit_plan"), on_case=True, **_CASE_HOOKS),
+    RecordKind("complaint", "complaint", Complaint, ComplaintWorkflow, "complaints", "/complaints/{id}",
+               reference_prefix="CMP", copies=("draft", "checklist", "outcome", "lessons", "resolution"),
+               clocks=(REPORT_CLOCK, DRAFT_CLOCK), on_step="models.concern_store:on_complaint_step"),
+    RecordKind("safeguarding_concern", "safeguarding concern", SafeguardingConcern, ConcernWorkflow,
+               "safeguarding-concerns", "/safeguarding/{id}", reference_prefix="SG", copies=("decision",),
+               clocks=_PRACTICE, on_final="met", facts="models.concern_store:concern_facts",
+               on_step="models.concern_store:on_concern_step", restricted=True,
+               visible_to=concern_visible_to, visible_ids=concern_ids_visible),
+    RecordKind("incident", "incident", Incident, IncidentWorkflow, "incidents", "/incidents/{id}",
+               reference_prefix="INC", copies=("written_report",), clocks=(KEY_REPORT_CLOCK, KEY_WRITTEN_CLOCK)),
+    RecordKind("meeting", "meeting", Meeting, MinutesWorkflow, "minutes", "/meetings/{id}", copies=("sent_on",),
+               clocks=(MINUTES_CLOCK,), on_final="met", on_step="models.meeting_store:on_minutes_step"),
+    RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",
+               on_step="models.return_store:on_return_step"),
+    RecordKind("breach", "breach", BreachRecord, BreachWorkflow, "breaches", "/breaches#breach-{id}",
+               on_step="models.return_store:on_breach_step"),
+)}
+BY_COLLECTION = {k.collection: k for k in KINDS.values() if k.collection}
+CASE_KINDS = tuple(k.name for k in KINDS.values() if k.name == "case" or k.on_case)
+CASE_COLLECTIONS = {k.collection: k for k in KINDS.values() if k.name in CASE_KINDS}
+RESTRICTED = tuple(k.name for k in KINDS.values() if k.restricted)
+
+
+def kind_of(name: str) -> RecordKind:
+    """A kind by its name (the entity type), or KeyError."""
+    return KINDS[name]
+
+
+def page_for(entity_type: str, entity_id: int, case_id: int | None) -> str:
+    """The path of the page that shows a record (a deadline's or a message's link)."""
+    kind = KINDS.get(entity_type)
+    if kind is None:
+        return f"/cases/{case_id}" if case_id else "/deadlines"
+    return kind.page_for(entity_id, case_id)
+
