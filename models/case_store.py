@@ -41,6 +41,7 @@ from models.deadline_store import cancel_deadline_timers, plan_deadline_timers
 from models.entities import Contract, Provider, User
 from models.outbox_store import enqueue
 from models.provider_store import get_contract
+from models.reference_store import next_reference
 from models.timer_store import people_for
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_row
@@ -410,9 +411,9 @@ def open_case(viewer: Viewer, actor: User, contract_key: int | str, summary: str
     if len(summary) > 2000:
         raise ValidationProblem("Summary must be 2,000 characters or fewer", "summary")
     contract = get_contract(viewer, contract_key)
-    number = (db.session.scalar(select(func.count(Case.id)).where(Case.council_id == viewer.council_id)) or 0) + 1
+    reference = next_reference(viewer.council_id, "CASE")
     case = Case(council_id=viewer.council_id, provider_id=contract.provider_id, contract_id=contract.id,
-                reference=f"CASE-{number:05d}", summary=summary, state=CaseState.CONCERN, opened_by_id=actor.id,
+                reference=reference, summary=summary, state=CaseState.CONCERN, opened_by_id=actor.id,
                 created_at=now, updated_at=now)
     db.session.add(case)
     db.session.flush()

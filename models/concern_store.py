@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import db
 from models.audit_store import record_event
@@ -20,6 +20,7 @@ from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnqui
 from models.deadline_store import create_deadline, meet_deadlines
 from models.entities import Council, Provider, User
 from models.provider_store import get_provider
+from models.reference_store import next_reference
 from workflows.access import Role, Viewer
 from workflows.clock import LONDON
 from workflows.complaint import (
@@ -60,8 +61,7 @@ def _scoped(model, viewer: Viewer):
 
 
 def _next_reference(model, prefix: str, council_id: int) -> str:
-    count = db.session.scalar(select(func.count(model.id)).where(model.council_id == council_id)) or 0
-    return f"{prefix}-{count + 1:05d}"
+    return next_reference(council_id, prefix)
 
 
 def _context(viewer: Viewer, provider_id: int, now: datetime, facts: dict | None = None) -> Context:
