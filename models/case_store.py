@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import db
 from models.calendar_store import working_calendar
@@ -16,6 +16,7 @@ from models.deadline_store import create_deadline
 from models.engine import audit, fire_system, require_open
 from models.entities import User
 from models.provider_store import get_contract
+from models.reference_store import reference_for
 from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_row
@@ -50,9 +51,9 @@ def open_case(viewer: Viewer, actor: User, contract_key: int | str, summary: str
     if len(summary) > 2000:
         raise ValidationProblem("Summary must be 2,000 characters or fewer", "summary")
     contract = get_contract(viewer, contract_key)
-    number = (db.session.scalar(select(func.count(Case.id)).where(Case.council_id == viewer.council_id)) or 0) + 1
+    reference = reference_for("case", viewer.council_id)
     case = Case(council_id=viewer.council_id, provider_id=contract.provider_id, contract_id=contract.id,
-                reference=f"CASE-{number:05d}", summary=summary, state=CaseState.CONCERN, opened_by_id=actor.id,
+                reference=reference, summary=summary, state=CaseState.CONCERN, opened_by_id=actor.id,
                 created_at=now, updated_at=now)
     db.session.add(case)
     db.session.flush()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from models import db
 from models.audit_store import record_event
@@ -21,6 +21,7 @@ from models.deadline_store import create_deadline, meet_deadlines
 from models.engine import audit, fire, load, new_record, workflow_for
 from models.entities import Council, User
 from models.provider_store import get_provider
+from models.reference_store import reference_for
 from models.registry import concern_visible_to, scoped
 from models.rulebook_store import council_region
 from workflows.access import Viewer
@@ -52,14 +53,6 @@ from workflows.safeguarding import (
 )
 
 
-def _next_reference(model, prefix: str, council_id: int) -> str:
-    count = db.session.scalar(select(func.count(model.id)).where(model.council_id == council_id)) or 0
-    return f"{prefix}-{count + 1:05d}"
-
-
-# -- complaints --------------------------------------------------------------------------------------------------
-
-
 def list_complaints(viewer: Viewer) -> list[Complaint]:
     """Complaints the viewer may see, newest first."""
     return list(db.session.scalars(scoped(Complaint, viewer).order_by(Complaint.received_at.desc(),
@@ -85,7 +78,7 @@ def record_complaint(viewer: Viewer, actor: User, provider_id: int, data: dict, 
                                 "by_council")
     complaint = Complaint(council_id=viewer.council_id, provider_id=provider.id,
                           contract_id=data.get("contract_id"),
-                          reference=_next_reference(Complaint, "CMP", viewer.council_id),
+                          reference=reference_for("complaint", viewer.council_id),
                           state=initial_state(receipt), received_at=receipt.received_at, channel=receipt.channel,
                           complainant_type=receipt.complainant_type, formal=receipt.formal,
                           by_council=receipt.by_council, summary=receipt.summary, created_at=now, updated_at=now)
@@ -221,7 +214,7 @@ def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, deta
     if raised_on > now.astimezone(LONDON).date():
         raise ValidationProblem("The date the concern was raised cannot be in the future", "raised_on")
     concern = SafeguardingConcern(council_id=viewer.council_id, provider_id=provider.id,
-                                  reference=_next_reference(SafeguardingConcern, "SG", viewer.council_id),
+                                  reference=reference_for("safeguarding_concern", viewer.council_id),
                                   state=ConcernState.RAISED, kind=kind, raised_on=raised_on, details=details.strip(),
                                   created_at=now, updated_at=now)
     concern.officers = [ConcernOfficer(user_id=user_id) for user_id in set(officers)]
@@ -438,7 +431,7 @@ def record_incident(viewer: Viewer, actor: User, provider_id: int, data: dict, n
     provider = get_provider(viewer, provider_id)
     valid = validate_incident(data, now)
     incident = Incident(council_id=viewer.council_id, provider_id=provider.id,
-                        reference=_next_reference(Incident, "INC", viewer.council_id), created_at=now, updated_at=now,
+                        reference=reference_for("incident", viewer.council_id), created_at=now, updated_at=now,
                         **valid)
     new_record(actor, "incident", incident, "INCIDENT_RECORDED", now,
                data={"kind": valid["kind"], "occurred_at": valid["occurred_at"]})

@@ -32,6 +32,7 @@ class Complaint(_Tracked, db.Model):
     """A complaint about a provider's service, received by the provider or by the council."""
 
     __tablename__ = "complaint"
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_complaint_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[ComplaintState] = mapped_column(_enum(ComplaintState))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -56,6 +57,7 @@ class SafeguardingConcern(_Tracked, db.Model):
     """A safeguarding concern; its details are restricted to safeguarding officers and the officers named on it."""
 
     __tablename__ = "safeguarding_concern"
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_safeguarding_concern_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[ConcernState] = mapped_column(_enum(ConcernState))
     kind: Mapped[str] = mapped_column(String(20))  # first_account or care_concern
@@ -94,6 +96,7 @@ class Incident(_Tracked, db.Model):
     """An incident or accident (HF-69 key-holding incidents carry clocks)."""
 
     __tablename__ = "incident"
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_incident_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[IncidentState] = mapped_column(_enum(IncidentState), default=IncidentState.RECORDED)
     kind: Mapped[str] = mapped_column(String(20))

@@ -274,3 +274,12 @@ class SchedulerTick(db.Model):
     fired: Mapped[int] = mapped_column(Integer, default=0)
     failed: Mapped[int] = mapped_column(Integer, default=0)
     lag_seconds: Mapped[float] = mapped_column(default=0.0)
+
+
+class ReferenceCounter(db.Model):
+    """The last reference number a council gave one kind of record (CASE, CMP, SG, INC); taken under a row lock."""
+
+    __tablename__ = "reference_counter"
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

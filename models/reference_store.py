@@ -1,0 +1,34 @@
+"""References: each council numbers each kind of record from its own counter row, so no two records share one."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from models import db
+from models.entities import ReferenceCounter
+from models.registry import KINDS
+
+
+def next_reference(council_id: int, prefix: str) -> str:
+    """The council's next reference for a kind of record, such as CMP-00042; people creating records at the same
+    moment each get their own (flushed, not committed: the number is taken with the record it names)."""
+    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    db.session.execute(insert(ReferenceCounter).values(council_id=council_id, prefix=prefix, last=0)
+                       .on_conflict_do_nothing(index_elements=["council_id", "prefix"]))
+    # The UPDATE holds the row lock until commit (PostgreSQL; SQLite holds its one write lock), so concurrent
+    # creators queue here and each reads the number the previous one left; count(*) + 1 let them all read the same.
+    number = db.session.execute(
+        update(ReferenceCounter)
+        .where(ReferenceCounter.council_id == council_id, ReferenceCounter.prefix == prefix)
+        .values(last=ReferenceCounter.last + 1)
+        .returning(ReferenceCounter.last)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    return f"{prefix}-{number:05d}"
+
+
+def reference_for(kind: str, council_id: int) -> str:
+    """The next reference of a kind of record in a council, with the prefix its registry entry gives (CMP-00012)."""
+    return next_reference(council_id, KINDS[kind].reference_prefix)
