@@ -273,7 +273,8 @@ def minutes_transition(meeting_id: int):
         trigger = data.pop("trigger", None)
         if not trigger:
             raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"approve\"}", "trigger")
-        return apply_minutes(g.viewer, g.api_user, meeting_id, str(trigger), data, today_london(), now_utc())
+        return apply_minutes(g.viewer, g.api_user, meeting_id, str(trigger), data, today_london(), now_utc(),
+                             expected_version=data.pop("version", None))
 
     result, error = _handle(act)
     return error or jsonify(_minutes_json(result))

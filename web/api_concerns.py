@@ -108,7 +108,8 @@ def complaint_transition(complaint_id: int):
         trigger = data.pop("trigger", None)
         if not trigger:
             raise ValidationProblem("Give the trigger to fire", "trigger")
-        return apply_complaint(g.viewer, g.api_user, complaint_id, str(trigger), data, now_utc())
+        return apply_complaint(g.viewer, g.api_user, complaint_id, str(trigger), data, now_utc(),
+                               expected_version=data.pop("version", None))
 
     result, error = _handle(act)
     return error or jsonify(complaint_json(result))
@@ -168,7 +169,8 @@ def concern_transition(concern_id: int):
         trigger = data.pop("trigger", None)
         if not trigger:
             raise ValidationProblem("Give the trigger to fire", "trigger")
-        apply_concern(g.viewer, g.api_user, concern_id, str(trigger), data, now_utc())
+        apply_concern(g.viewer, g.api_user, concern_id, str(trigger), data, now_utc(),
+                      expected_version=data.pop("version", None))
         return get_concern(g.viewer, concern_id)
 
     view, error = _handle(act)
