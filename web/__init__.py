@@ -41,8 +41,10 @@ def register_web(app: Flask) -> None:
         returns,
         safeguarding,
     )
+    from web.bounds import init_bounds
     from web.security import init_security
 
+    init_bounds(app)  # before any route is added: the bounded <int:> converter applies as rules are built
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"

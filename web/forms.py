@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from models.entities import ClosureKind, CqcRatingValue
+from web.bounds import DATE_RANGE_TEXT, FIRST_DATE, LAST_DATE
 from workflows.access import Role
 
 
@@ -43,6 +44,9 @@ class GovDateField(DateField):
             super().process_formdata([" ".join(v.strip() for v in valuelist)])
         except ValueError:
             raise ValueError(f"{self.label.text} must be a real date, for example 18 12 2026") from None
+        if not FIRST_DATE <= self.data <= LAST_DATE:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a date {DATE_RANGE_TEXT}")
 
 
 def options(pairs) -> list[SelectChoice]:

@@ -10,8 +10,8 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "Bad request", 401: "No valid API token", 403: "Role does not allow this", 404: "Not found or not yours",
-            409: "Not allowed now", 422: "Invalid data"}
+    text = {400: "Bad request", 401: "No valid API token", 403: "Role does not allow this",
+            404: "Not found or not yours", 409: "Not allowed now", 422: "Invalid data"}
     return {str(code): _json(_ERROR, text[code]) for code in codes}
 
 
@@ -76,7 +76,9 @@ def openapi_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "additionalProperties": False,
-                          "properties": {"error": {"type": "string", "minLength": 1}}},
+                          "properties": {"error": {"type": "string", "minLength": 1},
+                                         "field": {"type": "string", "minLength": 1,
+                                                   "description": "The parameter or JSON key at fault, if one is"}}},
                 "Health": {
                     "type": "object", "required": ["status", "scheduler"],
                     "properties": {
