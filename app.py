@@ -59,6 +59,9 @@ def create_app(overrides: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=production,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
+        # A page session ends after this long without a request, and this long after sign-in whatever happens.
+        SESSION_IDLE_MINUTES=int(os.environ.get("REMEDY_SESSION_IDLE_MINUTES", "30")),
+        SESSION_MAX_HOURS=int(os.environ.get("REMEDY_SESSION_MAX_HOURS", "8")),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
         RULEBOOK_DIR=str(ROOT / "rulebooks"),

@@ -162,6 +162,25 @@ def sign_in(email: str, password: str, now: datetime, remote_addr: str | None = 
     return user
 
 
+def end_sessions(user: User, actor: User | None, now: datetime, reason: str) -> None:
+    """End every session a person has, on every device: a copied session cookie stops working at once."""
+    user.session_token = secrets.token_hex(16)
+    record_event(council_id=user.council_id, actor=actor, entity_type="user", entity_id=user.id,
+                 event_name="SESSIONS_ENDED", at=now, reason=reason)
+
+
+def change_password(user: User, current: str, new: str, now: datetime) -> None:
+    """A person sets a new password after proving the current one; every session they had ends."""
+    if not check_password_hash(user.password_hash, current):
+        raise ValidationProblem("Enter your current password correctly", "current_password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise ValidationProblem(f"Password must be {MIN_PASSWORD_LENGTH} characters or more", "new_password")
+    if new == current:
+        raise ValidationProblem("Enter a new password that is different from your current one", "new_password")
+    user.password_hash = generate_password_hash(new, method=_hash_method())
+    end_sessions(user, user, now, "Password changed")
+
+
 def _locked_message(until: datetime) -> str:
     from zoneinfo import ZoneInfo
 

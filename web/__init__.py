@@ -64,6 +64,7 @@ def register_web(app: Flask) -> None:
         return user
 
     init_security(app)
+    auth.init_sessions(app)
     errors.register(app)
     filters.register(app)
     components.register(app)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
 from models import db
-from models.user_store import SignInRefused, sign_in
+from models.entities import User
+from models.user_store import SignInRefused, end_sessions, sign_in
 from web.clock import now_utc
 from web.forms import SignInForm, SignOutForm
 from web.permissions import public
@@ -40,7 +41,7 @@ def sign_in_page():
             form.password.errors = [refusal]
         else:
             db.session.commit()
-            login_user(user)
+            start_session(user)
             return redirect(_safe_next(request.args.get("next")), code=303)
     status = 200 if not (form.errors or refusal) else 422 if request.method == "POST" else 200
     return render_template("auth/sign_in.html", form=form), status
@@ -52,6 +53,46 @@ def sign_out():
     """Sign out (a POST with a CSRF token, so a link elsewhere cannot sign anyone out)."""
     form = SignOutForm()
     if form.validate_on_submit() and current_user.is_authenticated:
-        logout_user()
+        # The session cookie is signed, not stored: only a new token on the person makes a copy of it worthless.
+        end_sessions(current_user, current_user, now_utc(), "Signed out")
+        db.session.commit()
+        end_session()
         flash("You have signed out")
     return redirect(url_for("auth.sign_in"), code=303)
+
+
+def start_session(user: User) -> None:
+    """Sign a person in on this browser, noting when, for the idle and absolute time limits."""
+    session.clear()  # nothing from before sign-in (a fixed session) carries over
+    login_user(user)
+    now = now_utc().timestamp()
+    session["signed_in_at"] = session["seen_at"] = now
+
+
+def end_session() -> None:
+    """Forget the person on this browser."""
+    logout_user()
+    session.clear()
+
+
+def init_sessions(app: Flask) -> None:
+    """End a page session after SESSION_IDLE_MINUTES without a request, and SESSION_MAX_HOURS after sign-in."""
+
+    @app.before_request
+    def expire_sessions():
+        if request.path.startswith(("/api/", "/assets/", "/static/")) or "_user_id" not in session:
+            return None
+        now = now_utc().timestamp()
+        idle = current_app.config["SESSION_IDLE_MINUTES"] * 60
+        lifetime = current_app.config["SESSION_MAX_HOURS"] * 3600
+        # A session from before these limits has no times: it ends too.
+        if now - session.get("seen_at", 0) > idle or now - session.get("signed_in_at", 0) > lifetime:
+            end_session()
+            flash("You were signed out because you had not used Remedy for a while. Sign in again to continue.")
+            if request.method == "GET":
+                return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
+            return redirect(url_for("auth.sign_in"), code=303)
+        # Written back at most once a minute: every request would otherwise send a new cookie.
+        if now - session.get("seen_at", 0) > 60:
+            session["seen_at"] = now
+        return None

@@ -125,6 +125,18 @@ class UserForm(FlaskForm):
     submit = SubmitField("Create user", widget=GovSubmitInput())
 
 
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", widget=GovPasswordInput(),
+                                     validators=[DataRequired("Enter your current password")])
+    new_password = PasswordField("New password", widget=GovPasswordInput(),
+                                 validators=[DataRequired("Enter a new password")])
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class SignOutEverywhereForm(FlaskForm):
+    submit = SubmitField("Sign out everywhere", widget=GovSubmitInput())
+
+
 class TokenForm(FlaskForm):
     name = StringField("What the token is for", widget=GovTextInput(),
                        validators=[DataRequired("Enter what the token is for, like 'Finance system'"),
