@@ -78,6 +78,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAIL_USE_TLS=os.environ.get("MAIL_USE_TLS", "") == "1",
         MAIL_FROM=os.environ.get("MAIL_FROM", "Remedy <remedy@localhost>"),
         MAIL_CAPTURE=os.environ.get("REMEDY_MAIL_CAPTURE", "") == "1",
+        # How long one tick may spend draining the outbox (ticks are a minute apart): a backlog goes in one tick.
+        DELIVERY_BUDGET_SECONDS=float(os.environ.get("REMEDY_DELIVERY_BUDGET_SECONDS", "45")),
         # Where the SQLite scheduler lock file lives (PostgreSQL uses an advisory lock instead).
         SCHEDULER_LOCK_DIR=os.environ.get("REMEDY_SCHEDULER_LOCK_DIR", str(instance_path)),
         # Providers' evidence files: outside static/, under random names, served only through a permission check.
