@@ -157,6 +157,11 @@ def sign_in(email: str, password: str, now: datetime, remote_addr: str | None = 
             raise SignInRefused(_locked_message(state.locked_until))
         attempt("wrong_password")
         raise SignInRefused(generic)
+    if user.totp_enabled_at is not None:
+        # Half-way: the counters reset only once the second factor is right too, or a known password would buy
+        # unlimited guesses at the code, four at a time.
+        attempt("password_accepted")
+        return user
     state = after_successful_sign_in()
     user.failed_sign_ins, user.locked_until, user.last_sign_in_at = state.failed_sign_ins, None, now
     attempt("succeeded")

@@ -67,6 +67,13 @@ class SignInForm(FlaskForm):
     submit = SubmitField("Sign in", widget=GovSubmitInput())
 
 
+class SecurityCodeForm(FlaskForm):
+    code = StringField("Security code", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
+                                   Length(max=20, message="Enter the 6-digit code from your authenticator app")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
 class SignOutForm(FlaskForm):
     submit = SubmitField("Sign out", widget=GovSubmitInput())
 
