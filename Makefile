@@ -34,7 +34,7 @@ run: system-run venv assets migrate
 	@$(FLASK) demo load --if-empty
 	@echo "Remedy: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web app and the scheduler)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  export REMEDY_MAIL_CAPTURE=1; \
+	  export REMEDY_MAIL_CAPTURE=1 REMEDY_DEMO_WITHOUT_TWO_FACTOR=1; \
 	  $(FLASK) scheduler run & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -59,6 +59,14 @@ def create_app(overrides: dict | None = None) -> Flask:
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=production,
         PERMANENT_SESSION_LIFETIME=8 * 3600,
+        # A page session ends after this long without a request, and this long after sign-in whatever happens.
+        SESSION_IDLE_MINUTES=int(os.environ.get("REMEDY_SESSION_IDLE_MINUTES", "30")),
+        SESSION_MAX_HOURS=int(os.environ.get("REMEDY_SESSION_MAX_HOURS", "8")),
+        # Two-factor sign-in: administrators, commissioning managers and safeguarding officers always; every role
+        # when the council sets REMEDY_TWO_FACTOR_FOR_EVERYONE=1. REMEDY_DEMO_WITHOUT_TWO_FACTOR=1 (make run sets
+        # it) lets the demo accounts in without a phone; it is refused in production.
+        TWO_FACTOR_FOR_EVERYONE=os.environ.get("REMEDY_TWO_FACTOR_FOR_EVERYONE", "") == "1",
+        TWO_FACTOR_DEMO_EXEMPT=os.environ.get("REMEDY_DEMO_WITHOUT_TWO_FACTOR", "") == "1",
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         MAX_CONTENT_LENGTH=25 * 1024 * 1024,
         RULEBOOK_DIR=str(ROOT / "rulebooks"),
@@ -75,6 +83,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAIL_USE_TLS=os.environ.get("MAIL_USE_TLS", "") == "1",
         MAIL_FROM=os.environ.get("MAIL_FROM", "Remedy <remedy@localhost>"),
         MAIL_CAPTURE=os.environ.get("REMEDY_MAIL_CAPTURE", "") == "1",
+        # How long one tick may spend draining the outbox (ticks are a minute apart): a backlog goes in one tick.
+        DELIVERY_BUDGET_SECONDS=float(os.environ.get("REMEDY_DELIVERY_BUDGET_SECONDS", "45")),
         # Where the SQLite scheduler lock file lives (PostgreSQL uses an advisory lock instead).
         SCHEDULER_LOCK_DIR=os.environ.get("REMEDY_SCHEDULER_LOCK_DIR", str(instance_path)),
         # Providers' evidence files: outside static/, under random names, served only through a permission check.
@@ -83,6 +93,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     if "SECRET_KEY" not in overrides:
         app.config["SECRET_KEY"] = _secret_key(production, instance_path)
     app.config.update(overrides)
+    if production and app.config["TWO_FACTOR_DEMO_EXEMPT"]:
+        raise RuntimeError("REMEDY_DEMO_WITHOUT_TWO_FACTOR is for the demo only: unset it when REMEDY_ENV=production")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance_path.mkdir(parents=True, exist_ok=True)
     # A server's connections can be dropped under the pool (a restart, an idle timeout): check each one as it is

@@ -446,16 +446,21 @@ def get_incident(viewer: Viewer, incident_id: int) -> Incident:
 
 
 def report_incident(viewer: Viewer, actor: User, incident_id: int, written_report: str | None,
-                    now: datetime) -> Incident:
+                    now: datetime, expected_version=None) -> Incident:
     """Record that the incident was reported to the council, and its written report when it comes (each a step of
-    the incident's machine, through the engine)."""
+    the incident's machine, through the engine; the version the page showed is checked on the first)."""
     today = now.astimezone(LONDON).date()
     incident = get_incident(viewer, incident_id)
+    steps = []
     if incident.state is IncidentState.RECORDED:
-        fire(viewer, actor, "incident", incident.id, "report", {}, now, today)
-        incident.reported_at = now
+        steps.append(("report", {}))
     if written_report and written_report.strip() and incident.state is not IncidentState.WRITTEN_UP:
-        fire(viewer, actor, "incident", incident.id, "write_up", {"written_report": written_report}, now, today)
+        steps.append(("write_up", {"written_report": written_report}))
+    for trigger, data in steps:
+        fire(viewer, actor, "incident", incident.id, trigger, data, now, today, expected_version=expected_version)
+        expected_version = None  # the second step follows the first, in the same change
+        if trigger == "report":
+            incident.reported_at = now
     return incident
 
 

@@ -15,7 +15,7 @@ from models.audit_store import record_event
 from models.calendar_store import working_calendar
 from models.cases import Case, Deadline
 from models.entities import Contract, User
-from models.registry import scoped, visible_entities
+from models.registry import KINDS, page_for, scoped, visible_entities
 from models.rulebook_store import rulebooks
 from models.scheduling import DeadlinePause, Timer
 from workflows.access import Viewer
@@ -270,6 +270,37 @@ def upcoming_deadlines(viewer: Viewer, now: datetime, until: date) -> list[Deadl
     """Running and overdue deadlines up to a date, for the deadlines page, home page and calendar feed."""
     query = _visible(viewer).where(Deadline.status.in_(("running", "breached")), Deadline.due_on <= until)
     return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id)))
+
+
+def paused_ids(deadlines) -> set[int]:
+    """Which of these deadlines have a pause still open, in one query."""
+    ids = [d.id for d in deadlines if d.pausable]
+    if not ids:
+        return set()
+    return set(db.session.scalars(select(DeadlinePause.deadline_id).where(DeadlinePause.deadline_id.in_(ids),
+                                                                          DeadlinePause.ends_on.is_(None))))
+
+
+def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
+    """For each deadline: the record it belongs to, as words (its case's reference, a complaint's CMP-00012, or
+    "Meeting 4"), and the path of that record's page, from the registry; one query per kind present."""
+    wanted: dict[str, set[int]] = {}
+    for d in deadlines:
+        kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)
+        wanted.setdefault(kind, set()).add(entity_id)
+    names: dict[tuple[str, int], str] = {}
+    for kind, ids in wanted.items():
+        model = KINDS[kind].model if kind in KINDS else None
+        if model is not None and hasattr(model, "reference"):
+            names.update({(kind, i): ref for i, ref in db.session.execute(
+                select(model.id, model.reference).where(model.id.in_(ids)))})
+    out = {}
+    for d in deadlines:
+        kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)
+        noun = KINDS[kind].noun.capitalize() if kind in KINDS else "Record"
+        out[d.id] = (names.get((kind, entity_id)) or f"{noun} {entity_id}",
+                     page_for(d.entity_type, d.entity_id, d.case_id))
+    return out
 
 
 def case_of(deadline: Deadline) -> Case | None:

@@ -162,6 +162,11 @@ class User(UserMixin, db.Model):
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Changing this signs the person out everywhere (it is part of the session's identity).
     session_token: Mapped[str] = mapped_column(String(64))
+    # Two-factor sign-in (TOTP, RFC 6238): the shared secret, set at enrolment and in force once confirmed; the last
+    # 30-second step a code was accepted for, so a code seen over someone's shoulder cannot be used again.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version_id}
@@ -197,6 +202,17 @@ class SignInAttempt(db.Model):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     outcome: Mapped[str] = mapped_column(String(40))  # succeeded, wrong_password, unknown_email, locked, locked_out
     remote_addr: Mapped[str | None] = mapped_column(String(64))
+
+
+class RecoveryCode(db.Model):
+    """A single-use code that signs a person in when they do not have their authenticator (only its hash is kept)."""
+
+    __tablename__ = "recovery_code"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(db.Model):

@@ -31,10 +31,10 @@ def enqueue(council_id: int, key: str, user: User, message: Message, link: str, 
     return queued
 
 
-def due_messages(now: datetime, limit: int = 200) -> list[OutboxMessage]:
-    """Messages waiting to be delivered whose next attempt is due."""
+def due_messages(now: datetime, limit: int = 200, after_id: int = 0) -> list[OutboxMessage]:
+    """Messages waiting to be delivered whose next attempt is due, oldest first, after a given id."""
     return list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, OutboxMessage.id > after_id)
         .order_by(OutboxMessage.id).limit(limit)))
 
 

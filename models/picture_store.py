@@ -3,13 +3,12 @@ its open cases. Safeguarding concerns come through concern_store, so the same vi
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
 from models import db
 from models.cases import Case, DefaultNotice, Notice, Suspension
 from models.concern_store import list_concerns
 from models.concerns import Complaint, Incident
 from models.entities import CqcRating
+from models.registry import scoped
 from workflows.access import Viewer
 from workflows.case import OPEN
 from workflows.clock import LONDON
@@ -17,7 +16,7 @@ from workflows.picture import Happening
 
 
 def _of(model, viewer: Viewer, provider_id: int):
-    return select(model).where(model.council_id == viewer.council_id, model.provider_id == provider_id)
+    return scoped(model, viewer).where(model.provider_id == provider_id)
 
 
 def provider_happenings(viewer: Viewer, provider_id: int) -> list[Happening]:

@@ -190,6 +190,8 @@ BY_COLLECTION = {k.collection: k for k in KINDS.values() if k.collection}
 CASE_KINDS = tuple(k.name for k in KINDS.values() if k.name == "case" or k.on_case)
 CASE_COLLECTIONS = {k.collection: k for k in KINDS.values() if k.name in CASE_KINDS}
 RESTRICTED = tuple(k.name for k in KINDS.values() if k.restricted)
+# The kinds whose machine serves a letter on a step, with the event of that step (its date and officer go on it).
+LETTER_EVENTS = {k.name: row.event for k in KINDS.values() for row in k.workflow.TRANSITIONS if row.letter}
 
 
 def kind_of(name: str) -> RecordKind:
@@ -202,5 +204,5 @@ def page_for(entity_type: str, entity_id: int, case_id: int | None) -> str:
     kind = KINDS.get(entity_type)
     if kind is None:
         return f"/cases/{case_id}" if case_id else "/deadlines"
-    return kind.page_for(entity_id, case_id)
+    return kind.page_for(entity_id, entity_id if entity_type == "case" else case_id)
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
 from flask import current_app
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
@@ -156,10 +157,34 @@ def sign_in(email: str, password: str, now: datetime, remote_addr: str | None = 
             raise SignInRefused(_locked_message(state.locked_until))
         attempt("wrong_password")
         raise SignInRefused(generic)
+    if user.totp_enabled_at is not None:
+        # Half-way: the counters reset only once the second factor is right too, or a known password would buy
+        # unlimited guesses at the code, four at a time.
+        attempt("password_accepted")
+        return user
     state = after_successful_sign_in()
     user.failed_sign_ins, user.locked_until, user.last_sign_in_at = state.failed_sign_ins, None, now
     attempt("succeeded")
     return user
+
+
+def end_sessions(user: User, actor: User | None, now: datetime, reason: str) -> None:
+    """End every session a person has, on every device: a copied session cookie stops working at once."""
+    user.session_token = secrets.token_hex(16)
+    record_event(council_id=user.council_id, actor=actor, entity_type="user", entity_id=user.id,
+                 event_name="SESSIONS_ENDED", at=now, reason=reason)
+
+
+def change_password(user: User, current: str, new: str, now: datetime) -> None:
+    """A person sets a new password after proving the current one; every session they had ends."""
+    if not check_password_hash(user.password_hash, current):
+        raise ValidationProblem("Enter your current password correctly", "current_password")
+    if len(new) < MIN_PASSWORD_LENGTH:
+        raise ValidationProblem(f"Password must be {MIN_PASSWORD_LENGTH} characters or more", "new_password")
+    if new == current:
+        raise ValidationProblem("Enter a new password that is different from your current one", "new_password")
+    user.password_hash = generate_password_hash(new, method=_hash_method())
+    end_sessions(user, user, now, "Password changed")
 
 
 def _locked_message(until: datetime) -> str:
@@ -204,8 +229,27 @@ def user_for_token(plain: str, now: datetime) -> User | None:
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
-    row.last_used_at = now
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_PRECISION:
+        _note_token_use(row.id, now)
     return row.user
+
+
+# How stale "last used" may be. Writing it on every request would take the token row's lock (on SQLite, the whole
+# database's) for the length of each request and serialise everything that shares the token.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
+def _note_token_use(token_id: int, now: datetime) -> None:
+    """Record that a token was used, in its own short transaction on its own connection: it is kept even when the
+    request's own work is rolled back (every GET), and it never holds a lock while the request runs."""
+    table = ApiToken.__table__
+    stale = or_(table.c.last_used_at.is_(None), table.c.last_used_at <= now - TOKEN_USE_PRECISION)
+    try:
+        with db.engine.begin() as connection:
+            # The condition makes concurrent requests write once between them, not once each.
+            connection.execute(update(table).where(table.c.id == token_id, stale).values(last_used_at=now))
+    except OperationalError:  # SQLite busy past its timeout: "last used" is a convenience, the request is not
+        current_app.logger.warning("Could not record the use of API token %s", token_id)
 
 
 def list_tokens(user: User) -> list[ApiToken]:

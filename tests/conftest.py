@@ -70,6 +70,8 @@ def app(database_uri, tmp_path):
         "SECRET_KEY": "test-secret-key",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "MAIL_CAPTURE": True,  # the SMTP tests switch this off and point at a real local server
+        "TWO_FACTOR_DEMO_EXEMPT": True,  # the demo accounts have no phones; tests/integration/test_two_factor.py
+        # switches this off
         "SERVER_NAME": None,
     })
     _empty_all_tables(app)

@@ -42,8 +42,10 @@ def register_web(app: Flask) -> None:
         returns,
         safeguarding,
     )
+    from web.bounds import init_bounds
     from web.security import init_security
 
+    init_bounds(app)  # before any route is added: the bounded <int:> converter applies as rules are built
     csrf.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.sign_in"
@@ -64,6 +66,7 @@ def register_web(app: Flask) -> None:
 
     init_security(app)
     install_letter_service(letters.serve_letter)  # the engine stores a served letter in the step's own flush
+    auth.init_sessions(app)
     errors.register(app)
     filters.register(app)
     components.register(app)

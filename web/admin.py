@@ -11,9 +11,9 @@ from models.outbox_store import counts as outbox_counts
 from models.provider_store import list_providers
 from models.scheduler_store import scheduler_health
 from models.timer_store import pending_due_count
-from models.user_store import create_user, list_users
+from models.user_store import create_user, end_sessions, get_user, list_users
 from web.clock import now_utc
-from web.forms import RemoveForm, UserForm, options
+from web.forms import RemoveForm, SignOutEverywhereForm, UserForm, options
 from web.permissions import requires
 from workflows.access import Permission, Role
 from workflows.errors import NotFound, ValidationProblem
@@ -99,5 +99,20 @@ def users():
             db.session.commit()
             flash(f"{user.name} can now sign in as {user.role.label.lower()}")
             return redirect(url_for("admin.users"), code=303)
-    return render_template("admin/users.html", form=form, users=list_users(g.viewer.council_id)), (
-        422 if form.errors else 200)
+    return render_template("admin/users.html", form=form, users=list_users(g.viewer.council_id),
+                           sign_out_form=SignOutEverywhereForm()), (422 if form.errors else 200)
+
+
+@bp.post("/users/<int:user_id>/sign-out")
+@requires(Permission.MANAGE_USERS)
+def sign_out_everywhere(user_id: int):
+    """End every session a person has (a lost laptop, someone leaving): they must sign in again."""
+    if not SignOutEverywhereForm().validate_on_submit():
+        abort(400)
+    user = get_user(user_id)
+    if user is None or user.council_id != g.viewer.council_id:
+        abort(404)
+    end_sessions(user, current_user, now_utc(), "Signed out everywhere by an administrator")
+    db.session.commit()
+    flash(f"{user.name} has been signed out everywhere")
+    return redirect(url_for("admin.users"), code=303)

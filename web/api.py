@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import text
 
@@ -12,6 +10,7 @@ from models.calendar_store import working_calendar
 from models.entities import Contract, Provider
 from models.provider_store import get_contract, get_provider, list_contracts, list_providers
 from models.scheduler_store import scheduler_health
+from web.bounds import DATE_RANGE_TEXT, BadParameter, date_param, whole_number
 from web.clock import now_utc
 from web.errors import api_error
 from web.openapi import openapi_document
@@ -128,14 +127,12 @@ def _workday_args() -> tuple[str, str | None]:
     return region, None
 
 
-def _date_arg(name: str) -> tuple[date | None, str | None]:
-    raw = request.args.get(name)
-    if not raw:
-        return None, f"Give {name} as a date, like {name}=2026-12-18"
+def _counted(count):
+    """Run a working-day count, refusing one that runs past the calendar's range (a date after 2100, say)."""
     try:
-        return date.fromisoformat(raw), None
-    except ValueError:
-        return None, f"{name} must be a real date written YYYY-MM-DD, not {raw!r}"
+        return count()
+    except ValueError as exc:
+        raise BadParameter(f"{exc}: choose dates {DATE_RANGE_TEXT}", "days") from None
 
 
 @bp.get("/workdays/add")
@@ -143,16 +140,16 @@ def _date_arg(name: str) -> tuple[date | None, str | None]:
 def workdays_add():
     """The date N working days after a start date, with every skipped date and why."""
     region, problem = _workday_args()
-    start, problem = (None, problem) if problem else _date_arg("start")
     if problem:
-        return api_error(422, problem)
-    try:
-        days = int(request.args.get("days", ""))
-    except ValueError:
-        return api_error(422, "Give days as a whole number, like days=10")
+        return api_error(422, problem, "region")
+    start = date_param(request.args.get("start"), "start")
+    days = whole_number(request.args.get("days"), "days")
+    if days is None:
+        return api_error(422, "Give days as a whole number, like days=10", "days")
     if not -2000 <= days <= 2000:
-        return api_error(422, "days must be between -2000 and 2000")
-    explanation = working_calendar(g.viewer.council_id, region).explain_add_working_days(start, days)
+        return api_error(422, "days must be between -2000 and 2000", "days")
+    calendar = working_calendar(g.viewer.council_id, region)
+    explanation = _counted(lambda: calendar.explain_add_working_days(start, days))
     return jsonify({"start": start.isoformat(), "days": days, "region": region,
                     "due_on": explanation.result.isoformat(), "rule": explanation.rule,
                     "explanation": explanation.lines(), "skipped": explanation.as_dict()["skipped"]})
@@ -163,11 +160,12 @@ def workdays_add():
 def workdays_between():
     """The number of working days after one date up to and including another."""
     region, problem = _workday_args()
-    start, problem = (None, problem) if problem else _date_arg("start")
-    end, problem = (None, problem) if problem else _date_arg("end")
     if problem:
-        return api_error(422, problem)
-    days = working_calendar(g.viewer.council_id, region).working_days_between(start, end)
+        return api_error(422, problem, "region")
+    start = date_param(request.args.get("start"), "start")
+    end = date_param(request.args.get("end"), "end")
+    calendar = working_calendar(g.viewer.council_id, region)
+    days = _counted(lambda: calendar.working_days_between(start, end))
     return jsonify({"start": start.isoformat(), "end": end.isoformat(), "region": region, "working_days": days})
 
 

@@ -27,7 +27,7 @@ from web.api_cases import _handle, _json_body, event_json
 from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
-from web.return_files import FileProblem, read_upload
+from web.return_files import FileProblem, read_upload, upload_limits
 from workflows.access import Permission
 from workflows.errors import NotFound, ValidationProblem
 from workflows.returns import ReturnState
@@ -123,7 +123,7 @@ def return_upload(row_id: int):
     if upload is None:
         return api_error(422, "Attach the completed template as 'file'")
     try:
-        rows, source = read_upload(upload.filename or "", upload.read())
+        rows, source = read_upload(upload.filename or "", upload, upload_limits(row))
     except FileProblem as exc:
         return api_error(422, str(exc))
 

@@ -10,6 +10,7 @@ from models.calendar_store import add_closure, list_closures, remove_closure, wo
 from models.council_store import get_council
 from models.deadline_store import calendar_change_impact, replan_after_calendar_change
 from models.entities import ClosureKind
+from web.bounds import DATE_RANGE_TEXT
 from web.clock import now_utc, today_london
 from web.forms import ClosureForm, RemoveForm, WorkdaysForm
 from web.permissions import requires
@@ -27,11 +28,15 @@ def calculator():
     explanation = None
     if request.args and form.validate():
         calendar = working_calendar(g.viewer.council_id, form.region.data)
-        explanation = calendar.explain_add_working_days(form.start.data, form.days.data)
+        try:
+            explanation = calendar.explain_add_working_days(form.start.data, form.days.data)
+        except ValueError:  # the count ran past the years the calendar knows (after 2100, say)
+            form.days.errors = [f"Enter a number of working days that ends {DATE_RANGE_TEXT}"]
     elif not request.args:
         form = WorkdaysForm(formdata=None, days=10, region="england-and-wales")
         form.start.data = today_london()
-    return render_template("calendar/calculator.html", form=form, explanation=explanation)
+    return render_template("calendar/calculator.html", form=form, explanation=explanation), (
+        422 if form.errors else 200)
 
 
 @bp.route("/admin/non-working-days", methods=["GET", "POST"])

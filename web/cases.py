@@ -30,7 +30,7 @@ from models.case_store import (
 from models.document_store import documents_for, get_document
 from models.engine import allowed_triggers, fire, workflow_for
 from models.provider_store import contract_choices, filter_choices
-from models.registry import BY_COLLECTION
+from models.registry import CASE_COLLECTIONS
 from models.rulebook_store import rulebook_for
 from web import portal
 from web.case_forms import (
@@ -222,7 +222,7 @@ def list_cases_page():
     overdue = {"yes": True, "no": False}.get(form.overdue.data or "")
     filters = {"provider_id": _number(form.provider.data), "contract_id": _number(form.contract.data),
                "state": state, "overdue": overdue}
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = max(_number((request.args.get("page") or "")[:7]) or 1, 1)  # a made-up page number: the first page
     now = now_utc()
     items, total = list_case_rows(g.viewer, now, page=page, per_page=PER_PAGE, **filters)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
@@ -494,12 +494,12 @@ def record_name(kind: str, record, book: Rulebook) -> str:
     return book.rung_name(kind)
 
 
-@bp.route('/<any("cases", "notices", "action-plans", "milestones", "default-notices", "suspensions", "terminations")'
-          ':collection>/<int:record_id>/<trigger>', methods=["GET", "POST"])
+@bp.route(f"/<any({', '.join(repr(c) for c in CASE_COLLECTIONS)}):collection>/<int:record_id>/<trigger>",
+          methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def transition(collection: str, record_id: int, trigger: str):
     """A GOV.UK form for one transition of one record; errors come back as an error summary."""
-    kind = BY_COLLECTION[collection].name
+    kind = CASE_COLLECTIONS[collection].name
     record = _load(kind, record_id)
     case = record if kind == "case" else record.case
     now, today = now_utc(), today_london()

@@ -190,7 +190,7 @@ def complaint_step(complaint_id: int, trigger: str):
     if form.validate_on_submit() and not refusal:
         data = {f.name: form[f.name].data for f in fields if form[f.name].data not in (None, "", [])}
         done, status = run_step(lambda: apply_complaint(g.viewer, current_user, complaint.id, trigger, data, now,
-                                                        expected_version=_number(form.version.data)),
+                                                        expected_version=form.version.data),
                                 form, problems)
         if done is not None:
             flash(f"{label}: done")

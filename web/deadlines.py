@@ -10,7 +10,6 @@ from flask_login import current_user
 
 from models import db
 from models.calendar_feed_store import has_feed, renew_feed_token, revoke_feed_tokens, user_for_feed
-from models.calendar_store import working_calendar
 from models.deadline_store import (
     case_of,
     extend_deadline,
@@ -23,24 +22,14 @@ from models.deadline_store import (
 )
 from models.scheduling import Timer
 from web.clock import LONDON, now_utc, today_london
+from web.deadline_rows import deadline_rows
 from web.forms import ExtendForm, PauseForm, RemoveForm
 from web.permissions import public, requires
 from workflows.access import Permission
-from workflows.deadline import effective_status
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 
 bp = Blueprint("deadlines", __name__)
-
-
-def _rows(deadlines, now, today):
-    rows = []
-    for deadline in deadlines:
-        calendar = working_calendar(deadline.council_id, deadline.region)
-        status = effective_status(deadline.status, is_paused(deadline), deadline.due_at, now)
-        rows.append({"deadline": deadline, "case": case_of(deadline), "status": status,
-                     "left": calendar.working_days_between(today, deadline.due_on)})
-    return rows
 
 
 @bp.get("/deadlines")
@@ -50,7 +39,7 @@ def list_deadlines():
     now, today = now_utc(), today_london()
     this_monday = today - timedelta(days=today.weekday())
     next_monday, after_next = this_monday + timedelta(days=7), this_monday + timedelta(days=14)
-    rows = _rows(upcoming_deadlines(g.viewer, now, after_next - timedelta(days=1)), now, today)
+    rows = deadline_rows(g.viewer, upcoming_deadlines(g.viewer, now, after_next - timedelta(days=1)), now)
     groups = [
         ("Overdue", [r for r in rows if r["status"] == "breached"]),
         ("Due this week", [r for r in rows if r["status"] != "breached" and r["deadline"].due_on < next_monday]),
@@ -68,8 +57,8 @@ def show_deadline(deadline_id: int):
         deadline = get_deadline(g.viewer, deadline_id)
     except NotFound:
         abort(404)
-    now, today = now_utc(), today_london()
-    (row,) = _rows([deadline], now, today)
+    now = now_utc()
+    (row,) = deadline_rows(g.viewer, [deadline], now)
     timers = db.session.query(Timer).filter(Timer.deadline_id == deadline.id).order_by(Timer.due_at).all()
     can_manage = g.viewer.role in MANAGERS
     return render_template("deadlines/show_deadline.html", row=row, deadline=deadline, timers=timers,

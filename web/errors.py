@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from web.bounds import BadParameter
+
 API_MESSAGES = {
     400: "The request could not be understood: check its JSON and parameters",
     401: "Sign in or send an API token",
@@ -19,11 +21,23 @@ API_MESSAGES = {
 }
 
 
-def api_error(status: int, message: str | None = None):
-    """A JSON error body with a sentence a person can act on."""
-    response = jsonify({"error": message or API_MESSAGES.get(status, "Request failed")})
+def api_error(status: int, message: str | None = None, field: str | None = None):
+    """A JSON error body with a sentence a person can act on, naming the parameter or key at fault if there is one."""
+    body = {"error": message or API_MESSAGES.get(status, "Request failed")}
+    if field:
+        body["field"] = field
+    response = jsonify(body)
     response.status_code = status
     return response
+
+
+def _out_of_range(error: Exception) -> bool:
+    """A number too big for the database reached a query: SQLite raises OverflowError, PostgreSQL a DataError."""
+    if isinstance(error, OverflowError):
+        return True
+    from sqlalchemy.exc import DataError
+
+    return isinstance(error, DataError) and "out of range" in str(error.orig)
 
 
 def register(app: Flask) -> None:
@@ -41,8 +55,15 @@ def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         status = error.code or 500
+        if isinstance(error, BadParameter):
+            if wants_json():
+                return api_error(status, error.description, error.field)
+            return render_template("errors/400.html", reason=error.description), status
         if wants_json():
-            return api_error(status)
+            response = api_error(status)
+            if status == 405 and getattr(error, "valid_methods", None):
+                response.headers["Allow"] = ", ".join(error.valid_methods)
+            return response
         template = {403: "errors/403.html", 404: "errors/404.html"}.get(status)
         if status == 413:
             return render_template("errors/400.html", reason=(
@@ -56,10 +77,18 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):
-        app.logger.exception("Unhandled error")
         from models import db
 
         db.session.rollback()
+        if _out_of_range(error):
+            # The last line of defence behind web/bounds.py: a number no record can have is a request to refuse,
+            # not a fault. Logged, so the input that slipped past the bounds can be found and checked at the door.
+            app.logger.warning("Out-of-range number reached the database: %s %s", request.method, request.path)
+            message = "A number in the request is too large: no record has it"
+            if wants_json():
+                return api_error(422, message)
+            return render_template("errors/400.html", reason=message), 422
+        app.logger.exception("Unhandled error")
         if wants_json():
             return api_error(500)
         return render_template("errors/500.html"), 500

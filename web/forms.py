@@ -27,6 +27,7 @@ from wtforms import (
 from wtforms.validators import URL, DataRequired, Email, InputRequired, Length, NumberRange, Optional
 
 from models.entities import ClosureKind, CqcRatingValue
+from web.bounds import DATE_RANGE_TEXT, FIRST_DATE, LAST_DATE
 from workflows.access import Role
 
 
@@ -43,6 +44,9 @@ class GovDateField(DateField):
             super().process_formdata([" ".join(v.strip() for v in valuelist)])
         except ValueError:
             raise ValueError(f"{self.label.text} must be a real date, for example 18 12 2026") from None
+        if not FIRST_DATE <= self.data <= LAST_DATE:
+            self.data = None
+            raise ValueError(f"{self.label.text} must be a date {DATE_RANGE_TEXT}")
 
 
 def options(pairs) -> list[SelectChoice]:
@@ -61,6 +65,13 @@ class SignInForm(FlaskForm):
     password = PasswordField("Password", widget=GovPasswordInput(),
                              validators=[DataRequired("Enter your password")])
     submit = SubmitField("Sign in", widget=GovSubmitInput())
+
+
+class SecurityCodeForm(FlaskForm):
+    code = StringField("Security code", widget=GovTextInput(),
+                       validators=[DataRequired("Enter the 6-digit code from your authenticator app"),
+                                   Length(max=20, message="Enter the 6-digit code from your authenticator app")])
+    submit = SubmitField("Continue", widget=GovSubmitInput())
 
 
 class SignOutForm(FlaskForm):
@@ -119,6 +130,18 @@ class UserForm(FlaskForm):
                              validators=[DataRequired("Enter a temporary password"),
                                          Length(min=12, message="Password must be 12 characters or more")])
     submit = SubmitField("Create user", widget=GovSubmitInput())
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", widget=GovPasswordInput(),
+                                     validators=[DataRequired("Enter your current password")])
+    new_password = PasswordField("New password", widget=GovPasswordInput(),
+                                 validators=[DataRequired("Enter a new password")])
+    submit = SubmitField("Change password", widget=GovSubmitInput())
+
+
+class SignOutEverywhereForm(FlaskForm):
+    submit = SubmitField("Sign out everywhere", widget=GovSubmitInput())
 
 
 class TokenForm(FlaskForm):

@@ -116,7 +116,8 @@ def report_incident_page(incident_id: int):
         def act():
             if "yes" not in (form.reported.data or []) and incident.reported_at is None:
                 raise ValidationProblem("Confirm the incident has been reported to the council", "reported")
-            return report_incident(g.viewer, current_user, incident.id, form.written_report.data, now_utc())
+            return report_incident(g.viewer, current_user, incident.id, form.written_report.data, now_utc(),
+                                   expected_version=form.version.data)
 
         done, status = run_step(act, form, problems)
         if done is not None:

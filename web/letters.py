@@ -24,6 +24,7 @@ from models.audit_store import events_for
 from models.case_queries import deadlines_for, get_record
 from models.council_store import get_council
 from models.document_store import store_document
+from models.registry import KINDS, LETTER_EVENTS
 from models.rulebook_store import rulebook_for
 from models.user_store import get_user
 from web.clock import LONDON, today_london
@@ -35,15 +36,10 @@ from workflows.suspension import SCOPE_LABELS
 
 bp = Blueprint("letters", __name__)
 
-# (kind, trigger) pairs whose transition serves a letter on the provider.
-SERVICE_STEPS = {("notice", "issue"), ("default_notice", "serve"), ("suspension", "suspend"),
-                 ("termination", "decide")}
-COLLECTIONS = {"notices": "notice", "default-notices": "default_notice", "suspensions": "suspension",
-               "terminations": "termination"}
-KIND_COLLECTIONS = {kind: collection for collection, kind in COLLECTIONS.items()}
-# The audit event of the step that serves each kind of letter: its date, officer and reason go on the letter.
-SERVICE_EVENTS = {"notice": "NOTICE_ISSUED", "default_notice": "DEFAULT_SERVED", "suspension": "SUSPENSION_STARTED",
-                  "termination": "TERMINATION_DECIDED"}
+# The kinds that serve letters and the event of the serving step, as their machines mark them (models/registry.py).
+SERVICE_EVENTS = LETTER_EVENTS
+KIND_COLLECTIONS = {kind: KINDS[kind].collection for kind in LETTER_EVENTS}
+COLLECTIONS = {collection: kind for kind, collection in KIND_COLLECTIONS.items()}
 # A breached deadline stays on the letter: it is still the deadline the letter gave. Superseded and cancelled ones go.
 SHOWN_DEADLINES = ("running", "met", "breached")
 METHODS = {"hand": "By hand", "email": "By email", "post": "By post"}

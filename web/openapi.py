@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from models.registry import CASE_COLLECTIONS
+
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
 
@@ -10,8 +12,8 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "Bad request", 401: "No valid API token", 403: "Role does not allow this", 404: "Not found or not yours",
-            409: "Not allowed now", 422: "Invalid data"}
+    text = {400: "Bad request", 401: "No valid API token", 403: "Role does not allow this",
+            404: "Not found or not yours", 409: "Not allowed now", 413: "Too large", 422: "Invalid data"}
     return {str(code): _json(_ERROR, text[code]) for code in codes}
 
 
@@ -45,7 +47,7 @@ def openapi_document() -> dict:
                 "summary": "Contracts you can see",
                 "parameters": [{"name": "provider", "in": "query", "schema": {"type": "integer"}}],
                 "responses": {"200": _json({"$ref": "#/components/schemas/ContractList"}, "Contracts"),
-                              **_errors(401, 403)}}},
+                              **_errors(401, 403, 422)}}},
             "/contracts/{key}": {"get": {
                 "summary": "One contract by id or reference",
                 "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}}],
@@ -62,6 +64,7 @@ def openapi_document() -> dict:
                               **_errors(401, 403, 422)}}},
             **_case_paths(),
             **_return_paths(),
+            **_concern_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -76,7 +79,9 @@ def openapi_document() -> dict:
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "additionalProperties": False,
-                          "properties": {"error": {"type": "string", "minLength": 1}}},
+                          "properties": {"error": {"type": "string", "minLength": 1},
+                                         "field": {"type": "string", "minLength": 1,
+                                                   "description": "The parameter or JSON key at fault, if one is"}}},
                 "Health": {
                     "type": "object", "required": ["status", "scheduler"],
                     "properties": {
@@ -136,6 +141,7 @@ def openapi_document() -> dict:
                             "properties": {"date": {"type": "string", "format": "date"},
                                            "reason": {"type": "string"}}}}}},
                 **_case_schemas(),
+                **_concern_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -146,7 +152,7 @@ def openapi_document() -> dict:
     }
 
 
-COLLECTIONS = ["cases", "notices", "action-plans", "milestones", "default-notices", "suspensions", "terminations"]
+COLLECTIONS = list(CASE_COLLECTIONS)
 
 
 def _case_paths() -> dict:
@@ -236,7 +242,7 @@ def _return_paths() -> dict:
             "parameters": [id_param],
             "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
                 "type": "object", "properties": {"file": {"type": "string", "format": "binary"}}}}}},
-            "responses": {"200": _json(obj, "The periods submitted"), **_errors(401, 403, 404, 409, 422)}}},
+            "responses": {"200": _json(obj, "The periods submitted"), **_errors(401, 403, 404, 409, 413, 422)}}},
         "/returns/{id}/template.{format}": {"get": {
             "summary": "The upload template for this contract and period",
             "parameters": [id_param, {"name": "format", "in": "path", "required": True,
@@ -244,11 +250,11 @@ def _return_paths() -> dict:
             "responses": {"200": {"description": "The template file"}, **_errors(401, 403, 404)}}},
         "/kpi-results": {"get": {
             "summary": "KPI period results (value, target, RAG) from accepted returns", "parameters": [contract],
-            "responses": {"200": _json(obj, "Results"), **_errors(401, 403)}}},
+            "responses": {"200": _json(obj, "Results"), **_errors(401, 403, 422)}}},
         "/breaches": {"get": {
             "summary": "Breaches found over closed periods, each with its rule, figures and proposed actions",
             "parameters": [contract, {"name": "status", "in": "query", "schema": {"type": "string"}}],
-            "responses": {"200": _json(obj, "Breaches"), **_errors(401, 403)}}},
+            "responses": {"200": _json(obj, "Breaches"), **_errors(401, 403, 422)}}},
         "/breaches/{id}": {"get": {
             "summary": "One breach", "parameters": [id_param],
             "responses": {"200": _json(obj, "The breach"), **_errors(401, 403, 404)}}},
@@ -264,6 +270,123 @@ def _return_paths() -> dict:
                 "properties": {"kind": {"type": "string"}, "on": {"type": "string", "format": "date"},
                                "ref": {"type": "string"}, "value": {"type": "string"}}}}}},
             "responses": {"201": _json(obj, "Recorded"), **_errors(401, 403, 404, 422)}}},
+    }
+
+
+def _concern_paths() -> dict:
+    """Complaints, safeguarding concerns, incidents and meeting minutes."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    provider = {"name": "provider", "in": "query", "schema": {"type": "integer"}}
+
+    def ref(name: str) -> dict:
+        return {"$ref": f"#/components/schemas/{name}"}
+
+    def body(properties: dict, required: list[str]) -> dict:
+        return {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": required, "additionalProperties": True, "properties": properties}}}}
+
+    def items(name: str) -> dict:
+        return {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref(name)}}}
+
+    trigger = body({"trigger": {"type": "string"}}, ["trigger"])
+    changed = _errors(400, 401, 403, 404, 409, 422)
+    return {
+        "/complaints": {
+            "get": {"summary": "Complaints you can see (providers: their own)",
+                    "responses": {"200": _json(items("Complaint"), "Complaints"), **_errors(401, 403)}},
+            "post": {"summary": "Record a complaint as received (a formal one starts HF-74's clocks)",
+                     "requestBody": body({"provider": {"type": "integer"}, "received_at": {"type": "string"},
+                                          "channel": {"type": "string"}, "complainant_type": {"type": "string"},
+                                          "formal": {"type": "boolean"}, "summary": {"type": "string"}},
+                                         ["received_at", "summary"]),
+                     "responses": {"201": _json(ref("Complaint"), "Recorded"), **changed}}},
+        "/complaints/{id}": {"get": {
+            "summary": "One complaint: state, allowed triggers, deadlines and audit trail", "parameters": [id_param],
+            "responses": {"200": _json(ref("Complaint"), "The complaint"), **_errors(401, 403, 404)}}},
+        "/complaints/{id}/transitions": {"post": {
+            "summary": "Move a complaint on", "parameters": [id_param], "requestBody": trigger,
+            "responses": {"200": _json(ref("Complaint"), "The updated complaint"), **changed}}},
+        "/safeguarding-concerns": {
+            "get": {"summary": "Safeguarding concerns as far as you may see them (restricted details never sent)",
+                    "parameters": [provider],
+                    "responses": {"200": _json(items("Concern"), "Concerns"), **_errors(401, 403, 422)}},
+            "post": {"summary": "Raise a safeguarding concern (a provider who raises one does not see it back)",
+                     "requestBody": body({"provider": {"type": "integer"}, "type": {"type": "string"},
+                                          "details": {"type": "string"},
+                                          "raised_on": {"type": "string", "format": "date"}},
+                                         ["type", "details", "raised_on"]),
+                     "responses": {"201": _json({"oneOf": [ref("Concern"), {
+                         "type": "object", "required": ["status"], "additionalProperties": False,
+                         "properties": {"status": {"const": "raised"}}}]}, "Raised"), **changed}}},
+        "/safeguarding-concerns/{id}": {"get": {
+            "summary": "One concern, restricted as the visibility rules say", "parameters": [id_param],
+            "responses": {"200": _json(ref("Concern"), "The concern"), **_errors(401, 403, 404)}}},
+        "/safeguarding-concerns/{id}/transitions": {"post": {
+            "summary": "Move a concern on (safeguarding officers only)", "parameters": [id_param],
+            "requestBody": trigger,
+            "responses": {"200": _json(ref("Concern"), "The updated concern"), **changed}}},
+        "/incidents": {
+            "get": {"summary": "Incidents you can see, with their deadlines",
+                    "responses": {"200": _json(items("Incident"), "Incidents"), **_errors(401, 403)}},
+            "post": {"summary": "Record an incident (key-holding incidents start HF-69's clocks)",
+                     "requestBody": body({"provider": {"type": "integer"}, "kind": {"type": "string"},
+                                          "occurred_at": {"type": "string"}, "description": {"type": "string"},
+                                          "action_taken": {"type": "string"}, "reported": {"type": "boolean"},
+                                          "written_report": {"type": "string"}}, ["kind", "occurred_at"]),
+                     "responses": {"201": _json({"type": "object", "required": ["id", "reference"], "properties": {
+                         "id": {"type": "integer"}, "reference": {"type": "string"}}}, "Recorded"), **changed}}},
+        "/minutes/{id}": {"get": {
+            "summary": "A meeting's minutes: state, deadline and audit trail (KT-16)", "parameters": [id_param],
+            "responses": {"200": _json(ref("Minutes"), "The minutes"), **_errors(401, 403, 404)}}},
+        "/minutes/{id}/transitions": {"post": {
+            "summary": "Send (sent_on), approve or withhold (reason) minutes", "parameters": [id_param],
+            "requestBody": trigger,
+            "responses": {"200": _json(ref("Minutes"), "The updated minutes"), **changed}}},
+    }
+
+
+def _concern_schemas() -> dict:
+    deadlines = {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}}
+    events = {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}
+    triggers = {"type": "array", "items": {"type": "string"}}
+    return {
+        "Complaint": {"type": "object",
+                      "required": ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id",
+                                   "deadlines", "events"],
+                      "properties": {"id": {"type": "integer"}, "kind": {"const": "complaint"},
+                                     "reference": {"type": "string"}, "state": {"type": "string"},
+                                     "version": {"type": "integer"}, "allowed_triggers": triggers,
+                                     "provider_id": {"type": "integer"}, "formal": {"type": ["boolean", "null"]},
+                                     "summary": {"type": ["string", "null"]}, "deadlines": deadlines,
+                                     "events": events}},
+        "Concern": {"type": "object",
+                    "required": ["id", "kind", "reference", "state", "version", "provider_id", "raised_on",
+                                 "visibility", "details", "allowed_triggers", "deadlines", "events"],
+                    "properties": {"id": {"type": "integer"}, "kind": {"const": "safeguarding_concern"},
+                                   "reference": {"type": "string"}, "state": {"type": "string"},
+                                   "version": {"type": "integer"}, "provider_id": {"type": "integer"},
+                                   "raised_on": {"type": "string", "format": "date"},
+                                   "visibility": {"enum": ["full", "shared", "exists"]},
+                                   "details": {"type": ["string", "null"]},
+                                   "investigation_request": {"type": ["string", "null"]},
+                                   "allowed_triggers": triggers, "deadlines": deadlines, "events": events}},
+        "Incident": {"type": "object",
+                     "required": ["id", "reference", "kind", "provider_id", "occurred_at", "deadlines"],
+                     "properties": {"id": {"type": "integer"}, "reference": {"type": "string"},
+                                    "kind": {"type": "string"}, "provider_id": {"type": "integer"},
+                                    "occurred_at": {"type": "string", "format": "date-time"},
+                                    "description": {"type": ["string", "null"]},
+                                    "action_taken": {"type": ["string", "null"]},
+                                    "reported_at": {"type": ["string", "null"]}, "deadlines": deadlines}},
+        "Minutes": {"type": "object",
+                    "required": ["id", "kind", "state", "version", "contract_id", "held_on", "allowed_triggers",
+                                 "deadlines", "events"],
+                    "properties": {"id": {"type": "integer"}, "kind": {"const": "minutes"},
+                                   "state": {"type": "string"}, "version": {"type": "integer"},
+                                   "contract_id": {"type": "integer"},
+                                   "held_on": {"type": "string", "format": "date"},
+                                   "sent_on": {"type": ["string", "null"], "format": "date"},
+                                   "allowed_triggers": triggers, "deadlines": deadlines, "events": events}},
     }
 
 

@@ -17,6 +17,7 @@ from models.provider_store import (
     list_providers,
     record_cqc_rating,
 )
+from models.registry import page_for
 from web.cases import rung_label
 from web.clock import now_utc, today_london
 from web.forms import CqcRatingForm
@@ -72,16 +73,11 @@ def show_provider(provider_id: int):
                        if "large_scale_enquiry" in books[c.rulebook_id].suspension_requires])
 
 
-PAGES = {"case": ("cases.show_case", "case_id"), "complaint": ("complaints.show_complaint", "complaint_id"),
-         "safeguarding_concern": ("safeguarding.show_concern", "concern_id"),
-         "incident": ("incidents.show_incident", "incident_id")}
-
-
 def _href(happening) -> str | None:
     if happening.target is None:
         return None
-    endpoint, argument = PAGES[happening.target[0]]
-    return url_for(endpoint, **{argument: happening.target[1]})
+    kind, entity_id = happening.target
+    return page_for(kind, entity_id, None)
 
 
 @bp.route("/providers/<int:provider_id>/cqc-ratings/new", methods=["GET", "POST"])

@@ -3,8 +3,6 @@ trend (server-rendered SVG with its data table) and the annual KPI assessment (P
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
@@ -33,7 +31,7 @@ from models.rulebook_store import rulebook_for
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.permissions import requires
-from web.return_files import FileProblem, read_upload, template_file
+from web.return_files import FileProblem, csv_bytes, read_upload, template_file, upload_limits
 from web.steps import run_step
 from workflows.access import Permission
 from workflows.errors import Conflict, NotFound, ValidationProblem
@@ -44,11 +42,7 @@ bp = Blueprint("returns", __name__)
 
 
 def _csv(filename: str, header: list[str], rows) -> Response:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(out.getvalue(), mimetype="text/csv",
+    return Response(csv_bytes([header, *rows]), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
@@ -165,7 +159,7 @@ def upload_return(row_id: int):
     if upload is None or not upload.filename:
         return _render_return(row, status=422, file_errors=["Select the completed template to upload"])
     try:
-        rows, source = read_upload(upload.filename, upload.read())
+        rows, source = read_upload(upload.filename, upload, upload_limits(row))
         updated, errors = import_rows(g.viewer, current_user, row.contract_id, row.return_id, rows, source,
                                       now_utc(), today_london())
     except FileProblem as problem:

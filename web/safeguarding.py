@@ -31,6 +31,7 @@ from models.concern_store import (
 )
 from models.provider_store import get_provider
 from models.user_store import list_users
+from web.bounds import record_id
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc
 from web.deadline_rows import deadline_rows
@@ -231,8 +232,7 @@ def concern_step(concern_id: int, step: str):
 def _record(step: str, concern, data: dict, now, form):
     actor = current_user
     if step in TRANSITION_FIELDS:
-        version = int(form.version.data) if str(form.version.data or "").isdigit() else None
-        return apply_concern(g.viewer, actor, concern.id, step, data, now, expected_version=version)
+        return apply_concern(g.viewer, actor, concern.id, step, data, now, expected_version=form.version.data)
     if step == "meeting":
         return record_concern_meeting(g.viewer, actor, concern.id, data, now)
     if step == "investigation":
@@ -241,7 +241,7 @@ def _record(step: str, concern, data: dict, now, form):
         return record_notifications(g.viewer, actor, concern.id, data, now)
     if step == "share":
         return share_with_provider(g.viewer, actor, concern.id, data.get("text", ""), now)
-    user_id = int(data["user"]) if str(data.get("user", "")).isdigit() else None
+    user_id = record_id(str(data.get("user") or ""))
     if user_id is None:
         raise ValidationProblem("Select the officer to name", "user")
     return name_officer(g.viewer, actor, concern.id, user_id, now)

@@ -37,6 +37,8 @@ def init_security(app: Flask) -> None:
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if app.config.get("REMEDY_ENV") == "production":
             response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-        if response.mimetype == "text/html":
+        # Pages, API JSON, exports and feeds can all carry personal data: no browser or proxy may keep a copy.
+        # Only responses that chose their own caching (the public assets) keep it.
+        if response.mimetype == "text/html" or "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
         return response

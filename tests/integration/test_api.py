@@ -89,7 +89,7 @@ def test_workdays_between(app, api_token, spec):
 
 @pytest.mark.parametrize("query, message", [
     ("start=2026-02-30&days=10", "start must be a real date"),
-    ("start=2026-12-18&days=ten", "Give days as a whole number"),
+    ("start=2026-12-18&days=ten", "Enter days as a whole number"),
     ("days=10", "Give start as a date"),
     ("start=2026-12-18&days=10&region=wales", "region must be one of"),
 ])

@@ -275,3 +275,49 @@ def test_a_closure_day_moves_local_targets_and_never_a_served_deadline(app, demo
 def calendar_for_after(council_id: int, start: date) -> date:
     """Five working days after `start` on the council's calendar as it is now (with the closure)."""
     return working_calendar(council_id, "england-and-wales").add_working_days(start, 5)
+
+
+@pytest.mark.parametrize("overlap", [True, False], ids=["both-read-then-write", "as-scheduled"])
+def test_two_managers_passing_one_complaint_on_at_once_exactly_one_wins(app, demo, overlap):
+    from models.concerns import Complaint
+
+    for attempt in range(4):
+        with app.app_context():
+            manager = find_user_by_email(demo["contract_manager"])
+            provider_id = find_user_by_email(demo["provider_manager"]).provider_id
+            complaint = record_complaint(manager.viewer, manager, provider_id, {
+                "received_at": NOW, "channel": "phone", "complainant_type": "family_member", "formal": True,
+                "by_council": True, "summary": f"Race {attempt}"}, NOW)
+            db.session.commit()
+            complaint_id, version = complaint.id, (None if overlap else complaint.version_id)
+        moves = (Move(demo["contract_manager"], "complaint", complaint_id, "pass_to_provider", {}, version),
+                 Move(demo["commissioning_manager"], "complaint", complaint_id, "pass_to_provider", {}, version))
+        winner_of(race(app, *moves, overlap=overlap), moves)
+        with app.app_context():
+            row = db.session.get(Complaint, complaint_id)
+            assert row.state.value == "with_provider" and row.version_id == 2
+
+
+@pytest.mark.parametrize("overlap", [True, False], ids=["both-read-then-write", "as-scheduled"])
+def test_the_provider_and_the_council_reporting_one_incident_at_once_exactly_one_wins(app, demo, overlap):
+    from models.concern_store import record_incident
+    from models.concerns import Incident
+
+    for attempt in range(4):
+        with app.app_context():
+            provider = find_user_by_email(demo["provider_manager"])
+            incident = record_incident(provider.viewer, provider, provider.provider_id, {
+                "kind": "key_holding", "occurred_at": NOW, "description": f"Key safe left open {attempt}",
+                "action_taken": "Code changed"}, NOW)
+            db.session.commit()
+            incident_id, version = incident.id, (None if overlap else incident.version_id)
+        moves = (Move(demo["provider_manager"], "incident", incident_id, "report", {}, version),
+                 Move(demo["contract_manager"], "incident", incident_id, "report", {}, version))
+        winner_of(race(app, *moves, overlap=overlap), moves)
+        with app.app_context():
+            row = db.session.get(Incident, incident_id)
+            assert row.state.value == "reported" and row.version_id == 2
+            met = db.session.scalars(select(Deadline.status).where(Deadline.entity_type == "incident",
+                                                                   Deadline.entity_id == incident_id,
+                                                                   Deadline.kind == "key_incident_reported"))
+            assert list(met) == ["met"]

@@ -17,8 +17,9 @@ def test_every_endpoint_has_a_permission_marker(app):
 def test_public_endpoints_are_only_the_expected_ones(app):
     public = sorted({rule.endpoint for rule in app.url_map.iter_rules()
                      if app.view_functions[rule.endpoint].remedy_permission == PUBLIC})
-    assert public == ["api.health", "api.openapi", "assets.govuk_asset", "assets.static_file", "auth.sign_in",
-                      "auth.sign_out", "deadlines.calendar_feed"]
+    # auth.security_code serves only someone whose password was accepted in the last 5 minutes.
+    assert public == ["api.health", "api.openapi", "assets.govuk_asset", "assets.static_file", "auth.security_code",
+                      "auth.sign_in", "auth.sign_out", "deadlines.calendar_feed"]
 
 
 def _example_url(rule) -> str:

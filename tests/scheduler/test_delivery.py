@@ -94,3 +94,37 @@ def test_failures_back_off_then_go_to_the_dead_letter_list(manager, app):  # noq
     finally:
         controller.stop()
     assert len(inbox) == 2
+
+
+def backlog(manager, count: int, now) -> None:  # noqa: F811
+    """An outage's worth of email waiting in the outbox."""
+    for n in range(count):
+        db.session.add(OutboxMessage(council_id=manager.council_id, key=f"backlog:{n}", channel="email",
+                                     user_id=manager.id, to_address=manager.email, subject=f"Backlog {n}",
+                                     body_text="A reminder held up by an outage", status="pending", attempts=0,
+                                     next_attempt_at=now, created_at=now))
+    db.session.commit()
+
+
+def test_a_backlog_drains_in_one_tick_in_batches_on_one_connection(manager, smtp):  # noqa: F811
+    now = at("2026-12-29 09:00")
+    backlog(manager, 750, now)
+    result = tick(now)
+    assert result["delivered"] == {"sent": 750, "failed": 0, "dead": 0}
+    assert len(smtp.messages) == 750
+    assert sorted(int(e.content.decode().split("Subject: Backlog ")[1].split()[0]) for e in smtp.messages) == list(
+        range(750))
+    pending = db.session.scalars(select(OutboxMessage).where(OutboxMessage.status == "pending")).all()
+    assert pending == []
+
+
+def test_delivery_stops_at_its_time_budget_and_the_next_tick_carries_on(app, manager, smtp):  # noqa: F811
+    from scheduler.delivery import deliver
+
+    now = at("2026-12-29 09:00")
+    backlog(manager, 1000, now)
+    first = deliver(now, batch=50, budget_seconds=0.3)
+    assert 0 < first["sent"] < 1000
+    app.config["DELIVERY_BUDGET_SECONDS"] = 60
+    second = tick(now)["delivered"]
+    assert first["sent"] + second["sent"] == 1000 and len(smtp.messages) == 1000
