@@ -26,7 +26,8 @@ from models.scheduling import Timer
 from workflows.access import PROVIDER_ROLES, Role
 from workflows.case import OPEN
 from workflows.clock import LONDON
-from workflows.messages import CONSEQUENCES, breach, reminder
+from workflows.deadline import SIMPLE_BREACHES, DueTimer, TimerDecision, decide_timer, record_name
+from workflows.messages import CONSEQUENCES, Message, breach, reminder
 from workflows.suspension import SuspensionState
 from workflows.termination import TerminationState
 
@@ -54,15 +55,14 @@ def _link(deadline) -> str:
     return _base_url() + page_for(deadline.entity_type, deadline.entity_id, deadline.case_id)
 
 
-def recipients(deadline: Deadline, who: str) -> list[User]:
-    """Who must act: the provider's people for its obligations, the contract manager for the council's.
-
-    Safeguarding deadlines go only to safeguarding officers: their existence is restricted."""
-    if deadline.entity_type in RESTRICTED:
+def recipients(deadline: Deadline, audience: str) -> list[User]:
+    """The people a fired timer reaches, for the audience `decide_timer` chose: a restricted record's safeguarding
+    officers ("safeguarding"), or the provider's people and/or the contract manager ("provider", "council", "both")."""
+    if audience == "safeguarding":
         return list(db.session.scalars(select(User).where(
             User.council_id == deadline.council_id, User.role == Role.SAFEGUARDING_OFFICER,
             User.active.is_(True)).order_by(User.id)))
-    return people_for(deadline.council_id, deadline.provider_id, deadline.contract_id, who)
+    return people_for(deadline.council_id, deadline.provider_id, deadline.contract_id, audience)
 
 
 def people_for(council_id: int, provider_id: int, contract_id: int | None, who: str) -> list[User]:
@@ -94,86 +94,120 @@ def people_for(council_id: int, provider_id: int, contract_id: int | None, who: 
     return unique
 
 
-def _reference(deadline: Deadline) -> tuple[str, str]:
-    provider = db.session.get(Provider, deadline.provider_id)
+# -- what both paths share: the facts, the decision's words and the record's name ------------------------------
+# `deadline` below is a Deadline or a row with the same columns: the full path reads objects, the fast path rows.
+
+
+def _facts(timer, deadline, status: str, paused: bool, due_reminders, now: datetime) -> DueTimer:
+    """The facts `decide_timer` needs about one due timer (status passed apart: the fast path tracks its own)."""
+    return DueTimer(kind=timer.kind, threshold=timer.threshold, status=status, paused=paused,
+                    due_at=deadline.due_at, now=now, due_reminders=tuple(due_reminders),
+                    on_breach=deadline.on_breach, acts=deadline.acts, restricted=deadline.entity_type in RESTRICTED)
+
+
+def _name(deadline, case_reference: str | None, record_reference: str | None) -> tuple[str, str | None]:
+    """How messages name the deadline's record: the case ("case", its reference), else the record by its own
+    reference ("complaint", CMP-00012), else its kind's noun and id ("meeting 12")."""
     if deadline.case_id:
-        return db.session.get(Case, deadline.case_id).reference, provider.name
-    return f"{deadline.entity_type} {deadline.entity_id}", provider.name
+        return case_reference, "case"
+    kind = KINDS.get(deadline.entity_type)
+    return record_name(kind.noun if kind else deadline.entity_type, deadline.entity_id, record_reference)
+
+
+def _has_reference(entity_type: str) -> bool:
+    kind = KINDS.get(entity_type)
+    return kind is not None and hasattr(kind.model, "reference")
+
+
+def _case_open(case) -> bool:
+    """Whether a breach marks the deadline's case overdue (a case, and still open)."""
+    return case is not None and case.state in OPEN
+
+
+def _message(timer, deadline, name: tuple[str, str | None], provider: str, consequence: str | None) -> Message:
+    """The reminder or breach notice for a fired timer, with the link to the record's page."""
+    reference, noun = name
+    if timer.kind == "reminder":
+        return reminder(deadline.label, deadline.rule, reference, provider, deadline.due_on, timer.threshold,
+                        list(deadline.explanation), _link(deadline), noun)
+    return breach(deadline.label, deadline.rule, reference, provider, deadline.due_on,
+                  CONSEQUENCES.get(consequence) if consequence else None, list(deadline.explanation),
+                  _link(deadline), noun)
+
+
+def _breach_audit(deadline, timer_id: int, now: datetime) -> dict:
+    """The reason and data of a DEADLINE_BREACHED event: breached at the due instant, noticed now (4.2)."""
+    return {"reason": f"{deadline.label} ({deadline.rule}) not done by the end of {deadline.due_on:%-d %B %Y}",
+            "data": {"breached_at": deadline.due_at.isoformat(), "noticed_at": now.isoformat(),
+                     "timer_id": timer_id, "consequence": deadline.on_breach}}
+
+
+# -- the full path: one timer at a time, through the ORM --------------------------------------------------------
+
+
+def _reference(deadline: Deadline) -> tuple[tuple[str, str | None], str]:
+    """The record's name in messages, and the provider's name."""
+    provider = db.session.get(Provider, deadline.provider_id)
+    case_reference = db.session.get(Case, deadline.case_id).reference if deadline.case_id else None
+    record = None
+    if not deadline.case_id and _has_reference(deadline.entity_type):
+        record = db.session.get(KINDS[deadline.entity_type].model, deadline.entity_id)
+    return _name(deadline, case_reference, getattr(record, "reference", None)), provider.name
 
 
 def fire_timer(timer: Timer, now: datetime) -> str:
     """Apply one due timer; returns what happened: fired, cancelled, skipped or superseded."""
     deadline = timer.deadline
-    outcome = _reminder(timer, deadline, now) if timer.kind == "reminder" else _breach(timer, deadline, now)
+    due_now = []
+    if timer.kind == "reminder":
+        due_now = list(db.session.scalars(select(Timer.threshold).where(
+            Timer.deadline_id == deadline.id, Timer.kind == "reminder", Timer.status == "pending",
+            Timer.due_at <= now)))
+    decision = decide_timer(_facts(timer, deadline, deadline.status, is_paused(deadline), due_now, now))
+    if decision.fired:
+        (_reminder if timer.kind == "reminder" else _breach)(timer, deadline, decision, now)
+    elif decision.note is not None:
+        timer.note = decision.note
     if timer.status == "pending":
-        timer.status = outcome
+        timer.status = decision.outcome
     timer.fired_at = now
-    return outcome
+    return decision.outcome
 
 
-def _reminder(timer: Timer, deadline: Deadline, now: datetime) -> str:
-    if deadline.status != "running":
-        timer.note = f"The deadline is {deadline.status}"
-        return "cancelled"
-    if is_paused(deadline):
-        timer.note = "The clock is paused"
-        return "cancelled"
-    if deadline.due_at <= now:
-        timer.note = "The deadline has passed: no 'due soon' after a breach"
-        return "skipped"
-    due_now = list(db.session.scalars(select(Timer).where(
-        Timer.deadline_id == deadline.id, Timer.kind == "reminder", Timer.status == "pending",
-        Timer.due_at <= now)))
-    nearest = min((t.threshold for t in due_now), default=timer.threshold)
-    if timer.threshold != nearest:
-        timer.note = "A nearer reminder was due at the same time"
-        return "superseded"
-    reference, provider = _reference(deadline)
-    message = reminder(deadline.label, deadline.rule, reference, provider, deadline.due_on, timer.threshold,
-                       list(deadline.explanation), _link(deadline))
-    for person in recipients(deadline, deadline.acts):
+def _reminder(timer: Timer, deadline: Deadline, decision: TimerDecision, now: datetime) -> None:
+    """Write a fired reminder: one message to each person it reaches."""
+    name, provider = _reference(deadline)
+    message = _message(timer, deadline, name, provider, None)
+    for person in recipients(deadline, decision.audience):
         enqueue(deadline.council_id, timer.fire_key, person, message, _link(deadline), now)
-    return "fired"
 
 
-def _breach(timer: Timer, deadline: Deadline, now: datetime) -> str:
-    if deadline.status in ("met", "cancelled", "superseded"):
-        timer.note = f"The deadline is {deadline.status}"
-        return "cancelled"
-    if deadline.status == "breached":
-        timer.note = "Already recorded as breached"
-        return "skipped"
-    if is_paused(deadline):
-        timer.note = "The clock is paused"
-        return "cancelled"
-    if deadline.due_at > now:
-        timer.note = "The due date has moved"
-        return "superseded"
+def _breach(timer: Timer, deadline: Deadline, decision: TimerDecision, now: datetime) -> None:
+    """Write a fired breach: breached at the due instant, the other timers skipped, the consequence applied,
+    the audit event and the messages."""
     deadline.status, deadline.breached_at = "breached", deadline.due_at
     for other in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline.id, Timer.status == "pending",
                                                         Timer.id != timer.id)):
         other.status, other.note = "skipped", "The deadline has passed"
     case = db.session.get(Case, deadline.case_id) if deadline.case_id else None
-    if case is not None and case.state in OPEN:
+    if _case_open(case):
         case.overdue = True
     consequence = _consequence(deadline, case, now)
     record_event(council_id=deadline.council_id, actor=None, entity_type="deadline", entity_id=deadline.id,
                  event_name="DEADLINE_BREACHED", at=now, case_id=deadline.case_id,
-                 reason=f"{deadline.label} ({deadline.rule}) not done by the end of {deadline.due_on:%-d %B %Y}",
-                 data={"breached_at": deadline.due_at.isoformat(), "noticed_at": now.isoformat(),
-                       "timer_id": timer.id, "consequence": deadline.on_breach})
-    reference, provider = _reference(deadline)
-    message = breach(deadline.label, deadline.rule, reference, provider, deadline.due_on,
-                     CONSEQUENCES.get(consequence) if consequence else None, list(deadline.explanation),
-                     _link(deadline))
-    for person in recipients(deadline, "both"):
+                 **_breach_audit(deadline, timer.id, now))
+    name, provider = _reference(deadline)
+    message = _message(timer, deadline, name, provider, consequence)
+    for person in recipients(deadline, decision.audience):
         enqueue(deadline.council_id, timer.fire_key, person, message, _link(deadline), now)
-    return "fired"
 
 
 def _consequence(deadline: Deadline, case: Case | None, now: datetime) -> str | None:
     """Apply what the rulebook attaches to a breach; legally significant steps are only ever proposed."""
     action = deadline.on_breach
+    if action in SIMPLE_BREACHES:
+        # The same as the fast path: the case is marked overdue if there is an open one, and nothing else.
+        return "mark_overdue" if _case_open(case) else None
     today = now.astimezone(LONDON).date()
     system_step = SYSTEM_STEPS.get(action)
     if system_step is not None and deadline.entity_type == system_step[0]:
@@ -182,8 +216,8 @@ def _consequence(deadline: Deadline, case: Case | None, now: datetime) -> str | 
         record = db.session.get(KINDS[kind].model, deadline.entity_id)
         fire_system(kind, record, trigger, now, today, rule=deadline.rule, reason=reason)
         return action
-    if case is None or case.state not in OPEN:
-        return action if action == "mark_overdue" else None
+    if not _case_open(case):
+        return None
     book = rulebook_for(case.contract)
     reason = f"{deadline.label} not done by the end of {deadline.due_on:%-d %B %Y} ({deadline.rule})"
     if action == "propose_suspension" and book.has_rung("suspension"):
@@ -207,8 +241,6 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
 
 
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------
-
-SIMPLE_BREACHES = (None, "mark_overdue")
 
 
 def _insert_ignoring_duplicates(table, rows: list[dict]) -> None:
@@ -261,6 +293,16 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
     case_ids = {d.case_id for d in deadlines.values() if d.case_id}
     cases = {row.id: row for row in db.session.execute(
         select(Case.id, Case.reference, Case.state).where(Case.id.in_(case_ids)))}
+    # Records not on a case are named by their own reference (complaints, concerns, incidents).
+    record_ids: dict[str, set[int]] = defaultdict(set)
+    for d in deadlines.values():
+        if not d.case_id and _has_reference(d.entity_type):
+            record_ids[d.entity_type].add(d.entity_id)
+    references: dict[tuple[str, int], str] = {}
+    for entity_type, entity_ids in record_ids.items():
+        model = KINDS[entity_type].model
+        for row in db.session.execute(select(model.id, model.reference).where(model.id.in_(entity_ids))):
+            references[(entity_type, row.id)] = row.reference
     providers = {p.id: p.name for p in db.session.execute(select(Provider.id, Provider.name).where(
         Provider.id.in_({d.provider_id for d in deadlines.values()})))}
     provider_people: dict[int, list] = defaultdict(list)
@@ -272,33 +314,35 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
         select(Contract.id, User.id.label("user_id"), User.email, User.active)
         .join(User, User.id == Contract.contract_manager_id)
         .where(Contract.id.in_({d.contract_id for d in deadlines.values() if d.contract_id})))}
-    fallback: list | None = None
+    by_role: dict[tuple[int, Role], list] = {}
 
-    def people(deadline, who: str) -> list:
-        nonlocal fallback
-        if deadline.entity_type in RESTRICTED:
-            return [(u.id, u.email) for u in db.session.execute(select(User.id, User.email).where(
-                User.council_id == deadline.council_id, User.role == Role.SAFEGUARDING_OFFICER,
-                User.active.is_(True)).order_by(User.id))]
-        found = [(p.id, p.email) for p in provider_people[deadline.provider_id]] if who in ("provider", "both") else []
-        if who in ("council", "both"):
+    def council_people(council_id: int, role: Role) -> list:
+        """A council's active people in one role (contract managers, safeguarding officers), read once a batch."""
+        if (council_id, role) not in by_role:
+            by_role[council_id, role] = [(u.id, u.email) for u in db.session.execute(select(User.id, User.email).where(
+                User.council_id == council_id, User.role == role, User.active.is_(True)).order_by(User.id))]
+        return by_role[council_id, role]
+
+    def people(deadline, audience: str) -> list:
+        """The same rule as `recipients` and `people_for`, on the rows read above."""
+        if audience == "safeguarding":
+            return council_people(deadline.council_id, Role.SAFEGUARDING_OFFICER)
+        found = [(p.id, p.email) for p in provider_people[deadline.provider_id]] \
+            if audience in ("provider", "both") else []
+        if audience in ("council", "both"):
             manager = managers.get(deadline.contract_id)
             if manager is not None and manager.active:
                 found.append((manager.user_id, manager.email))
             else:
-                if fallback is None:
-                    fallback = [(u.id, u.email) for u in db.session.execute(select(User.id, User.email).where(
-                        User.council_id == deadline.council_id, User.role == Role.CONTRACT_MANAGER,
-                        User.active.is_(True)).order_by(User.id))]
-                found += fallback
+                found += council_people(deadline.council_id, Role.CONTRACT_MANAGER)
         return list(dict(found).items())
 
     audit_rows, outbox_rows, timer_rows, deadline_rows, full_path = [], [], [], [], []
     overdue_cases, breached = set(), set()
 
-    def queue(fire_key: str, deadline, message, who: str) -> None:
+    def queue(fire_key: str, deadline, message, audience: str) -> None:
         link = _link(deadline)
-        for person_id, email in people(deadline, who):
+        for person_id, email in people(deadline, audience):
             for channel in ("email", "in_app"):
                 outbox_rows.append({
                     "council_id": deadline.council_id, "key": f"{fire_key}:{channel}:{person_id}",
@@ -309,58 +353,32 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
 
     for timer in timers:
         deadline = deadlines[timer.deadline_id]
-        current = status[deadline.id]
-        case = cases.get(deadline.case_id)
-        reference = case.reference if case else f"{deadline.entity_type} {deadline.entity_id}"
-        provider = providers[deadline.provider_id]
-        link = _link(deadline)
-        if timer.kind == "reminder":
-            if current != "running":
-                outcome, note = "cancelled", f"The deadline is {current}"
-            elif deadline.id in paused:
-                outcome, note = "cancelled", "The clock is paused"
-            elif deadline.due_at <= now:
-                outcome, note = "skipped", "The deadline has passed: no 'due soon' after a breach"
-            elif timer.threshold != min(due_reminders[deadline.id], default=timer.threshold):
-                outcome, note = "superseded", "A nearer reminder was due at the same time"
-            else:
-                outcome, note = "fired", None
-                queue(timer.fire_key, deadline, reminder(deadline.label, deadline.rule, reference, provider,
-                                                         deadline.due_on, timer.threshold, deadline.explanation, link),
-                      deadline.acts)
-        else:
-            if deadline.on_breach not in SIMPLE_BREACHES:
-                full_path.append(timer.id)
-                continue
-            if current in ("met", "cancelled", "superseded"):
-                outcome, note = "cancelled", f"The deadline is {current}"
-            elif current == "breached":
-                outcome, note = "skipped", "Already recorded as breached"
-            elif deadline.id in paused:
-                outcome, note = "cancelled", "The clock is paused"
-            elif deadline.due_at > now:
-                outcome, note = "superseded", "The due date has moved"
-            else:
-                outcome, note = "fired", None
+        decision = decide_timer(_facts(timer, deadline, status[deadline.id], deadline.id in paused,
+                                       due_reminders[deadline.id], now))
+        if decision.full_path:
+            full_path.append(timer.id)
+            continue
+        if decision.fired:
+            case = cases.get(deadline.case_id)
+            consequence = None
+            if timer.kind == "breach":
                 status[deadline.id] = "breached"
                 breached.add(deadline.id)
                 deadline_rows.append({"id": deadline.id, "status": "breached", "breached_at": deadline.due_at})
-                if case is not None and case.state in OPEN:
+                if _case_open(case):
                     overdue_cases.add(case.id)
+                    consequence = "mark_overdue"
                 audit_rows.append({
                     "council_id": deadline.council_id, "at": now, "actor_id": None,
                     "actor_label": "Remedy (automatic)", "entity_type": "deadline", "entity_id": deadline.id,
                     "case_id": deadline.case_id, "event": "DEADLINE_BREACHED", "from_state": None,
-                    "to_state": None,
-                    "reason": f"{deadline.label} ({deadline.rule}) not done by the end of "
-                              f"{deadline.due_on:%-d %B %Y}",
-                    "data": {"breached_at": deadline.due_at.isoformat(), "noticed_at": now.isoformat(),
-                             "timer_id": timer.id, "consequence": deadline.on_breach}})
-                queue(timer.fire_key, deadline, breach(deadline.label, deadline.rule, reference, provider,
-                                                       deadline.due_on, CONSEQUENCES["mark_overdue"] if case else None,
-                                                       deadline.explanation, link), "both")
-        timer_rows.append({"id": timer.id, "status": outcome, "note": note, "fired_at": now})
-        counts[outcome] += 1
+                    "to_state": None, **_breach_audit(deadline, timer.id, now)})
+            name = _name(deadline, case.reference if case else None,
+                         references.get((deadline.entity_type, deadline.entity_id)))
+            queue(timer.fire_key, deadline, _message(timer, deadline, name, providers[deadline.provider_id],
+                                                     consequence), decision.audience)
+        timer_rows.append({"id": timer.id, "status": decision.outcome, "note": decision.note, "fired_at": now})
+        counts[decision.outcome] += 1
     # Bulk UPDATE by primary key: one executemany per table.
     if timer_rows:
         db.session.execute(update(Timer), timer_rows)

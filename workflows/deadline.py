@@ -1,4 +1,5 @@
-"""Deadline rules for the scheduler: status precedence, pauses, extensions and reminders (clock-lessons 4.1-4.5).
+"""Deadline rules for the scheduler: status precedence, pauses, extensions, reminders and what a due timer means
+(clock-lessons 4.1-4.5).
 
 Pure functions over plain values. Days-based clocks are paused and extended in whole working days: a pause from
 date A up to the resume date B extends the deadline by the working days d with A <= d < B, so a pause that starts
@@ -110,5 +111,87 @@ def reminder_text(threshold: int) -> str:
     return f"is due in {threshold} working day{'s' if threshold != 1 else ''}"
 
 
-__all__ = ["PRECEDENCE", "DEFAULT_REMINDERS", "Pause", "TimerPlan", "effective_status", "extended_due", "end_of_day",
-           "fire_key", "most_relevant_reminder", "paused_working_days", "plan_timers", "reminder_text"]
+# -- what a due timer means (clock-lessons 4.2, 4.3) ----------------------------------------------------------------
+
+# Breaches whose whole consequence is marking the case overdue; any other `on_breach` runs a step of the record's
+# machine or proposes an escalation, which only the scheduler's full path does.
+SIMPLE_BREACHES = (None, "mark_overdue")
+
+
+@dataclass(frozen=True)
+class DueTimer:
+    """The facts of one due timer and its deadline, as read in the tick that claims it.
+
+    `now` is the tick's one instant (clock-lessons 4.2); `due_reminders` are the thresholds of the deadline's
+    reminders still pending and due by `now`, this one included (clock-lessons 4.3)."""
+
+    kind: str  # "reminder" or "breach"
+    threshold: int
+    status: str  # the deadline's recorded status: running, met, cancelled, superseded or breached
+    paused: bool
+    due_at: datetime
+    now: datetime
+    due_reminders: tuple[int, ...] = ()
+    on_breach: str | None = None
+    acts: str = "provider"  # who must act on the deadline: "provider", "council" or "both"
+    restricted: bool = False  # the record's existence is restricted (a safeguarding concern)
+
+
+@dataclass(frozen=True)
+class TimerDecision:
+    """What to do with a due timer: its outcome (fired, cancelled, skipped or superseded) and the note recorded on it.
+
+    A fired timer says who hears of it (`audience`: "safeguarding", "provider", "council" or "both"); a fired breach
+    with a consequence beyond marking the case overdue needs the full path (`full_path`)."""
+
+    outcome: str
+    note: str | None = None
+    audience: str | None = None
+    full_path: bool = False
+
+    @property
+    def fired(self) -> bool:
+        return self.outcome == "fired"
+
+
+def decide_timer(facts: DueTimer) -> TimerDecision:
+    """Decide what a due timer means, the same for the scheduler's fast and full paths (clock-lessons 4.2, 4.3).
+
+    A reminder is never sent once its deadline is settled, paused or passed, and after downtime only the nearest
+    reminder of a deadline goes out. A breach is recorded at the due instant however late it is noticed, unless
+    the deadline was settled, is already breached, is paused, or its due date has moved beyond `now`.
+    """
+    if facts.kind == "reminder":
+        if facts.status != "running":
+            return TimerDecision("cancelled", f"The deadline is {facts.status}")
+        if facts.paused:
+            return TimerDecision("cancelled", "The clock is paused")
+        if facts.due_at <= facts.now:
+            return TimerDecision("skipped", "The deadline has passed: no 'due soon' after a breach")
+        nearest = most_relevant_reminder(list(facts.due_reminders))
+        if nearest is not None and facts.threshold != nearest:
+            return TimerDecision("superseded", "A nearer reminder was due at the same time")
+        return TimerDecision("fired", audience="safeguarding" if facts.restricted else facts.acts)
+    if facts.status in ("met", "cancelled", "superseded"):
+        return TimerDecision("cancelled", f"The deadline is {facts.status}")
+    if facts.status == "breached":
+        return TimerDecision("skipped", "Already recorded as breached")
+    if facts.paused:
+        return TimerDecision("cancelled", "The clock is paused")
+    if facts.due_at > facts.now:
+        return TimerDecision("superseded", "The due date has moved")
+    return TimerDecision("fired", audience="safeguarding" if facts.restricted else "both",
+                         full_path=facts.on_breach not in SIMPLE_BREACHES)
+
+
+def record_name(noun: str, entity_id: int, reference: str | None) -> tuple[str, str | None]:
+    """How a message names the record a deadline belongs to: its reference and noun ("CMP-00012", "complaint"),
+    or, for a record without a reference, the noun and id as one name ("meeting 12", None)."""
+    if reference:
+        return reference, noun
+    return f"{noun} {entity_id}", None
+
+
+__all__ = ["PRECEDENCE", "DEFAULT_REMINDERS", "SIMPLE_BREACHES", "DueTimer", "Pause", "TimerDecision", "TimerPlan",
+           "decide_timer", "effective_status", "extended_due", "end_of_day", "fire_key", "most_relevant_reminder",
+           "paused_working_days", "plan_timers", "record_name", "reminder_text"]

@@ -31,22 +31,27 @@ def _html(paragraphs: list[str], lines: list[str], link: str) -> str:
     return f'{body}<p><a href="{escape(link)}">Open it in Remedy</a></p>'
 
 
+def _for(noun: str | None, reference: str) -> str:
+    return f"{noun} {reference}" if noun else reference
+
+
 def reminder(label: str, rule: str, reference: str, provider: str, due_on: date, threshold: int,
-             explanation: list[str] | tuple[str, ...], link: str) -> Message:
-    """A reminder before a deadline falls due."""
+             explanation: list[str] | tuple[str, ...], link: str, noun: str | None = "case") -> Message:
+    """A reminder before a deadline falls due, on a record named by its noun and reference ("complaint CMP-00012";
+    with no noun the reference names it alone: "meeting 12")."""
     when = reminder_text(threshold)
     subject = f"Reminder: {label} for {reference} {when} ({_long(due_on)})"
-    paragraphs = [f"{label} ({rule}) for case {reference}, {provider}, {when}: by the end of {_long(due_on)}."]
+    paragraphs = [f"{label} ({rule}) for {_for(noun, reference)}, {provider}, {when}: by the end of {_long(due_on)}."]
     text = "\n\n".join(paragraphs + ["How the deadline was counted:\n" + "\n".join(f"- {x}" for x in explanation),
                                      f"Open it in Remedy: {link}"])
     return Message(subject, text, _html(paragraphs, explanation, link))
 
 
 def breach(label: str, rule: str, reference: str, provider: str, due_on: date, consequence: str | None,
-           explanation: list[str], link: str) -> Message:
-    """A deadline has passed without the step that meets it."""
+           explanation: list[str] | tuple[str, ...], link: str, noun: str | None = "case") -> Message:
+    """A deadline has passed without the step that meets it (the record named as for `reminder`)."""
     subject = f"Overdue: {label} for {reference} was due by the end of {_long(due_on)}"
-    paragraphs = [f"{label} ({rule}) for case {reference}, {provider}, was due by the end of {_long(due_on)} "
+    paragraphs = [f"{label} ({rule}) for {_for(noun, reference)}, {provider}, was due by the end of {_long(due_on)} "
                   "and has not been done. The deadline is recorded as breached at that time."]
     if consequence:
         paragraphs.append(consequence)
