@@ -61,6 +61,7 @@ def financial_change(change_id: int):
 def financial_change_transition(change_id: int):
     """Fire a trigger on a financial change: `report` (reported_on), with the version you saw if you have it."""
     def act():
+        get_change(g.viewer, change_id)  # another provider's record is a 404 whatever the request says
         data = _json_body()
         trigger = data.pop("trigger", None)
         if trigger != "report":
