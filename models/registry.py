@@ -21,6 +21,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from models.cases import ActionPlan, Case, DefaultNotice, Milestone, Notice, Suspension, Termination
 from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingConcern
+from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.scheduling import Meeting
 from workflows.access import Viewer
@@ -30,6 +31,8 @@ from workflows.case import CaseWorkflow
 from workflows.clock import ClockSpec
 from workflows.complaint import DRAFT_CLOCK, REPORT_CLOCK, ComplaintWorkflow
 from workflows.default_notice import DefaultNoticeWorkflow
+from workflows.financial_change import REPORT_CLOCK as FINANCIAL_CHANGE_CLOCK
+from workflows.financial_change import FinancialChangeWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.machine import Workflow
 from workflows.milestone import MILESTONE_CLOCK, MilestoneWorkflow
@@ -179,6 +182,9 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
                visible_to=concern_visible_to, visible_ids=concern_ids_visible),
     RecordKind("incident", "incident", Incident, IncidentWorkflow, "incidents", "/incidents/{id}",
                reference_prefix="INC", copies=("written_report",), clocks=(KEY_REPORT_CLOCK, KEY_WRITTEN_CLOCK)),
+    RecordKind("financial_change", "financial change", FinancialChange, FinancialChangeWorkflow, "financial-changes",
+               "/financial-changes/{id}", reference_prefix="FIN", copies=("reported_on",),
+               clocks=(FINANCIAL_CHANGE_CLOCK,), facts="models.financial_change_store:change_facts"),
     RecordKind("meeting", "meeting", Meeting, MinutesWorkflow, "minutes", "/meetings/{id}", copies=("sent_on",),
                clocks=(MINUTES_CLOCK,), on_final="met", on_step="models.meeting_store:on_minutes_step"),
     RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",

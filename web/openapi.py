@@ -65,6 +65,7 @@ def openapi_document() -> dict:
             **_case_paths(),
             **_return_paths(),
             **_concern_paths(),
+            **_financial_change_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -142,6 +143,7 @@ def openapi_document() -> dict:
                                            "reason": {"type": "string"}}}}}},
                 **_case_schemas(),
                 **_concern_schemas(),
+                **_financial_change_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -388,6 +390,56 @@ def _concern_schemas() -> dict:
                                    "sent_on": {"type": ["string", "null"], "format": "date"},
                                    "allowed_triggers": triggers, "deadlines": deadlines, "events": events}},
     }
+
+
+def _financial_change_paths() -> dict:
+    """Significant adverse financial changes (TH-16: reported within 7 working days of the change)."""
+    change = {"$ref": "#/components/schemas/FinancialChange"}
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    return {
+        "/financial-changes": {
+            "get": {"summary": "Financial changes you can see (providers: their own), most recent first",
+                    "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                        "items": {"type": "array", "items": change}}}, "Financial changes"),
+                                  **_errors(401, 403)}},
+            "post": {"summary": "Record a significant adverse financial change; TH-16's 7-working-day clock starts",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["contract_id", "occurred_on", "what_changed"],
+                         "properties": {"contract_id": {"type": ["integer", "string"]},
+                                        "occurred_on": {"type": "string", "format": "date"},
+                                        "what_changed": {"type": "string"}}}}}},
+                     "responses": {"201": _json(change, "Recorded"), **_errors(401, 403, 404, 422)}}},
+        "/financial-changes/{id}": {"get": {
+            "summary": "One financial change: state, allowed triggers, its deadline explained, audit trail",
+            "parameters": [id_param],
+            "responses": {"200": _json(change, "The financial change"), **_errors(401, 403, 404)}}},
+        "/financial-changes/{id}/transitions": {"post": {
+            "summary": "report (reported_on, never in the future nor before the change); meets the TH-16 deadline",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"],
+                "properties": {"trigger": {"enum": ["report"]},
+                               "reported_on": {"type": "string", "format": "date"},
+                               "version": {"type": "integer", "description": "the version you saw (optional)"}}}}}},
+            "responses": {"200": _json(change, "The updated financial change"),
+                          **_errors(400, 401, 403, 404, 409, 422)}}},
+    }
+
+
+def _financial_change_schemas() -> dict:
+    return {"FinancialChange": {
+        "type": "object",
+        "required": ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id",
+                     "contract_id", "what_changed", "occurred_on", "reported_on", "deadlines", "events"],
+        "properties": {
+            "id": {"type": "integer"}, "kind": {"const": "financial_change"}, "reference": {"type": "string"},
+            "state": {"enum": ["recorded", "reported"]}, "version": {"type": "integer"},
+            "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+            "provider_id": {"type": "integer"}, "contract_id": {"type": ["integer", "null"]},
+            "what_changed": {"type": "string"}, "occurred_on": {"type": "string", "format": "date"},
+            "reported_on": {"type": ["string", "null"], "format": "date"},
+            "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+            "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
 
 
 def _case_schemas() -> dict:

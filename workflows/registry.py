@@ -4,6 +4,7 @@ from workflows.action_plan import ActionPlanWorkflow
 from workflows.case import CaseWorkflow
 from workflows.complaint import ComplaintWorkflow
 from workflows.default_notice import DefaultNoticeWorkflow
+from workflows.financial_change import FinancialChangeWorkflow
 from workflows.milestone import MilestoneWorkflow
 from workflows.minutes import MinutesWorkflow
 from workflows.notice import NoticeWorkflow
@@ -22,4 +23,5 @@ WORKFLOWS = {
     "minutes": MinutesWorkflow,
     "complaint": ComplaintWorkflow,
     "safeguarding_concern": ConcernWorkflow,
+    "financial_change": FinancialChangeWorkflow,
 }

@@ -32,6 +32,7 @@ B_SECRET = "Representation-of-provider-B-7f3a"
 B_FILE = "Riverside_rota_evidence.pdf"
 B_SHARED = "Shared-with-provider-B-only-4c2e"
 B_INCIDENT = "Key-safe-incident-of-provider-B-9d1a"
+B_FINANCE = "Overdraft-withdrawn-from-provider-B-2b8e"
 
 # Council-only pages a provider is refused by role before any record is read: 403 is as safe as 404 there.
 COUNCIL_ONLY = {"admin.index", "admin.scheduler", "admin.sent_mail", "admin.users", "admin.retry_message",
@@ -50,6 +51,7 @@ def world(app, demo):
     from models.case_store import consider_termination, draft_default_notice, propose_suspension
     from models.concern_store import raise_concern, record_complaint, record_incident, share_with_provider
     from models.document_store import store_document
+    from models.financial_change_store import record_change
     from models.meeting_store import record_meeting
     from models.portal_store import Upload, make_representation, record_progress
     from models.provider_store import get_contract
@@ -86,6 +88,8 @@ def world(app, demo):
             "kind": "key_holding", "occurred_at": SERVED_AT, "description": B_INCIDENT,
             "action_taken": "Code changed"}, SERVED_AT)
         contract = get_contract(manager.viewer, "HC-2024-05")
+        change = record_change(manager.viewer, manager, {"contract_id": contract.id, "occurred_on": TODAY,
+                                                         "what_changed": B_FINANCE}, SERVED_AT)
         from sqlalchemy import select
 
         from models.cases import Deadline
@@ -104,7 +108,8 @@ def world(app, demo):
             "notice_id": b_notice.id, "evidence_id": update.files[0].id, "deadline_id": b_deadline,
             "document_id": document.id, "provider_id": b.provider_id, "contract_id": contract.id,
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
-            "concern_id": concern.id, "incident_id": incident.id, "step": "share",
+            "concern_id": concern.id, "incident_id": incident.id, "change_id": change.id,
+            "step": "share",
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
             # Council-level records (no provider owns them): the pages are admin-only or the person's own.
@@ -114,7 +119,7 @@ def world(app, demo):
                        "suspensions": suspension.id, "terminations": termination.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
-                   hashlib.sha256(B_PDF).hexdigest()[:12], f"/evidence/{update.files[0].id}\"",
+                   B_FINANCE, hashlib.sha256(B_PDF).hexdigest()[:12], f"/evidence/{update.files[0].id}\"",
                    f"/cases/{b_case.id}\"", f"/cases/{b_open_case.id}\""]
         own = {"case_id": a_case.id, "plan_id": a_plan.id, "milestone_id": a_plan.milestones[0].id,
                "notice_id": a_plan.notice_id, "evidence_id": a_update.files[0].id}

@@ -1,0 +1,72 @@
+"""The API for significant adverse financial changes (TH-16), collection `financial-changes`."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from models.audit_store import events_for
+from models.case_queries import deadlines_for
+from models.engine import workflow_for
+from models.financial_change_store import get_change, list_changes, record_change, report_change
+from web.api import bp
+from web.api_cases import _handle, _json_body, _value, deadline_json, event_json
+from web.clock import now_utc, today_london
+from web.errors import api_error
+from web.permissions import api_requires
+from workflows.access import Permission
+from workflows.errors import NotFound, ValidationProblem
+
+
+def change_json(change) -> dict:
+    """A financial change: state, version, the triggers the token's owner may fire, its deadline and trail."""
+    workflow = workflow_for(g.viewer, "financial_change", change, now_utc(), today_london())
+    return {"id": change.id, "kind": "financial_change", "reference": change.reference,
+            "state": change.state.value, "version": change.version_id,
+            "allowed_triggers": workflow.allowed_triggers(), "provider_id": change.provider_id,
+            "contract_id": change.contract_id, "what_changed": change.what_changed,
+            "occurred_on": _value(change.occurred_on), "reported_on": _value(change.reported_on),
+            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id,
+                                                                  entity=("financial_change", change.id))],
+            "events": [event_json(e) for e in events_for(g.viewer.council_id, "financial_change", change.id)]}
+
+
+@bp.get("/financial-changes")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def financial_changes():
+    """Financial changes the token's owner may see (a provider: its own)."""
+    return jsonify({"items": [change_json(c) for c in list_changes(g.viewer)]})
+
+
+@bp.post("/financial-changes")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_financial_change():
+    """Record a significant adverse financial change (contract_id, occurred_on, what_changed): TH-16's clock
+    starts."""
+    change, error = _handle(lambda: record_change(g.viewer, g.api_user, _json_body(), now_utc()))
+    return error or (jsonify(change_json(change)), 201)
+
+
+@bp.get("/financial-changes/<int:change_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def financial_change(change_id: int):
+    """One financial change."""
+    try:
+        return jsonify(change_json(get_change(g.viewer, change_id)))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+
+
+@bp.post("/financial-changes/<int:change_id>/transitions")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def financial_change_transition(change_id: int):
+    """Fire a trigger on a financial change: `report` (reported_on), with the version you saw if you have it."""
+    def act():
+        get_change(g.viewer, change_id)  # another provider's record is a 404 whatever the request says
+        data = _json_body()
+        trigger = data.pop("trigger", None)
+        if trigger != "report":
+            raise ValidationProblem("Give the trigger to fire: report", "trigger")
+        return report_change(g.viewer, g.api_user, change_id, data, now_utc(), expected_version=data.get("version"))
+
+    result, error = _handle(act)
+    return error or jsonify(change_json(result))
