@@ -5,8 +5,9 @@ sentence (404 for a record's id, 422 for a filter or a date), never allowed thro
 - Record ids in paths: the `int` URL converter, from 1 to 2,147,483,647 (PostgreSQL's `integer`, which every id and
   foreign key column is). Anything else matches no route, so it is a 404 like any id that does not exist.
 - Whole numbers in query strings (`?provider=`, `?contract=`, `?page=`, `?year=`): `request.args.get(name,
-  type=int)` keeps its meaning for a missing or blank value (the default) but refuses anything that is not a whole
-  number from -2,147,483,648 to 2,147,483,647 with a 422 naming the parameter.
+  type=int)` keeps its meaning for a missing or blank value (the default) but refuses a number outside
+  -2,147,483,648 to 2,147,483,647 with a 422 naming the parameter. Text that is no number at all is refused the
+  same way by the API, and read as the default by the pages.
 - Dates: 1 January 1900 to 31 December 2100, the span the working-day calendar knows bank holidays for.
 """
 
@@ -99,9 +100,22 @@ class BoundedArgs(ImmutableMultiDict):
         if type is int:
             if key not in self:
                 return default
-            value = whole_number(self[key], key)
+            try:
+                value = whole_number(self[key], key)
+            except BadParameter:
+                # A page's address with junk in it (?page=abc) shows the default, as people expect of a web page;
+                # the API says what is wrong. A number too large for the database is refused by both, below.
+                if _lenient() and not self[key].strip().lstrip("-").isdigit():
+                    return default
+                raise
             return default if value is None else value
         return super().get(key, default=default, type=type)
+
+
+def _lenient() -> bool:
+    from flask import has_request_context, request
+
+    return has_request_context() and not request.path.startswith("/api/")
 
 
 class RemedyRequest(Request):

@@ -55,7 +55,7 @@ from workflows.access import Permission
 from workflows.action_plan import ActionPlanWorkflow, PlanState
 from workflows.case import OPEN, CaseState, CaseWorkflow
 from workflows.default_notice import DefaultNoticeWorkflow
-from workflows.errors import Conflict, MalformedRequest, NotFound, ValidationProblem
+from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.notice import NoticeWorkflow
 from workflows.rulebook import Rulebook
@@ -222,7 +222,7 @@ def list_cases_page():
     overdue = {"yes": True, "no": False}.get(form.overdue.data or "")
     filters = {"provider_id": _number(form.provider.data), "contract_id": _number(form.contract.data),
                "state": state, "overdue": overdue}
-    page = max(_number((request.args.get("page") or "")[:7]) or 1, 1)  # a made-up page number: the first page
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
     now = now_utc()
     items, total = list_case_rows(g.viewer, now, page=page, per_page=PER_PAGE, **filters)
     pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
@@ -523,35 +523,14 @@ def transition(collection: str, record_id: int, trigger: str):
     status, problems = 200, []
     if form.validate_on_submit():
         data, phase_numbers = transition_data(form, fields, phased)
-        try:
-            fire(g.viewer, current_user, kind, record.id, trigger, data, now, today,
-                 expected_version=form.version.data)
-        except NotFound:
-            db.session.rollback()
-            abort(404)
-        except TransitionNotAllowed as exc:
-            db.session.rollback()
-            if exc.forbidden:
-                abort(403)
-            problems.append(str(exc))
-            status = 409
-        except Conflict as exc:
-            db.session.rollback()
-            problems.append(str(exc))
-            status = 409
-            form.version.data = str(record.version_id)  # they have now been told what changed
-        except MalformedRequest as exc:
-            db.session.rollback()
-            problems.append(str(exc))
-            status = 400
-        except ValidationProblem as problem:
-            db.session.rollback()
-            _field_error(form, problem, problems, phase_numbers)
-            status = 422
-        else:
-            db.session.commit()
+        _done, status = run_step(
+            lambda: fire(g.viewer, current_user, kind, record.id, trigger, data, now, today,
+                         expected_version=form.version.data),
+            form, problems, on_problem=lambda f, problem, found: _field_error(f, problem, found, phase_numbers))
+        if status == 200:
             flash(f"{label}: done")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
+        form.version.data = str(record.version_id)  # they have now been told what changed
         refusal = workflow_for(g.viewer, kind, record, now, today).why_not(trigger)  # after a change by others
     elif form.errors:
         status = 422

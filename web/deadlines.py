@@ -25,9 +25,10 @@ from web.clock import LONDON, now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.forms import ExtendForm, PauseForm, RemoveForm
 from web.permissions import public, requires
+from web.steps import run_and_flash
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
-from workflows.machine import MANAGERS, TransitionNotAllowed
+from workflows.errors import NotFound
+from workflows.machine import MANAGERS
 
 bp = Blueprint("deadlines", __name__)
 
@@ -67,21 +68,7 @@ def show_deadline(deadline_id: int):
 
 
 def _act(deadline_id: int, action):
-    try:
-        action()
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except TransitionNotAllowed as exc:
-        db.session.rollback()
-        if exc.forbidden:
-            abort(403)
-        flash(str(exc), "error")
-    except ValidationProblem as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    run_and_flash(action)
     return redirect(url_for("deadlines.show_deadline", deadline_id=deadline_id), code=303)
 
 

@@ -15,9 +15,10 @@ from models.provider_store import contract_choices
 from web.clock import now_utc, today_london
 from web.forms import MeetingForm, ReasonForm, SendMinutesForm, options
 from web.permissions import requires
+from web.steps import run_and_flash
 from workflows.access import Permission
 from workflows.errors import NotFound, ValidationProblem
-from workflows.machine import MANAGERS, TransitionNotAllowed
+from workflows.machine import MANAGERS
 
 bp = Blueprint("meetings", __name__)
 
@@ -84,21 +85,8 @@ def act(meeting_id: int, trigger: str):
         return redirect(url_for("meetings.show_meeting", meeting_id=meeting_id), code=303)
     data = {"sent_on": form.sent_on.data} if trigger == "send" else (
         {"reason": form.reason.data} if trigger == "withhold" else {})
-    try:
-        apply_minutes(g.viewer, current_user, meeting_id, trigger, data, today_london(), now_utc())
-    except NotFound:
-        db.session.rollback()
-        abort(404)
-    except TransitionNotAllowed as exc:
-        db.session.rollback()
-        if exc.forbidden:
-            abort(403)
-        flash(str(exc), "error")
-    except ValidationProblem as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
-    else:
-        db.session.commit()
+    if run_and_flash(lambda: apply_minutes(g.viewer, current_user, meeting_id, trigger, data, today_london(),
+                                           now_utc())):
         flash({"send": "Minutes sent: the provider has ten Business Days to reply (KT-16)",
                "approve": "Minutes approved", "withhold": "Approval withheld, with your reasons"}[trigger])
     return redirect(url_for("meetings.show_meeting", meeting_id=meeting_id), code=303)

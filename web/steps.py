@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from datetime import datetime, time
 
-from flask import abort
+from flask import abort, flash
 
 from models import db
 from models.provider_store import filter_choices
@@ -18,8 +18,10 @@ from workflows.errors import Conflict, MalformedRequest, NotFound, ValidationPro
 from workflows.machine import TransitionNotAllowed
 
 
-def run_step(action: Callable, form, problems: list[str]) -> tuple[object, int]:
-    """Call `action()`; commit and return (its result, 200), or roll everything back and return (None, status)."""
+def run_step(action: Callable, form, problems: list[str], on_problem: Callable | None = None) -> tuple[object, int]:
+    """Call `action()`; commit and return (its result, 200), or roll everything back and return (None, status).
+
+    A ValidationProblem goes on the form field it names (or `on_problem(form, problem, problems)` places it)."""
     try:
         result = action()
     except NotFound:
@@ -31,24 +33,33 @@ def run_step(action: Callable, form, problems: list[str]) -> tuple[object, int]:
             abort(403)
         problems.append(str(exc))
         return None, 409
-    except Conflict as exc:
+    except (Conflict, MalformedRequest) as exc:
         db.session.rollback()
         problems.append(str(exc))
-        return None, 409
-    except MalformedRequest as exc:
-        db.session.rollback()
-        problems.append(str(exc))
-        return None, 400
+        return None, 409 if isinstance(exc, Conflict) else 400
     except ValidationProblem as problem:
         db.session.rollback()
-        field = getattr(form, problem.field, None) if problem.field else None
-        if field is not None and hasattr(field, "errors"):
-            field.errors = [*field.errors, str(problem)] if isinstance(field.errors, list) else [str(problem)]
-        else:
-            problems.append(str(problem))
+        (on_problem or _on_field)(form, problem, problems)
         return None, 422
     db.session.commit()
     return result, 200
+
+
+def _on_field(form, problem: ValidationProblem, problems: list[str]) -> None:
+    field = getattr(form, problem.field, None) if form is not None and problem.field else None
+    if field is not None and hasattr(field, "errors"):
+        field.errors = [*field.errors, str(problem)] if isinstance(field.errors, list) else [str(problem)]
+    else:
+        problems.append(str(problem))
+
+
+def run_and_flash(action: Callable) -> bool:
+    """For a button that posts and goes back to its page: run the step and commit, or flash why not; True if done."""
+    problems: list[str] = []
+    _result, status = run_step(action, None, problems)
+    for problem in problems:
+        flash(problem, "error")
+    return status == 200
 
 
 def provider_fields(viewer) -> tuple[Field, ...]:

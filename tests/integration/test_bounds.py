@@ -109,6 +109,8 @@ def test_a_page_filter_the_database_cannot_hold_is_a_clear_refusal(login_as):
     # A select's value past any id reaches the database only through a form: still a refusal, not a fault.
     assert browser.get(f"/cases?provider={HUGE}").status_code in (200, 422)
     assert browser.get(f"/returns?contract={PG_HUGE}").status_code == 422
+    # Junk that is no number at all in a page's address shows the default, as a web page should.
+    assert browser.get("/returns?contract=abc").status_code == 200
 
 
 def test_the_working_days_page_refuses_dates_past_the_calendar(login_as):

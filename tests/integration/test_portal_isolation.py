@@ -39,9 +39,10 @@ COUNCIL_ONLY = {"admin.index", "admin.scheduler", "admin.sent_mail", "admin.user
                 "calendar.closures", "calendar.remove", "cases.open_case_page", "meetings.new_meeting",
                 "portal.review_queue", "providers.record_rating", "deadlines.extend", "deadlines.pause",
                 "deadlines.resume", "meetings.act", "admin.rulebooks", "admin.rulebook",
-                "safeguarding.local_practice_page"}
+                "safeguarding.local_practice_page", "admin.sign_out_everywhere"}
 # Pages that are the person's own (no other provider's record can appear on them).
-OWN_PAGES = {"account.tokens", "account.revoke", "deadlines.calendar_feed_settings", "notifications.mark_read"}
+OWN_PAGES = {"account.tokens", "account.revoke", "deadlines.calendar_feed_settings", "notifications.mark_read",
+             "account.password", "account.two_factor"}
 
 
 @pytest.fixture
@@ -113,7 +114,7 @@ def world(app, demo):
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
             # Council-level records (no provider owns them): the pages are admin-only or the person's own.
-            "closure_id": 1, "token_id": 1, "message_id": 1, "row_id": b_plan.rows[0].id,
+            "closure_id": 1, "token_id": 1, "message_id": 1, "user_id": 1, "row_id": b_plan.rows[0].id,
             "record": {"cases": b_case.id, "notices": b_notice.id, "action-plans": b_plan.id,
                        "milestones": b_plan.milestones[0].id, "default-notices": default.id,
                        "suspensions": suspension.id, "terminations": termination.id},
