@@ -494,7 +494,7 @@ def record_name(kind: str, record, book: Rulebook) -> str:
     return book.rung_name(kind)
 
 
-@bp.route(f"/<any({', '.join(repr(c) for c in CASE_COLLECTIONS)}):collection>/<int:record_id>/<trigger>",
+@bp.route("/<any(" + ", ".join(f'"{c}"' for c in CASE_COLLECTIONS) + "):collection>/<int:record_id>/<trigger>",
           methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def transition(collection: str, record_id: int, trigger: str):
