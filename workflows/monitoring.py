@@ -46,6 +46,13 @@ ACTION_WORDS = {
     "suspension": "propose a suspension",
     "termination": "propose termination",
 }
+# What must already have happened on the contract before a rule's suspension or termination is proposed (KT-17 ->
+# KT-19 -> KT-14/KT-08: a formal warning served, then an agreed action plan failed). Empty: no order imposed.
+LADDER_CONDITIONS = {
+    "warning-served": "a formal warning has been served (KT-17)",
+    "plan-failed": "an agreed action plan has failed (KT-19, KT-08)",
+}
+ESCALATIONS = ("suspension", "termination")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
@@ -220,6 +227,7 @@ class BreachRule:
     values: tuple[str, ...] = ()
     returns: tuple[str, ...] = ()
     immediate: bool = False
+    escalate_after: tuple[str, ...] = ()  # LADDER_CONDITIONS that must hold before a suspension or termination
 
     def describe(self, returns: dict[str, str] | None = None) -> str:
         """The rule in one plain-English sentence (returns: return id to name, for late-return rules)."""
@@ -249,7 +257,11 @@ class BreachRule:
             condition = f"If a return ({which}) is late or missing{times}"
         actions = " and ".join(ACTION_WORDS[a] for a in self.actions)
         timing = ", with immediate effect" if self.immediate else ""
-        return f"{condition}: {actions}{timing} ({self.rule}). {self.says[0].upper()}{self.says[1:]}."
+        order = ""
+        if self.escalate_after:
+            order = (" A suspension or termination is proposed only once "
+                     + " and ".join(LADDER_CONDITIONS[c] for c in self.escalate_after) + ".")
+        return f"{condition}: {actions}{timing} ({self.rule}). {self.says[0].upper()}{self.says[1:]}.{order}"
 
 
 @dataclass(frozen=True)
@@ -417,7 +429,7 @@ _KPI_KEYS = {"id", "rule", "name", "numerator", "denominator", "unit", "directio
              "bands", "frequency", "return", "critical", "consequence", "source", "monitor_only", "lots", "formula",
              "note", "computed"}
 _BREACH_KEYS = {"id", "rule", "shape", "says", "actions", "kpis", "together", "when", "periods", "gaps", "windows",
-                "event", "scheme", "values", "returns", "immediate"}
+                "event", "scheme", "values", "returns", "immediate", "escalate_after"}
 _RULE_ID = re.compile(r"^(CE|KT|CW|TH|HF)-[A-Z]?\d+[a-z]?$|^A\d+$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DUE_ON = re.compile(r"^(\d{1,2}) (" + "|".join(_MONTHS) + r")$")
@@ -656,8 +668,12 @@ def _parse_breach(e: _Entry, kpis: dict[str, KpiSpec], returns: dict[str, Return
                 raise e.bad("returns", f"return {stream!r} is not one of the [[returns]] ids")
     elif streams:
         raise e.bad("returns", "only a 'late-returns' rule has 'returns'")
+    escalate_after = e.strings("escalate_after")
+    for condition in escalate_after:
+        if condition not in LADDER_CONDITIONS:
+            raise e.bad("escalate_after", f"'escalate_after' must list some of {', '.join(LADDER_CONDITIONS)}")
     return BreachRule(id=ident, rule=_rule_id(e), shape=shape, says=e.text("says"), actions=actions, kpis=names,
                       together=together, when=e.choice("when", WHEN, default="red"), periods=periods,
                       gaps=e.choice("gaps", GAPS, default="break"), windows=tuple(windows),
                       event=e.text("event", required=False), scheme=scheme, values=values, returns=streams,
-                      immediate=e.flag("immediate") or shape == "critical")
+                      immediate=e.flag("immediate") or shape == "critical", escalate_after=escalate_after)

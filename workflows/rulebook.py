@@ -27,9 +27,24 @@ SUSPENSION_SCOPES = ("referrals", "partial", "full", "framework")
 SUSPENSION_GROUNDS = {"notice": "an improvement notice is live", "default_notice": "a default notice is in force",
                       "large_scale_enquiry": "the provider is under a Large Scale Enquiry"}
 SERVICE_METHODS = ("hand", "email", "post")
-CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "minutes_sent", "default_served", "suspension_started", "plan_agreed",
-                "termination_decided")
+CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "minutes_sent", "default_served",
+                "suspension_started", "plan_agreed", "termination_decided")
 CLOCK_ACTORS = ("provider", "council")
+
+
+@dataclass(frozen=True)
+class SuspensionGround:
+    """Why a suspension is made, as the contract lists its routes (CE-33, CE-37, CE-38, CE-52, CE-53, CE-54): the
+    preconditions that must hold (any one of SUSPENSION_GROUNDS; none: the route needs no precondition, A14), the
+    scopes it allows, the clocks it starts (CE-34 only for CE-33) and the rule ids whose proposals it carries."""
+
+    id: str
+    label: str
+    rule: str
+    requires: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()  # empty: any of the contract's scopes
+    clocks: tuple[str, ...] = ()  # clock kinds (starting on "suspension_started") this ground starts
+    proposed_by: tuple[str, ...] = ()  # rule ids of breach rules and clocks whose proposals are on this ground
 
 
 class RulebookError(ValueError):
@@ -57,6 +72,7 @@ class Rulebook:
     clocks: tuple[ClockSpec, ...] = ()
     suspension_scopes: tuple[str, ...] = ()
     suspension_requires: tuple[str, ...] = ()  # any one of SUSPENSION_GROUNDS; empty: no precondition
+    suspension_grounds: tuple[SuspensionGround, ...] = ()  # empty: the contract names no separate routes
     # Working days after sending until a notice is deemed received, by method (council practice; no seed says).
     deemed_receipt: tuple[tuple[str, int], ...] = (("hand", 0), ("email", 1), ("post", 2))
     serious_default_window_months: int = 6
@@ -82,6 +98,15 @@ class Rulebook:
     def clocks_starting(self, event: str) -> list[ClockSpec]:
         """The clocks an event starts."""
         return [c for c in self.clocks if c.starts == event]
+
+    def suspension_ground(self, ground_id: str | None) -> SuspensionGround | None:
+        """The suspension route with that id, if the contract lists it."""
+        return next((g for g in self.suspension_grounds if g.id == ground_id), None)
+
+    def ground_proposed_by(self, rule_ref: str | None) -> SuspensionGround | None:
+        """The route a rule's (or a clock's) proposal of a suspension is made on, e.g. CE-38 for a serious default."""
+        return next((g for g in self.suspension_grounds if rule_ref and (rule_ref == g.rule
+                                                                          or rule_ref in g.proposed_by)), None)
 
     def receipt_delay(self, method: str) -> int:
         """Working days from sending to deemed receipt for a way of serving a notice."""
@@ -143,6 +168,8 @@ def parse_rulebook(path: Path) -> Rulebook:
     if not isinstance(requires, list) or any(r not in SUSPENSION_GROUNDS for r in requires):
         raise RulebookError(path, _line_of(text, "requires"),
                             f"suspension 'requires' must list some of {', '.join(SUSPENSION_GROUNDS)}")
+    suspension_grounds = _parse_grounds(path, text, data.get("suspension", {}).get("grounds", {}), scopes,
+                                        {c.kind for c in clocks if c.starts == "suspension_started"})
     receipt = data.get("service", {}).get("deemed_receipt_working_days", {"hand": 0, "email": 1, "post": 2})
     for method, days in receipt.items():
         if method not in SERVICE_METHODS or not isinstance(days, int) or not 0 <= days <= 10:
@@ -167,6 +194,7 @@ def parse_rulebook(path: Path) -> Rulebook:
         clocks=clocks,
         suspension_scopes=tuple(scopes),
         suspension_requires=tuple(requires),
+        suspension_grounds=suspension_grounds,
         deemed_receipt=tuple(sorted(receipt.items())),
         serious_default_window_months=int(default.get("window_months", 6)),
         serious_default_count=int(default.get("count", 2)),
@@ -194,12 +222,45 @@ def _parse_rungs(path: Path, text: str, raw: dict) -> tuple[tuple[str, str], ...
     return tuple(rungs)
 
 
+def _parse_grounds(path: Path, text: str, raw: dict, scopes: list, suspension_clocks: set[str]
+                   ) -> tuple[SuspensionGround, ...]:
+    if not isinstance(raw, dict):
+        raise RulebookError(path, _line_of(text, "grounds"), "[suspension.grounds] must be a table of routes")
+    grounds = []
+    for ident, spec in raw.items():
+        header = _header_line(text, f"suspension.grounds.{ident}")
+
+        def bad(problem: str, key: str | None = None, ident=ident, header=header) -> RulebookError:
+            line = _line_after(text, header, key) if key else header
+            return RulebookError(path, line, f"suspension ground {ident!r}: {problem}")
+
+        if not isinstance(spec, dict):
+            raise bad("must be a table")
+        for key in ("label", "rule"):
+            if not isinstance(spec.get(key), str) or not spec[key].strip():
+                raise bad(f"'{key}' must be a non-empty string", key)
+        lists = {}
+        for key in ("requires", "scopes", "clocks", "proposed_by"):
+            value = spec.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise bad(f"'{key}' must be a list of strings", key)
+            lists[key] = tuple(value)
+        if any(r not in SUSPENSION_GROUNDS for r in lists["requires"]):
+            raise bad(f"'requires' must list some of {', '.join(SUSPENSION_GROUNDS)}", "requires")
+        if any(s not in scopes for s in lists["scopes"]):
+            raise bad(f"'scopes' must be some of the contract's [suspension] scopes ({', '.join(scopes)})", "scopes")
+        if any(c not in suspension_clocks for c in lists["clocks"]):
+            raise bad("'clocks' must name clocks that start on \"suspension_started\"", "clocks")
+        grounds.append(SuspensionGround(id=ident, label=spec["label"].strip(), rule=spec["rule"].strip(), **lists))
+    return tuple(grounds)
+
+
 def _parse_clocks(path: Path, text: str, raw: dict) -> tuple[ClockSpec, ...]:
     clocks = []
     for kind, spec in raw.items():
         header = _header_line(text, f"clocks.{kind}")
 
-        def bad(problem: str, key: str | None = None) -> RulebookError:
+        def bad(problem: str, key: str | None = None, kind=kind, header=header) -> RulebookError:
             line = _line_after(text, header, key) if key else header
             return RulebookError(path, line, f"clock {kind!r}: {problem}")
 
