@@ -180,7 +180,10 @@ def template_rows(kpis, period_start: date) -> list[list[str]]:
     """The rows of the upload template for one period: a header, then one row per KPI to fill in."""
     rows = [list(TEMPLATE_COLUMNS)]
     for kpi in kpis:
-        rows.append([period_start.isoformat(), kpi.id, kpi.name, "", ""])
+        # The name cell says what x and y count (Kent's S4c, I1, E4, A1, A2: y is everyone, not the respondents).
+        name = f"{kpi.name} (numerator: {kpi.numerator}; denominator: {kpi.denominator})" if kpi.denominator \
+            else kpi.name
+        rows.append([period_start.isoformat(), kpi.id, name, "", ""])
     return rows
 
 

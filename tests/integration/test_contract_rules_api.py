@@ -252,3 +252,32 @@ def test_kt_19_two_red_periods_on_a_case_wait_for_a_warning_and_a_failed_plan(ap
     assert sorted(p["kind"] for p in confirmed["proposals"]) == ["suspension", "termination"]
     suspensions, terminations, _record = escalations(api, case["id"])
     assert [s["state"] for s in suspensions] == ["proposed"] and [t["state"] for t in terminations] == ["considered"]
+
+
+@time_machine.travel(NOW, tick=False)
+def test_kt_k06_kent_denominators_are_everyone_accessing_or_leaving_the_service(app, api):
+    """KT-K06 (S4c), KT-K11 (I1), KT-K18 (E4), KT-K19 (A1), KT-K20 (A2): y is "total no. of individuals accessing
+    (or leaving) the service" (seed 001 l.171, 406, 577, 716, 733), not the survey respondents or the leavers into
+    employment. The template the provider downloads says so."""
+    import csv
+    import io
+
+    kt = contract_id(api, "LDDS-2023-07")
+    rows = api("provider_manager", "GET", f"/api/v1/returns?contract={kt}", status=200)["items"]
+    names = {}
+    for return_id in ("six-monthly", "annual"):
+        row = next(r for r in rows if r["return"] == return_id)
+        text = api("provider_manager", "GET", f"/api/v1/returns/{row['id']}/template.csv").get_data(as_text=True)
+        names |= {line[1]: line[2] for line in list(csv.reader(io.StringIO(text)))[1:]}
+    assert {"S4c", "I1"} <= set(names)
+    # E4, A1 and A2 belong to lots 3 and 4; the demo provider holds lots 1a and 2a, so they are read from the rulebook.
+    for kpi_id in ("E4", "A1", "A2"):
+        kpi = app.extensions["rulebooks"]["kent-ld-day-services"].monitoring.kpi(kpi_id)
+        names[kpi_id] = f"{kpi.name} (numerator: {kpi.numerator}; denominator: {kpi.denominator})"
+    for kpi, everyone in (("S4c", "All individuals accessing the service"),
+                          ("I1", "All individuals accessing the promoting independence service"),
+                          ("E4", "All individuals leaving the employment service"),
+                          ("A1", "All individuals accessing the additional support service"),
+                          ("A2", "All individuals accessing the additional support service")):
+        assert f"denominator: {everyone} in the period" in names[kpi], names[kpi]
+        assert "surveyed" not in names[kpi].split("denominator:")[1].split("(not only")[0]
