@@ -37,6 +37,7 @@ from models.cases import (
     Termination,
 )
 from models.concerns import LargeScaleEnquiry
+from models.contract_settings_store import contract_rulebook
 from models.deadline_store import cancel_deadline_timers, plan_deadline_timers
 from models.entities import Contract, Provider, User
 from models.outbox_store import enqueue
@@ -81,8 +82,8 @@ BY_COLLECTION = {k.collection: k for k in KINDS.values()}
 
 
 def rulebook_for(contract: Contract) -> Rulebook:
-    """The contract's rulebook, as loaded at start-up."""
-    return current_app.extensions["rulebooks"][contract.rulebook_id]
+    """The contract's rulebook, as loaded at start-up, with the council's settings on the contract (A4)."""
+    return contract_rulebook(current_app.extensions["rulebooks"][contract.rulebook_id], contract.settings)
 
 
 # -- reading, always scoped -----------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         api_cases,
         api_concerns,
         api_returns,
+        api_settings,
         assets,
         auth,
         calendar,
@@ -70,6 +71,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     # these routes live on the API blueprint
     assert api_cases.bp is api.bp and api_concerns.bp is api.bp and api_returns.bp is api.bp
+    assert api_settings.bp is api.bp
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)

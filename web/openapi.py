@@ -10,8 +10,8 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    text = {400: "Bad request", 401: "No valid API token", 403: "Role does not allow this", 404: "Not found or not yours",
-            409: "Not allowed now", 422: "Invalid data"}
+    text = {400: "Bad request", 401: "No valid API token", 403: "Role does not allow this",
+            404: "Not found or not yours", 409: "Not allowed now", 422: "Invalid data"}
     return {str(code): _json(_ERROR, text[code]) for code in codes}
 
 
@@ -264,6 +264,17 @@ def _return_paths() -> dict:
                 "properties": {"kind": {"type": "string"}, "on": {"type": "string", "format": "date"},
                                "ref": {"type": "string"}, "value": {"type": "string"}}}}}},
             "responses": {"201": _json(obj, "Recorded"), **_errors(401, 403, 404, 422)}}},
+        "/contracts/{id}/settings": {
+            "get": {"summary": "The council's settings on the contract (A4 due dates, deemed receipt, local "
+                               "complaint clocks), each with its source: the contract, council setting or not set",
+                    "parameters": [id_param], "responses": {"200": _json(obj, "Settings"), **_errors(401, 403, 404)}},
+            "post": {"summary": "Set or clear one setting (administrators): key, value (null clears), reason",
+                     "parameters": [id_param],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["key", "reason"],
+                         "properties": {"key": {"enum": ["return_due", "deemed_receipt", "complaint_clocks"]},
+                                        "value": {"type": ["object", "null"]}, "reason": {"type": "string"}}}}}},
+                     "responses": {"200": _json(obj, "Settings"), **_errors(401, 403, 404, 422)}}},
     }
 
 

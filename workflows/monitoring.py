@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 CADENCES = ("4-weekly", "monthly", "quarterly", "six-monthly", "annual")
@@ -78,6 +79,9 @@ class ReturnSpec:
     due_after_days: int | None = None
     due_on: tuple[int, int] | None = None  # (month, day): the first such date after the period ends
     note: str = ""
+    # A4: a due date the council set on the contract (workflows/settings.py), for periods ending from this date.
+    due_from: date | None = None
+    due_source: str = ""  # "" (the contract's own) or "council setting"
 
     @property
     def has_deadline(self) -> bool:
@@ -87,12 +91,15 @@ class ReturnSpec:
     def due_text(self) -> str:
         """When it is due, in plain English."""
         if self.due_after_working_days is not None:
-            return f"{self.due_after_working_days} working days after the period ends"
+            text = f"{self.due_after_working_days} working days after the period ends"
+            if self.due_source:
+                text += f" ({self.due_source}, for periods ending from {self.due_from:%-d %B %Y})"
+            return text
         if self.due_after_days is not None:
             return f"{self.due_after_days} days after the period ends"
         if self.due_on is not None:
             return f"by {self.due_on[1]} {_MONTHS[self.due_on[0] - 1]} after the period ends"
-        return "no deadline set (the contract states none; the council sets one)"
+        return "no due date set: set it on the contract (the contract states none, A4)"
 
     def cadence_text(self) -> str:
         """How often, in plain English, with the quarter basis where it matters."""

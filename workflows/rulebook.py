@@ -73,8 +73,10 @@ class Rulebook:
     suspension_scopes: tuple[str, ...] = ()
     suspension_requires: tuple[str, ...] = ()  # any one of SUSPENSION_GROUNDS; empty: no precondition
     suspension_grounds: tuple[SuspensionGround, ...] = ()  # empty: the contract names no separate routes
-    # Working days after sending until a notice is deemed received, by method (council practice; no seed says).
-    deemed_receipt: tuple[tuple[str, int], ...] = (("hand", 0), ("email", 1), ("post", 2))
+    # Working days after sending until a notice is deemed received, by method; empty: no seed says, so the standard
+    # public-sector notices clause applies (workflows/service.py), which a council may replace (a contract setting).
+    deemed_receipt: tuple[tuple[str, int], ...] = ()
+    deemed_receipt_source: str = ""
     serious_default_window_months: int = 6
     serious_default_count: int = 2
     reminders: tuple[int, ...] = ()  # working days before each due date; empty: Remedy's default (5, 1, 0)
@@ -108,9 +110,9 @@ class Rulebook:
         return next((g for g in self.suspension_grounds if rule_ref and (rule_ref == g.rule
                                                                           or rule_ref in g.proposed_by)), None)
 
-    def receipt_delay(self, method: str) -> int:
-        """Working days from sending to deemed receipt for a way of serving a notice."""
-        return dict(self.deemed_receipt)[method]
+    def receipt_days(self) -> dict[str, int] | None:
+        """Working days from sending to deemed receipt by method, or None for the standard notices clause."""
+        return dict(self.deemed_receipt) if self.deemed_receipt else None
 
 
 _REQUIRED = ("id", "title", "council", "seed", "service", "region")
@@ -170,12 +172,12 @@ def parse_rulebook(path: Path) -> Rulebook:
                             f"suspension 'requires' must list some of {', '.join(SUSPENSION_GROUNDS)}")
     suspension_grounds = _parse_grounds(path, text, data.get("suspension", {}).get("grounds", {}), scopes,
                                         {c.kind for c in clocks if c.starts == "suspension_started"})
-    receipt = data.get("service", {}).get("deemed_receipt_working_days", {"hand": 0, "email": 1, "post": 2})
+    receipt = data.get("service", {}).get("deemed_receipt_working_days", {})
     for method, days in receipt.items():
         if method not in SERVICE_METHODS or not isinstance(days, int) or not 0 <= days <= 10:
             raise RulebookError(path, _line_of(text, method),
                                 f"deemed receipt needs a method ({', '.join(SERVICE_METHODS)}) and 0 to 10 days")
-    if set(receipt) != set(SERVICE_METHODS):
+    if receipt and set(receipt) != set(SERVICE_METHODS):
         raise RulebookError(path, _line_of(text, "deemed_receipt_working_days"),
                             f"deemed receipt must give days for each of {', '.join(SERVICE_METHODS)}")
     default = data.get("serious_default", {})
@@ -196,6 +198,7 @@ def parse_rulebook(path: Path) -> Rulebook:
         suspension_requires=tuple(requires),
         suspension_grounds=suspension_grounds,
         deemed_receipt=tuple(sorted(receipt.items())),
+        deemed_receipt_source="the rulebook's [service] setting" if receipt else "",
         serious_default_window_months=int(default.get("window_months", 6)),
         serious_default_count=int(default.get("count", 2)),
         id=head["id"],

@@ -281,3 +281,154 @@ def test_kt_k06_kent_denominators_are_everyone_accessing_or_leaving_the_service(
                           ("A2", "All individuals accessing the additional support service")):
         assert f"denominator: {everyone} in the period" in names[kpi], names[kpi]
         assert "surveyed" not in names[kpi].split("denominator:")[1].split("(not only")[0]
+
+
+# -- A4: dates the seeds do not give; HF-47 -------------------------------------------------------------------------
+
+def returns_of(api, contract, return_id):
+    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    return sorted((r for r in rows if r["return"] == return_id), key=lambda r: r["period_start"])
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a4_return_due_dates_the_seeds_do_not_give_are_council_settings_with_no_default(app, api):
+    """A4: Cheshire East's 4-weekly and quarterly returns and H&F's monthly template and BCM return have no due date
+    in the seeds. Until a council sets one on the contract: no due date, no lateness, nothing proposed, and the
+    return says "no due date set: set it on the contract". A setting applies from its date, never to the past."""
+    from datetime import UTC, datetime
+
+    from scheduler.tick import tick
+
+    ce, hf = contract_id(api, "ECH-2024-01"), contract_id(api, "HC-2024-05")
+    for contract, return_id in ((ce, "four-weekly"), (ce, "quarterly"), (hf, "monthly-template"),
+                                (hf, "bcm-quarterly")):
+        rows = returns_of(api, contract, return_id)
+        assert rows and all(r["due_on"] is None for r in rows)
+        record = api("contract_manager", "GET", f"/api/v1/returns/{rows[0]['id']}")
+        assert record["deadlines"] == []
+        assert record["due_explanation"][0].startswith("no due date set: set it on the contract")
+    with app.app_context():
+        tick(datetime(2026, 12, 18, 14, tzinfo=UTC), deliver_messages=False)
+    found = api("contract_manager", "GET", "/api/v1/breaches", status=200)["items"]
+    assert [b for b in found if b["rule_id"] in ("returns-three-periods", "monthly-return-missing")] == []
+    settings = api("contract_manager", "GET", f"/api/v1/contracts/{ce}/settings", status=200)
+    sources = {(i["key"], i["item"]): i["source"] for i in settings["items"]}
+    assert sources[("return_due", "four-weekly")] == "not set"
+    assert sources[("return_due", "annual")].startswith("the contract")  # 30 April is in the seed (CE-29)
+    # Only an administrator sets it, with a reason; a date the contract gives cannot be overridden.
+    body = {"key": "return_due", "value": {"four-weekly": {"working_days": 10, "from": "2026-12-01"}},
+            "reason": "Agreed at the contract meeting"}
+    api("contract_manager", "POST", f"/api/v1/contracts/{ce}/settings", body, 403)
+    assert "already gives the due date" in api("admin", "POST", f"/api/v1/contracts/{ce}/settings", {
+        "key": "return_due", "value": {"annual": {"working_days": 5}}, "reason": "r"}, 422)["error"]
+    assert api("admin", "POST", f"/api/v1/contracts/{ce}/settings", {**body, "reason": ""}, 422)["field"] == "reason"
+    changed = api("admin", "POST", f"/api/v1/contracts/{ce}/settings", body, 200)
+    assert {(i["key"], i["item"]): i["source"] for i in changed["items"]}[("return_due", "four-weekly")] == (
+        "council setting")
+    rows = returns_of(api, ce, "four-weekly")
+    assert all(r["due_on"] is None for r in rows if r["period_end"] < "2026-12-01")  # the past stays undated
+    dated = [r for r in rows if r["period_end"] >= "2026-12-01"]
+    assert dated and all(r["due_on"] for r in dated)
+    explained = api("contract_manager", "GET", f"/api/v1/returns/{dated[0]['id']}")
+    assert "council setting on the contract" in explained["deadlines"][0]["explanation"][0]
+    contract = api("contract_manager", "GET", f"/api/v1/contracts/{ce}", status=200)
+    assert contract["id"] == ce
+
+
+@time_machine.travel(NOW, tick=False)
+def test_hf_47_one_late_return_never_proposes_a_default_notice(app, api):
+    """HF-47: failing the monitoring requirements "may be grounds for the issue of a Default Notice" (seed 004
+    l.3172-3174): a discretion. With a due date the council set, one late monthly return is raised as a concern; no
+    Default Notice is proposed, before or after a person confirms it."""
+    hf = contract_id(api, "HC-2024-05")
+    api("admin", "POST", f"/api/v1/contracts/{hf}/settings", {
+        "key": "return_due", "value": {"monthly-template": {"working_days": 10, "from": "2026-10-01"}},
+        "reason": "Commissioning officers' timetable (HF-38)"}, 200)
+    october = next(r for r in returns_of(api, hf, "monthly-template") if r["period_start"] == "2026-10-01")
+    assert october["due_on"] == "2026-11-13"
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "HC-2024-05", "summary": "Returns"}, 201)
+    kpis = [line.split(",")[1] for line in api("contract_manager", "GET", f"/api/v1/returns/{october['id']}/"
+                                               "template.csv").get_data(as_text=True).splitlines()[1:]]
+    fire(api, "contract_manager", "returns", october["id"], "submit", submitted_on="2026-11-20",
+         figures={k: [95, 100] for k in kpis})
+    fire(api, "contract_manager", "returns", october["id"], "accept")
+    (late,) = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={hf}")["items"]
+               if b["rule_id"] == "monthly-return-missing" and b["status"] == "proposed"]
+    assert late["actions"] == ["concern"] and late["case_id"] == case["id"] and late["proposals"] == []
+    confirmed = api("contract_manager", "POST", f"/api/v1/breaches/{late['id']}/transitions",
+                    {"trigger": "confirm"}, 200)
+    assert confirmed["proposals"] == []
+    assert api("contract_manager", "GET", f"/api/v1/cases/{case['id']}")["records"]["default_notice"] == []
+
+
+# -- deemed receipt; KT-16 stays Kent's -----------------------------------------------------------------------------
+
+def kent_notice(api):
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "S3"}, 201)
+    return api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
+               {"findings": "S3 at 70%", "required_action": "An action plan (KT-19)"}, 201)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_deemed_receipt_follows_the_standard_notices_clause_unless_the_council_sets_it(api):
+    """No seed says when a notice is received: the standard public-sector clause is the default council setting.
+    Email in working hours (09:00-17:00 on a working day) is received that day, later at 09:00 the next working day;
+    recorded delivery on the second working day after posting. KT-19's clock counts from that receipt and its
+    explanation shows the rule used."""
+    in_hours = fire(api, "contract_manager", "notices", kent_notice(api)["id"], "issue", served_on="2026-12-17",
+                    method="email", served_at="2026-12-17T16:30:00+00:00")
+    assert in_hours["received_on"] == "2026-12-17"
+    first = in_hours["deadlines"][0]["explanation"][0]
+    assert "within working hours" in first and "standard public-sector notices clause" in first
+    late = fire(api, "contract_manager", "notices", kent_notice(api)["id"], "issue", served_on="2026-12-17",
+                method="email", served_at="2026-12-17T17:30:00+00:00")
+    assert late["received_on"] == "2026-12-18"
+    assert "outside working hours" in late["deadlines"][0]["explanation"][0]
+    posted = fire(api, "contract_manager", "notices", kent_notice(api)["id"], "issue", served_on="2026-12-17",
+                  method="post")
+    assert posted["received_on"] == "2026-12-21"  # Thursday: Friday 18th is day 1, Monday 21st day 2
+    assert "second working day after posting" in posted["deadlines"][0]["explanation"][0]
+    wrong_day = fire(api, "contract_manager", "notices", kent_notice(api)["id"], "issue", 422,
+                     served_on="2026-12-17", method="email", served_at="2026-12-16T10:00:00+00:00")
+    assert wrong_day["field"] == "served_at"
+    kt = contract_id(api, "LDDS-2023-07")
+    settings = api("contract_manager", "GET", f"/api/v1/contracts/{kt}/settings")
+    (receipt,) = [i for i in settings["items"] if i["key"] == "deemed_receipt"]
+    assert receipt["source"].startswith("council setting (the standard default")
+    api("admin", "POST", f"/api/v1/contracts/{kt}/settings", {
+        "key": "deemed_receipt", "value": {"hand": 0, "email": 0, "post": 3}, "reason": "Kent's notices practice"},
+        200)
+    own = fire(api, "contract_manager", "notices", kent_notice(api)["id"], "issue", served_on="2026-12-17",
+               method="post")
+    assert own["received_on"] == "2026-12-22"
+    assert "the council's setting on the contract" in own["deadlines"][0]["explanation"][0]
+
+
+@time_machine.travel("2026-12-11T10:00:00+00:00", tick=False)
+def test_kt_16_minutes_are_deemed_approved_only_on_kents_contracts(app, api):
+    """KT-16 ("within ten Business Days of receipt ... deemed to have agreed", seed 001 l.899) is Kent's: another
+    contract's minutes are sent with no clock and never deemed approved; Kent's clock counts from receipt."""
+    from datetime import UTC, date, datetime
+
+    from models import db
+    from models.meeting_store import record_meeting
+    from models.user_store import find_user_by_email
+    from scheduler.tick import tick
+
+    with app.app_context():
+        manager = find_user_by_email("contract.manager@remedy.example")
+        ids = {ref: record_meeting(manager.viewer, manager, ref, date(2026, 12, 10), "Both contract managers",
+                                   "1. Punctuality", date(2026, 12, 11), datetime(2026, 12, 11, 10, tzinfo=UTC)).id
+               for ref in ("ECH-2024-01", "LDDS-2023-07")}
+        db.session.commit()
+    ce = api("contract_manager", "POST", f"/api/v1/minutes/{ids['ECH-2024-01']}/transitions",
+             {"trigger": "send", "sent_on": "2026-12-11"}, 200)
+    assert ce["state"] == "sent" and ce["deadlines"] == []
+    kent = api("contract_manager", "POST", f"/api/v1/minutes/{ids['LDDS-2023-07']}/transitions",
+               {"trigger": "send", "sent_on": "2026-12-11", "method": "hand"}, 200)
+    (clock,) = kent["deadlines"]
+    assert (clock["rule"], clock["due_on"]) == ("KT-16", "2026-12-29")  # by hand: received the day it was sent
+    with app.app_context():
+        tick(datetime(2027, 2, 1, 9, tzinfo=UTC), deliver_messages=False)
+    assert api("contract_manager", "GET", f"/api/v1/minutes/{ids['ECH-2024-01']}")["state"] == "sent"
+    assert api("contract_manager", "GET", f"/api/v1/minutes/{ids['LDDS-2023-07']}")["state"] == "deemed_approved"

@@ -206,11 +206,13 @@ def test_minutes_are_deemed_approved_after_ten_business_days(manager):
                   at("2026-12-11 10:00"))
     db.session.commit()
     deadline = db.session.scalar(select(Deadline).where(Deadline.entity_type == "meeting"))
-    assert deadline.due_on == date(2026, 12, 29)  # 10 business days, skipping Christmas
-    tick(at("2026-12-29 20:00"))
+    # 10 business days of receipt, skipping Christmas: emailed on Friday 11 December, received Monday 14 December.
+    assert deadline.due_on == date(2026, 12, 30)
+    assert "Deemed received" in deadline.explanation[0]
+    tick(at("2026-12-30 20:00"))
     db.session.expire_all()
     assert meeting.state is MinutesState.SENT
-    tick(at("2026-12-30 00:05"))
+    tick(at("2026-12-31 00:05"))
     db.session.expire_all()
     assert meeting.state is MinutesState.DEEMED_APPROVED and deadline.status == "breached"
     assert any("deemed approved" in m.body_text for m in outbox("Overdue"))
