@@ -123,10 +123,11 @@ class Bands:
     red_limit: float
     green_limit: float
     green_inclusive: bool
+    one_decimal: bool = False  # A19: Kent's bands compare to one decimal place; nobody else's say so
 
     def rag(self, value: float) -> str:
         """Red, amber or green for a value."""
-        v = round(value, 1)
+        v = round(value, 1) if self.one_decimal else value
         if self.direction == "higher":
             if v < self.red_limit:
                 return "red"
@@ -164,6 +165,7 @@ class KpiSpec:
     formula: str = ""
     note: str = ""
     computed: str = ""  # "timeliness" or "accuracy": figures from submission dates and queries, not the provider
+    one_decimal: bool = False  # A19 (Kent only): compare to one decimal place; elsewhere 84.96% misses 85%
 
     def value(self, x: float | None, y: float | None) -> float | None:
         """The KPI's value from the provider's numerator x and denominator y (None if it cannot be computed)."""
@@ -186,7 +188,7 @@ class KpiSpec:
             return self.bands.rag(value)
         if self.target is None:
             return None
-        v = round(value, 1)
+        v = round(value, 1) if self.one_decimal else value
         met = v >= self.target if self.direction == "higher" else v <= self.target
         if not met:
             return "red"
@@ -279,6 +281,7 @@ class Monitoring:
     kpis: tuple[KpiSpec, ...] = ()
     breaches: tuple[BreachRule, ...] = ()
     first_year_advisory: bool = False  # KT-10, A23: year-one breaches are shown but never escalated
+    one_decimal: bool = False  # A19: values compared to one decimal place (Kent's [monitoring] says so)
     events: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (event kind, what a person records)
 
     def kpi(self, kpi_id: str) -> KpiSpec | None:
@@ -453,10 +456,15 @@ def parse_monitoring(text: str, data: dict, version: int, rungs: tuple[str, ...]
     for table in ("returns", "kpis", "breaches"):
         if table in data and not isinstance(data[table], list):
             raise MonitoringError(_first_line(text, table), f"'{table}' must be written as [[{table}]] entries")
+    settings = data.get("monitoring", {})
+    one_decimal = settings.get("round_to_one_decimal", False) if isinstance(settings, dict) else False
+    if not isinstance(one_decimal, bool):
+        raise MonitoringError(_first_line(text, "round_to_one_decimal"),
+                              "'round_to_one_decimal' must be true or false")
     returns = tuple(_parse_return(_Entry(lines, "returns", i, raw)) for i, raw in enumerate(data.get("returns", [])))
     _unique(lines, "returns", [r.id for r in returns])
     by_return = {r.id: r for r in returns}
-    kpis = tuple(_parse_kpi(_Entry(lines, "kpis", i, raw), by_return, lots)
+    kpis = tuple(_parse_kpi(_Entry(lines, "kpis", i, raw), by_return, lots, one_decimal)
                  for i, raw in enumerate(data.get("kpis", [])))
     _unique(lines, "kpis", [k.id for k in kpis])
     by_kpi = {k.id: k for k in kpis}
@@ -478,7 +486,7 @@ def parse_monitoring(text: str, data: dict, version: int, rungs: tuple[str, ...]
                                   f"[[breaches]] {rule.id!r}: event {rule.event!r} is not listed in [monitoring] "
                                   "events")
     return Monitoring(returns=returns, kpis=kpis, breaches=breaches, first_year_advisory=advisory,
-                      events=tuple(events.items()))
+                      events=tuple(events.items()), one_decimal=one_decimal)
 
 
 def _first_line(text: str, key: str) -> int | None:
@@ -535,7 +543,7 @@ _BAND = re.compile(r"^\s*([<>]?)\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 _AMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*-\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 
 
-def _parse_bands(e: _Entry, direction: str) -> Bands:
+def _parse_bands(e: _Entry, direction: str, one_decimal: bool = False) -> Bands:
     raw = e.raw["bands"]
     if not isinstance(raw, dict) or set(raw) != {"red", "amber", "green"} or not all(
             isinstance(v, str) for v in raw.values()):
@@ -555,10 +563,11 @@ def _parse_bands(e: _Entry, direction: str) -> Bands:
     if green.group(1) == ("<" if direction == "higher" else ">"):
         raise e.bad("bands", f"the green band {raw['green']!r} points the wrong way for {direction} is better")
     return Bands(red=raw["red"], amber=raw["amber"], green=raw["green"], direction=direction, red_limit=edge,
-                 green_limit=float(green.group(2)), green_inclusive=not green.group(1))
+                 green_limit=float(green.group(2)), green_inclusive=not green.group(1), one_decimal=one_decimal)
 
 
-def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...]) -> KpiSpec:
+def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...], one_decimal: bool = False
+               ) -> KpiSpec:
     e.unknown(_KPI_KEYS)
     unit = e.choice("unit", KPI_UNITS)
     direction = e.choice("direction", DIRECTIONS, default="higher")
@@ -574,7 +583,7 @@ def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...])
     monitor_only = e.flag("monitor_only")
     target = e.number("target")
     disputed = e.number("disputed_target")
-    bands = _parse_bands(e, direction) if "bands" in e.raw else None
+    bands = _parse_bands(e, direction, one_decimal) if "bands" in e.raw else None
     if bands is not None and target is not None:
         raise e.bad("target", "give either 'target' or 'bands', not both")
     if unit != "rating" and not monitor_only and target is None and bands is None:
@@ -596,7 +605,7 @@ def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...])
                    frequency=frequency, return_id=return_id, consequence=e.text("consequence"),
                    source=e.text("source"), target=target, disputed_target=disputed, bands=bands,
                    critical=e.flag("critical"), monitor_only=monitor_only, lots=kpi_lots, formula=formula,
-                   note=e.text("note", required=False), computed=_computed(e, unit))
+                   note=e.text("note", required=False), computed=_computed(e, unit), one_decimal=one_decimal)
 
 
 def _computed(e: _Entry, unit: str) -> str:

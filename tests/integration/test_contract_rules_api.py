@@ -432,3 +432,32 @@ def test_kt_16_minutes_are_deemed_approved_only_on_kents_contracts(app, api):
         tick(datetime(2027, 2, 1, 9, tzinfo=UTC), deliver_messages=False)
     assert api("contract_manager", "GET", f"/api/v1/minutes/{ids['ECH-2024-01']}")["state"] == "sent"
     assert api("contract_manager", "GET", f"/api/v1/minutes/{ids['LDDS-2023-07']}")["state"] == "deemed_approved"
+
+
+# -- A19: rounding is Kent's ----------------------------------------------------------------------------------------
+
+def results_for(api, contract, period_start):
+    return {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={contract}")["items"]
+            if r["period_start"] == period_start}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a19_rounding_to_one_decimal_applies_to_kent_only(api):
+    """A19 reads Kent's overlapping bands to one decimal place; no other seed says so. 84.96% is Amber on Kent's S3
+    (85.0 after rounding) but misses Cheshire East's 85% punctuality target (CE-K02), a Critical Performance
+    Failure."""
+    kt, ce = contract_id(api, "LDDS-2023-07"), contract_id(api, "ECH-2024-01")
+    kt_row = next(r for r in returns_of(api, kt, "six-monthly") if r["period_start"] == "2026-04-01")
+    ce_row = [r for r in returns_of(api, ce, "four-weekly") if r["period_end"] < "2026-12-18"][-1]
+    for row, kpi in ((kt_row, "S3"), (ce_row, "CE-K02")):
+        kpis = [line.split(",")[1] for line in api("contract_manager", "GET", f"/api/v1/returns/{row['id']}/"
+                                                   "template.csv").get_data(as_text=True).splitlines()[1:]]
+        figures = {k: [99, 100] for k in kpis} | {"S1": [5, 100], "S2": [1, 100], "CE-C03": [0, None],
+                                                   kpi: [8496, 10000]}
+        fire(api, "contract_manager", "returns", row["id"], "submit", figures={k: figures[k] for k in kpis})
+        fire(api, "contract_manager", "returns", row["id"], "accept")
+    assert results_for(api, kt, "2026-04-01")["S3"]["rag"] == "amber"
+    assert results_for(api, ce, ce_row["period_start"])["CE-K02"]["rag"] == "red"
+    critical = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={ce}")["items"]
+                if b["rule_id"] == "critical-kpi-missed"]
+    assert any("CE-K02" in b["subject"] for b in critical)
