@@ -44,3 +44,38 @@ def change_contract_setting(contract_id: int):
 
     contract, error = _handle(act)
     return error or (jsonify(settings_json(contract)), 200)
+
+
+@bp.post("/providers/<int:provider_id>/cqc-ratings")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)  # 404 if not yours, then 403 without the capability
+def record_provider_rating(provider_id: int):
+    """Record a CQC rating ({"rating": "inadequate", "rated_on": "YYYY-MM-DD", "report_url": ...}); the contracts'
+    rating rules are evaluated at once (CE-52: "immediate effect")."""
+    from datetime import date
+
+    from models.entities import CqcRatingValue
+    from models.provider_store import get_provider, record_cqc_rating
+    from workflows.access import ROLE_PERMISSIONS
+    from workflows.errors import ValidationProblem
+    from workflows.machine import TransitionNotAllowed
+
+    def act():
+        data = _json_body()
+        get_provider(g.viewer, provider_id)
+        if Permission.RECORD_CQC_RATING not in ROLE_PERMISSIONS[g.viewer.role]:
+            raise TransitionNotAllowed("Your role cannot record CQC ratings", forbidden=True)
+        try:
+            rating = CqcRatingValue(str(data.get("rating") or ""))
+        except ValueError:
+            raise ValidationProblem("rating must be one of " + ", ".join(v.value for v in CqcRatingValue),
+                                    "rating") from None
+        try:
+            rated_on = date.fromisoformat(str(data.get("rated_on") or ""))
+        except ValueError:
+            raise ValidationProblem("Give rated_on as a date written YYYY-MM-DD", "rated_on") from None
+        return record_cqc_rating(g.viewer, g.api_user, provider_id, rating, rated_on, data.get("report_url"),
+                                 today_london(), now_utc())
+
+    row, error = _handle(act)
+    return error or (jsonify({"provider_id": provider_id, "rating": row.rating.value,
+                              "rated_on": row.rated_on.isoformat()}), 201)

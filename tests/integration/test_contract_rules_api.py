@@ -461,3 +461,27 @@ def test_a19_rounding_to_one_decimal_applies_to_kent_only(api):
     critical = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={ce}")["items"]
                 if b["rule_id"] == "critical-kpi-missed"]
     assert any("CE-K02" in b["subject"] for b in critical)
+
+
+# -- immediate events -----------------------------------------------------------------------------------------------
+
+@time_machine.travel(NOW, tick=False)
+def test_ce_52_cqc_inadequate_is_evaluated_when_recorded(api):
+    """CE-52: "Will result in the service being placed in default and a partial or complete suspension of the
+    contract. Immediate effect". The rating rule runs as the rating is recorded, with no scheduler tick; on an open
+    case the suspension is proposed on CE-52's ground, which needs no precondition (A14)."""
+    ce = contract_id(api, "ECH-2024-01")
+    provider = api("contract_manager", "GET", f"/api/v1/contracts/{ce}")["provider"]["id"]
+    case = ce_case(api, "Quality")
+    api("provider_manager", "POST", f"/api/v1/providers/{provider}/cqc-ratings",
+        {"rating": "inadequate", "rated_on": "2026-12-17"}, 404)  # not the Kent-seed provider's
+    api("council_viewer", "POST", f"/api/v1/providers/{provider}/cqc-ratings",
+        {"rating": "inadequate", "rated_on": "2026-12-17"}, 403)
+    api("contract_manager", "POST", f"/api/v1/providers/{provider}/cqc-ratings",
+        {"rating": "inadequate", "rated_on": "2026-12-17"}, 201)
+    (breach,) = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={ce}")["items"]
+                 if b["rule_id"] == "cqc-inadequate"]
+    assert breach["immediate"] is True and breach["case_id"] == case["id"]
+    (suspension,) = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}")["records"]["suspension"]
+    assert suspension["state"] == "proposed"
+    assert api("contract_manager", "GET", f"/api/v1/suspensions/{suspension['id']}")["ground"] == "cqc-inadequate"
