@@ -17,6 +17,7 @@ from models.audit_store import record_event
 from models.calendar_store import working_calendar
 from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
+from models.contract_settings_store import complaint_rulebook
 from models.deadline_store import create_deadline, meet_deadlines
 from models.entities import Council, Provider, User
 from models.provider_store import get_provider
@@ -25,9 +26,8 @@ from workflows.clock import LONDON
 from workflows.complaint import (
     ComplaintState,
     ComplaintWorkflow,
-    draft_deadline,
+    complaint_clocks,
     initial_state,
-    report_deadline,
     validate_receipt,
 )
 from workflows.errors import Conflict, NotFound, ValidationProblem
@@ -117,8 +117,9 @@ def record_complaint(viewer: Viewer, actor: User, provider_id: int, data: dict, 
                  "received_at": receipt.received_at.isoformat()})
     calendar = working_calendar(viewer.council_id, REGION)
     if complaint.state is ComplaintState.RECEIVED:
-        received_on = receipt.received_at.astimezone(LONDON).date()
-        for clock in (report_deadline(receipt.received_at, calendar), draft_deadline(received_on, calendar)):
+        # HF-74 is H&F's: the contract's own clocks, or the council's local setting, or none (issue 14).
+        book = complaint_rulebook(complaint)
+        for clock in complaint_clocks(book, "complaint_received", receipt.received_at, calendar):
             create_deadline(council_id=complaint.council_id, provider_id=complaint.provider_id,
                             contract_id=complaint.contract_id, case_id=None, entity_type="complaint",
                             entity_id=complaint.id, clock=clock, region=REGION, now=now)
@@ -134,7 +135,9 @@ def record_complaint(viewer: Viewer, actor: User, provider_id: int, data: dict, 
 
 def complaint_workflow(viewer: Viewer, complaint: Complaint, now: datetime) -> ComplaintWorkflow:
     """The complaint's workflow for this person now, to ask what they may do or to fire a step."""
-    return ComplaintWorkflow(complaint.state, _context(viewer, complaint.provider_id, now))
+    context = _context(viewer, complaint.provider_id, now)
+    context.rulebook = complaint_rulebook(complaint) or context.rulebook  # HF-78 on H&F's contract only
+    return ComplaintWorkflow(complaint.state, context)
 
 
 def apply_complaint(viewer: Viewer, actor: User, complaint_id: int, trigger: str, data: dict,
@@ -161,7 +164,8 @@ def apply_complaint(viewer: Viewer, actor: User, complaint_id: int, trigger: str
         create_deadline(council_id=complaint.council_id, provider_id=complaint.provider_id,
                         contract_id=complaint.contract_id, case_id=None, entity_type="complaint",
                         entity_id=complaint.id, clock=clock, region=REGION, now=now)
-    met = {"COMPLAINT_REPORTED": {"complaint_reported"}, "COMPLAINT_DRAFT_SUBMITTED": {"complaint_draft"}}
+    met = {"COMPLAINT_REPORTED": {"complaint_reported"},
+           "COMPLAINT_DRAFT_SUBMITTED": {"complaint_draft", "complaint_passed_draft"}}
     if result.event in met:
         meet_deadlines("complaint", complaint.id, met[result.event], now)
     db.session.flush()

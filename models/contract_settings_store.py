@@ -102,7 +102,7 @@ def settings_rows(contract: Contract, book: Rulebook, regime: Rulebook) -> list[
                                            "second working day after posting"),
                  "source": "council setting" if receipt else "council setting (the standard default; the contract "
                                                              "is silent)"})
-    own_complaints = [c for c in regime.clocks if c.starts == "complaint_received"]
+    own_complaints = [c for c in regime.clocks if c.starts in ("complaint_received", "complaint_passed_on")]
     local = settings.get("complaint_clocks")
     rows.append({"key": "complaint_clocks", "item": "", "name": "Complaint clocks",
                  "value": ("; ".join(f"{c.label}: {c.length} {c.unit.replace('_', ' ')}" for c in own_complaints)
@@ -114,3 +114,21 @@ def settings_rows(contract: Contract, book: Rulebook, regime: Rulebook) -> list[
 
 
 __all__ = ["SETTING_KEYS", "change_setting", "contract_rulebook", "settings_rows"]
+
+
+def complaint_rulebook(complaint) -> Rulebook | None:
+    """The rulebook a complaint's clocks come from (HF-74 and HF-78 stay in Hammersmith & Fulham's contract): its
+    contract's, else the provider's only contract's; None when the contract is unknown (then no clocks)."""
+    from flask import current_app
+
+    from models.case_store import rulebook_for  # (it imports this module)
+
+    contract = db.session.get(Contract, complaint.contract_id) if complaint.contract_id else None
+    if contract is None:
+        contracts = list(db.session.scalars(select(Contract).where(Contract.provider_id == complaint.provider_id,
+                                                                   Contract.council_id == complaint.council_id)
+                                            .limit(2)))
+        contract = contracts[0] if len(contracts) == 1 else None
+    if contract is None or contract.rulebook_id not in current_app.extensions["rulebooks"]:
+        return None
+    return rulebook_for(contract)

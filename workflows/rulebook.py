@@ -28,7 +28,8 @@ SUSPENSION_GROUNDS = {"notice": "an improvement notice is live", "default_notice
                       "large_scale_enquiry": "the provider is under a Large Scale Enquiry"}
 SERVICE_METHODS = ("hand", "email", "post")
 CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "minutes_sent", "default_served",
-                "suspension_started", "plan_agreed", "termination_decided")
+                "suspension_started", "plan_agreed", "termination_decided", "complaint_received",
+                "complaint_passed_on")
 CLOCK_ACTORS = ("provider", "council")
 
 

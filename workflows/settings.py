@@ -58,11 +58,12 @@ def local_complaint_clocks(values: dict) -> tuple[ClockSpec, ...]:
                              length=int(values["report_working_days"]), starts="complaint_received",
                              stops=("COMPLAINT_REPORTED",), acts="provider", on_breach="mark_overdue"))
     if values.get("draft_working_days"):
-        for starts in ("complaint_received", "complaint_passed_on"):
-            out.append(ClockSpec(kind="complaint_draft", label="Draft response to the council (council's local "
-                                 "setting)", rule=LOCAL_RULE, unit="working_days",
-                                 length=int(values["draft_working_days"]), starts=starts,
-                                 stops=("COMPLAINT_DRAFT_SUBMITTED",), acts="provider", on_breach="mark_overdue"))
+        for kind, starts in (("complaint_draft", "complaint_received"), ("complaint_passed_draft",
+                                                                          "complaint_passed_on")):
+            out.append(ClockSpec(kind=kind, label="Draft response to the council (council's local setting)",
+                                 rule=LOCAL_RULE, unit="working_days", length=int(values["draft_working_days"]),
+                                 starts=starts, stops=("COMPLAINT_DRAFT_SUBMITTED",), acts="provider",
+                                 on_breach="mark_overdue"))
     return tuple(out)
 
 

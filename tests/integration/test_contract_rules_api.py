@@ -485,3 +485,59 @@ def test_ce_52_cqc_inadequate_is_evaluated_when_recorded(api):
     (suspension,) = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}")["records"]["suspension"]
     assert suspension["state"] == "proposed"
     assert api("contract_manager", "GET", f"/api/v1/suspensions/{suspension['id']}")["ground"] == "cqc-inadequate"
+
+
+# -- HF-74 and HF-78 stay in their contract; HF-74's stricter reading ------------------------------------------------
+
+COMPLAINT = {"channel": "email", "complainant_type": "service_user", "formal": True, "summary": "Visit cut short"}
+
+
+@time_machine.travel(NOW, tick=False)
+def test_hf_74_report_within_24_hours_the_stricter_reading(api, provider_manager_token):
+    """HF-74: "reported to the Complaints Business Manager within one working day (24 hours)" (seed 004 l.3846).
+    A41: the stricter reading is enforced: 16:30 on Friday plus 24 hours falls on Saturday, so it is due at 16:30 on
+    Monday, not at the end of Monday; both readings are shown."""
+    riverside = provider_manager_token("PRV-005")
+    made = api(riverside, "POST", "/api/v1/complaints", {**COMPLAINT, "received_at": "2026-12-11T16:30:00+00:00"}, 201)
+    clocks = {d["kind"]: d for d in made["deadlines"]}
+    report = clocks["complaint_reported"]
+    assert (report["rule"], report["due_on"], report["due_at"]) == ("HF-74", "2026-12-14", "2026-12-14T16:30:00+00:00")
+    assert any(line.startswith("Enforced (A41, the stricter reading)") for line in report["explanation"])
+    assert any("Read as one working day: the end of Monday 14 December 2026" in line for line in report["explanation"])
+    assert (clocks["complaint_draft"]["rule"], clocks["complaint_draft"]["due_on"]) == ("HF-74", "2026-12-29")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_hf_78_complaint_clocks_apply_only_where_the_contract_has_them(api):
+    """HF-74 and HF-78 are Hammersmith & Fulham's: a complaint to the Kent-seed provider starts no clock until the
+    council sets its own local clocks on the contract, which are labelled as the council's setting; a complaint the
+    council passes on to the H&F provider starts HF-78's 10 working days (seed 004 section 15.13)."""
+    kent = api("provider_manager", "POST", "/api/v1/complaints",
+               {**COMPLAINT, "received_at": "2026-12-17T10:00:00+00:00"}, 201)
+    assert kent["deadlines"] == []
+    kt = contract_id(api, "LDDS-2023-07")
+    api("admin", "POST", f"/api/v1/contracts/{kt}/settings", {
+        "key": "complaint_clocks", "value": {"report_working_days": 2, "draft_working_days": 15},
+        "reason": "The council's own complaints procedure"}, 200)
+    hf = contract_id(api, "HC-2024-05")
+    assert "gives its own complaint clocks" in api("admin", "POST", f"/api/v1/contracts/{hf}/settings", {
+        "key": "complaint_clocks", "value": {"report_working_days": 2}, "reason": "r"}, 422)["error"]
+    local = api("provider_manager", "POST", "/api/v1/complaints",
+                {**COMPLAINT, "received_at": "2026-12-17T10:00:00+00:00"}, 201)
+    clocks = {d["kind"]: d for d in local["deadlines"]}
+    assert clocks["complaint_reported"]["rule"] == "Local setting"
+    assert "council's local setting" in clocks["complaint_reported"]["label"]
+    assert clocks["complaint_reported"]["due_on"] == "2026-12-21"
+    sources = {i["key"]: i["source"] for i in api("contract_manager", "GET", f"/api/v1/contracts/{kt}/settings")[
+        "items"]}
+    assert sources["complaint_clocks"] == "council setting"
+    assert api("contract_manager", "GET", f"/api/v1/contracts/{hf}/settings")["items"][-1]["source"].startswith(
+        "the contract (HF-74, HF-78")
+    provider = api("contract_manager", "GET", f"/api/v1/contracts/{hf}")["provider"]["id"]
+    council = api("contract_manager", "POST", "/api/v1/complaints", {
+        **COMPLAINT, "provider": provider, "by_council": True, "received_at": "2026-12-17T10:00:00+00:00"}, 201)
+    assert council["deadlines"] == []  # the council acknowledges it first (HF-78)
+    passed = api("contract_manager", "POST", f"/api/v1/complaints/{council['id']}/transitions",
+                 {"trigger": "pass_to_provider"}, 200)
+    (draft,) = passed["deadlines"]
+    assert (draft["rule"], draft["due_on"]) == ("HF-78", "2027-01-06")
