@@ -260,7 +260,7 @@ def test_a_closure_day_moves_local_targets_and_never_a_served_deadline(app, demo
         assert served.frozen and not target.frozen
         served_due, target_due = served.due_on, target.due_on
         calendar = working_calendar(manager.council_id, "england-and-wales")
-        closed = calendar.add_working_days(today, 1)  # the next working day: inside both periods
+        closed = calendar.add_working_days(today, 2)  # inside both periods, after any deemed receipt
         impact = calendar_change_impact(manager.council_id, "england-and-wales", {closed: "Council closure"}, now)
         assert impact["targets"] >= 1 and impact["served"] >= 1
         add_closure(db.session.get(Council, manager.council_id), manager, closed, "england-and-wales",
