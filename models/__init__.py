@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, ForeignKey, Integer, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -51,6 +51,28 @@ db = SQLAlchemy(model_class=Base)
 def utcnow() -> datetime:
     """The current instant in UTC (persistence defaults only; domain code receives time as an argument)."""
     return datetime.now(UTC)
+
+class TenantRecord:
+    """Columns every record people act on shares: its council and provider (the scope of every query) and an
+    optimistic lock, so that when two people change it at once one of them is told instead of overwritten."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict:
+        return {"version_id_col": cls.__table__.c.version_id}
+
+
+class ContractRecord(TenantRecord):
+    """A record that may belong to a contract (a complaint, a concern, an incident, a financial change)."""
+
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
+
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -6,9 +6,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import UTCDateTime, db, utcnow
+from models import TenantRecord, UTCDateTime, db, utcnow
 from models.entities import Contract, Provider, User, _enum
 from workflows.action_plan import PlanState
 from workflows.case import CaseState
@@ -19,23 +19,7 @@ from workflows.suspension import SuspensionState
 from workflows.termination import TerminationState
 
 
-class _Record:
-    """Columns every case record shares: its council, case, provider (for scoping) and an optimistic lock."""
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict:
-        # Optimistic locking: a stale write fails instead of silently overwriting someone else's change.
-        return {"version_id_col": cls.__table__.c.version_id}
-
-
-class Case(_Record, db.Model):
+class Case(TenantRecord, db.Model):
     """An under-performance case for one contract of one provider."""
 
     __tablename__ = "case_file"
@@ -55,7 +39,7 @@ class Case(_Record, db.Model):
     opened_by: Mapped[User | None] = relationship()
 
 
-class Notice(_Record, db.Model):
+class Notice(TenantRecord, db.Model):
     """An improvement notice, formal warning or warning notice (the rulebook names it)."""
 
     __tablename__ = "notice"
@@ -73,7 +57,7 @@ class Notice(_Record, db.Model):
     case: Mapped[Case] = relationship()
 
 
-class ActionPlan(_Record, db.Model):
+class ActionPlan(TenantRecord, db.Model):
     """A service improvement action plan (Kent Appendix A); each agreed version is frozen."""
 
     __tablename__ = "action_plan"
@@ -120,7 +104,7 @@ class ActionPlanRow(db.Model):
     plan: Mapped[ActionPlan] = relationship(back_populates="rows")
 
 
-class Milestone(_Record, db.Model):
+class Milestone(TenantRecord, db.Model):
     """A milestone of an action plan."""
 
     __tablename__ = "milestone"
@@ -136,7 +120,7 @@ class Milestone(_Record, db.Model):
     case: Mapped[Case] = relationship()
 
 
-class DefaultNotice(_Record, db.Model):
+class DefaultNotice(TenantRecord, db.Model):
     """A default notice, numbered per contract (CE-35, CE-36)."""
 
     __tablename__ = "default_notice"
@@ -155,7 +139,7 @@ class DefaultNotice(_Record, db.Model):
     case: Mapped[Case] = relationship()
 
 
-class Suspension(_Record, db.Model):
+class Suspension(TenantRecord, db.Model):
     """A suspension of referrals, part or all of the service, or from a framework."""
 
     __tablename__ = "suspension"
@@ -175,7 +159,7 @@ class Suspension(_Record, db.Model):
     case: Mapped[Case] = relationship()
 
 
-class Termination(_Record, db.Model):
+class Termination(TenantRecord, db.Model):
     """A termination, considered and then decided (or not) by the authorised officer."""
 
     __tablename__ = "termination"

@@ -4,31 +4,17 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import UTCDateTime, db, utcnow
+from models import ContractRecord, UTCDateTime, db, utcnow
 from models.entities import Provider, User, _enum
 from workflows.complaint import ComplaintState
 from workflows.incident import IncidentState
 from workflows.safeguarding import ConcernState
 
 
-class _Tracked:
-    id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
-    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
-
-    @declared_attr.directive
-    def __mapper_args__(cls) -> dict:
-        return {"version_id_col": cls.__table__.c.version_id}
-
-
-class Complaint(_Tracked, db.Model):
+class Complaint(ContractRecord, db.Model):
     """A complaint about a provider's service, received by the provider or by the council."""
 
     __tablename__ = "complaint"
@@ -53,7 +39,7 @@ class Complaint(_Tracked, db.Model):
     provider: Mapped[Provider] = relationship()
 
 
-class SafeguardingConcern(_Tracked, db.Model):
+class SafeguardingConcern(ContractRecord, db.Model):
     """A safeguarding concern; its details are restricted to safeguarding officers and the officers named on it."""
 
     __tablename__ = "safeguarding_concern"
@@ -92,7 +78,7 @@ class ConcernOfficer(db.Model):
     user: Mapped[User] = relationship()
 
 
-class Incident(_Tracked, db.Model):
+class Incident(ContractRecord, db.Model):
     """An incident or accident (HF-69 key-holding incidents carry clocks)."""
 
     __tablename__ = "incident"

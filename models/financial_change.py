@@ -8,13 +8,12 @@ from datetime import date
 from sqlalchemy import Date, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import db
-from models.concerns import _Tracked
+from models import ContractRecord, db
 from models.entities import Contract, Provider, _enum
 from workflows.financial_change import FinancialChangeState
 
 
-class FinancialChange(_Tracked, db.Model):
+class FinancialChange(ContractRecord, db.Model):
     """A significant adverse change in a provider's financial position, under a contract (TH-16)."""
 
     __tablename__ = "financial_change"

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models import UTCDateTime, db, utcnow
+from models import TenantRecord, UTCDateTime, db, utcnow
 from models.cases import Deadline
 from models.entities import Contract, User, _enum
 from workflows.minutes import MinutesState
@@ -107,13 +107,10 @@ class CapturedMail(db.Model):
     captured_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Meeting(db.Model):
+class Meeting(TenantRecord, db.Model):
     """A contract monitoring meeting and its minutes (KT-16: approved, withheld, or deemed approved)."""
 
     __tablename__ = "meeting"
-    id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     held_on: Mapped[date] = mapped_column(Date)
     attendees: Mapped[str] = mapped_column(Text)
@@ -121,10 +118,6 @@ class Meeting(db.Model):
     state: Mapped[MinutesState] = mapped_column(_enum(MinutesState))
     sent_on: Mapped[date | None] = mapped_column(Date)
     withheld_reason: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    version_id: Mapped[int] = mapped_column(Integer, default=1)
-    __mapper_args__ = {"version_id_col": version_id}
 
     contract: Mapped[Contract] = relationship()
 
