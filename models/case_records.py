@@ -23,7 +23,7 @@ from workflows.clock import ClockStart, end_of_day
 from workflows.default_notice import DefaultState, defaults_in_window
 from workflows.messages import PLAN_STEPS, plan_step
 from workflows.milestone import MilestoneState
-from workflows.suspension import RULE_GROUND, SuspensionState
+from workflows.suspension import SuspensionState
 from workflows.termination import TerminationState
 
 # What a step on one record means for the case's rung (rules.md 2.1.2).
@@ -69,8 +69,7 @@ def suspension_facts(suspension) -> dict:
     """What in place now may ground a suspension (CE-38); a rule's proposal carries its own ground."""
     if suspension.state is not SuspensionState.PROPOSED:
         return {}
-    by_rule = {RULE_GROUND} if suspension.proposed_by_rule else set()
-    return {"suspension_grounds": suspension_grounds(suspension.case) | by_rule}
+    return {"suspension_grounds": suspension_grounds(suspension.case), "ground": suspension.ground}
 
 
 # -- what a step writes beyond the state --------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.milestone import MilestoneState
 from workflows.notice import NoticeState, NoticeWorkflow
 from workflows.rulebook import Rulebook
-from workflows.suspension import RULE_GROUND, SuspensionState, SuspensionWorkflow, missing_grounds
+from workflows.suspension import SuspensionState, SuspensionWorkflow, suspension_check
 from workflows.termination import TerminationState
 
 # -- creating records ------------------------------------------------------------------------------------------
@@ -183,27 +183,29 @@ def draft_default_notice(viewer: Viewer, actor: User, case_id: int, now: datetim
 
 
 def propose_suspension(viewer: Viewer | None, actor: User | None, case_id: int, reason: str, now: datetime,
-                       rule: str | None = None, council_id: int | None = None) -> Suspension:
+                       rule: str | None = None, council_id: int | None = None, ground: str | None = None) -> Suspension:
     """Propose a suspension for the authorised officer to confirm (by a manager, or by the system with a rule)."""
     case = get_case(viewer, case_id) if viewer else db.session.get(Case, case_id)
     rulebook = rulebook_for(case.contract)
     if viewer is not None:
         _check_create(viewer, SuspensionWorkflow.CREATE_ROLES, "propose a suspension", rulebook, "suspension")
     require_open(case)
-    # A rule that proposes a suspension has found its ground (a serious default, CE-38); a person needs one recorded.
-    problem = missing_grounds(rulebook, suspension_grounds(case) | ({RULE_GROUND} if rule else set()))
+    # The suspension's ground (CE-33/37/38/52/53/54); a rule's proposal is on the ground the rulebook gives it.
+    ground = (ground or "").strip() or (getattr(rulebook.ground_proposed_by(rule), "id", None) if rule else None)
+    problem, condition = suspension_check(rulebook, ground, suspension_grounds(case))
     if problem:
-        raise TransitionNotAllowed(problem)
+        raise (ValidationProblem(problem, "ground") if rulebook.suspension_grounds
+               and rulebook.suspension_ground(ground) is None else TransitionNotAllowed(problem))
     reason = (reason or "").strip()
     if not reason:
         raise ValidationProblem("Enter why a suspension is proposed", "reason")
     suspension = Suspension(council_id=case.council_id, provider_id=case.provider_id, case_id=case.id,
                             state=SuspensionState.PROPOSED, proposed_reason=reason, proposed_by_rule=rule,
-                            created_at=now, updated_at=now)
+                            ground=ground, created_at=now, updated_at=now)
     db.session.add(suspension)
     db.session.flush()
     audit(actor, "suspension", suspension, "SUSPENSION_PROPOSED", now, to_state=SuspensionState.PROPOSED,
-          reason=reason, data={"rule": rule})
+          reason=reason, data={"rule": rule, "ground": ground, "condition": condition})
     return suspension
 
 

@@ -80,7 +80,8 @@ class ActionPlan(TenantRecord, db.Model):
     case: Mapped[Case] = relationship()
     rows: Mapped[list[ActionPlanRow]] = relationship(back_populates="plan", order_by="ActionPlanRow.position",
                                                      cascade="all, delete-orphan")
-    milestones: Mapped[list[Milestone]] = relationship(back_populates="plan", order_by="(Milestone.due_on, Milestone.id)")
+    milestones: Mapped[list[Milestone]] = relationship(back_populates="plan",
+                                                       order_by="(Milestone.due_on, Milestone.id)")
 
 
 class ActionPlanRow(db.Model):
@@ -147,6 +148,8 @@ class Suspension(TenantRecord, db.Model):
     state: Mapped[SuspensionState] = mapped_column(_enum(SuspensionState))
     proposed_reason: Mapped[str] = mapped_column(Text)
     proposed_by_rule: Mapped[str | None] = mapped_column(String(20))  # set when the system proposed it
+    # The contract's route to it (rulebook [suspension.grounds]: CE-33, CE-37, CE-38, CE-52, CE-53, CE-54).
+    ground: Mapped[str | None] = mapped_column(String(40))
     scope: Mapped[str | None] = mapped_column(String(20))
     scope_detail: Mapped[str | None] = mapped_column(Text)
     starts_on: Mapped[date | None] = mapped_column(Date)

@@ -14,24 +14,21 @@ from sqlalchemy import select
 
 from models import db
 from models.audit_store import record_event
-from models.calendar_store import working_calendar
 from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
-from models.deadline_store import create_deadline, meet_deadlines
-from models.engine import audit, fire, load, new_record, workflow_for
+from models.deadline_store import meet_deadlines
+from models.engine import audit, fire, load, new_record, start_clocks, workflow_for
 from models.entities import Council, User
 from models.provider_store import get_provider
 from models.reference_store import reference_for
 from models.registry import concern_visible_to, scoped
-from models.rulebook_store import council_region
 from workflows.access import Viewer
 from workflows.clock import LONDON
 from workflows.complaint import (
     ComplaintState,
     ComplaintWorkflow,
-    draft_deadline,
+    complaint_clocks,
     initial_state,
-    report_deadline,
     validate_receipt,
 )
 from workflows.errors import NotFound, ValidationProblem
@@ -86,9 +83,9 @@ def record_complaint(viewer: Viewer, actor: User, provider_id: int, data: dict, 
                data={"formal": receipt.formal, "by_council": receipt.by_council, "channel": receipt.channel,
                      "received_at": receipt.received_at})
     if complaint.state is ComplaintState.RECEIVED:
-        received_on = receipt.received_at.astimezone(LONDON).date()
-        _council_clock(complaint, "complaint", lambda calendar: (report_deadline(receipt.received_at, calendar),
-                                                                 draft_deadline(received_on, calendar)), now)
+        # HF-74 is H&F's: the contract's own clocks, or the council's local setting, or none (issue 14).
+        start_clocks("complaint", complaint, lambda ctx: complaint_clocks(ctx.rulebook, "complaint_received",
+                                                                          receipt.received_at, ctx.calendar), now)
     if receipt.raises_safeguarding:
         concern = raise_concern(viewer, actor, provider.id, "care_concern",
                                 f"Raised from complaint {complaint.reference}: {receipt.summary}",
@@ -222,8 +219,8 @@ def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, deta
         concern.officers.append(ConcernOfficer(user_id=viewer.user_id))  # whoever raised it stays informed
     new_record(actor, "safeguarding_concern", concern, "CONCERN_RAISED", now,
                data={"kind": kind, "raised_on": raised_on})
-    _council_clock(concern, "safeguarding_concern",
-                   lambda calendar: decision_clock(raised_on, local_practice(viewer.council_id), calendar), now)
+    start_clocks("safeguarding_concern", concern,
+                 lambda ctx: (decision_clock(raised_on, local_practice(viewer.council_id), ctx.calendar),), now)
     return concern
 
 
@@ -249,14 +246,6 @@ def on_concern_step(step) -> None:
     """The outcome and its summary, when the enquiry concludes."""
     if "outcome" in step.result.data:
         step.record.outcome, step.record.outcome_summary = step.result.data["outcome"], step.result.data["summary"]
-
-
-def _council_clock(record, entity_type: str, make, now: datetime) -> None:
-    """Start clocks on a record under no contract, counted on the council's own calendar (its region)."""
-    region = council_region(record.council_id)
-    made = make(working_calendar(record.council_id, region))
-    for clock in made if isinstance(made, tuple) else (made,):
-        create_deadline(record=record, entity_type=entity_type, case=None, clock=clock, region=region, now=now)
 
 
 def share_with_provider(viewer: Viewer, actor: User, concern_id: int, text: str, now: datetime) -> None:
@@ -435,8 +424,8 @@ def record_incident(viewer: Viewer, actor: User, provider_id: int, data: dict, n
                         **valid)
     new_record(actor, "incident", incident, "INCIDENT_RECORDED", now,
                data={"kind": valid["kind"], "occurred_at": valid["occurred_at"]})
-    _council_clock(incident, "incident", lambda calendar: incident_clocks(valid["kind"], valid["occurred_at"],
-                                                                          calendar), now)
+    start_clocks("incident", incident, lambda ctx: incident_clocks(valid["kind"], valid["occurred_at"],
+                                                                   ctx.calendar), now)
     return incident
 
 

@@ -36,7 +36,7 @@ from models.entities import User
 from models.registry import KINDS, RecordKind, visible_to
 from models.rulebook_store import rulebook_or_council
 from workflows.case import OPEN
-from workflows.clock import ClockSpec
+from workflows.clock import LONDON, ClockSpec, ClockStart
 from workflows.errors import Conflict, MalformedRequest, NotFound
 from workflows.machine import Context, TransitionNotAllowed, TransitionResult, Workflow
 
@@ -153,11 +153,21 @@ def contract_of(kind: RecordKind, record):
 def context_for(viewer, kind: str, record, now: datetime, today: date) -> Context:
     """The plain values a record's machine needs: who acts, when, the calendar of its region, its rulebook."""
     spec = KINDS[kind]
-    rulebook = rulebook_or_council(contract_of(spec, record), record.council_id)
+    own = spec.hook("rulebook")  # a kind whose rulebook is found another way (a complaint: HF-74 stays in H&F's)
+    rulebook = (own(record) if own else None) or rulebook_or_council(contract_of(spec, record), record.council_id)
     facts = spec.hook("facts")
     return Context(actor=viewer, now=now, today=today, calendar=working_calendar(record.council_id, rulebook.region),
                    rulebook=rulebook, record_provider_id=record.provider_id,
                    facts=facts(record) if facts else {})
+
+
+def start_clocks(kind: str, record, make: Callable[[Context], tuple[ClockStart, ...]], now: datetime) -> None:
+    """Start the clocks that begin with a record's creation (a complaint received, a concern raised), counted on the
+    record's own calendar: its contract's rulebook, or its council's region."""
+    ctx = context_for(None, kind, record, now, now.astimezone(LONDON).date())
+    for clock in make(ctx):
+        create_deadline(record=record, entity_type=kind, case=case_of(KINDS[kind], record), clock=clock,
+                        region=ctx.rulebook.region, now=now)
 
 
 def workflow_for(viewer, kind: str, record, now: datetime, today: date) -> Workflow:

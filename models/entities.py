@@ -115,6 +115,9 @@ class Contract(db.Model):
     # has no returns to chase from before then (empty: from its start).
     monitoring_from: Mapped[date | None] = mapped_column(Date)
     rulebook_id: Mapped[str] = mapped_column(String(64))
+    # What the council sets where the contract is silent (A4 due dates, deemed receipt, local clocks) and targets
+    # changed from a date (KT-04): read through workflows/settings.py; every change is on the audit trail.
+    settings: Mapped[dict | None] = mapped_column(JSON)
     contract_manager_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     seed_label: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

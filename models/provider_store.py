@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cache
 
+from flask import current_app
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
@@ -118,4 +119,11 @@ def record_cqc_rating(
         from_state=previous.rating.value if previous else None, to_state=rating.value,
         data={"rated_on": rated_on.isoformat(), "report_url": report_url or None},
     )
+    # "Immediate effect" (CE-52): the rating rules are evaluated as the rating is recorded, not at the next day's
+    # first scheduler tick.
+    from models.return_store import evaluate_contract  # (it imports this module)
+
+    for contract in provider.contracts:
+        if contract.rulebook_id in current_app.extensions["rulebooks"]:
+            evaluate_contract(contract, today, now)
     return row

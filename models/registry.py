@@ -68,6 +68,7 @@ class RecordKind:
     on_final: str | None = None  # what reaching a final state does to its running deadlines: "met" or "cancelled"
     # "module:function" hooks, resolved on first use so the registry imports no store.
     facts: str | None = None  # (record) -> dict of facts the machine needs
+    rulebook: str | None = None  # (record) -> Rulebook | None, when not simply its contract's
     on_step: str | None = None  # (step) -> None: what a step writes beyond the state, before it is audited
     then: str | None = None  # (step) -> None: what a step means for other records, after it is audited
     restricted: bool = False
@@ -168,13 +169,14 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
                _CASE_PAGE, copies=("served_on", "method", "default_description", "remedial_action", "remedy_days"),
                on_case=True, on_step=_CR + "on_default_step", **_CASE_HOOKS),
     RecordKind("suspension", "suspension", Suspension, SuspensionWorkflow, "suspensions", _CASE_PAGE,
-               copies=("scope", "scope_detail", "starts_on", "lift_conditions", "phases"), on_case=True,
+               copies=("ground", "scope", "scope_detail", "starts_on", "lift_conditions", "phases"), on_case=True,
                facts=_CR + "suspension_facts", **_CASE_HOOKS),
     RecordKind("termination", "termination", Termination, TerminationWorkflow, "terminations", _CASE_PAGE,
                copies=("decided_on", "effective_on", "grounds", "exit_plan"), on_case=True, **_CASE_HOOKS),
     RecordKind("complaint", "complaint", Complaint, ComplaintWorkflow, "complaints", "/complaints/{id}",
                reference_prefix="CMP", copies=("draft", "checklist", "outcome", "lessons", "resolution"),
-               clocks=(REPORT_CLOCK, DRAFT_CLOCK), on_step="models.concern_store:on_complaint_step"),
+               clocks=(REPORT_CLOCK, DRAFT_CLOCK), rulebook="models.rulebook_store:complaint_rulebook",
+               on_step="models.concern_store:on_complaint_step"),
     RecordKind("safeguarding_concern", "safeguarding concern", SafeguardingConcern, ConcernWorkflow,
                "safeguarding-concerns", "/safeguarding/{id}", reference_prefix="SG", copies=("decision",),
                clocks=_PRACTICE, on_final="met", facts="models.concern_store:concern_facts",

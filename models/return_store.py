@@ -470,13 +470,19 @@ def _propose_on_case(viewer: Viewer | None, actor: User | None, row: BreachRecor
     reason = f"{row.summary} ({row.cites}). " + " ".join(row.figures)
     made = list(row.proposals or [])
     kinds = {p["kind"] for p in made}
-    for action in row.actions:
+    from models.ladder_store import actions_now, held_back  # KT-17 -> KT-19 -> KT-14/KT-08; CE-38's precondition
+
+    for action in actions_now(book, row, now):
         if action in ("suspension", "embargo") and book.has_rung("suspension") and "suspension" not in kinds:
             open_one = db.session.scalar(select(Suspension.id).where(
                 Suspension.case_id == case.id,
                 Suspension.state.in_([SuspensionState.PROPOSED, SuspensionState.ACTIVE])))
             if open_one is None:
-                record = propose_suspension(None, actor, case.id, reason, now, rule=_rule_ref(row))
+                try:
+                    record = propose_suspension(None, actor, case.id, reason, now, rule=_rule_ref(row))
+                except (TransitionNotAllowed, ValidationProblem) as refused:
+                    held_back(row, str(refused), action, now)
+                    continue
                 made.append({"kind": "suspension", "id": record.id})
         elif action == "termination" and book.has_rung("termination") and "termination" not in kinds:
             pending = db.session.scalar(select(Termination.id).where(

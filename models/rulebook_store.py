@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from functools import cache
+import json
+from functools import cache, lru_cache
 
 from flask import current_app
+from sqlalchemy import select
 
 from models import db
 from models.entities import Contract, Council
 from workflows.rulebook import Rulebook
+from workflows.settings import apply_settings
 
 
 def rulebooks() -> dict[str, Rulebook]:
@@ -17,8 +20,35 @@ def rulebooks() -> dict[str, Rulebook]:
 
 
 def rulebook_for(contract: Contract) -> Rulebook:
-    """The contract's rulebook, as loaded at start-up."""
-    return rulebooks()[contract.rulebook_id]
+    """The rulebook a contract runs under: its regime's, as loaded at start-up, with the council's settings on the
+    contract applied (A4: the dates the seeds do not give)."""
+    return contract_rulebook(rulebooks()[contract.rulebook_id], contract.settings)
+
+
+@lru_cache(maxsize=256)
+def _applied(book: Rulebook, settings_json: str) -> Rulebook:
+    return apply_settings(book, json.loads(settings_json))
+
+
+def contract_rulebook(book: Rulebook, settings: dict | None) -> Rulebook:
+    """The rulebook a contract runs under: its regime's, with the council's settings on the contract applied."""
+    if not settings:
+        return book
+    return _applied(book, json.dumps(settings, sort_keys=True))
+
+
+def complaint_rulebook(complaint) -> Rulebook | None:
+    """The rulebook a complaint's clocks come from (HF-74 and HF-78 stay in Hammersmith & Fulham's contract): its
+    contract's, else the provider's only contract's; None when the contract is unknown (then no clocks)."""
+    contract = db.session.get(Contract, complaint.contract_id) if complaint.contract_id else None
+    if contract is None:
+        contracts = list(db.session.scalars(select(Contract).where(Contract.provider_id == complaint.provider_id,
+                                                                   Contract.council_id == complaint.council_id)
+                                            .limit(2)))
+        contract = contracts[0] if len(contracts) == 1 else None
+    if contract is None or contract.rulebook_id not in rulebooks():
+        return None
+    return rulebook_for(contract)
 
 
 @cache

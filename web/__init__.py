@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
         api_concerns,
         api_financial_changes,
         api_returns,
+        api_settings,
         assets,
         auth,
         calendar,
@@ -78,6 +79,7 @@ def register_web(app: Flask) -> None:
     # these routes live on the API blueprint
     assert api_cases.bp is api.bp and api_concerns.bp is api.bp and api_returns.bp is api.bp
     assert api_financial_changes.bp is api.bp
+    assert api_settings.bp is api.bp
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)

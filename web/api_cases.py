@@ -41,7 +41,7 @@ _FIELDS = {
     "milestone": ("case_id", "plan_id", "title", "due_on", "evidence"),
     "default_notice": ("case_id", "contract_id", "number", "default_description", "remedial_action", "remedy_days",
                        "served_on", "method"),
-    "suspension": ("case_id", "proposed_reason", "proposed_by_rule", "scope", "scope_detail", "starts_on",
+    "suspension": ("case_id", "proposed_reason", "proposed_by_rule", "ground", "scope", "scope_detail", "starts_on",
                    "lift_conditions", "phases"),
     "termination": ("case_id", "considered_reason", "proposed_by_rule", "decided_on", "effective_on", "grounds",
                     "exit_plan"),
@@ -243,7 +243,8 @@ def create_on_case(case_id: int, collection: str):
         if kind.name == "default_notice":
             return draft_default_notice(g.viewer, g.api_user, case_id, now)
         if kind.name == "suspension":
-            return propose_suspension(g.viewer, g.api_user, case_id, data.get("reason", ""), now)
+            return propose_suspension(g.viewer, g.api_user, case_id, data.get("reason", ""), now,
+                                      ground=data.get("ground"))
         return consider_termination(g.viewer, g.api_user, case_id, data.get("reason", ""), now, today)
 
     result, error = _handle(act)

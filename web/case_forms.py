@@ -104,8 +104,9 @@ FIELDS: dict[tuple[str, str], tuple[Field, ...]] = {
 PHASES = 3  # phased reinstatement (CE-40): up to three phases on the form
 
 
-def fields_for(kind: str, trigger: str, rulebook: Rulebook) -> tuple[Field, ...]:
-    """The fields of a transition's form for this contract (council-set periods and suspension scopes vary)."""
+def fields_for(kind: str, trigger: str, rulebook: Rulebook, ground: str | None = None) -> tuple[Field, ...]:
+    """The fields of a transition's form for this contract (council-set periods and suspension scopes vary; a
+    suspension's ground narrows its scopes: CE-53/CE-54 are embargoes on referrals only)."""
     fields = list(FIELDS.get((kind, trigger), ()))
     if (kind, trigger) == ("notice", "issue"):
         spec = next(iter(rulebook.clocks_starting("notice_received")), None)
@@ -118,7 +119,9 @@ def fields_for(kind: str, trigger: str, rulebook: Rulebook) -> tuple[Field, ...]
             hint = f"{spec.rule}: the notice sets the period" if spec is not None else None
             fields.append(Field("remedy_days", "number", "Working days allowed for the remedy", hint))
     if (kind, trigger) == ("suspension", "suspend"):
-        scopes = tuple((s, SCOPE_LABELS[s]) for s in rulebook.suspension_scopes)
+        route = rulebook.suspension_ground(ground)
+        allowed = route.scopes if route is not None and route.scopes else rulebook.suspension_scopes
+        scopes = tuple((s, SCOPE_LABELS[s]) for s in allowed)
         fields[0] = Field("scope", "radios", "What is suspended?", choices=scopes)
     if (kind, trigger) == ("suspension", "begin_reinstatement"):
         fields = [field for n in range(1, PHASES + 1) for field in phase_fields(n)]
@@ -217,6 +220,21 @@ class PlanForm(FlaskForm):
 class ReasonOnlyForm(FlaskForm):
     reason = TextAreaField("Reason", widget=GovTextArea())
     submit = SubmitField("Continue", widget=GovSubmitInput())
+
+
+def suspension_form(book) -> FlaskForm:
+    """The reason, and the contract's ground for the suspension where it lists its routes (CE-33 to CE-54)."""
+    if not book.suspension_grounds:
+        return ReasonOnlyForm()
+
+    class SuspensionProposalForm(FlaskForm):
+        ground = RadioField("Ground for the suspension", widget=GovRadioInput(),
+                            choices=options(tuple((g.id, f"{g.label} ({g.rule})") for g in book.suspension_grounds)),
+                            validators=[InputRequired(message="Select the ground for the suspension")])
+        reason = TextAreaField("Reason", widget=GovTextArea())
+        submit = SubmitField("Continue", widget=GovSubmitInput())
+
+    return SuspensionProposalForm()
 
 
 class ConfirmForm(FlaskForm):

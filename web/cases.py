@@ -42,6 +42,7 @@ from web.case_forms import (
     ReasonOnlyForm,
     RowForm,
     fields_for,
+    suspension_form,
     transition_data,
     transition_form,
 )
@@ -433,9 +434,10 @@ def new_default_notice(case_id: int):
 def new_suspension(case_id: int):
     """Propose a suspension for the commissioning manager to confirm."""
     case = _load_case(case_id)
-    form = ReasonOnlyForm()
+    form = suspension_form(rulebook_for(case.contract))
     return _create(case, "Propose a suspension", form,
-                   lambda c: propose_suspension(g.viewer, current_user, c.id, form.reason.data, now_utc()),
+                   lambda c: propose_suspension(g.viewer, current_user, c.id, form.reason.data, now_utc(),
+                                                ground=getattr(form, "ground", None) and form.ground.data),
                    SuspensionWorkflow.CREATE_ROLES, confirm=True,
                    intro=f"A commissioning manager decides whether to go ahead: "
                          f"{rulebook_for(case.contract).rung_name('suspension')}.")
@@ -516,7 +518,7 @@ def transition(collection: str, record_id: int, trigger: str):
         refusal = (f"Case {case.reference} is closed ({case.state.value.replace('_', ' ')}): its records stay as "
                    "they were", False)
     book = rulebook_for(case.contract)
-    fields = fields_for(kind, trigger, book)
+    fields = fields_for(kind, trigger, book, ground=getattr(record, "ground", None))
     phased = (kind, trigger) == ("suspension", "begin_reinstatement")
     form = transition_form(fields, record.version_id)
     label = workflow.label(trigger)

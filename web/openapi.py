@@ -272,6 +272,26 @@ def _return_paths() -> dict:
                 "properties": {"kind": {"type": "string"}, "on": {"type": "string", "format": "date"},
                                "ref": {"type": "string"}, "value": {"type": "string"}}}}}},
             "responses": {"201": _json(obj, "Recorded"), **_errors(401, 403, 404, 422)}}},
+        "/providers/{id}/cqc-ratings": {"post": {
+            "summary": "Record a CQC rating (rating, rated_on, report_url); rating rules are evaluated at once "
+                       "(CE-52 immediate effect)",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["rating", "rated_on"],
+                "properties": {"rating": {"type": "string"}, "rated_on": {"type": "string", "format": "date"},
+                               "report_url": {"type": "string"}}}}}},
+            "responses": {"201": _json(obj, "Recorded"), **_errors(401, 403, 404, 422)}}},
+        "/contracts/{id}/settings": {
+            "get": {"summary": "The council's settings on the contract (A4 due dates, deemed receipt, local "
+                               "complaint clocks), each with its source: the contract, council setting or not set",
+                    "parameters": [id_param], "responses": {"200": _json(obj, "Settings"), **_errors(401, 403, 404)}},
+            "post": {"summary": "Set or clear one setting (administrators): key, value (null clears), reason",
+                     "parameters": [id_param],
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["key", "reason"],
+                         "properties": {"key": {"enum": ["return_due", "deemed_receipt", "complaint_clocks"]},
+                                        "value": {"type": ["object", "null"]}, "reason": {"type": "string"}}}}}},
+                     "responses": {"200": _json(obj, "Settings"), **_errors(401, 403, 404, 422)}}},
     }
 
 

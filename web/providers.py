@@ -70,7 +70,8 @@ def show_provider(provider_id: int):
         can_flag=g.viewer.role in SAFEGUARDING,
         # Contracts whose rulebook makes a Large Scale Enquiry count (Cheshire East: CE-38 suspension, CE-51).
         lse_contracts=[c.reference for c in contracts
-                       if "large_scale_enquiry" in books[c.rulebook_id].suspension_requires])
+                       if "large_scale_enquiry" in books[c.rulebook_id].suspension_requires
+                       or any("large_scale_enquiry" in r.requires for r in books[c.rulebook_id].suspension_grounds)])
 
 
 def _href(happening) -> str | None:

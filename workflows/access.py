@@ -55,6 +55,7 @@ class Permission(enum.Enum):
     MANAGE_OWN_ACCOUNT = "manage_own_account"
     USE_API = "use_api"
     VIEW_WORKDAYS = "view_workdays"
+    MANAGE_CONTRACT_SETTINGS = "manage_contract_settings"  # what the contract leaves to the council (A4)
 
 
 _EVERYONE = {

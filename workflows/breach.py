@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from workflows.monitoring import ACTION_WORDS, BreachRule, KpiSpec, Monitoring
+from workflows.monitoring import ACTION_WORDS, ESCALATIONS, LADDER_CONDITIONS, BreachRule, KpiSpec, Monitoring
 from workflows.returns import Period, add_months
 
 MET, MISSED, NO_DATA = "met", "missed", "no data"
@@ -59,6 +59,28 @@ class Breach:
         actions = " and ".join(ACTION_WORDS[a] for a in self.actions)
         lead = "Advisory (contract year one, not escalated): " if self.advisory else ""
         return f"{lead}{self.summary} ({self.cites}). Proposed: {actions}. " + " ".join(self.figures)
+
+
+def ladder_actions(rule: BreachRule | None, actions: Iterable[str], held: set[str] | frozenset[str]
+                   ) -> tuple[tuple[str, ...], str | None]:
+    """The actions a breach may propose now, and why the others wait (None: nothing waits).
+
+    Kent's ladder (KT-17, then KT-19, then KT-14/KT-08): Red periods alone never propose suspension from the
+    framework or termination; those wait until a formal warning was served and an agreed action plan has failed.
+    Once a warning has been served, another is not proposed for the same failure."""
+    actions = tuple(actions)
+    needed = tuple(rule.escalate_after) if rule is not None else ()
+    if not needed:
+        return actions, None
+    missing = [c for c in needed if c not in held]
+    keep = tuple(a for a in actions if not (a in ESCALATIONS and missing)
+                 and not (a == "notice" and "warning-served" in held))
+    waiting = [a for a in actions if a in ESCALATIONS and missing]
+    if not waiting:
+        return keep, None
+    words = " and ".join(ACTION_WORDS[a] for a in waiting)
+    return keep, (f"Not yet: {words} ({rule.rule}) wait until "
+                  + " and ".join(LADDER_CONDITIONS[c] for c in missing))
 
 
 @dataclass(frozen=True)

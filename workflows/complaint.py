@@ -2,14 +2,19 @@
 to the council's complaints manager, answered with a draft the council reviews, sent with the Ombudsman's
 details, and closed with an outcome and the lessons learnt.
 
-HF-74 says "within one working day (24 hours)". Both readings are shown (A41) and the end of the next working
-day is enforced, which is never earlier than the 24-hour reading rolled to a working day.
+HF-74 says "within one working day (24 hours)". Both readings are shown and the stricter is enforced (A41): receipt
+plus 24 hours, rolled to the same time on the next working day if it falls on a non-working day; the end of the next
+working day is shown for information, never later than that.
+
+The clocks are the contract's own: Hammersmith & Fulham's rulebook has HF-74 and HF-78 ([clocks] starting on
+"complaint_received" and "complaint_passed_on"); another contract's complaint uses its own clocks or the council's
+local setting on the contract (labelled as such), or none.
 """
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from workflows.calendar import WorkingCalendar
@@ -59,18 +64,38 @@ DRAFT_CLOCK = ClockSpec(kind="complaint_draft", label="Draft response to the com
                         stops=("COMPLAINT_DRAFT_SUBMITTED",), acts="provider", on_breach="mark_overdue")
 
 
-def report_deadline(received_at: datetime, calendar: WorkingCalendar) -> ClockStart:
-    """HF-74 "one working day (24 hours)": enforce the end of the next working day, and show both readings."""
+def report_deadline(received_at: datetime, calendar: WorkingCalendar, spec: ClockSpec = REPORT_CLOCK) -> ClockStart:
+    """HF-74 "one working day (24 hours)": enforce the stricter reading (A41), receipt + 24 hours rolled to the same
+    time on the next working day, and show the working-day reading too."""
     local = received_at.astimezone(LONDON)
-    clock = start_clock(REPORT_CLOCK, local.date(), calendar)
+    working = start_clock(replace(spec, unit="working_days", length=1), local.date(), calendar)
     rolled = local + timedelta(hours=24)
+    skipped = []
     while not calendar.is_working_day(rolled.date()):
+        skipped.append(rolled.date())
         rolled = datetime.combine(calendar.add_working_days(rolled.date(), 0), rolled.timetz())
-    lines = list(clock.explanation[:-1]) + [
-        f"Read as 24 hours (A41): {rolled:%H:%M on %A %-d %B %Y}, rolled to a working day",
-        f"Enforced: the end of the next working day, {clock.due_on:%A %-d %B %Y}",
-    ]
-    return ClockStart(**{**clock.__dict__, "explanation": tuple(lines)})
+    lines = (f"{spec.label} ({spec.rule}): within one working day (24 hours) of receipt at "
+             f"{local:%H:%M on %A %-d %B %Y}",
+             *(f"{d:%a %-d %b %Y}: not a working day, not counted" for d in skipped),
+             f"Enforced (A41, the stricter reading): 24 hours after receipt, {rolled:%H:%M on %A %-d %B %Y}"
+             + (", rolled to the same time on the next working day" if skipped else ""),
+             f"Read as one working day: the end of {working.due_on:%A %-d %B %Y} (later, shown for information)")
+    return replace(working, unit="hours", length=24, due_on=rolled.date(), due_at=rolled, explanation=lines)
+
+
+def complaint_clocks(rulebook, event: str, at: datetime, calendar: WorkingCalendar) -> tuple[ClockStart, ...]:
+    """The clocks a complaint event starts under its contract: HF-74/HF-78 on Hammersmith & Fulham's, the council's
+    local setting elsewhere, none without either. `event` is "complaint_received" or "complaint_passed_on"."""
+    if rulebook is None:
+        return ()
+    local = at.astimezone(LONDON)
+    out = []
+    for spec in rulebook.clocks_starting(event):
+        if spec.unit == "hours" and spec.length == 24 and spec.rule == "HF-74":
+            out.append(report_deadline(at, calendar, spec))
+        else:
+            out.append(start_clock(spec, local.date(), calendar, start_at=at))
+    return tuple(out)
 
 
 def draft_deadline(start: date, calendar: WorkingCalendar) -> ClockStart:
@@ -192,8 +217,9 @@ class ComplaintWorkflow(Workflow):
         return {"resolution": need_text(data, "resolution", "Enter how the complaint was resolved")}
 
     def clocks_pass_to_provider(self, data: dict):
-        # HF-78: 10 working days from the council passing the complaint on.
-        return (draft_deadline(self.ctx.today, self.ctx.calendar),), (), ()
+        # HF-78 (H&F's contract only): 10 working days from the council passing the complaint on; elsewhere the
+        # contract's own clock or the council's local setting.
+        return complaint_clocks(self.ctx.rulebook, "complaint_passed_on", self.ctx.now, self.ctx.calendar), (), ()
 
 
 def end_of_next_working_day(day: date, calendar: WorkingCalendar) -> datetime:

@@ -1,12 +1,19 @@
 """Minutes of contract monitoring meetings (KT-16, rules.md 2.6): the council sends them; the provider approves or
-withholds approval within ten Business Days of receiving them; with no reply they are deemed approved."""
+withholds approval within ten Business Days of receiving them; with no reply they are deemed approved.
+
+The clock is the contract's own ([clocks] starting on "minutes_sent"): only Kent's rulebook has it, so other
+contracts' minutes are approved or withheld but never deemed approved. It counts from deemed receipt
+(workflows/service.py), not from sending."""
 
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 
 from workflows.clock import ClockSpec, start_clock
-from workflows.machine import MANAGERS, PROVIDER_MANAGERS, Workflow, need_date, need_text, table
+from workflows.machine import MANAGERS, PROVIDER_MANAGERS, Workflow, need_choice, need_date, need_text, table
+from workflows.rulebook import SERVICE_METHODS
+from workflows.service import STANDARD, deemed_receipt
 
 
 class MinutesState(enum.Enum):
@@ -19,7 +26,8 @@ class MinutesState(enum.Enum):
     DEEMED_APPROVED = "deemed_approved"
 
 
-# KT-16 "ten Business Days"; A21: the same working-day calendar as the other clocks.
+# KT-16 "ten Business Days"; A21: the same working-day calendar as the other clocks. The rulebook's clock is the one
+# used; this constant names the kind for deadline rows written before the clock moved into Kent's rulebook.
 MINUTES_CLOCK = ClockSpec(kind="minutes_response", label="Minutes approved or approval withheld", rule="KT-16",
                           unit="working_days", length=10, starts="minutes_sent",
                           stops=("MINUTES_APPROVED", "MINUTES_WITHHELD"), acts="provider",
@@ -47,10 +55,20 @@ class MinutesWorkflow(Workflow):
     FINAL = (MinutesState.APPROVED, MinutesState.WITHHELD, MinutesState.DEEMED_APPROVED)
 
     def validate_send(self, data: dict) -> dict:
-        return {"sent_on": need_date(data, "sent_on", "Enter the date the minutes were sent", self.ctx.today)}
+        sent_on = need_date(data, "sent_on", "Enter the date the minutes were sent", self.ctx.today)
+        method = need_choice({"method": data.get("method") or "email"}, "method", SERVICE_METHODS,
+                             "Select how the minutes were sent")
+        book = self.ctx.rulebook
+        receipt = deemed_receipt(method, sent_on, self.ctx.calendar, None, book.receipt_days(),
+                                 book.deemed_receipt_source or STANDARD)
+        return {"sent_on": sent_on, "method": method, "received_on": receipt.on, "receipt_rule": receipt.explanation}
 
     def validate_withhold(self, data: dict) -> dict:
         return {"reason": need_text(data, "reason", "Enter why approval of the minutes is withheld")}
 
     def clocks_send(self, data: dict):
-        return (start_clock(MINUTES_CLOCK, data["sent_on"], self.ctx.calendar),), (), ()
+        clocks = []
+        for spec in self.ctx.rulebook.clocks_starting("minutes_sent"):  # KT-16: Kent's contracts only
+            clock = start_clock(spec, data["received_on"], self.ctx.calendar)
+            clocks.append(replace(clock, explanation=(data["receipt_rule"], *clock.explanation)))
+        return tuple(clocks), (), ()

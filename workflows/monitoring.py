@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 CADENCES = ("4-weekly", "monthly", "quarterly", "six-monthly", "annual")
@@ -46,6 +47,13 @@ ACTION_WORDS = {
     "suspension": "propose a suspension",
     "termination": "propose termination",
 }
+# What must already have happened on the contract before a rule's suspension or termination is proposed (KT-17 ->
+# KT-19 -> KT-14/KT-08: a formal warning served, then an agreed action plan failed). Empty: no order imposed.
+LADDER_CONDITIONS = {
+    "warning-served": "a formal warning has been served (KT-17)",
+    "plan-failed": "an agreed action plan has failed (KT-19, KT-08)",
+}
+ESCALATIONS = ("suspension", "termination")
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
            "November", "December")
 
@@ -71,6 +79,9 @@ class ReturnSpec:
     due_after_days: int | None = None
     due_on: tuple[int, int] | None = None  # (month, day): the first such date after the period ends
     note: str = ""
+    # A4: a due date the council set on the contract (workflows/settings.py), for periods ending from this date.
+    due_from: date | None = None
+    due_source: str = ""  # "" (the contract's own) or "council setting"
 
     @property
     def has_deadline(self) -> bool:
@@ -80,12 +91,15 @@ class ReturnSpec:
     def due_text(self) -> str:
         """When it is due, in plain English."""
         if self.due_after_working_days is not None:
-            return f"{self.due_after_working_days} working days after the period ends"
+            text = f"{self.due_after_working_days} working days after the period ends"
+            if self.due_source:
+                text += f" ({self.due_source}, for periods ending from {self.due_from:%-d %B %Y})"
+            return text
         if self.due_after_days is not None:
             return f"{self.due_after_days} days after the period ends"
         if self.due_on is not None:
             return f"by {self.due_on[1]} {_MONTHS[self.due_on[0] - 1]} after the period ends"
-        return "no deadline set (the contract states none; the council sets one)"
+        return "no due date set: set it on the contract (the contract states none, A4)"
 
     def cadence_text(self) -> str:
         """How often, in plain English, with the quarter basis where it matters."""
@@ -109,10 +123,11 @@ class Bands:
     red_limit: float
     green_limit: float
     green_inclusive: bool
+    one_decimal: bool = False  # A19: Kent's bands compare to one decimal place; nobody else's say so
 
     def rag(self, value: float) -> str:
         """Red, amber or green for a value."""
-        v = round(value, 1)
+        v = round(value, 1) if self.one_decimal else value
         if self.direction == "higher":
             if v < self.red_limit:
                 return "red"
@@ -150,6 +165,7 @@ class KpiSpec:
     formula: str = ""
     note: str = ""
     computed: str = ""  # "timeliness" or "accuracy": figures from submission dates and queries, not the provider
+    one_decimal: bool = False  # A19 (Kent only): compare to one decimal place; elsewhere 84.96% misses 85%
 
     def value(self, x: float | None, y: float | None) -> float | None:
         """The KPI's value from the provider's numerator x and denominator y (None if it cannot be computed)."""
@@ -172,7 +188,7 @@ class KpiSpec:
             return self.bands.rag(value)
         if self.target is None:
             return None
-        v = round(value, 1)
+        v = round(value, 1) if self.one_decimal else value
         met = v >= self.target if self.direction == "higher" else v <= self.target
         if not met:
             return "red"
@@ -220,6 +236,7 @@ class BreachRule:
     values: tuple[str, ...] = ()
     returns: tuple[str, ...] = ()
     immediate: bool = False
+    escalate_after: tuple[str, ...] = ()  # LADDER_CONDITIONS that must hold before a suspension or termination
 
     def describe(self, returns: dict[str, str] | None = None) -> str:
         """The rule in one plain-English sentence (returns: return id to name, for late-return rules)."""
@@ -249,7 +266,11 @@ class BreachRule:
             condition = f"If a return ({which}) is late or missing{times}"
         actions = " and ".join(ACTION_WORDS[a] for a in self.actions)
         timing = ", with immediate effect" if self.immediate else ""
-        return f"{condition}: {actions}{timing} ({self.rule}). {self.says[0].upper()}{self.says[1:]}."
+        order = ""
+        if self.escalate_after:
+            order = (" A suspension or termination is proposed only once "
+                     + " and ".join(LADDER_CONDITIONS[c] for c in self.escalate_after) + ".")
+        return f"{condition}: {actions}{timing} ({self.rule}). {self.says[0].upper()}{self.says[1:]}.{order}"
 
 
 @dataclass(frozen=True)
@@ -260,6 +281,7 @@ class Monitoring:
     kpis: tuple[KpiSpec, ...] = ()
     breaches: tuple[BreachRule, ...] = ()
     first_year_advisory: bool = False  # KT-10, A23: year-one breaches are shown but never escalated
+    one_decimal: bool = False  # A19: values compared to one decimal place (Kent's [monitoring] says so)
     events: tuple[tuple[str, str], ...] = field(default_factory=tuple)  # (event kind, what a person records)
 
     def kpi(self, kpi_id: str) -> KpiSpec | None:
@@ -417,7 +439,7 @@ _KPI_KEYS = {"id", "rule", "name", "numerator", "denominator", "unit", "directio
              "bands", "frequency", "return", "critical", "consequence", "source", "monitor_only", "lots", "formula",
              "note", "computed"}
 _BREACH_KEYS = {"id", "rule", "shape", "says", "actions", "kpis", "together", "when", "periods", "gaps", "windows",
-                "event", "scheme", "values", "returns", "immediate"}
+                "event", "scheme", "values", "returns", "immediate", "escalate_after"}
 _RULE_ID = re.compile(r"^(CE|KT|CW|TH|HF)-[A-Z]?\d+[a-z]?$|^A\d+$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _DUE_ON = re.compile(r"^(\d{1,2}) (" + "|".join(_MONTHS) + r")$")
@@ -434,10 +456,15 @@ def parse_monitoring(text: str, data: dict, version: int, rungs: tuple[str, ...]
     for table in ("returns", "kpis", "breaches"):
         if table in data and not isinstance(data[table], list):
             raise MonitoringError(_first_line(text, table), f"'{table}' must be written as [[{table}]] entries")
+    settings = data.get("monitoring", {})
+    one_decimal = settings.get("round_to_one_decimal", False) if isinstance(settings, dict) else False
+    if not isinstance(one_decimal, bool):
+        raise MonitoringError(_first_line(text, "round_to_one_decimal"),
+                              "'round_to_one_decimal' must be true or false")
     returns = tuple(_parse_return(_Entry(lines, "returns", i, raw)) for i, raw in enumerate(data.get("returns", [])))
     _unique(lines, "returns", [r.id for r in returns])
     by_return = {r.id: r for r in returns}
-    kpis = tuple(_parse_kpi(_Entry(lines, "kpis", i, raw), by_return, lots)
+    kpis = tuple(_parse_kpi(_Entry(lines, "kpis", i, raw), by_return, lots, one_decimal)
                  for i, raw in enumerate(data.get("kpis", [])))
     _unique(lines, "kpis", [k.id for k in kpis])
     by_kpi = {k.id: k for k in kpis}
@@ -459,7 +486,7 @@ def parse_monitoring(text: str, data: dict, version: int, rungs: tuple[str, ...]
                                   f"[[breaches]] {rule.id!r}: event {rule.event!r} is not listed in [monitoring] "
                                   "events")
     return Monitoring(returns=returns, kpis=kpis, breaches=breaches, first_year_advisory=advisory,
-                      events=tuple(events.items()))
+                      events=tuple(events.items()), one_decimal=one_decimal)
 
 
 def _first_line(text: str, key: str) -> int | None:
@@ -516,7 +543,7 @@ _BAND = re.compile(r"^\s*([<>]?)\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 _AMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*-\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 
 
-def _parse_bands(e: _Entry, direction: str) -> Bands:
+def _parse_bands(e: _Entry, direction: str, one_decimal: bool = False) -> Bands:
     raw = e.raw["bands"]
     if not isinstance(raw, dict) or set(raw) != {"red", "amber", "green"} or not all(
             isinstance(v, str) for v in raw.values()):
@@ -536,10 +563,11 @@ def _parse_bands(e: _Entry, direction: str) -> Bands:
     if green.group(1) == ("<" if direction == "higher" else ">"):
         raise e.bad("bands", f"the green band {raw['green']!r} points the wrong way for {direction} is better")
     return Bands(red=raw["red"], amber=raw["amber"], green=raw["green"], direction=direction, red_limit=edge,
-                 green_limit=float(green.group(2)), green_inclusive=not green.group(1))
+                 green_limit=float(green.group(2)), green_inclusive=not green.group(1), one_decimal=one_decimal)
 
 
-def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...]) -> KpiSpec:
+def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...], one_decimal: bool = False
+               ) -> KpiSpec:
     e.unknown(_KPI_KEYS)
     unit = e.choice("unit", KPI_UNITS)
     direction = e.choice("direction", DIRECTIONS, default="higher")
@@ -555,7 +583,7 @@ def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...])
     monitor_only = e.flag("monitor_only")
     target = e.number("target")
     disputed = e.number("disputed_target")
-    bands = _parse_bands(e, direction) if "bands" in e.raw else None
+    bands = _parse_bands(e, direction, one_decimal) if "bands" in e.raw else None
     if bands is not None and target is not None:
         raise e.bad("target", "give either 'target' or 'bands', not both")
     if unit != "rating" and not monitor_only and target is None and bands is None:
@@ -577,7 +605,7 @@ def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...])
                    frequency=frequency, return_id=return_id, consequence=e.text("consequence"),
                    source=e.text("source"), target=target, disputed_target=disputed, bands=bands,
                    critical=e.flag("critical"), monitor_only=monitor_only, lots=kpi_lots, formula=formula,
-                   note=e.text("note", required=False), computed=_computed(e, unit))
+                   note=e.text("note", required=False), computed=_computed(e, unit), one_decimal=one_decimal)
 
 
 def _computed(e: _Entry, unit: str) -> str:
@@ -656,8 +684,12 @@ def _parse_breach(e: _Entry, kpis: dict[str, KpiSpec], returns: dict[str, Return
                 raise e.bad("returns", f"return {stream!r} is not one of the [[returns]] ids")
     elif streams:
         raise e.bad("returns", "only a 'late-returns' rule has 'returns'")
+    escalate_after = e.strings("escalate_after")
+    for condition in escalate_after:
+        if condition not in LADDER_CONDITIONS:
+            raise e.bad("escalate_after", f"'escalate_after' must list some of {', '.join(LADDER_CONDITIONS)}")
     return BreachRule(id=ident, rule=_rule_id(e), shape=shape, says=e.text("says"), actions=actions, kpis=names,
                       together=together, when=e.choice("when", WHEN, default="red"), periods=periods,
                       gaps=e.choice("gaps", GAPS, default="break"), windows=tuple(windows),
                       event=e.text("event", required=False), scheme=scheme, values=values, returns=streams,
-                      immediate=e.flag("immediate") or shape == "critical")
+                      immediate=e.flag("immediate") or shape == "critical", escalate_after=escalate_after)

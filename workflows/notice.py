@@ -9,11 +9,30 @@ notice is received: the provider's acknowledgement if earlier, otherwise the dee
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
+from datetime import date, datetime
 
-from workflows.clock import start_clock
+from workflows.clock import LONDON, start_clock
 from workflows.errors import ValidationProblem
 from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_choice, need_date, need_int, need_text, table
 from workflows.rulebook import SERVICE_METHODS
+from workflows.service import STANDARD, Receipt, deemed_receipt
+
+
+def need_instant(data: dict, key: str, on: date) -> datetime | None:
+    """An optional time something was sent (ISO 8601 with an offset), on the date given for it."""
+    raw = data.get(key)
+    if raw in (None, ""):
+        return None
+    try:
+        at = raw if isinstance(raw, datetime) else datetime.fromisoformat(str(raw))
+    except ValueError:
+        raise ValidationProblem("Give the time it was sent as 2026-12-18T16:30:00+00:00", key) from None
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=LONDON)
+    if at.astimezone(LONDON).date() != on:
+        raise ValidationProblem("The time it was sent must be on the date it was served", key)
+    return at
 
 
 class NoticeState(enum.Enum):
@@ -62,8 +81,10 @@ class NoticeWorkflow(Workflow):
         today = self.ctx.today
         served_on = need_date(data, "served_on", "Enter the date the notice was served", today)
         method = need_choice(data, "method", SERVICE_METHODS, "Select how the notice was served")
-        cleaned = {"served_on": served_on, "method": method,
-                   "received_on": self.deemed_receipt(served_on, method)}
+        sent_at = need_instant(data, "served_at", served_on)
+        receipt = self.deemed_receipt(served_on, method, sent_at)
+        cleaned = {"served_on": served_on, "method": method, "received_on": receipt.on,
+                   "receipt_rule": receipt.explanation}
         spec = self.plan_clock()
         if spec is not None and spec.length is None:
             # Council-set (CE-45, HF-14): the notice states how long the provider has.
@@ -85,10 +106,11 @@ class NoticeWorkflow(Workflow):
     def validate_withdraw(self, data: dict) -> dict:
         return {"reason": need_text(data, "reason", "Enter why the notice is being withdrawn")}
 
-    def deemed_receipt(self, served_on, method: str):
-        """When a notice sent this way counts as received (rulebook [service]; council practice)."""
-        days = self.ctx.rulebook.receipt_delay(method)
-        return self.ctx.calendar.add_working_days(served_on, days) if days else served_on
+    def deemed_receipt(self, served_on, method: str, sent_at=None) -> Receipt:
+        """When a notice sent this way counts as received: the council's setting, else the standard notices clause."""
+        book = self.ctx.rulebook
+        return deemed_receipt(method, served_on, self.ctx.calendar, sent_at, book.receipt_days(),
+                              book.deemed_receipt_source or STANDARD)
 
     def plan_clock(self):
         """The rulebook's clock that a notice's receipt starts, if any."""
@@ -100,6 +122,8 @@ class NoticeWorkflow(Workflow):
         if spec is None:
             return (), (), ()
         clock = start_clock(spec, data["received_on"], self.ctx.calendar, length=data.get("plan_due_days"))
+        # The deadline's explanation starts with the receipt rule it counted from.
+        clock = replace(clock, explanation=(data["receipt_rule"], *clock.explanation))
         return (clock,), (), ()
 
     def clocks_acknowledge(self, data: dict):

@@ -82,9 +82,16 @@ def _label(spec: ReturnSpec, start: date, end: date, number: int) -> str:
 
 def due_date(spec: ReturnSpec, period_end: date, calendar: WorkingCalendar) -> tuple[date | None, tuple[str, ...]]:
     """When a period's return is due, with the explanation (None, and why, when the contract sets no date)."""
+    if spec.due_from is not None and period_end < spec.due_from:
+        return None, (f"no due date set: the council's setting applies to periods ending from "
+                      f"{spec.due_from:%-d %B %Y} (A4, {spec.rule})",)
     if spec.due_after_working_days is not None:
         explanation = calendar.explain_add_working_days(period_end, spec.due_after_working_days)
-        return explanation.result, tuple(explanation.lines())
+        lines = tuple(explanation.lines())
+        if spec.due_source:
+            lines = (f"{spec.due_after_working_days} working days after the period ends: a {spec.due_source} on "
+                     f"the contract, not in the contract itself (A4)", *lines)
+        return explanation.result, lines
     if spec.due_after_days is not None:
         due = period_end + timedelta(days=spec.due_after_days)
         return due, (f"{spec.due_after_days} days after the period ended on {period_end:%-d %B %Y} ({spec.rule})",)
@@ -95,7 +102,8 @@ def due_date(spec: ReturnSpec, period_end: date, calendar: WorkingCalendar) -> t
             due = date(period_end.year + 1, month, min(day, monthrange(period_end.year + 1, month)[1]))
         return due, (f"by {due:%-d %B} each year, the first after the period ended ({spec.rule}); a fixed date as "
                      "the contract writes it, not moved for weekends or bank holidays",)
-    return None, (f"due, no deadline: the contract sets no due date for this return (A4, {spec.rule})",)
+    return None, (f"no due date set: set it on the contract (the contract gives none, A4, {spec.rule}); no "
+                  "lateness is counted until then",)
 
 
 def schedule(spec: ReturnSpec, contract_start: date, until: date, calendar: WorkingCalendar) -> list[Period]:
@@ -180,7 +188,10 @@ def template_rows(kpis, period_start: date) -> list[list[str]]:
     """The rows of the upload template for one period: a header, then one row per KPI to fill in."""
     rows = [list(TEMPLATE_COLUMNS)]
     for kpi in kpis:
-        rows.append([period_start.isoformat(), kpi.id, kpi.name, "", ""])
+        # The name cell says what x and y count (Kent's S4c, I1, E4, A1, A2: y is everyone, not the respondents).
+        name = f"{kpi.name} (numerator: {kpi.numerator}; denominator: {kpi.denominator})" if kpi.denominator \
+            else kpi.name
+        rows.append([period_start.isoformat(), kpi.id, name, "", ""])
     return rows
 
 

@@ -27,9 +27,25 @@ SUSPENSION_SCOPES = ("referrals", "partial", "full", "framework")
 SUSPENSION_GROUNDS = {"notice": "an improvement notice is live", "default_notice": "a default notice is in force",
                       "large_scale_enquiry": "the provider is under a Large Scale Enquiry"}
 SERVICE_METHODS = ("hand", "email", "post")
-CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "minutes_sent", "default_served", "suspension_started", "plan_agreed",
-                "termination_decided")
+CLOCK_STARTS = ("notice_received", "notice_served", "plan_required", "minutes_sent", "default_served",
+                "suspension_started", "plan_agreed", "termination_decided", "complaint_received",
+                "complaint_passed_on")
 CLOCK_ACTORS = ("provider", "council")
+
+
+@dataclass(frozen=True)
+class SuspensionGround:
+    """Why a suspension is made, as the contract lists its routes (CE-33, CE-37, CE-38, CE-52, CE-53, CE-54): the
+    preconditions that must hold (any one of SUSPENSION_GROUNDS; none: the route needs no precondition, A14), the
+    scopes it allows, the clocks it starts (CE-34 only for CE-33) and the rule ids whose proposals it carries."""
+
+    id: str
+    label: str
+    rule: str
+    requires: tuple[str, ...] = ()
+    scopes: tuple[str, ...] = ()  # empty: any of the contract's scopes
+    clocks: tuple[str, ...] = ()  # clock kinds (starting on "suspension_started") this ground starts
+    proposed_by: tuple[str, ...] = ()  # rule ids of breach rules and clocks whose proposals are on this ground
 
 
 class RulebookError(ValueError):
@@ -57,8 +73,11 @@ class Rulebook:
     clocks: tuple[ClockSpec, ...] = ()
     suspension_scopes: tuple[str, ...] = ()
     suspension_requires: tuple[str, ...] = ()  # any one of SUSPENSION_GROUNDS; empty: no precondition
-    # Working days after sending until a notice is deemed received, by method (council practice; no seed says).
-    deemed_receipt: tuple[tuple[str, int], ...] = (("hand", 0), ("email", 1), ("post", 2))
+    suspension_grounds: tuple[SuspensionGround, ...] = ()  # empty: the contract names no separate routes
+    # Working days after sending until a notice is deemed received, by method; empty: no seed says, so the standard
+    # public-sector notices clause applies (workflows/service.py), which a council may replace (a contract setting).
+    deemed_receipt: tuple[tuple[str, int], ...] = ()
+    deemed_receipt_source: str = ""
     serious_default_window_months: int = 6
     serious_default_count: int = 2
     reminders: tuple[int, ...] = ()  # working days before each due date; empty: Remedy's default (5, 1, 0)
@@ -83,9 +102,18 @@ class Rulebook:
         """The clocks an event starts."""
         return [c for c in self.clocks if c.starts == event]
 
-    def receipt_delay(self, method: str) -> int:
-        """Working days from sending to deemed receipt for a way of serving a notice."""
-        return dict(self.deemed_receipt)[method]
+    def suspension_ground(self, ground_id: str | None) -> SuspensionGround | None:
+        """The suspension route with that id, if the contract lists it."""
+        return next((g for g in self.suspension_grounds if g.id == ground_id), None)
+
+    def ground_proposed_by(self, rule_ref: str | None) -> SuspensionGround | None:
+        """The route a rule's (or a clock's) proposal of a suspension is made on, e.g. CE-38 for a serious default."""
+        return next((g for g in self.suspension_grounds if rule_ref and (rule_ref == g.rule
+                                                                          or rule_ref in g.proposed_by)), None)
+
+    def receipt_days(self) -> dict[str, int] | None:
+        """Working days from sending to deemed receipt by method, or None for the standard notices clause."""
+        return dict(self.deemed_receipt) if self.deemed_receipt else None
 
 
 _REQUIRED = ("id", "title", "council", "seed", "service", "region")
@@ -143,12 +171,14 @@ def parse_rulebook(path: Path) -> Rulebook:
     if not isinstance(requires, list) or any(r not in SUSPENSION_GROUNDS for r in requires):
         raise RulebookError(path, _line_of(text, "requires"),
                             f"suspension 'requires' must list some of {', '.join(SUSPENSION_GROUNDS)}")
-    receipt = data.get("service", {}).get("deemed_receipt_working_days", {"hand": 0, "email": 1, "post": 2})
+    suspension_grounds = _parse_grounds(path, text, data.get("suspension", {}).get("grounds", {}), scopes,
+                                        {c.kind for c in clocks if c.starts == "suspension_started"})
+    receipt = data.get("service", {}).get("deemed_receipt_working_days", {})
     for method, days in receipt.items():
         if method not in SERVICE_METHODS or not isinstance(days, int) or not 0 <= days <= 10:
             raise RulebookError(path, _line_of(text, method),
                                 f"deemed receipt needs a method ({', '.join(SERVICE_METHODS)}) and 0 to 10 days")
-    if set(receipt) != set(SERVICE_METHODS):
+    if receipt and set(receipt) != set(SERVICE_METHODS):
         raise RulebookError(path, _line_of(text, "deemed_receipt_working_days"),
                             f"deemed receipt must give days for each of {', '.join(SERVICE_METHODS)}")
     default = data.get("serious_default", {})
@@ -167,7 +197,9 @@ def parse_rulebook(path: Path) -> Rulebook:
         clocks=clocks,
         suspension_scopes=tuple(scopes),
         suspension_requires=tuple(requires),
+        suspension_grounds=suspension_grounds,
         deemed_receipt=tuple(sorted(receipt.items())),
+        deemed_receipt_source="the rulebook's [service] setting" if receipt else "",
         serious_default_window_months=int(default.get("window_months", 6)),
         serious_default_count=int(default.get("count", 2)),
         id=head["id"],
@@ -194,12 +226,45 @@ def _parse_rungs(path: Path, text: str, raw: dict) -> tuple[tuple[str, str], ...
     return tuple(rungs)
 
 
+def _parse_grounds(path: Path, text: str, raw: dict, scopes: list, suspension_clocks: set[str]
+                   ) -> tuple[SuspensionGround, ...]:
+    if not isinstance(raw, dict):
+        raise RulebookError(path, _line_of(text, "grounds"), "[suspension.grounds] must be a table of routes")
+    grounds = []
+    for ident, spec in raw.items():
+        header = _header_line(text, f"suspension.grounds.{ident}")
+
+        def bad(problem: str, key: str | None = None, ident=ident, header=header) -> RulebookError:
+            line = _line_after(text, header, key) if key else header
+            return RulebookError(path, line, f"suspension ground {ident!r}: {problem}")
+
+        if not isinstance(spec, dict):
+            raise bad("must be a table")
+        for key in ("label", "rule"):
+            if not isinstance(spec.get(key), str) or not spec[key].strip():
+                raise bad(f"'{key}' must be a non-empty string", key)
+        lists = {}
+        for key in ("requires", "scopes", "clocks", "proposed_by"):
+            value = spec.get(key, [])
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise bad(f"'{key}' must be a list of strings", key)
+            lists[key] = tuple(value)
+        if any(r not in SUSPENSION_GROUNDS for r in lists["requires"]):
+            raise bad(f"'requires' must list some of {', '.join(SUSPENSION_GROUNDS)}", "requires")
+        if any(s not in scopes for s in lists["scopes"]):
+            raise bad(f"'scopes' must be some of the contract's [suspension] scopes ({', '.join(scopes)})", "scopes")
+        if any(c not in suspension_clocks for c in lists["clocks"]):
+            raise bad("'clocks' must name clocks that start on \"suspension_started\"", "clocks")
+        grounds.append(SuspensionGround(id=ident, label=spec["label"].strip(), rule=spec["rule"].strip(), **lists))
+    return tuple(grounds)
+
+
 def _parse_clocks(path: Path, text: str, raw: dict) -> tuple[ClockSpec, ...]:
     clocks = []
     for kind, spec in raw.items():
         header = _header_line(text, f"clocks.{kind}")
 
-        def bad(problem: str, key: str | None = None) -> RulebookError:
+        def bad(problem: str, key: str | None = None, kind=kind, header=header) -> RulebookError:
             line = _line_after(text, header, key) if key else header
             return RulebookError(path, line, f"clock {kind!r}: {problem}")
 

@@ -25,13 +25,17 @@ def step(page, link: str, axe_check) -> None:
 
 def test_a_formal_complaint_from_receipt_to_response(page, live_server, demo, app, axe_check, screenshot,
                                                       console_errors):
+    from models import db
     from scheduler.tick import tick
+    from tests.integration.portal_setup import add_provider_b_manager
 
     with app.app_context():
         tick(datetime.now(UTC))  # a running scheduler, so no warning banner
+        riverside = add_provider_b_manager()  # HF-74 and HF-78 are the H&F home care contract's clocks
+        db.session.commit()
     page.set_viewport_size({"width": 1280, "height": 900})
     council = page.context.browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    sign_in(page, live_server, demo["provider_manager"])
+    sign_in(page, live_server, riverside)
     sign_in(council, live_server, demo["contract_manager"])
 
     # The provider records the complaint it received this morning.
@@ -52,9 +56,9 @@ def test_a_formal_complaint_from_receipt_to_response(page, live_server, demo, ap
     axe_check(page)
     page.get_by_role("button", name="Record the complaint").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Complaint CMP-00001")
-    expect(page.get_by_text("Read as 24 hours (A41)")).to_be_attached()
+    expect(page.get_by_text("Enforced (A41, the stricter reading)")).to_be_attached()
     page.get_by_text("How this was counted").first.click()
-    expect(page.locator("details").first).to_contain_text("Enforced: the end of the next working day")
+    expect(page.locator("details").first).to_contain_text("Read as one working day: the end of")
     axe_check(page)
     screenshot(page, "complaint-received")
 
@@ -108,7 +112,7 @@ def test_a_formal_complaint_from_receipt_to_response(page, live_server, demo, ap
     axe_check(council)
     screenshot(council, "complaint-closed")
     # The provider's one picture counts it, and the timeline links back to it.
-    council.get_by_role("link", name="Brightwater Day Opportunities CIC").click()
+    council.get_by_role("link", name="Riverside Home Care Ltd").click()
     expect(council.get_by_role("heading", name="The last year, quarter by quarter")).to_be_visible()
     expect(council.get_by_role("link", name="Complaint CMP-00001 received")).to_be_visible()
     axe_check(council)

@@ -540,25 +540,34 @@ def test_suspension_scopes_and_phased_reinstatement(app, login_as):
         commissioner = login_as("commissioning_manager")
         case_id = open_case(app, manager, "ECH-2024-01", "Safeguarding concerns at two schemes")
         # CE-38: no live notice, no default and no Large Scale Enquiry: Cheshire East may not suspend yet.
-        early = manager.post_form(f"/cases/{case_id}/suspensions/new", {"reason": "Safeguarding concerns"})
+        # The proposal names its ground, one of the contract's routes (CE-33 to CE-54).
+        form = assert_page(manager.get(f"/cases/{case_id}/suspensions/new"), "Propose a suspension")
+        assert "A serious Provider Default (suspension of the contract) (CE-38)" in form
+        unnamed = manager.post_form(f"/cases/{case_id}/suspensions/new", {"reason": "Safeguarding concerns"})
+        assert unnamed.status_code == 422 and "Select the ground for the suspension" in unnamed.get_data(as_text=True)
+        # CE-38: no live notice, no default and no Large Scale Enquiry: Cheshire East may not suspend for it yet.
+        early = manager.post_form(f"/cases/{case_id}/suspensions/new",
+                                  {"ground": "serious-default", "reason": "Safeguarding concerns"})
         assert early.status_code == 409
-        assert "allows a suspension only while an improvement notice is live" in early.get_data(as_text=True)
+        assert "only while an improvement notice is live" in early.get_data(as_text=True)
         start_large_scale_enquiry_on(app, "ECH-2024-01")
-        missing = manager.post_form(f"/cases/{case_id}/suspensions/new", {"reason": ""})
+        missing = manager.post_form(f"/cases/{case_id}/suspensions/new", {"ground": "serious-default", "reason": ""})
         assert missing.status_code == 422 and "Enter why a suspension is proposed" in missing.get_data(as_text=True)
         assert manager.post_form(f"/cases/{case_id}/suspensions/new",
-                                 {"reason": "Default not remedied (CE-37)"}).status_code == 303
+                                 {"ground": "serious-default", "reason": "Serious default (CE-38)"}
+                                 ).status_code == 303
         suspension_id = link_id(commissioner.get(f"/cases/{case_id}").get_data(as_text=True), "suspensions",
                                 "suspend")
         form = assert_page(commissioner.get(f"/suspensions/{suspension_id}/suspend"), "Confirm the suspension")
-        for label in ("New referrals only (embargo)", "Part of the service"):
+        for label in ("The whole service", "Part of the service"):
             assert label in form
         assert 'value="framework"' not in form  # Kent's scope, not Cheshire East's
-        suspend = {"scope": "referrals", "starts_on": ["18", "12", "2026"], "reason": "CE-37",
+        assert 'value="referrals"' not in form  # an embargo is CE-53/CE-54's route, not a serious default's
+        suspend = {"scope": "full", "starts_on": ["18", "12", "2026"], "reason": "CE-38",
                    "lift_conditions": "A full rota for four weeks"}
         assert commissioner.post_form(f"/suspensions/{suspension_id}/suspend", suspend).status_code == 303
         text = page_text(commissioner.get(f"/cases/{case_id}"))
-        assert "New referrals only (embargo)" in text and "Suspension of the Service" in text
+        assert "The whole service" in text and "Suspension of the Service" in text
 
         url = f"/suspensions/{suspension_id}/begin_reinstatement"
         form = assert_page(commissioner.get(url), "Begin phased reinstatement")

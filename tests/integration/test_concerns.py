@@ -41,8 +41,16 @@ def deadlines(entity_type, entity_id):
         Deadline.entity_type == entity_type, Deadline.entity_id == entity_id))}
 
 
+def hf_manager():
+    """A provider manager of the Hammersmith & Fulham home care provider: HF-74 and HF-78 are that contract's."""
+    from models.user_store import find_user_by_email
+    from tests.integration.portal_setup import add_provider_b_manager
+
+    return find_user_by_email(add_provider_b_manager())
+
+
 def test_a_formal_complaint_to_the_provider_from_receipt_to_outcome(people):
-    provider = people["provider_manager"]
+    provider = hf_manager()
     complaint = record_complaint(provider.viewer, provider, provider.provider_id, {
         "received_at": datetime(2026, 12, 24, 16, 30, tzinfo=LONDON), "channel": "phone",
         "complainant_type": "family_member", "formal": True, "summary": "Carer did not arrive on Christmas Eve"},
@@ -68,7 +76,7 @@ def test_a_formal_complaint_to_the_provider_from_receipt_to_outcome(people):
 
 
 def test_a_late_report_is_breached_and_the_provider_reminded(people):
-    provider = people["provider_manager"]
+    provider = hf_manager()
     complaint = record_complaint(provider.viewer, provider, provider.provider_id, {
         "received_at": datetime(2026, 12, 18, 16, 30, tzinfo=LONDON), "channel": "email",
         "complainant_type": "service_user", "formal": True, "summary": "Late visits"}, NOW)
@@ -173,10 +181,11 @@ def test_the_api_never_shows_restricted_details(app, demo, api_token):
     assert seen["visibility"] == "shared" and seen["details"] is None
     assert seen["investigation_request"] == "Please investigate the missing money"
     assert "alleged theft" not in str(call("provider_user", "GET", "/api/v1/safeguarding-concerns").get_json())
-    # A provider's own complaint through the API, with its HF-74 clocks.
+    # A provider's own complaint through the API: the Kent-seed provider's contract has no complaint clocks (HF-74
+    # and HF-78 are Hammersmith & Fulham's; this used to start them for every contract).
     made = call("provider_manager", "POST", "/api/v1/complaints", {
         "received_at": "2026-11-20T10:00:00+00:00", "channel": "email", "complainant_type": "service_user",
         "formal": True, "summary": "Visit cut short"})
     assert made.status_code == 201, made.get_json()
-    assert {d["rule"] for d in made.get_json()["deadlines"]} == {"HF-74", "HF-78"}
+    assert made.get_json()["deadlines"] == []
     assert call("provider_user", "GET", "/api/v1/complaints").get_json()["items"][0]["reference"].startswith("CMP-")

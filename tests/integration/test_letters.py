@@ -226,7 +226,7 @@ def test_suspension_and_termination_letters(app, api, login_as, tmp_path):
     with time_machine.travel(SERVED, tick=False):
         case = served_ce_default(api)["case_id"]
         suspension = api("contract_manager", "POST", f"/api/v1/cases/{case}/suspensions",
-                         {"reason": "Default not remedied"}, 201)
+                         {"reason": "SIAP not implemented", "ground": "siap-failed"}, 201)
         api("commissioning_manager", "POST", f"/api/v1/suspensions/{suspension['id']}/transitions", {
             "trigger": "suspend", "scope": "partial", "scope_detail": "Lot 2 (Crewe)", "starts_on": "2026-12-18",
             "reason": "Missed visits continue (CE-33)", "lift_conditions": "A full rota for four weeks"}, 200)

@@ -39,7 +39,8 @@ def test_minutes_sent_then_withheld_with_reasons(app, login_as):
         assert "Draft" in html
         manager.post_form(f"{url}/send", {"sent_on": ["11", "12", "2026"]}, page=url)
         html = manager.get(url).get_data(as_text=True)
-        assert "Sent, awaiting reply" in html and "Tuesday 29 December 2026" in html and "KT-16" in html
+        # KT-16 counts from receipt: emailed on Friday 11 December (no time given), received Monday 14 December.
+        assert "Sent, awaiting reply" in html and "Wednesday 30 December 2026" in html and "KT-16" in html
         provider_user = login_as("provider_user")
         assert "Approve the minutes" not in provider_user.get(url).get_data(as_text=True)  # managers only
         provider = login_as("provider_manager")
@@ -60,11 +61,12 @@ def test_minutes_api_and_deemed_approval_by_the_scheduler(app, login_as, api_tok
         headers = {"Authorization": f"Bearer {api_token('contract_manager')}"}
         body = client.post(f"/api/v1/minutes/{meeting_id}/transitions", json={"trigger": "send",
                            "sent_on": "2026-12-11"}, headers=headers).get_json()
-        assert body["state"] == "sent" and body["deadlines"][0]["due_on"] == "2026-12-29"
+        # Ten Business Days of receipt (KT-16), not of sending: received Monday 14 December, due 30 December.
+        assert body["state"] == "sent" and body["deadlines"][0]["due_on"] == "2026-12-30"
         other = {"Authorization": f"Bearer {api_token('provider_user')}"}
         assert client.get(f"/api/v1/minutes/{meeting_id}", headers=other).status_code == 200
     with app.app_context():
-        tick(datetime(2026, 12, 30, 9, 0, tzinfo=UTC))
+        tick(datetime(2026, 12, 31, 9, 0, tzinfo=UTC))
         body = app.test_client().get(f"/api/v1/minutes/{meeting_id}", headers=headers).get_json()
     assert body["state"] == "deemed_approved"
     assert [e["event"] for e in body["events"]][-1] == "MINUTES_DEEMED_APPROVED"

@@ -51,6 +51,13 @@ def submit_and_accept(api, row_id, figures, submitted_on=None):
     return api("contract_manager", "POST", f"/api/v1/returns/{row_id}/transitions", {"trigger": "accept"}, 200)
 
 
+def set_due(api, contract, *return_ids, days=10, since="2024-01-01"):
+    """A4: the seeds give no due date for these returns; the council sets one on the contract (as an admin)."""
+    api("admin", "POST", f"/api/v1/contracts/{contract}/settings",
+        {"key": "return_due", "value": {r: {"working_days": days, "from": since} for r in return_ids},
+         "reason": "The council's timetable for returns"}, 200)
+
+
 def breaches(api, contract, rule_id):
     return [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={contract}", status=200)["items"]
             if b["rule_id"] == rule_id]
@@ -59,6 +66,7 @@ def breaches(api, contract, rule_id):
 @time_machine.travel(NOW, tick=False)
 def test_hf_two_consecutive_quarters_below_85_percent_proposes_a_default(api):
     hf = contract_id(api, "HC-2024-05")
+    set_due(api, hf, "bcm-quarterly")
     q1 = period(api, hf, "bcm-quarterly", "2026-04-01")
     q2 = period(api, hf, "bcm-quarterly", "2026-07-01")
     assert (q1["period"], q1["due_on"]) == ("Q1 2026-27", "2026-07-14")  # 10 working days after 30 June
@@ -146,6 +154,7 @@ def test_ce_three_consecutive_missed_returns_is_a_service_failure(app, api):
     from scheduler.tick import tick
 
     ce = contract_id(api, "ECH-2024-01")
+    set_due(api, ce, "four-weekly", "quarterly")
     with app.app_context():
         first = tick(datetime(2026, 12, 18, 14, 0, tzinfo=UTC), deliver_messages=False)
         again = tick(datetime(2026, 12, 18, 14, 0, tzinfo=UTC), deliver_messages=False)
@@ -163,6 +172,7 @@ def test_ce_three_consecutive_missed_returns_is_a_service_failure(app, api):
 @time_machine.travel(NOW, tick=False)
 def test_a_late_submission_is_recorded_late(api):
     hf = contract_id(api, "HC-2024-05")
+    set_due(api, hf, "bcm-quarterly")
     q1 = period(api, hf, "bcm-quarterly", "2026-04-01")
     good = {k: [100, 100] for k in template_kpis(api, q1["id"])}
     late = submit_and_accept(api, q1["id"], good, submitted_on="2026-07-15")
@@ -227,6 +237,7 @@ def test_the_provider_uploads_an_xlsx_return_from_the_template(api):
 @time_machine.travel(NOW, tick=False)
 def test_a_return_still_to_come_has_a_deadline_the_scheduler_reminds_and_a_submission_meets(app, api):
     hf = contract_id(api, "HC-2024-05")
+    set_due(api, hf, "monthly-template")
     november = period(api, hf, "monthly-template", "2026-11-01")
     record = api("contract_manager", "GET", f"/api/v1/returns/{november['id']}", status=200)
     assert record["due_on"] == "2026-12-14"  # already past on 18 December: no deadline, the late rules apply
@@ -261,7 +272,9 @@ def test_ce_two_defaults_in_six_months_propose_a_suspension(app, api):
     api("contract_manager", "POST", f"/api/v1/contracts/{ce}/monitoring-events",
         {"kind": "default", "on": "2026-11-01", "ref": "DN-2"}, 201)
     (serious,) = breaches(api, ce, "serious-default")
-    assert serious["actions"] == ["suspension"] and serious["proposals"][0]["kind"] == "suspension"
+    # A14: CE-38's suspension needs a live notice, a default notice in force or an LSE; recorded events alone are not
+    # one, so nothing is proposed (tests/integration/test_contract_rules_api.py::test_ce_38_*).
+    assert serious["actions"] == ["suspension"] and serious["proposals"] == []
     assert serious["case_id"] == case["id"]
     api("provider_manager", "POST", f"/api/v1/contracts/{ce}/monitoring-events",
         {"kind": "default", "on": "2026-11-02"}, 404)
@@ -301,6 +314,7 @@ def test_ce_cqc_inadequate_is_a_default_and_suspension_with_immediate_effect(app
 @time_machine.travel(NOW, tick=False)
 def test_ce_timeliness_and_accuracy_are_computed_by_remedy_not_asked_of_the_provider(api):
     ce = contract_id(api, "ECH-2024-01")
+    set_due(api, ce, "four-weekly", "quarterly")
     rows = api("contract_manager", "GET", f"/api/v1/returns?contract={ce}", status=200)["items"]
     closed = sorted((r for r in rows if r["return"] == "four-weekly" and r["period_end"] < "2026-12-18"),
                     key=lambda r: r["period_start"])

@@ -58,7 +58,8 @@ def test_provider_uploads_a_return_and_the_council_accepts_it_and_sees_the_heatm
     assert response.status_code == 303
     html = provider.get(f"/returns/{row_id}").get_data(as_text=True)
     # Kent sets no due date for its returns, so timeliness is never counted (A4).
-    assert "Version 1, sent 18 December 2026 by CSV" in html and "No deadline set" in html and "(late)" not in html
+    assert "Version 1, sent 18 December 2026 by CSV" in html and "(late)" not in html
+    assert "No due date set: set it on the contract" in html  # A4
     manager = login_as("contract_manager")
     page = manager.get(f"/returns/{row_id}").get_data(as_text=True)
     assert "Accept the return" in page
@@ -95,11 +96,20 @@ def test_a_provider_cannot_see_another_providers_return_or_decide_its_own(app, l
 
 @time_machine.travel(NOW, tick=False)
 def test_a_contract_manager_confirms_a_breach_and_the_case_opens(app, login_as):
-    from datetime import UTC, datetime
+    from datetime import UTC, date, datetime
 
+    from models import db
+    from models.contract_settings_store import change_setting
+    from models.user_store import find_user_by_email
     from scheduler.tick import tick
 
     with app.app_context():
+        # A4: the council sets the due dates the seed does not give; only then can returns be late (CE-47).
+        admin = find_user_by_email("admin@remedy.example")
+        change_setting(admin.viewer, admin, "ECH-2024-01", "return_due",
+                       {"four-weekly": {"working_days": 10, "from": "2024-04-01"}}, "Council timetable",
+                       date(2026, 12, 18), datetime(2026, 12, 18, 14, tzinfo=UTC))
+        db.session.commit()
         tick(datetime(2026, 12, 18, 14, tzinfo=UTC), deliver_messages=False)
     provider = login_as("provider_manager")
     html = assert_page(provider.get("/breaches"), "Breaches")

@@ -18,7 +18,7 @@ def test_a_rulebook_in_plain_english(login_as):
     html = assert_page(login_as("admin").get("/admin/rulebooks/hammersmith-fulham-home-care"),
                        "Hammersmith &amp; Fulham: Home Care and Independent Living")
     assert "Contract monitoring template return (monthly)" in html
-    assert "10 working days after the period ends" in html
+    assert "no due date set: set it on the contract (the contract states none, A4)" in html  # A4
     assert "at least 85%" in html
     assert "If any of BCM 3, BCM 4, BCM 7 or BCM 8 misses its target (Red) in 2 consecutive periods" in html
     assert "propose a Default Notice" in html and "(HF-B04, HF-B05, HF-B08, HF-B09, HF-43, A38)" in html

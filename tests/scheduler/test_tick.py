@@ -207,18 +207,21 @@ def test_minutes_are_deemed_approved_after_ten_business_days(manager):
                   at("2026-12-11 10:00"))
     db.session.commit()
     deadline = db.session.scalar(select(Deadline).where(Deadline.entity_type == "meeting"))
-    assert deadline.due_on == date(2026, 12, 29)  # 10 business days, skipping Christmas
-    tick(at("2026-12-29 20:00"))
+    # 10 business days of receipt, skipping Christmas: emailed on Friday 11 December, received Monday 14 December.
+    assert deadline.due_on == date(2026, 12, 30)
+    assert "Deemed received" in deadline.explanation[0]
+    tick(at("2026-12-30 20:00"))
     db.session.expire_all()
     assert meeting.state is MinutesState.SENT
-    tick(at("2026-12-30 00:05"))
+    tick(at("2026-12-31 00:05"))
     db.session.expire_all()
     assert meeting.state is MinutesState.DEEMED_APPROVED and deadline.status == "breached"
     assert any("deemed approved" in m.body_text for m in outbox("Overdue"))
 
 
 def test_a_breach_proposes_the_next_step_for_a_person_to_confirm(manager, demo):
-    """CE-34: 10 working days after a suspension without the remedy, termination is proposed, never decided."""
+    """CE-34: 10 working days after a suspension for a failed SIAP (CE-33) without the remedy, termination is
+    proposed, never decided."""
     from models.case_store import propose_suspension
     from models.cases import Suspension, Termination
     from models.concern_store import start_large_scale_enquiry
@@ -228,7 +231,8 @@ def test_a_breach_proposes_the_next_step_for_a_person_to_confirm(manager, demo):
     case = open_case(commissioner.viewer, commissioner, "ECH-2024-01", "Missed visits", now)
     officer = find_user_by_email(demo["safeguarding_officer"])  # CE-38: suspension under a Large Scale Enquiry
     start_large_scale_enquiry(officer.viewer, officer, case.provider_id, date(2026, 12, 18), now)
-    suspension = propose_suspension(commissioner.viewer, commissioner, case.id, "CE-37", now)
+    suspension = propose_suspension(commissioner.viewer, commissioner, case.id, "SIAP not implemented", now,
+                                    ground="siap-failed")
     fire(commissioner.viewer, commissioner, "suspension", suspension.id, "suspend",
                      {"scope": "full", "starts_on": date(2026, 12, 18), "reason": "Missed visits",
                       "lift_conditions": "No missed visits for 4 weeks"}, now, date(2026, 12, 18))

@@ -9,7 +9,12 @@ from workflows.breach import Occurrence, Rating, evaluate, reconcile, results
 from workflows.calendar import calendar_for
 from workflows.returns import schedule
 from workflows.rulebook import load_rulebooks
+from workflows.settings import apply_settings
 
+# A4: the seeds give no due date for CE's 4-weekly and quarterly returns; these tests are of a council that set 10
+# working days on the contract from its start.
+CE_DUE = {"return_due": {"four-weekly": {"working_days": 10, "from": "2026-04-01"},
+                         "quarterly": {"working_days": 10, "from": "2026-04-01"}}}
 BOOKS = load_rulebooks(Path(__file__).resolve().parents[2] / "rulebooks")
 EW = calendar_for("england-and-wales")
 START = date(2026, 4, 1)  # a contract starting on the first day of a financial year
@@ -18,8 +23,8 @@ START = date(2026, 4, 1)  # a contract starting on the first day of a financial 
 class Contract:
     """One provider on one seed contract: figures by KPI and period number, evaluated on a chosen day."""
 
-    def __init__(self, book_id, start=START, lots=None):
-        self.book = BOOKS[book_id]
+    def __init__(self, book_id, start=START, lots=None, settings=None):
+        self.book = apply_settings(BOOKS[book_id], settings)
         self.start, self.lots = start, lots
         self.values, self.submissions, self.events, self.ratings = {}, {}, [], []
 
@@ -237,8 +242,15 @@ def test_hf_below_good_is_an_improvement_plan_and_no_new_referrals():
 
 # --- late or missing returns (CE-47, HF-47) ---
 
-def test_ce_three_consecutive_missed_returns_is_a_service_failure():
+def test_a4_no_due_date_set_no_return_is_ever_late():
+    """A4: until the council sets a due date on the contract, no lateness is counted (CE-47, CE-K14)."""
     ce = Contract("cheshire-east-ech")
+    assert all(p.due_on is None for p in ce.periods("four-weekly"))
+    assert ce.breaches(date(2027, 6, 1), "returns-three-periods") == []
+
+
+def test_ce_three_consecutive_missed_returns_is_a_service_failure():
+    ce = Contract("cheshire-east-ech", settings=CE_DUE)
     periods = ce.periods("four-weekly")
     third_due = periods[2].due_on
     assert ce.breaches(third_due, "returns-three-periods") == []  # the third is not overdue until the day after
@@ -249,7 +261,7 @@ def test_ce_three_consecutive_missed_returns_is_a_service_failure():
 
 
 def test_ce_an_on_time_return_resets_the_count_and_a_late_one_does_not():
-    ce = Contract("cheshire-east-ech")
+    ce = Contract("cheshire-east-ech", settings=CE_DUE)
     periods = ce.periods("four-weekly")
     today = periods[3].due_on.replace(day=periods[3].due_on.day + 1)
     ce.submit("four-weekly", 2, periods[1].due_on)  # on time, on the due date itself
@@ -260,7 +272,7 @@ def test_ce_an_on_time_return_resets_the_count_and_a_late_one_does_not():
 
 
 def test_a_late_return_arriving_keeps_the_same_breach():
-    ce = Contract("cheshire-east-ech")
+    ce = Contract("cheshire-east-ech", settings=CE_DUE)
     periods = ce.periods("four-weekly")
     today = periods[2].due_on.replace(day=periods[2].due_on.day + 1)
     before = ce.breaches(today, "returns-three-periods")

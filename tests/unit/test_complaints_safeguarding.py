@@ -49,10 +49,14 @@ def ctx(role):
     (datetime(2027, 3, 25, 9, 0), date(2027, 3, 30), "09:00 on Tuesday 30 March 2027"),
 ])
 def test_hf74_one_working_day_shows_both_readings(received, due, read_as_24h):
+    """A41: the stricter reading (24 hours, rolled to the same time on a working day) is enforced; the end of the
+    next working day is shown too. This test used to expect the end of the next working day to be enforced."""
     clock = report_deadline(received.replace(tzinfo=LONDON), EW)
     assert clock.due_on == due and clock.rule == "HF-74"
-    assert any(read_as_24h in line for line in clock.explanation)
-    assert clock.explanation[-1].startswith("Enforced: the end of the next working day")
+    enforced = next(line for line in clock.explanation if line.startswith("Enforced (A41"))
+    assert read_as_24h in enforced
+    assert f"{clock.due_at.astimezone(LONDON):%H:%M on %A %-d %B %Y}" == read_as_24h
+    assert any(line.startswith("Read as one working day: the end of") for line in clock.explanation)
 
 
 def test_hf78_draft_response_within_10_working_days():

@@ -237,36 +237,64 @@ def test_serious_default_is_two_in_any_six_months():
 LIVE_DEFAULT = frozenset({"default_notice"})
 
 
-def test_suspension_needs_a_scope_the_contract_allows_and_starts_ce34():
-    workflow = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, suspension_grounds=LIVE_DEFAULT))
+def test_suspension_needs_a_scope_its_ground_allows():
+    """CE-53/CE-54 are embargoes on referrals; CE-33 suspends the service in whole or in part."""
+    workflow = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, ground="siap-failed"))
     with pytest.raises(ValidationProblem, match="Select the scope"):
-        workflow.fire("suspend", scope="framework", starts_on="2026-12-18", reason="r", lift_conditions="c")
+        workflow.fire("suspend", scope="referrals", starts_on="2026-12-18", reason="r", lift_conditions="c")
     with pytest.raises(ValidationProblem, match="which lots, services or areas"):
-        SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, suspension_grounds=LIVE_DEFAULT)).fire(
+        SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, ground="siap-failed")).fire(
             "suspend", scope="partial", starts_on="2026-12-18", reason="r", lift_conditions="c")
-    result = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, suspension_grounds=LIVE_DEFAULT)).fire(
-        "suspend", scope="referrals", starts_on="2026-12-18", reason="Punctuality (CE-54)",
-        lift_conditions="Punctuality above 95% for 4 weeks")
-    (clock,) = result.clocks_started
-    assert (clock.rule, clock.due_on, clock.on_breach) == ("CE-34", date(2027, 1, 6), "propose_termination")
+    with pytest.raises(ValidationProblem, match="Select the ground"):
+        SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE)).fire(
+            "suspend", scope="full", starts_on="2026-12-18", reason="r", lift_conditions="c")
 
 
-@pytest.mark.parametrize("grounds, allowed", [
-    (frozenset(), False),
-    (frozenset({"notice"}), True),
-    (frozenset({"default_notice"}), True),
-    (frozenset({"large_scale_enquiry"}), True),
-    (frozenset({"proposed_by_rule"}), True),  # a serious default found by a rule (CE-38)
+@pytest.mark.parametrize("ground, scope, starts_ce34", [
+    ("siap-failed", "full", True),  # CE-33: the only route to clause 26.1(b)
+    ("punctuality", "referrals", False),  # CE-54 embargo
+    ("local-rating-inadequate", "referrals", False),  # CE-53 embargo
+    ("default-not-remedied", "partial", False),  # CE-37 suspension of the contract
+    ("serious-default", "full", False),  # CE-38
+    ("cqc-inadequate", "full", False),  # CE-52
 ])
-def test_ce38_suspends_only_with_a_live_notice_a_default_or_a_large_scale_enquiry(grounds, allowed):
+def test_ce_34_clock_starts_only_for_a_siap_failure(ground, scope, starts_ce34):
+    """CE-34: "10 Working Days from the date of the Service being suspended" follows CE-33's suspension only (seed 000
+    l.873-878). This test used to assert that a punctuality embargo (CE-54) started it: that was the defect."""
+    result = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, ground=ground, suspension_grounds=LIVE_DEFAULT)
+                                ).fire("suspend", scope=scope, scope_detail="Scheme A", starts_on="2026-12-18",
+                                       reason="r", lift_conditions="c")
+    if starts_ce34:
+        (clock,) = result.clocks_started
+        assert (clock.rule, clock.due_on, clock.on_breach) == ("CE-34", date(2027, 1, 6), "propose_termination")
+    else:
+        assert result.clocks_started == ()
+    assert result.data["ground"] == ground
+
+
+@pytest.mark.parametrize("ground, grounds, allowed", [
+    ("serious-default", frozenset(), False),
+    ("serious-default", frozenset({"notice"}), True),
+    ("serious-default", frozenset({"default_notice"}), True),
+    ("serious-default", frozenset({"large_scale_enquiry"}), True),
+    ("serious-default", frozenset({"proposed_by_rule"}), False),  # a rule finding a serious default is not enough
+    ("siap-failed", frozenset(), True),  # CE-33: no precondition (A14), even once the notice is closed
+    ("default-not-remedied", frozenset(), True),  # CE-37
+    ("cqc-inadequate", frozenset(), True),  # CE-52
+])
+def test_ce38_suspends_only_with_a_live_notice_a_default_or_a_large_scale_enquiry(ground, grounds, allowed):
     """CE-38: "whereby an active informal Improvement Notice or formal Default Notice is in place or the Provider is
-    under Large Scale Safeguarding Enquiry"; Kent's rulebook sets no such condition."""
-    assert (missing_grounds(CE, grounds) is None) is allowed
+    under Large Scale Safeguarding Enquiry"; A14: CE-33, CE-37 and CE-52 need no such precondition; Kent's rulebook
+    sets none."""
+    assert (missing_grounds(CE, grounds, ground) is None) is allowed
     assert missing_grounds(KENT, frozenset()) is None
-    fire = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, suspension_grounds=grounds)).fire
-    data = {"scope": "referrals", "starts_on": "2026-12-18", "reason": "r", "lift_conditions": "c"}
+    fire = SuspensionWorkflow(SuspensionState.PROPOSED, ctx(COM, CE, ground=ground, suspension_grounds=grounds)).fire
+    data = {"scope": "full", "starts_on": "2026-12-18", "reason": "r", "lift_conditions": "c"}
     if allowed:
-        assert fire("suspend", **data).to_state is SuspensionState.ACTIVE
+        result = fire("suspend", **data)
+        assert result.to_state is SuspensionState.ACTIVE
+        assert ("precondition met" if ground == "serious-default" else "needs no precondition") in \
+            result.data["condition"]
     else:
         with pytest.raises(TransitionNotAllowed, match="only while an improvement notice is live, a default notice "
                                                          "is in force or the provider is under a Large Scale Enquiry"):

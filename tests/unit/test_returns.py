@@ -7,17 +7,20 @@ from workflows.calendar import calendar_for
 from workflows.monitoring import ReturnSpec
 from workflows.returns import add_months, schedule
 from workflows.rulebook import load_rulebooks
+from workflows.settings import apply_settings
 
 BOOKS = load_rulebooks(Path(__file__).resolve().parents[2] / "rulebooks")
 EW = calendar_for("england-and-wales")
 
 
-def spec(book, return_id):
-    return BOOKS[book].monitoring.return_spec(return_id)
+def spec(book, return_id, due_days=None, due_from="2026-01-01"):
+    """A return as the rulebook gives it, or with a due date the council set on the contract (A4)."""
+    settings = {"return_due": {return_id: {"working_days": due_days, "from": due_from}}} if due_days else None
+    return apply_settings(BOOKS[book], settings).monitoring.return_spec(return_id)
 
 
 def test_ce_four_weekly_periods_run_from_the_contract_start():
-    periods = schedule(spec("cheshire-east-ech", "four-weekly"), date(2026, 4, 1), date(2027, 3, 30), EW)
+    periods = schedule(spec("cheshire-east-ech", "four-weekly", 10), date(2026, 4, 1), date(2027, 3, 30), EW)
     assert len(periods) == 13  # A7: thirteen 4-weekly periods in the 364 days to 30 March 2027
     assert periods[-1].end == date(2027, 3, 30)
     first = periods[0]
@@ -25,7 +28,18 @@ def test_ce_four_weekly_periods_run_from_the_contract_start():
     # 10 working days after Tuesday 28 April 2026, skipping the May bank holiday on Monday 4 May.
     assert first.due_on == date(2026, 5, 13)
     assert "Mon 4 May 2026: May Day" in first.due_explanation
+    assert "council setting on the contract, not in the contract itself (A4)" in first.due_explanation[0]
     assert periods[1].start == date(2026, 4, 29)
+    # Without the council's setting the seed gives no date (A4).
+    assert schedule(spec("cheshire-east-ech", "four-weekly"), date(2026, 4, 1), date(2026, 5, 1), EW)[0].due_on \
+        is None
+
+
+def test_a4_a_due_date_set_applies_only_to_periods_ending_from_its_start():
+    periods = schedule(spec("hammersmith-fulham-home-care", "monthly-template", 10, "2026-03-01"), date(2026, 1, 1),
+                       date(2026, 3, 1), EW)
+    assert [p.due_on for p in periods] == [None, None, date(2026, 4, 16)]  # Good Friday, Easter Monday skipped
+    assert "applies to periods ending from 1 March 2026" in periods[0].due_explanation[0]
 
 
 def test_financial_quarters_start_in_april_and_clip_to_the_contract_start():
@@ -37,7 +51,7 @@ def test_financial_quarters_start_in_april_and_clip_to_the_contract_start():
         ("Q4 2026-27", date(2027, 1, 1), date(2027, 3, 31)),
     ]
     assert periods[0].due_on is None  # A4: Thurrock states no due date
-    assert "due, no deadline" in periods[0].due_explanation[0]
+    assert "no due date set: set it on the contract" in periods[0].due_explanation[0]
 
 
 def test_calendar_quarters_and_anniversary_halves():
@@ -68,7 +82,7 @@ def test_monthly_returns_are_calendar_months():
 
 
 def test_closed_and_overdue():
-    period = schedule(spec("hammersmith-fulham-home-care", "monthly-template"), date(2026, 1, 1),
+    period = schedule(spec("hammersmith-fulham-home-care", "monthly-template", 10), date(2026, 1, 1),
                       date(2026, 1, 1), EW)[0]
     assert not period.is_closed(date(2026, 1, 31)) and period.is_closed(date(2026, 2, 1))
     assert period.due_on == date(2026, 2, 13)

@@ -1,0 +1,98 @@
+"""Council settings on a contract (workflows/settings.py): reading them into the contract's rulebook, changing them
+with a reason on the audit trail, and bringing the contract's open return periods up to date with a new due date.
+Functions flush; callers commit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from models import db
+from models.audit_store import record_event
+from models.calendar_store import working_calendar
+from models.entities import Contract, User
+from models.monitoring import MonitoringReturn
+from models.provider_store import get_contract
+from models.rulebook_store import rulebook_for, rulebooks
+from workflows.access import ROLE_PERMISSIONS, Permission, Viewer
+from workflows.errors import ValidationProblem
+from workflows.machine import TransitionNotAllowed
+from workflows.returns import ReturnState, due_date
+from workflows.rulebook import Rulebook
+from workflows.settings import check_setting
+
+
+def change_setting(viewer: Viewer, actor: User, contract_key: int | str, key: str, value, reason: str,
+                   today: date, now: datetime) -> Contract:
+    """Set (or clear, with value None) one council setting on a contract, with the reason on the audit trail; a new
+    due date is applied at once to the contract's return periods ending on or after its start date."""
+    contract = get_contract(viewer, contract_key)  # another provider's contract is not there at all (404)
+    if Permission.MANAGE_CONTRACT_SETTINGS not in ROLE_PERMISSIONS[viewer.role]:
+        raise TransitionNotAllowed("Only an administrator can change a contract's council settings", forbidden=True)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationProblem("Enter why the setting is changed", "reason")
+    regime = rulebooks()[contract.rulebook_id]
+    checked = check_setting(regime, key, value, today)
+    settings = dict(contract.settings or {})
+    before = settings.get(key)
+    if checked is None:
+        settings.pop(key, None)
+    else:
+        settings[key] = checked
+    contract.settings = settings or None
+    db.session.flush()
+    record_event(council_id=contract.council_id, actor=actor, entity_type="contract", entity_id=contract.id,
+                 event_name="CONTRACT_SETTING_CHANGED", at=now, reason=reason,
+                 data={"key": key, "before": before, "after": checked})
+    if key == "return_due":
+        _refresh_due_dates(contract, rulebook_for(contract))
+    return contract
+
+
+def _refresh_due_dates(contract: Contract, book: Rulebook) -> None:
+    """Return periods not yet submitted take the due date the settings now give (or lose it, when cleared)."""
+    calendar = working_calendar(contract.council_id, book.region)
+    specs = {s.id: s for s in book.monitoring.returns}
+    for row in db.session.scalars(select(MonitoringReturn).where(MonitoringReturn.contract_id == contract.id,
+                                                                 MonitoringReturn.state == ReturnState.DUE)):
+        spec = specs.get(row.return_id)
+        if spec is None:
+            continue
+        due, why = due_date(spec, row.period_end, calendar)
+        row.due_on, row.due_explanation = due, list(why)
+
+
+def settings_rows(contract: Contract, book: Rulebook, regime: Rulebook) -> list[dict]:
+    """Every setting a council may make on this contract, with its value and its source: "the contract, seed line N"
+    (the rulebook gives it), "council setting" or "not set"."""
+    settings = contract.settings or {}
+    rows = []
+    for spec in regime.monitoring.returns:
+        own = spec.has_deadline
+        set_here = (settings.get("return_due") or {}).get(spec.id)
+        rows.append({"key": "return_due", "item": spec.id, "name": f"{spec.name}: due date",
+                     "value": spec.due_text() if own else (book.monitoring.return_spec(spec.id).due_text()
+                                                            if set_here else "No due date set"),
+                     "source": (f"the contract ({spec.rule}, seed {regime.seed})" if own
+                                else "council setting" if set_here else "not set")})
+    receipt = settings.get("deemed_receipt")
+    rows.append({"key": "deemed_receipt", "item": "", "name": "Deemed receipt of a notice",
+                 "value": (", ".join(f"{m} {d} working day{'s' if d != 1 else ''}" for m, d in receipt.items())
+                           if receipt else "Standard notices clause: email or hand in working hours (09:00-17:00) "
+                                           "that day, otherwise 09:00 the next working day; recorded delivery the "
+                                           "second working day after posting"),
+                 "source": "council setting" if receipt else "council setting (the standard default; the contract "
+                                                             "is silent)"})
+    own_complaints = [c for c in regime.clocks if c.starts in ("complaint_received", "complaint_passed_on")]
+    local = settings.get("complaint_clocks")
+    rows.append({"key": "complaint_clocks", "item": "", "name": "Complaint clocks",
+                 "value": ("; ".join(f"{c.label}: {c.length} {c.unit.replace('_', ' ')}" for c in own_complaints)
+                           if own_complaints else ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in local.items())
+                           if local else "None"),
+                 "source": (f"the contract ({', '.join(sorted({c.rule for c in own_complaints}))}, seed "
+                            f"{regime.seed})" if own_complaints else "council setting" if local else "not set")})
+    return rows
+
+
