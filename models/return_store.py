@@ -227,11 +227,11 @@ def check_figures(row: MonitoringReturn, figures: dict) -> dict[str, list[float 
 
 
 def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: dict, now: datetime,
-                 today: date, source: str = "api") -> MonitoringReturn:
+                 today: date, source: str = "api", expected_version=None) -> MonitoringReturn:
     """Submit, correct, accept or query a return; accepting computes its results and evaluates every breach rule."""
     row = get_return(viewer, row_id)
     data = dict(data)
-    expected = data.pop("version", None)
+    expected = expected_version
     figures = check_figures(row, data.get("figures")) if trigger in ("submit", "correct") else None
     _fire(viewer, actor, row, trigger, data, figures, source, now, today,
           len(submissions_for(row)) if figures is not None else 0, expected)

@@ -22,7 +22,7 @@ from web.clock import now_utc
 from web.forms import PasswordForm, RemoveForm, SecurityCodeForm, TokenForm
 from web.permissions import requires
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
@@ -47,10 +47,7 @@ def revoke(token_id: int):
     """Revoke one of your tokens: it stops working at once."""
     if not RemoveForm().validate_on_submit():
         abort(400)
-    try:
-        revoke_token(current_user, token_id, now_utc())
-    except NotFound:
-        abort(404)
+    revoke_token(current_user, token_id, now_utc())
     db.session.commit()
     flash("Token revoked")
     return redirect(url_for("account.tokens"), code=303)

@@ -16,7 +16,7 @@ from web.clock import now_utc
 from web.forms import RemoveForm, SignOutEverywhereForm, UserForm, options
 from web.permissions import requires
 from workflows.access import Permission, Role
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -44,10 +44,7 @@ def retry_message(message_id: int):
     """Put an undelivered message back in the queue."""
     if not RemoveForm().validate_on_submit():
         abort(400)
-    try:
-        retry(g.viewer.council_id, message_id, now_utc())
-    except NotFound:
-        abort(404)
+    retry(g.viewer.council_id, message_id, now_utc())
     db.session.commit()
     flash("The message will be sent again at the next tick")
     return redirect(url_for("admin.scheduler"), code=303)

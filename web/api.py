@@ -15,9 +15,42 @@ from web.clock import now_utc
 from web.errors import api_error
 from web.openapi import openapi_document
 from web.permissions import api_requires, public
+from web.steps import attempt
 from workflows.access import Permission
 from workflows.calendar import REGIONS
-from workflows.errors import NotFound
+from workflows.errors import ValidationProblem
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a problem saying to send one."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise ValidationProblem("Send a JSON object in the request body")
+    return data
+
+
+def step_request() -> tuple[str, dict, object]:
+    """A transitions request: the trigger to fire, the step's data, and the version the client saw (if it sent one)."""
+    data = json_body()
+    trigger = data.pop("trigger", None)
+    if not trigger:
+        raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"issue\"}", "trigger")
+    return str(trigger), data, data.pop("version", None)
+
+
+def run_api(action):
+    """Run a store action and commit: (its result, None), or (None, the JSON error response)."""
+    result, failure = attempt(action)
+    if failure is None:
+        return result, None
+    return None, api_error(failure.status, failure.message, failure.field)
+
+
+def answer(action, serialize, status: int = 200):
+    """Run a store action and answer with its result as JSON (201 for one that made a record), or the error."""
+    result, error = run_api(action)
+    return error or (jsonify(serialize(result)), status)
+
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -96,10 +129,7 @@ def providers():
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def provider(provider_id: int):
     """One provider."""
-    try:
-        return jsonify(provider_json(get_provider(g.viewer, provider_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_provider(g.viewer, provider_id), provider_json)
 
 
 @bp.get("/contracts")
@@ -114,10 +144,7 @@ def contracts():
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def contract(key: str):
     """One contract, by id or reference."""
-    try:
-        return jsonify(contract_json(get_contract(g.viewer, key)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_contract(g.viewer, key), contract_json)
 
 
 def _workday_args() -> tuple[str, str | None]:

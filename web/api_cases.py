@@ -7,7 +7,6 @@ from datetime import date, datetime
 
 from flask import g, jsonify, request
 
-from models import db
 from models.audit_store import events_for
 from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record, list_cases
 from models.case_store import (
@@ -21,16 +20,16 @@ from models.case_store import (
     propose_suspension,
 )
 from models.engine import allowed_triggers, fire
+from models.meeting_store import apply_minutes, get_meeting
 from models.portal_store import evidence_for, health_of, representations_for, updates_for
-from models.registry import CASE_COLLECTIONS, KINDS
-from web.api import bp
+from models.registry import CASE_COLLECTIONS
+from web.api import answer, bp, json_body, step_request
 from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
 from workflows.access import Permission
 from workflows.case import CaseState
-from workflows.errors import Conflict, MalformedRequest, NotFound, ValidationProblem
-from workflows.machine import TransitionNotAllowed
+from workflows.errors import ValidationProblem
 
 _FIELDS = {
     "case": ("reference", "summary", "contract_id", "provider_id", "overdue", "closed_at"),
@@ -115,52 +114,18 @@ def portal_json(kind: str, record) -> dict:
     return {}
 
 
-def _json_body() -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise ValidationProblem("Send a JSON object in the request body")
-    return data
-
-
-def _handle(action):
-    """Run a store action, commit, and turn domain errors into JSON errors."""
-    try:
-        result = action()
-    except NotFound as exc:
-        db.session.rollback()
-        return None, api_error(404, str(exc))
-    except TransitionNotAllowed as exc:
-        db.session.rollback()
-        return None, api_error(403 if exc.forbidden else 409, str(exc))
-    except Conflict as exc:
-        db.session.rollback()
-        return None, api_error(409, str(exc))
-    except MalformedRequest as exc:
-        db.session.rollback()
-        return None, api_error(400, str(exc))
-    except ValidationProblem as exc:
-        db.session.rollback()
-        body = {"error": str(exc)}
-        if exc.field:
-            body["field"] = exc.field
-        return None, (jsonify(body), 422)
-    db.session.commit()
-    return result, None
-
-
 @bp.post("/cases")
 @api_requires(Permission.USE_API)
 def create_case():
     """Open a case on a contract."""
     def act():
-        data = _json_body()
+        data = json_body()
         contract = data.get("contract")
         if contract in (None, ""):
             raise ValidationProblem("Give the contract's id or reference", "contract")
         return open_case(g.viewer, g.api_user, str(contract), data.get("summary", ""), now_utc())
 
-    case, error = _handle(act)
-    return error or (jsonify(record_json("case", case)), 201)
+    return answer(act, lambda case: record_json("case", case), 201)
 
 
 @bp.get("/cases")
@@ -192,10 +157,7 @@ def record(collection: str, record_id: int):
     kind = CASE_COLLECTIONS.get(collection)
     if kind is None:
         return api_error(404)
-    try:
-        return jsonify(record_json(kind.name, get_record(g.viewer, kind.name, record_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_record(g.viewer, kind.name, record_id), lambda found: record_json(kind.name, found))
 
 
 @bp.post("/<collection>/<int:record_id>/transitions")
@@ -207,17 +169,11 @@ def transition(collection: str, record_id: int):
         return api_error(404)
 
     def act():
-        data = _json_body()
-        trigger = data.pop("trigger", None)
-        if not trigger:
-            raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"issue\"}", "trigger")
-        version = data.pop("version", None)
-        record = fire(g.viewer, g.api_user, kind.name, record_id, str(trigger), data, now_utc(),
-                                  today_london(), expected_version=version)
-        return record
+        trigger, data, version = step_request()
+        return fire(g.viewer, g.api_user, kind.name, record_id, trigger, data, now_utc(), today_london(),
+                    expected_version=version)
 
-    result, error = _handle(act)
-    return error or jsonify(record_json(kind.name, result))
+    return answer(act, lambda changed: record_json(kind.name, changed))
 
 
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
@@ -228,7 +184,7 @@ def create_on_case(case_id: int, collection: str):
         return api_error(404)
 
     def act():
-        data = _json_body()
+        data = json_body()
         now, today = now_utc(), today_london()
         get_case(g.viewer, case_id)
         if kind.name == "notice":
@@ -247,38 +203,26 @@ def create_on_case(case_id: int, collection: str):
                                       ground=data.get("ground"))
         return consider_termination(g.viewer, g.api_user, case_id, data.get("reason", ""), now, today)
 
-    result, error = _handle(act)
-    return error or (jsonify(record_json(kind.name, result)), 201)
+    return answer(act, lambda made: record_json(kind.name, made), 201)
 
 
 @bp.get("/minutes/<int:meeting_id>")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def minutes(meeting_id: int):
     """A meeting's minutes: state, deadline and audit trail."""
-    from models.meeting_store import get_meeting
-
-    try:
-        return jsonify(_minutes_json(get_meeting(g.viewer, meeting_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_meeting(g.viewer, meeting_id), _minutes_json)
 
 
 @bp.post("/minutes/<int:meeting_id>/transitions")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def minutes_transition(meeting_id: int):
     """Send, approve or withhold minutes (KT-16)."""
-    from models.meeting_store import apply_minutes
-
     def act():
-        data = _json_body()
-        trigger = data.pop("trigger", None)
-        if not trigger:
-            raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"approve\"}", "trigger")
-        return apply_minutes(g.viewer, g.api_user, meeting_id, str(trigger), data, today_london(), now_utc(),
-                             expected_version=data.pop("version", None))
+        trigger, data, version = step_request()
+        return apply_minutes(g.viewer, g.api_user, meeting_id, trigger, data, today_london(), now_utc(),
+                             expected_version=version)
 
-    result, error = _handle(act)
-    return error or jsonify(_minutes_json(result))
+    return answer(act, _minutes_json)
 
 
 def _minutes_json(meeting) -> dict:
@@ -303,11 +247,10 @@ for _collection in ("notices", "action-plans", "default-notices", "suspensions",
 def create_plan_row(plan_id: int):
     """Add an Appendix A row to a draft plan."""
     def act():
-        add_plan_row(g.viewer, g.api_user, plan_id, _json_body(), now_utc(), today_london())
+        add_plan_row(g.viewer, g.api_user, plan_id, json_body(), now_utc(), today_london())
         return get_record(g.viewer, "action_plan", plan_id)
 
-    result, error = _handle(act)
-    return error or (jsonify(record_json("action_plan", result)), 201)
+    return answer(act, lambda plan: record_json("action_plan", plan), 201)
 
 
 @bp.post("/action-plans/<int:plan_id>/milestones")
@@ -316,15 +259,12 @@ def create_milestone(plan_id: int):
     """Add a milestone to a draft plan."""
     def act():
         get_record(g.viewer, "action_plan", plan_id)  # another provider's plan is a 404 before its data is judged
-        data = _json_body()
+        data = json_body()
         try:
             due_on = date.fromisoformat(str(data.get("due_on")))
         except ValueError:
             raise ValidationProblem("Give due_on as a date written YYYY-MM-DD", "due_on") from None
         return add_milestone(g.viewer, g.api_user, plan_id, data.get("title", ""), due_on, now_utc())
 
-    result, error = _handle(act)
-    return error or (jsonify(record_json("milestone", result)), 201)
+    return answer(act, lambda milestone: record_json("milestone", milestone), 201)
 
-
-__all__ = ["KINDS"]

@@ -21,13 +21,12 @@ from models.concern_store import (
     report_incident,
 )
 from models.engine import workflow_for
-from web.api import bp
-from web.api_cases import _handle, _json_body, _value, deadline_json, event_json
+from web.api import answer, bp, json_body, run_api, step_request
+from web.api_cases import _value, deadline_json, event_json
 from web.clock import now_utc, today_london
-from web.errors import api_error
 from web.permissions import api_requires
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 from workflows.safeguarding import SAFEGUARDING
 
 
@@ -79,24 +78,20 @@ def complaints():
 def create_complaint():
     """Record a complaint as received."""
     def act():
-        data = _json_body()
+        data = json_body()
         provider = data.get("provider", g.viewer.provider_id)
         if not isinstance(provider, int):
             raise ValidationProblem("Give the provider's id", "provider")
         return record_complaint(g.viewer, g.api_user, provider, data, now_utc())
 
-    complaint, error = _handle(act)
-    return error or (jsonify(complaint_json(complaint)), 201)
+    return answer(act, complaint_json, 201)
 
 
 @bp.get("/complaints/<int:complaint_id>")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def complaint(complaint_id: int):
     """One complaint."""
-    try:
-        return jsonify(complaint_json(get_complaint(g.viewer, complaint_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_complaint(g.viewer, complaint_id), complaint_json)
 
 
 @bp.post("/complaints/<int:complaint_id>/transitions")
@@ -104,15 +99,10 @@ def complaint(complaint_id: int):
 def complaint_transition(complaint_id: int):
     """Move a complaint on."""
     def act():
-        data = _json_body()
-        trigger = data.pop("trigger", None)
-        if not trigger:
-            raise ValidationProblem("Give the trigger to fire", "trigger")
-        return apply_complaint(g.viewer, g.api_user, complaint_id, str(trigger), data, now_utc(),
-                               expected_version=data.pop("version", None))
+        trigger, data, version = step_request()
+        return apply_complaint(g.viewer, g.api_user, complaint_id, trigger, data, now_utc(), expected_version=version)
 
-    result, error = _handle(act)
-    return error or jsonify(complaint_json(result))
+    return answer(act, complaint_json)
 
 
 @bp.get("/safeguarding-concerns")
@@ -130,7 +120,7 @@ def create_concern():
     from datetime import date
 
     def act():
-        data = _json_body()
+        data = json_body()
         provider = data.get("provider", g.viewer.provider_id)
         if not isinstance(provider, int):
             raise ValidationProblem("Give the provider's id", "provider")
@@ -142,7 +132,7 @@ def create_concern():
                                 raised_on, now_utc())
         return get_concern(g.viewer, concern.id) if not g.viewer.is_provider else None
 
-    view, error = _handle(act)
+    view, error = run_api(act)
     if error:
         return error
     if view is None:  # a provider raised it and may not see it back
@@ -154,10 +144,7 @@ def create_concern():
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def concern(concern_id: int):
     """One concern, restricted as the visibility rules say."""
-    try:
-        return jsonify(concern_json(get_concern(g.viewer, concern_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_concern(g.viewer, concern_id), concern_json)
 
 
 @bp.post("/safeguarding-concerns/<int:concern_id>/transitions")
@@ -165,16 +152,11 @@ def concern(concern_id: int):
 def concern_transition(concern_id: int):
     """Move a concern on (safeguarding officers only)."""
     def act():
-        data = _json_body()
-        trigger = data.pop("trigger", None)
-        if not trigger:
-            raise ValidationProblem("Give the trigger to fire", "trigger")
-        apply_concern(g.viewer, g.api_user, concern_id, str(trigger), data, now_utc(),
-                      expected_version=data.pop("version", None))
+        trigger, data, version = step_request()
+        apply_concern(g.viewer, g.api_user, concern_id, trigger, data, now_utc(), expected_version=version)
         return get_concern(g.viewer, concern_id)
 
-    view, error = _handle(act)
-    return error or jsonify(concern_json(view))
+    return answer(act, concern_json)
 
 
 @bp.get("/incidents")
@@ -194,7 +176,7 @@ def incidents():
 def create_incident():
     """Record an incident (key-holding incidents start HF-69's clocks)."""
     def act():
-        data = _json_body()
+        data = json_body()
         provider = data.get("provider", g.viewer.provider_id)
         if not isinstance(provider, int):
             raise ValidationProblem("Give the provider's id", "provider")
@@ -203,5 +185,4 @@ def create_incident():
             report_incident(g.viewer, g.api_user, incident.id, data.get("written_report"), now_utc())
         return incident
 
-    incident, error = _handle(act)
-    return error or (jsonify({"id": incident.id, "reference": incident.reference}), 201)
+    return answer(act, lambda made: {"id": made.id, "reference": made.reference}, 201)

@@ -8,13 +8,12 @@ from models.audit_store import events_for
 from models.case_queries import deadlines_for
 from models.engine import workflow_for
 from models.financial_change_store import get_change, list_changes, record_change, report_change
-from web.api import bp
-from web.api_cases import _handle, _json_body, _value, deadline_json, event_json
+from web.api import answer, bp, json_body, step_request
+from web.api_cases import _value, deadline_json, event_json
 from web.clock import now_utc, today_london
-from web.errors import api_error
 from web.permissions import api_requires
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 
 
 def change_json(change) -> dict:
@@ -42,18 +41,14 @@ def financial_changes():
 def create_financial_change():
     """Record a significant adverse financial change (contract_id, occurred_on, what_changed): TH-16's clock
     starts."""
-    change, error = _handle(lambda: record_change(g.viewer, g.api_user, _json_body(), now_utc()))
-    return error or (jsonify(change_json(change)), 201)
+    return answer(lambda: record_change(g.viewer, g.api_user, json_body(), now_utc()), change_json, 201)
 
 
 @bp.get("/financial-changes/<int:change_id>")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def financial_change(change_id: int):
     """One financial change."""
-    try:
-        return jsonify(change_json(get_change(g.viewer, change_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_change(g.viewer, change_id), change_json)
 
 
 @bp.post("/financial-changes/<int:change_id>/transitions")
@@ -62,11 +57,9 @@ def financial_change_transition(change_id: int):
     """Fire a trigger on a financial change: `report` (reported_on), with the version you saw if you have it."""
     def act():
         get_change(g.viewer, change_id)  # another provider's record is a 404 whatever the request says
-        data = _json_body()
-        trigger = data.pop("trigger", None)
+        trigger, data, version = step_request()
         if trigger != "report":
             raise ValidationProblem("Give the trigger to fire: report", "trigger")
-        return report_change(g.viewer, g.api_user, change_id, data, now_utc(), expected_version=data.get("version"))
+        return report_change(g.viewer, g.api_user, change_id, data, now_utc(), expected_version=version)
 
-    result, error = _handle(act)
-    return error or jsonify(change_json(result))
+    return answer(act, change_json)

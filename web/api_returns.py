@@ -22,14 +22,14 @@ from models.return_store import (
     return_triggers,
     submissions_for,
 )
-from web.api import bp
-from web.api_cases import _handle, _json_body, event_json
+from web.api import answer, bp, json_body, run_api, step_request
+from web.api_cases import event_json
 from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
 from web.return_files import FileProblem, read_upload, upload_limits
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 from workflows.returns import ReturnState
 
 
@@ -92,10 +92,7 @@ def returns():
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def return_record(row_id: int):
     """One return period."""
-    try:
-        return jsonify(return_json(get_return(g.viewer, row_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_return(g.viewer, row_id), return_json)
 
 
 @bp.post("/returns/<int:row_id>/transitions")
@@ -103,24 +100,18 @@ def return_record(row_id: int):
 def return_transition(row_id: int):
     """Submit (with figures), correct, accept or query a return."""
     def act():
-        data = _json_body()
-        trigger = data.pop("trigger", None)
-        if not trigger:
-            raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"accept\"}", "trigger")
-        return apply_return(g.viewer, g.api_user, row_id, str(trigger), data, now_utc(), today_london())
+        trigger, data, version = step_request()
+        return apply_return(g.viewer, g.api_user, row_id, trigger, data, now_utc(), today_london(),
+                            expected_version=version)
 
-    result, error = _handle(act)
-    return error or jsonify(return_json(result))
+    return answer(act, return_json)
 
 
 @bp.post("/returns/<int:row_id>/upload")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def return_upload(row_id: int):
     """Upload a CSV or XLSX return in the template; any error and nothing is imported (422 with every error)."""
-    try:
-        row = get_return(g.viewer, row_id)
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    row = get_return(g.viewer, row_id)
     upload = request.files.get("file")
     if upload is None:
         return api_error(422, "Attach the completed template as 'file'")
@@ -137,7 +128,7 @@ def return_upload(row_id: int):
         return updated
 
     try:
-        result, error = _handle(act)
+        result, error = run_api(act)
     except _ImportErrors as exc:
         db.session.rollback()
         return jsonify({"error": "The file has errors: nothing was imported",
@@ -157,10 +148,7 @@ def return_template(row_id: int, fmt: str):
     """The upload template for this contract and period, as CSV or XLSX."""
     from web.return_files import template_file
 
-    try:
-        row = get_return(g.viewer, row_id)
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    row = get_return(g.viewer, row_id)
     if fmt not in ("csv", "xlsx"):
         return api_error(404)
     body, media = template_file(row, fmt)
@@ -191,10 +179,7 @@ def breaches():
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def breach(breach_id: int):
     """One breach."""
-    try:
-        return jsonify(breach_json(get_breach(g.viewer, breach_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_breach(g.viewer, breach_id), breach_json)
 
 
 @bp.post("/breaches/<int:breach_id>/transitions")
@@ -202,11 +187,10 @@ def breach(breach_id: int):
 def breach_transition(breach_id: int):
     """Confirm a proposed breach (opening or escalating the case) or dismiss it with a reason."""
     def act():
-        data = _json_body()
-        return decide_breach(g.viewer, g.api_user, breach_id, str(data.get("trigger") or ""), data, now_utc())
+        trigger, data, version = step_request()
+        return decide_breach(g.viewer, g.api_user, breach_id, trigger, data, now_utc(), expected_version=version)
 
-    result, error = _handle(act)
-    return error or jsonify(breach_json(result))
+    return answer(act, breach_json)
 
 
 @bp.post("/contracts/<int:contract_id>/monitoring-events")
@@ -215,7 +199,7 @@ def monitoring_event(contract_id: int):
     """Record a care-plan delay, a default, a local rating or another event a rolling-window rule counts."""
     def act():
         get_contract(g.viewer, contract_id)  # another provider's contract is not there (404) whatever was sent
-        data = _json_body()
+        data = json_body()
         try:
             on = date.fromisoformat(str(data.get("on")))
         except ValueError:
@@ -223,5 +207,4 @@ def monitoring_event(contract_id: int):
         return record_occurrence(g.viewer, g.api_user, contract_id, str(data.get("kind") or ""), on,
                                  today_london(), now_utc(), ref=str(data.get("ref") or ""), value=data.get("value"))
 
-    result, error = _handle(act)
-    return error or (jsonify({"id": result.id, "kind": result.kind, "on": result.on.isoformat()}), 201)
+    return answer(act, lambda made: {"id": made.id, "kind": made.kind, "on": made.on.isoformat()}, 201)

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, jsonify
+from flask import current_app, g
 
 from models.contract_settings_store import change_setting, settings_rows
 from models.provider_store import get_contract
 from models.rulebook_store import rulebook_for
-from web.api import bp
-from web.api_cases import _handle, _json_body
+from web.api import answer, bp, json_body
 from web.clock import now_utc, today_london
-from web.errors import api_error
 from web.permissions import api_requires
 from workflows.access import Permission
-from workflows.errors import NotFound
 
 
 def settings_json(contract) -> dict:
@@ -27,10 +24,7 @@ def settings_json(contract) -> dict:
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def contract_settings(contract_id: int):
     """The contract's council settings and their sources ("the contract", "council setting" or "not set")."""
-    try:
-        return jsonify(settings_json(get_contract(g.viewer, contract_id)))
-    except NotFound as exc:
-        return api_error(404, str(exc))
+    return answer(lambda: get_contract(g.viewer, contract_id), settings_json)
 
 
 @bp.post("/contracts/<int:contract_id>/settings")
@@ -38,12 +32,11 @@ def contract_settings(contract_id: int):
 def change_contract_setting(contract_id: int):
     """Set or clear one council setting: {"key": ..., "value": {...} or null, "reason": "..."}."""
     def act():
-        data = _json_body()
+        data = json_body()
         return change_setting(g.viewer, g.api_user, contract_id, str(data.get("key") or ""), data.get("value"),
                               str(data.get("reason") or ""), today_london(), now_utc())
 
-    contract, error = _handle(act)
-    return error or (jsonify(settings_json(contract)), 200)
+    return answer(act, settings_json)
 
 
 @bp.post("/providers/<int:provider_id>/cqc-ratings")
@@ -60,7 +53,7 @@ def record_provider_rating(provider_id: int):
     from workflows.machine import TransitionNotAllowed
 
     def act():
-        data = _json_body()
+        data = json_body()
         get_provider(g.viewer, provider_id)
         if Permission.RECORD_CQC_RATING not in ROLE_PERMISSIONS[g.viewer.role]:
             raise TransitionNotAllowed("Your role cannot record CQC ratings", forbidden=True)
@@ -76,6 +69,5 @@ def record_provider_rating(provider_id: int):
         return record_cqc_rating(g.viewer, g.api_user, provider_id, rating, rated_on, data.get("report_url"),
                                  today_london(), now_utc())
 
-    row, error = _handle(act)
-    return error or (jsonify({"provider_id": provider_id, "rating": row.rating.value,
-                              "rated_on": row.rated_on.isoformat()}), 201)
+    return answer(act, lambda row: {"provider_id": provider_id, "rating": row.rating.value,
+                                    "rated_on": row.rated_on.isoformat()}, 201)

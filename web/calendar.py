@@ -15,7 +15,7 @@ from web.clock import now_utc, today_london
 from web.forms import ClosureForm, RemoveForm, WorkdaysForm
 from web.permissions import requires
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 
 bp = Blueprint("calendar", __name__)
 
@@ -75,10 +75,7 @@ def remove(closure_id: int):
     form = RemoveForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        remove_closure(get_council(g.viewer.council_id), current_user, closure_id, now_utc())
-    except NotFound:
-        abort(404)
+    remove_closure(get_council(g.viewer.council_id), current_user, closure_id, now_utc())
     db.session.commit()
     flash("Non-working day removed")
     return redirect(url_for("calendar.closures"), code=303)

@@ -120,21 +120,6 @@ def _article(name: str) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
-def _load(kind: str, record_id: int):
-    """A record the person may see, or 404 (another provider's records do not exist for them)."""
-    try:
-        return get_record(g.viewer, kind, record_id)
-    except NotFound:
-        abort(404)
-
-
-def _load_case(case_id: int):
-    try:
-        return get_case(g.viewer, case_id)
-    except NotFound:
-        abort(404)
-
-
 def _field_error(form, problem: ValidationProblem, problems: list[str], phase_numbers=()) -> None:
     """Put the domain's sentence on the field it names, or in the error summary when no field matches."""
     name = problem.field
@@ -323,7 +308,7 @@ def phases_of(suspension) -> list[dict]:
 @requires(Permission.VIEW_PROVIDERS)
 def show_case(case_id: int):
     """A case: its rung, deadlines and how each was counted, its records and next steps, letters and timeline."""
-    case = _load_case(case_id)
+    case = get_case(g.viewer, case_id)
     now, today = now_utc(), today_london()
     book = rulebook_for(case.contract)
     records = case_records(g.viewer, case)
@@ -345,10 +330,7 @@ def show_case(case_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def download_document(document_id: int):
     """A stored letter, as an attachment, only for people who may see its case."""
-    try:
-        document = get_document(g.viewer, document_id)
-    except NotFound:
-        abort(404)
+    document = get_document(g.viewer, document_id)
     response = Response(document.content, mimetype=document.media_type)
     filename = re.sub(r'[^A-Za-z0-9._-]', "_", document.filename)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -382,7 +364,7 @@ def _create(case, title: str, form, make, roles, template="cases/create_record.h
 @requires(Permission.VIEW_PROVIDERS)
 def new_notice(case_id: int):
     """Draft the contract's notice (KT-18: what is inadequate, why, and the plan required)."""
-    case = _load_case(case_id)
+    case = get_case(g.viewer, case_id)
     name = rulebook_for(case.contract).rung_name("notice")
     form = NoticeForm()
     return _create(case, f"Draft {_article(in_sentence(name))}", form,
@@ -394,7 +376,7 @@ def new_notice(case_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def new_action_plan(case_id: int):
     """Start an action plan, against a notice or required directly by the council (TH-19)."""
-    case = _load_case(case_id)
+    case = get_case(g.viewer, case_id)
     book = rulebook_for(case.contract)
     form = PlanForm()
     notices = [n for n in case_records(g.viewer, case)["notice"] if n.state.value not in ("draft", "withdrawn")]
@@ -420,7 +402,7 @@ def new_action_plan(case_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def new_default_notice(case_id: int):
     """Draft a default notice for the commissioning manager to serve."""
-    case = _load_case(case_id)
+    case = get_case(g.viewer, case_id)
     name = rulebook_for(case.contract).rung_name("default_notice")
     return _create(case, f"Draft {_article(in_sentence(name))}", ConfirmForm(),
                    lambda c: draft_default_notice(g.viewer, current_user, c.id, now_utc()),
@@ -433,7 +415,7 @@ def new_default_notice(case_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def new_suspension(case_id: int):
     """Propose a suspension for the commissioning manager to confirm."""
-    case = _load_case(case_id)
+    case = get_case(g.viewer, case_id)
     form = suspension_form(rulebook_for(case.contract))
     return _create(case, "Propose a suspension", form,
                    lambda c: propose_suspension(g.viewer, current_user, c.id, form.reason.data, now_utc(),
@@ -447,7 +429,7 @@ def new_suspension(case_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def new_termination(case_id: int):
     """Put termination forward for the commissioning manager to decide."""
-    case = _load_case(case_id)
+    case = get_case(g.viewer, case_id)
     form = ReasonOnlyForm()
     return _create(case, "Consider termination", form,
                    lambda c: consider_termination(g.viewer, current_user, c.id, form.reason.data, now_utc(),
@@ -460,7 +442,7 @@ def new_termination(case_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def new_plan_row(plan_id: int):
     """Add a row in Kent's Appendix A columns."""
-    plan = _load("action_plan", plan_id)
+    plan = get_record(g.viewer, "action_plan", plan_id)
     form = RowForm()
     return _create(plan.case, "Add a row to the action plan", form,
                    lambda c: add_plan_row(g.viewer, current_user, plan.id, form.row(), now_utc(), today_london()),
@@ -471,7 +453,7 @@ def new_plan_row(plan_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def new_milestone(plan_id: int):
     """Add a milestone with its date."""
-    plan = _load("action_plan", plan_id)
+    plan = get_record(g.viewer, "action_plan", plan_id)
     form = MilestoneForm()
     return _create(plan.case, "Add a milestone", form,
                    lambda c: add_milestone(g.viewer, current_user, plan.id, form.title.data, form.due_on.data,
@@ -502,7 +484,7 @@ def record_name(kind: str, record, book: Rulebook) -> str:
 def transition(collection: str, record_id: int, trigger: str):
     """A GOV.UK form for one transition of one record; errors come back as an error summary."""
     kind = CASE_COLLECTIONS[collection].name
-    record = _load(kind, record_id)
+    record = get_record(g.viewer, kind, record_id)
     case = record if kind == "case" else record.case
     now, today = now_utc(), today_london()
     workflow = workflow_for(g.viewer, kind, record, now, today)

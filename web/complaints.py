@@ -136,18 +136,11 @@ def _number(value) -> int | None:
     return int(value) if str(value or "").isdigit() else None
 
 
-def _load(complaint_id: int):
-    try:
-        return get_complaint(g.viewer, complaint_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/complaints/<int:complaint_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_complaint(complaint_id: int):
     """A complaint: how it arrived, its clocks and how each was counted, the draft, the response and the outcome."""
-    complaint = _load(complaint_id)
+    complaint = get_complaint(g.viewer, complaint_id)
     now = now_utc()
     workflow = complaint_workflow(g.viewer, complaint, now)
     steps = [(t, workflow.label(t)) for t in workflow.allowed_triggers()]
@@ -174,7 +167,7 @@ def show_complaint(complaint_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def complaint_step(complaint_id: int, trigger: str):
     """One step of a complaint, as a GOV.UK form."""
-    complaint = _load(complaint_id)
+    complaint = get_complaint(g.viewer, complaint_id)
     now = now_utc()
     workflow = complaint_workflow(g.viewer, complaint, now)
     if trigger not in {row.trigger for row in workflow.TRANSITIONS}:

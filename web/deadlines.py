@@ -27,7 +27,6 @@ from web.forms import ExtendForm, PauseForm, RemoveForm
 from web.permissions import public, requires
 from web.steps import run_and_flash
 from workflows.access import Permission
-from workflows.errors import NotFound
 from workflows.machine import MANAGERS
 
 bp = Blueprint("deadlines", __name__)
@@ -54,10 +53,7 @@ def list_deadlines():
 @requires(Permission.VIEW_DASHBOARD)
 def show_deadline(deadline_id: int):
     """One deadline: how it was counted, its reminders, pauses and extensions."""
-    try:
-        deadline = get_deadline(g.viewer, deadline_id)
-    except NotFound:
-        abort(404)
+    deadline = get_deadline(g.viewer, deadline_id)
     now = now_utc()
     (row,) = deadline_rows(g.viewer, [deadline], now)
     timers = db.session.query(Timer).filter(Timer.deadline_id == deadline.id).order_by(Timer.due_at).all()
@@ -98,10 +94,7 @@ def resume(deadline_id: int):
 @requires(Permission.VIEW_DASHBOARD)
 def extend(deadline_id: int):
     """Record an extension in working days, with a reason."""
-    try:
-        get_deadline(g.viewer, deadline_id)  # another provider's deadline is a 404 before the form is judged
-    except NotFound:
-        abort(404)
+    get_deadline(g.viewer, deadline_id)  # another provider's deadline is a 404 before the form is judged
     form = ExtendForm()
     if not form.validate_on_submit():
         errors = form.days.errors + form.reason.errors

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from web.bounds import BadParameter
+from workflows.errors import NotFound as RecordNotFound
 
 API_MESSAGES = {
     400: "The request could not be understood: check its JSON and parameters",
@@ -74,6 +75,17 @@ def register(app: Flask) -> None:
                 return render_template("errors/500.html"), status
             return render_template("errors/400.html", reason=error.description), status
         return render_template(template), status
+
+    @app.errorhandler(RecordNotFound)
+    def record_not_found(error: RecordNotFound):
+        # A store's NotFound: the record does not exist or is not this person's (never told apart), so a view can
+        # load with the store's own getter and let a stranger's id be the 404 every other missing page is.
+        from models import db
+
+        db.session.rollback()
+        if wants_json():
+            return api_error(404, str(error))
+        return render_template("errors/404.html"), 404
 
     @app.errorhandler(Exception)
     def unexpected(error: Exception):

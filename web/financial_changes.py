@@ -18,7 +18,6 @@ from web.deadline_rows import deadline_rows
 from web.permissions import requires
 from web.steps import run_step
 from workflows.access import Permission
-from workflows.errors import NotFound
 
 bp = Blueprint("financial_changes", __name__)
 
@@ -69,18 +68,11 @@ def new_change():
                            button="Record the change", page_problems=problems), status
 
 
-def _load(change_id: int):
-    try:
-        return get_change(g.viewer, change_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/financial-changes/<int:change_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_change(change_id: int):
     """A financial change, its TH-16 deadline with how it was counted, the steps the person may take, its trail."""
-    change = _load(change_id)
+    change = get_change(g.viewer, change_id)
     now = now_utc()
     return render_template("financial_changes/show_change.html", change=change,
                            deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
@@ -94,7 +86,7 @@ def show_change(change_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def report_change_page(change_id: int):
     """Record the date the change was reported to the council (which meets the TH-16 deadline)."""
-    change = _load(change_id)
+    change = get_change(g.viewer, change_id)
     if not can_record(g.viewer):
         abort(403)
     form = transition_form(REPORT_FIELDS, change.version_id, {"reported_on": today_london()})

@@ -15,7 +15,7 @@ from web.deadline_rows import deadline_rows
 from web.permissions import requires
 from web.steps import chosen_provider, local_instant, provider_fields, run_step
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 from workflows.machine import MANAGERS
 from workflows.safeguarding import INCIDENT_KINDS, SAFEGUARDING
 
@@ -82,18 +82,11 @@ def new_incident():
                            back_text="the incidents", button="Record the incident", page_problems=problems), status
 
 
-def _load(incident_id: int):
-    try:
-        return get_incident(g.viewer, incident_id)
-    except NotFound:
-        abort(404)
-
-
 @bp.get("/incidents/<int:incident_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_incident(incident_id: int):
     """An incident, its clocks and its reports."""
-    incident = _load(incident_id)
+    incident = get_incident(g.viewer, incident_id)
     now = now_utc()
     return render_template("incidents/show_incident.html", incident=incident, kind_labels=KIND_LABELS,
                            deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
@@ -106,7 +99,7 @@ def show_incident(incident_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def report_incident_page(incident_id: int):
     """Record that the incident was reported to the council, and its written report."""
-    incident = _load(incident_id)
+    incident = get_incident(g.viewer, incident_id)
     if not _can_record():
         abort(403)
     form = transition_form(REPORT_FIELDS, incident.version_id)

@@ -31,7 +31,6 @@ from web.clock import LONDON, today_london
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.default_notice import AT_PROVIDERS_COST
-from workflows.errors import NotFound
 from workflows.suspension import SCOPE_LABELS
 
 bp = Blueprint("letters", __name__)
@@ -198,10 +197,7 @@ def _load(collection: str, record_id: int):
     kind = COLLECTIONS.get(collection)
     if kind is None:
         abort(404)
-    try:
-        return kind, get_record(g.viewer, kind, record_id)
-    except NotFound:
-        abort(404)
+    return kind, get_record(g.viewer, kind, record_id)
 
 
 def _for_each_collection(suffix: str):

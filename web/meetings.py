@@ -17,7 +17,7 @@ from web.forms import MeetingForm, ReasonForm, SendMinutesForm, options
 from web.permissions import requires
 from web.steps import run_and_flash
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 from workflows.machine import MANAGERS
 
 bp = Blueprint("meetings", __name__)
@@ -61,10 +61,7 @@ def _workflow(meeting):
 @requires(Permission.VIEW_PROVIDERS)
 def show_meeting(meeting_id: int):
     """A meeting, its minutes, the KT-16 deadline and what can be done next."""
-    try:
-        meeting = get_meeting(g.viewer, meeting_id)
-    except NotFound:
-        abort(404)
+    meeting = get_meeting(g.viewer, meeting_id)
     return render_template("meetings/show_meeting.html", meeting=meeting,
                            allowed=_workflow(meeting).allowed_triggers(),
                            deadlines=deadlines_for(g.viewer.council_id, entity=("meeting", meeting.id)),

@@ -43,11 +43,11 @@ from models.rulebook_store import rulebook_for
 from web.clock import now_utc, today_london
 from web.forms import options
 from web.permissions import requires
+from web.steps import run_step
 from workflows.access import Permission
 from workflows.action_plan import REVISABLE, ActionPlanWorkflow, PlanState
 from workflows.clock import working_days_left
 from workflows.complaint import ComplaintState
-from workflows.errors import NotFound, ValidationProblem
 from workflows.evidence import ACCEPTED_TYPES, MAX_EVIDENCE_BYTES, format_size
 from workflows.machine import MANAGERS, PROVIDER_MANAGERS, PROVIDERS, TransitionNotAllowed
 from workflows.milestone import MilestoneState
@@ -67,31 +67,6 @@ def _template_helpers(state) -> None:
     file sizes in words."""
     state.app.add_template_global(HEALTH_TAG, "HEALTH_TAG")
     state.app.add_template_global(format_size, "format_size")
-
-
-def _load(kind: str, record_id: int):
-    try:
-        return get_record(g.viewer, kind, record_id)
-    except NotFound:
-        abort(404)
-
-
-def _fail(exc: Exception, form, problems: list[str]) -> int:
-    """Roll back, and turn a refusal into a status and a sentence on the form (403 for a role that never may)."""
-    db.session.rollback()
-    if isinstance(exc, NotFound):
-        abort(404)
-    if isinstance(exc, TransitionNotAllowed):
-        if exc.forbidden:
-            abort(403)
-        problems.append(str(exc))
-        return 409
-    field = form._fields.get(exc.field) if getattr(exc, "field", None) else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(exc)]
-    else:
-        problems.append(str(exc))
-    return 422
 
 
 # -- the provider's home: what is due first ------------------------------------------------------------------------
@@ -169,7 +144,7 @@ def _uploads() -> list[Upload]:
 def milestone_progress(milestone_id: int):
     """Report progress on a milestone: its status, a commentary and evidence files (PDF, DOCX, XLSX, CSV, PNG or
     JPEG up to 20 MB)."""
-    milestone = _load("milestone", milestone_id)
+    milestone = get_record(g.viewer, "milestone", milestone_id)
     if g.viewer.role not in PROVIDERS | MANAGERS:
         abort(403)
     form = ProgressForm()
@@ -178,19 +153,18 @@ def milestone_progress(milestone_id: int):
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
-        try:
+        def act():
             record_progress(g.viewer, current_user, milestone.id, form.status.data or "", form.commentary.data,
                             _uploads(), now_utc(), today_london())
-        except (NotFound, TransitionNotAllowed, ValidationProblem) as exc:
-            status = _fail(exc, form, problems)
-        else:
-            db.session.commit()
+
+        _done, status = run_step(act, form, problems)
+        if status == 200:
             flash(f"Progress on the milestone {milestone.title!r} saved")
             return redirect(url_for("cases.show_case", case_id=milestone.case_id, _anchor=f"milestone-{milestone.id}"),
                             code=303)
     elif form.errors:
         status = 422
-    milestone = _load("milestone", milestone_id)
+    milestone = get_record(g.viewer, "milestone", milestone_id)
     return render_template("portal/milestone_progress.html", milestone=milestone, case=milestone.case, form=form,
                            page_problems=problems, accepted=ACCEPTED_TYPES,
                            updates=updates_for(g.viewer, [milestone.id])[milestone.id],
@@ -201,10 +175,7 @@ def milestone_progress(milestone_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def download_evidence(evidence_id: int):
     """An evidence file, as an attachment, only for people who may see it (another provider's is a 404)."""
-    try:
-        evidence = get_evidence(g.viewer, evidence_id)
-    except NotFound:
-        abort(404)
+    evidence = get_evidence(g.viewer, evidence_id)
     path = evidence_path(evidence)
     if not path.is_file():
         abort(404)
@@ -231,25 +202,24 @@ class ReviewForm(FlaskForm):
 @requires(Permission.VIEW_PROVIDERS)
 def review_milestone(milestone_id: int):
     """Verify a done milestone's evidence, or reject it with a reason (council managers)."""
-    milestone = _load("milestone", milestone_id)
+    milestone = get_record(g.viewer, "milestone", milestone_id)
     if g.viewer.role not in MANAGERS:
         abort(403)
     form = ReviewForm()
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
-        try:
+        def act():
             review_evidence(g.viewer, current_user, milestone.id, form.decision.data or "", form.reason.data,
                             now_utc(), today_london())
-        except (NotFound, TransitionNotAllowed, ValidationProblem) as exc:
-            status = _fail(exc, form, problems)
-        else:
-            db.session.commit()
+
+        _done, status = run_step(act, form, problems)
+        if status == 200:
             flash("Evidence verified" if form.decision.data == "verify" else "Evidence rejected")
             return redirect(url_for("portal.review_queue"), code=303)
     elif form.errors:
         status = 422
-    milestone = _load("milestone", milestone_id)
+    milestone = get_record(g.viewer, "milestone", milestone_id)
     if milestone.state is not MilestoneState.DONE and not problems:
         problems.append(f"This milestone is {milestone.state.value.replace('_', ' ')}: only a milestone marked done "
                         "has evidence to review")
@@ -289,25 +259,24 @@ class RepresentationForm(FlaskForm):
 @requires(Permission.VIEW_PROVIDERS)
 def representations(notice_id: int):
     """The provider's representations on a notice's findings, within the notice's window."""
-    notice = _load("notice", notice_id)
+    notice = get_record(g.viewer, "notice", notice_id)
     if not g.viewer.is_provider:
         abort(403)
     form = RepresentationForm()
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
-        try:
+        def act():
             make_representation(g.viewer, current_user, notice.id, form.text.data, now_utc(), today_london())
-        except (NotFound, TransitionNotAllowed, ValidationProblem) as exc:
-            status = _fail(exc, form, problems)
-        else:
-            db.session.commit()
+
+        _done, status = run_step(act, form, problems)
+        if status == 200:
             flash("Your representations were sent to the council")
             return redirect(url_for("cases.show_case", case_id=notice.case_id, _anchor=f"notice-{notice.id}"),
                             code=303)
     elif form.errors:
         status = 422
-    notice = _load("notice", notice_id)
+    notice = get_record(g.viewer, "notice", notice_id)
     window = representation_window(g.viewer, notice)
     refusal = representation_refusal(notice.state, today_london(), window)
     if refusal and refusal not in problems:
@@ -328,23 +297,19 @@ class ConfirmForm(FlaskForm):
 @requires(Permission.VIEW_PROVIDERS)
 def new_plan_version(plan_id: int):
     """Start the next version of an agreed plan (KT section 11.3): agreed again by both parties."""
-    plan = _load("action_plan", plan_id)
+    plan = get_record(g.viewer, "action_plan", plan_id)
     if g.viewer.role not in ActionPlanWorkflow.CREATE_ROLES:
         abort(403)
     form = ConfirmForm()
     problems: list[str] = []
     status = 200
     if form.validate_on_submit():
-        try:
-            revision = revise_plan(g.viewer, current_user, plan.id, now_utc())
-        except (NotFound, TransitionNotAllowed, ValidationProblem) as exc:
-            status = _fail(exc, form, problems)
-        else:
-            db.session.commit()
+        revision, status = run_step(lambda: revise_plan(g.viewer, current_user, plan.id, now_utc()), form, problems)
+        if status == 200:
             flash(f"Version {revision.plan_version} of the plan started: change it, then submit it for agreement")
             return redirect(url_for("cases.show_case", case_id=revision.case_id, _anchor=f"plan-{revision.id}"),
                             code=303)
-    plan = _load("action_plan", plan_id)
+    plan = get_record(g.viewer, "action_plan", plan_id)
     if plan.state not in REVISABLE and not problems:
         problems.append("Only an agreed plan is changed by a new version")
     return render_template("portal/new_plan_version.html", plan=plan, case=plan.case, form=form,
@@ -391,10 +356,7 @@ def remove_row(row_id: int):
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        _row, plan = plan_of_row(g.viewer, row_id)
-    except NotFound:
-        abort(404)
+    _row, plan = plan_of_row(g.viewer, row_id)
     back = url_for("cases.show_case", case_id=plan.case_id, _anchor=f"plan-{plan.id}")
     try:
         remove_plan_row(g.viewer, current_user, row_id, now_utc())

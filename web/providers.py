@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models import db
@@ -23,7 +23,7 @@ from web.clock import now_utc, today_london
 from web.forms import CqcRatingForm
 from web.permissions import requires
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 from workflows.picture import KINDS as PICTURE_KINDS
 from workflows.picture import counts_by_quarter, quarter_bounds, quarter_label, recent_quarters
 from workflows.picture import timeline as picture_timeline
@@ -48,10 +48,7 @@ def list_providers_page():
 @requires(Permission.VIEW_PROVIDERS)
 def show_provider(provider_id: int):
     """One provider: its details, CQC rating history and contracts."""
-    try:
-        provider = get_provider(g.viewer, provider_id)
-    except NotFound:
-        abort(404)
+    provider = get_provider(g.viewer, provider_id)
     contracts = list_contracts(g.viewer, provider_id=provider.id)
     events = events_for(g.viewer.council_id, "provider", provider.id) if not g.viewer.is_provider else []
     happenings = provider_happenings(g.viewer, provider.id)
@@ -85,10 +82,7 @@ def _href(happening) -> str | None:
 @requires(Permission.RECORD_CQC_RATING)
 def record_rating(provider_id: int):
     """Record a new CQC rating for a provider."""
-    try:
-        provider = get_provider(g.viewer, provider_id)
-    except NotFound:
-        abort(404)
+    provider = get_provider(g.viewer, provider_id)
     form = CqcRatingForm()
     if form.validate_on_submit():
         try:
@@ -117,9 +111,6 @@ def list_contracts_page():
 @requires(Permission.VIEW_PROVIDERS)
 def show_contract(contract_id: int):
     """One contract: its terms, rulebook and escalation contacts."""
-    try:
-        contract = get_contract(g.viewer, contract_id)
-    except NotFound:
-        abort(404)
+    contract = get_contract(g.viewer, contract_id)
     rulebook = current_app.extensions["rulebooks"].get(contract.rulebook_id)
     return render_template("contracts/show_contract.html", contract=contract, rulebook=rulebook)

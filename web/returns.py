@@ -32,9 +32,9 @@ from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.permissions import requires
 from web.return_files import FileProblem, csv_bytes, read_upload, template_file, upload_limits
-from web.steps import run_step
+from web.steps import run_and_flash, run_step
 from workflows.access import Permission
-from workflows.errors import Conflict, NotFound, ValidationProblem
+from workflows.errors import Conflict, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.performance import assess_year, trend_svg
 
@@ -75,10 +75,7 @@ def list_returns_page():
 @requires(Permission.VIEW_PROVIDERS)
 def show_return(row_id: int):
     """One period's return: due date and why, figures with their history, upload and the council's decision."""
-    try:
-        row = get_return(g.viewer, row_id)
-    except NotFound:
-        abort(404)
+    row = get_return(g.viewer, row_id)
     return _render_return(row)
 
 
@@ -110,10 +107,7 @@ def _cell(value) -> str:
 @requires(Permission.VIEW_PROVIDERS)
 def enter_figures(row_id: int):
     """Submit (or correct) a return by typing the figures into the form."""
-    try:
-        row = get_return(g.viewer, row_id)
-    except NotFound:
-        abort(404)
+    row = get_return(g.viewer, row_id)
     entry = provided_kpis(row)
     figures = {}
     for i, kpi in enumerate(entry):
@@ -136,10 +130,7 @@ def enter_figures(row_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def download_template(row_id: int, fmt: str):
     """The upload template for this contract and period."""
-    try:
-        row = get_return(g.viewer, row_id)
-    except NotFound:
-        abort(404)
+    row = get_return(g.viewer, row_id)
     if fmt not in ("csv", "xlsx"):
         abort(404)
     body, media = template_file(row, fmt)
@@ -151,10 +142,7 @@ def download_template(row_id: int, fmt: str):
 @requires(Permission.VIEW_PROVIDERS)
 def upload_return(row_id: int):
     """Import a completed template; on any error nothing is imported and every error is listed by row and column."""
-    try:
-        row = get_return(g.viewer, row_id)
-    except NotFound:
-        abort(404)
+    row = get_return(g.viewer, row_id)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _render_return(row, status=422, file_errors=["Select the completed template to upload"])
@@ -180,15 +168,12 @@ def upload_return(row_id: int):
 def decide_return(row_id: int):
     """Accept or query a submitted return (council managers)."""
     trigger = request.form.get("trigger", "")
-    try:
-        apply_return(g.viewer, current_user, row_id, trigger, {"reason": request.form.get("reason", "")},
-                     now_utc(), today_london(), source="form")
-    except NotFound:
-        abort(404)
-    except (TransitionNotAllowed, ValidationProblem, Conflict) as problem:
-        db.session.rollback()
-        return _render_return(get_return(g.viewer, row_id), [str(problem)], 422)
-    db.session.commit()
+    problems: list[str] = []
+    _done, status = run_step(lambda: apply_return(g.viewer, current_user, row_id, trigger,
+                                                  {"reason": request.form.get("reason", "")}, now_utc(),
+                                                  today_london(), source="form"), None, problems)
+    if status != 200:
+        return _render_return(get_return(g.viewer, row_id), problems, 422)
     flash("Return accepted" if trigger == "accept" else "Return queried: the provider has been asked to correct it")
     return redirect(url_for("returns.show_return", row_id=row_id), code=303)
 
@@ -230,10 +215,7 @@ def performance():
 @requires(Permission.VIEW_PROVIDERS)
 def kpi_trend(contract_id: int, kpi_id: str):
     """One KPI's trend for one provider: an SVG chart with the same figures in a table beside it."""
-    try:
-        contract = get_contract(g.viewer, contract_id)
-    except NotFound:
-        abort(404)
+    contract = get_contract(g.viewer, contract_id)
     kpi = rulebook_for(contract).monitoring.kpi(kpi_id)
     if kpi is None:
         abort(404)
@@ -252,10 +234,7 @@ def kpi_trend(contract_id: int, kpi_id: str):
 def monitoring_events_page(contract_id: int):
     """The events a contract's rolling-window and rating rules count (care-plan delays, defaults recorded outside
     Remedy, local quality ratings), recorded by council managers; each one re-evaluates the contract's rules."""
-    try:
-        contract = get_contract(g.viewer, contract_id)
-    except NotFound:
-        abort(404)
+    contract = get_contract(g.viewer, contract_id)
     if g.viewer.role not in MANAGERS:
         abort(403)
     book = rulebook_for(contract)
@@ -292,10 +271,7 @@ def monitoring_events_page(contract_id: int):
 def assessment(contract_id: int):
     """The annual KPI assessment (Procurement Act 2023): each KPI rated Good, Approaching target, Requires
     improvement or Inadequate, for a contract year, as a page, CSV or JSON."""
-    try:
-        contract = get_contract(g.viewer, contract_id)
-    except NotFound:
-        abort(404)
+    contract = get_contract(g.viewer, contract_id)
     year = request.args.get("year", type=int) or today_london().year - 1
     book = rulebook_for(contract)
     results = [(r.kpi_id, r.period_start, r.rag) for r in results_for(g.viewer, contract_id=contract.id)]
@@ -333,16 +309,15 @@ def list_breaches_page():
 def decide_breach_page(breach_id: int):
     """Confirm a proposed breach (opening or escalating the case) or dismiss it with a reason."""
     trigger = request.form.get("trigger", "")
-    try:
+    row = None
+
+    def act():
+        nonlocal row
         row = decide_breach(g.viewer, current_user, breach_id, trigger, {"reason": request.form.get("reason", "")},
                             now_utc())
-    except NotFound:
-        abort(404)
-    except (TransitionNotAllowed, ValidationProblem, Conflict) as problem:
-        db.session.rollback()
-        flash(str(problem), "error")
+
+    if not run_and_flash(act):
         return redirect(url_for("returns.list_breaches_page"), code=303)
-    db.session.commit()
     if trigger == "confirm":
         flash(f"Breach confirmed ({row.cites}): the proposals are on the case")
         return redirect(url_for("cases.show_case", case_id=row.case_id), code=303)

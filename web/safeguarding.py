@@ -39,7 +39,7 @@ from web.forms import options
 from web.permissions import requires
 from web.steps import chosen_provider, provider_fields, run_step
 from workflows.access import Permission
-from workflows.errors import NotFound, ValidationProblem
+from workflows.errors import ValidationProblem
 from workflows.machine import MANAGERS
 from workflows.safeguarding import (
     INVESTIGATION_TEMPLATE,
@@ -91,13 +91,6 @@ ACTIONS: dict[str, tuple[str, str, tuple[Field, ...]]] = {
         Field("user", "select", "Council officer", "A named officer can see the concern's details"),
     )),
 }
-
-
-def _load(concern_id: int):
-    try:
-        return get_concern(g.viewer, concern_id)
-    except NotFound:
-        abort(404)
 
 
 def _can_raise() -> bool:
@@ -156,7 +149,7 @@ def raise_concern_page():
 @requires(Permission.VIEW_PROVIDERS)
 def show_concern(concern_id: int):
     """A concern, as far as this person may see it."""
-    view = _load(concern_id)
+    view = get_concern(g.viewer, concern_id)
     concern, now = view.concern, now_utc()
     context = {"view": view, "concern": concern, "kind_labels": KIND_LABELS, "outcome_labels": OUTCOME_LABELS,
                "meeting_kinds": MEETING_KINDS}
@@ -185,7 +178,7 @@ def _actions_for(concern) -> list[tuple[str, str]]:
 @requires(Permission.VIEW_PROVIDERS)
 def concern_step(concern_id: int, step: str):
     """One step on a concern: a workflow transition or something else a safeguarding officer records."""
-    view = _load(concern_id)
+    view = get_concern(g.viewer, concern_id)
     concern, now = view.concern, now_utc()
     workflow = concern_workflow(g.viewer, concern, now)
     refusal = None
@@ -288,10 +281,7 @@ def large_scale_enquiry(provider_id: int, step: str):
     """Start or end a Large Scale Enquiry on a provider (safeguarding officers)."""
     if step not in ("start", "end"):
         abort(404)
-    try:
-        provider = get_provider(g.viewer, provider_id)
-    except NotFound:
-        abort(404)
+    provider = get_provider(g.viewer, provider_id)
     if g.viewer.role not in SAFEGUARDING:
         abort(403)
     title = "Start a Large Scale Enquiry" if step == "start" else "End the Large Scale Enquiry"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import abort, flash
@@ -18,31 +19,50 @@ from workflows.errors import Conflict, MalformedRequest, NotFound, ValidationPro
 from workflows.machine import TransitionNotAllowed
 
 
-def run_step(action: Callable, form, problems: list[str], on_problem: Callable | None = None) -> tuple[object, int]:
-    """Call `action()`; commit and return (its result, 200), or roll everything back and return (None, status).
+@dataclass(frozen=True)
+class Failure:
+    """Why a step did not land, as HTTP says it: 400, 403, 404, 409 or 422, a sentence, and the field at fault."""
 
-    A ValidationProblem goes on the form field it names (or `on_problem(form, problem, problems)` places it)."""
+    status: int
+    message: str
+    field: str | None = None
+
+
+def attempt(action: Callable) -> tuple[object, Failure | None]:
+    """Call `action()` and commit; or roll everything back and say why not. The one translation of the domain's
+    refusals into HTTP, for the pages and the API alike."""
     try:
         result = action()
-    except NotFound:
-        db.session.rollback()
-        abort(404)
+    except NotFound as exc:
+        failure = Failure(404, str(exc))
     except TransitionNotAllowed as exc:
-        db.session.rollback()
-        if exc.forbidden:
-            abort(403)
-        problems.append(str(exc))
-        return None, 409
-    except (Conflict, MalformedRequest) as exc:
-        db.session.rollback()
-        problems.append(str(exc))
-        return None, 409 if isinstance(exc, Conflict) else 400
-    except ValidationProblem as problem:
-        db.session.rollback()
-        (on_problem or _on_field)(form, problem, problems)
-        return None, 422
-    db.session.commit()
-    return result, 200
+        failure = Failure(403 if exc.forbidden else 409, str(exc))
+    except Conflict as exc:
+        failure = Failure(409, str(exc))
+    except MalformedRequest as exc:
+        failure = Failure(400, str(exc))
+    except ValidationProblem as exc:
+        failure = Failure(422, str(exc), exc.field)
+    else:
+        db.session.commit()
+        return result, None
+    db.session.rollback()
+    return None, failure
+
+
+def run_step(action: Callable, form, problems: list[str], on_problem: Callable | None = None) -> tuple[object, int]:
+    """A page's step: (its result, 200), or (None, status) with the problem on the form field it names (placed by
+    `on_problem(form, problem, problems)` if given) or in `problems` for the error summary; 403 and 404 abort."""
+    result, failure = attempt(action)
+    if failure is None:
+        return result, 200
+    if failure.status in (403, 404):
+        abort(failure.status)
+    if failure.status == 422:
+        (on_problem or _on_field)(form, ValidationProblem(failure.message, failure.field), problems)
+    else:
+        problems.append(failure.message)
+    return None, failure.status
 
 
 def _on_field(form, problem: ValidationProblem, problems: list[str]) -> None:

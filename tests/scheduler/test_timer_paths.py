@@ -13,6 +13,7 @@ from models.concern_store import record_complaint
 from models.scheduling import OutboxMessage, Timer
 from models.timer_store import claim_due_rows, fire_batch, fire_timer
 from models.user_store import find_user_by_email
+from tests.integration.portal_setup import add_provider_b_manager
 from tests.scheduler.test_tick import at, kent_warning
 from workflows.clock import LONDON
 
@@ -51,8 +52,10 @@ def _run(path: str, now: datetime):
 
 
 def test_both_paths_write_the_same_and_name_records_by_their_reference(people):
-    manager, provider = people["contract_manager"], people["provider_manager"]
+    manager = people["contract_manager"]
     warning = kent_warning(manager, date(2026, 12, 18))  # KT-19, due 6 January 2027
+    # HF-74 and HF-78 are Hammersmith & Fulham's clocks: the complaint is the H&F home care provider's.
+    provider = find_user_by_email(add_provider_b_manager())
     complaint = record_complaint(provider.viewer, provider, provider.provider_id, {
         "received_at": datetime(2026, 12, 18, 16, 30, tzinfo=LONDON), "channel": "email",
         "complainant_type": "service_user", "formal": True, "summary": "Late visits"},
