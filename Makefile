@@ -38,8 +38,9 @@ run: system-run venv assets migrate
 	  $(FLASK) scheduler run & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## make test: the whole suite (unit, integration, scheduler, browser). DATABASE_URL selects PostgreSQL.
+## make test: ruff, then the whole suite (unit, integration, scheduler, browser). DATABASE_URL selects PostgreSQL.
 test: system-test venv assets
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv

@@ -42,6 +42,7 @@ from workflows.safeguarding import (
     LocalPractice,
     decision_clock,
     incident_clocks,
+    may_record_concerns,
     validate_concern_meeting,
     validate_incident,
     validate_investigation_request,
@@ -201,7 +202,7 @@ def get_concern(viewer: Viewer, concern_id: int) -> ConcernView:
 def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, details: str, raised_on: date,
                   now: datetime, officers=(), check_role: bool = True) -> SafeguardingConcern:
     """Raise a safeguarding concern (a First Account or Care Concern); the triage decision's clock starts."""
-    if check_role and not (viewer.role in SAFEGUARDING | MANAGERS or viewer.is_provider):
+    if check_role and not may_record_concerns(viewer):
         raise TransitionNotAllowed("Your role cannot raise safeguarding concerns", forbidden=True)
     provider = get_provider(viewer, provider_id)
     if kind not in CONCERN_KINDS:

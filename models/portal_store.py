@@ -29,6 +29,7 @@ from models.cases import ActionPlan, ActionPlanRow, Case, Deadline, Milestone, N
 from models.engine import audit, fire
 from models.entities import User
 from models.portal import EvidenceFile, MilestoneUpdate, NoticeRepresentation
+from models.registry import scoped
 from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
 from workflows.action_plan import LIVE, REVISABLE, ActionPlanWorkflow, Health, PlanState, plan_health
@@ -94,19 +95,12 @@ def plan_versions(viewer: Viewer, plan: ActionPlan) -> list[ActionPlan]:
         chain.insert(0, get_record(viewer, "action_plan", chain[0].previous_id))
     current = plan
     while True:
-        later = db.session.scalar(_plans(viewer).where(ActionPlan.previous_id == current.id))
+        later = db.session.scalar(scoped(ActionPlan, viewer).where(ActionPlan.previous_id == current.id))
         if later is None:
             break
         chain.append(later)
         current = later
     return chain
-
-
-def _plans(viewer: Viewer):
-    query = select(ActionPlan).where(ActionPlan.council_id == viewer.council_id)
-    if viewer.is_provider:
-        query = query.where(ActionPlan.provider_id == viewer.provider_id)
-    return query
 
 
 def revise_plan(viewer: Viewer, actor: User, plan_id: int, now: datetime) -> ActionPlan:
@@ -249,16 +243,9 @@ def _keep_evidence(actor: User, milestone: Milestone, update: MilestoneUpdate, u
     return evidence
 
 
-def _evidence(viewer: Viewer):
-    query = select(EvidenceFile).where(EvidenceFile.council_id == viewer.council_id)
-    if viewer.is_provider:
-        query = query.where(EvidenceFile.provider_id == viewer.provider_id)
-    return query
-
-
 def get_evidence(viewer: Viewer, evidence_id: int) -> EvidenceFile:
     """One evidence file, if the viewer may see it (a provider: only its own)."""
-    evidence = db.session.scalar(_evidence(viewer).where(EvidenceFile.id == evidence_id))
+    evidence = db.session.scalar(scoped(EvidenceFile, viewer).where(EvidenceFile.id == evidence_id))
     if evidence is None:
         raise NotFound("There is no such evidence file that you can see")
     return evidence
@@ -268,8 +255,8 @@ def evidence_for(viewer: Viewer, milestone_ids: list[int]) -> dict[int, list[Evi
     """Evidence files of these milestones, by milestone, oldest first."""
     out: dict[int, list[EvidenceFile]] = {m: [] for m in milestone_ids}
     if milestone_ids:
-        for evidence in db.session.scalars(_evidence(viewer).where(EvidenceFile.milestone_id.in_(milestone_ids))
-                                           .order_by(EvidenceFile.id)):
+        in_milestones = scoped(EvidenceFile, viewer).where(EvidenceFile.milestone_id.in_(milestone_ids))
+        for evidence in db.session.scalars(in_milestones.order_by(EvidenceFile.id)):
             out[evidence.milestone_id].append(evidence)
     return out
 
@@ -320,8 +307,9 @@ def review_files(actor: User | None, milestone: Milestone, verified: bool, reaso
         evidence.review = "verified" if verified else "rejected"
         evidence.reviewed_by_id, evidence.reviewed_at = (actor.id if actor else None), now
         evidence.review_reason = reason or None
-        audit(actor, "milestone", milestone, "EVIDENCE_VERIFIED" if verified else "EVIDENCE_REJECTED", now, reason=reason or None,
-               data={"evidence_id": evidence.id, "filename": evidence.filename, "sha256": evidence.sha256})
+        audit(actor, "milestone", milestone, "EVIDENCE_VERIFIED" if verified else "EVIDENCE_REJECTED", now,
+              reason=reason or None,
+              data={"evidence_id": evidence.id, "filename": evidence.filename, "sha256": evidence.sha256})
     db.session.flush()
 
 
@@ -404,7 +392,7 @@ def _plan_due_on(plan: ActionPlan) -> date | None:
 
 def live_plans(viewer: Viewer, states=LIVE) -> list[ActionPlan]:
     """Plans that are still being written, agreed or worked on, in open cases, oldest change first."""
-    query = _plans(viewer).join(Case, Case.id == ActionPlan.case_id).where(
+    query = scoped(ActionPlan, viewer).join(Case, Case.id == ActionPlan.case_id).where(
         ActionPlan.state.in_(states), Case.state.in_(OPEN))
     return list(db.session.scalars(query.options(
         selectinload(ActionPlan.rows), selectinload(ActionPlan.milestones),

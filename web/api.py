@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import text
 
@@ -53,6 +55,30 @@ def answer(action, serialize, status: int = 200):
 
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def expose_record(collection: str, name: str, noun: str, read: Callable, show: Callable, step: Callable) -> None:
+    """A record kind's face in the API: GET /<collection>/<id> shows one record the token's owner may see, and
+    POST /<collection>/<id>/transitions fires a step ({"trigger", "version", ...data}) through the kind's store,
+    after the record is found (another provider's is a 404 whatever the request says)."""
+
+    @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+    def one(record_id: int):
+        return answer(lambda: read(record_id), show)
+
+    @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+    def transitions(record_id: int):
+        def act():
+            read(record_id)
+            trigger, data, version = step_request()
+            return step(record_id, trigger, data, version)
+
+        return answer(act, show)
+
+    one.__doc__, transitions.__doc__ = f"One {noun}.", f"Fire a step on a {noun}."
+    bp.add_url_rule(f"/{collection}/<int:record_id>", endpoint=name, view_func=one, methods=["GET"])
+    bp.add_url_rule(f"/{collection}/<int:record_id>/transitions", endpoint=f"{name}_transition",
+                    view_func=transitions, methods=["POST"])
 
 
 def provider_json(provider: Provider) -> dict:

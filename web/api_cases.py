@@ -23,7 +23,7 @@ from models.engine import allowed_triggers, fire
 from models.meeting_store import apply_minutes, get_meeting
 from models.portal_store import evidence_for, health_of, representations_for, updates_for
 from models.registry import CASE_COLLECTIONS
-from web.api import answer, bp, json_body, step_request
+from web.api import answer, bp, expose_record, json_body, step_request
 from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
@@ -206,25 +206,6 @@ def create_on_case(case_id: int, collection: str):
     return answer(act, lambda made: record_json(kind.name, made), 201)
 
 
-@bp.get("/minutes/<int:meeting_id>")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def minutes(meeting_id: int):
-    """A meeting's minutes: state, deadline and audit trail."""
-    return answer(lambda: get_meeting(g.viewer, meeting_id), _minutes_json)
-
-
-@bp.post("/minutes/<int:meeting_id>/transitions")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def minutes_transition(meeting_id: int):
-    """Send, approve or withhold minutes (KT-16)."""
-    def act():
-        trigger, data, version = step_request()
-        return apply_minutes(g.viewer, g.api_user, meeting_id, trigger, data, today_london(), now_utc(),
-                             expected_version=version)
-
-    return answer(act, _minutes_json)
-
-
 def _minutes_json(meeting) -> dict:
     from web.meetings import _workflow
 
@@ -268,3 +249,9 @@ def create_milestone(plan_id: int):
 
     return answer(act, lambda milestone: record_json("milestone", milestone), 201)
 
+
+expose_record("minutes", "minutes", "set of meeting minutes (KT-16)",
+              lambda record_id: get_meeting(g.viewer, record_id), _minutes_json,
+              lambda record_id, trigger, data, version: apply_minutes(g.viewer, g.api_user, record_id, trigger, data,
+                                                                      today_london(), now_utc(),
+                                                                      expected_version=version))

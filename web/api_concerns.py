@@ -21,7 +21,7 @@ from models.concern_store import (
     report_incident,
 )
 from models.engine import workflow_for
-from web.api import answer, bp, json_body, run_api, step_request
+from web.api import answer, bp, expose_record, json_body, run_api
 from web.api_cases import _value, deadline_json, event_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
@@ -87,24 +87,6 @@ def create_complaint():
     return answer(act, complaint_json, 201)
 
 
-@bp.get("/complaints/<int:complaint_id>")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def complaint(complaint_id: int):
-    """One complaint."""
-    return answer(lambda: get_complaint(g.viewer, complaint_id), complaint_json)
-
-
-@bp.post("/complaints/<int:complaint_id>/transitions")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def complaint_transition(complaint_id: int):
-    """Move a complaint on."""
-    def act():
-        trigger, data, version = step_request()
-        return apply_complaint(g.viewer, g.api_user, complaint_id, trigger, data, now_utc(), expected_version=version)
-
-    return answer(act, complaint_json)
-
-
 @bp.get("/safeguarding-concerns")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def concerns():
@@ -140,25 +122,6 @@ def create_concern():
     return jsonify(concern_json(view)), 201
 
 
-@bp.get("/safeguarding-concerns/<int:concern_id>")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def concern(concern_id: int):
-    """One concern, restricted as the visibility rules say."""
-    return answer(lambda: get_concern(g.viewer, concern_id), concern_json)
-
-
-@bp.post("/safeguarding-concerns/<int:concern_id>/transitions")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def concern_transition(concern_id: int):
-    """Move a concern on (safeguarding officers only)."""
-    def act():
-        trigger, data, version = step_request()
-        apply_concern(g.viewer, g.api_user, concern_id, trigger, data, now_utc(), expected_version=version)
-        return get_concern(g.viewer, concern_id)
-
-    return answer(act, concern_json)
-
-
 @bp.get("/incidents")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def incidents():
@@ -186,3 +149,18 @@ def create_incident():
         return incident
 
     return answer(act, lambda made: {"id": made.id, "reference": made.reference}, 201)
+
+
+expose_record("complaints", "complaint", "complaint", lambda record_id: get_complaint(g.viewer, record_id),
+              complaint_json,
+              lambda record_id, trigger, data, version: apply_complaint(g.viewer, g.api_user, record_id, trigger,
+                                                                        data, now_utc(), expected_version=version))
+
+
+def _concern_step(record_id: int, trigger: str, data: dict, version):
+    apply_concern(g.viewer, g.api_user, record_id, trigger, data, now_utc(), expected_version=version)
+    return get_concern(g.viewer, record_id)  # what this person may see of it
+
+
+expose_record("safeguarding-concerns", "concern", "safeguarding concern (restricted as the visibility rules say)",
+              lambda record_id: get_concern(g.viewer, record_id), concern_json, _concern_step)

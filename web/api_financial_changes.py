@@ -8,7 +8,7 @@ from models.audit_store import events_for
 from models.case_queries import deadlines_for
 from models.engine import workflow_for
 from models.financial_change_store import get_change, list_changes, record_change, report_change
-from web.api import answer, bp, json_body, step_request
+from web.api import answer, bp, expose_record, json_body
 from web.api_cases import _value, deadline_json, event_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
@@ -44,22 +44,11 @@ def create_financial_change():
     return answer(lambda: record_change(g.viewer, g.api_user, json_body(), now_utc()), change_json, 201)
 
 
-@bp.get("/financial-changes/<int:change_id>")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def financial_change(change_id: int):
-    """One financial change."""
-    return answer(lambda: get_change(g.viewer, change_id), change_json)
+def _report(record_id: int, trigger: str, data: dict, version):
+    if trigger != "report":
+        raise ValidationProblem("Give the trigger to fire: report", "trigger")
+    return report_change(g.viewer, g.api_user, record_id, data, now_utc(), expected_version=version)
 
 
-@bp.post("/financial-changes/<int:change_id>/transitions")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def financial_change_transition(change_id: int):
-    """Fire a trigger on a financial change: `report` (reported_on), with the version you saw if you have it."""
-    def act():
-        get_change(g.viewer, change_id)  # another provider's record is a 404 whatever the request says
-        trigger, data, version = step_request()
-        if trigger != "report":
-            raise ValidationProblem("Give the trigger to fire: report", "trigger")
-        return report_change(g.viewer, g.api_user, change_id, data, now_utc(), expected_version=version)
-
-    return answer(act, change_json)
+expose_record("financial-changes", "financial_change", "financial change (TH-16)",
+              lambda record_id: get_change(g.viewer, record_id), change_json, _report)

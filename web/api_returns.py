@@ -22,7 +22,7 @@ from models.return_store import (
     return_triggers,
     submissions_for,
 )
-from web.api import answer, bp, json_body, run_api, step_request
+from web.api import answer, bp, expose_record, json_body, run_api
 from web.api_cases import event_json
 from web.clock import now_utc, today_london
 from web.errors import api_error
@@ -86,25 +86,6 @@ def returns():
                                "period_end": r.period_end.isoformat(),
                                "due_on": r.due_on.isoformat() if r.due_on else None, "state": r.state.value,
                                "late": r.late} for r in rows], "total": len(rows)})
-
-
-@bp.get("/returns/<int:row_id>")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def return_record(row_id: int):
-    """One return period."""
-    return answer(lambda: get_return(g.viewer, row_id), return_json)
-
-
-@bp.post("/returns/<int:row_id>/transitions")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def return_transition(row_id: int):
-    """Submit (with figures), correct, accept or query a return."""
-    def act():
-        trigger, data, version = step_request()
-        return apply_return(g.viewer, g.api_user, row_id, trigger, data, now_utc(), today_london(),
-                            expected_version=version)
-
-    return answer(act, return_json)
 
 
 @bp.post("/returns/<int:row_id>/upload")
@@ -175,24 +156,6 @@ def breaches():
     return jsonify({"items": [breach_json(r) for r in rows], "total": len(rows)})
 
 
-@bp.get("/breaches/<int:breach_id>")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def breach(breach_id: int):
-    """One breach."""
-    return answer(lambda: get_breach(g.viewer, breach_id), breach_json)
-
-
-@bp.post("/breaches/<int:breach_id>/transitions")
-@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
-def breach_transition(breach_id: int):
-    """Confirm a proposed breach (opening or escalating the case) or dismiss it with a reason."""
-    def act():
-        trigger, data, version = step_request()
-        return decide_breach(g.viewer, g.api_user, breach_id, trigger, data, now_utc(), expected_version=version)
-
-    return answer(act, breach_json)
-
-
 @bp.post("/contracts/<int:contract_id>/monitoring-events")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def monitoring_event(contract_id: int):
@@ -208,3 +171,13 @@ def monitoring_event(contract_id: int):
                                  today_london(), now_utc(), ref=str(data.get("ref") or ""), value=data.get("value"))
 
     return answer(act, lambda made: {"id": made.id, "kind": made.kind, "on": made.on.isoformat()}, 201)
+
+
+expose_record("returns", "return_record", "monitoring return period", lambda record_id: get_return(g.viewer, record_id),
+              return_json,
+              lambda record_id, trigger, data, version: apply_return(g.viewer, g.api_user, record_id, trigger, data,
+                                                                     now_utc(), today_london(),
+                                                                     expected_version=version))
+expose_record("breaches", "breach", "breach", lambda record_id: get_breach(g.viewer, record_id), breach_json,
+              lambda record_id, trigger, data, version: decide_breach(g.viewer, g.api_user, record_id, trigger, data,
+                                                                      now_utc(), expected_version=version))

@@ -33,8 +33,7 @@ from workflows.complaint import (
     resolved_within_28_days,
 )
 from workflows.errors import NotFound, ValidationProblem
-from workflows.machine import MANAGERS
-from workflows.safeguarding import SAFEGUARDING
+from workflows.safeguarding import may_record_concerns
 
 bp = Blueprint("complaints", __name__)
 
@@ -83,16 +82,14 @@ def _new_fields() -> tuple[Field, ...]:
     return tuple(fields)
 
 
-def _can_record() -> bool:
-    return g.viewer.is_provider or g.viewer.role in MANAGERS | SAFEGUARDING
-
 
 @bp.get("/complaints")
 @requires(Permission.VIEW_PROVIDERS)
 def list_complaints_page():
     """Complaints the person may see, newest first, with where each stands."""
     complaints = list_complaints(g.viewer)
-    return render_template("complaints/list_complaints.html", complaints=complaints, can_record=_can_record(),
+    return render_template("complaints/list_complaints.html", complaints=complaints,
+                           can_record=may_record_concerns(g.viewer),
                            overdue=overdue_ids(g.viewer, "complaint", (c.id for c in complaints)))
 
 
@@ -102,7 +99,7 @@ def list_complaints_page():
 @requires(Permission.VIEW_PROVIDERS)
 def new_complaint():
     """Record a complaint as received."""
-    if not _can_record():
+    if not may_record_concerns(g.viewer):
         abort(403)
     fields = _new_fields()
     form = transition_form(fields, 0)

@@ -9,15 +9,15 @@ from flask_login import current_user
 from models.audit_store import events_for
 from models.case_queries import deadlines_for
 from models.concern_store import get_incident, list_incidents, overdue_ids, record_incident, report_incident
+from models.engine import allowed_triggers
 from web.case_forms import DATE_HINT, Field, transition_form
-from web.clock import now_utc
+from web.clock import now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.permissions import requires
 from web.steps import chosen_provider, local_instant, provider_fields, run_step
 from workflows.access import Permission
 from workflows.errors import ValidationProblem
-from workflows.machine import MANAGERS
-from workflows.safeguarding import INCIDENT_KINDS, SAFEGUARDING
+from workflows.safeguarding import INCIDENT_KINDS, may_record_concerns
 
 bp = Blueprint("incidents", __name__)
 
@@ -32,9 +32,6 @@ REPORT_FIELDS = (
 )
 
 
-def _can_record() -> bool:
-    return g.viewer.is_provider or g.viewer.role in MANAGERS | SAFEGUARDING
-
 
 @bp.get("/incidents")
 @requires(Permission.VIEW_PROVIDERS)
@@ -42,7 +39,7 @@ def list_incidents_page():
     """Incidents the person may see, newest first."""
     incidents = list_incidents(g.viewer)
     return render_template("incidents/list_incidents.html", incidents=incidents, kind_labels=KIND_LABELS,
-                           can_record=_can_record(), overdue=overdue_ids(g.viewer, "incident",
+                           can_record=may_record_concerns(g.viewer), overdue=overdue_ids(g.viewer, "incident",
                                                                          (i.id for i in incidents)))
 
 
@@ -50,7 +47,7 @@ def list_incidents_page():
 @requires(Permission.VIEW_PROVIDERS)
 def new_incident():
     """Record an incident or accident."""
-    if not _can_record():
+    if not may_record_concerns(g.viewer):
         abort(403)
     fields = provider_fields(g.viewer) + (
         Field("kind", "radios", "What kind of incident?", choices=tuple((k, KIND_LABELS[k]) for k in INCIDENT_KINDS)),
@@ -92,7 +89,8 @@ def show_incident(incident_id: int):
                            deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
                                                                            entity=("incident", incident.id)), now),
                            events=events_for(g.viewer.council_id, "incident", incident.id),
-                           can_report=_can_record() and (incident.reported_at is None or not incident.written_report))
+                           can_report=bool(allowed_triggers(g.viewer, "incident", incident, now_utc(),
+                                                            today_london())))
 
 
 @bp.route("/incidents/<int:incident_id>/report", methods=["GET", "POST"])
@@ -100,7 +98,7 @@ def show_incident(incident_id: int):
 def report_incident_page(incident_id: int):
     """Record that the incident was reported to the council, and its written report."""
     incident = get_incident(g.viewer, incident_id)
-    if not _can_record():
+    if not may_record_concerns(g.viewer):
         abort(403)
     form = transition_form(REPORT_FIELDS, incident.version_id)
     problems: list[str] = []

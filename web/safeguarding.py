@@ -40,13 +40,13 @@ from web.permissions import requires
 from web.steps import chosen_provider, provider_fields, run_step
 from workflows.access import Permission
 from workflows.errors import ValidationProblem
-from workflows.machine import MANAGERS
 from workflows.safeguarding import (
     INVESTIGATION_TEMPLATE,
     MEETING_KINDS,
     OUTCOME_LABELS,
     OUTCOMES,
     SAFEGUARDING,
+    may_record_concerns,
 )
 
 bp = Blueprint("safeguarding", __name__)
@@ -93,16 +93,13 @@ ACTIONS: dict[str, tuple[str, str, tuple[Field, ...]]] = {
 }
 
 
-def _can_raise() -> bool:
-    return g.viewer.is_provider or g.viewer.role in MANAGERS | SAFEGUARDING
-
 
 @bp.get("/safeguarding")
 @requires(Permission.VIEW_PROVIDERS)
 def list_concerns_page():
     """Safeguarding concerns the person may know of, with only what they may see of each."""
     views = list_concerns(g.viewer)
-    return render_template("safeguarding/list_concerns.html", views=views, can_raise=_can_raise(),
+    return render_template("safeguarding/list_concerns.html", views=views, can_raise=may_record_concerns(g.viewer),
                            practice=local_practice(g.viewer.council_id) if not g.viewer.is_provider else None,
                            can_set_practice=g.viewer.role in SAFEGUARDING,
                            overdue=overdue_ids(g.viewer, "safeguarding_concern",
@@ -114,7 +111,7 @@ def list_concerns_page():
 @requires(Permission.VIEW_PROVIDERS)
 def raise_concern_page():
     """Raise a safeguarding concern (a First Account or Care Concern)."""
-    if not _can_raise():
+    if not may_record_concerns(g.viewer):
         abort(403)
     fields = provider_fields(g.viewer) + (
         Field("kind", "radios", "What kind of concern is it?", choices=tuple(KIND_LABELS.items())),

@@ -91,8 +91,8 @@ def start_clock(spec: ClockSpec, start: date, calendar: WorkingCalendar, length:
         begin = start_at or datetime.combine(start, time(9, 0), tzinfo=LONDON)
         due_at = begin + timedelta(hours=length)
         due_on = due_at.astimezone(LONDON).date()
-        explanation = Explanation(start=start, rule=f"{length} hours after {begin.astimezone(LONDON):%H:%M on %-d %B %Y}",
-                                  result=due_on, skipped=())
+        explanation = Explanation(start=start, result=due_on, skipped=(),
+                                  rule=f"{length} hours after {begin.astimezone(LONDON):%H:%M on %-d %B %Y}")
     else:
         raise ValueError(f"Unknown clock unit {spec.unit!r}")
     lines = [f"{spec.label} ({spec.rule}): " + explanation.rule]

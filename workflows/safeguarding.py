@@ -18,6 +18,12 @@ from workflows.errors import ValidationProblem
 from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_choice, need_date, need_int, need_text, table
 
 SAFEGUARDING = frozenset({Role.SAFEGUARDING_OFFICER, Role.ADMIN})
+
+
+def may_record_concerns(viewer) -> bool:
+    """Who records complaints, raises safeguarding concerns and records incidents: the provider's own staff, the
+    council's managers and its safeguarding officers (council viewers only read)."""
+    return viewer.is_provider or viewer.role in MANAGERS | SAFEGUARDING
 CONCERN_KINDS = ("first_account", "care_concern")
 OUTCOMES = ("substantiated", "partially_substantiated", "not_substantiated")
 OUTCOME_LABELS = {"substantiated": "Substantiated", "partially_substantiated": "Partially substantiated",

@@ -112,8 +112,8 @@ def test_the_plan_journey_through_the_pages(app, login_as):
                "action": "Second minibus", "owner": "Operations director",
                "expected_outcome": "90% by Q1 2027", "deadline": ["31", "3", "2027"]}
         assert provider.post_form(f"/action-plans/{plan_id}/rows/new", row).status_code == 303
-        assert provider.post_form(f"/action-plans/{plan_id}/milestones/new",
-                                  {"title": "Minibus contract signed", "due_on": ["29", "1", "2027"]}).status_code == 303
+        milestone = {"title": "Minibus contract signed", "due_on": ["29", "1", "2027"]}
+        assert provider.post_form(f"/action-plans/{plan_id}/milestones/new", milestone).status_code == 303
         assert provider.post_form(f"/action-plans/{plan_id}/submit", {}).status_code == 303
         manager.post_form(f"/action-plans/{plan_id}/return_for_changes", {"comment": "Add a review date"})
         assert "Council's comment: Add a review date" in provider.get(case_url).get_data(as_text=True)

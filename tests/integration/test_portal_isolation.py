@@ -117,7 +117,9 @@ def world(app, demo):
             "closure_id": 1, "token_id": 1, "message_id": 1, "user_id": 1, "row_id": b_plan.rows[0].id,
             "record": {"cases": b_case.id, "notices": b_notice.id, "action-plans": b_plan.id,
                        "milestones": b_plan.milestones[0].id, "default-notices": default.id,
-                       "suspensions": suspension.id, "terminations": termination.id},
+                       "suspensions": suspension.id, "terminations": termination.id,
+                       "complaints": complaint.id, "safeguarding-concerns": concern.id, "minutes": meeting.id,
+                       "returns": b_return, "breaches": 999999, "financial-changes": change.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
                    B_FINANCE, hashlib.sha256(B_PDF).hexdigest()[:12], f"/evidence/{update.files[0].id}\"",
@@ -134,8 +136,10 @@ def _url(rule, ids: dict, collection: str | None = None, trigger: str | None = N
             return collection
         if name == "trigger":
             return trigger
-        if name == "record_id":  # /<collection>/<id>/..., or a literal first segment (/notices/<id>/letter)
-            return str(ids["record"][collection or rule.rule.split("/")[1]])
+        if name == "record_id":  # /<collection>/<id>/..., a literal first segment (/notices/<id>/letter), or an
+            # API collection (/api/v1/complaints/<id>)
+            segments = rule.rule.split("/")
+            return str(ids["record"][collection or (segments[3] if segments[1] == "api" else segments[1])])
         if name == "filename":
             return "remedy.css"
         if name == "row_id" and "/returns/" in rule.rule:  # a monitoring return's row, not an action plan's
