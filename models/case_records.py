@@ -12,10 +12,11 @@ from sqlalchemy import func, select
 
 from models import db
 from models.case_queries import suspension_grounds
-from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Milestone, Termination
+from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Milestone, Notice, Termination
 from models.deadline_store import cancel_deadline_timers, create_deadline
 from models.engine import Step, fire_system, jsonable, new_record
 from models.outbox_store import enqueue
+from models.portal_store import review_files
 from models.rulebook_store import rulebook_for
 from models.timer_store import people_for
 from workflows.case import OPEN
@@ -151,16 +152,12 @@ def case_consequences(step: Step) -> None:
     if kind == "milestone" and result.event == "MILESTONE_DONE":
         _meet_milestone(record, step.now)
     if kind == "milestone" and result.event in ("MILESTONE_VERIFIED", "MILESTONE_EVIDENCE_REJECTED"):
-        from models.portal_store import review_files  # portal_store builds on the engine, which loads this lazily
-
         review_files(step.actor, record, result.event == "MILESTONE_VERIFIED", result.data.get("reason"), step.now)
 
 
 def _plan_consequences(step: Step) -> None:
     plan, case, result = step.record, step.case, step.result
     if plan.notice_id and result.event in NOTICE_CONSEQUENCES:
-        from models.cases import Notice
-
         fire_system("notice", db.session.get(Notice, plan.notice_id), NOTICE_CONSEQUENCES[result.event], step.now,
                     step.today, actor=step.actor, cause=result.event)
     if result.event == "PLAN_SIGNED_OFF":

@@ -21,7 +21,7 @@ from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_row
 from workflows.case import CaseState, CaseWorkflow
-from workflows.clock import start_clock
+from workflows.clock import LONDON, start_clock
 from workflows.default_notice import DefaultNoticeWorkflow, DefaultState
 from workflows.errors import ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
@@ -234,3 +234,21 @@ def consider_termination(viewer: Viewer | None, actor: User | None, case_id: int
     if viewer is not None:
         fire_system("case", case, "consider_termination", now, today, actor=actor, cause="TERMINATION_CONSIDERED")
     return termination
+
+
+def propose_unless_pending(case: Case, kind: str, reason: str, rule: str, now: datetime,
+                           actor: User | None = None) -> Suspension | Termination | None:
+    """Remedy's own proposal of a suspension or of termination on a case (a breached clock, a breach rule), unless
+    the contract has no such rung or one is already proposed or in force: the record made, or None. Legally
+    significant steps are only ever proposed, for the authorised officer to decide (A53)."""
+    book = rulebook_for(case.contract)
+    if kind == "suspension" and book.has_rung("suspension"):
+        pending = db.session.scalar(select(Suspension.id).where(
+            Suspension.case_id == case.id, Suspension.state.in_([SuspensionState.PROPOSED, SuspensionState.ACTIVE])))
+        return None if pending else propose_suspension(None, actor, case.id, reason, now, rule=rule)
+    if kind == "termination" and book.has_rung("termination"):
+        pending = db.session.scalar(select(Termination.id).where(
+            Termination.case_id == case.id, Termination.state == TerminationState.CONSIDERED))
+        return None if pending else consider_termination(None, actor, case.id, reason, now,
+                                                         now.astimezone(LONDON).date(), rule=rule)
+    return None

@@ -6,15 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from models import db
-from models.calendar_store import working_calendar
-from models.deadline_store import create_deadline
-from models.engine import fire, load, new_record
+from models.engine import fire, load, new_record, start_clocks
 from models.entities import User
 from models.financial_change import FinancialChange
 from models.provider_store import get_contract
 from models.reference_store import reference_for
 from models.registry import scoped
-from models.rulebook_store import rulebook_or_council
 from workflows.access import Viewer
 from workflows.clock import LONDON
 from workflows.errors import ValidationProblem
@@ -58,10 +55,7 @@ def record_change(viewer: Viewer, actor: User, data: dict, now: datetime) -> Fin
                              occurred_on=valid["occurred_on"], created_at=now, updated_at=now)
     new_record(actor, "financial_change", change, "FINANCIAL_CHANGE_RECORDED", now,
                data={"occurred_on": valid["occurred_on"], "contract": contract.reference})
-    rulebook = rulebook_or_council(contract, contract.council_id)
-    clock = report_deadline(valid["occurred_on"], working_calendar(contract.council_id, rulebook.region))
-    create_deadline(record=change, entity_type="financial_change", case=None, clock=clock, region=rulebook.region,
-                    now=now)
+    start_clocks("financial_change", change, lambda ctx: (report_deadline(valid["occurred_on"], ctx.calendar),), now)
     return change
 
 

@@ -20,10 +20,12 @@ from models import db
 from models.audit_store import events_for, record_event
 from models.calendar_store import working_calendar
 from models.case_queries import get_case
-from models.case_store import consider_termination, draft_default_notice, draft_notice, open_case, propose_suspension
-from models.cases import Case, DefaultNotice, Suspension, Termination
+from models.case_store import draft_default_notice, draft_notice, open_case, propose_unless_pending
+from models.cases import Case, DefaultNotice
+from models.deadline_store import create_deadline, meet_deadlines
 from models.engine import allowed_triggers, fire, fire_system, load, new_record, workflow_for
 from models.entities import Contract, CqcRating, User
+from models.ladder_store import actions_now, held_back  # KT-17 -> KT-19 -> KT-14/KT-08; CE-38's precondition
 from models.monitoring import BreachRecord, KpiResult, MonitoringOccurrence, MonitoringReturn, ReturnSubmission
 from models.provider_store import get_contract
 from models.registry import KINDS, scoped
@@ -32,13 +34,12 @@ from workflows.access import Viewer
 from workflows.breach import Breach, Occurrence, Rating, evaluate, reconcile
 from workflows.breach_record import OPEN_BREACH, BreachState
 from workflows.case import OPEN
+from workflows.clock import ClockStart, end_of_day
 from workflows.default_notice import DefaultState
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.monitoring import KpiSpec
 from workflows.returns import CellError, Period, ReturnState, schedule, validate_rows
-from workflows.suspension import SuspensionState
-from workflows.termination import TerminationState
 
 # -- the schedule ------------------------------------------------------------------------------------------------
 
@@ -86,9 +87,6 @@ def ensure_schedule(contract: Contract, today: date, now: datetime | None = None
 
 
 def _plan_due_deadline(row: MonitoringReturn, spec, region: str, now: datetime) -> None:
-    from models.deadline_store import create_deadline
-    from workflows.clock import ClockStart, end_of_day
-
     if spec.due_after_working_days is not None:
         unit, length = "working_days", spec.due_after_working_days
     else:
@@ -293,8 +291,6 @@ def _store_submission(row: MonitoringReturn, actor: User, figures: dict, source:
                                     figures=figures, source=source, submitted_on=submitted_on,
                                     submitted_by_id=actor.id if actor else None, submitted_at=now, current=True))
     if row.submitted_on is None:
-        from models.deadline_store import meet_deadlines
-
         meet_deadlines("return", row.id, {"return_due"}, now)
         # Timeliness is the first submission's (CE-K14); a later correction does not make a return late (A15).
         row.submitted_on = submitted_on
@@ -470,26 +466,17 @@ def _propose_on_case(viewer: Viewer | None, actor: User | None, row: BreachRecor
     reason = f"{row.summary} ({row.cites}). " + " ".join(row.figures)
     made = list(row.proposals or [])
     kinds = {p["kind"] for p in made}
-    from models.ladder_store import actions_now, held_back  # KT-17 -> KT-19 -> KT-14/KT-08; CE-38's precondition
 
     for action in actions_now(book, row, now):
-        if action in ("suspension", "embargo") and book.has_rung("suspension") and "suspension" not in kinds:
-            open_one = db.session.scalar(select(Suspension.id).where(
-                Suspension.case_id == case.id,
-                Suspension.state.in_([SuspensionState.PROPOSED, SuspensionState.ACTIVE])))
-            if open_one is None:
-                try:
-                    record = propose_suspension(None, actor, case.id, reason, now, rule=_rule_ref(row))
-                except (TransitionNotAllowed, ValidationProblem) as refused:
-                    held_back(row, str(refused), action, now)
-                    continue
-                made.append({"kind": "suspension", "id": record.id})
-        elif action == "termination" and book.has_rung("termination") and "termination" not in kinds:
-            pending = db.session.scalar(select(Termination.id).where(
-                Termination.case_id == case.id, Termination.state == TerminationState.CONSIDERED))
-            if pending is None:
-                record = consider_termination(None, actor, case.id, reason, now, now.date(), rule=_rule_ref(row))
-                made.append({"kind": "termination", "id": record.id})
+        kind = "suspension" if action == "embargo" else action  # a referral embargo is a suspension of referrals
+        if kind in ("suspension", "termination") and kind not in kinds:
+            try:
+                record = propose_unless_pending(case, kind, reason, _rule_ref(row), now, actor)
+            except (TransitionNotAllowed, ValidationProblem) as refused:
+                held_back(row, str(refused), action, now)
+                continue
+            if record is not None:
+                made.append({"kind": kind, "id": record.id})
         elif system_only:
             continue
         elif action == "default" and book.has_rung("default_notice") and "default_notice" not in kinds:

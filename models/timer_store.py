@@ -7,42 +7,36 @@ attaches to a breach become proposals for a person to confirm, with the rule tha
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, insert, select, update
 
 from models import db
 from models.audit_store import record_event
-from models.case_store import consider_termination, propose_suspension
-from models.cases import Case, Deadline, Suspension, Termination
+from models.case_store import propose_unless_pending
+from models.cases import Case, Deadline
 from models.deadline_store import is_paused
 from models.engine import fire_system
-from models.entities import Provider, User
+from models.entities import AuditEvent, Contract, Provider, User
 from models.outbox_store import enqueue
 from models.registry import KINDS, RESTRICTED, page_for
-from models.rulebook_store import rulebook_for
-from models.scheduling import Timer
+from models.scheduling import DeadlinePause, OutboxMessage, Timer
 from workflows.access import PROVIDER_ROLES, Role
 from workflows.case import OPEN
 from workflows.clock import LONDON
 from workflows.deadline import SIMPLE_BREACHES, DueTimer, TimerDecision, decide_timer, record_name
 from workflows.messages import CONSEQUENCES, Message, breach, reminder
-from workflows.suspension import SuspensionState
-from workflows.termination import TerminationState
 
 
 def pending_due_count(now: datetime) -> int:
     """How many timers are due and not yet fired."""
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.count(Timer.id)).where(Timer.status == "pending", Timer.due_at <= now)) or 0
 
 
 def oldest_pending_due(now: datetime) -> datetime | None:
     """The due instant of the oldest timer still waiting (how far behind the scheduler is)."""
-    from sqlalchemy import func
-
     return db.session.scalar(select(func.min(Timer.due_at)).where(Timer.status == "pending", Timer.due_at <= now))
 
 
@@ -76,8 +70,6 @@ def people_for(council_id: int, provider_id: int, contract_id: int | None, who: 
     if who in ("council", "both"):
         manager = None
         if contract_id:
-            from models.entities import Contract
-
             contract = db.session.get(Contract, contract_id)
             manager = contract.contract_manager if contract else None
         if manager is not None and manager.active:
@@ -218,21 +210,15 @@ def _consequence(deadline: Deadline, case: Case | None, now: datetime) -> str | 
         return action
     if not _case_open(case):
         return None
-    book = rulebook_for(case.contract)
     reason = f"{deadline.label} not done by the end of {deadline.due_on:%-d %B %Y} ({deadline.rule})"
-    if action == "propose_suspension" and book.has_rung("suspension"):
-        open_proposal = db.session.scalar(select(Suspension.id).where(
-            Suspension.case_id == case.id, Suspension.state.in_([SuspensionState.PROPOSED, SuspensionState.ACTIVE])))
-        if open_proposal is None:
-            propose_suspension(None, None, case.id, reason, now, rule=deadline.rule)
-        return action
-    if action == "propose_termination" and book.has_rung("termination"):
-        pending = db.session.scalar(select(Termination.id).where(
-            Termination.case_id == case.id, Termination.state == TerminationState.CONSIDERED))
-        if pending is None:
-            consider_termination(None, None, case.id, reason, now, today, rule=deadline.rule)
+    if action in ESCALATIONS:
+        propose_unless_pending(case, ESCALATIONS[action], reason, deadline.rule, now)
         return action
     return "mark_overdue"
+
+
+# A breach that puts an escalation on the table: proposed for a person to decide (A53), never taken.
+ESCALATIONS = {"propose_suspension": "suspension", "propose_termination": "termination"}
 
 
 # What a breach of these clocks does to the record itself: a system step of its machine.
@@ -270,13 +256,6 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
     Returns the counts and the ids of the timers that need the full path (breaches with a consequence beyond
     marking the case overdue), which the caller fires one by one.
     """
-    from collections import Counter, defaultdict
-
-    from sqlalchemy import insert, update
-
-    from models.entities import AuditEvent, Contract
-    from models.scheduling import DeadlinePause, OutboxMessage
-
     counts: Counter = Counter()
     ids = {t.deadline_id for t in timers}
     deadlines = {d.id: d for d in db.session.execute(select(
