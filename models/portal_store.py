@@ -265,10 +265,7 @@ def updates_for(viewer: Viewer, milestone_ids: list[int]) -> dict[int, list[Mile
     """Progress reports on these milestones, by milestone, newest first."""
     out: dict[int, list[MilestoneUpdate]] = {m: [] for m in milestone_ids}
     if milestone_ids:
-        query = select(MilestoneUpdate).where(MilestoneUpdate.council_id == viewer.council_id,
-                                              MilestoneUpdate.milestone_id.in_(milestone_ids))
-        if viewer.is_provider:
-            query = query.where(MilestoneUpdate.provider_id == viewer.provider_id)
+        query = scoped(MilestoneUpdate, viewer).where(MilestoneUpdate.milestone_id.in_(milestone_ids))
         for update in db.session.scalars(query.options(selectinload(MilestoneUpdate.author))
                                          .order_by(MilestoneUpdate.id.desc())):
             out[update.milestone_id].append(update)
@@ -349,11 +346,8 @@ def make_representation(viewer: Viewer, actor: User, notice_id: int, text: str, 
 
 def open_representations(viewer: Viewer) -> list[NoticeRepresentation]:
     """Representations on notices still open (served, the plan not yet agreed), newest first."""
-    query = select(NoticeRepresentation).join(Notice, Notice.id == NoticeRepresentation.notice_id).where(
-        NoticeRepresentation.council_id == viewer.council_id,
+    query = scoped(NoticeRepresentation, viewer).join(Notice, Notice.id == NoticeRepresentation.notice_id).where(
         Notice.state.in_((NoticeState.ISSUED, NoticeState.PLAN_DUE, NoticeState.PLAN_SUBMITTED)))
-    if viewer.is_provider:
-        query = query.where(NoticeRepresentation.provider_id == viewer.provider_id)
     return list(db.session.scalars(query.options(selectinload(NoticeRepresentation.notice)
                                                  .selectinload(Notice.case).selectinload(Case.provider))
                                    .order_by(NoticeRepresentation.id.desc())))
@@ -363,10 +357,7 @@ def representations_for(viewer: Viewer, notice_ids: list[int]) -> dict[int, list
     """Representations on these notices, by notice, oldest first."""
     out: dict[int, list[NoticeRepresentation]] = {n: [] for n in notice_ids}
     if notice_ids:
-        query = select(NoticeRepresentation).where(NoticeRepresentation.council_id == viewer.council_id,
-                                                   NoticeRepresentation.notice_id.in_(notice_ids))
-        if viewer.is_provider:
-            query = query.where(NoticeRepresentation.provider_id == viewer.provider_id)
+        query = scoped(NoticeRepresentation, viewer).where(NoticeRepresentation.notice_id.in_(notice_ids))
         for item in db.session.scalars(query.order_by(NoticeRepresentation.id)):
             out[item.notice_id].append(item)
     return out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Callable
 
 from flask import Blueprint, g, jsonify, request
@@ -38,6 +39,18 @@ def step_request() -> tuple[str, dict, object]:
     if not trigger:
         raise ValidationProblem("Give the trigger to fire, for example {\"trigger\": \"issue\"}", "trigger")
     return str(trigger), data, data.pop("version", None)
+
+
+def enum_param(name: str, choices: type[enum.Enum]):
+    """An optional query parameter that must be one of an enum's values: None when absent, a 422 naming the
+    parameter and the values otherwise."""
+    raw = request.args.get(name)
+    if not raw:
+        return None
+    try:
+        return choices(raw)
+    except ValueError:
+        raise BadParameter(f"{name} must be one of {', '.join(c.value for c in choices)}", name) from None
 
 
 def run_api(action):

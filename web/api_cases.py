@@ -23,13 +23,13 @@ from models.engine import allowed_triggers, fire
 from models.meeting_store import apply_minutes, get_meeting
 from models.portal_store import evidence_for, health_of, representations_for, updates_for
 from models.registry import CASE_COLLECTIONS
-from web.api import answer, bp, expose_record, json_body, step_request
+from web.api import answer, bp, enum_param, expose_record, json_body, step_request
 from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
 from workflows.access import Permission
 from workflows.case import CaseState
-from workflows.errors import ValidationProblem
+from workflows.errors import NotFound, ValidationProblem
 
 _FIELDS = {
     "case": ("reference", "summary", "contract_id", "provider_id", "overdue", "closed_at"),
@@ -132,17 +132,12 @@ def create_case():
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def cases():
     """Cases the token's owner may see, filtered and paged."""
-    state = request.args.get("state")
-    if state:
-        try:
-            state = CaseState(state)
-        except ValueError:
-            return api_error(422, f"state must be one of {', '.join(s.value for s in CaseState)}")
+    state = enum_param("state", CaseState)
     overdue = {"true": True, "false": False}.get(request.args.get("overdue", "").lower())
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     per_page = min(max(request.args.get("per_page", 25, type=int) or 25, 1), 100)
     items, total = list_cases(g.viewer, now_utc(), provider_id=request.args.get("provider", type=int),
-                              contract_id=request.args.get("contract", type=int), state=state or None,
+                              contract_id=request.args.get("contract", type=int), state=state,
                               overdue=overdue, page=page, per_page=per_page)
     return jsonify({"items": [{"id": c.id, "reference": c.reference, "state": c.state.value, "summary": c.summary,
                                "provider": c.provider.name, "contract": c.contract.reference,
@@ -150,13 +145,18 @@ def cases():
                     "total": total, "page": page, "per_page": per_page})
 
 
+def _case_kind(collection: str):
+    """The case kind an API collection names (cases, notices, action-plans...), or a 404."""
+    if collection not in CASE_COLLECTIONS:
+        raise NotFound(f"There is no collection {collection!r}")
+    return CASE_COLLECTIONS[collection]
+
+
 @bp.get("/<collection>/<int:record_id>")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def record(collection: str, record_id: int):
     """One record of any case collection."""
-    kind = CASE_COLLECTIONS.get(collection)
-    if kind is None:
-        return api_error(404)
+    kind = _case_kind(collection)
     return answer(lambda: get_record(g.viewer, kind.name, record_id), lambda found: record_json(kind.name, found))
 
 
@@ -164,9 +164,7 @@ def record(collection: str, record_id: int):
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def transition(collection: str, record_id: int):
     """Fire a trigger on a record; data may carry the date something really happened (never in the future)."""
-    kind = CASE_COLLECTIONS.get(collection)
-    if kind is None:
-        return api_error(404)
+    kind = _case_kind(collection)
 
     def act():
         trigger, data, version = step_request()

@@ -22,7 +22,7 @@ from models.return_store import (
     return_triggers,
     submissions_for,
 )
-from web.api import answer, bp, expose_record, json_body, run_api
+from web.api import answer, bp, enum_param, expose_record, json_body, run_api
 from web.api_cases import event_json
 from web.clock import now_utc, today_london
 from web.errors import api_error
@@ -70,12 +70,7 @@ def breach_json(row) -> dict:
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def returns():
     """Return periods the token's owner may see (providers: their own), with due dates."""
-    state = request.args.get("state")
-    if state:
-        try:
-            state = ReturnState(state)
-        except ValueError:
-            return api_error(422, f"state must be one of {', '.join(s.value for s in ReturnState)}")
+    state = enum_param("state", ReturnState)
     from web.returns import open_periods
 
     today = today_london()

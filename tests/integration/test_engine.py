@@ -5,7 +5,7 @@ targets that move with the council's calendar while served deadlines stay frozen
 from __future__ import annotations
 
 import ast
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -321,3 +321,23 @@ def test_the_provider_and_the_council_reporting_one_incident_at_once_exactly_one
                                                                    Deadline.entity_id == incident_id,
                                                                    Deadline.kind == "key_incident_reported"))
             assert list(met) == ["met"]
+
+
+def test_a_restricted_concerns_reminders_and_breaches_reach_only_the_safeguarding_team(app, demo):
+    """The notifier reads the registry too: a concern's stage clocks remind and report breaches to safeguarding
+    officers, never to the provider's people or to council staff who only know the concern exists."""
+    from models.scheduling import OutboxMessage
+    from models.user_store import find_user_by_email as person
+    from scheduler.tick import tick
+
+    concern_id, _provider_id = _concern_with_stages(app, demo)
+    with app.app_context():
+        due = db.session.scalar(select(Deadline.due_at).where(Deadline.entity_type == "safeguarding_concern",
+                                                              Deadline.entity_id == concern_id,
+                                                              Deadline.kind == "enquiry_concluded"))
+        tick(due + timedelta(days=1), deliver_messages=False)  # every reminder and the breach are due by then
+        sent_to = {m.user_id for m in db.session.scalars(select(OutboxMessage))}
+        assert sent_to, "the stage clocks sent nothing at all"
+        assert sent_to == {person(demo["safeguarding_officer"]).id}
+        for role in ("provider_manager", "provider_user", "council_viewer", "contract_manager"):
+            assert person(demo[role]).id not in sent_to
