@@ -195,6 +195,7 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
                on_step="models.return_store:on_breach_step"),
 )}
 BY_COLLECTION = {k.collection: k for k in KINDS.values() if k.collection}
+WORKFLOWS = {k.name: k.workflow for k in KINDS.values()}  # every machine, for the generated state diagrams
 CASE_KINDS = tuple(k.name for k in KINDS.values() if k.name == "case" or k.on_case)
 CASE_COLLECTIONS = {k.collection: k for k in KINDS.values() if k.name in CASE_KINDS}
 RESTRICTED = tuple(k.name for k in KINDS.values() if k.restricted)

@@ -28,8 +28,8 @@ DIAGRAMS_COMMAND = "flask --app app workflows diagram"
 
 
 def diagrams_markdown(level: int = 2) -> str:
-    """Every machine in workflows.registry as a Markdown section holding its Mermaid state diagram."""
-    from workflows.registry import WORKFLOWS
+    """Every record kind's machine (models/registry.py) as a Markdown section holding its Mermaid state diagram."""
+    from models.registry import WORKFLOWS
 
     parts = []
     for name, workflow in WORKFLOWS.items():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from models.registry import WORKFLOWS
 from workflows.access import Role, Viewer
 from workflows.calendar import WorkingCalendar
 from workflows.clock import LONDON
@@ -18,7 +19,6 @@ from workflows.financial_change import (
     validate_change,
 )
 from workflows.machine import Context, TransitionNotAllowed
-from workflows.registry import WORKFLOWS
 from workflows.rulebook import load_rulebooks
 
 EW = WorkingCalendar()

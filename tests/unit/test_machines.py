@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from models.registry import WORKFLOWS
 from workflows.access import Role, Viewer
 from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_row
 from workflows.calendar import WorkingCalendar
@@ -14,7 +15,6 @@ from workflows.errors import ValidationProblem
 from workflows.machine import Context, TransitionNotAllowed
 from workflows.milestone import MilestoneState, MilestoneWorkflow
 from workflows.notice import NoticeState, NoticeWorkflow
-from workflows.registry import WORKFLOWS
 from workflows.rulebook import load_rulebooks
 from workflows.suspension import SuspensionState, SuspensionWorkflow, missing_grounds
 from workflows.termination import TerminationState, TerminationWorkflow
