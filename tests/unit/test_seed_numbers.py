@@ -191,3 +191,26 @@ def test_a_typo_in_a_target_is_caught(tmp_path):
     row = next(r for r in KPIS if r.book == "thurrock-supported-living" and r.kpi == "KPI 3")
     assert kpi_problems(row, typo) == [
         "thurrock-supported-living: KPI KPI 3: target is 59.0 in the rulebook but 95 in the seed, seed 003 l.262"]
+
+
+def test_seed_lines_the_rulebooks_cite_hold_what_they_give():
+    """A rulebook's own `seed_line` (shown on the contract settings page as "the contract, seed line N") points at
+    the line this table cites for the clock (CE-34, KT-16, KT-19, HF-74, HF-78), or at a line giving the return's
+    due date (CE-29, CE-18: "30 April")."""
+    table = {(c.book, c.kind): c for c in CLOCKS}
+    for book_id, book in books().items():
+        for clock in book.clocks:
+            if clock.seed_line is not None:
+                cited = table[(book_id, clock.kind)].at.line
+                assert clock.seed_line == cited, (f"{book_id}: clock {clock.kind}: seed_line is {clock.seed_line} "
+                                                  f"in the rulebook but the seed gives it on line {cited}")
+        for spec in book.monitoring.returns:
+            if spec.seed_line is not None:
+                assert spec.due_on is not None, f"{book_id}: return {spec.id} cites a seed line but has no due_on"
+                month, day = spec.due_on
+                line = _norm(seed_lines(book.seed)[spec.seed_line - 1])
+                month_name = ("january february march april may june july august september october november "
+                              "december").split()[month - 1]
+                assert re.search(rf"\b{day}(st|nd|rd|th)? {month_name}\b", line), (
+                    f"{book_id}: return {spec.id}: seed {book.seed} l.{spec.seed_line} does not give {day} "
+                    f"{month_name}: {line[:120]!r}")
