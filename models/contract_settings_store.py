@@ -64,9 +64,19 @@ def _refresh_due_dates(contract: Contract, book: Rulebook) -> None:
         row.due_on, row.due_explanation = due, list(why)
 
 
+def contract_source(rule: str, seed: str, lines: list[int | None]) -> str:
+    """Where a contract-given value comes from: "the contract, seed line N" when the rulebook cites the seed line (its
+    `seed_line`), otherwise the rule and seed it was written from."""
+    known = sorted({n for n in lines if n})
+    if lines and all(lines):
+        which = f"seed line {known[0]}" if len(known) == 1 else "seed lines " + ", ".join(str(n) for n in known)
+        return f"the contract, {which} ({rule}, seed {seed})"
+    return f"the contract ({rule}, seed {seed})"
+
+
 def settings_rows(contract: Contract, book: Rulebook, regime: Rulebook) -> list[dict]:
     """Every setting a council may make on this contract, with its value and its source: "the contract, seed line N"
-    (the rulebook gives it), "council setting" or "not set"."""
+    (the rulebook gives it, citing the seed line), "council setting" or "not set" (A4, HF-74, HF-78)."""
     settings = contract.settings or {}
     rows = []
     for spec in regime.monitoring.returns:
@@ -75,10 +85,11 @@ def settings_rows(contract: Contract, book: Rulebook, regime: Rulebook) -> list[
         rows.append({"key": "return_due", "item": spec.id, "name": f"{spec.name}: due date",
                      "value": spec.due_text() if own else (book.monitoring.return_spec(spec.id).due_text()
                                                             if set_here else "No due date set"),
-                     "source": (f"the contract ({spec.rule}, seed {regime.seed})" if own
+                     "setting": set_here,
+                     "source": (contract_source(spec.rule, regime.seed, [spec.seed_line]) if own
                                 else "council setting" if set_here else "not set")})
     receipt = settings.get("deemed_receipt")
-    rows.append({"key": "deemed_receipt", "item": "", "name": "Deemed receipt of a notice",
+    rows.append({"key": "deemed_receipt", "item": "", "name": "Deemed receipt of a notice", "setting": receipt,
                  "value": (", ".join(f"{m} {d} working day{'s' if d != 1 else ''}" for m, d in receipt.items())
                            if receipt else "Standard notices clause: email or hand in working hours (09:00-17:00) "
                                            "that day, otherwise 09:00 the next working day; recorded delivery the "
@@ -87,12 +98,11 @@ def settings_rows(contract: Contract, book: Rulebook, regime: Rulebook) -> list[
                                                              "is silent)"})
     own_complaints = [c for c in regime.clocks if c.starts in ("complaint_received", "complaint_passed_on")]
     local = settings.get("complaint_clocks")
-    rows.append({"key": "complaint_clocks", "item": "", "name": "Complaint clocks",
+    rows.append({"key": "complaint_clocks", "item": "", "name": "Complaint clocks", "setting": local,
                  "value": ("; ".join(f"{c.label}: {c.length} {c.unit.replace('_', ' ')}" for c in own_complaints)
                            if own_complaints else ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in local.items())
                            if local else "None"),
-                 "source": (f"the contract ({', '.join(sorted({c.rule for c in own_complaints}))}, seed "
-                            f"{regime.seed})" if own_complaints else "council setting" if local else "not set")})
+                 "source": (contract_source(", ".join(sorted({c.rule for c in own_complaints})), regime.seed,
+                                            [c.seed_line for c in own_complaints]) if own_complaints
+                            else "council setting" if local else "not set")})
     return rows
-
-

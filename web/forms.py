@@ -189,3 +189,34 @@ class ReasonForm(FlaskForm):
     reason = TextAreaField("Reasons", widget=GovTextArea(),
                            validators=[DataRequired("Enter your reasons")])
     submit = SubmitField("Withhold approval", widget=GovSubmitInput())
+
+
+class ContractSettingForm(FlaskForm):
+    """Set or clear one council setting on a contract (A4 due dates, deemed receipt, local complaint clocks); the
+    view fills the setting's choices from the contract's rulebook and checks the fields the chosen setting needs."""
+
+    setting = RadioField("Setting", widget=GovRadioInput(), validators=[InputRequired("Select the setting to change")])
+    action = RadioField("Set or clear", widget=GovRadioInput(), default="set",
+                        choices=options([("set", "Set it to the values below"),
+                                         ("clear", "Clear it (back to not set, or the standard default)")]),
+                        validators=[InputRequired("Select whether to set or clear the setting")])
+    working_days = IntegerField("Due date: working days after the period ends", widget=GovTextInput(),
+                                validators=[Optional(), NumberRange(0, 120, "Enter a number of working days from 0 "
+                                                                              "to 120")])
+    due_from = GovDateField("Due date applies to periods ending on or after", widget=GovDateInput(),
+                            format="%d %m %Y", validators=[Optional()])
+    receipt_hand = IntegerField("By hand: working days to deemed receipt", widget=GovTextInput(),
+                                validators=[Optional(), NumberRange(0, 10, "Enter working days from 0 to 10")])
+    receipt_email = IntegerField("By email: working days to deemed receipt", widget=GovTextInput(),
+                                 validators=[Optional(), NumberRange(0, 10, "Enter working days from 0 to 10")])
+    receipt_post = IntegerField("By post: working days to deemed receipt", widget=GovTextInput(),
+                                validators=[Optional(), NumberRange(0, 10, "Enter working days from 0 to 10")])
+    report_working_days = IntegerField("Complaint reported to the council within (working days)",
+                                       widget=GovTextInput(),
+                                       validators=[Optional(), NumberRange(1, 60, "Enter working days from 1 to 60")])
+    draft_working_days = IntegerField("Draft response to the council within (working days)", widget=GovTextInput(),
+                                      validators=[Optional(), NumberRange(1, 60, "Enter working days from 1 to 60")])
+    reason = TextAreaField("Why the setting is changed", widget=GovTextArea(),
+                           validators=[DataRequired("Enter why the setting is changed"),
+                                       Length(max=500, message="Reason must be 500 characters or fewer")])
+    submit = SubmitField("Save setting", widget=GovSubmitInput())

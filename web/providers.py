@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
 from models import db
 from models.audit_store import events_for
 from models.concern_store import complaint_figures, large_scale_enquiries
+from models.contract_settings_store import change_setting, settings_rows
 from models.entities import CqcRatingValue
 from models.picture_store import open_cases, provider_happenings
 from models.provider_store import (
@@ -18,12 +19,14 @@ from models.provider_store import (
     record_cqc_rating,
 )
 from models.registry import page_for
+from models.rulebook_store import rulebook_for
 from web.cases import rung_label
 from web.clock import now_utc, today_london
-from web.forms import CqcRatingForm
+from web.forms import ContractSettingForm, CqcRatingForm, options
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.errors import ValidationProblem
+from workflows.machine import TransitionNotAllowed
 from workflows.picture import KINDS as PICTURE_KINDS
 from workflows.picture import counts_by_quarter, quarter_bounds, quarter_label, recent_quarters
 from workflows.picture import timeline as picture_timeline
@@ -113,4 +116,94 @@ def show_contract(contract_id: int):
     """One contract: its terms, rulebook and escalation contacts."""
     contract = get_contract(g.viewer, contract_id)
     rulebook = current_app.extensions["rulebooks"].get(contract.rulebook_id)
-    return render_template("contracts/show_contract.html", contract=contract, rulebook=rulebook)
+    return render_template("contracts/show_contract.html", contract=contract, rulebook=rulebook,
+                           can_see_settings=not g.viewer.is_provider)
+
+
+# The form's fields each setting needs, and the names check_setting (workflows/settings.py) gives its problems.
+_FIELD_FOR_PROBLEM = {"working_days": "working_days", "from": "due_from", "hand": "receipt_hand",
+                      "email": "receipt_email", "post": "receipt_post", "report_working_days": "report_working_days",
+                      "draft_working_days": "draft_working_days", "reason": "reason", "key": "setting",
+                      "value": "setting"}
+
+
+def _setting_choices(rows: list[dict]) -> list[tuple[str, str]]:
+    """What an administrator may set here: due dates the contract does not give (A4), the deemed-receipt rule, and
+    local complaint clocks where the contract has none of its own (HF-74 and HF-78 are H&F's alone)."""
+    choices = []
+    for row in rows:
+        if row["source"].startswith("the contract"):
+            continue
+        ident = f"return_due:{row['item']}" if row["key"] == "return_due" else row["key"]
+        label = {"deemed_receipt": "Deemed receipt of a notice", "complaint_clocks": "Local complaint clocks"}.get(
+            row["key"], row["name"])
+        choices.append((ident, label))
+    return choices
+
+
+def _setting_value(form: ContractSettingForm, key: str, item: str, existing: dict):
+    """The setting's new value from the form (None: clear it), or a ValidationProblem naming the missing field."""
+    if form.action.data == "clear":
+        if key == "return_due":
+            rest = {k: v for k, v in existing.items() if k != item}
+            return rest or None
+        return None
+    if key == "return_due":
+        if form.working_days.data is None:
+            raise ValidationProblem("Enter the number of working days after the period ends", "working_days")
+        due = {"working_days": form.working_days.data}
+        if form.due_from.data:
+            due["from"] = form.due_from.data.isoformat()
+        return {**existing, item: due}
+    if key == "deemed_receipt":
+        values = {m: getattr(form, f"receipt_{m}").data for m in ("hand", "email", "post")}
+        for method, days in values.items():
+            if days is None:
+                raise ValidationProblem(f"Enter the working days to deemed receipt {_BY[method]}", method)
+        return values
+    values = {f: getattr(form, f).data for f in ("report_working_days", "draft_working_days")
+              if getattr(form, f).data is not None}
+    if not values:
+        raise ValidationProblem("Enter the working days for reporting a complaint, for a draft response, or both",
+                                "report_working_days")
+    return values
+
+
+_BY = {"hand": "by hand", "email": "by email", "post": "by post"}
+
+
+@bp.route("/contracts/<int:contract_id>/settings", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def contract_settings_page(contract_id: int):
+    """The council's settings on a contract, each with its value and source ("the contract, seed line N", "council
+    setting" or "not set"); administrators set or clear them with a reason, on the audit trail (A4, issue 14)."""
+    if g.viewer.is_provider:
+        abort(404)  # council settings are the council's business
+    contract = get_contract(g.viewer, contract_id)
+    regime = current_app.extensions["rulebooks"][contract.rulebook_id]
+    rows = settings_rows(contract, rulebook_for(contract), regime)
+    can_change = g.viewer.can(Permission.MANAGE_CONTRACT_SETTINGS)
+    form = ContractSettingForm()
+    form.setting.choices = options(_setting_choices(rows))
+    if form.is_submitted() and not can_change:
+        abort(403)
+    if form.validate_on_submit():
+        key, _, item = form.setting.data.partition(":")
+        try:
+            value = _setting_value(form, key, item, dict((contract.settings or {}).get("return_due") or {})
+                                   if key == "return_due" else {})
+            change_setting(g.viewer, current_user, contract.id, key, value, form.reason.data, today_london(),
+                           now_utc())
+        except ValidationProblem as problem:
+            db.session.rollback()
+            getattr(form, _FIELD_FOR_PROBLEM.get(problem.field or "", "setting")).errors = [str(problem)]
+        except TransitionNotAllowed:
+            db.session.rollback()
+            abort(403)
+        else:
+            db.session.commit()
+            label = dict(_setting_choices(rows)).get(form.setting.data, "The setting")
+            flash(f"{label}: {'cleared' if form.action.data == 'clear' else 'saved'}")
+            return redirect(url_for("providers.contract_settings_page", contract_id=contract.id), code=303)
+    return render_template("contracts/settings.html", contract=contract, rulebook=regime, rows=rows, form=form,
+                           can_change=can_change), (422 if form.errors else 200)

@@ -37,6 +37,7 @@ class ClockSpec:
     # A deadline served on a provider under the contract is frozen once served; a council's own target (local
     # practice, an internal review date) is not contractual and moves when the council's calendar changes.
     contractual: bool = True
+    seed_line: int | None = None  # the seed line that gives it (rulebook 'seed_line'), cited as its source
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,7 @@ class ReturnSpec:
     # A4: a due date the council set on the contract (workflows/settings.py), for periods ending from this date.
     due_from: date | None = None
     due_source: str = ""  # "" (the contract's own) or "council setting"
+    seed_line: int | None = None  # the seed line that gives the due date, cited as its source (contract settings)
 
     @property
     def has_deadline(self) -> bool:
@@ -434,7 +435,7 @@ class _Entry:
 
 
 _RETURN_KEYS = {"id", "name", "rule", "cadence", "quarter_basis", "due_after_working_days", "due_after_days", "due_on",
-                "note"}
+                "note", "seed_line"}
 _KPI_KEYS = {"id", "rule", "name", "numerator", "denominator", "unit", "direction", "target", "disputed_target",
              "bands", "frequency", "return", "critical", "consequence", "source", "monitor_only", "lots", "formula",
              "note", "computed"}
@@ -536,7 +537,7 @@ def _parse_return(e: _Entry) -> ReturnSpec:
         raise e.bad(None, "give at most one of due_after_working_days, due_after_days and due_on")
     return ReturnSpec(id=ident, name=e.text("name"), rule=_rule_id(e), cadence=cadence, quarter_basis=basis,
                       due_after_working_days=working, due_after_days=days, due_on=due_on,
-                      note=e.text("note", required=False))
+                      note=e.text("note", required=False), seed_line=e.whole("seed_line", 1, 1_000_000))
 
 
 _BAND = re.compile(r"^\s*([<>]?)\s*(\d+(?:\.\d+)?)\s*%?\s*$")

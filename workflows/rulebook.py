@@ -287,9 +287,13 @@ def _parse_clocks(path: Path, text: str, raw: dict) -> tuple[ClockSpec, ...]:
         stops = spec.get("stops", [])
         if not isinstance(stops, list) or not all(isinstance(x, str) for x in stops):
             raise bad("'stops' must be a list of event names", "stops")
+        seed_line = spec.get("seed_line")
+        if seed_line is not None and (isinstance(seed_line, bool) or not isinstance(seed_line, int) or seed_line < 1):
+            raise bad("'seed_line' must be the line number in the seed that gives the clock", "seed_line")
         clocks.append(ClockSpec(kind=kind, label=spec["label"], rule=spec["rule"], unit=spec["unit"], length=length,
                                 starts=spec["starts"], stops=tuple(stops), acts=spec["acts"],
-                                pausable=bool(spec.get("pausable", False)), on_breach=spec.get("on_breach")))
+                                pausable=bool(spec.get("pausable", False)), on_breach=spec.get("on_breach"),
+                                seed_line=seed_line))
     return tuple(clocks)
 
 

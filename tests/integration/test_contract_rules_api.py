@@ -531,8 +531,8 @@ def test_hf_78_complaint_clocks_apply_only_where_the_contract_has_them(api):
     sources = {i["key"]: i["source"] for i in api("contract_manager", "GET", f"/api/v1/contracts/{kt}/settings")[
         "items"]}
     assert sources["complaint_clocks"] == "council setting"
-    assert api("contract_manager", "GET", f"/api/v1/contracts/{hf}/settings")["items"][-1]["source"].startswith(
-        "the contract (HF-74, HF-78")
+    assert api("contract_manager", "GET", f"/api/v1/contracts/{hf}/settings")["items"][-1]["source"] == (
+        "the contract, seed lines 3848, 3849, 3878 (HF-74, HF-78, seed 004)")
     provider = api("contract_manager", "GET", f"/api/v1/contracts/{hf}")["provider"]["id"]
     council = api("contract_manager", "POST", "/api/v1/complaints", {
         **COMPLAINT, "provider": provider, "by_council": True, "received_at": "2026-12-17T10:00:00+00:00"}, 201)
