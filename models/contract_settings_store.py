@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from models import db
-from models.audit_store import record_event
+from models.audit_store import events_for, record_event
 from models.calendar_store import working_calendar
 from models.entities import Contract, User
 from models.monitoring import MonitoringReturn
@@ -34,9 +34,9 @@ def change_setting(viewer: Viewer, actor: User, contract_key: int | str, key: st
     if not reason:
         raise ValidationProblem("Enter why the setting is changed", "reason")
     regime = rulebooks()[contract.rulebook_id]
-    checked = check_setting(regime, key, value, today)
     settings = dict(contract.settings or {})
     before = settings.get(key)
+    checked = check_setting(regime, key, value, today, before)
     if checked is None:
         settings.pop(key, None)
     else:
@@ -49,6 +49,15 @@ def change_setting(viewer: Viewer, actor: User, contract_key: int | str, key: st
     if key == "return_due":
         _refresh_due_dates(contract, rulebook_for(contract))
     return contract
+
+
+def setting_changes(viewer: Viewer, contract: Contract) -> list:
+    """The audit trail of the contract's council settings, oldest first: who changed what, when and why (council
+    staff only; a provider sees the settings, not the council's reasons)."""
+    if viewer.is_provider:
+        return []
+    return [e for e in events_for(contract.council_id, "contract", contract.id)
+            if e.event == "CONTRACT_SETTING_CHANGED"]
 
 
 def _refresh_due_dates(contract: Contract, book: Rulebook) -> None:
@@ -88,6 +97,13 @@ def settings_rows(contract: Contract, book: Rulebook, regime: Rulebook) -> list[
                      "setting": set_here,
                      "source": (contract_source(spec.rule, regime.seed, [spec.seed_line]) if own
                                 else "council setting" if set_here else "not set")})
+    council_targets = settings.get("kpi_targets") or {}
+    for kpi in book.monitoring.kpis:
+        if kpi.versions:  # a target changed from a date (KT-04, CW-25, A62): the rulebook's or the council's
+            rows.append({"key": "kpi_targets", "item": kpi.id, "name": f"{kpi.id}: target from a date",
+                         "value": f"{kpi.target_text()}; {kpi.versions_text()}",
+                         "source": ("council setting" if kpi.id in council_targets
+                                    else f"the contract ({kpi.rule}, seed {regime.seed})")})
     receipt = settings.get("deemed_receipt")
     rows.append({"key": "deemed_receipt", "item": "", "name": "Deemed receipt of a notice", "setting": receipt,
                  "value": (", ".join(f"{m} {d} working day{'s' if d != 1 else ''}" for m, d in receipt.items())

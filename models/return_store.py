@@ -38,7 +38,7 @@ from workflows.clock import ClockStart, end_of_day
 from workflows.default_notice import DefaultState
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
-from workflows.monitoring import KpiSpec
+from workflows.monitoring import KpiSpec, kpi_in_force
 from workflows.returns import CellError, Period, ReturnState, schedule, validate_rows
 
 # -- the schedule ------------------------------------------------------------------------------------------------
@@ -336,7 +336,9 @@ def import_rows(viewer: Viewer, actor: User, contract_id: int, return_id: str, r
 
 
 def compute_results(row: MonitoringReturn) -> list[KpiResult]:
-    """The return's KPI results from its accepted figures: value, target and RAG (replacing earlier ones)."""
+    """The return's KPI results from its accepted figures: value, RAG and the target they were judged against, the
+    one in force when the period started (kpi_in_force: KT-04, CW-25, A62), replacing earlier ones. The breach engine
+    reads this judgement back, so a target changed later never re-judges the period."""
     submission = current_submission(row)
     figures = submission.figures if submission else {}
     existing = {r.kpi_id: r for r in db.session.scalars(select(KpiResult).where(
@@ -351,12 +353,13 @@ def compute_results(row: MonitoringReturn) -> list[KpiResult]:
         else:
             x, y = (list(figures.get(kpi.id) or [None, None]) + [None, None])[:2]
         value = kpi.value(x, y)
+        judged = kpi_in_force(kpi, row.period_start)  # the target in force when the period started (KT-04, A62)
         result = existing.get(kpi.id) or KpiResult(
             council_id=row.council_id, provider_id=row.provider_id, contract_id=row.contract_id,
             return_row_id=row.id, kpi_id=kpi.id, period_start=row.period_start)
         result.period_end, result.label = row.period_end, row.label
         result.numerator, result.denominator, result.value = x, y, value
-        result.target, result.rag = kpi.target_text()[:200], kpi.rag(value)
+        result.target, result.rag = judged.target_text()[:200], judged.rag(value)
         db.session.add(result)
         out.append(result)
     db.session.flush()
@@ -375,9 +378,12 @@ class Evaluation:
 
 
 def _facts(contract: Contract, today: date):
-    values = {(r.kpi_id, r.period_start): r.value for r in db.session.scalars(
+    results = list(db.session.scalars(
         select(KpiResult).join(MonitoringReturn, MonitoringReturn.id == KpiResult.return_row_id).where(
-            KpiResult.contract_id == contract.id, MonitoringReturn.state == ReturnState.ACCEPTED))}
+            KpiResult.contract_id == contract.id, MonitoringReturn.state == ReturnState.ACCEPTED)))
+    values = {(r.kpi_id, r.period_start): r.value for r in results}
+    # How each accepted period was judged, against the target in force then: kept when a target changes later.
+    judged = {(r.kpi_id, r.period_start): (r.rag, r.target) for r in results}
     submissions = {(r.return_id, r.period_start): r.submitted_on for r in db.session.execute(
         select(MonitoringReturn.return_id, MonitoringReturn.period_start, MonitoringReturn.submitted_on).where(
             MonitoringReturn.contract_id == contract.id, MonitoringReturn.submitted_on.is_not(None)))}
@@ -397,7 +403,7 @@ def _facts(contract: Contract, today: date):
         ref = f"Default notice {notice.number}"
         occurrences = [o for o in occurrences if not (o.kind == "default" and o.ref == ref)]
         occurrences.append(Occurrence(kind="default", on=notice.served_on, ref=ref))
-    return values, submissions, occurrences, ratings
+    return values, submissions, occurrences, ratings, judged
 
 
 def evaluate_contract(contract: Contract, today: date, now: datetime) -> Evaluation:
@@ -406,10 +412,10 @@ def evaluate_contract(contract: Contract, today: date, now: datetime) -> Evaluat
     book = rulebook_for(contract)
     if not book.monitoring.breaches:
         return Evaluation(0, 0, 0)
-    values, submissions, occurrences, ratings = _facts(contract, today)
+    values, submissions, occurrences, ratings, judged = _facts(contract, today)
     found = evaluate(book.monitoring, contract_schedules(contract, today), values, today, contract.start_on,
                      submissions=submissions, occurrences=occurrences, ratings=ratings,
-                     lots=tuple(contract.lots or ()) or None)
+                     lots=tuple(contract.lots or ()) or None, judged=judged)
     recorded = {b.key: b for b in db.session.scalars(select(BreachRecord).where(
         BreachRecord.contract_id == contract.id))}
     change = reconcile([k for k, b in recorded.items() if b.state in OPEN_BREACH], found)

@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from flask import current_app, g
 
-from models.contract_settings_store import change_setting, settings_rows
+from models.contract_settings_store import change_setting, setting_changes, settings_rows
 from models.provider_store import get_contract
 from models.rulebook_store import rulebook_for
 from web.api import answer, bp, json_body
+from web.api_cases import event_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
 
 
 def settings_json(contract) -> dict:
-    """Every setting the council may make on the contract, with its value and where it comes from."""
+    """Every setting the council may make on the contract, with its value and where it comes from, and the audit
+    trail of changes to them (each with its reason)."""
     regime = current_app.extensions["rulebooks"][contract.rulebook_id]
     return {"contract_id": contract.id, "rulebook": contract.rulebook_id, "settings": contract.settings or {},
-            "version": contract.version_id, "items": settings_rows(contract, rulebook_for(contract), regime)}
+            "version": contract.version_id, "items": settings_rows(contract, rulebook_for(contract), regime),
+            "changes": [event_json(e) for e in setting_changes(g.viewer, contract)]}
 
 
 @bp.get("/contracts/<int:contract_id>/settings")

@@ -5,6 +5,11 @@ every breach those facts contain today. Each breach has a stable key (rule, subj
 from), so evaluating again, or after a late or corrected return, finds the same keys; `reconcile()` compares them with
 the breaches already recorded and says which are new and which a correction has cured (to withdraw, audited). Shapes
 are rules.md section 2.3; the engine only *proposes*: a person confirms every action (A53).
+
+Each period is judged against the target in force when it started (`kpi_in_force`, KT-04, CW-25, A62). A period
+already judged (its figures accepted, the RAG and target recorded on its result) keeps that judgement: `judged`
+hands it in, so a target changed later never re-judges it, and a breach recorded for it is neither withdrawn nor
+rewritten. Only new figures (a correction) judge a period again.
 """
 
 from __future__ import annotations
@@ -13,7 +18,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from workflows.monitoring import ACTION_WORDS, ESCALATIONS, LADDER_CONDITIONS, BreachRule, KpiSpec, Monitoring
+from workflows.monitoring import (
+    ACTION_WORDS,
+    ESCALATIONS,
+    LADDER_CONDITIONS,
+    BreachRule,
+    KpiSpec,
+    Monitoring,
+    kpi_in_force,
+)
 from workflows.returns import Period, add_months
 
 MET, MISSED, NO_DATA = "met", "missed", "no data"
@@ -104,7 +117,11 @@ class PeriodResult:
 
 def kpi_status(kpi: KpiSpec, value: float | None, when: str) -> str:
     """Met, missed or no data for one KPI value, reading 'missed' as Red only or as anything below Green."""
-    rag = kpi.rag(value)
+    return rag_status(kpi.rag(value), when)
+
+
+def rag_status(rag: str | None, when: str) -> str:
+    """Met, missed or no data for a RAG (None: no data), reading 'missed' as `when` says."""
     if rag is None:
         return NO_DATA
     if when == "amber":
@@ -123,7 +140,8 @@ def results(monitoring: Monitoring, schedules: Mapping[str, list[Period]],
             continue
         for period in schedules.get(kpi.return_id, []):
             value = values.get((kpi.id, period.start))
-            out.append(PeriodResult(kpi=kpi, period=period, value=value, rag=kpi.rag(value)))
+            judged = kpi_in_force(kpi, period.start)  # the target in force when the period started (KT-04, A62)
+            out.append(PeriodResult(kpi=judged, period=period, value=value, rag=judged.rag(value)))
     return out
 
 
@@ -131,9 +149,14 @@ def evaluate(monitoring: Monitoring, schedules: Mapping[str, list[Period]],
              values: Mapping[tuple[str, date], float | None], today: date, contract_start: date,
              submissions: Mapping[tuple[str, date], date] | None = None,
              occurrences: Iterable[Occurrence] = (), ratings: Iterable[Rating] = (),
-             lots: tuple[str, ...] | None = None) -> list[Breach]:
-    """Every breach the facts show as of `today`, over closed periods only, in a stable order."""
-    context = _Context(monitoring, schedules, values, today, contract_start, submissions or {}, lots)
+             lots: tuple[str, ...] | None = None,
+             judged: Mapping[tuple[str, date], tuple[str | None, str]] | None = None) -> list[Breach]:
+    """Every breach the facts show as of `today`, over closed periods only, in a stable order.
+
+    judged: (KPI id, period start) -> (RAG, target text) recorded when the period's figures were accepted; such a
+    period keeps that judgement. Any other period is judged by the target in force when it started (kpi_in_force).
+    """
+    context = _Context(monitoring, schedules, values, today, contract_start, submissions or {}, lots, judged or {})
     found: list[Breach] = []
     occurrences = sorted((o for o in occurrences if o.on <= today), key=lambda o: (o.on, o.ref))
     ratings = sorted((r for r in ratings if r.on <= today), key=lambda r: r.on)
@@ -167,8 +190,9 @@ def reconcile(recorded_open_keys: Iterable[str], found: Iterable[Breach]) -> Rec
 class _Context:
     def __init__(self, monitoring: Monitoring, schedules: Mapping[str, list[Period]],
                  values: Mapping[tuple[str, date], float | None], today: date, contract_start: date,
-                 submissions: Mapping[tuple[str, date], date], lots: tuple[str, ...] | None):
-        self.monitoring, self.schedules, self.values = monitoring, schedules, values
+                 submissions: Mapping[tuple[str, date], date], lots: tuple[str, ...] | None,
+                 judged: Mapping[tuple[str, date], tuple[str | None, str]]):
+        self.monitoring, self.schedules, self.values, self.judged = monitoring, schedules, values, judged
         self.today, self.contract_start, self.submissions, self.lots = today, contract_start, submissions, lots
         self.first_year_ends = add_months(contract_start, 12)
         self._closed_cache: dict[str, list[Period]] = {}
@@ -203,14 +227,22 @@ class _Context:
             key = (kpi.id, period.start, rule.when)
             status = self._status_cache.get(key)
             if status is None:
-                status = self._status_cache[key] = kpi_status(kpi, self.values.get((kpi.id, period.start)),
-                                                              rule.when)
+                status = self._status_cache[key] = rag_status(self._judge(kpi, period)[0], rule.when)
             statuses.append(status)
         if MISSED in statuses:
             return MISSED
         if NO_DATA in statuses:
             return NO_DATA
         return MET
+
+    def _judge(self, kpi: KpiSpec, period: Period) -> tuple[str | None, str]:
+        """The period's RAG and the target it was judged against: as recorded when its figures were accepted, else
+        by the target in force when the period started (KT-04, CW-25, A62)."""
+        key = (kpi.id, period.start)
+        if key in self.judged:
+            return self.judged[key]
+        in_force = kpi_in_force(kpi, period.start)
+        return in_force.rag(self.values.get(key)), in_force.target_text()
 
     def _figures(self, group: tuple[KpiSpec, ...], period: Period) -> list[str]:
         """The figures a proposal quotes, only for the periods a breach cites."""
@@ -220,10 +252,10 @@ class _Context:
             text = self._figure_cache.get(key)
             if text is None:
                 value = self.values.get(key)
-                rag = kpi.rag(value)
+                rag, target = self._judge(kpi, period)
                 text = self._figure_cache[key] = (f"{kpi.id} {period.label}: {kpi.format_value(value)}"
                                                   + (f" ({rag.capitalize()})" if rag else "")
-                                                  + f" against {kpi.target_text()}.")
+                                                  + f" against {target}.")
             figures.append(text)
         return figures
 

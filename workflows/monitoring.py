@@ -6,14 +6,20 @@ The shapes are rules.md section 2.3: a single miss (S1), RAG bands (S2), N conse
 the next period (S5, TH-20), K occurrences in a rolling window (S6, CE-C04, CE-38), critical and immediate (S9),
 rating events (S15) and late or missing returns in consecutive periods (CE-47). This module only reads and checks the
 data; workflows/returns.py builds period schedules and workflows/breach.py evaluates the rules.
+
+Targets change over time (KT-04: after year one, "changes to target service levels" go through Change Control, seed
+001 l.822; CW-25 and A62: annual targets are reviewed in quarter 4 "for the forthcoming financial year", seed 002
+l.540; TH-18: KPIs "reviewed annually", seed 003 l.219). A KPI may carry dated versions ([[kpis.from]] in the
+rulebook, or the council's `kpi_targets` setting, workflows/settings.py); `kpi_in_force()` is the one function that
+says which target and bands judge a period: the version in force on the day the period starts.
 """
 
 from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 from pathlib import Path
 
 CADENCES = ("4-weekly", "monthly", "quarterly", "six-monthly", "annual")
@@ -143,6 +149,29 @@ class Bands:
 
 
 @dataclass(frozen=True)
+class TargetVersion:
+    """A KPI's target (or bands) from a date forward (KT-04, CW-25, A62, TH-18): a dated [[kpis.from]] entry of the
+    rulebook, or one the council set on the contract (source "council setting"), with the reason on the audit trail.
+    """
+
+    on: date
+    target: float | None = None
+    disputed_target: float | None = None
+    bands: Bands | None = None
+    source: str = ""  # "" (the contract's rulebook) or "council setting"
+    rule: str = ""
+    note: str = ""
+
+
+class TargetProblem(ValueError):
+    """What is wrong with a target, its bands or a dated version, and the key it is about (None: the entry)."""
+
+    def __init__(self, key: str | None, problem: str):
+        self.key, self.problem = key, problem
+        super().__init__(problem)
+
+
+@dataclass(frozen=True)
 class KpiSpec:
     """A KPI as the contract defines it: its own id, the figures it is computed from, its target and consequence."""
 
@@ -167,6 +196,10 @@ class KpiSpec:
     note: str = ""
     computed: str = ""  # "timeliness" or "accuracy": figures from submission dates and queries, not the provider
     one_decimal: bool = False  # A19 (Kent only): compare to one decimal place; elsewhere 84.96% misses 85%
+    # Dated targets, in date order (KT-04, CW-25, A62): before the first, the target and bands above apply.
+    versions: tuple[TargetVersion, ...] = ()
+    target_from: date | None = None  # set on the KPI kpi_in_force() gives when a dated version applies
+    target_source: str = ""
 
     def value(self, x: float | None, y: float | None) -> float | None:
         """The KPI's value from the provider's numerator x and denominator y (None if it cannot be computed)."""
@@ -203,18 +236,56 @@ class KpiSpec:
         if self.monitor_only:
             return "Monitor only"
         if self.bands is not None:
-            return f"Red {self.bands.red}, Amber {self.bands.amber}, Green {self.bands.green}"
+            return f"Red {self.bands.red}, Amber {self.bands.amber}, Green {self.bands.green}" + self._since()
         if self.target is None:
             return "No target" if self.unit != "rating" else "Rating event"
         word = "at least" if self.direction == "higher" else "at most"
         text = f"{word} {_figure(self.target, self.unit)}"
         if self.disputed_target is not None:
             text += f" (the contract also says {_figure(self.disputed_target, self.unit)}; shown against the stricter)"
-        return text
+        return text + self._since()
+
+    def _since(self) -> str:
+        if self.target_from is None:
+            return ""
+        source = f", {self.target_source}" if self.target_source else ""
+        return f" (from {self.target_from:%-d %B %Y}{source})"
+
+    def versions_text(self) -> str:
+        """The dated targets in plain English, "" when the KPI has none."""
+        return "; ".join(f"from {v.on:%-d %B %Y}: {replace(kpi_in_force(self, v.on), target_from=None).target_text()}"
+                         + (f" ({v.source})" if v.source else "") for v in self.versions)
 
     def format_value(self, value: float | None) -> str:
         """A value with its unit, for tables and proposals."""
         return "no data" if value is None else _figure(value, self.unit)
+
+
+def kpi_in_force(kpi: KpiSpec, period_start: date) -> KpiSpec:
+    """The KPI as it judges the period starting on `period_start`: with the target and bands of the latest dated
+    version on or before that day, else its own (KT-04, CW-25, A62, TH-18).
+
+    The period's **start** decides. CW-25 reviews targets in quarter 4 "for the forthcoming financial year" (seed 002
+    l.540) and KT-04 changes target service levels by Change Control (seed 001 l.822): a target is agreed ahead of the
+    period it judges. A provider works a whole period to the target in force when it began, so a change part-way
+    through a period (a 4-weekly period across 1 April, say) first applies to the next period, and never to one
+    already under way or past."""
+    applying = None
+    for version in kpi.versions:
+        if version.on > period_start:
+            break
+        applying = version
+    if applying is None:
+        return kpi
+    return replace(kpi, target=applying.target, disputed_target=applying.disputed_target, bands=applying.bands,
+                   target_from=applying.on, target_source=applying.source, versions=())
+
+
+def merge_versions(own: tuple[TargetVersion, ...], council: tuple[TargetVersion, ...]) -> tuple[TargetVersion, ...]:
+    """The rulebook's dated targets and the council's in one timeline, in date order; on the same date the
+    council's (the later decision) replaces the rulebook's."""
+    dates = {v.on for v in council}
+    return tuple(sorted([v for v in own if v.on not in dates] + list(council), key=lambda v: v.on))
 
 
 @dataclass(frozen=True)
@@ -353,6 +424,20 @@ class _Lines:
                     return number
         return None
 
+    def children(self, start: int | None, table: str, child: str) -> list[int]:
+        """The lines of the [[table.child]] headers that belong to the [[table]] entry whose header is `start`."""
+        out: list[int] = []
+        if start is None:
+            return out
+        for number in range(start + 1, len(self.lines) + 1):
+            line = self.lines[number - 1].strip()
+            if line == f"[[{table}.{child}]]":
+                out.append(number)
+            elif line.startswith("[") and not line.startswith(f"[{table}.") and not line.startswith(
+                    f"[[{table}.{child}]]"):
+                break
+        return out
+
     def key(self, start: int | None, key: str) -> int | None:
         if start is None:
             return None
@@ -438,7 +523,8 @@ _RETURN_KEYS = {"id", "name", "rule", "cadence", "quarter_basis", "due_after_wor
                 "note", "seed_line"}
 _KPI_KEYS = {"id", "rule", "name", "numerator", "denominator", "unit", "direction", "target", "disputed_target",
              "bands", "frequency", "return", "critical", "consequence", "source", "monitor_only", "lots", "formula",
-             "note", "computed"}
+             "note", "computed", "from"}
+_VERSION_KEYS = {"on", "target", "disputed_target", "bands", "rule", "note"}
 _BREACH_KEYS = {"id", "rule", "shape", "says", "actions", "kpis", "together", "when", "periods", "gaps", "windows",
                 "event", "scheme", "values", "returns", "immediate", "escalate_after"}
 _RULE_ID = re.compile(r"^(CE|KT|CW|TH|HF)-[A-Z]?\d+[a-z]?$|^A\d+$")
@@ -544,27 +630,67 @@ _BAND = re.compile(r"^\s*([<>]?)\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 _AMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*%?\s*-\s*(\d+(?:\.\d+)?)\s*%?\s*$")
 
 
-def _parse_bands(e: _Entry, direction: str, one_decimal: bool = False) -> Bands:
-    raw = e.raw["bands"]
+def parse_bands(raw, direction: str, one_decimal: bool = False) -> Bands:
+    """RAG bands as the contract writes them, checked against the KPI's direction (TargetProblem otherwise)."""
     if not isinstance(raw, dict) or set(raw) != {"red", "amber", "green"} or not all(
             isinstance(v, str) for v in raw.values()):
-        raise e.bad("bands", "'bands' must be { red = \"<85\", amber = \"85-95\", green = \">95\" } as the contract "
-                             "writes them")
+        raise TargetProblem("bands", "'bands' must be { red = \"<85\", amber = \"85-95\", green = \">95\" } as the "
+                                     "contract writes them")
     red, amber, green = (_BAND.match(raw["red"]), _AMBER.match(raw["amber"]), _BAND.match(raw["green"]))
     if not red or not red.group(1) or not amber or not green:
-        raise e.bad("bands", "'bands': red is \"<N\" or \">N\", amber \"N-M\", green \">N\", \"<N\" or \"N\"")
+        raise TargetProblem("bands", "'bands': red is \"<N\" or \">N\", amber \"N-M\", green \">N\", \"<N\" or \"N\"")
     implied = "higher" if red.group(1) == "<" else "lower"
     if implied != direction:
-        raise e.bad("direction" if "direction" in e.raw else "bands",
-                    f"'direction' is {direction!r} but the red band {raw['red']!r} means {implied} is better")
+        raise TargetProblem("direction", f"'direction' is {direction!r} but the red band {raw['red']!r} means "
+                                         f"{implied} is better")
     low, high = float(amber.group(1)), float(amber.group(2))
     edge = float(red.group(2))
     if (direction == "higher" and low != edge) or (direction == "lower" and high != edge):
-        raise e.bad("bands", f"the amber band {raw['amber']!r} does not start where red {raw['red']!r} ends")
+        raise TargetProblem("bands", f"the amber band {raw['amber']!r} does not start where red {raw['red']!r} ends")
     if green.group(1) == ("<" if direction == "higher" else ">"):
-        raise e.bad("bands", f"the green band {raw['green']!r} points the wrong way for {direction} is better")
+        raise TargetProblem("bands", f"the green band {raw['green']!r} points the wrong way for {direction} is "
+                                     "better")
     return Bands(red=raw["red"], amber=raw["amber"], green=raw["green"], direction=direction, red_limit=edge,
                  green_limit=float(green.group(2)), green_inclusive=not green.group(1), one_decimal=one_decimal)
+
+
+def read_target(raw: dict, unit: str, direction: str, one_decimal: bool = False
+                ) -> tuple[float | None, float | None, Bands | None]:
+    """The target, disputed target (A2) and bands an entry gives, checked (TargetProblem naming the key): a KPI's
+    own, a rulebook's dated version or the council's (one check for all three)."""
+    values = []
+    for key in ("target", "disputed_target"):
+        value = raw.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise TargetProblem(key, f"'{key}' must be a number")
+        values.append(None if value is None else float(value))
+    target, disputed = values
+    bands = parse_bands(raw["bands"], direction, one_decimal) if "bands" in raw else None
+    if bands is not None and target is not None:
+        raise TargetProblem("target", "give either 'target' or 'bands', not both")
+    if disputed is not None and target is None:
+        raise TargetProblem("disputed_target", "'disputed_target' needs a 'target' (A2)")
+    for key, value in (("target", target), ("disputed_target", disputed)):
+        if unit == "percent" and value is not None and not 0 <= value <= 100:
+            raise TargetProblem(key, "a percentage target must be from 0 to 100")
+        if unit != "percent" and value is not None and value < 0:
+            raise TargetProblem(key, "a target cannot be below 0")
+    return target, disputed, bands
+
+
+def read_version(raw: dict, on: date, kpi: KpiSpec, source: str = "") -> TargetVersion:
+    """One dated target of a KPI (KT-04, CW-25, A62), checked like the KPI's own (TargetProblem naming the key)."""
+    if kpi.monitor_only or kpi.unit == "rating":
+        raise TargetProblem(None, "a monitor-only KPI or a rating has no target to change")
+    target, disputed, bands = read_target(raw, kpi.unit, kpi.direction, kpi.one_decimal)
+    if target is None and bands is None:
+        raise TargetProblem(None, "a dated target needs a 'target' or 'bands'")
+    return TargetVersion(on=on, target=target, disputed_target=disputed, bands=bands, source=source)
+
+
+def out_of_order(dates: list[date]) -> int | None:
+    """The index of the first date not after the one before it (dated targets run in date order), or None."""
+    return next((i for i in range(1, len(dates)) if dates[i] <= dates[i - 1]), None)
 
 
 def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...], one_decimal: bool = False
@@ -582,17 +708,13 @@ def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...],
         raise e.bad("frequency", f"'frequency' {frequency!r} differs from the cadence of return {return_id!r} "
                                  f"({returns[return_id].cadence!r}): put the KPI in a return of its own frequency")
     monitor_only = e.flag("monitor_only")
-    target = e.number("target")
-    disputed = e.number("disputed_target")
-    bands = _parse_bands(e, direction, one_decimal) if "bands" in e.raw else None
-    if bands is not None and target is not None:
-        raise e.bad("target", "give either 'target' or 'bands', not both")
+    try:
+        target, disputed, bands = read_target(e.raw, unit, direction, one_decimal)
+    except TargetProblem as problem:
+        raise e.bad(problem.key if problem.key in e.raw else "bands" if "bands" in e.raw else None,
+                    problem.problem) from None
     if unit != "rating" and not monitor_only and target is None and bands is None:
         raise e.bad(None, "needs a 'target' or 'bands' (or monitor_only = true)")
-    if disputed is not None and target is None:
-        raise e.bad("disputed_target", "'disputed_target' needs a 'target' (A2)")
-    if unit == "percent" and target is not None and not 0 <= target <= 100:
-        raise e.bad("target", "a percentage target must be from 0 to 100")
     formula = e.text("formula", required=False) or {"percent": "x / y * 100"}.get(unit, "x")
     problem = check_formula(formula)
     if problem:
@@ -601,12 +723,59 @@ def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...],
     for lot in kpi_lots:
         if lot not in lots:
             raise e.bad("lots", f"lot {lot!r} is not one of the rulebook's lots ({', '.join(lots) or 'none'})")
-    return KpiSpec(id=e.text("id"), rule=_rule_id(e), name=e.text("name"), numerator=e.text("numerator"),
-                   denominator=e.text("denominator", required=unit == "percent"), unit=unit, direction=direction,
-                   frequency=frequency, return_id=return_id, consequence=e.text("consequence"),
-                   source=e.text("source"), target=target, disputed_target=disputed, bands=bands,
-                   critical=e.flag("critical"), monitor_only=monitor_only, lots=kpi_lots, formula=formula,
-                   note=e.text("note", required=False), computed=_computed(e, unit), one_decimal=one_decimal)
+    kpi = KpiSpec(id=e.text("id"), rule=_rule_id(e), name=e.text("name"), numerator=e.text("numerator"),
+                  denominator=e.text("denominator", required=unit == "percent"), unit=unit, direction=direction,
+                  frequency=frequency, return_id=return_id, consequence=e.text("consequence"),
+                  source=e.text("source"), target=target, disputed_target=disputed, bands=bands,
+                  critical=e.flag("critical"), monitor_only=monitor_only, lots=kpi_lots, formula=formula,
+                  note=e.text("note", required=False), computed=_computed(e, unit), one_decimal=one_decimal)
+    return replace(kpi, versions=_parse_versions(e, kpi)) if "from" in e.raw else kpi
+
+
+def _parse_versions(e: _Entry, kpi: KpiSpec) -> tuple[TargetVersion, ...]:
+    """A KPI's [[kpis.from]] entries: { on = 2027-04-01, target = 90 } or bands, dates ascending (KT-04, A62)."""
+    raw = e.raw["from"]
+    if not isinstance(raw, list) or not raw:
+        raise e.bad("from", "'from' must be written as [[kpis.from]] entries with 'on' and a 'target' or 'bands'")
+    headers = e.lines.children(e.at, e.table, "from")
+    inline = e.lines.key(e.at, "from")  # from = [{ on = ..., ... }] written inline: every problem is on that line
+
+    def line(index: int, key: str | None = None) -> int | None:
+        if index >= len(headers):
+            return inline
+        return e.lines.key(headers[index], key) if key else headers[index]
+
+    versions = []
+    for index, item in enumerate(raw):
+        def bad(key: str | None, problem: str, index=index) -> MonitoringError:
+            return MonitoringError(line(index, key), f"{e.name} [[kpis.from]] entry {index + 1}: {problem}")
+
+        if not isinstance(item, dict):
+            raise bad(None, "must be a table")
+        for key in item:
+            if key not in _VERSION_KEYS:
+                raise bad(key, f"unknown key {key!r} (allowed: {', '.join(sorted(_VERSION_KEYS))})")
+        on = item.get("on")
+        if isinstance(on, datetime) or not isinstance(on, date):
+            raise bad("on" if "on" in item else None, "'on' must be a date written 2027-04-01 (no quotes)")
+        for key in ("rule", "note"):
+            if key in item and (not isinstance(item[key], str) or not item[key].strip()):
+                raise bad(key, f"'{key}' must be a non-empty string")
+        for part in re.split(r"\s*[,;]\s*", item.get("rule", "").strip()) if item.get("rule") else ():
+            if not _RULE_ID.match(part):
+                raise bad("rule", f"'rule' must cite rules.md ids such as CE-47, HF-B04 or A38, not {part!r}")
+        try:
+            version = read_version(item, on, kpi)
+        except TargetProblem as problem:
+            raise bad(problem.key if problem.key in item else "bands" if "bands" in item else None,
+                      problem.problem) from None
+        versions.append(replace(version, rule=item.get("rule", "").strip(), note=item.get("note", "").strip()))
+    wrong = out_of_order([v.on for v in versions])
+    if wrong is not None:
+        raise MonitoringError(line(wrong, "on"), f"{e.name} [[kpis.from]] entry {wrong + 1}: dates must be in order, "
+                              f"each after the one before: {versions[wrong].on.isoformat()} does not come after "
+                              f"{versions[wrong - 1].on.isoformat()}")
+    return tuple(versions)
 
 
 def _computed(e: _Entry, unit: str) -> str:

@@ -1,5 +1,6 @@
 """The breach engine, shape by shape (rules.md 2.3), with explicit period data and the seeds' tricky cases."""
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -7,9 +8,10 @@ import pytest
 
 from workflows.breach import Occurrence, Rating, evaluate, reconcile, results
 from workflows.calendar import calendar_for
+from workflows.errors import ValidationProblem
 from workflows.returns import schedule
 from workflows.rulebook import load_rulebooks
-from workflows.settings import apply_settings
+from workflows.settings import apply_settings, check_setting
 
 # A4: the seeds give no due date for CE's 4-weekly and quarterly returns; these tests are of a council that set 10
 # working days on the contract from its start.
@@ -46,10 +48,11 @@ class Contract:
         self.submissions[(return_id, self.periods(return_id)[number - 1].start)] = on
         return self
 
-    def breaches(self, today, rule_id=None):
+    def breaches(self, today, rule_id=None, judged=None):
         schedules = {r.id: self.periods(r.id, until=today) for r in self.book.monitoring.returns}
         found = evaluate(self.book.monitoring, schedules, self.values, today, self.start,
-                         submissions=self.submissions, occurrences=self.events, ratings=self.ratings, lots=self.lots)
+                         submissions=self.submissions, occurrences=self.events, ratings=self.ratings, lots=self.lots,
+                         judged=judged)
         return [b for b in found if rule_id is None or b.rule_id == rule_id]
 
 
@@ -318,3 +321,75 @@ def test_a_corrected_return_that_cures_a_breach_withdraws_it():
 def test_cornwall_only_flags_a_miss_for_the_quarterly_meeting():
     cw = Contract("cornwall-leaving-care").set("KPI 1.9", 89.0).set("KPI 1.2", 160)
     assert [(b.subject, b.actions) for b in cw.breaches(date(2026, 7, 1))] == [("KPI 1.9", ("concern",))]
+
+
+# --- targets that change over time (KT-04, CW-25, A62, TH-18) -----------------------------------------------------
+
+HF_80 = {"kpi_targets": {"BCM 3": [{"from": "2027-01-01", "target": 80}]}}  # agreed at a review: 80% from January
+
+
+def test_kt_04_a_target_changed_from_a_date_judges_the_periods_starting_from_it():
+    hf = Contract("hammersmith-fulham-home-care", settings=HF_80).set("BCM 3", 84.0, 100.0, 82.0, 82.0)
+    found = hf.breaches(date(2027, 4, 1), "bcm-missed")
+    # Q1 and Q3 started before 1 January 2027: judged at 85%. Q4 (from 1 January) meets the new 80%.
+    assert [b.key for b in found] == ["bcm-missed|BCM 3|2026-04-01", "bcm-missed|BCM 3|2026-10-01"]
+    assert found[1].figures == ("BCM 3 Q3 2026-27: 82% (Red) against at least 85%.",)
+    assert hf.breaches(date(2027, 4, 1), "bcm-two-quarters") == []  # Q3 missed, Q4 met: no run of two
+    schedules = {"bcm-quarterly": hf.periods("bcm-quarterly", until=date(2027, 4, 1))}
+    q3, q4 = [r for r in results(hf.book.monitoring, schedules, hf.values) if r.kpi.id == "BCM 3"][2:4]
+    assert (q3.rag, q3.kpi.target_text()) == ("red", "at least 85%")
+    assert (q4.rag, q4.kpi.target_text()) == ("green", "at least 80% (from 1 January 2027, council setting)")
+
+
+def test_a_period_already_judged_keeps_its_judgement_when_the_target_changes_later():
+    hf = Contract("hammersmith-fulham-home-care").set("BCM 3", 84.0)
+    (recorded,) = hf.breaches(date(2026, 7, 1), "bcm-missed")
+    # Suppose a change reaches back over Q1 (a rulebook edit dated 1 April 2026, 80%): judged afresh, Q1 would meet it.
+    back = Contract("hammersmith-fulham-home-care", settings={"kpi_targets": {"BCM 3": [
+        {"from": "2026-04-01", "target": 80}]}}).set("BCM 3", 84.0)
+    assert back.breaches(date(2026, 7, 1), "bcm-missed") == []
+    # But Q1 was judged when its figures were accepted: that judgement stands, so the breach is found unchanged.
+    judged = {("BCM 3", date(2026, 4, 1)): ("red", "at least 85%")}
+    (kept,) = back.breaches(date(2026, 7, 1), "bcm-missed", judged=judged)
+    assert (kept.key, kept.figures) == (recorded.key, recorded.figures)
+    assert reconcile([recorded.key], [kept]).withdrawn == ()
+
+
+def test_the_councils_kpi_targets_setting_is_checked_like_the_rulebook():
+    book = BOOKS["hammersmith-fulham-home-care"]
+    today = date(2026, 12, 18)
+    value = {"BCM 3": [{"from": "2027-01-01", "target": 80},
+                       {"from": "2027-04-01", "target": 82, "disputed_target": 90}]}
+    assert check_setting(book, "kpi_targets", value, today) == value
+    for bad, message in [
+        ({"BCM 99": [{"from": "2027-01-01", "target": 80}]}, "'BCM 99' is not one of this contract's KPIs"),
+        ({"BCM 3": [{"from": "1 January", "target": 80}]}, "give 'from' as a date written YYYY-MM-DD"),
+        ({"BCM 3": [{"from": "2027-01-01", "target": 180}]}, "a percentage target must be from 0 to 100"),
+        ({"BCM 3": [{"from": "2027-01-01"}]}, "a dated target needs a 'target' or 'bands'"),
+        ({"BCM 3": [{"from": "2027-01-01", "target": 80, "colour": 1}]}, "unknown key 'colour'"),
+        ({"BCM 3": [{"from": "2027-01-01", "bands": {"red": ">80%", "amber": "70-80%", "green": "<70%"}}]},
+         "the red band '>80%' means lower is better"),
+        ({"BCM 3": [{"from": "2027-04-01", "target": 80}, {"from": "2027-01-01", "target": 82}]},
+         "give the targets in date order"),
+        # A change reaching back over periods already started would re-judge them: from today or later only.
+        ({"BCM 3": [{"from": "2026-12-17", "target": 80}]}, "the target from 2026-12-17 has already applied"),
+    ]:
+        with pytest.raises(ValidationProblem, match=re.escape(message)):
+            check_setting(book, "kpi_targets", bad, today)
+    # From today is allowed: it judges the periods that start today or later.
+    assert check_setting(book, "kpi_targets", {"BCM 3": [{"from": "2026-12-18", "target": 80}]}, today)
+
+
+def test_a_dated_target_that_has_applied_stays_as_it_was():
+    book = BOOKS["hammersmith-fulham-home-care"]
+    before = {"BCM 3": [{"from": "2027-01-01", "target": 80}]}
+    later = date(2027, 2, 1)
+    # A new change from April keeps January's; changing or dropping January's, or clearing the setting, is refused.
+    after = {"BCM 3": [*before["BCM 3"], {"from": "2027-04-01", "target": 82}]}
+    assert check_setting(book, "kpi_targets", after, later, before) == after
+    for value in ({"BCM 3": [{"from": "2027-01-01", "target": 75}]}, {"BCM 3": [{"from": "2027-04-01", "target": 82}]},
+                  None):
+        with pytest.raises(ValidationProblem, match="the target from 2027-01-01 has already applied"):
+            check_setting(book, "kpi_targets", value, later, before)
+    # Before 1 January it had not applied yet: it could still be withdrawn.
+    assert check_setting(book, "kpi_targets", None, date(2026, 12, 31), before) is None

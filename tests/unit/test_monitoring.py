@@ -1,10 +1,12 @@
 """Rulebook format 2: KPIs, returns and breach rules load from the five seeds and bad files name the line."""
 
 import re
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from workflows.monitoring import TargetVersion, kpi_in_force, merge_versions
 from workflows.rulebook import RulebookError, load_rulebooks, parse_rulebook
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,3 +166,93 @@ def test_every_rule_reads_as_a_sentence():
         for rule_ in book.monitoring.breaches:
             text = rule_.describe(names)
             assert text.startswith("If ") and f"({rule_.rule})" in text
+
+
+# --- targets that change over time (KT-04, CW-25, A62, TH-18) ---------------------------------------------------------
+
+FROM = ('[[kpis.from]]\non = 2027-04-01\ntarget = 90\nrule = "TH-18"\n'
+        '[[kpis.from]]\non = 2028-04-01\nbands = { red = "<80%", amber = "80-90%", green = ">90%" }\n')
+
+
+def dated_kpi(tmp_path, versions=FROM):
+    path = tmp_path / "x-council.toml"
+    path.write_text(HEAD + RETURN + KPI + versions)
+    return parse_rulebook(path).monitoring.kpi("KPI 1")
+
+
+def test_a_kpi_loads_its_dated_targets_in_order(tmp_path):
+    kpi = dated_kpi(tmp_path)
+    assert [(v.on, v.target, v.rule) for v in kpi.versions] == [(date(2027, 4, 1), 90.0, "TH-18"),
+                                                                 (date(2028, 4, 1), None, "")]
+    assert kpi.versions[1].bands.red_limit == 80.0
+    assert kpi.target == 95.0  # the KPI's own target applies before the first date
+    assert kpi.versions_text() == ("from 1 April 2027: at least 90%; "
+                                   "from 1 April 2028: Red <80%, Amber 80-90%, Green >90%")
+
+
+@pytest.mark.parametrize(("start", "target", "at_85", "at_92"), [
+    (date(2027, 1, 1), "at least 95%", "red", "red"),  # Q4 2026-27 starts before the change: the KPI's own target
+    (date(2027, 3, 31), "at least 95%", "red", "red"),
+    (date(2027, 4, 1), "at least 90% (from 1 April 2027)", "red", "green"),  # a period starting that day takes it
+    (date(2027, 7, 1), "at least 90% (from 1 April 2027)", "red", "green"),
+    (date(2028, 4, 1), "Red <80%, Amber 80-90%, Green >90% (from 1 April 2028)", "amber", "green"),
+    (date(2031, 1, 1), "Red <80%, Amber 80-90%, Green >90% (from 1 April 2028)", "amber", "green"),
+])
+def test_the_target_in_force_is_the_one_on_the_day_the_period_starts(tmp_path, start, target, at_85, at_92):
+    judged = kpi_in_force(dated_kpi(tmp_path), start)
+    assert (judged.target_text(), judged.rag(85.0), judged.rag(92.0)) == (target, at_85, at_92)
+
+
+def test_a_period_under_way_when_the_target_changes_keeps_the_old_one(tmp_path):
+    # A 4-weekly period from 18 March to 14 April 2027 started before the 1 April change: judged at 95% (CW-25:
+    # targets are set for the forthcoming year, never for a period already being worked).
+    assert kpi_in_force(dated_kpi(tmp_path), date(2027, 3, 18)).target == 95.0
+    assert kpi_in_force(dated_kpi(tmp_path), date(2027, 4, 15)).target == 90.0
+
+
+def test_the_councils_dated_target_replaces_the_rulebooks_on_the_same_day(tmp_path):
+    kpi = dated_kpi(tmp_path)
+    council = (TargetVersion(on=date(2027, 4, 1), target=92.0, source="council setting"),
+               TargetVersion(on=date(2027, 10, 1), target=93.0, source="council setting"))
+    merged = merge_versions(kpi.versions, council)
+    assert [(v.on, v.target, v.source) for v in merged] == [
+        (date(2027, 4, 1), 92.0, "council setting"), (date(2027, 10, 1), 93.0, "council setting"),
+        (date(2028, 4, 1), None, "")]
+
+
+@pytest.mark.parametrize(("versions", "needle", "message"), [
+    (FROM.replace("2028-04-01", "2027-04-01"), "on = 2027-04-01\nbands",
+     "[[kpis.from]] entry 2: dates must be in order, each after the one before: 2027-04-01 does not come after "
+     "2027-04-01"),
+    (FROM.replace("2028-04-01", "2026-04-01"), "on = 2026-04-01", "2026-04-01 does not come after 2027-04-01"),
+    (FROM.replace("on = 2027-04-01", 'on = "2027-04-01"'), 'on = "2027-04-01"',
+     "[[kpis.from]] entry 1: 'on' must be a date written 2027-04-01 (no quotes)"),
+    (FROM.replace("on = 2027-04-01", "on = 2027-04-01T09:00:00"), "on = 2027-04-01T09",
+     "'on' must be a date written 2027-04-01"),
+    (FROM.replace("target = 90", "target = 190"), "target = 190", "a percentage target must be from 0 to 100"),
+    (FROM.replace("target = 90", "target = 90\nbands = { red = \"<80%\", amber = \"80-90%\", green = \">90%\" }"),
+     "target = 90", "give either 'target' or 'bands', not both"),
+    (FROM.replace('red = "<80%"', 'red = ">80%"'), 'red = ">80%"', "the red band '>80%' means lower is better"),
+    (FROM.replace("target = 90\n", ""), "[[kpis.from]]", "a dated target needs a 'target' or 'bands'"),
+    (FROM.replace('rule = "TH-18"', "colour = 1"), "colour = 1", "unknown key 'colour'"),
+    (FROM.replace('rule = "TH-18"', 'rule = "review"'), 'rule = "review"', "'rule' must cite rules.md ids"),
+    (FROM.replace("target = 90", "disputed_target = 92"), "disputed_target = 92",
+     "'disputed_target' needs a 'target' (A2)"),
+])
+def test_a_bad_dated_target_names_its_line(tmp_path, versions, needle, message):
+    text = HEAD + RETURN + KPI + versions
+    found = problem(tmp_path, text)
+    line = text[:text.index(needle)].count("\n") + 1  # the needle's first line
+    assert found.startswith(f"x-council.toml, line {line}: [[kpis]] 'KPI 1' "), found
+    assert message in found
+
+
+def test_an_inline_dated_target_is_reported_on_its_line(tmp_path):
+    text = HEAD + RETURN + KPI.replace("target = 95\n", "target = 95\nfrom = [{ on = 2027-04-01, target = 101 }]\n")
+    assert problem(tmp_path, text) == (f"x-council.toml, line {line_of(text, 'from = [')}: [[kpis]] 'KPI 1' "
+                                       "[[kpis.from]] entry 1: a percentage target must be from 0 to 100")
+
+
+def test_a_monitor_only_kpi_has_no_target_to_change(tmp_path):
+    text = HEAD + RETURN + KPI.replace("target = 95\n", "monitor_only = true\n") + FROM
+    assert "a monitor-only KPI or a rating has no target to change" in problem(tmp_path, text)
