@@ -5,18 +5,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import NamedTuple
-from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSelect, GovSubmitInput
-from wtforms import SelectField, SubmitField
-from wtforms.validators import Optional
 
 from models import db
-from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record, list_case_rows
+from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record
 from models.case_store import (
     add_milestone,
     add_plan_row,
@@ -29,7 +23,7 @@ from models.case_store import (
 )
 from models.document_store import documents_for, get_document
 from models.engine import allowed_triggers, fire, workflow_for
-from models.provider_store import contract_choices, filter_choices
+from models.provider_store import contract_choices
 from models.registry import CASE_COLLECTIONS
 from models.rulebook_store import rulebook_for
 from web import portal
@@ -48,8 +42,8 @@ from web.case_forms import (
 )
 from web.clock import now_utc, today_london
 from web.deadline_rows import deadline_rows
-from web.filters import govuk_date
 from web.forms import options
+from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import run_step
 from workflows.access import Permission
@@ -64,8 +58,6 @@ from workflows.suspension import SCOPE_LABELS, SuspensionWorkflow
 from workflows.termination import TerminationState
 
 bp = Blueprint("cases", __name__)
-PER_PAGE = 25
-FILTERS = ("provider", "contract", "state", "overdue")
 
 # The rung of the contract's ladder each case state stands on (rules.md 2.1.2).
 STATE_RUNGS = {CaseState.NOTICE: "notice", CaseState.ACTION_PLAN: "action_plan", CaseState.DEFAULT: "default_notice",
@@ -139,91 +131,25 @@ def _field_error(form, problem: ValidationProblem, problems: list[str], phase_nu
 # -- the list ----------------------------------------------------------------------------------------------------
 
 
-class FilterForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search form
-
-    provider = SelectField("Provider", widget=GovSelect(), choices=[], validators=[Optional()])
-    contract = SelectField("Contract", widget=GovSelect(), choices=[], validators=[Optional()])
-    state = SelectField("Stage", widget=GovSelect(), validators=[Optional()],
-                        choices=options([("", "Any")] + [(s.value, s.value.replace("_", " ").capitalize())
-                                                         for s in CaseState]))
-    overdue = SelectField("Overdue", widget=GovSelect(), validators=[Optional()],
-                          choices=options([("", "Any"), ("yes", "Overdue only"), ("no", "Not overdue")]))
-    submit = SubmitField("Filter", widget=GovSubmitInput())
-
-
 def _number(value: str | None) -> int | None:
     return int(value) if (value or "").isdigit() else None
 
 
-def _pagination(page: int, pages: int, args: dict) -> dict | None:
-    """GOV.UK pagination: first, last, and the pages either side of this one, with ellipses between."""
-    if pages <= 1:
-        return None
-
-    base = url_for("cases.list_cases_page")  # once: url_for costs more than the rest of this together
-
-    def href(n: int) -> str:
-        return f"{base}?{urlencode({**args, 'page': n})}"
-
-    items, previous = [], 0
-    for n in sorted({1, pages, page - 1, page, page + 1} & set(range(1, pages + 1))):
-        if n - previous > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": n, "href": href(n), "current": n == page})
-        previous = n
-    params = {"items": items, "landmarkLabel": "Pages of cases"}
-    if page > 1:
-        params["previous"] = {"href": href(page - 1)}
-    if page < pages:
-        params["next"] = {"href": href(page + 1)}
-    return params
-
-
-class CaseRow(NamedTuple):
-    """One line of the case list, ready to show (attributes, not dict keys: Jinja reads attributes first)."""
-
-    href: str
-    reference: str
-    summary: str
-    provider: str
-    contract: str
-    state: str
-    state_label: str
-    rung: str
-    overdue: bool
-    opened: str
+CASES = ListSpec("case", "cases.list_cases_page", "cases")
 
 
 @bp.get("/cases")
 @requires(Permission.VIEW_PROVIDERS)
 def list_cases_page():
-    """Every case the person may see, filtered and paged."""
-    form = FilterForm(request.args)
-    providers, contracts = filter_choices(g.viewer)
-    form.provider.choices = options([("", "Any")] + [(str(pid), name) for pid, name in providers])
-    form.contract.choices = options([("", "Any")] + [(str(i), label) for i, label in contracts])
-    state = next((s for s in CaseState if s.value == form.state.data), None)
-    overdue = {"yes": True, "no": False}.get(form.overdue.data or "")
-    filters = {"provider_id": _number(form.provider.data), "contract_id": _number(form.contract.data),
-               "state": state, "overdue": overdue}
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    now = now_utc()
-    items, total = list_case_rows(g.viewer, now, page=page, per_page=PER_PAGE, **filters)
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    if page > pages:  # past the end (the list shrank, or a typed address): show the last page
-        page = pages
-        items, total = list_case_rows(g.viewer, now, page=page, per_page=PER_PAGE, **filters)
+    """Every case the person may see: searched, filtered, sorted and paged (web/lists.py), or as CSV."""
     books = current_app.extensions["rulebooks"]
-    # Every row links to /cases/<id>: build the address once, not 25 times (url_for is slow next to a format).
-    show = url_for("cases.show_case", case_id=0).removesuffix("0")
-    rows = [CaseRow(f"{show}{r.id}", r.reference, r.summary, r.provider_name, r.contract_reference, r.state.value,
-                    r.state.value.replace("_", " ").capitalize(), rung_label(books[r.rulebook_id], r.state),
-                    r.overdue, govuk_date(r.created_at)) for r in items]
-    args = {k: request.args[k] for k in FILTERS if request.args.get(k)}
-    return render_template("cases/list_cases.html", form=form, rows=rows, total=total, page=page, pages=pages,
-                           pagination=_pagination(page, pages, args), filtered=bool(args),
+
+    def rung(row) -> str:
+        return rung_label(books[row.rulebook_id], CaseState(row.state))
+
+    if request.args.get("format") == "csv":
+        return csv_response(CASES, g.viewer, read_query(CASES), now_utc(), stage=lambda r: f"{r.stage}: {rung(r)}")
+    return render_template("cases/list_cases.html", **list_context(CASES, g.viewer, now_utc()), describe=rung,
                            can_open=g.viewer.role in CaseWorkflow.OPEN_ROLES)
 
 

@@ -3,7 +3,7 @@ the council reviews, sent with the HF-75 checklist, closed with an outcome and l
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models.audit_store import events_for
@@ -13,13 +13,12 @@ from models.concern_store import (
     complaint_workflow,
     get_complaint,
     get_concern,
-    list_complaints,
-    overdue_ids,
     record_complaint,
 )
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import LONDON, now_utc
 from web.deadline_rows import deadline_rows
+from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import chosen_provider, local_instant, provider_fields, run_step
 from workflows.access import Permission
@@ -36,6 +35,7 @@ from workflows.errors import NotFound, ValidationProblem
 from workflows.safeguarding import may_record_concerns
 
 bp = Blueprint("complaints", __name__)
+COMPLAINTS = ListSpec("complaint", "complaints.list_complaints_page", "complaints", "Received", "received_at")
 
 CHANNEL_LABELS = {"phone": "Phone", "email": "Email", "letter": "Letter", "in_person": "In person",
                   "online": "Online form", "other": "Other"}
@@ -86,11 +86,11 @@ def _new_fields() -> tuple[Field, ...]:
 @bp.get("/complaints")
 @requires(Permission.VIEW_PROVIDERS)
 def list_complaints_page():
-    """Complaints the person may see, newest first, with where each stands."""
-    complaints = list_complaints(g.viewer)
-    return render_template("complaints/list_complaints.html", complaints=complaints,
-                           can_record=may_record_concerns(g.viewer),
-                           overdue=overdue_ids(g.viewer, "complaint", (c.id for c in complaints)))
+    """Complaints the person may see: searched, filtered, sorted and paged (web/lists.py), or as CSV."""
+    if request.args.get("format") == "csv":
+        return csv_response(COMPLAINTS, g.viewer, read_query(COMPLAINTS), now_utc())
+    return render_template("complaints/list_complaints.html", **list_context(COMPLAINTS, g.viewer, now_utc()),
+                           can_record=may_record_concerns(g.viewer))
 
 
 

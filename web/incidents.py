@@ -3,16 +3,17 @@ council within 24 hours and a written report within 3 days."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models.audit_store import events_for
 from models.case_queries import deadlines_for
-from models.concern_store import get_incident, list_incidents, overdue_ids, record_incident, report_incident
+from models.concern_store import get_incident, record_incident, report_incident
 from models.engine import allowed_triggers
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.deadline_rows import deadline_rows
+from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import chosen_provider, local_instant, provider_fields, run_step
 from workflows.access import Permission
@@ -20,6 +21,8 @@ from workflows.errors import ValidationProblem
 from workflows.safeguarding import INCIDENT_KINDS, may_record_concerns
 
 bp = Blueprint("incidents", __name__)
+INCIDENTS = ListSpec("incident", "incidents.list_incidents_page", "incidents", "Happened", "occurred_at",
+                     "description")
 
 KIND_LABELS = {"key_holding": "Key holding or key-safe code", "lost_keys": "Lost keys", "accident": "Accident",
                "medication": "Medication", "missed_visit": "Missed visit", "other": "Other"}
@@ -36,11 +39,11 @@ REPORT_FIELDS = (
 @bp.get("/incidents")
 @requires(Permission.VIEW_PROVIDERS)
 def list_incidents_page():
-    """Incidents the person may see, newest first."""
-    incidents = list_incidents(g.viewer)
-    return render_template("incidents/list_incidents.html", incidents=incidents, kind_labels=KIND_LABELS,
-                           can_record=may_record_concerns(g.viewer), overdue=overdue_ids(g.viewer, "incident",
-                                                                         (i.id for i in incidents)))
+    """Incidents the person may see: searched, filtered, sorted and paged (web/lists.py), or as CSV."""
+    if request.args.get("format") == "csv":
+        return csv_response(INCIDENTS, g.viewer, read_query(INCIDENTS), now_utc())
+    return render_template("incidents/list_incidents.html", **list_context(INCIDENTS, g.viewer, now_utc()),
+                           can_record=may_record_concerns(g.viewer))
 
 
 @bp.route("/incidents/new", methods=["GET", "POST"])
