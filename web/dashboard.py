@@ -1,15 +1,38 @@
-"""The dashboard: what a person can see of providers and contracts at a glance."""
+"""The dashboard: a work queue for every role first (what needs this person now, as counts that link to filtered
+lists, or a provider's tasks), then the providers and contracts they can see."""
 
 from __future__ import annotations
 
 from flask import Blueprint, g, render_template
 
+from models.outbox_store import counts as outbox_counts
 from models.provider_store import list_contracts, list_providers
+from models.scheduler_store import scheduler_health
+from models.work_queue import concerns_by_stage, council_queue, deadline_counts, deadline_window
 from web import portal
+from web.clock import now_utc, today_london
 from web.permissions import requires
-from workflows.access import Permission
+from workflows.access import Permission, Role
+from workflows.machine import MANAGERS
+from workflows.safeguarding import SAFEGUARDING
 
 bp = Blueprint("dashboard", __name__)
+
+
+def council_work(viewer) -> dict:
+    """A council person's queue: deadlines by when they fall due, what waits for a manager, concerns by stage for a
+    safeguarding officer, and the scheduler's and outbox's health for an administrator (a fixed number of
+    statements whatever the number of records)."""
+    now, today = now_utc(), today_london()
+    week_end, next_end = deadline_window(today)
+    work = {"deadlines": deadline_counts(viewer, now, today), "week_end": week_end, "next_end": next_end,
+            "queue": council_queue(viewer), "manager": viewer.role in MANAGERS}
+    if viewer.role in SAFEGUARDING:
+        work["concerns"] = concerns_by_stage(viewer)
+    if viewer.role is Role.ADMIN:
+        work["scheduler"] = scheduler_health(now)
+        work["outbox"] = outbox_counts(viewer.council_id)
+    return work
 
 
 @bp.get("/")
@@ -18,6 +41,9 @@ def dashboard():
     """The home page after signing in."""
     providers = list_providers(g.viewer)
     contracts = list_contracts(g.viewer)
-    # A provider's home puts what is due first (the provider portal).
-    home = portal.home_context() if g.viewer.is_provider else None
-    return render_template("dashboard/dashboard.html", providers=providers, contracts=contracts, home=home)
+    if g.viewer.is_provider:  # a provider's home puts its tasks and what is due first (the provider portal)
+        home = portal.home_context()
+        return render_template("dashboard/dashboard.html", providers=providers, contracts=contracts, home=home,
+                               tasks=portal.provider_tasks(home), work=None)
+    return render_template("dashboard/dashboard.html", providers=providers, contracts=contracts, home=None,
+                           tasks=None, work=council_work(g.viewer))

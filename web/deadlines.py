@@ -20,7 +20,10 @@ from models.deadline_store import (
     resume_deadline,
     upcoming_deadlines,
 )
+from models.provider_store import filter_choices
+from models.registry import KINDS
 from models.scheduling import Timer
+from models.work_queue import WHEN, deadline_counts, deadline_list, deadline_window
 from web.clock import LONDON, now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.forms import ExtendForm, PauseForm, RemoveForm
@@ -32,21 +35,38 @@ from workflows.machine import MANAGERS
 bp = Blueprint("deadlines", __name__)
 
 
+GROUP_HEADINGS = {"overdue": "Overdue", "this-week": "Due this week", "next-week": "Due next week", "later": "Later"}
+PAGE_SIZE = 100  # rows shown per group; the heading counts them all
+
+
 @bp.get("/deadlines")
 @requires(Permission.VIEW_DASHBOARD)
 def list_deadlines():
-    """Overdue, due this week and due next week (Monday to Sunday, London), across every case the person sees."""
+    """Overdue, due this week (the next 7 days), next week (the 7 after) and later, across every record the person
+    sees, filtered by mine (contracts I manage), provider and kind of record: a fixed number of statements."""
     now, today = now_utc(), today_london()
-    this_monday = today - timedelta(days=today.weekday())
-    next_monday, after_next = this_monday + timedelta(days=7), this_monday + timedelta(days=14)
-    rows = deadline_rows(g.viewer, upcoming_deadlines(g.viewer, now, after_next - timedelta(days=1)), now)
-    groups = [
-        ("Overdue", [r for r in rows if r["status"] == "breached"]),
-        ("Due this week", [r for r in rows if r["status"] != "breached" and r["deadline"].due_on < next_monday]),
-        ("Due next week", [r for r in rows if r["status"] != "breached" and next_monday <= r["deadline"].due_on]),
-    ]
-    return render_template("deadlines/list_deadlines.html", groups=groups, this_monday=this_monday,
-                           next_monday=next_monday)
+    week_end, next_end = deadline_window(today)
+    args = request.args
+    when = args.get("when") if args.get("when") in WHEN else None
+    kinds = [(name, kind.noun.capitalize()) for name, kind in KINDS.items()]
+    kind = args.get("kind") if args.get("kind") in KINDS else None
+    providers, _contracts = filter_choices(g.viewer)
+    provider_id = args.get("provider", type=int) if not g.viewer.is_provider else None
+    mine = args.get("mine") == "yes" and not g.viewer.is_provider
+    filters = {"manager_id": g.viewer.user_id if mine else None, "provider_id": provider_id, "kind": kind}
+    counts = deadline_counts(g.viewer, now, today, **filters)
+    names = (when,) if when else WHEN
+    # One statement per group (each bounded), then the rows' statuses and subjects for all of them at once.
+    shown = {name: deadline_list(g.viewer, now, today, name, PAGE_SIZE, **filters) for name in names}
+    rows = iter(deadline_rows(g.viewer, [d for name in names for d in shown[name]], now))
+    groups = [{"id": name, "heading": GROUP_HEADINGS[name], "rows": [next(rows) for _ in shown[name]],
+               "count": counts[name]} for name in names]
+    query = {k: v for k, v in {"mine": "yes" if mine else "", "provider": provider_id or "", "kind": kind or ""}
+             .items() if v}
+    return render_template("deadlines/list_deadlines.html", groups=groups, today=today, week_end=week_end,
+                           next_end=next_end, when=when, kinds=kinds, kind=kind, providers=providers,
+                           provider_id=provider_id, mine=mine, query=query, page_size=PAGE_SIZE,
+                           filtered=bool(query) or bool(when))
 
 
 @bp.get("/deadlines/<int:deadline_id>")

@@ -93,6 +93,7 @@ class Query:
     stage: str = ""
     show: str = "open"
     overdue: str = ""
+    waiting: str = ""  # council or provider: whose turn the soonest live deadline is
     sort: str = "opened"
     order: str = "desc"
     page: int = 1
@@ -100,8 +101,9 @@ class Query:
     def args(self, **changes) -> dict:
         """The query string that reproduces this list (defaults left out), with some values changed."""
         values = {"q": self.q, "mine": "yes" if self.mine else "", "provider": self.provider or "",
-                  "contract": self.contract or "", "stage": self.stage, "show": "" if self.show == "open" else
-                  self.show, "overdue": self.overdue, "sort": "" if self.sort == "opened" else self.sort,
+                  "contract": self.contract or "", "stage": self.stage,
+                  "show": "" if self.show == "open" else self.show, "overdue": self.overdue, "waiting": self.waiting,
+                  "sort": "" if self.sort == "opened" else self.sort,
                   "order": "" if self.order == "desc" else self.order}
         values.update(changes)
         return {k: v for k, v in values.items() if v not in ("", None)}
@@ -123,6 +125,7 @@ def read_query(spec: ListSpec) -> Query:
                  stage=stage if stage in stages else "",
                  show=show if show in dict(SHOWS) else "open",
                  overdue=args.get("overdue", "") if args.get("overdue") in ("yes", "no") else "",
+                 waiting=args.get("waiting", "") if args.get("waiting") in ("council", "provider") else "",
                  sort=sort if sort in SORTS else "opened",
                  order="asc" if args.get("order") == "asc" else "desc",
                  page=max(args.get("page", 1, type=int) or 1, 1))
@@ -178,6 +181,8 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         conditions.append(late)
     elif query.overdue == "no":
         conditions.append(~late)
+    if query.waiting:
+        conditions.append(waiting == query.waiting)
     rows = rows.where(*conditions)
     count = select(func.count()).select_from(rows.with_only_columns(model.id).subquery())
     column = {"reference": model.id, "provider": Provider.name, "stage": model.state, "due": next_due,

@@ -4,6 +4,8 @@ review of a milestone's evidence. Evidence files are downloaded only by people w
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
@@ -115,6 +117,87 @@ def home_context() -> dict:
             "notice_deadlines": notice_deadlines(viewer, [n.id for n in notices]),
             "plans": [(p, health_of(p, today)) for p in plans], "milestones": open_milestones(viewer),
             "complaints": complaints, "returns": returns[:10], "more_returns": len(returns) > 10}
+
+
+def _task(title: str, href: str | None, due, status: str, tag: str | None = None) -> dict:
+    """One GOV.UK task-list item: a link only when the person may do the task now; the status as plain text when it
+    is done or with someone else, as a tag when it waits for them."""
+    item = {"title": {"text": title}, "href": href}
+    if due is not None:
+        item["hint"] = {"text": f"Due {weekday(due)}"}
+    item["status"] = {"tag": {"text": status, "classes": tag}} if tag else {"text": status}
+    if href is None:
+        item.pop("href")
+    return item
+
+
+def weekday(value) -> str:
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def provider_tasks(home: dict) -> list[dict]:
+    """What the provider must do, as a GOV.UK task list, soonest due first: write and send the action plan a notice
+    asks for, acknowledge a notice, answer a complaint, report on milestones and send returns. Built from the home
+    page's records (no further queries)."""
+    viewer = g.viewer
+    may_plan = viewer.role in ActionPlanWorkflow.CREATE_ROLES
+    by_record = {}
+    for item in home["due"]:
+        deadline = item["deadline"]
+        by_record.setdefault((deadline.entity_type, deadline.entity_id), deadline)
+    plans = {}
+    for plan, _health in home["plans"]:
+        plans.setdefault(plan.notice_id, plan)
+    tasks = []  # (due, order, item)
+    for notice in home["notices"]:
+        deadline = home["notice_deadlines"].get(notice.id)
+        due = deadline.due_on if deadline else None
+        case_page = url_for("cases.show_case", case_id=notice.case_id)
+        if notice.state.value == "issued":
+            tasks.append((notice.served_on, 0, _task(f"Acknowledge receipt of the {notice.title.lower()}",
+                                                     url_for("cases.transition", collection="notices",
+                                                             record_id=notice.id, trigger="acknowledge"),
+                                                     None, "To do", "govuk-tag--blue")))
+        plan = plans.get(notice.id)
+        title = "Write and send your action plan"
+        if plan is None:
+            href = url_for("cases.new_action_plan", case_id=notice.case_id) if may_plan else None
+            item = _task(title, href, due, "Not yet started", "govuk-tag--blue")
+        elif plan.state is PlanState.DRAFT:
+            item = _task(title, f"{case_page}#plan-{plan.id}", due, "In progress", "govuk-tag--light-blue")
+        elif plan.state is PlanState.RETURNED:
+            item = _task("Change and resend your action plan", f"{case_page}#plan-{plan.id}", due,
+                         "Returned by the council", "govuk-tag--yellow")
+        elif plan.state is PlanState.SUBMITTED:
+            item = _task(title, f"{case_page}#plan-{plan.id}", None, "With the council")
+        elif plan.state is PlanState.AGREED:
+            href = (url_for("cases.transition", collection="action-plans", record_id=plan.id, trigger="sign_off")
+                    if viewer.role in PROVIDER_MANAGERS else None)
+            item = _task("Sign the agreed action plan", href, None, "To do", "govuk-tag--blue")
+        else:
+            continue
+        tasks.append((due, 1, item))
+    for complaint in home["complaints"]:
+        deadline = by_record.get(("complaint", complaint.id))
+        due = deadline.due_on if deadline else None
+        verb = "Report complaint" if complaint.state is ComplaintState.RECEIVED else "Send your draft response to"
+        tasks.append((due, 2, _task(f"{verb} {complaint.reference}",
+                                    url_for("complaints.show_complaint", complaint_id=complaint.id), due,
+                                    "Returned by the council" if complaint.state is ComplaintState.DRAFT_RETURNED
+                                    else "To do", "govuk-tag--blue")))
+    for milestone in home["milestones"]:
+        tasks.append((milestone.due_on, 3, _task(f"Report progress on \u201c{milestone.title}\u201d",
+                                                 url_for("cases.show_case", case_id=milestone.case_id,
+                                                         _anchor=f"milestone-{milestone.id}"),
+                                                 milestone.due_on, "In progress" if milestone.state.value ==
+                                                 "in_progress" else "To do", "govuk-tag--blue")))
+    for row in home["returns"]:
+        status = ("Queried by the council", "govuk-tag--yellow") if row.state is ReturnState.QUERIED else (
+            ("To do", "govuk-tag--blue") if row.due_on else ("Not due yet: the council sets the date", None))
+        tasks.append((row.due_on, 4, _task(f"Send the {row.name[:1].lower()}{row.name[1:]} for {row.label}",
+                                           url_for("returns.show_return", row_id=row.id), row.due_on, *status)))
+    far = date.max
+    return [item for _due, _order, item in sorted(tasks, key=lambda t: (t[0] or far, t[1]))]
 
 
 # -- milestone progress with evidence --------------------------------------------------------------------------

@@ -37,6 +37,7 @@ from workflows.access import Permission
 from workflows.errors import Conflict, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.performance import assess_year, trend_svg
+from workflows.returns import ReturnState
 
 bp = Blueprint("returns", __name__)
 
@@ -63,7 +64,8 @@ def list_returns_page():
     """The schedule of returns due, with due dates from the rulebook, for the council and the provider alike."""
     today = today_london()
     open_periods(today)
-    rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int))
+    state = next((s for s in ReturnState if s.value == request.args.get("state")), None)
+    rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int), state=state)
     if request.args.get("format") == "csv":
         return _csv("returns.csv", ["contract", "return", "period", "due_on", "state", "submitted_on", "late"],
                     [[r.contract.reference, r.name, r.label, r.due_on or "", r.state.value, r.submitted_on or "",
@@ -294,7 +296,9 @@ def assessment(contract_id: int):
 def list_breaches_page():
     """Breaches the engine found, with the rule, the figures and what they propose; managers confirm or dismiss."""
     contract_id = request.args.get("contract", type=int)
-    rows = list_breaches(g.viewer, contract_id=contract_id)
+    status = request.args.get("status") if request.args.get("status") in ("proposed", "confirmed", "advisory",
+                                                                         "dismissed", "withdrawn") else None
+    rows = list_breaches(g.viewer, contract_id=contract_id, status=status)
     if request.args.get("format") == "csv":
         return _csv("breaches.csv", ["contract", "rule", "cites", "occurred_on", "status", "actions", "summary",
                                      "figures"],

@@ -53,7 +53,7 @@ def test_the_provider_home_puts_what_is_due_first(app, login_as):
             db.session.commit()
         html = assert_page(login_as("provider_manager").get("/"), "Dashboard")
     sections = [m for m in re.findall(r'<h2 class="govuk-heading-m" id="([a-z-]+)"', html)]
-    assert sections[:8] == ["due", "waiting", "open-cases", "notices", "plans", "milestones", "complaints",
+    assert sections[:9] == ["tasks", "due", "waiting", "open-cases", "notices", "plans", "milestones", "complaints",
                             "monitoring-returns"]
     assert f'href="/cases/{case_id}">CASE-00001</a>' in html
     due = html[html.index('id="due"'):html.index('id="waiting"')]
@@ -65,6 +65,11 @@ def test_the_provider_home_puts_what_is_due_first(app, login_as):
     returns = html[html.index('id="monitoring-returns"'):]
     assert 'href="/returns/' in returns and "Provider Return" in returns  # the returns still to send
     assert "Your organisation" in html  # the existing dashboard sections stay below
+    # The task list first (issue 16): each milestone to report on, with its due date and a status, soonest first.
+    tasks = html[html.index('id="tasks"'):html.index('id="due"')]
+    assert "govuk-task-list" in tasks and f"#milestone-{first}" in tasks
+    assert tasks.index("Two support workers recruited") < tasks.index("Attendance back to 95%")
+    assert "Due Friday 15 January 2027" in tasks
 
 
 def test_progress_with_a_pdf_then_download_with_safe_headers(app, login_as, tmp_path):

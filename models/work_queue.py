@@ -1,0 +1,126 @@
+"""What needs a person now, as counts: deadlines by when they fall due, the council's queue (plans to review,
+evidence to check, breaches to confirm, proposals to decide, returns to accept), open cases and safeguarding concerns
+by stage. Every function is one statement however many records there are (the dashboard's statement count is
+tested), and every count is scoped through the registry like the lists it links to."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import case, func, literal, select, union_all
+
+from models import db
+from models.cases import ActionPlan, Case, Deadline, Milestone, Suspension, Termination
+from models.concerns import SafeguardingConcern
+from models.entities import Contract
+from models.monitoring import BreachRecord, MonitoringReturn
+from models.registry import concern_ids_visible, scoped, visible_entities
+from workflows.access import Viewer
+from workflows.action_plan import PlanState
+from workflows.case import OPEN
+from workflows.milestone import MilestoneState
+from workflows.returns import ReturnState
+from workflows.safeguarding import ConcernState
+from workflows.suspension import SuspensionState
+from workflows.termination import TerminationState
+
+LIVE = ("running", "breached")
+
+
+def deadline_window(today: date) -> tuple[date, date]:
+    """The last day of "this week" and of "next week": the next 7 days and the 7 after them, counted from today, so
+    that on a Saturday "this week" is not already over."""
+    return today + timedelta(days=6), today + timedelta(days=13)
+
+
+WHEN = ("overdue", "this-week", "next-week", "later")
+
+
+def _deadlines(viewer: Viewer, manager_id: int | None, provider_id: int | None, kind: str | None):
+    """Live deadlines the viewer may see (the registry's rule), optionally on one person's contracts, one provider's
+    records or one kind of record."""
+    query = scoped(Deadline, viewer).where(visible_entities(viewer, Deadline.entity_type, Deadline.entity_id),
+                                           Deadline.status.in_(LIVE))
+    if manager_id is not None:
+        query = query.where(Deadline.contract_id.in_(select(Contract.id).where(
+            Contract.contract_manager_id == manager_id)))
+    if provider_id is not None:
+        query = query.where(Deadline.provider_id == provider_id)
+    if kind is not None:
+        query = query.where(Deadline.entity_type == kind)
+    return query
+
+
+def _when(now: datetime, today: date):
+    week_end, next_end = deadline_window(today)
+    overdue = (Deadline.status == "breached") | (Deadline.due_at < now)
+    return {"overdue": overdue, "this-week": ~overdue & (Deadline.due_on <= week_end),
+            "next-week": ~overdue & (Deadline.due_on > week_end) & (Deadline.due_on <= next_end),
+            "later": ~overdue & (Deadline.due_on > next_end)}
+
+
+def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int | None = None,
+                    provider_id: int | None = None, kind: str | None = None) -> dict[str, int]:
+    """How many live deadlines the viewer may see are overdue, due this week, next week and later (one statement);
+    with manager_id, only those on contracts that person manages."""
+    groups = _when(now, today)
+    query = _deadlines(viewer, manager_id, provider_id, kind).with_only_columns(
+        *(func.count(case((groups[name], 1))) for name in WHEN))
+    return dict(zip(WHEN, db.session.execute(query).one(), strict=True))
+
+
+def deadline_list(viewer: Viewer, now: datetime, today: date, when: str | None, limit: int,
+                  manager_id: int | None = None, provider_id: int | None = None,
+                  kind: str | None = None) -> list[Deadline]:
+    """Live deadlines soonest first, at most `limit` (one statement), in one group or all of them."""
+    query = _deadlines(viewer, manager_id, provider_id, kind)
+    if when in WHEN:
+        query = query.where(_when(now, today)[when])
+    return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id).limit(limit)))
+
+
+def _counted(name: str, query):
+    return query.with_only_columns(literal(name).label("what"), func.count().label("n"))
+
+
+def council_queue(viewer: Viewer) -> dict[str, int]:
+    """What waits for the council (one statement): plans submitted for agreement, evidence to check, breaches to
+    confirm, suspensions and terminations proposed, returns to accept, open cases and open cases on the viewer's own
+    contracts."""
+    open_case = select(Case.id).where(Case.council_id == viewer.council_id, Case.state.in_(OPEN))
+    mine = select(Contract.id).where(Contract.contract_manager_id == viewer.user_id)
+    parts = [
+        _counted("plans", scoped(ActionPlan, viewer).where(ActionPlan.state == PlanState.SUBMITTED,
+                                                           ActionPlan.case_id.in_(open_case))),
+        _counted("evidence", scoped(Milestone, viewer).join(ActionPlan, ActionPlan.id == Milestone.plan_id).where(
+            Milestone.state == MilestoneState.DONE, ActionPlan.state == PlanState.IN_PROGRESS,
+            Milestone.case_id.in_(open_case))),
+        _counted("breaches", scoped(BreachRecord, viewer).where(BreachRecord.status == "proposed")),
+        _counted("suspensions", scoped(Suspension, viewer).where(Suspension.state == SuspensionState.PROPOSED,
+                                                                  Suspension.case_id.in_(open_case))),
+        _counted("terminations", scoped(Termination, viewer).where(
+            Termination.state == TerminationState.CONSIDERED, Termination.case_id.in_(open_case))),
+        _counted("returns", scoped(MonitoringReturn, viewer).where(MonitoringReturn.state == ReturnState.SUBMITTED)),
+        _counted("open_cases", scoped(Case, viewer).where(Case.state.in_(OPEN))),
+        _counted("my_cases", scoped(Case, viewer).where(Case.state.in_(OPEN), Case.contract_id.in_(mine))),
+    ]
+    counts = {row.what: row.n for row in db.session.execute(union_all(*parts))}
+    counts["proposals"] = counts.pop("suspensions") + counts.pop("terminations")
+    return counts
+
+
+def concerns_by_stage(viewer: Viewer) -> list[tuple[ConcernState, int, date | None]]:
+    """Open safeguarding concerns the viewer may see in full, by stage: how many, and the soonest live deadline among
+    them (one statement)."""
+    due = (select(func.min(Deadline.due_on)).where(Deadline.entity_type == "safeguarding_concern",
+                                                    Deadline.entity_id == SafeguardingConcern.id,
+                                                    Deadline.status.in_(LIVE))
+           .correlate(SafeguardingConcern).scalar_subquery())
+    final = (ConcernState.CONCLUDED, ConcernState.CLOSED_NO_ENQUIRY)
+    query = (select(SafeguardingConcern.state, func.count(), func.min(due))
+             .where(SafeguardingConcern.id.in_(concern_ids_visible(viewer)), SafeguardingConcern.state.not_in(final))
+             .group_by(SafeguardingConcern.state))
+    order = {state: i for i, state in enumerate(ConcernState)}
+    return sorted(((state, n, soonest) for state, n, soonest in db.session.execute(query)),
+                  key=lambda row: order[row[0]])
+
