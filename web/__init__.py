@@ -99,7 +99,8 @@ def register_web(app: Flask) -> None:
         # govuk-frontend-wtf renders every form field through render_template, which runs this again: work it
         # out once per request.
         if "navigation_context" not in g:
-            g.navigation_context = {"service_navigation": _service_navigation(), "Permission": Permission,
+            g.navigation_context = {"service_navigation": _service_navigation(), "account_links": _account_links(),
+                                    "Permission": Permission,
                                     "Role": Role, "scheduler_warning": _scheduler_warning()}
         return g.navigation_context
 
@@ -115,36 +116,48 @@ def _service_navigation() -> list[dict]:
     from flask import url_for
 
     viewer = current_user.viewer
-    items = [("Dashboard", "dashboard.dashboard", Permission.VIEW_DASHBOARD),
-             ("Cases", "cases.list_cases_page", Permission.VIEW_PROVIDERS)]
-    if viewer.is_provider:
-        items.append(("Your organisation", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
-    else:
-        items.append(("Providers", "providers.list_providers_page", Permission.VIEW_PROVIDERS))
+    # Nine short items fit one row at 1280 px wide (issue 16): the person's name, notifications, administration
+    # and sign-out sit in the account bar above; Working days is in the footer. Each item is also active on the
+    # pages it gathers (Concerns: complaints, safeguarding, incidents, financial changes and meetings).
+    items = [("Home", "dashboard.dashboard", Permission.VIEW_DASHBOARD, ()),
+             ("Cases", "cases.list_cases_page", Permission.VIEW_PROVIDERS, ()),
+             ("Your organisation" if viewer.is_provider else "Providers", "providers.list_providers_page",
+              Permission.VIEW_PROVIDERS, ("/contracts",))]
     if not viewer.is_provider:
-        items.append(("Review queue", "portal.review_queue", Permission.VIEW_PROVIDERS))
-    items.append(("Returns", "returns.list_returns_page", Permission.VIEW_PROVIDERS))
-    items.append(("Complaints", "complaints.list_complaints_page", Permission.VIEW_PROVIDERS))
-    items.append(("Safeguarding", "safeguarding.list_concerns_page", Permission.VIEW_PROVIDERS))
-    items.append(("Incidents", "incidents.list_incidents_page", Permission.VIEW_PROVIDERS))
-    items.append(("Financial changes", "financial_changes.list_changes_page", Permission.VIEW_PROVIDERS))
-    items.append(("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD))
-    items.append(("Meetings", "meetings.list_meetings_page", Permission.VIEW_PROVIDERS))
-    items.append(("Working days", "calendar.calculator", Permission.VIEW_WORKDAYS))
-    items.append(("Administration", "admin.index", Permission.MANAGE_USERS))
-    unread = _header_facts()["unread"]
-    items.append((f"Notifications ({unread} unread)" if unread else "Notifications",
-                  "notifications.list_notifications", Permission.VIEW_DASHBOARD))
+        items.append(("Review", "portal.review_queue", Permission.VIEW_PROVIDERS, ()))
+    items += [("Returns", "returns.list_returns_page", Permission.VIEW_PROVIDERS, ()),
+              ("Performance", "returns.performance", Permission.VIEW_PROVIDERS, ()),
+              ("Breaches", "returns.list_breaches_page", Permission.VIEW_PROVIDERS, ()),
+              ("Concerns", "dashboard.concerns", Permission.VIEW_PROVIDERS,
+               ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings")),
+              ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
     # The links never change while the app runs: build each address once, not on every page.
     hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})
     links = []
-    for text, endpoint, permission in items:
+    for text, endpoint, permission, gathers in items:
         if not viewer.can(permission):
             continue
         key = (endpoint, request.script_root)
         href = hrefs.get(key) or hrefs.setdefault(key, url_for(endpoint))
-        active = request.path == href or (href != "/" and request.path.startswith(href))
+        active = request.path == href or (href != "/" and request.path.startswith(href)) or any(
+            request.path.startswith(prefix) for prefix in gathers)
         links.append({"href": href, "text": text, "active": active})
+    return links
+
+
+def _account_links() -> list[dict]:
+    """The account bar's links for the signed-in person: notifications (with the unread count) and, for an
+    administrator, administration."""
+    if not current_user.is_authenticated:
+        return []
+    from flask import url_for
+
+    viewer = current_user.viewer
+    unread = _header_facts()["unread"]
+    links = [{"href": url_for("notifications.list_notifications"),
+              "text": f"Notifications ({unread} unread)" if unread else "Notifications"}]
+    if viewer.can(Permission.MANAGE_USERS):
+        links.append({"href": url_for("admin.index"), "text": "Administration"})
     return links
 
 

@@ -47,3 +47,10 @@ def dashboard():
                                tasks=portal.provider_tasks(home), work=None)
     return render_template("dashboard/dashboard.html", providers=providers, contracts=contracts, home=None,
                            tasks=None, work=council_work(g.viewer))
+
+
+@bp.get("/concerns")
+@requires(Permission.VIEW_PROVIDERS)
+def concerns():
+    """The menu's Concerns: complaints, safeguarding concerns, incidents, financial changes and meetings."""
+    return render_template("dashboard/concerns.html")

@@ -26,7 +26,7 @@ from web.forms import ContractSettingForm, CqcRatingForm, options
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.errors import ValidationProblem
-from workflows.machine import TransitionNotAllowed
+from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.picture import KINDS as PICTURE_KINDS
 from workflows.picture import counts_by_quarter, quarter_bounds, quarter_label, recent_quarters
 from workflows.picture import timeline as picture_timeline
@@ -117,7 +117,8 @@ def show_contract(contract_id: int):
     contract = get_contract(g.viewer, contract_id)
     rulebook = current_app.extensions["rulebooks"].get(contract.rulebook_id)
     return render_template("contracts/show_contract.html", contract=contract, rulebook=rulebook,
-                           can_see_settings=not g.viewer.is_provider)
+                           can_see_settings=not g.viewer.is_provider,
+                           can_record_events=g.viewer.role in MANAGERS)  # the events page's own rule
 
 
 # The form's fields each setting needs, and the names check_setting (workflows/settings.py) gives its problems.
