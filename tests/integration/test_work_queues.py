@@ -1,0 +1,196 @@
+"""Issue 16: the dashboard's work queue and the shared lists (search, filters, sort, pages, CSV), and a fixed number
+of SQL statements per list page and the dashboard whatever the number of rows."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import event, select
+
+NOW = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)
+LISTS = ("/cases", "/complaints", "/incidents", "/deadlines", "/cases?format=csv")
+
+
+def _people(demo):
+    from models.user_store import find_user_by_email
+
+    return {role: find_user_by_email(email) for role, email in demo.items()}
+
+
+def seed(app, demo, n: int, start: int = 0) -> None:
+    """n cases (alternating between two contracts), n complaints and n incidents, each with its clocks."""
+    from models import db
+    from models.case_store import open_case
+    from models.concern_store import record_complaint, record_incident
+    from models.entities import Contract
+    from models.user_store import find_user_by_email
+    from tests.integration.portal_setup import add_provider_b_manager
+    from workflows.clock import LONDON
+
+    with app.app_context():
+        people = _people(demo)
+        manager = people["contract_manager"]
+        contracts = list(db.session.scalars(select(Contract.id).where(
+            Contract.reference.in_(("LDDS-2023-07", "HC-2024-05"))).order_by(Contract.reference)))
+        provider = people["provider_manager"]
+        for i in range(start, start + n):
+            open_case(manager.viewer, manager, contracts[i % 2], f"Case summary {i}", NOW)
+            record_incident(provider.viewer, provider, provider.provider_id, {
+                "kind": "lost_keys", "occurred_at": datetime(2026, 12, 24, 18, 0, tzinfo=LONDON),
+                "description": f"Keys lost {i}", "action_taken": "Locks changed"}, NOW)
+        db.session.commit()
+        hf = find_user_by_email("manager@riverside.example") or find_user_by_email(add_provider_b_manager())
+        for i in range(start, start + n):
+            record_complaint(hf.viewer, hf, hf.provider_id, {
+                "received_at": datetime(2026, 12, 24, 16, 30, tzinfo=LONDON), "channel": "phone",
+                "complainant_type": "family_member", "formal": True, "summary": f"Carer did not arrive {i}"}, NOW)
+        db.session.commit()
+
+
+@contextmanager
+def statements(app):
+    """Count the SQL statements sent to the database inside the block."""
+    from models import db
+
+    seen = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def _count(app, client, url) -> int:
+    with statements(app) as seen:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(seen)
+
+
+@pytest.mark.parametrize("role", ["contract_manager", "safeguarding_officer", "admin", "provider_manager"])
+def test_dashboard_and_lists_issue_the_same_number_of_statements_for_2_or_30_rows(app, demo, login_as, role):
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 2)
+        client = login_as(role)
+        urls = ("/",) + LISTS
+        for url in urls:  # warm caches (rulebooks, calendars) so both counts measure the same work
+            client.get(url)
+        few = {url: _count(app, client, url) for url in urls}
+        seed(app, demo, 28, start=2)
+        many = {url: _count(app, client, url) for url in urls}
+    assert few == many, (few, many)
+    assert max(many.values()) <= 30, many
+
+
+def test_cases_search_filter_sort_pages_and_csv(app, demo, login_as):
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 30)
+        manager = login_as("contract_manager")
+        html = manager.get("/cases").get_data(as_text=True)
+        assert "30 cases, page 1 of 2 (open only)" in html
+        assert 'class="govuk-pagination' in html and "page=2" in html
+        assert "Next deadline" in html and "Waiting on" in html
+        # Search by the provider's name finds only that provider's cases (15 of the 30).
+        from models import db
+        from models.entities import Contract
+
+        with app.app_context():
+            name = db.session.scalar(select(Contract).where(Contract.reference == "HC-2024-05")).provider.name
+        found = manager.get("/cases?q=" + name.split()[0]).get_data(as_text=True)
+        assert "15 cases" in found and "LDDS-2023-07" not in found.split('id="list-count"')[1]
+        # Search by summary and reference.
+        assert "1 case " in manager.get("/cases?q=summary+17").get_data(as_text=True)
+        assert "1 case " in manager.get("/cases?q=CASE-00003").get_data(as_text=True)
+        # Closed cases are hidden by default and listed when asked for.
+        assert "0 cases" in manager.get("/cases?show=closed").get_data(as_text=True)
+        assert "30 cases" in manager.get("/cases?show=all").get_data(as_text=True)
+        assert "30 cases" in manager.get("/cases?stage=concern").get_data(as_text=True)
+        assert "0 cases" in manager.get("/cases?stage=notice").get_data(as_text=True)
+        # Sorting by reference ascending starts at CASE-00001; the header says how the column is sorted.
+        ascending = manager.get("/cases?sort=reference&order=asc").get_data(as_text=True)
+        refs = re.findall(r">(CASE-\d+)</a>", ascending)
+        assert refs[:2] == ["CASE-00001", "CASE-00002"] and 'aria-sort="ascending"' in ascending
+        assert re.findall(r">(CASE-\d+)</a>", manager.get("/cases?page=2").get_data(as_text=True))[-1] == "CASE-00001"
+        # The CSV is the filtered list, every row, with the next deadline and whose turn it is.
+        response = manager.get("/cases?q=" + name.split()[0] + "&format=csv")
+        assert response.mimetype == "text/csv"
+        rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+        assert rows[0][:3] == ["Reference", "Summary", "Provider"] and len(rows) == 16
+        assert {r[2] for r in rows[1:]} == {name}
+
+
+def test_csv_cells_are_formula_neutralised(app, demo, login_as):
+    from models import db
+    from models.case_store import open_case
+    from models.entities import Contract
+
+    with time_machine.travel(NOW, tick=False):
+        with app.app_context():
+            manager = _people(demo)["contract_manager"]
+            contract = db.session.scalar(select(Contract.id).where(Contract.reference == "LDDS-2023-07"))
+            open_case(manager.viewer, manager, contract, '=HYPERLINK("http://evil","x")', NOW)
+            db.session.commit()
+        body = login_as("contract_manager").get("/cases?format=csv").get_data(as_text=True)
+    assert "'=HYPERLINK" in body
+
+
+def test_complaints_and_incidents_lists_search_and_filter(app, demo, login_as):
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 3)
+        manager = login_as("contract_manager")
+        html = manager.get("/complaints").get_data(as_text=True)
+        assert "3 complaints" in html and "Received" in html
+        assert "1 complaint " in manager.get("/complaints?q=arrive+2").get_data(as_text=True)
+        assert "3 complaints" in manager.get("/complaints?waiting=provider").get_data(as_text=True)
+        assert "0 complaints" in manager.get("/complaints?waiting=council").get_data(as_text=True)
+        incidents = manager.get("/incidents?q=Keys+lost+1").get_data(as_text=True)
+        assert "1 incident " in incidents
+        assert "incidents.csv" in manager.get("/incidents?format=csv").headers["Content-Disposition"]
+
+
+def test_contract_manager_dashboard_counts_link_to_filtered_lists(app, demo, login_as):
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 2)
+        html = login_as("contract_manager").get("/").get_data(as_text=True)
+    for tile in ("tile-overdue", "tile-this-week", "tile-next-week", "tile-later", "tile-plans", "tile-evidence",
+                 "tile-breaches", "tile-proposals", "tile-returns", "tile-my-cases", "tile-open-cases"):
+        assert f'id="{tile}"' in html, tile
+    assert 'href="/deadlines?when=this-week"' in html and 'href="/cases?mine=yes"' in html
+    open_cases = html[html.index('id="tile-open-cases"'):]
+    assert '<span class="remedy-tile__count">2</span>' in open_cases
+
+
+def test_deadlines_page_groups_later_and_filters_by_kind_and_provider(app, demo, login_as):
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 2)
+        manager = login_as("contract_manager")
+        html = manager.get("/deadlines").get_data(as_text=True)
+        for group in ("Overdue", "Due this week", "Due next week", "Later"):
+            assert f">{group} <" in html
+        only = manager.get("/deadlines?kind=complaint").get_data(as_text=True)
+        assert "CMP-0000" in only and "INC-0000" not in only
+        assert "Contract meeting" not in only  # the real subject, never a fallback
+        week = manager.get("/deadlines?when=this-week").get_data(as_text=True)
+        assert ">Due this week <" in week and ">Later <" not in week
+
+
+def test_viewer_sees_no_link_to_the_monitoring_events_page(app, demo, login_as):
+    from models import db
+    from models.entities import Contract
+
+    with app.app_context():
+        contract = db.session.scalar(select(Contract.id).where(Contract.reference == "LDDS-2023-07"))
+    assert "monitoring-events" not in login_as("council_viewer").get(f"/contracts/{contract}").get_data(as_text=True)
+    assert "monitoring-events" in login_as("contract_manager").get(f"/contracts/{contract}").get_data(as_text=True)
