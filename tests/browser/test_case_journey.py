@@ -16,7 +16,7 @@ def test_contract_manager_issues_a_formal_warning(page, live_server, demo, app, 
         tick(datetime.now(UTC))  # a running scheduler, so no warning banner
     page.set_viewport_size({"width": 1280, "height": 900})
     sign_in(page, live_server, demo["contract_manager"])
-    page.get_by_role("link", name="Cases").click()
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Cases").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Cases")
     page.get_by_role("link", name="Open a case").click()
     page.get_by_label("Contract").select_option(label="LDDS-2023-07: Brightwater Day Opportunities CIC")

@@ -39,6 +39,7 @@ def test_a_formal_complaint_from_receipt_to_response(page, live_server, demo, ap
     sign_in(council, live_server, demo["contract_manager"])
 
     # The provider records the complaint it received this morning.
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Concerns").click()
     page.get_by_role("link", name="Complaints").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Complaints")
     axe_check(page)

@@ -100,7 +100,7 @@ def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, li
 
     # The contract manager returns it with a comment, from the review queue.
     sign_in(cm, live_server, demo["contract_manager"])
-    cm.get_by_role("link", name="Review queue").click()
+    cm.get_by_role("navigation", name="Menu").get_by_role("link", name="Review").click()
     expect(cm.get_by_role("heading", level=1)).to_have_text("Review queue")
     axe_check(cm)
     screenshot(cm, "portal-review-queue")
