@@ -122,11 +122,12 @@ def test_the_case_list_filters_by_provider_contract_stage_and_overdue(app, login
         draft_and_issue_kent_warning(app, manager, kent)
         html = assert_page(manager.get("/cases"), "Cases")
         assert "3 cases" in html and 'href="/cases/new"' in html
-        # Each row: the reference linked, provider, contract, stage with the contract's name for it, overdue.
+        # Each row: the reference linked, provider, contract, stage with the contract's name for it, the next
+        # deadline and who it waits on (the Overdue tag only when it is).
         row = re.search(rf'<tr class="govuk-table__row">\s*<td[^>]*><a[^>]*href="/cases/{kent}">(.*?)</tr>', html,
                         re.S).group(0)
         for expected in ("CASE-00001", "Brightwater Day Opportunities CIC", "LDDS-2023-07", "Notice",
-                         "Formal warning", "Not overdue", "18 December 2026"):
+                         "Formal warning", "Provider", "18 December 2026"):
             assert expected in row, expected
 
         assert "1 case" in page_text(manager.get("/cases?state=notice"))
@@ -137,7 +138,7 @@ def test_the_case_list_filters_by_provider_contract_stage_and_overdue(app, login
         listing = page_text(manager.get(f"/cases?contract={contract_id(app, 'ECH-2024-01')}"))
         assert "1 case" in listing and "Meadowbank punctuality" in listing
         filtered = manager.get(f"/cases?provider={riverside}&state=notice").get_data(as_text=True)
-        assert "0 cases" in filtered and "No cases match" in filtered and "Clear filters" in filtered
+        assert "0 cases" in filtered and "No cases match" in filtered and "Clear search and filters" in filtered
         assert f'<option value="{riverside}" selected>' in filtered  # the filters keep what was chosen
         # A made-up stage is ignored, not a server error.
         assert "3 cases" in assert_page(manager.get("/cases?state=nonsense&page=abc"), "Cases")
@@ -171,9 +172,9 @@ def test_the_case_list_pages_25_at_a_time(app, demo, login_as):
     second = assert_page(manager.get("/cases?page=2"), "Cases")
     assert second.count('class="govuk-table__row"') == 3 and "Bulk concern 1<" in second
     assert 'rel="prev"' in second and 'rel="next"' not in second
-    # Filters are kept from page to page, and a page past the end shows the last one.
+    # Filters are kept from page to page ("state" is read as the stage); a page past the end shows the last one.
     filtered = manager.get(f"/cases?state=concern&provider={provider_id(app, 'Riverside Home Care Ltd')}")
-    assert "page=2" in filtered.get_data(as_text=True) and "state=concern" in filtered.get_data(as_text=True)
+    assert "page=2" in filtered.get_data(as_text=True) and "stage=concern" in filtered.get_data(as_text=True)
     assert "Bulk concern 1<" in manager.get("/cases?page=9").get_data(as_text=True)
 
 

@@ -145,7 +145,7 @@ def test_a_change_through_the_pages_shows_its_deadline_explained_and_its_steps(a
                          "Mon 28 Dec 2026: Boxing Day (substitute day), not counted",
                          "Record that it was reported to the council"):
             assert expected in text, expected
-        assert 'href="/financial-changes"' in manager.get("/").get_data(as_text=True)  # the navigation link
+        assert 'href="/financial-changes"' in manager.get("/concerns").get_data(as_text=True)  # under Concerns
         viewer = login_as("council_viewer")
         assert "Record that it was reported" not in page_text(viewer.get(url))
         assert viewer.get(f"{url}/report").status_code == 403
