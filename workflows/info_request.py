@@ -36,7 +36,7 @@ REQUEST_TRANSITIONS = table([
      "roles": PROVIDERS | MANAGERS, "event": "REQUEST_ANSWERED", "label": "Answer the request"},
     {"trigger": "withdraw", "source": (RequestState.OPEN, RequestState.OVERDUE), "dest": RequestState.WITHDRAWN,
      "roles": MANAGERS, "event": "REQUEST_WITHDRAWN", "label": "Withdraw the request"},
-    {"trigger": "mark_overdue", "source": RequestState.OPEN, "dest": RequestState.OVERDUE, "roles": MANAGERS,
+    {"trigger": "mark_overdue", "source": RequestState.OPEN, "dest": RequestState.OVERDUE, "roles": frozenset(),
      "event": "REQUEST_OVERDUE", "label": "Mark the request as overdue", "system": True},
 ])
 

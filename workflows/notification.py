@@ -40,7 +40,7 @@ NOTIFICATION_TRANSITIONS = table([
      "roles": PROVIDERS | MANAGERS, "event": "NOTIFICATION_GIVEN",
      "label": "Record when the council was told"},
     {"trigger": "mark_late", "source": NotificationState.AWAITED, "dest": NotificationState.LATE,
-     "roles": MANAGERS, "event": "NOTIFICATION_LATE", "label": "Mark the notice as late", "system": True},
+     "roles": frozenset(), "event": "NOTIFICATION_LATE", "label": "Mark the notice as late", "system": True},
 ])
 
 
