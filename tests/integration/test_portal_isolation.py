@@ -135,7 +135,8 @@ def world(app, demo):
                        "duty-notifications": b_duty.id, "requests": b_request.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
-                   B_FINANCE, B_DUTY, B_REQUEST, hashlib.sha256(B_PDF).hexdigest()[:12], f"/evidence/{update.files[0].id}\"",
+                   B_FINANCE, B_DUTY, B_REQUEST, hashlib.sha256(B_PDF).hexdigest()[:12],
+                   f"/evidence/{update.files[0].id}\"",
                    f"/cases/{b_case.id}\"", f"/cases/{b_open_case.id}\""]
         own = {"case_id": a_case.id, "plan_id": a_plan.id, "milestone_id": a_plan.milestones[0].id,
                "notice_id": a_plan.notice_id, "evidence_id": a_update.files[0].id}
