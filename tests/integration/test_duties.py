@@ -126,6 +126,9 @@ def test_a_ce46_request_answered_by_its_date_meets_its_deadline(app, api):
         missing = manager.post(f"/requests/{created['id']}/transitions", {"trigger": "answer",
                                                                           "answered_on": "2026-12-29"})
         assert missing.status_code == 422 and missing.get_json()["field"] == "answer"
+        stale = manager.post(f"/requests/{created['id']}/transitions", {
+            "trigger": "answer", "answered_on": "2026-12-29", "answer": "x", "version": created["version"] + 1})
+        assert stale.status_code == 409 and "Someone else changed this request" in stale.get_json()["error"]
         answered = check(manager.post(f"/requests/{created['id']}/transitions", {
             "trigger": "answer", "answered_on": "2026-12-29", "answer": "Report and action plan received by email",
             "version": created["version"]}), "/requests/{id}/transitions", "post", 200)
