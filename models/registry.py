@@ -21,6 +21,7 @@ from sqlalchemy import and_, exists, false, or_, select, true
 
 from models.cases import ActionPlan, Case, DefaultNotice, Milestone, Notice, Suspension, Termination
 from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingConcern
+from models.duties import InfoRequest, Notification
 from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.scheduling import Meeting
@@ -34,10 +35,12 @@ from workflows.default_notice import DefaultNoticeWorkflow
 from workflows.financial_change import REPORT_CLOCK as FINANCIAL_CHANGE_CLOCK
 from workflows.financial_change import FinancialChangeWorkflow
 from workflows.incident import IncidentWorkflow
+from workflows.info_request import REQUEST_CLOCK, RequestWorkflow
 from workflows.machine import Workflow
 from workflows.milestone import MILESTONE_CLOCK, MilestoneWorkflow
 from workflows.minutes import MINUTES_CLOCK, MinutesWorkflow
 from workflows.notice import NoticeWorkflow
+from workflows.notification import NOTIFY_CLOCK, NotificationWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.safeguarding import (
     KEY_REPORT_CLOCK,
@@ -187,6 +190,13 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
     RecordKind("financial_change", "financial change", FinancialChange, FinancialChangeWorkflow, "financial-changes",
                "/financial-changes/{id}", reference_prefix="FIN", copies=("reported_on",),
                clocks=(FINANCIAL_CHANGE_CLOCK,), facts="models.financial_change_store:change_facts"),
+    RecordKind("notification", "notification", Notification, NotificationWorkflow, "duty-notifications",
+               "/duty-notifications/{id}", reference_prefix="NTF", copies=("notified_on", "how"),
+               clocks=(NOTIFY_CLOCK,), facts="models.notification_store:notification_facts",
+               on_step="models.notification_store:on_notification_step"),
+    RecordKind("request", "request", InfoRequest, RequestWorkflow, "requests", "/requests/{id}",
+               reference_prefix="REQ", copies=("answer", "answered_on"), clocks=(REQUEST_CLOCK,),
+               facts="models.request_store:request_facts", on_step="models.request_store:on_request_step"),
     RecordKind("meeting", "meeting", Meeting, MinutesWorkflow, "minutes", "/meetings/{id}", copies=("sent_on",),
                clocks=(MINUTES_CLOCK,), on_final="met", on_step="models.meeting_store:on_minutes_step"),
     RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",

@@ -34,7 +34,7 @@ from workflows.access import Viewer
 from workflows.breach import Breach, Occurrence, Rating, evaluate, reconcile
 from workflows.breach_record import OPEN_BREACH, BreachState
 from workflows.case import OPEN
-from workflows.clock import ClockStart, end_of_day
+from workflows.clock import LONDON, ClockStart, end_of_day
 from workflows.default_notice import DefaultState
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
@@ -561,6 +561,22 @@ def record_occurrence(viewer: Viewer, actor: User, contract_id: int, kind: str, 
                  event_name="MONITORING_EVENT_RECORDED", at=now, reason=f"{kind} on {on.isoformat()}",
                  data={"kind": kind, "on": on.isoformat(), "ref": ref, "value": value})
     evaluate_contract(contract, today, now)
+    return row
+
+
+def record_breach_event(contract: Contract, kind: str, on: date, ref: str, reason: str, now: datetime,
+                        actor: User | None = None) -> MonitoringOccurrence:
+    """Remedy's own record of something the rolling-window rules count (a late or missing notice, a request answered
+    late: issue 15), then the contract's rules evaluated as after any other occurrence."""
+    row = MonitoringOccurrence(council_id=contract.council_id, contract_id=contract.id, kind=kind, on=on,
+                               ref=ref[:200], value=None, recorded_by_id=actor.id if actor else None,
+                               recorded_at=now)
+    db.session.add(row)
+    db.session.flush()
+    record_event(council_id=contract.council_id, actor=actor, entity_type="contract", entity_id=contract.id,
+                 event_name="MONITORING_EVENT_RECORDED", at=now, reason=reason,
+                 data={"kind": kind, "on": on.isoformat(), "ref": ref, "value": None})
+    evaluate_contract(contract, now.astimezone(LONDON).date(), now)
     return row
 
 

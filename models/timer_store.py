@@ -223,7 +223,9 @@ ESCALATIONS = {"propose_suspension": "suspension", "propose_termination": "termi
 
 # What a breach of these clocks does to the record itself: a system step of its machine.
 SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
-                "deem_minutes_approved": ("meeting", "deem_approved", "No reply within ten Business Days (KT-16)")}
+                "deem_minutes_approved": ("meeting", "deem_approved", "No reply within ten Business Days (KT-16)"),
+                "notification_late": ("notification", "mark_late", "No notice given by the deadline"),
+                "request_overdue": ("request", "mark_overdue", "No answer by the due date")}
 
 
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------

@@ -22,6 +22,7 @@ def register_web(app: Flask) -> None:
         api,
         api_cases,
         api_concerns,
+        api_duties,
         api_financial_changes,
         api_returns,
         api_settings,
@@ -33,6 +34,7 @@ def register_web(app: Flask) -> None:
         components,
         dashboard,
         deadlines,
+        duties,
         errors,
         filters,
         financial_changes,
@@ -78,7 +80,7 @@ def register_web(app: Flask) -> None:
         app.register_blueprint(module.bp)
     # these routes live on the API blueprint
     assert api_cases.bp is api.bp and api_concerns.bp is api.bp and api_returns.bp is api.bp
-    assert api_financial_changes.bp is api.bp
+    assert api_financial_changes.bp is api.bp and api_duties.bp is api.bp
     assert api_settings.bp is api.bp
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
@@ -89,6 +91,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(safeguarding.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(financial_changes.bp)
+    app.register_blueprint(duties.bp)
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
@@ -129,7 +132,8 @@ def _service_navigation() -> list[dict]:
               ("Performance", "returns.performance", Permission.VIEW_PROVIDERS, ()),
               ("Breaches", "returns.list_breaches_page", Permission.VIEW_PROVIDERS, ()),
               ("Concerns", "dashboard.concerns", Permission.VIEW_PROVIDERS,
-               ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings")),
+               ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings",
+                "/duty-notifications", "/requests")),
               ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
     # The links never change while the app runs: build each address once, not on every page.
     hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})

@@ -52,5 +52,6 @@ def dashboard():
 @bp.get("/concerns")
 @requires(Permission.VIEW_PROVIDERS)
 def concerns():
-    """The menu's Concerns: complaints, safeguarding concerns, incidents, financial changes and meetings."""
+    """The menu's Concerns: complaints, safeguarding concerns, incidents, financial changes, duties to notify,
+    requests and meetings."""
     return render_template("dashboard/concerns.html")

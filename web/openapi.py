@@ -66,6 +66,7 @@ def openapi_document() -> dict:
             **_return_paths(),
             **_concern_paths(),
             **_financial_change_paths(),
+            **_duty_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -144,6 +145,7 @@ def openapi_document() -> dict:
                 **_case_schemas(),
                 **_concern_schemas(),
                 **_financial_change_schemas(),
+                **_duty_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -460,6 +462,91 @@ def _financial_change_schemas() -> dict:
             "reported_on": {"type": ["string", "null"], "format": "date"},
             "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
             "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
+
+
+def _duty_paths() -> dict:
+    """Duties to notify and requests with a due date (issue 15), configured per contract by its rulebook."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    date = {"type": "string", "format": "date"}
+    version = {"type": "integer", "description": "the version you saw (optional)"}
+
+    def kind(path: str, schema: str, noun: str, create: dict, create_required: list, create_summary: str,
+             triggers: dict, step_summary: str) -> dict:
+        ref = {"$ref": f"#/components/schemas/{schema}"}
+        return {
+            path: {
+                "get": {"summary": f"{noun.capitalize()} you can see (providers: their own)",
+                        "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                            "items": {"type": "array", "items": ref}}}, noun.capitalize()), **_errors(401, 403)}},
+                "post": {"summary": create_summary,
+                         "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                             "type": "object", "required": create_required, "properties": create}}}},
+                         "responses": {"201": _json(ref, "Recorded"), **_errors(401, 403, 404, 422)}}},
+            f"{path}/{{id}}": {"get": {
+                "summary": f"One of the {noun}: state, allowed triggers, its deadline explained, audit trail",
+                "parameters": [id_param],
+                "responses": {"200": _json(ref, "The record"), **_errors(401, 403, 404)}}},
+            f"{path}/{{id}}/transitions": {"post": {
+                "summary": step_summary, "parameters": [id_param],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["trigger"], "properties": {**triggers, "version": version}}}}},
+                "responses": {"200": _json(ref, "The updated record"), **_errors(400, 401, 403, 404, 409, 422)}}},
+        }
+
+    return {
+        **kind("/duty-notifications", "DutyNotification", "duties to notify",
+               {"contract_id": {"type": ["integer", "string"]},
+                "duty": {"type": "string", "description": "a [[duties]] id of the contract's rulebook"},
+                "what_happened": {"type": "string"}, "occurred_on": date,
+                "notified_on": {**date, "description": "optional: the council was told on this date"},
+                "how": {"type": "string"}},
+               ["contract_id", "duty", "what_happened", "occurred_on"],
+               "Record something the provider must tell the council; the duty's clock starts (immediately: the "
+               "same working day, A52)",
+               {"trigger": {"enum": ["notify"]}, "notified_on": date, "how": {"type": "string"}},
+               "notify (notified_on, never in the future nor before it happened); stops the duty's clock, and "
+               "records a late-notice breach event when given after the deadline"),
+        **kind("/requests", "Request", "requests",
+               {"contract_id": {"type": ["integer", "string"]},
+                "request_type": {"type": "string", "description": "a [[requests]] id of the contract's rulebook"},
+                "what_asked": {"type": "string"}, "asked_on": date,
+                "due_on": {**date, "description": "required when the rulebook leaves the period to the council"}},
+               ["contract_id", "request_type", "what_asked", "asked_on"],
+               "Ask the provider for something its contract lists; the request type's clock starts",
+               {"trigger": {"enum": ["answer", "withdraw"]}, "answer": {"type": "string"}, "answered_on": date,
+                "reason": {"type": "string"}},
+               "answer (answer, answered_on: either side) or withdraw (reason: the council); an answer meets the "
+               "deadline, or records a late-answer breach event after it"),
+    }
+
+
+def _duty_schemas() -> dict:
+    common = {
+        "id": {"type": "integer"}, "reference": {"type": "string"}, "version": {"type": "integer"},
+        "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+        "provider_id": {"type": "integer"}, "contract_id": {"type": ["integer", "null"]},
+        "rule": {"type": "string"}, "due_on": {"type": "string", "format": "date"}, "late": {"type": "boolean"},
+        "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+        "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}
+    required = ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id", "contract_id",
+                "rule", "due_on", "late", "deadlines", "events"]
+    maybe_date = {"type": ["string", "null"], "format": "date"}
+    return {
+        "DutyNotification": {"type": "object",
+                             "required": [*required, "duty", "what_happened", "occurred_on", "notified_on"],
+                             "properties": {**common, "kind": {"const": "notification"},
+                                            "state": {"enum": ["awaited", "notified", "late", "notified_late"]},
+                                            "duty": {"type": "string"}, "what_happened": {"type": "string"},
+                                            "occurred_on": {"type": "string", "format": "date"},
+                                            "notified_on": maybe_date, "how": {"type": ["string", "null"]}}},
+        "Request": {"type": "object",
+                    "required": [*required, "request_type", "what_asked", "asked_on", "answer", "answered_on"],
+                    "properties": {**common, "kind": {"const": "request"},
+                                   "state": {"enum": ["open", "answered", "overdue", "withdrawn"]},
+                                   "request_type": {"type": "string"}, "what_asked": {"type": "string"},
+                                   "asked_on": {"type": "string", "format": "date"},
+                                   "answer": {"type": ["string", "null"]}, "answered_on": maybe_date}},
+    }
 
 
 def _case_schemas() -> dict:

@@ -91,4 +91,6 @@ CONSEQUENCES = {
     "deem_minutes_approved": "With no reply within ten Business Days, the minutes are deemed approved (KT-16).",
     "milestone_overdue": "The milestone is now marked as overdue.",
     "mark_overdue": "The case is marked as overdue.",
+    "notification_late": "The notice is marked as late and a late-notice breach event is recorded on the contract.",
+    "request_overdue": "The request is marked as overdue and a late-answer breach event is recorded on the contract.",
 }

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from workflows.calendar import REGIONS
 from workflows.clock import UNITS, ClockSpec
+from workflows.duties import DutyError, DutySpec, parse_duties
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
@@ -82,6 +83,16 @@ class Rulebook:
     serious_default_count: int = 2
     reminders: tuple[int, ...] = ()  # working days before each due date; empty: Remedy's default (5, 1, 0)
     monitoring: Monitoring = Monitoring()
+    duties: tuple[DutySpec, ...] = ()  # [[duties]]: what the provider must tell the council, and by when
+    requests: tuple[DutySpec, ...] = ()  # [[requests]]: what the council may ask for, and the time to answer
+
+    def duty(self, ident: str | None) -> DutySpec | None:
+        """The duty to notify with that id, if this contract lists it."""
+        return next((d for d in self.duties if d.id == ident), None)
+
+    def request_type(self, ident: str | None) -> DutySpec | None:
+        """The request type with that id, if this contract lists it."""
+        return next((d for d in self.requests if d.id == ident), None)
 
     def has_rung(self, rung: str) -> bool:
         """Whether this contract has that step of the ladder."""
@@ -190,8 +201,16 @@ def parse_rulebook(path: Path) -> Rulebook:
         monitoring = parse_monitoring(text, data, version, tuple(r for r, _ in rungs), tuple(lots))
     except MonitoringError as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
+    events = tuple(kind for kind, _ in monitoring.events)
+    try:
+        duties = parse_duties(text, data, "duties", events)
+        requests = parse_duties(text, data, "requests", events)
+    except DutyError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
     return Rulebook(
         monitoring=monitoring,
+        duties=duties,
+        requests=requests,
         reminders=tuple(sorted(set(reminders), reverse=True)),
         rungs=rungs,
         clocks=clocks,

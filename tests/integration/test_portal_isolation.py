@@ -33,6 +33,8 @@ B_FILE = "Riverside_rota_evidence.pdf"
 B_SHARED = "Shared-with-provider-B-only-4c2e"
 B_INCIDENT = "Key-safe-incident-of-provider-B-9d1a"
 B_FINANCE = "Overdraft-withdrawn-from-provider-B-2b8e"
+B_DUTY = "CQC-rating-change-of-provider-B-5a1f"
+B_REQUEST = "Spot-check-information-from-provider-B-8c3d"
 
 # Council-only pages a provider is refused by role before any record is read: 403 is as safe as 404 there.
 COUNCIL_ONLY = {"admin.index", "admin.scheduler", "admin.sent_mail", "admin.users", "admin.retry_message",
@@ -91,6 +93,15 @@ def world(app, demo):
         contract = get_contract(manager.viewer, "HC-2024-05")
         change = record_change(manager.viewer, manager, {"contract_id": contract.id, "occurred_on": TODAY,
                                                          "what_changed": B_FINANCE}, SERVED_AT)
+        from models.notification_store import record_notification
+        from models.request_store import record_request
+
+        b_duty = record_notification(manager.viewer, manager, {
+            "contract_id": contract.id, "duty": "cqc-change", "occurred_on": TODAY, "what_happened": B_DUTY},
+            SERVED_AT)
+        b_request = record_request(manager.viewer, manager, {
+            "contract_id": contract.id, "request_type": "additional-monitoring-information", "asked_on": TODAY,
+            "due_on": TODAY + timedelta(days=14), "what_asked": B_REQUEST}, SERVED_AT)
         from sqlalchemy import select
 
         from models.cases import Deadline
@@ -110,6 +121,7 @@ def world(app, demo):
             "document_id": document.id, "provider_id": b.provider_id, "contract_id": contract.id,
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
             "concern_id": concern.id, "incident_id": incident.id, "change_id": change.id,
+            "notification_id": b_duty.id, "request_id": b_request.id,
             "step": "share",
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
@@ -119,10 +131,12 @@ def world(app, demo):
                        "milestones": b_plan.milestones[0].id, "default-notices": default.id,
                        "suspensions": suspension.id, "terminations": termination.id,
                        "complaints": complaint.id, "safeguarding-concerns": concern.id, "minutes": meeting.id,
-                       "returns": b_return, "breaches": 999999, "financial-changes": change.id},
+                       "returns": b_return, "breaches": 999999, "financial-changes": change.id,
+                       "duty-notifications": b_duty.id, "requests": b_request.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
-                   B_FINANCE, hashlib.sha256(B_PDF).hexdigest()[:12], f"/evidence/{update.files[0].id}\"",
+                   B_FINANCE, B_DUTY, B_REQUEST, hashlib.sha256(B_PDF).hexdigest()[:12],
+                   f"/evidence/{update.files[0].id}\"",
                    f"/cases/{b_case.id}\"", f"/cases/{b_open_case.id}\""]
         own = {"case_id": a_case.id, "plan_id": a_plan.id, "milestone_id": a_plan.milestones[0].id,
                "notice_id": a_plan.notice_id, "evidence_id": a_update.files[0].id}
@@ -160,8 +174,8 @@ def _variants(app, rule) -> list[str]:
                 for row in CASE_COLLECTIONS[c].workflow.TRANSITIONS]
     if "collection>" in rule.rule:
         return [(c, None) for c in re.findall(r'"([^"]+)"', rule.rule)] or [(c, None) for c in CASE_COLLECTIONS]
-    if "trigger>" in rule.rule:
-        return [(None, "approve")]
+    if "trigger>" in rule.rule:  # a page's own triggers where it names them (/requests/<id>/answer), else one
+        return [(None, t) for t in re.findall(r'"([^"]+)"', rule.rule)] or [(None, "approve")]
     return [(None, None)]
 
 

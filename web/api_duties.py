@@ -1,0 +1,92 @@
+"""The API for duties to notify and requests with a due date (issue 15), collections `duty-notifications` and
+`requests`."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from models.audit_store import events_for
+from models.case_queries import deadlines_for
+from models.engine import workflow_for
+from models.notification_store import get_notification, list_notifications, notify, record_notification
+from models.request_store import get_request, list_requests, record_request, step_request
+from web.api import answer, bp, expose_record, json_body
+from web.api_cases import _value, deadline_json, event_json
+from web.clock import now_utc, today_london
+from web.permissions import api_requires
+from workflows.access import Permission
+from workflows.errors import ValidationProblem
+
+
+def _common(kind: str, record) -> dict:
+    workflow = workflow_for(g.viewer, kind, record, now_utc(), today_london())
+    return {"id": record.id, "kind": kind, "reference": record.reference, "state": record.state.value,
+            "version": record.version_id, "allowed_triggers": workflow.allowed_triggers(),
+            "provider_id": record.provider_id, "contract_id": record.contract_id, "rule": record.rule,
+            "due_on": _value(record.due_on), "late": record.late,
+            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=(kind, record.id))],
+            "events": [event_json(e) for e in events_for(g.viewer.council_id, kind, record.id)]}
+
+
+def notification_json(record) -> dict:
+    """A duty to notify: what happened and when, when the council was told, its deadline explained, its trail."""
+    return {**_common("notification", record), "duty": record.duty, "what_happened": record.what_happened,
+            "occurred_on": _value(record.occurred_on), "notified_on": _value(record.notified_on),
+            "how": record.how}
+
+
+def request_json(record) -> dict:
+    """A request: what was asked and when, the answer and when, its deadline explained, its trail."""
+    return {**_common("request", record), "request_type": record.request_type, "what_asked": record.what_asked,
+            "asked_on": _value(record.asked_on), "answer": record.answer,
+            "answered_on": _value(record.answered_on)}
+
+
+@bp.get("/duty-notifications")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def duty_notifications():
+    """Duties to notify the token's owner may see (a provider: its own)."""
+    return jsonify({"items": [notification_json(r) for r in list_notifications(g.viewer)]})
+
+
+@bp.post("/duty-notifications")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_duty_notification():
+    """Record something the provider must tell the council (contract_id, duty, what_happened, occurred_on, and
+    optionally notified_on): the duty's clock starts."""
+    return answer(lambda: record_notification(g.viewer, g.api_user, json_body(), now_utc()), notification_json, 201)
+
+
+def _notify(record_id: int, trigger: str, data: dict, version):
+    if trigger != "notify":
+        raise ValidationProblem("Give the trigger to fire: notify", "trigger")
+    return notify(g.viewer, g.api_user, record_id, data, now_utc(), expected_version=version)
+
+
+expose_record("duty-notifications", "duty_notification", "duty to notify (issue 15)",
+              lambda record_id: get_notification(g.viewer, record_id), notification_json, _notify)
+
+
+@bp.get("/requests")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def info_requests():
+    """Requests the token's owner may see (a provider: those made of it)."""
+    return jsonify({"items": [request_json(r) for r in list_requests(g.viewer)]})
+
+
+@bp.post("/requests")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_info_request():
+    """Ask the provider for something (contract_id, request_type, what_asked, asked_on, and due_on when the council
+    sets the date): the request type's clock starts."""
+    return answer(lambda: record_request(g.viewer, g.api_user, json_body(), now_utc()), request_json, 201)
+
+
+def _step(record_id: int, trigger: str, data: dict, version):
+    if trigger not in ("answer", "withdraw"):
+        raise ValidationProblem("Give the trigger to fire: answer or withdraw", "trigger")
+    return step_request(g.viewer, g.api_user, record_id, trigger, data, now_utc(), expected_version=version)
+
+
+expose_record("requests", "info_request", "request with a due date (issue 15)",
+              lambda record_id: get_request(g.viewer, record_id), request_json, _step)
