@@ -204,8 +204,8 @@ def test_the_pages_offer_only_the_contracts_duties_and_explain_the_deadline(app,
         assert manager.post_form(f"{request_url}/answer", {"answered_on": ["28", "12", "2026"],
                                                            "answer": "Sent"}).status_code == 303
         assert "Answered" in page_text(manager.get("/requests"))
-        home = manager.get("/").get_data(as_text=True)
-        assert 'href="/duty-notifications"' in home and 'href="/requests"' in home
+        concerns = manager.get("/concerns").get_data(as_text=True)  # the menu's Concerns page gathers them
+        assert 'href="/duty-notifications"' in concerns and 'href="/requests"' in concerns
         provider = login_as("provider_manager")
         assert provider.get(url).status_code == 404 and provider.get(request_url).status_code == 404
         assert provider.get("/requests/new").status_code == 403
