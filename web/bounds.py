@@ -80,8 +80,26 @@ def date_param(raw: str | None, field: str) -> date:
     return check_date(value, field)
 
 
+def whole_numbers_up_to(limit: int) -> str:
+    """A regular expression for exactly the whole numbers 1 to `limit`, written without leading zeros."""
+    top = str(limit)
+    parts = [rf"[1-9]\d{{0,{len(top) - 2}}}"] if len(top) > 1 else []  # every number with fewer digits
+    for i, digit in enumerate(map(int, top)):  # same length: equal to `limit` up to place i, then lower there
+        lowest = 1 if i == 0 else 0
+        if digit > lowest:
+            rest = len(top) - i - 1
+            parts.append(f"{top[:i]}[{lowest}-{digit - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join([*parts, top]) + ")"
+
+
 class RecordIdConverter(IntegerConverter):
-    """`<int:...>` in every route: a positive id the database can hold (anything else is simply not found)."""
+    """`<int:...>` in every route: a positive id the database can hold (anything else is simply not found).
+
+    The range is in the converter's pattern, not only in `to_python`: werkzeug answers 405 rather than 404 when a
+    path's pattern matches a route for another method (GET /contracts/<id>/settings) and the route for this one
+    (POST) then refuses the value, so an id out of range must match no route at all."""
+
+    regex = whole_numbers_up_to(DB_INT_MAX)
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = DB_INT_MAX,  # noqa: A002
                  signed: bool = False):

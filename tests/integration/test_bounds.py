@@ -69,6 +69,43 @@ def test_a_filter_the_database_cannot_hold_is_refused_naming_it(api, url, field)
     assert body["error"].startswith(f"Enter {field} as a whole number")
 
 
+@pytest.mark.parametrize("url", [
+    f"/api/v1/contracts/{PG_HUGE}/settings",  # GET has the same path: werkzeug said 405 when only the id was wrong
+    "/api/v1/contracts/114809338422617408/settings",
+    "/api/v1/contracts/0/monitoring-events",
+    "/api/v1/cases/007/notices",  # not how an id is written
+])
+def test_a_post_to_an_id_no_record_can_have_is_not_found_not_405(api, url):
+    response = api("POST", url, json={"key": "return_due", "reason": "x"})
+    assert response.status_code == 404, response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("key", [PG_HUGE, HUGE, "\u00b2", "1.5", "-1"])
+def test_a_contract_key_no_contract_can_have_is_not_found(api, key):
+    assert api("GET", f"/api/v1/contracts/{key}").status_code == 404
+
+
+@pytest.mark.parametrize(("url", "body", "field"), [  # schemathesis' finds: the wrong JSON type reached a store
+    ("/api/v1/cases", {"contract": "HC-2024-05", "summary": 24604940}, "summary"),
+    ("/api/v1/safeguarding-concerns", {"provider": int(PG_HUGE), "type": "first_account", "details": "x",
+                                        "raised_on": "2026-12-10"}, "provider"),
+    ("/api/v1/safeguarding-concerns", {"provider": True, "type": "first_account", "details": "x",
+                                        "raised_on": "2026-12-10"}, "provider"),
+    ("/api/v1/incidents", {"provider": [1], "kind": "lost_keys"}, "provider"),
+])
+def test_a_body_member_of_the_wrong_type_is_refused_naming_it(api, url, body, field):
+    response = api("POST", url, json=body)
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["field"] == field
+
+
+@pytest.mark.parametrize("contract", [[{}], {"id": 1}, 1.5, True, int(PG_HUGE)])
+def test_a_financial_change_on_a_contract_that_cannot_exist_is_not_found(api, contract):
+    response = api("POST", "/api/v1/financial-changes",
+                   json={"contract_id": contract, "occurred_on": "2026-12-01", "what_changed": "x"})
+    assert response.status_code == 404, response.get_data(as_text=True)
+
+
 def test_a_blank_or_sensible_filter_still_works(api):
     assert api("GET", "/api/v1/cases?provider=&contract=").status_code == 200
     assert api("GET", "/api/v1/contracts?provider=1").status_code == 200
