@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from types import CodeType
+from typing import overload
 
 CADENCES = ("4-weekly", "monthly", "quarterly", "six-monthly", "annual")
 QUARTER_BASES = ("calendar", "financial", "contract-anniversary")
@@ -325,7 +327,7 @@ def check_formula(text: str) -> str | None:
     return None
 
 
-_COMPILED: dict[str, object] = {}
+_COMPILED: dict[str, CodeType] = {}
 
 
 def _evaluate(text: str, x: float, y: float | None) -> float:
@@ -404,6 +406,12 @@ class _Entry:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.bad(key, f"'{key}' must be a number")
         return float(value)
+
+    @overload
+    def whole(self, key: str, low: int, high: int, default: int) -> int: ...
+
+    @overload
+    def whole(self, key: str, low: int, high: int, default: None = None) -> int | None: ...
 
     def whole(self, key: str, low: int, high: int, default: int | None = None) -> int | None:
         value = self.raw.get(key, default)
