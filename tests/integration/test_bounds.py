@@ -182,3 +182,22 @@ def test_forms_with_ids_no_record_can_have_are_refused_not_500(login_as):
     officer = login_as("safeguarding_officer")
     response = officer.post_form("/safeguarding/new", {"provider_id": HUGE, "kind": "care", "details": "probe"})
     assert response.status_code in (404, 422), response.status_code
+
+
+def test_nul_is_taken_out_of_json_and_form_text(api, login_as):
+    """PostgreSQL cannot store NUL in text: it is dropped on the way in (the hostile-form walk found it as a 500)."""
+    response = api("POST", "/api/v1/cases", json={"contract": "HC-2024-05", "summary": "Missed\x00 visits"})
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["summary"] == "Missed visits"
+    manager = login_as("contract_manager")
+    contract_id = api("GET", "/api/v1/contracts/HC-2024-05").get_json()["id"]
+    response = manager.post_form("/cases/new", {"contract": str(contract_id), "summary": "Late\x00 calls"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    assert "Late calls" in manager.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_monitoring_value_longer_than_its_column_is_refused(api):
+    response = api("POST", "/api/v1/contracts/1/monitoring-events",
+                   json={"kind": "rating:local", "on": "2026-01-05", "value": "x" * 61})
+    assert response.status_code == 422, response.get_data(as_text=True)
+    assert response.get_json()["field"] == "value"
