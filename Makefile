@@ -38,13 +38,15 @@ run: system-run venv assets migrate
 	  $(FLASK) scheduler run & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
-## make test: ruff, then the whole suite (unit, integration, scheduler, browser). DATABASE_URL selects PostgreSQL.
+## make test: ruff, mypy (workflows/), then the whole suite (unit, integration, scheduler, browser). DATABASE_URL selects PostgreSQL.
 test: system-test venv assets
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: venv
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 bench: venv
 	$(BIN)/python bench/workdays.py

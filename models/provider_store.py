@@ -85,10 +85,15 @@ def get_contract(viewer: Viewer, key: int | str) -> Contract:
     query = scope_providers(select(Contract).join(Contract.provider), viewer).where(
         Contract.council_id == viewer.council_id
     )
-    if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-        query = query.where(Contract.id == int(key))
+    if isinstance(key, bool) or not isinstance(key, int | str):  # a JSON body can send anything: not a contract
+        raise NotFound("There is no contract with that id or reference that you can see")
+    text = str(key).strip()
+    if text.isascii() and text.isdigit():  # an id; one the integer column cannot hold is no contract's
+        if len(text) > 10 or not 1 <= int(text) <= 2**31 - 1:
+            raise NotFound("There is no contract with that id or reference that you can see")
+        query = query.where(Contract.id == int(text))
     else:
-        query = query.where(Contract.reference == key)
+        query = query.where(Contract.reference == text)
     contract = db.session.scalar(
         query.options(selectinload(Contract.escalation_contacts), selectinload(Contract.contract_manager))
     )

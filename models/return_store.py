@@ -553,6 +553,8 @@ def record_occurrence(viewer: Viewer, actor: User, contract_id: int, kind: str, 
         raise ValidationProblem(f"kind must be one of {', '.join(sorted(kinds))}", "kind")
     if on > today:
         raise ValidationProblem("The date cannot be in the future", "on")
+    if value is not None and len(value) > 60:  # the column's size: longer would fail on PostgreSQL
+        raise ValidationProblem("Enter the value in 60 characters or fewer", "value")
     row = MonitoringOccurrence(council_id=contract.council_id, contract_id=contract.id, kind=kind, on=on,
                                ref=(ref or "")[:200], value=value, recorded_by_id=actor.id, recorded_at=now)
     db.session.add(row)

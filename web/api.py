@@ -13,7 +13,7 @@ from models.calendar_store import working_calendar
 from models.entities import Contract, Provider
 from models.provider_store import get_contract, get_provider, list_contracts, list_providers
 from models.scheduler_store import scheduler_health
-from web.bounds import DATE_RANGE_TEXT, BadParameter, date_param, whole_number
+from web.bounds import DATE_RANGE_TEXT, DB_INT_MAX, BadParameter, date_param, whole_number
 from web.clock import now_utc
 from web.errors import api_error
 from web.openapi import openapi_document
@@ -30,6 +30,28 @@ def json_body() -> dict:
     if not isinstance(data, dict):
         raise ValidationProblem("Send a JSON object in the request body")
     return data
+
+
+def text_member(data: dict, name: str) -> str:
+    """A body member that must be text: "" when left out or null, ValidationProblem naming it for a number, a list
+    or an object (which the stores would otherwise fail on, as a 500)."""
+    value = data.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValidationProblem(f"Give {name} as text", name)
+    return value
+
+
+def optional_id(data: dict, name: str, default: int | None = None) -> int | None:
+    """A body member that names a record by its id: a whole number from 1 to 2,147,483,647, or the default when left
+    out or null; anything else is a ValidationProblem naming it."""
+    value = data.get(name)
+    if value is None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= DB_INT_MAX:
+        raise ValidationProblem(f"Give {name} as a record's id, a whole number from 1 to {DB_INT_MAX:,}", name)
+    return value
 
 
 def step_request() -> tuple[str, dict, object]:

@@ -23,7 +23,7 @@ from models.engine import allowed_triggers, fire
 from models.meeting_store import apply_minutes, get_meeting
 from models.portal_store import evidence_for, health_of, representations_for, updates_for
 from models.registry import CASE_COLLECTIONS
-from web.api import answer, bp, enum_param, expose_record, json_body, step_request
+from web.api import answer, bp, enum_param, expose_record, json_body, optional_id, step_request, text_member
 from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
@@ -123,7 +123,7 @@ def create_case():
         contract = data.get("contract")
         if contract in (None, ""):
             raise ValidationProblem("Give the contract's id or reference", "contract")
-        return open_case(g.viewer, g.api_user, str(contract), data.get("summary", ""), now_utc())
+        return open_case(g.viewer, g.api_user, str(contract), text_member(data, "summary"), now_utc())
 
     return answer(act, lambda case: record_json("case", case), 201)
 
@@ -186,20 +186,20 @@ def create_on_case(case_id: int, collection: str):
         now, today = now_utc(), today_london()
         get_case(g.viewer, case_id)
         if kind.name == "notice":
-            return draft_notice(g.viewer, g.api_user, case_id, data.get("findings", ""),
-                                data.get("required_action", ""), now)
+            return draft_notice(g.viewer, g.api_user, case_id, text_member(data, "findings"),
+                                text_member(data, "required_action"), now)
         if kind.name == "action_plan":
             due_days = data.get("due_days")
             if due_days is not None and (not isinstance(due_days, int) or not 1 <= due_days <= 120):
                 raise ValidationProblem("due_days must be a whole number of working days from 1 to 120", "due_days")
-            return create_action_plan(g.viewer, g.api_user, case_id, now, today, notice_id=data.get("notice"),
-                                      due_days=due_days)
+            return create_action_plan(g.viewer, g.api_user, case_id, now, today,
+                                      notice_id=optional_id(data, "notice"), due_days=due_days)
         if kind.name == "default_notice":
             return draft_default_notice(g.viewer, g.api_user, case_id, now)
         if kind.name == "suspension":
-            return propose_suspension(g.viewer, g.api_user, case_id, data.get("reason", ""), now,
-                                      ground=data.get("ground"))
-        return consider_termination(g.viewer, g.api_user, case_id, data.get("reason", ""), now, today)
+            return propose_suspension(g.viewer, g.api_user, case_id, text_member(data, "reason"), now,
+                                      ground=text_member(data, "ground") or None)
+        return consider_termination(g.viewer, g.api_user, case_id, text_member(data, "reason"), now, today)
 
     return answer(act, lambda made: record_json(kind.name, made), 201)
 
@@ -243,7 +243,7 @@ def create_milestone(plan_id: int):
             due_on = date.fromisoformat(str(data.get("due_on")))
         except ValueError:
             raise ValidationProblem("Give due_on as a date written YYYY-MM-DD", "due_on") from None
-        return add_milestone(g.viewer, g.api_user, plan_id, data.get("title", ""), due_on, now_utc())
+        return add_milestone(g.viewer, g.api_user, plan_id, text_member(data, "title"), due_on, now_utc())
 
     return answer(act, lambda milestone: record_json("milestone", milestone), 201)
 

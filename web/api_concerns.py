@@ -21,7 +21,7 @@ from models.concern_store import (
     report_incident,
 )
 from models.engine import workflow_for
-from web.api import answer, bp, expose_record, json_body, run_api
+from web.api import answer, bp, expose_record, json_body, optional_id, run_api, text_member
 from web.api_cases import _value, deadline_json, event_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
@@ -79,8 +79,8 @@ def create_complaint():
     """Record a complaint as received."""
     def act():
         data = json_body()
-        provider = data.get("provider", g.viewer.provider_id)
-        if not isinstance(provider, int):
+        provider = optional_id(data, "provider", g.viewer.provider_id)
+        if provider is None:
             raise ValidationProblem("Give the provider's id", "provider")
         return record_complaint(g.viewer, g.api_user, provider, data, now_utc())
 
@@ -103,14 +103,14 @@ def create_concern():
 
     def act():
         data = json_body()
-        provider = data.get("provider", g.viewer.provider_id)
-        if not isinstance(provider, int):
+        provider = optional_id(data, "provider", g.viewer.provider_id)
+        if provider is None:
             raise ValidationProblem("Give the provider's id", "provider")
         try:
             raised_on = date.fromisoformat(str(data.get("raised_on")))
         except ValueError:
             raise ValidationProblem("Give raised_on as a date written YYYY-MM-DD", "raised_on") from None
-        concern = raise_concern(g.viewer, g.api_user, provider, str(data.get("type", "")), data.get("details", ""),
+        concern = raise_concern(g.viewer, g.api_user, provider, str(data.get("type", "")), text_member(data, "details"),
                                 raised_on, now_utc())
         return get_concern(g.viewer, concern.id) if not g.viewer.is_provider else None
 
@@ -140,12 +140,12 @@ def create_incident():
     """Record an incident (key-holding incidents start HF-69's clocks)."""
     def act():
         data = json_body()
-        provider = data.get("provider", g.viewer.provider_id)
-        if not isinstance(provider, int):
+        provider = optional_id(data, "provider", g.viewer.provider_id)
+        if provider is None:
             raise ValidationProblem("Give the provider's id", "provider")
         incident = record_incident(g.viewer, g.api_user, provider, data, now_utc())
         if data.get("reported"):
-            report_incident(g.viewer, g.api_user, incident.id, data.get("written_report"), now_utc())
+            report_incident(g.viewer, g.api_user, incident.id, text_member(data, "written_report") or None, now_utc())
         return incident
 
     return answer(act, lambda made: {"id": made.id, "reference": made.reference}, 201)

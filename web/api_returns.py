@@ -22,7 +22,7 @@ from models.return_store import (
     return_triggers,
     submissions_for,
 )
-from web.api import answer, bp, enum_param, expose_record, json_body, run_api
+from web.api import answer, bp, enum_param, expose_record, json_body, run_api, text_member
 from web.api_cases import event_json
 from web.clock import now_utc, today_london
 from web.errors import api_error
@@ -163,7 +163,8 @@ def monitoring_event(contract_id: int):
         except ValueError:
             raise ValidationProblem("Give 'on' as a date written YYYY-MM-DD", "on") from None
         return record_occurrence(g.viewer, g.api_user, contract_id, str(data.get("kind") or ""), on,
-                                 today_london(), now_utc(), ref=str(data.get("ref") or ""), value=data.get("value"))
+                                 today_london(), now_utc(), ref=text_member(data, "ref"),
+                                 value=text_member(data, "value") or None)
 
     return answer(act, lambda made: {"id": made.id, "kind": made.kind, "on": made.on.isoformat()}, 201)
 

@@ -7,7 +7,7 @@ from flask import current_app, g
 from models.contract_settings_store import change_setting, setting_changes, settings_rows
 from models.provider_store import get_contract
 from models.rulebook_store import rulebook_for
-from web.api import answer, bp, json_body
+from web.api import answer, bp, json_body, text_member
 from web.api_cases import event_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
@@ -69,8 +69,8 @@ def record_provider_rating(provider_id: int):
             rated_on = date.fromisoformat(str(data.get("rated_on") or ""))
         except ValueError:
             raise ValidationProblem("Give rated_on as a date written YYYY-MM-DD", "rated_on") from None
-        return record_cqc_rating(g.viewer, g.api_user, provider_id, rating, rated_on, data.get("report_url"),
-                                 today_london(), now_utc())
+        return record_cqc_rating(g.viewer, g.api_user, provider_id, rating, rated_on,
+                                 text_member(data, "report_url") or None, today_london(), now_utc())
 
     return answer(act, lambda row: {"provider_id": provider_id, "rating": row.rating.value,
                                     "rated_on": row.rated_on.isoformat()}, 201)

@@ -9,6 +9,9 @@ sentence (404 for a record's id, 422 for a filter or a date), never allowed thro
   -2,147,483,648 to 2,147,483,647 with a 422 naming the parameter. Text that is no number at all is refused the
   same way by the API, and read as the default by the pages.
 - Dates: 1 January 1900 to 31 December 2100, the span the working-day calendar knows bank holidays for.
+- Text: the NUL character is taken out of every query-string, form and JSON value (PostgreSQL cannot store it in a
+  text column, so it would fail as a 500; it never means anything in what a person types). Other control
+  characters are kept and escaped wherever they are shown.
 """
 
 from __future__ import annotations
@@ -80,8 +83,26 @@ def date_param(raw: str | None, field: str) -> date:
     return check_date(value, field)
 
 
+def whole_numbers_up_to(limit: int) -> str:
+    """A regular expression for exactly the whole numbers 1 to `limit`, written without leading zeros."""
+    top = str(limit)
+    parts = [rf"[1-9]\d{{0,{len(top) - 2}}}"] if len(top) > 1 else []  # every number with fewer digits
+    for i, digit in enumerate(map(int, top)):  # same length: equal to `limit` up to place i, then lower there
+        lowest = 1 if i == 0 else 0
+        if digit > lowest:
+            rest = len(top) - i - 1
+            parts.append(f"{top[:i]}[{lowest}-{digit - 1}]" + (rf"\d{{{rest}}}" if rest else ""))
+    return "(?:" + "|".join([*parts, top]) + ")"
+
+
 class RecordIdConverter(IntegerConverter):
-    """`<int:...>` in every route: a positive id the database can hold (anything else is simply not found)."""
+    """`<int:...>` in every route: a positive id the database can hold (anything else is simply not found).
+
+    The range is in the converter's pattern, not only in `to_python`: werkzeug answers 405 rather than 404 when a
+    path's pattern matches a route for another method (GET /contracts/<id>/settings) and the route for this one
+    (POST) then refuses the value, so an id out of range must match no route at all."""
+
+    regex = whole_numbers_up_to(DB_INT_MAX)
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = 1, max: int | None = DB_INT_MAX,  # noqa: A002
                  signed: bool = False):
@@ -93,8 +114,25 @@ class RecordIdConverter(IntegerConverter):
         return super().to_python(value)
 
 
+def without_nul(value):
+    """A string, or the strings inside JSON lists and objects, with NUL taken out."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(v) for v in value]
+    if isinstance(value, dict):
+        return {without_nul(k): without_nul(v) for k, v in value.items()}
+    return value
+
+
 class BoundedArgs(ImmutableMultiDict):
-    """Query-string values whose `get(..., type=int)` refuses what the database cannot hold rather than 500ing."""
+    """Query-string and form values without NUL, whose `get(..., type=int)` refuses what the database cannot hold
+    rather than 500ing."""
+
+    def __init__(self, mapping=None):
+        if mapping is not None and not isinstance(mapping, dict | ImmutableMultiDict):
+            mapping = [(without_nul(k), without_nul(v)) for k, v in mapping]
+        super().__init__(mapping)
 
     def get(self, key, default=None, type=None):  # noqa: A002 - werkzeug's signature
         if type is int:
@@ -119,9 +157,12 @@ def _lenient() -> bool:
 
 
 class RemedyRequest(Request):
-    """Flask's request with bounded whole numbers in its query string and form values."""
+    """Flask's request with bounded whole numbers in its query string and form values, and no NUL in any text."""
 
     parameter_storage_class = BoundedArgs
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True):
+        return without_nul(super().get_json(force=force, silent=silent, cache=cache))
 
 
 def init_bounds(app: Flask) -> None:

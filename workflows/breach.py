@@ -82,9 +82,9 @@ def ladder_actions(rule: BreachRule | None, actions: Iterable[str], held: set[st
     framework or termination; those wait until a formal warning was served and an agreed action plan has failed.
     Once a warning has been served, another is not proposed for the same failure."""
     actions = tuple(actions)
-    needed = tuple(rule.escalate_after) if rule is not None else ()
-    if not needed:
+    if rule is None or not rule.escalate_after:
         return actions, None
+    needed = tuple(rule.escalate_after)
     missing = [c for c in needed if c not in held]
     keep = tuple(a for a in actions if not (a in ESCALATIONS and missing)
                  and not (a == "notice" and "warning-served" in held))
@@ -340,7 +340,7 @@ class _Context:
         return out
 
     def late_returns(self, rule: BreachRule) -> list[Breach]:
-        out = []
+        out: list[Breach] = []
         for stream in rule.returns:
             spec = self.monitoring.return_spec(stream)
             run: list[tuple[Period, str]] = []

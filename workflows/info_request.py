@@ -44,12 +44,13 @@ REQUEST_TRANSITIONS = table([
 def validate_request(data: dict, duty: DutySpec, today: date) -> dict:
     """What the council asks for, the day it asks (never in the future) and, for a council-set period, the date to
     answer by (after the day it asks)."""
-    cleaned = {"what_asked": need_text(data, "what_asked", "Describe what the council is asking for (no names)"),
-               "asked_on": need_date(data, "asked_on", "Enter the date the council asked", today)}
+    asked_on = need_date(data, "asked_on", "Enter the date the council asked", today)
+    cleaned: dict = {"what_asked": need_text(data, "what_asked", "Describe what the council is asking for (no names)"),
+                     "asked_on": asked_on}
     if duty.within == COUNCIL_SET:
         due_on = need_date(data, "due_on", f"Enter the date the answer is due by ({duty.rule}: the council sets it)",
                            today, allow_future=True)
-        if due_on <= cleaned["asked_on"]:
+        if due_on <= asked_on:
             raise ValidationProblem("The date the answer is due must be after the date the council asked", "due_on")
         cleaned["due_on"] = due_on
     return cleaned

@@ -183,6 +183,7 @@ class Workflow:
         if problem:
             raise TransitionNotAllowed(*problem)
         row = self._row(trigger)
+        assert row is not None  # why_not() refused a trigger with no row from this state
         validator: Callable[[dict], dict] | None = getattr(self, f"validate_{trigger}", None)
         cleaned = validator(dict(data)) if validator else {}
         if not cleaned.get("reason") and data.get("reason"):
@@ -290,8 +291,9 @@ def need_choice(data: dict, key: str, choices: Iterable[str], message: str) -> s
 
 def need_int(data: dict, key: str, message: str, low: int, high: int) -> int:
     """A whole number in a range."""
+    raw: Any = data.get(key)
     try:
-        value = int(data.get(key))
+        value = int(raw)
     except (TypeError, ValueError):
         raise ValidationProblem(message, key) from None
     if not low <= value <= high:

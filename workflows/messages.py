@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -24,7 +25,7 @@ def _long(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def _html(paragraphs: list[str], lines: list[str], link: str) -> str:
+def _html(paragraphs: Sequence[str], lines: Sequence[str], link: str) -> str:
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
     if lines:
         body += "<p>How the deadline was counted:</p><ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>"

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from types import CodeType
+from typing import overload
 
 CADENCES = ("4-weekly", "monthly", "quarterly", "six-monthly", "annual")
 QUARTER_BASES = ("calendar", "financial", "contract-anniversary")
@@ -397,7 +399,7 @@ def check_formula(text: str) -> str | None:
     return None
 
 
-_COMPILED: dict[str, object] = {}
+_COMPILED: dict[str, CodeType] = {}
 
 
 def _evaluate(text: str, x: float, y: float | None) -> float:
@@ -490,6 +492,12 @@ class _Entry:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise self.bad(key, f"'{key}' must be a number")
         return float(value)
+
+    @overload
+    def whole(self, key: str, low: int, high: int, default: int) -> int: ...
+
+    @overload
+    def whole(self, key: str, low: int, high: int, default: None = None) -> int | None: ...
 
     def whole(self, key: str, low: int, high: int, default: int | None = None) -> int | None:
         value = self.raw.get(key, default)
@@ -710,9 +718,9 @@ def _parse_kpi(e: _Entry, returns: dict[str, ReturnSpec], lots: tuple[str, ...],
     monitor_only = e.flag("monitor_only")
     try:
         target, disputed, bands = read_target(e.raw, unit, direction, one_decimal)
-    except TargetProblem as problem:
-        raise e.bad(problem.key if problem.key in e.raw else "bands" if "bands" in e.raw else None,
-                    problem.problem) from None
+    except TargetProblem as refused:
+        raise e.bad(refused.key if refused.key in e.raw else "bands" if "bands" in e.raw else None,
+                    refused.problem) from None
     if unit != "rating" and not monitor_only and target is None and bands is None:
         raise e.bad(None, "needs a 'target' or 'bands' (or monitor_only = true)")
     formula = e.text("formula", required=False) or {"percent": "x / y * 100"}.get(unit, "x")

@@ -7,6 +7,7 @@ contracts compare; a contract's own reporting quarters belong to its monitoring 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -64,9 +65,10 @@ def recent_quarters(today: date, count: int) -> list[tuple[int, int]]:
     return out
 
 
-def counts_by_quarter(happenings, quarters: list[tuple[int, int]]) -> dict[tuple[int, int], Counter]:
+def counts_by_quarter(happenings: Iterable[Happening], quarters: list[tuple[int, int]]
+                      ) -> dict[tuple[int, int], Counter[str]]:
     """How many of each kind happened in each of these quarters (anything outside them is not counted)."""
-    counts = {quarter: Counter() for quarter in quarters}
+    counts: dict[tuple[int, int], Counter[str]] = {quarter: Counter() for quarter in quarters}
     for happening in happenings:
         quarter = quarter_of(happening.on)
         if quarter in counts:

@@ -241,15 +241,16 @@ def validate_rows(rows, kpis, periods: set[date]) -> tuple[dict[tuple[date, str]
         if kpi is None:
             errors.append(CellError(number, "kpi", f"{kpi_id!r} is not a KPI in this return" if kpi_id
                                     else "enter the KPI id"))
-        values, unreadable = {}, False
+        values: dict[str, float | None] = {}
+        unreadable = False
         for column in ("numerator", "denominator"):
             try:
-                values[column] = _number(cells[at[column]])
+                figure = values[column] = _number(cells[at[column]])
             except ValueError:
                 errors.append(CellError(number, column, "enter a number, for example 42 or 97.5"))
                 values[column], unreadable = None, True
                 continue
-            if values[column] is not None and values[column] < 0:
+            if figure is not None and figure < 0:
                 errors.append(CellError(number, column, "cannot be negative"))
                 unreadable = True
         if kpi is None or period is None or unreadable:

@@ -160,7 +160,8 @@ def validate_notifications(data: dict, today: date) -> dict:
         raise ValidationProblem("Enter at least one date", "regulator_informed_on")
     if out["dbs_council_told_on"] and not out["dbs_referral_on"]:
         raise ValidationProblem("Enter the date of the DBS referral the council was told of", "dbs_referral_on")
-    if out["dbs_council_told_on"] and out["dbs_council_told_on"] < out["dbs_referral_on"]:
+    told, referral = out["dbs_council_told_on"], out["dbs_referral_on"]
+    if told and referral and told < referral:
         raise ValidationProblem("The council cannot be told of a DBS referral before it was made",
                                 "dbs_council_told_on")
     return out

@@ -178,10 +178,10 @@ def check_setting(book: Rulebook, key: str, value, today: date, before: dict | N
         return {m: _whole(value[m], m, 0, 10) for m in SERVICE_METHODS}
     if any(c.starts == "complaint_received" for c in book.clocks):
         raise ValidationProblem("The contract gives its own complaint clocks: they cannot be replaced", "value")
-    out = {}
+    clocks: dict[str, int] = {}
     for field in ("report_working_days", "draft_working_days"):
         if value.get(field) is not None:
-            out[field] = _whole(value[field], field, 1, 60)
-    if not out:
+            clocks[field] = _whole(value[field], field, 1, 60)
+    if not clocks:
         raise ValidationProblem("Give report_working_days, draft_working_days or both", "value")
-    return out
+    return clocks
