@@ -6,8 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.concern_store import (
     apply_complaint,
     complaint_workflow,
@@ -17,7 +15,7 @@ from models.concern_store import (
 )
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import LONDON, now_utc
-from web.deadline_rows import deadline_rows
+from web.deadline_rows import record_facts
 from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import chosen_provider, local_instant, provider_fields, run_step
@@ -138,9 +136,6 @@ def _number(value) -> int | None:
 def show_complaint(complaint_id: int):
     """A complaint: how it arrived, its clocks and how each was counted, the draft, the response and the outcome."""
     complaint = get_complaint(g.viewer, complaint_id)
-    now = now_utc()
-    workflow = complaint_workflow(g.viewer, complaint, now)
-    steps = [(t, workflow.label(t)) for t in workflow.allowed_triggers()]
     concern = None
     if complaint.safeguarding_concern_id:
         try:
@@ -149,10 +144,7 @@ def show_complaint(complaint_id: int):
             concern = None  # the person may not know of it
     received_on = complaint.received_at.astimezone(LONDON).date()
     return render_template(
-        "complaints/show_complaint.html", complaint=complaint, steps=steps, concern=concern,
-        deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id, entity=("complaint", complaint.id)),
-                                now),
-        events=events_for(g.viewer.council_id, "complaint", complaint.id),
+        "complaints/show_complaint.html", complaint=complaint, concern=concern, **record_facts("complaint", complaint),
         within_28=resolved_within_28_days(received_on, complaint.resolved_on),
         channel=CHANNEL_LABELS.get(complaint.channel, complaint.channel),
         complainant=COMPLAINANT_LABELS.get(complaint.complainant_type, complaint.complainant_type),

@@ -6,9 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import g
+
+from models.audit_store import events_for
 from models.calendar_store import working_calendar
+from models.case_queries import deadlines_for
 from models.deadline_store import paused_ids, subjects_of
-from web.clock import LONDON
+from models.engine import allowed_triggers
+from web.clock import LONDON, now_utc, today_london
 from workflows.access import Viewer
 from workflows.clock import working_days_left
 from workflows.deadline import effective_status
@@ -28,3 +33,12 @@ def deadline_rows(viewer: Viewer, deadlines, now: datetime) -> list[dict]:
                      "status": effective_status(deadline.status, deadline.id in paused, deadline.due_at, now),
                      "left": working_days_left(today, deadline.due_on, calendar), "subject": subject, "link": link})
     return rows
+
+
+def record_facts(kind: str, record) -> dict:
+    """What every record's own page shows beside the record, for any kind in the registry: its deadlines (each with
+    how it was counted), the steps this person may take now (trigger, label), and its audit trail."""
+    now = now_utc()
+    return {"deadlines": deadline_rows(g.viewer, deadlines_for(g.viewer.council_id, entity=(kind, record.id)), now),
+            "steps": allowed_triggers(g.viewer, kind, record, now, today_london()),
+            "events": events_for(g.viewer.council_id, kind, record.id)}

@@ -6,9 +6,6 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
-from models.engine import allowed_triggers
 from models.notification_store import (
     can_record,
     duty_choices,
@@ -21,7 +18,7 @@ from models.notification_store import (
 from models.request_store import can_answer, can_ask, get_request, list_requests, record_request, step_request
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
-from web.deadline_rows import deadline_rows
+from web.deadline_rows import record_facts
 from web.permissions import requires
 from web.steps import run_step
 from workflows.access import Permission
@@ -98,12 +95,8 @@ def new_notification():
 def show_notification(notification_id: int):
     """A duty to notify: what happened, the deadline and how it was counted, the steps, the trail."""
     record = get_notification(g.viewer, notification_id)
-    now = now_utc()
     return render_template("duties/show_notification.html", record=record, duty=duty_of(record),
-                           deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
-                                                                           entity=("notification", record.id)), now),
-                           steps=allowed_triggers(g.viewer, "notification", record, now, today_london()),
-                           events=events_for(g.viewer.council_id, "notification", record.id))
+                           **record_facts("notification", record))
 
 
 @bp.route("/duty-notifications/<int:notification_id>/notify", methods=["GET", "POST"])
@@ -186,12 +179,8 @@ def new_request():
 def show_request(request_id: int):
     """A request: what was asked, the deadline and how it was counted, the answer, the steps, the trail."""
     record = get_request(g.viewer, request_id)
-    now = now_utc()
     return render_template("duties/show_request.html", record=record, duty=duty_of(record),
-                           deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
-                                                                           entity=("request", record.id)), now),
-                           steps=allowed_triggers(g.viewer, "request", record, now, today_london()),
-                           events=events_for(g.viewer.council_id, "request", record.id))
+                           **record_facts("request", record))
 
 
 @bp.route('/requests/<int:request_id>/<any("answer", "withdraw"):trigger>', methods=["GET", "POST"])

@@ -6,15 +6,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.concern_store import overdue_ids
-from models.engine import allowed_triggers
 from models.financial_change_store import can_record, get_change, list_changes, record_change, report_change
 from models.provider_store import contract_choices
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
-from web.deadline_rows import deadline_rows
+from web.deadline_rows import record_facts
 from web.permissions import requires
 from web.steps import run_step
 from workflows.access import Permission
@@ -73,13 +70,8 @@ def new_change():
 def show_change(change_id: int):
     """A financial change, its TH-16 deadline with how it was counted, the steps the person may take, its trail."""
     change = get_change(g.viewer, change_id)
-    now = now_utc()
     return render_template("financial_changes/show_change.html", change=change,
-                           deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
-                                                                           entity=("financial_change", change.id)),
-                                                   now),
-                           steps=allowed_triggers(g.viewer, "financial_change", change, now, today_london()),
-                           events=events_for(g.viewer.council_id, "financial_change", change.id))
+                           **record_facts("financial_change", change))
 
 
 @bp.route("/financial-changes/<int:change_id>/report", methods=["GET", "POST"])

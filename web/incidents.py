@@ -6,13 +6,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.concern_store import get_incident, record_incident, report_incident
-from models.engine import allowed_triggers
 from web.case_forms import DATE_HINT, Field, transition_form
-from web.clock import now_utc, today_london
-from web.deadline_rows import deadline_rows
+from web.clock import now_utc
+from web.deadline_rows import record_facts
 from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import chosen_provider, local_instant, provider_fields, run_step
@@ -87,13 +84,9 @@ def new_incident():
 def show_incident(incident_id: int):
     """An incident, its clocks and its reports."""
     incident = get_incident(g.viewer, incident_id)
-    now = now_utc()
+    facts = record_facts("incident", incident)
     return render_template("incidents/show_incident.html", incident=incident, kind_labels=KIND_LABELS,
-                           deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
-                                                                           entity=("incident", incident.id)), now),
-                           events=events_for(g.viewer.council_id, "incident", incident.id),
-                           can_report=bool(allowed_triggers(g.viewer, "incident", incident, now_utc(),
-                                                            today_london())))
+                           can_report=bool(facts["steps"]), **facts)
 
 
 @bp.route("/incidents/<int:incident_id>/report", methods=["GET", "POST"])
