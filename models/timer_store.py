@@ -13,7 +13,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import func, insert, select, update
 
-from models import db
+from models import UTCDateTime, db
 from models.audit_store import record_event
 from models.case_store import propose_unless_pending
 from models.cases import Case, Deadline
@@ -229,15 +229,50 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------
 
 
-def _insert_ignoring_duplicates(table, rows: list[dict]) -> None:
-    """INSERT ... ON CONFLICT DO NOTHING, so a key already queued is never queued twice."""
+def _insert_many(table, rows: list[dict], ignore_duplicates: bool = False) -> None:
+    """One INSERT with many parameter rows, handed to the driver's executemany, each distinct value bound once.
+
+    SQLAlchemy's own executemany builds and type-processes every parameter of every row (a batch's instants are
+    all the same `now`), which cost about three times the insert itself. The values are converted here by the same
+    bind processors the ORM would use (UTCDateTime, JSON, the dialect's date and time formats), so the rows stored
+    are the same. With `ignore_duplicates` it is INSERT ... ON CONFLICT DO NOTHING: a key already queued is never
+    queued twice."""
     if not rows:
         return
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
+    connection = db.session.connection()
+    dialect = connection.dialect
+    if ignore_duplicates:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert as dialect_insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert as dialect_insert
+        statement = dialect_insert(table).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    db.session.execute(dialect_insert(table).on_conflict_do_nothing(), rows)
+        statement = insert(table)
+    columns = list(rows[0])
+    compiled = statement.compile(dialect=dialect, column_keys=columns)
+    names = list(compiled.positiontup) if compiled.positional else columns
+    convert = []
+    for name in names:
+        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
+        if processor is None:
+            convert.append(None)
+        elif isinstance(table.c[name].type, UTCDateTime):
+            memo: dict = {}  # one conversion per distinct instant
+
+            def once(value, processor=processor, memo=memo):
+                if value not in memo:
+                    memo[value] = processor(value)
+                return memo[value]
+            convert.append(once)
+        else:
+            convert.append(processor)
+    pairs = list(zip(names, convert, strict=True))
+    if compiled.positional:
+        parameters = [tuple(row[n] if f is None else f(row[n]) for n, f in pairs) for row in rows]
+    else:
+        parameters = [{n: row[n] if f is None else f(row[n]) for n, f in pairs} for row in rows]
+    connection.exec_driver_sql(compiled.string, parameters)
 
 
 def claim_due_rows(now: datetime, limit: int):
@@ -358,20 +393,26 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
                                                      consequence), decision.audience)
         timer_rows.append({"id": timer.id, "status": decision.outcome, "note": decision.note, "fired_at": now})
         counts[decision.outcome] += 1
-    # Bulk UPDATE by primary key: one executemany per table.
-    if timer_rows:
-        db.session.execute(update(Timer), timer_rows)
+    # Set-based: one UPDATE per outcome for the timers, one for the deadlines (breached at their own due instant).
+    by_outcome: dict[tuple, list[int]] = defaultdict(list)
+    for row in timer_rows:
+        by_outcome[row["status"], row["note"]].append(row["id"])
+    for (outcome, note), timer_ids in by_outcome.items():
+        db.session.execute(update(Timer).where(Timer.id.in_(timer_ids)).values(status=outcome, note=note,
+                                                                                fired_at=now),
+                           execution_options={"synchronize_session": False})
     if deadline_rows:
-        db.session.execute(update(Deadline), deadline_rows)
+        db.session.execute(update(Deadline).where(Deadline.id.in_([row["id"] for row in deadline_rows]))
+                           .values(status="breached", breached_at=Deadline.due_at),
+                           execution_options={"synchronize_session": False})
     if breached:
         # Reminders still pending for a deadline that has just breached will never be sent.
         db.session.execute(update(Timer).where(
             Timer.deadline_id.in_(breached), Timer.status == "pending", Timer.kind == "reminder")
             .values(status="skipped", note="The deadline has passed"),
             execution_options={"synchronize_session": False})
-    if audit_rows:
-        db.session.execute(insert(AuditEvent), audit_rows)
-    _insert_ignoring_duplicates(OutboxMessage.__table__, outbox_rows)
+    _insert_many(AuditEvent.__table__, audit_rows)
+    _insert_many(OutboxMessage.__table__, outbox_rows, ignore_duplicates=True)
     if overdue_cases:
         db.session.execute(update(Case).where(Case.id.in_(overdue_cases)).values(overdue=True),
                            execution_options={"synchronize_session": False})
