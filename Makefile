@@ -46,6 +46,7 @@ test: system-test venv assets
 lint: venv
 	$(BIN)/ruff check .
 
+## make bench: every benchmark, then one table of figure vs target (BENCH_ARGS=--quick for smaller sizes;
+## BENCH_DATABASE_URL=postgresql+psycopg://... to run the database benchmarks on PostgreSQL too). Not a test.
 bench: venv
-	$(BIN)/python bench/workdays.py
-	$(BIN)/python bench/workflow.py
+	$(BIN)/python bench/all.py $(BENCH_ARGS)

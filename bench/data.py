@@ -456,3 +456,112 @@ def scheduler_data(app, cases: int, deadlines: int, due: int, now: datetime, ana
     finish(db, council_id, analyze=analyze)
     due_now = db.session.scalar(select(func.count(Timer.id)).where(Timer.status == "pending", Timer.due_at <= now))
     return {"cases": cases, "notices": cases, "deadlines": deadlines, "timers": deadlines, "due": due_now}
+
+
+RETURNS_RULEBOOK = "bench-monthly"
+RETURNS_KPIS = 18  # with Hammersmith & Fulham's two required monthly KPIs: 20 KPIs a monthly return
+
+
+def returns_rulebooks(folder: Path) -> None:
+    """The seed rulebooks plus 'bench-monthly': Hammersmith & Fulham's, with 18 more monthly percentage KPIs."""
+    import re
+    import shutil
+
+    for path in (ROOT / "rulebooks").glob("*.toml"):
+        shutil.copy(path, folder / path.name)
+    source = (ROOT / "rulebooks" / "hammersmith-fulham-home-care.toml").read_text()
+    source = re.sub(r'(?m)^id = "hammersmith-fulham-home-care"$', f'id = "{RETURNS_RULEBOOK}"', source, count=1)
+    extra = "".join(f'''
+[[kpis]]
+id = "B{i:02d}"
+rule = "HF-39"
+name = "Bench KPI {i}"
+numerator = "met"
+denominator = "all"
+unit = "percent"
+target = 90
+frequency = "monthly"
+return = "monthly-template"
+consequence = "Bench"
+source = "Bench"
+''' for i in range(1, RETURNS_KPIS + 1))
+    (folder / f"{RETURNS_RULEBOOK}.toml").write_text(source + extra)
+
+
+def returns_data(app, providers: int, periods: int, today: date, seed: int = 11) -> dict:
+    """`providers` providers, each with one contract on the bench-monthly rulebook (the app's RULEBOOK_DIR must hold
+    it: `returns_rulebooks`) that started `periods` months ago; every return period the store schedules
+    (`ensure_schedule`), most of them submitted on time and accepted, with the KPI results the store would compute:
+    each judged against the target in force when its period started (`kpi_in_force`). About one value in eight
+    misses its 90% target, so the breach rules find breaches. Returns the row counts."""
+    from sqlalchemy import update
+
+    from models import db
+    from models.contract_settings_store import change_setting
+    from models.demo import load_demo
+    from models.entities import Contract, Provider, User
+    from models.monitoring import KpiResult, MonitoringReturn
+    from models.return_store import ensure_schedule, kpis_for
+    from workflows.access import Role
+    from workflows.monitoring import kpi_in_force
+    from workflows.returns import ReturnState, add_months
+
+    rng = random.Random(seed)
+    load_demo()
+    db.session.commit()
+    template = db.session.scalar(select(Contract).where(Contract.reference == "HC-2024-05"))
+    start = add_months(today.replace(day=1), -(periods + 1))
+    contracts = []
+    for n in range(providers):
+        provider = Provider(council_id=template.council_id, name=f"Bench provider {n + 1}",
+                            reference=f"BENCH-P{n + 1:04d}")
+        db.session.add(provider)
+        db.session.flush()
+        contract = Contract(council_id=template.council_id, provider_id=provider.id,
+                            reference=f"BENCH-C{n + 1:04d}", title=f"Bench home care {n + 1}",
+                            service=template.service, lots=list(template.lots or []),
+                            rulebook_id=RETURNS_RULEBOOK, start_on=start,
+                            contract_manager_id=template.contract_manager_id)
+        db.session.add(contract)
+        contracts.append(contract)
+    db.session.flush()
+    # A4: the seed gives the monthly return no due date; the council sets one on each contract, as an
+    # administrator does, with the reason on the audit trail.
+    admin = db.session.scalar(select(User).where(User.council_id == template.council_id, User.role == Role.ADMIN))
+    now = datetime.combine(today, datetime.min.time(), tzinfo=UTC)
+    for contract in contracts:
+        due = {"monthly-template": {"working_days": 10, "from": start.isoformat()}}
+        change_setting(admin.viewer, admin, contract.id, "return_due", due,
+                       "Bench: due 10 working days after the period ends", today, now)
+        ensure_schedule(contract, today)  # the periods that have started, as the scheduler opens them
+    db.session.commit()
+    kpis = {}
+    accepted, results = [], []
+    for row in db.session.scalars(select(MonitoringReturn).where(
+            MonitoringReturn.contract_id.in_([c.id for c in contracts]),
+            MonitoringReturn.due_on.is_not(None), MonitoringReturn.due_on < today)):
+        if rng.random() >= 0.9:
+            continue  # not sent: the late-returns rule's business
+        accepted.append(row.id)
+        if (row.contract_id, row.return_id) not in kpis:
+            kpis[row.contract_id, row.return_id] = [k for k in kpis_for(row) if k.unit != "rating" and
+                                                    not k.computed]
+        for kpi in kpis[row.contract_id, row.return_id]:
+            value = round(min(100.0, rng.gauss(95, 4)), 1)
+            judged = kpi_in_force(kpi, row.period_start)
+            results.append({"council_id": row.council_id, "provider_id": row.provider_id,
+                            "contract_id": row.contract_id, "return_row_id": row.id, "kpi_id": kpi.id,
+                            "period_start": row.period_start, "period_end": row.period_end, "label": row.label,
+                            "numerator": value, "denominator": 100.0, "value": judged.value(value, 100.0),
+                            "target": judged.target_text()[:200], "rag": judged.rag(judged.value(value, 100.0))})
+    for first in range(0, len(accepted), 5_000):
+        db.session.execute(update(MonitoringReturn).where(MonitoringReturn.id.in_(accepted[first:first + 5_000]))
+                           .values(state=ReturnState.ACCEPTED, submitted_on=MonitoringReturn.due_on, late=False),
+                           execution_options={"synchronize_session": False})
+    for first in range(0, len(results), 50_000):
+        bulk_insert(db, KpiResult.__table__, results[first:first + 50_000])
+    db.session.commit()
+    finish(db, template.council_id, analyze=True)
+    return {"contracts": len(contracts), "returns": db.session.scalar(select(func.count(MonitoringReturn.id))),
+            "accepted": len(accepted), "kpi_results": len(results),
+            "kpis": max((len(k) for k in kpis.values()), default=0)}

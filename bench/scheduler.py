@@ -49,6 +49,7 @@ def main() -> None:
 
     from app import create_app
     from bench.data import fresh_database, scheduler_data
+    from bench.report import figure
     from models import db
     from models.scheduling import OutboxMessage
     from scheduler.tick import tick
@@ -142,11 +143,6 @@ def executemany_floor(db, table) -> float:
         return time.perf_counter() - started
     finally:
         raw.close()
-
-
-def figure(bench: str, measure: str, value: str, target: str, met: bool) -> None:
-    """One line `make bench` gathers into its table."""
-    print(f"FIGURE\t{bench}\t{measure}\t{value}\t{target}\t{'met' if met else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import event, select  # noqa: E402
 
 from bench.data import MANAGER, PASSWORD, SEED, fresh_database, generate  # noqa: E402
+from bench.report import figure  # noqa: E402
 from workflows.case import CaseState  # noqa: E402
 
 USER_AGENT = "remedy-bench"  # Flask-Login's "strong" session protection ties the session to the user agent
@@ -392,6 +393,8 @@ def main() -> None:
     print()
     print(f"transitions through the store: {result['n']:,} apply_transition calls, each with its audit event and "
           f"deadline rows, committed one by one")
+    figure("workflow", f"transitions/second through the store ({dialect})",
+           f"{result['n'] / result['busy']:,.0f}", "", None)
     print(f"  {result['n'] / result['busy']:,.0f} transitions/second (time inside apply_transition + commit; "
           f"{result['wall']:.1f} s wall clock including the drafts)")
     print(f"  {'kind':<22}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'SQL/each':>10}")
@@ -430,6 +433,12 @@ def main() -> None:
         errors = r["bad_status"] + r["socket_errors"]
         print(f"  {name:<42}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}{r['rps']:>8.0f}{share:>8.0f}%  "
               f"{verdict}{f'  ({errors} errors)' if errors else ''}")
+        if not name.startswith("bare"):
+            page = name.split(" (")[0]
+            figure("workflow", f"{page} p95, {args.cases:,} cases ({dialect})", f"{r['p95']:.0f} ms", "<= 100 ms",
+                   r["p95"] <= P95_TARGET_MS)
+            figure("workflow", f"{page} share of bare page ({dialect})", f"{share:.0f}%", ">= 60%",
+                   share >= SHARE_TARGET)
     for note in notes:
         print(f"  note: {note}")
 

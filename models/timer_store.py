@@ -7,6 +7,7 @@ attaches to a breach become proposals for a person to confirm, with the rule tha
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from datetime import datetime
 
@@ -251,7 +252,8 @@ def _insert_many(table, rows: list[dict], ignore_duplicates: bool = False) -> No
         statement = insert(table)
     columns = list(rows[0])
     compiled = statement.compile(dialect=dialect, column_keys=columns)
-    names = list(compiled.positiontup) if compiled.positional else columns
+    sql = compiled.string.split(" RETURNING ")[0]  # nothing is read back
+    names = list(compiled.positiontup) if compiled.positional else re.findall(r"%\((\w+)\)s", sql)
     convert = []
     for name in names:
         processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
@@ -268,11 +270,23 @@ def _insert_many(table, rows: list[dict], ignore_duplicates: bool = False) -> No
         else:
             convert.append(processor)
     pairs = list(zip(names, convert, strict=True))
-    if compiled.positional:
-        parameters = [tuple(row[n] if f is None else f(row[n]) for n, f in pairs) for row in rows]
-    else:
-        parameters = [{n: row[n] if f is None else f(row[n]) for n, f in pairs} for row in rows]
-    connection.exec_driver_sql(compiled.string, parameters)
+    parameters = [tuple(row[n] if f is None else f(row[n]) for n, f in pairs) for row in rows]
+    if dialect.name != "postgresql":
+        connection.exec_driver_sql(sql, parameters)  # sqlite3's executemany: one prepared statement
+        return
+    # PostgreSQL: psycopg's executemany still pays a round of protocol messages per row. COPY the rows into a
+    # temporary table of the same columns, then one INSERT ... SELECT (with the same ON CONFLICT) moves them over.
+    scratch = f"fire_batch_{table.name}"
+    quoted = ", ".join(f'"{n}"' for n in names)
+    conflict = " ON CONFLICT DO NOTHING" if ignore_duplicates else ""
+    with connection.connection.driver_connection.cursor() as cursor:  # psycopg, inside the session's transaction
+        cursor.execute(f'CREATE TEMP TABLE IF NOT EXISTS "{scratch}" ON COMMIT DROP AS '
+                       f'SELECT {quoted} FROM "{table.name}" WITH NO DATA')
+        with cursor.copy(f'COPY "{scratch}" ({quoted}) FROM STDIN') as copy:
+            for row in parameters:
+                copy.write_row(row)
+        cursor.execute(f'INSERT INTO "{table.name}" ({quoted}) SELECT {quoted} FROM "{scratch}"{conflict}')
+        cursor.execute(f'TRUNCATE "{scratch}"')
 
 
 def claim_due_rows(now: datetime, limit: int):

@@ -68,3 +68,23 @@ def test_scheduler_data_at_a_tiny_size_fires_every_due_deadline(app):
         assert _count(Case, Case.overdue.is_(True)) == 30
         assert _count(OutboxMessage) > 0
         assert tick(now, deliver_messages=False)["fired"] == 0  # fired once
+
+
+def test_returns_data_at_a_tiny_size_is_swept_and_records_breaches(app, tmp_path):
+    from bench.data import returns_data, returns_rulebooks
+    from models.monitoring import BreachRecord, KpiResult, MonitoringReturn
+    from models.return_store import close_periods
+    from workflows.returns import ReturnState
+    from workflows.rulebook import load_rulebooks
+
+    returns_rulebooks(tmp_path)
+    app.extensions["rulebooks"] = load_rulebooks(tmp_path)
+    today = datetime(2026, 12, 18, tzinfo=UTC).date()
+    with app.app_context():
+        made = returns_data(app, 2, 6, today)
+        assert made["contracts"] == 2 and made["accepted"] > 0
+        assert _count(KpiResult) == made["kpi_results"] == made["accepted"] * made["kpis"]
+        assert _count(MonitoringReturn, MonitoringReturn.state == ReturnState.ACCEPTED) == made["accepted"]
+        counts = close_periods(today, datetime(2026, 12, 18, 6, tzinfo=UTC))
+        db.session.commit()
+        assert counts["breaches_found"] == _count(BreachRecord) > 0
