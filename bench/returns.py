@@ -89,7 +89,9 @@ def import_figures(rows: int) -> float:
         content = out.getvalue().encode()
         lines = content.count(b"\n") - 1
         began = time.perf_counter()
-        parsed, source = read_upload("return.csv", content)
+        # A person's upload is bounded to 24 periods a file (web/return_files.upload_limits); the back-fill here is
+        # one file of every period, so it is read with limits that fit it.
+        parsed, source = read_upload("return.csv", io.BytesIO(content), (lines + 1, 10))
         updated, errors = import_rows(viewer, manager, contract.id, "monthly-template", parsed, source, now, today)
         assert not errors, errors[:3]
         db.session.commit()
