@@ -77,16 +77,38 @@ class QueryCounter:
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
+        self.statements: dict[str, list] = {}  # statement -> [total seconds, count, the last parameters]
+
     def reset(self) -> None:
-        self.on, self.count, self.seconds = True, 0, 0.0
+        self.on, self.count, self.seconds, self.statements = True, 0, 0.0, {}
 
     def _before(self, *_args):
         self._started = time.perf_counter()
 
-    def _after(self, *_args):
+    def _after(self, _conn, _cursor, statement, parameters, _context, executemany):
         if self.on:
+            took = time.perf_counter() - self._started
             self.count += 1
-            self.seconds += time.perf_counter() - self._started
+            self.seconds += took
+            if not executemany:
+                seen = self.statements.setdefault(statement, [0.0, 0, None])
+                seen[0], seen[1], seen[2] = seen[0] + took, seen[1] + 1, parameters
+
+    def slowest(self, n: int) -> list[tuple[str, float, int, object]]:
+        """The n statements that took the most time in all, with their last parameters."""
+        ranked = sorted(self.statements.items(), key=lambda item: -item[1][0])[:n]
+        return [(statement, total, count, parameters) for statement, (total, count, parameters) in ranked]
+
+
+def explain(engine, statement: str, parameters) -> list[str]:
+    """The plan of one captured statement with its own parameters: EXPLAIN QUERY PLAN on SQLite, EXPLAIN on
+    PostgreSQL (estimates only, nothing run twice)."""
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(prefix + statement, parameters).fetchall()
+    if engine.dialect.name == "sqlite":
+        return [str(row[-1]) for row in rows]
+    return [str(row[0]) for row in rows]
 
 
 def transitions(app, n: int, pools: dict, now: datetime, today: date) -> dict:
@@ -177,7 +199,9 @@ def pages_in_process(app, urls: dict[str, str], repeats: int = 20) -> dict[str, 
         total = time.perf_counter() - started
         counter.on = False
         out[name] = {"statements": counter.count / repeats, "sql_ms": 1000 * counter.seconds / repeats,
-                     "total_ms": 1000 * total / repeats, "status": "/".join(map(str, sorted(statuses)))}
+                     "total_ms": 1000 * total / repeats, "status": "/".join(map(str, sorted(statuses))),
+                     "slowest": [(statement, 1000 * took / count, parameters)
+                                 for statement, took, count, parameters in counter.slowest(2)]}
     return out
 
 
@@ -405,16 +429,27 @@ def main() -> None:
                   f"{1000 * percentile(values, 95):>9.1f}{sql}")
 
     shown = made["shown_case"]
-    pages = pages_in_process(app, {"case list": "/cases?state=notice&overdue=yes", "case page": f"/cases/{shown}",
-                                   "bare page": "/sign-in"})
-    with app.app_context():
-        db.engine.dispose()
+    pages = pages_in_process(app, {"dashboard": "/", "case list": "/cases",
+                                   "case list, filtered": "/cases?state=notice&overdue=yes",
+                                   "case page": f"/cases/{shown}", "bare page": "/sign-in"})
     print()
     print(f"one request at a time, in process (the case page is case {shown}: at the notice rung, overdue, "
           f"{made['shown_events']} timeline events)")
-    print(f"  {'page':<12}{'status':>8}{'SQL statements':>16}{'ms in SQL':>11}{'ms in all':>11}")
+    print(f"  {'page':<20}{'status':>8}{'SQL statements':>16}{'ms in SQL':>11}{'ms in all':>11}")
     for name, r in pages.items():
-        print(f"  {name:<12}{r['status']:>8}{r['statements']:>16.0f}{r['sql_ms']:>11.1f}{r['total_ms']:>11.1f}")
+        print(f"  {name:<20}{r['status']:>8}{r['statements']:>16.0f}{r['sql_ms']:>11.1f}{r['total_ms']:>11.1f}")
+    print()
+    print("the plans of each page's two slowest statements (with the parameters of their last run):")
+    with app.app_context():
+        for name, r in pages.items():
+            for statement, ms, parameters in r["slowest"]:
+                print(f"  {name}: {ms:.2f} ms a run: {' '.join(statement.split())[:160]}")
+                try:
+                    for line in explain(db.engine, statement, parameters):
+                        print(f"      {line}")
+                except Exception as exc:  # noqa: BLE001 - a plan that cannot be shown must not stop the figures
+                    print(f"      (no plan: {type(exc).__name__}: {str(exc)[:120]})")
+        db.engine.dispose()
 
     busy = cpu_busy(1.0)
     results, notes = http(url, shown, args.seconds, workdir)
