@@ -52,7 +52,8 @@ def main() -> None:
         where = ["--database", database] if database else []
         run("scheduler", ["bench/scheduler.py", *quick, *where], figures)
         run("returns", ["bench/returns.py", *sweep, *where], figures)
-        run("workflow", ["bench/workflow.py", *quick, *where], figures)
+        run("workflow", ["bench/workflow.py", *quick, *(["--transitions", "200"] if args.quick else []), *where],
+            figures)
     width = max(len(f[1]) for f in figures) if figures else 10
     print(f"\nOne run of every benchmark; load average at the start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
           f"on {os.cpu_count()} CPUs, {os.getloadavg()[0]:.1f} at the end.\n")
