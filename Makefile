@@ -48,6 +48,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
+## make bench: every benchmark, then one table of figure vs target (BENCH_ARGS=--quick for smaller sizes;
+## BENCH_DATABASE_URL=postgresql+psycopg://... to run the database benchmarks on PostgreSQL too). Not a test.
 bench: venv
-	$(BIN)/python bench/workdays.py
-	$(BIN)/python bench/workflow.py
+	$(BIN)/python bench/all.py $(BENCH_ARGS)

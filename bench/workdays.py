@@ -118,6 +118,13 @@ def main() -> None:
     workalendar_time = results[rows[3][0]][0]
     print(f"ours vs workalendar:            {workalendar_time / our_time:6.1f}x faster (target >= 20x)")
     print(f"ours vs scalar numpy (fastest): {numpy_time / our_time:6.1f}x faster (target >= 2x)")
+    from bench.report import figure
+
+    figure("workdays", "ours vs workalendar", f"{workalendar_time / our_time:.0f}x", ">= 20x",
+           workalendar_time / our_time >= 20)
+    figure("workdays", "ours vs scalar numpy", f"{numpy_time / our_time:.1f}x", ">= 2x", numpy_time / our_time >= 2)
+    figure("workdays", "disagreements with GOV.UK (ours)", f"{results[rows[0][0]][1]}", "0",
+           results[rows[0][0]][1] == 0)
     forward = [np.busday_offset(start, n, roll="forward", busdaycal=busdaycal).item() for start, n in pairs]
     forward_wrong = sum(a != b for a, b in zip(forward, oracle, strict=True))
     print(f"(numpy with roll=\"forward\" instead would disagree {forward_wrong:,} times: it counts the roll off a "

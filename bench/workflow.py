@@ -17,13 +17,12 @@ Everything listens on 127.0.0.1; gunicorn is always stopped at the end.
 
     .venv/bin/python bench/workflow.py --quick          # 10,000 cases, 100,000 events: a smoke run (about 1 min)
     .venv/bin/python bench/workflow.py                  # 100,000 cases, 1,000,000 events (about 2 minutes)
-    .venv/bin/python bench/workflow.py --database-url postgresql+psycopg://postgres@127.0.0.1:5432/remedy_bench
+    .venv/bin/python bench/workflow.py --database postgresql+psycopg://postgres@127.0.0.1:5433/remedy_bench
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import random
@@ -39,7 +38,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from http.cookiejar import CookieJar
 from pathlib import Path
 
@@ -47,29 +46,14 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import event, func, insert, select, text  # noqa: E402
+from sqlalchemy import event, select  # noqa: E402
 
+from bench.data import MANAGER, PASSWORD, SEED, fresh_database, generate  # noqa: E402
+from bench.report import figure  # noqa: E402
 from workflows.case import CaseState  # noqa: E402
 
-SEED = 20261218
-MANAGER = "contract.manager@remedy.example"
-COMMISSIONER = "commissioning.manager@remedy.example"
-PASSWORD = "remedy-demo-password"
 USER_AGENT = "remedy-bench"  # Flask-Login's "strong" session protection ties the session to the user agent
 P95_TARGET_MS, SHARE_TARGET = 100.0, 60.0
-
-# How the cases are spread over the ladder (closed cases pile up over the years; few reach suspension).
-STATE_WEIGHTS = {
-    CaseState.CONCERN: 22, CaseState.NOTICE: 14, CaseState.ACTION_PLAN: 12, CaseState.DEFAULT: 4,
-    CaseState.SUSPENDED: 2, CaseState.REINSTATING: 1, CaseState.TERMINATION_CONSIDERED: 1, CaseState.RESOLVED: 30,
-    CaseState.WITHDRAWN: 10, CaseState.TERMINATED: 4,
-}
-# The rung a state needs on the contract's ladder (Cornwall's cases can only be monitored).
-STATE_RUNGS = {CaseState.NOTICE: "notice", CaseState.ACTION_PLAN: "action_plan", CaseState.DEFAULT: "default_notice",
-               CaseState.SUSPENDED: "suspension", CaseState.REINSTATING: "suspension",
-               CaseState.TERMINATION_CONSIDERED: "termination", CaseState.TERMINATED: "termination"}
-LADDER = [CaseState.CONCERN, CaseState.NOTICE, CaseState.ACTION_PLAN, CaseState.DEFAULT, CaseState.SUSPENDED,
-          CaseState.REINSTATING, CaseState.TERMINATION_CONSIDERED, CaseState.TERMINATED]
 
 # wrk's done() hook: percentiles wrk does not print with --latency (p95), in milliseconds.
 WRK_LUA = """
@@ -80,308 +64,6 @@ done = function(summary, latency, requests)
     summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout))
 end
 """
-
-
-# -- the database ------------------------------------------------------------------------------------------------
-
-
-def fresh_database(url: str | None) -> str:
-    """An empty database: a new SQLite file under bench/out/, or the named database with its schema dropped."""
-    from sqlalchemy import create_engine
-
-    from app import database_url
-
-    if not url:
-        OUT.mkdir(parents=True, exist_ok=True)
-        path = OUT / "workflow.sqlite3"
-        for suffix in ("", "-wal", "-shm", "-journal"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    url = database_url(url, OUT)
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        if engine.dialect.name == "postgresql":
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
-
-
-class Rows:
-    """Rows to bulk-insert, table by table, with ids handed out here so rows can point at each other."""
-
-    def __init__(self, start_ids: dict[str, int]):
-        self.tables: dict[str, list[dict]] = {}
-        self.next_id = dict(start_ids)
-
-    def add(self, table: str, row: dict, with_id: bool = True) -> int | None:
-        if with_id:
-            row["id"] = self.next_id[table] = self.next_id.get(table, 0) + 1
-        self.tables.setdefault(table, []).append(row)
-        return row.get("id")
-
-
-def generate(app, cases: int, events: int, now: datetime, today: date) -> dict:
-    """Bulk-insert `cases` cases and `events` audit events, realistic enough for the pages and the store to work on.
-
-    Returns the ids the rest of the benchmark needs (pools of cases by state, the case shown on the case page).
-    """
-    from models import db
-    from models.cases import Case
-    from models.demo import load_demo
-    from models.entities import AuditEvent, Contract, User
-    from workflows.calendar import calendar_for
-    from workflows.clock import end_of_day
-    from workflows.deadline import plan_timers
-    from workflows.milestone import MILESTONE_CLOCK
-
-    rng = random.Random(SEED)
-    load_demo()
-    db.session.commit()
-    council_id = db.session.scalar(select(Contract.council_id).limit(1))
-    users = {u.email: u for u in db.session.scalars(select(User))}
-    manager, commissioner = users[MANAGER], users[COMMISSIONER]
-    labels = {u.id: f"{u.name} ({u.role.label})" for u in users.values()}
-    books = app.extensions["rulebooks"]
-    contracts = []
-    for contract in db.session.scalars(select(Contract).order_by(Contract.id)):
-        book = books[contract.rulebook_id]
-        allowed = [s for s in STATE_WEIGHTS if s not in STATE_RUNGS or book.has_rung(STATE_RUNGS[s])]
-        contracts.append({"id": contract.id, "provider_id": contract.provider_id, "book": book,
-                          "calendar": calendar_for(book.region), "states": allowed,
-                          "weights": [STATE_WEIGHTS[s] for s in allowed], "defaults": 0})
-    start_ids = {"case_file": db.session.scalar(select(func.max(Case.id))) or 0}
-    rows = Rows(start_ids)
-    pools: dict[CaseState, list[int]] = {s: [] for s in CaseState}
-    overdue_notice_cases: list[tuple[int, int]] = []  # (case id, lifecycle events) on the page the bench shows
-    lifecycle: list[tuple[int, datetime, list[tuple]]] = []  # per case: id, opened, its lifecycle events
-
-    def deadline(case: dict, kind: str, entity: tuple[str, int], spec, start_on: date, length: int,
-                 status: str, created: datetime) -> dict:
-        calendar = contracts_by_id[case["contract_id"]]["calendar"]
-        due_on = calendar.add_working_days(start_on, length) if spec.unit == "working_days" else \
-            start_on + timedelta(days=length)
-        due_at = end_of_day(due_on).astimezone(UTC)
-        if status == "auto":  # running, or breached if the due instant has passed (the scheduler has swept)
-            status = "breached" if due_at < now else "running"
-        row = {"council_id": council_id, "case_id": case["id"], "contract_id": case["contract_id"],
-               "provider_id": case["provider_id"], "entity_type": entity[0], "entity_id": entity[1], "kind": kind,
-               "label": spec.label, "rule": spec.rule, "unit": spec.unit, "length": length,
-               "region": contracts_by_id[case["contract_id"]]["book"].region, "start_on": start_on, "due_on": due_on,
-               "due_at": due_at, "status": status, "acts": spec.acts, "pausable": spec.pausable,
-               "on_breach": spec.on_breach, "frozen": True,
-               "explanation": [f"{length} working days from {start_on:%-d %B %Y} ({spec.rule})",
-                               "The day the clock starts does not count"],
-               "met_at": created + timedelta(days=length) if status == "met" else None,
-               "original_due_on": None, "extension_days": 0,
-               "breached_at": due_at if status == "breached" else None, "created_at": created}
-        deadline_id = rows.add("deadline", row)
-        if status in ("running", "breached"):
-            for plan in plan_timers(deadline_id, start_on, due_on, due_at, calendar):
-                fired = status == "breached" or plan.due_at < now
-                rows.add("timer", {"council_id": council_id, "deadline_id": deadline_id, "kind": plan.kind,
-                                   "threshold": plan.threshold, "due_on": plan.due_on,
-                                   "due_at": plan.due_at.astimezone(UTC), "status": "fired" if fired else "pending",
-                                   "fire_key": plan.fire_key, "fired_at": plan.due_at if fired else None,
-                                   "note": None, "attempts": 1 if fired else 0, "last_error": None}, with_id=False)
-        return row
-
-    contracts_by_id = {c["id"]: c for c in contracts}
-    for n in range(cases):
-        contract = contracts[n % len(contracts)]
-        book = contract["book"]
-        state = rng.choices(contract["states"], contract["weights"])[0]
-        closed = state in (CaseState.RESOLVED, CaseState.WITHDRAWN, CaseState.TERMINATED)
-        opened = now - timedelta(days=rng.randint(60, 1100) if closed else rng.randint(3, 400),
-                                 minutes=rng.randint(0, 600))
-        # How far up the ladder the case went before it was closed (or where it stands).
-        if state in (CaseState.RESOLVED, CaseState.WITHDRAWN):
-            reachable = [s for s in LADDER[:3] if s is CaseState.CONCERN or book.has_rung(STATE_RUNGS[s])]
-            peak = rng.choice(reachable)
-        else:
-            peak = state
-        case = {"council_id": council_id, "provider_id": contract["provider_id"], "contract_id": contract["id"],
-                "reference": "", "summary": f"KPI below target for two quarters (bench case {n + 1})",
-                "state": state.value, "overdue": False, "opened_by_id": manager.id, "closed_at": None,
-                "created_at": opened, "updated_at": opened, "version_id": 1}
-        case_id = rows.add("case_file", case)
-        case["reference"] = f"CASE-{case_id:05d}"
-        at = opened
-        trail = [("case", case_id, "CASE_OPENED", None, "concern", case["summary"], manager)]
-
-        def step(days: int) -> datetime:
-            nonlocal at
-            at = min(at + timedelta(days=days, minutes=rng.randint(1, 300)), now - timedelta(minutes=1))
-            return at
-
-        rank = LADDER.index(peak)
-        if rank >= 1 and book.has_rung("notice"):
-            spec = (book.clocks_starting("notice_received") or [None])[0]
-            current = peak is CaseState.NOTICE and not closed
-            served = (step(rng.randint(5, 40))).date()
-            notice_id = rows.add("notice", {
-                "council_id": council_id, "provider_id": case["provider_id"], "case_id": case_id,
-                "title": book.rung_name("notice"), "state": "plan_due" if current else "closed",
-                "findings": "Attendance 71% against the 95% target", "required_action": "An action plan",
-                "served_on": served, "method": "hand", "received_on": served,
-                "plan_due_days": None if spec is None or spec.length else 10, "created_at": at, "updated_at": at,
-                "version_id": 3})
-            trail += [("notice", notice_id, "NOTICE_DRAFTED", None, "draft", None, manager),
-                      ("notice", notice_id, "NOTICE_ISSUED", "draft", "plan_due", None, manager),
-                      ("case", case_id, "CASE_NOTICE_STAGE", "concern", "notice", "Because of notice issued", manager)]
-            if spec is not None:
-                # A current notice's clock: a recent one runs; an older one breached and the case is overdue.
-                if current:
-                    served = today - timedelta(days=rng.randint(0, 40))
-                row = deadline(case, spec.kind, ("notice", notice_id), spec, served, spec.length or 10,
-                               "auto" if current else "met", at)
-                if row["status"] == "breached":
-                    trail.append(("deadline", row["id"], "DEADLINE_BREACHED", None, None,
-                                  f"{spec.label} ({spec.rule}) not done", None))
-        if rank >= 2 and book.has_rung("action_plan"):
-            current = peak is CaseState.ACTION_PLAN and not closed
-            plan_id = rows.add("action_plan", {
-                "council_id": council_id, "provider_id": case["provider_id"], "case_id": case_id,
-                "notice_id": None, "title": book.rung_name("action_plan"), "plan_version": 1,
-                "state": "in_progress" if current or not closed else "completed", "due_on": None,
-                "council_comment": None, "council_signed_by_id": manager.id, "council_signed_at": step(10),
-                "provider_signed_by_id": None, "provider_signed_at": step(2), "frozen": {"rows": []},
-                "created_at": at, "updated_at": at, "version_id": 5})
-            trail += [("action_plan", plan_id, event, None, None, None, manager) for event in
-                      ("PLAN_STARTED", "PLAN_SUBMITTED", "PLAN_AGREED", "PLAN_SIGNED_OFF")]
-            trail.append(("case", case_id, "CASE_ACTION_PLAN_STAGE", "notice", "action_plan", None, manager))
-            for m in range(2):
-                due = (today if current else at.date()) + timedelta(days=rng.randint(-30, 60) if current else 30 * m)
-                milestone_id = rows.add("milestone", {
-                    "council_id": council_id, "provider_id": case["provider_id"], "case_id": case_id,
-                    "plan_id": plan_id, "title": f"Milestone {m + 1}", "due_on": due,
-                    "state": "in_progress" if current else "verified", "evidence": None, "created_at": at,
-                    "updated_at": at, "version_id": 1})
-                trail.append(("milestone", milestone_id, "MILESTONE_ADDED", None, "planned", None, manager))
-                length = max((due - at.date()).days, 0)
-                row = deadline(case, "milestone_due", ("milestone", milestone_id), MILESTONE_CLOCK, at.date(),
-                               length, "auto" if current else "met", at)
-        if rank >= 3 and book.has_rung("default_notice"):
-            contract["defaults"] += 1
-            default_id = rows.add("default_notice", {
-                "council_id": council_id, "provider_id": case["provider_id"], "case_id": case_id,
-                "contract_id": contract["id"], "number": contract["defaults"], "state": "served",
-                "default_description": "Repeated failure", "remedial_action": "Remedy it", "remedy_days": 10,
-                "served_on": step(20).date(), "method": "hand", "created_at": at, "updated_at": at,
-                "version_id": 2})
-            trail += [("default_notice", default_id, "DEFAULT_DRAFTED", None, "drafted", None, commissioner),
-                      ("default_notice", default_id, "DEFAULT_SERVED", "drafted", "served", None, commissioner),
-                      ("case", case_id, "CASE_DEFAULT_STAGE", "action_plan", "default", None, commissioner)]
-        if rank >= 4 and book.has_rung("suspension"):
-            suspension_id = rows.add("suspension", {
-                "council_id": council_id, "provider_id": case["provider_id"], "case_id": case_id,
-                "state": "phased_reinstatement" if peak is CaseState.REINSTATING else "active",
-                "proposed_reason": "Remedial action not taken", "proposed_by_rule": None, "scope": "referrals",
-                "scope_detail": None, "starts_on": step(10).date(), "lift_conditions": "KPIs green", "phases": None,
-                "created_at": at, "updated_at": at, "version_id": 2})
-            trail += [("suspension", suspension_id, "SUSPENSION_PROPOSED", None, "proposed", None, commissioner),
-                      ("suspension", suspension_id, "SUSPENSION_STARTED", "proposed", "active", None, commissioner),
-                      ("case", case_id, "CASE_SUSPENDED", "default", "suspended", None, commissioner)]
-        if rank >= 6 and book.has_rung("termination"):
-            termination_id = rows.add("termination", {
-                "council_id": council_id, "provider_id": case["provider_id"], "case_id": case_id,
-                "state": "decided" if state is CaseState.TERMINATED else "considered",
-                "considered_reason": "No improvement", "proposed_by_rule": None,
-                "decided_on": step(15).date() if state is CaseState.TERMINATED else None, "effective_on": None,
-                "grounds": None, "exit_plan": None, "created_at": at, "updated_at": at, "version_id": 1})
-            trail.append(("termination", termination_id, "TERMINATION_CONSIDERED", None, "considered", None,
-                          commissioner))
-        if closed:
-            case["closed_at"] = step(rng.randint(10, 90))
-            event_name = {CaseState.RESOLVED: "CASE_RESOLVED", CaseState.WITHDRAWN: "CASE_WITHDRAWN",
-                          CaseState.TERMINATED: "CASE_TERMINATED"}[state]
-            trail.append(("case", case_id, event_name, peak.value, state.value, "Closed", manager))
-        case["updated_at"] = at
-        case["overdue"] = not closed and any(t[2] == "DEADLINE_BREACHED" for t in trail)
-        pools[state].append(case_id)
-        if state is CaseState.NOTICE and case["overdue"]:
-            overdue_notice_cases.append((case_id, len(trail)))
-        lifecycle.append((case_id, opened, trail))
-
-    # The rest of the events are monitoring meetings recorded on the cases, a few cases having many.
-    spare = max(events - sum(len(t) for *_, t in lifecycle), 0)
-    weights = [min(rng.paretovariate(1.6), 40.0) for _ in lifecycle]
-    scale = spare / sum(weights)
-    extra = [int(w * scale) for w in weights]
-    for i in range(spare - sum(extra)):
-        extra[i % len(extra)] += 1
-    event_rows = 0
-    generated_events = []
-
-    def flush_events(force: bool = False) -> None:
-        nonlocal generated_events, event_rows
-        if generated_events and (force or len(generated_events) >= 50_000):
-            bulk_insert(db, AuditEvent.__table__, generated_events)
-            event_rows += len(generated_events)
-            generated_events = []
-
-    insert_order = ["case_file", "notice", "action_plan", "milestone", "default_notice", "suspension",
-                    "termination", "deadline", "timer"]
-    models = {t.name: t for t in db.metadata.sorted_tables}
-    for name in insert_order:
-        batch = rows.tables.get(name, [])
-        for start in range(0, len(batch), 50_000):
-            bulk_insert(db, models[name], batch[start:start + 50_000])
-    meeting_id = 0
-    for (case_id, opened, trail), more in zip(lifecycle, extra, strict=True):
-        span = max((now - opened).total_seconds(), 60.0)
-        step_seconds = span / (len(trail) + more + 1)
-        at = opened
-        for entity_type, entity_id, name, from_state, to_state, reason, actor in trail:
-            at = at + timedelta(seconds=step_seconds)
-            generated_events.append({
-                "council_id": council_id, "at": at, "actor_id": actor.id if actor else None,
-                "actor_label": labels[actor.id] if actor else "Remedy (automatic)", "entity_type": entity_type,
-                "entity_id": entity_id, "case_id": case_id, "event": name, "from_state": from_state,
-                "to_state": to_state, "reason": reason, "data": {}})
-        for _ in range(more):
-            at = at + timedelta(seconds=step_seconds)
-            meeting_id += 1
-            generated_events.append({
-                "council_id": council_id, "at": at, "actor_id": manager.id, "actor_label": labels[manager.id],
-                "entity_type": "meeting", "entity_id": meeting_id, "case_id": case_id, "event": "MEETING_RECORDED",
-                "from_state": None, "to_state": None, "reason": "Contract monitoring meeting (KT-16)", "data": {}})
-        flush_events()
-    flush_events(force=True)
-    db.session.commit()
-
-    if db.engine.dialect.name == "postgresql":
-        # Ids were given here, so move each sequence past them; and gather statistics as autovacuum soon would.
-        with db.engine.begin() as conn:
-            for table in db.metadata.sorted_tables:
-                if "id" in table.c and table.c.id.primary_key:
-                    conn.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
-                                      f"COALESCE((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false)"))
-        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text("ANALYZE"))
-
-    # The case page shown: an overdue case at the notice rung with an ordinary-length timeline.
-    counts = {case_id: len(trail) + more for (case_id, _, trail), more in zip(lifecycle, extra, strict=True)}
-    mean = events / cases
-    shown = min(overdue_notice_cases, key=lambda pair: abs(counts[pair[0]] - mean))[0]
-    return {"pools": pools, "shown_case": shown, "shown_events": counts[shown], "event_rows": event_rows,
-            "rows": {name: len(rows.tables.get(name, [])) for name in insert_order},
-            "overdue_notice": len(overdue_notice_cases), "max_events": max(counts.values())}
-
-
-def bulk_insert(db, table, rows: list[dict]) -> None:
-    """One executemany of an INSERT (SQLite), or one COPY (PostgreSQL: several times faster than executemany)."""
-    if not rows:
-        return
-    if db.engine.dialect.name != "postgresql":
-        db.session.execute(insert(table), rows)
-        return
-    columns = list(rows[0])
-    names = ", ".join(f'"{c}"' for c in columns)
-    raw = db.session.connection().connection.driver_connection  # psycopg, inside the session's transaction
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
-        for row in rows:
-            copy.write_row([json.dumps(v) if isinstance(v, dict | list) else v for v in (row[c] for c in columns)])
 
 
 # -- transitions through the store -----------------------------------------------------------------------------
@@ -395,16 +77,38 @@ class QueryCounter:
         event.listen(engine, "before_cursor_execute", self._before)
         event.listen(engine, "after_cursor_execute", self._after)
 
+        self.statements: dict[str, list] = {}  # statement -> [total seconds, count, the last parameters]
+
     def reset(self) -> None:
-        self.on, self.count, self.seconds = True, 0, 0.0
+        self.on, self.count, self.seconds, self.statements = True, 0, 0.0, {}
 
     def _before(self, *_args):
         self._started = time.perf_counter()
 
-    def _after(self, *_args):
+    def _after(self, _conn, _cursor, statement, parameters, _context, executemany):
         if self.on:
+            took = time.perf_counter() - self._started
             self.count += 1
-            self.seconds += time.perf_counter() - self._started
+            self.seconds += took
+            if not executemany:
+                seen = self.statements.setdefault(statement, [0.0, 0, None])
+                seen[0], seen[1], seen[2] = seen[0] + took, seen[1] + 1, parameters
+
+    def slowest(self, n: int) -> list[tuple[str, float, int, object]]:
+        """The n statements that took the most time in all, with their last parameters."""
+        ranked = sorted(self.statements.items(), key=lambda item: -item[1][0])[:n]
+        return [(statement, total, count, parameters) for statement, (total, count, parameters) in ranked]
+
+
+def explain(engine, statement: str, parameters) -> list[str]:
+    """The plan of one captured statement with its own parameters: EXPLAIN QUERY PLAN on SQLite, EXPLAIN on
+    PostgreSQL (estimates only, nothing run twice)."""
+    prefix = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(prefix + statement, parameters).fetchall()
+    if engine.dialect.name == "sqlite":
+        return [str(row[-1]) for row in rows]
+    return [str(row[0]) for row in rows]
 
 
 def transitions(app, n: int, pools: dict, now: datetime, today: date) -> dict:
@@ -495,7 +199,9 @@ def pages_in_process(app, urls: dict[str, str], repeats: int = 20) -> dict[str, 
         total = time.perf_counter() - started
         counter.on = False
         out[name] = {"statements": counter.count / repeats, "sql_ms": 1000 * counter.seconds / repeats,
-                     "total_ms": 1000 * total / repeats, "status": "/".join(map(str, sorted(statuses)))}
+                     "total_ms": 1000 * total / repeats, "status": "/".join(map(str, sorted(statuses))),
+                     "slowest": [(statement, 1000 * took / count, parameters)
+                                 for statement, took, count, parameters in counter.slowest(2)]}
     return out
 
 
@@ -663,7 +369,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="10,000 cases and 100,000 events: a smoke run")
     parser.add_argument("--analyze", action="store_true",
                         help="run ANALYZE on SQLite after generating (the app itself never does; PostgreSQL always)")
-    parser.add_argument("--database-url", default=None,
+    parser.add_argument("--database", "--database-url", dest="database_url", default=None,
                         help="a PostgreSQL URL (its public schema is DROPPED first); default: bench/out/*.sqlite3")
     args = parser.parse_args()
     if args.quick:
@@ -691,11 +397,8 @@ def main() -> None:
         logging.disable(logging.NOTSET)
         schema = time.perf_counter() - started
         started = time.perf_counter()
-        made = generate(app, args.cases, args.events, now, today)
+        made = generate(app, args.cases, args.events, now, today, analyze=args.analyze)
         generation = time.perf_counter() - started
-        if args.analyze and dialect == "sqlite":
-            with db.engine.begin() as conn:
-                conn.execute(text("ANALYZE"))
         db.session.remove()
         db.engine.dispose()
     where = url if dialect == "postgresql" else url.removeprefix("sqlite:///")
@@ -714,6 +417,8 @@ def main() -> None:
     print()
     print(f"transitions through the store: {result['n']:,} apply_transition calls, each with its audit event and "
           f"deadline rows, committed one by one")
+    figure("workflow", f"transitions/second through the store ({dialect})",
+           f"{result['n'] / result['busy']:,.0f}", "", None)
     print(f"  {result['n'] / result['busy']:,.0f} transitions/second (time inside apply_transition + commit; "
           f"{result['wall']:.1f} s wall clock including the drafts)")
     print(f"  {'kind':<22}{'count':>7}{'p50 ms':>9}{'p95 ms':>9}{'SQL/each':>10}")
@@ -724,16 +429,27 @@ def main() -> None:
                   f"{1000 * percentile(values, 95):>9.1f}{sql}")
 
     shown = made["shown_case"]
-    pages = pages_in_process(app, {"case list": "/cases?state=notice&overdue=yes", "case page": f"/cases/{shown}",
-                                   "bare page": "/sign-in"})
-    with app.app_context():
-        db.engine.dispose()
+    pages = pages_in_process(app, {"dashboard": "/", "case list": "/cases",
+                                   "case list, filtered": "/cases?state=notice&overdue=yes",
+                                   "case page": f"/cases/{shown}", "bare page": "/sign-in"})
     print()
     print(f"one request at a time, in process (the case page is case {shown}: at the notice rung, overdue, "
           f"{made['shown_events']} timeline events)")
-    print(f"  {'page':<12}{'status':>8}{'SQL statements':>16}{'ms in SQL':>11}{'ms in all':>11}")
+    print(f"  {'page':<20}{'status':>8}{'SQL statements':>16}{'ms in SQL':>11}{'ms in all':>11}")
     for name, r in pages.items():
-        print(f"  {name:<12}{r['status']:>8}{r['statements']:>16.0f}{r['sql_ms']:>11.1f}{r['total_ms']:>11.1f}")
+        print(f"  {name:<20}{r['status']:>8}{r['statements']:>16.0f}{r['sql_ms']:>11.1f}{r['total_ms']:>11.1f}")
+    print()
+    print("the plans of each page's two slowest statements (with the parameters of their last run):")
+    with app.app_context():
+        for name, r in pages.items():
+            for statement, ms, parameters in r["slowest"]:
+                print(f"  {name}: {ms:.2f} ms a run: {' '.join(statement.split())[:160]}")
+                try:
+                    for line in explain(db.engine, statement, parameters):
+                        print(f"      {line}")
+                except Exception as exc:  # noqa: BLE001 - a plan that cannot be shown must not stop the figures
+                    print(f"      (no plan: {type(exc).__name__}: {str(exc)[:120]})")
+        db.engine.dispose()
 
     busy = cpu_busy(1.0)
     results, notes = http(url, shown, args.seconds, workdir)
@@ -752,6 +468,12 @@ def main() -> None:
         errors = r["bad_status"] + r["socket_errors"]
         print(f"  {name:<42}{r['p50']:>8.1f}{r['p95']:>8.1f}{r['p99']:>8.1f}{r['rps']:>8.0f}{share:>8.0f}%  "
               f"{verdict}{f'  ({errors} errors)' if errors else ''}")
+        if not name.startswith("bare"):
+            page = name.split(" (")[0]
+            figure("workflow", f"{page} p95, {args.cases:,} cases ({dialect})", f"{r['p95']:.0f} ms", "<= 100 ms",
+                   r["p95"] <= P95_TARGET_MS)
+            figure("workflow", f"{page} share of bare page ({dialect})", f"{share:.0f}%", ">= 60%",
+                   share >= SHARE_TARGET)
     for note in notes:
         print(f"  note: {note}")
 

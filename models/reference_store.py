@@ -26,6 +26,11 @@ def next_reference(council_id: int, prefix: str) -> str:
         .returning(ReferenceCounter.last)
         .execution_options(synchronize_session=False)
     ).scalar_one()
+    return format_reference(prefix, number)
+
+
+def format_reference(prefix: str, number: int) -> str:
+    """How a reference is written: the kind's prefix and the council's number for it, CMP-00042."""
     return f"{prefix}-{number:05d}"
 
 
