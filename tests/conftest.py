@@ -161,6 +161,26 @@ def api_token(app, demo):
     return make
 
 
+@pytest.fixture
+def api(app, demo, api_token):
+    """api(role or token, method, url, json=None, status=None, **kwargs) -> the JSON body, or the response when it is
+    not JSON; with `status`, the response must have it. A demo role's token is made once per test."""
+    client = app.test_client()
+    tokens: dict[str, str] = {}
+
+    def call(role, method, url, json=None, status=None, **kwargs):
+        if role not in tokens:
+            tokens[role] = api_token(role) if role in demo else role  # else: a token the test made itself
+        response = client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {tokens[role]}"},
+                               **kwargs)
+        body = response.get_json(silent=True)
+        if status is not None:
+            assert response.status_code == status, body
+        return body if body is not None else response
+
+    return call
+
+
 def assert_page(response, title: str, status: int = 200) -> str:
     """Assert a full GOV.UK page: the status, its <title>, one <h1>, and no duplicate ids. Returns the HTML."""
     from html.parser import HTMLParser

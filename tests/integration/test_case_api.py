@@ -1,26 +1,10 @@
 """The Kent and Cheshire East ladders end to end through the API, with explicit dates."""
 
-import pytest
 import time_machine
 
 NOW = "2026-12-18T14:00:00+00:00"
 
 
-@pytest.fixture
-def api(app, api_token):
-    client = app.test_client()
-    tokens = {}
-
-    def call(role, method, url, json=None, status=None):
-        if role not in tokens:
-            tokens[role] = api_token(role)
-        response = client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {tokens[role]}"})
-        body = response.get_json()
-        if status is not None:
-            assert response.status_code == status, body
-        return body
-
-    return call
 
 
 def fire(api, role, collection, record_id, trigger, status=200, **data):

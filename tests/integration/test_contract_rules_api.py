@@ -9,22 +9,6 @@ ROLES = {"admin", "contract_manager", "commissioning_manager", "council_viewer",
          "provider_manager", "provider_user"}
 
 
-@pytest.fixture
-def api(app, api_token):
-    client = app.test_client()
-    tokens = {}
-
-    def call(role, method, url, json=None, status=None, **kwargs):
-        if role not in tokens:
-            tokens[role] = api_token(role) if role in ROLES else role  # else: a token made by the test
-        response = client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {tokens[role]}"},
-                               **kwargs)
-        body = response.get_json(silent=True)
-        if status is not None:
-            assert response.status_code == status, body
-        return body if body is not None else response
-
-    return call
 
 
 @pytest.fixture

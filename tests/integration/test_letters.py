@@ -17,20 +17,6 @@ SERVED = "2026-12-18T14:00:00+00:00"
 KENT_PROVIDER = "Brightwater Day Opportunities CIC"
 
 
-@pytest.fixture
-def api(app, api_token):
-    client = app.test_client()
-    tokens = {}
-
-    def call(role, method, url, json=None, status=None):
-        if role not in tokens:
-            tokens[role] = api_token(role)
-        response = client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {tokens[role]}"})
-        if status is not None:
-            assert response.status_code == status, response.get_json()
-        return response.get_json()
-
-    return call
 
 
 def issued_kent_warning(api) -> dict:

@@ -8,22 +8,6 @@ import time_machine
 NOW = "2026-12-18T14:00:00+00:00"
 
 
-@pytest.fixture
-def api(app, api_token):
-    client = app.test_client()
-    tokens = {}
-
-    def call(role, method, url, json=None, status=None, **kwargs):
-        if role not in tokens:
-            tokens[role] = api_token(role)
-        response = client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {tokens[role]}"},
-                               **kwargs)
-        body = response.get_json(silent=True)
-        if status is not None:
-            assert response.status_code == status, body
-        return body if body is not None else response
-
-    return call
 
 
 def contract_id(api, reference):

@@ -8,7 +8,6 @@ Control; seed 002 l.540: annual targets reviewed in quarter 4 "for the forthcomi
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-import pytest
 import time_machine
 
 NOW = "2026-12-18T14:00:00+00:00"
@@ -16,21 +15,6 @@ LATER = "2027-04-20T10:00:00+00:00"  # Q3 (October to December) and Q4 (January 
 REASON = "Agreed at the Q3 performance review under Change Control (KT-04): 80% from January"
 
 
-@pytest.fixture
-def api(app, api_token):
-    client = app.test_client()
-    tokens = {}
-
-    def call(role, method, url, json=None, status=None):
-        if role not in tokens:
-            tokens[role] = api_token(role)
-        response = client.open(url, method=method, json=json, headers={"Authorization": f"Bearer {tokens[role]}"})
-        body = response.get_json(silent=True)
-        if status is not None:
-            assert response.status_code == status, body
-        return body if body is not None else response
-
-    return call
 
 
 def contract_id(api, reference):
