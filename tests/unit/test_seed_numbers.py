@@ -11,6 +11,7 @@ erratum) and HF-M01..M05; clocks CE-34, CE-36, CE-45, KT-16, KT-19, TH-19, HF-14
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cache
 from pathlib import Path
@@ -21,7 +22,11 @@ from tests.seed_numbers import BOOK_SEEDS, CLOCKS, KPIS, SEED_FILES, Cite, SeedC
 from workflows.rulebook import load_rulebooks
 
 ROOT = Path(__file__).resolve().parents[2]
-SEEDS = ROOT.parent / "shared" / "seeds"  # ../shared/seeds, beside the checkout
+SEEDS = Path(os.environ.get("REMEDY_SEEDS", ROOT.parent / "shared" / "seeds"))  # ../shared/seeds, beside the checkout
+# The seed texts are the councils' documents, not this project's code, so they are not in the repository. Where they
+# sit beside the checkout (REMEDY_SEEDS to point elsewhere) the table's transcription is checked line by line against
+# them; the rulebooks are compared with the table everywhere, CI included.
+needs_seeds = pytest.mark.skipif(not SEEDS.is_dir(), reason=f"the seed texts are not at {SEEDS}")
 
 
 @cache
@@ -147,6 +152,7 @@ def _cites(row: SeedKpi) -> list[tuple[str, Cite, str]]:
     return out
 
 
+@needs_seeds
 @pytest.mark.parametrize("row", KPIS, ids=_kpi_id)
 def test_each_cited_seed_line_holds_the_kpi_figures(row: SeedKpi):
     """The table cannot drift from the seed: every cited line contains what was transcribed from it, and a target's
@@ -167,6 +173,7 @@ def test_each_cited_seed_line_holds_the_kpi_figures(row: SeedKpi):
     assert not problems, "\n".join(problems)
 
 
+@needs_seeds
 @pytest.mark.parametrize("row", CLOCKS, ids=lambda c: f"{c.book}:{c.kind}")
 def test_each_cited_seed_line_holds_the_clock(row: SeedClock):
     """A clock's cited line holds its words, and they give its length (10 in "10 Working Days", 24 in "(24
@@ -193,6 +200,7 @@ def test_a_typo_in_a_target_is_caught(tmp_path):
         "thurrock-supported-living: KPI KPI 3: target is 59.0 in the rulebook but 95 in the seed, seed 003 l.262"]
 
 
+@needs_seeds
 def test_seed_lines_the_rulebooks_cite_hold_what_they_give():
     """A rulebook's own `seed_line` (shown on the contract settings page as "the contract, seed line N") points at
     the line this table cites for the clock (CE-34, KT-16, KT-19, HF-74, HF-78), or at a line giving the return's
