@@ -449,9 +449,13 @@ def report_incident(viewer: Viewer, actor: User, incident_id: int, written_repor
     for trigger, data in steps:
         fire(viewer, actor, "incident", incident.id, trigger, data, now, today, expected_version=expected_version)
         expected_version = None  # the second step follows the first, in the same change
-        if trigger == "report":
-            incident.reported_at = now
     return incident
+
+
+def on_incident_step(step) -> None:
+    """When the incident was reported to the council (HF-69's 24 hours are measured to it)."""
+    if step.result.trigger == "report":
+        step.record.reported_at = step.now
 
 
 def list_incidents(viewer: Viewer, provider_id: int | None = None) -> list[Incident]:

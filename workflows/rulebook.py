@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -245,23 +246,33 @@ def _parse_rungs(path: Path, text: str, raw: dict) -> tuple[tuple[str, str], ...
     return tuple(rungs)
 
 
+def _table_problems(path: Path, text: str, table: str, what: str) -> Callable[..., RulebookError]:
+    """The error for a problem in one [table] of a rulebook, on the line of the key at fault (or the table's)."""
+    header = _header_line(text, table)
+
+    def bad(problem: str, key: str | None = None) -> RulebookError:
+        return RulebookError(path, _line_after(text, header, key) if key else header, f"{what}: {problem}")
+
+    return bad
+
+
+def _need_texts(spec, keys: tuple[str, ...], bad: Callable[..., RulebookError]) -> None:
+    """A table whose keys must each hold non-empty text."""
+    if not isinstance(spec, dict):
+        raise bad("must be a table")
+    for key in keys:
+        if not isinstance(spec.get(key), str) or not spec[key].strip():
+            raise bad(f"'{key}' must be a non-empty string", key)
+
+
 def _parse_grounds(path: Path, text: str, raw: dict, scopes: list, suspension_clocks: set[str]
                    ) -> tuple[SuspensionGround, ...]:
     if not isinstance(raw, dict):
         raise RulebookError(path, _line_of(text, "grounds"), "[suspension.grounds] must be a table of routes")
     grounds = []
     for ident, spec in raw.items():
-        header = _header_line(text, f"suspension.grounds.{ident}")
-
-        def bad(problem: str, key: str | None = None, ident=ident, header=header) -> RulebookError:
-            line = _line_after(text, header, key) if key else header
-            return RulebookError(path, line, f"suspension ground {ident!r}: {problem}")
-
-        if not isinstance(spec, dict):
-            raise bad("must be a table")
-        for key in ("label", "rule"):
-            if not isinstance(spec.get(key), str) or not spec[key].strip():
-                raise bad(f"'{key}' must be a non-empty string", key)
+        bad = _table_problems(path, text, f"suspension.grounds.{ident}", f"suspension ground {ident!r}")
+        _need_texts(spec, ("label", "rule"), bad)
         lists = {}
         for key in ("requires", "scopes", "clocks", "proposed_by"):
             value = spec.get(key, [])
@@ -281,17 +292,8 @@ def _parse_grounds(path: Path, text: str, raw: dict, scopes: list, suspension_cl
 def _parse_clocks(path: Path, text: str, raw: dict) -> tuple[ClockSpec, ...]:
     clocks = []
     for kind, spec in raw.items():
-        header = _header_line(text, f"clocks.{kind}")
-
-        def bad(problem: str, key: str | None = None, kind=kind, header=header) -> RulebookError:
-            line = _line_after(text, header, key) if key else header
-            return RulebookError(path, line, f"clock {kind!r}: {problem}")
-
-        if not isinstance(spec, dict):
-            raise bad("must be a table")
-        for key in ("label", "rule", "unit", "starts", "acts"):
-            if not isinstance(spec.get(key), str) or not spec[key].strip():
-                raise bad(f"'{key}' must be a non-empty string", key)
+        bad = _table_problems(path, text, f"clocks.{kind}", f"clock {kind!r}")
+        _need_texts(spec, ("label", "rule", "unit", "starts", "acts"), bad)
         if spec["unit"] not in UNITS:
             raise bad(f"'unit' must be one of {', '.join(UNITS)}", "unit")
         if spec["starts"] not in CLOCK_STARTS:
