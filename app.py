@@ -112,6 +112,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import models.concerns  # noqa: F401
     import models.entities  # noqa: F401
     import models.monitoring  # noqa: F401
+    import models.people  # noqa: F401
     import models.portal  # noqa: F401
     import models.scheduling  # noqa: F401
 

@@ -74,6 +74,9 @@ class RecordKind:
     rulebook: str | None = None  # (record) -> Rulebook | None, when not simply its contract's
     on_step: str | None = None  # (step) -> None: what a step writes beyond the state, before it is audited
     then: str | None = None  # (step) -> None: what a step means for other records, after it is audited
+    # Free-text columns that may carry personal data despite the "no names" label: blanked when the record's
+    # person is erased (models/people.py). A kind with a person_id column lists them here.
+    personal_text: tuple[str, ...] = ()
     restricted: bool = False
     visible_to: Callable[[Viewer, object], bool] | None = None
     visible_ids: Callable[[Viewer], object] | None = None

@@ -1,0 +1,47 @@
+"""People, with as little personal data as the work needs (issue 15, item 3).
+
+A service user, resident or young person is a pseudonymous reference the council chooses ("SU-0412", "YP-17").
+Remedy never needs a name: the records that count per-person clocks (H&F referrals and packages, Cornwall's young
+people, Thurrock's residents) point at a `Person` by `person_id`, and free text on them is labelled "no names".
+
+Erasure (UK GDPR, on request) keeps the row as a tombstone (`erased_at`, reference replaced) so that aggregate
+figures and the audit trail still add up; the person-linked kinds list their free-text columns in the registry
+(`RecordKind.personal_text`) so that erasure can blank them in one place.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models import ContractRecord, UTCDateTime, db
+from models.entities import Contract, Provider, _enum
+
+
+class PersonRole(enum.Enum):
+    """Who the person is to the contract."""
+
+    SERVICE_USER = "service_user"  # home care, day services (H&F, Kent, CE)
+    RESIDENT = "resident"  # supported living (Thurrock)
+    YOUNG_PERSON = "young_person"  # leaving care (Cornwall)
+
+
+class Person(ContractRecord, db.Model):
+    """A pseudonymous person under one provider's contract; the council chooses the reference, never a name."""
+
+    __tablename__ = "person"
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_person_council_id"),)
+    reference: Mapped[str] = mapped_column(String(40))  # the council's pseudonym, unique per council
+    role: Mapped[PersonRole] = mapped_column(_enum(PersonRole), default=PersonRole.SERVICE_USER)
+    # Month of birth (stored as the 1st) only where a clock needs an age (Cornwall CW-14, 15 years 9 months).
+    born_in: Mapped[date | None] = mapped_column(Date)
+    started_on: Mapped[date | None] = mapped_column(Date)  # the service, tenancy or placement start
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    adviser_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)  # Cornwall personal adviser
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a tombstone after erasure
+
+    provider: Mapped[Provider] = relationship()
+    contract: Mapped[Contract | None] = relationship()
