@@ -7,9 +7,11 @@ import pytest
 import time_machine
 
 from scheduler.tick import tick
+from tests.integration import test_contract_rules_api
 from tests.integration.test_returns_api import breaches, contract_id, set_due, submit_and_accept, template_kpis
 
 NOW = "2026-12-18T14:00:00+00:00"
+provider_manager_token = test_contract_rules_api.provider_manager_token  # a fixture: a token for a named provider
 CE = "ECH-2024-01"
 
 
@@ -29,7 +31,7 @@ def by_subject(found):
 
 
 @pytest.mark.rules("CE-K02", "CE-K03", "CE-K04", "CE-K05", "CE-K06", "CE-K07", "CE-K08", "CE-K09", "CE-K10",
-                   "CE-K11", "CE-C01", "CE-C03", "CE-11", "CE-12", "CE-25", "CE-27", "CE-43", "CE-58", "CE-60")
+                   "CE-K11", "CE-C01", "CE-C03", "CE-11", "CE-12", "CE-25", "CE-27", "CE-43", "CE-60")
 @time_machine.travel(NOW, tick=False)
 def test_the_four_weekly_return_measures_each_kpi_against_the_seed_target(api):
     """Each domain KPI of the 4-weekly 'Monthly' return (CE-27, CE-11) has the seed's target: at target is met, below
@@ -195,3 +197,52 @@ def test_each_council_request_takes_the_date_the_council_sets_and_a_late_answer_
             "trigger": "answer", "answered_on": "2027-01-11", "answer": "Resolved with the resident and the council"},
             200)
     assert (answered["state"], answered["late"]) == ("answered", True)
+
+
+@pytest.mark.rules("CE-32", "CE-45")
+@time_machine.travel(NOW, tick=False)
+def test_the_council_adds_an_action_to_the_siap_it_then_agrees(api, provider_manager_token):
+    """CE-32: the Service Improvement Action Plan is agreed with the Council, which may add actions; CE-45: it is due
+    within the time the Improvement Notice sets, and agreeing and signing it meets that deadline."""
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": CE, "summary": "Punctuality (CE-K02)"}, 201)
+    notice = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
+                 {"findings": "Punctuality 81%", "required_action": "A SIAP"}, 201)
+    issued = api("contract_manager", "POST", f"/api/v1/notices/{notice['id']}/transitions",
+                 {"trigger": "issue", "served_on": "2026-12-18", "method": "hand", "plan_due_days": 5}, 200)
+    assert [(d["rule"], d["due_on"]) for d in issued["deadlines"]] == [("CE-45", "2026-12-29")]
+    meadowbank = provider_manager_token("PRV-001")
+    plan = api(meadowbank, "POST", f"/api/v1/cases/{case['id']}/action-plans", {"notice": notice["id"]}, 201)
+    row = {"current_performance": "81%", "rag": "red", "owner": "Registered manager", "expected_outcome": "85%",
+           "deadline": "2027-03-31"}
+    api(meadowbank, "POST", f"/api/v1/action-plans/{plan['id']}/rows",
+        {**row, "kpi": "CE-K02", "issue": "Rota gaps", "action": "Recruit two carers"}, 201)
+    api("council_viewer", "POST", f"/api/v1/action-plans/{plan['id']}/rows",
+        {**row, "kpi": "CE-K02", "issue": "Travel time", "action": "x"}, 403)
+    api("contract_manager", "POST", f"/api/v1/action-plans/{plan['id']}/rows",
+        {**row, "kpi": "CE-K02", "issue": "Travel time not rostered", "action": "Roster travel time"}, 201)
+    for who, trigger in ((meadowbank, "submit"), ("contract_manager", "agree"), (meadowbank, "sign_off")):
+        signed = api(who, "POST", f"/api/v1/action-plans/{plan['id']}/transitions", {"trigger": trigger}, 200)
+    assert [r["action"] for r in signed["frozen"]["rows"]] == ["Recruit two carers", "Roster travel time"]
+    notice_now = api("contract_manager", "GET", f"/api/v1/notices/{notice['id']}", status=200)
+    assert notice_now["state"] == "closed" and [d["status"] for d in notice_now["deadlines"]] == ["met"]
+
+
+@pytest.mark.rules("CE-58")
+@time_machine.travel(NOW, tick=False)
+def test_a_safeguarding_concern_moves_through_the_states_the_monthly_return_reports(api):
+    """CE-58: the monthly return reports First Accounts and Care Concerns raised, enquiries and their outcomes; a
+    concern on the Cheshire East provider moves raised, triaged, enquiry, concluded with an outcome."""
+    provider = api("contract_manager", "GET", f"/api/v1/contracts/{contract_id(api, CE)}", status=200)["provider"]
+    raised = api("safeguarding_officer", "POST", "/api/v1/safeguarding-concerns", {
+        "provider": provider["id"], "type": "care_concern", "details": "Medication missed twice",
+        "raised_on": "2026-12-14"}, 201)
+    assert raised["state"] == "raised"
+    states = []
+    for step in ({"trigger": "triage", "decision": "Enquiry needed"},
+                 {"trigger": "commence_enquiry", "commenced_on": "2026-12-15"},
+                 {"trigger": "conclude", "outcome": "partially_substantiated", "summary": "Rota gap on two days"}):
+        states.append(api("safeguarding_officer", "POST", f"/api/v1/safeguarding-concerns/{raised['id']}/transitions",
+                          step, 200)["state"])
+    assert states == ["triaged", "enquiry", "concluded"]
+    concluded = api("safeguarding_officer", "GET", f"/api/v1/safeguarding-concerns/{raised['id']}", status=200)
+    assert concluded["outcome"] == "partially_substantiated"
