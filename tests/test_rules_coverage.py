@@ -81,6 +81,9 @@ def test_marked(api):
 def test_a_kti05_by_name(api):
     pass
 
+def test_kt_k01_by_name(api):
+    pass
+
 def test_by_docstring(api):
     """The provider refuses (KT-K01)."""
 
@@ -94,7 +97,7 @@ def test_a_ce46_page(client):
     assert problems == []
     assert found["CE-46"] == ([], ["test_marked"])  # the comment in the rulebook is not an implementation
     assert found["KT-I04"] == (["rulebooks/a.toml"], ["test_a_kti05_by_name"])  # KT-I05 belongs to the group
-    assert found["KT-K01"] == ([], ["test_by_docstring"])
+    assert found["KT-K01"] == ([], ["test_by_docstring", "test_kt_k01_by_name"])
     text = rc.document(rows)
     assert "| KT-I04 | to I06 (INFO I1 to I3) Lot 2 mix | **both** | rulebooks/a.toml |" in text
     assert "| CE-08 | Managers attend reviews | n/a |" in text

@@ -16,7 +16,7 @@ Method (the same one the document states at its top):
   value (not a comment) in a rulebook (rulebooks/*.toml, not the template).
 * Tested through the API: a test under tests/integration that takes the `api` fixture (every request it makes goes
   through /api/v1) and names the rule in a `@pytest.mark.rules("CE-46", ...)` marker, in its docstring, or in its
-  name (`test_a_ce46_request...`). A rules marker on a test without the `api` fixture is an error.
+  name (`test_a_ce46_request...`, `test_kt_04_...`). A rules marker on a test without the `api` fixture is an error.
 The files are read, never imported or run: the document says which test claims a rule, not that the test passed.
 """
 
@@ -176,9 +176,9 @@ def _toml_values(line: str) -> str:
 
 
 def _name_ids(name: str) -> set[str]:
-    """'test_a_ce46_request' names CE-46; 'test_hf_b04_...' does not (two tokens): only one-token ids count."""
+    """'test_a_ce46_request' and 'test_kt_04_an_admin' name CE-46 and KT-04 (the id between underscores)."""
     return {f"{m.group(1).upper()}-{m.group(2).upper()}"
-            for m in (re.fullmatch(rf"({PREFIX.lower()})([a-z]?\d{{2}})", t) for t in name.split("_")) if m}
+            for m in re.finditer(rf"(?:^|_)({PREFIX.lower()})_?([a-z]?\d{{2}})(?=_|$)", name)}
 
 
 def _marker_ids(decorators: list[ast.expr]) -> list[str] | None:
@@ -247,7 +247,7 @@ def document(rows: list[Coverage]) -> str:
            "* **Implemented**: the rule id is cited in workflows/, models/ or scheduler/, or in a rulebook value "
            "(rulebooks/*.toml; a comment does not count).",
            "* **Tested through the API**: a test in tests/integration that takes the `api` fixture names the rule in "
-           "a `@pytest.mark.rules(...)` marker, its docstring or its name (`test_a_ce46_...`).",
+           "a `@pytest.mark.rules(...)` marker, its docstring or its name (`test_a_ce46_...`, `test_kt_04_...`).",
            "* **Both**: implemented and tested through the API; **%** is of the rules left after manual and n/a.",
            "", "| Seed | Rules | Manual by design | n/a | Counted | Implemented | Tested through the API | Both | % |",
            "|---|---|---|---|---|---|---|---|---|"]
