@@ -116,13 +116,18 @@ def test_a_page(client):
 @pytest.mark.rules("CE-99")
 def test_a_typo(api):
     pass
+
+@pytest.mark.rules(*IDS)
+def test_computed(api):
+    pass
 ''')
 
     _, problems = rc.api_tests(tmp_path, rules)
 
     assert problems == [
         "tests/integration/test_b.py::test_a_page: a rules marker on a test that does not take the api fixture",
-        "tests/integration/test_b.py::test_a_typo: CE-99 is not a rule id of the catalogue"]
+        "tests/integration/test_b.py::test_a_typo: CE-99 is not a rule id of the catalogue",
+        "tests/integration/test_b.py::test_computed: write the rules marker's ids as strings, not computed"]
 
 
 def test_the_command_writes_the_document_from_the_committed_ids_when_the_catalogue_is_absent(tmp_path, capsys):

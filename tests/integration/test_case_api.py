@@ -155,6 +155,7 @@ def test_cornwall_cases_can_only_be_monitored(api):
                        {"findings": "f", "required_action": "a"}, 409)["error"]
 
 
+@pytest.mark.rules("TH-14", "TH-19")
 @time_machine.travel(NOW, tick=False)
 def test_thurrock_requires_a_plan_directly_then_termination(api):
     case = api("contract_manager", "POST", "/api/v1/cases",

@@ -101,6 +101,7 @@ def test_a_correction_that_cures_a_breach_withdraws_it(api):
     assert withdrawn["id"] == breach["id"] and withdrawn["status"] == "withdrawn"
 
 
+@pytest.mark.rules("TH-20")
 @time_machine.travel(NOW, tick=False)
 def test_thurrock_a_kpi_missed_in_q1_and_again_in_q2_proposes_termination(api):
     th = contract_id(api, "SL-2025-02")
