@@ -82,3 +82,32 @@ def test_the_narrative_and_financial_returns_are_quarterly_and_the_feedback_retu
     assert year["feedback"]["period"] == "Financial year 2025-26"
     assert year["feedback"]["period_end"] == "2026-03-31"
     assert template_kpis(api, year["feedback"]["id"]) == []  # the 50% measure itself is KPI 1.15, each quarter
+
+
+def target_from_april_2027(api, reference, return_id, kpi, old, new, reason):
+    """An admin sets a KPI's target for the financial year from April 2027; Q4 2026-27 keeps the old one and Q1
+    2027-28 is judged against the new, both submitted at `old` + 1 (returns the two results)."""
+    contract = contract_id(api, reference)
+    with time_machine.travel(NOW, tick=False):
+        api("admin", "POST", f"/api/v1/contracts/{contract}/settings", {
+            "key": "kpi_targets", "value": {kpi: [{"from": "2027-04-01", "target": new}]}, "reason": reason}, 200)
+    with time_machine.travel("2027-07-12T10:00:00+00:00", tick=False):
+        rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+        found = {}
+        for start in ("2027-01-01", "2027-04-01"):
+            row = next(r for r in rows if r["return"] == return_id and r["period_start"] == start)
+            kpis = template_kpis(api, row["id"])
+            figures = {k: [100, 100] for k in kpis} | {kpi: [old + 1, 100]}
+            send(api, row, figures, "submit")
+            found[start] = results(api, contract, start)[kpi]
+    return found
+
+
+@pytest.mark.rules("CW-25")
+def test_targets_reviewed_in_q4_apply_from_the_next_financial_year_only(api):
+    """CW-25 (A62): annual targets are reviewed in Q4 for the forthcoming financial year: a new target set from
+    April applies to Q1 onwards, and the last quarter keeps the one in force when it started."""
+    found = target_from_april_2027(api, CORNWALL, "quarterly", "KPI 1.4", 92, 95,
+                                   "Q4 review: 95% in Pathway Plans for 2027-28")
+    assert (found["2027-01-01"]["rag"], found["2027-01-01"]["target"]) == ("green", "at least 92%")
+    assert found["2027-04-01"]["rag"] == "red" and found["2027-04-01"]["target"].startswith("at least 95%")

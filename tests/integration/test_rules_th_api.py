@@ -93,3 +93,15 @@ def test_imminent_insolvency_is_reported_the_same_working_day(api):
             "trigger": "notify", "notified_on": "2027-01-11", "how": "Telephone call to the contract manager",
             "version": made["version"]}, 200)
     assert (told["state"], told["late"]) == ("notified", False)
+
+
+@pytest.mark.rules("TH-18")
+def test_a_kpi_reviewed_for_the_year_applies_from_then_on(api):
+    """TH-18: the KPIs are reviewed annually and may change: a target the council raises from April 2027 judges
+    Q1 2027-28 and leaves Q4 2026-27 with the one in force when it started."""
+    from tests.integration.test_rules_cw_api import target_from_april_2027
+
+    found = target_from_april_2027(api, THURROCK, "hard-outcomes", "KPI 4", 85, 90,
+                                   "Annual KPI review: 90% supported with their finances from April")
+    assert (found["2027-01-01"]["rag"], found["2027-01-01"]["target"]) == ("green", "at least 85%")
+    assert found["2027-04-01"]["rag"] == "red" and found["2027-04-01"]["target"].startswith("at least 90%")
