@@ -251,6 +251,8 @@ def document(rows: list[Coverage]) -> str:
            "* **Tested through the API**: a test in tests/integration that takes the `api` fixture names the rule in "
            "a `@pytest.mark.rules(...)` marker, its docstring or its name (`test_a_ce46_...`, `test_kt_04_...`).",
            "* **Both**: implemented and tested through the API; **%** is of the rules left after manual and n/a.",
+           "* A citation and a test say that the rule is carried and exercised, not that every part of it is: "
+           "reviews/rules-coverage.md gives the verdicts (ok, partial, wrong).",
            "", "| Seed | Rules | Manual by design | n/a | Counted | Implemented | Tested through the API | Both | % |",
            "|---|---|---|---|---|---|---|---|---|"]
     totals = [0] * 7
