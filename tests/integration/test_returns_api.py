@@ -47,6 +47,7 @@ def breaches(api, contract, rule_id):
             if b["rule_id"] == rule_id]
 
 
+@pytest.mark.rules("HF-B04", "HF-43")
 @time_machine.travel(NOW, tick=False)
 def test_hf_two_consecutive_quarters_below_85_percent_proposes_a_default(api):
     hf = contract_id(api, "HC-2024-05")

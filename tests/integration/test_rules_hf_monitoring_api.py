@@ -1,6 +1,7 @@
 """Hammersmith & Fulham's Business Critical Measures and key measures (shared/domain/rules.md 1.5.1) exercised
-through the API: the seed's targets, what a miss proposes, and the events the council records (CQC rating, capacity
-not confirmed, an unfair refusal). Referrals and packages are not here. Each test names the rules it pins in a
+through the API: the seed's targets, what a miss proposes, the events the council records (CQC rating, capacity
+not confirmed, an unfair refusal), and the duties to notify and the request in the rulebook. Referrals and packages
+are not here. Each test names the rules it pins in a
 `rules` marker (read by tools/rules_coverage.py)."""
 
 import pytest
@@ -38,12 +39,12 @@ def proposed(api, contract):
         if b["status"] == "proposed"}
 
 
-@pytest.mark.rules("HF-B04", "HF-B05", "HF-B06", "HF-B07", "HF-B08", "HF-B09", "HF-B10", "HF-B11")
+@pytest.mark.rules("HF-B04", "HF-B05", "HF-B06", "HF-B07", "HF-B08", "HF-B09", "HF-B10", "HF-B11", "HF-40")
 @time_machine.travel(NOW, tick=False)
 def test_each_bcm_has_the_seeds_target_and_a_miss_asks_for_an_action_plan(api):
     """BCM 3 to 10 at target are met. One point below, BCM 3, 4, 7 and 8 (HF-B04, B05, B08, B09) each ask for an
-    action plan; BCM 5 and 6 are two tiers read together (HF-B06, HF-B07, A44); BCM 10's two requirements together
-    (HF-B11, A46); BCM 9, family and friends (HF-B10), has no consequence in the seed beyond a concern (A45)."""
+    action plan (HF-40); BCM 5 and 6 are two tiers read together (HF-B06, HF-B07, A44); BCM 10's two requirements
+    together (HF-B11, A46); BCM 9, family and friends (HF-B10), has no consequence beyond a concern (A45)."""
     hf = contract_id(api, HF)
     row = row_for(api, hf, "bcm-quarterly", "2026-07-01")
     assert template_kpis(api, row["id"]) == list(BCMS)
@@ -70,12 +71,13 @@ def test_each_bcm_has_the_seeds_target_and_a_miss_asks_for_an_action_plan(api):
         "action-plan"]}
 
 
-@pytest.mark.rules("HF-M01", "HF-M02", "HF-M03", "HF-M04", "HF-M05", "HF-M06")
+@pytest.mark.rules("HF-M01", "HF-M02", "HF-M03", "HF-M04", "HF-M05", "HF-M06", "HF-32", "HF-39")
 @time_machine.travel(NOW, tick=False)
 def test_the_key_measures_of_the_monthly_template(api):
-    """E-monitoring at 90% (HF-M01) and urgent starts at 100% (HF-M03) are targets whose miss is a concern; worker
-    e-monitoring (HF-M02), time-critical visits (HF-M04) and double-up arrivals (HF-M05) are monitored only; ASC-WDS
-    records (HF-M06) are kept at 90%, once a year."""
+    """The monthly template (HF-39): e-monitoring at 90% (HF-M01) and urgent starts at 100% (HF-M03) are targets
+    whose miss is a concern; worker e-monitoring (HF-M02), time-critical visits (HF-M04) and double-up arrivals
+    (HF-M05) are monitored only; ASC-WDS records (HF-M06, HF-32) are kept for 90% of staff, once a financial
+    year."""
     hf = contract_id(api, HF)
     month = row_for(api, hf, "monthly-template", "2026-11-01")
     kpis = template_kpis(api, month["id"])
@@ -100,12 +102,12 @@ def test_the_key_measures_of_the_monthly_template(api):
     assert (asc["rag"], asc["target"]) == ("red", "at least 90%")
 
 
-@pytest.mark.rules("HF-B01", "HF-B02", "HF-B03")
+@pytest.mark.rules("HF-B01", "HF-B02", "HF-B03", "HF-13", "HF-06", "HF-16")
 @time_machine.travel(NOW, tick=False)
 def test_a_rating_below_good_a_missed_capacity_confirmation_and_an_unfair_refusal(api):
-    """HF-B01 (A39): a CQC rating below Good asks for an action plan and stops new business; HF-B02: a missed
-    weekly capacity confirmation brings a warning notice and no new packages; HF-B03: an unfair refusal within
-    capacity, a warning notice. The council records each; the rule proposes at once."""
+    """HF-B01/HF-13 (A39): a CQC rating below Good asks for an action plan and stops new business; HF-B02/HF-06: a
+    missed weekly capacity confirmation brings a warning notice and no new packages; HF-B03/HF-16: an unfair refusal
+    within capacity, a warning notice. The council records each; the rule proposes at once."""
     hf = contract_id(api, HF)
     provider = api("contract_manager", "GET", f"/api/v1/contracts/{hf}", status=200)["provider"]["id"]
     api("contract_manager", "POST", f"/api/v1/providers/{provider}/cqc-ratings",
@@ -120,3 +122,24 @@ def test_a_rating_below_good_a_missed_capacity_confirmation_and_an_unfair_refusa
     (refusal,) = breaches(api, hf, "unfair-refusal")
     assert capacity["actions"] == ["notice", "embargo"] and "HF-B02" in capacity["cites"]
     assert refusal["actions"] == ["notice"] and "HF-B03" in refusal["cites"]
+
+
+DUTIES = {"cqc-change": "HF-14", "staff-safeguarding-concern": "HF-57", "financial-health-change": "HF-84",
+          "resident-at-risk": "HF-86"}
+
+
+@pytest.mark.rules("HF-14", "HF-57", "HF-84", "HF-86", "HF-45")
+def test_the_immediate_duties_and_the_council_set_request(api):
+    """HF-14, HF-57, HF-84 and HF-86 are told 'immediately', read as the same working day (A52): on a Saturday, by
+    Monday; HF-45, additional monitoring information, has a response time agreed when the council asks."""
+    hf = contract_id(api, HF)
+    with time_machine.travel("2027-01-09T10:00:00+00:00", tick=False):  # a Saturday
+        made = {duty: api("contract_manager", "POST", "/api/v1/duty-notifications", {
+            "contract_id": hf, "duty": duty, "occurred_on": "2027-01-09", "what_happened": "As the contract says"},
+            201) for duty in DUTIES}
+        asked = api("contract_manager", "POST", "/api/v1/requests", {
+            "contract_id": hf, "request_type": "additional-monitoring-information", "asked_on": "2027-01-08",
+            "due_on": "2027-01-15", "what_asked": "Visit logs for the time-critical visits in December"}, 201)
+    assert {d: (n["rule"], n["due_on"], n["state"]) for d, n in made.items()} == {
+        d: (rule, "2027-01-11", "awaited") for d, rule in DUTIES.items()}
+    assert (asked["rule"], asked["due_on"], asked["state"]) == ("HF-45", "2027-01-15", "open")
