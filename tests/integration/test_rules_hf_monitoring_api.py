@@ -39,12 +39,15 @@ def proposed(api, contract):
         if b["status"] == "proposed"}
 
 
-@pytest.mark.rules("HF-B04", "HF-B05", "HF-B06", "HF-B07", "HF-B08", "HF-B09", "HF-B10", "HF-B11", "HF-40")
+@pytest.mark.rules("HF-B04", "HF-B05", "HF-B06", "HF-B07", "HF-B08", "HF-B09", "HF-B10", "HF-B11", "HF-40", "HF-19",
+                   "HF-24", "HF-25", "HF-36")
 @time_machine.travel(NOW, tick=False)
 def test_each_bcm_has_the_seeds_target_and_a_miss_asks_for_an_action_plan(api):
     """BCM 3 to 10 at target are met. One point below, BCM 3, 4, 7 and 8 (HF-B04, B05, B08, B09) each ask for an
     action plan (HF-40); BCM 5 and 6 are two tiers read together (HF-B06, HF-B07, A44); BCM 10's two requirements
-    together (HF-B11, A46); BCM 9, family and friends (HF-B10), has no consequence beyond a concern (A45)."""
+    together (HF-B11, A46); BCM 9, family and friends (HF-B10), has no consequence beyond a concern (A45). BCM 3 is
+    visits at times that meet needs (HF-19), BCM 5 and 6 the reviews' percentages (HF-24, HF-25), BCM 8 the workers'
+    survey (HF-36)."""
     hf = contract_id(api, HF)
     row = row_for(api, hf, "bcm-quarterly", "2026-07-01")
     assert template_kpis(api, row["id"]) == list(BCMS)
