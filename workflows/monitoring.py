@@ -212,6 +212,12 @@ class KpiSpec:
         except (ZeroDivisionError, TypeError):
             return None
 
+    def largest_numerator(self, y: float) -> float:
+        """The most a percentage's numerator can be: the denominator, unless the formula scales it (TH-K11, A33:
+        the total of six answers over six times the people surveyed, so up to 6y)."""
+        at_y = self.value(y, y)
+        return round(y * 100 / at_y, 9) if at_y is not None and 0 < at_y < 100 else y
+
     def rag(self, value: float | None) -> str | None:
         """Red, amber or green; None for monitor-only indicators and missing values (S16).
 

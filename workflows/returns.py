@@ -264,8 +264,10 @@ def validate_rows(rows, kpis, periods: set[date]) -> tuple[dict[tuple[date, str]
             if not y:
                 errors.append(CellError(number, "denominator", f"enter the denominator for {kpi.id} (more than 0)"))
                 continue
-            if x > y:
-                errors.append(CellError(number, "numerator", "cannot be more than the denominator"))
+            if x > kpi.largest_numerator(y):
+                errors.append(CellError(number, "numerator", "cannot be more than the denominator"
+                                        + ("" if kpi.largest_numerator(y) == y else
+                                           f" times {kpi.largest_numerator(y) / y:g} ({kpi.formula})")))
                 continue
         if (period, kpi.id) in figures:
             errors.append(CellError(number, "kpi", f"{kpi.id} is given twice for this period"))

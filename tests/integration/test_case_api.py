@@ -1,5 +1,6 @@
 """The Kent and Cheshire East ladders end to end through the API, with explicit dates."""
 
+import pytest
 import time_machine
 
 NOW = "2026-12-18T14:00:00+00:00"
@@ -11,6 +12,7 @@ def fire(api, role, collection, record_id, trigger, status=200, **data):
     return api(role, "POST", f"/api/v1/{collection}/{record_id}/transitions", {"trigger": trigger, **data}, status)
 
 
+@pytest.mark.rules("KT-07", "KT-14", "KT-17", "KT-18", "KT-19")
 @time_machine.travel(NOW, tick=False)
 def test_kent_ladder_formal_warning_to_termination(api):
     case = api("contract_manager", "POST", "/api/v1/cases",
@@ -90,6 +92,7 @@ def test_kent_ladder_formal_warning_to_termination(api):
         assert expected in events
 
 
+@pytest.mark.rules("CE-35", "CE-36", "CE-37", "CE-40", "CE-45")
 @time_machine.travel(NOW, tick=False)
 def test_cheshire_east_ladder_notice_default_suspension_reinstatement(api):
     case = api("contract_manager", "POST", "/api/v1/cases",
@@ -152,6 +155,7 @@ def test_cornwall_cases_can_only_be_monitored(api):
                        {"findings": "f", "required_action": "a"}, 409)["error"]
 
 
+@pytest.mark.rules("TH-14", "TH-19")
 @time_machine.travel(NOW, tick=False)
 def test_thurrock_requires_a_plan_directly_then_termination(api):
     case = api("contract_manager", "POST", "/api/v1/cases",

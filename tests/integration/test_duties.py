@@ -49,6 +49,7 @@ def occurrences(app, contract: int) -> list[tuple[str, date, str]]:
             MonitoringOccurrence.contract_id == contract).order_by(MonitoringOccurrence.id))]
 
 
+@pytest.mark.rules("CE-05")
 def test_an_immediate_duty_on_christmas_day_is_due_the_next_working_day_and_the_tick_marks_it_late(app, api):
     from models import db
     from models.cases import Deadline
@@ -94,6 +95,7 @@ def test_an_immediate_duty_on_christmas_day_is_due_the_next_working_day_and_the_
     assert occurrences(app, cheshire) == [("late-notice", date(2026, 12, 29), "NTF-00001")]  # counted once
 
 
+@pytest.mark.rules("CE-41", "CE-20")
 def test_notice_given_after_the_deadline_before_the_tick_is_still_late(app, api):
     cheshire = contract_id(app, "ECH-2024-01")
     with time_machine.travel("2027-01-06T10:00:00+00:00", tick=False):
@@ -138,6 +140,7 @@ def test_a_ce46_request_answered_by_its_date_meets_its_deadline(app, api):
     assert occurrences(app, cheshire) == []
 
 
+@pytest.mark.rules("KT-12")
 def test_the_provider_answers_a_kent_request_and_another_provider_sees_nothing(app, api):
     from scheduler.tick import tick
 

@@ -68,6 +68,7 @@ def api(app, api_token):
     return client
 
 
+@pytest.mark.rules("TH-16")
 def test_a_thurrock_change_is_reported_through_the_api_and_its_clock_met(app, api):
     thurrock = contract_id(app, "SL-2025-02")
     manager = api("contract_manager")

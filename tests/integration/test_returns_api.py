@@ -47,6 +47,7 @@ def breaches(api, contract, rule_id):
             if b["rule_id"] == rule_id]
 
 
+@pytest.mark.rules("HF-B04", "HF-43")
 @time_machine.travel(NOW, tick=False)
 def test_hf_two_consecutive_quarters_below_85_percent_proposes_a_default(api):
     hf = contract_id(api, "HC-2024-05")
@@ -101,6 +102,7 @@ def test_a_correction_that_cures_a_breach_withdraws_it(api):
     assert withdrawn["id"] == breach["id"] and withdrawn["status"] == "withdrawn"
 
 
+@pytest.mark.rules("TH-20")
 @time_machine.travel(NOW, tick=False)
 def test_thurrock_a_kpi_missed_in_q1_and_again_in_q2_proposes_termination(api):
     th = contract_id(api, "SL-2025-02")
@@ -131,6 +133,7 @@ def test_thurrock_a_kpi_missed_in_q1_and_again_in_q2_proposes_termination(api):
     assert any(e["event"] == "PROPOSAL_WITHDRAWN" and "cured" in e["reason"] for e in record["events"])
 
 
+@pytest.mark.rules("CE-47")
 @time_machine.travel(NOW, tick=False)
 def test_ce_three_consecutive_missed_returns_is_a_service_failure(app, api):
     from datetime import UTC, datetime
@@ -244,6 +247,7 @@ def test_a_return_still_to_come_has_a_deadline_the_scheduler_reminds_and_a_submi
                                                            Deadline.entity_id == november["id"])) is None
 
 
+@pytest.mark.rules("CE-38")
 @time_machine.travel(NOW, tick=False)
 def test_ce_two_defaults_in_six_months_propose_a_suspension(app, api):
     ce = contract_id(api, "ECH-2024-01")

@@ -31,16 +31,18 @@ PROVIDERS = {Role.PROVIDER_MANAGER, Role.PROVIDER_USER}
 def test_each_rulebook_lists_its_duties_and_requests_with_rule_ids():
     ce, hf, th = BOOKS["cheshire-east-ech"], BOOKS["hammersmith-fulham-home-care"], BOOKS["thurrock-supported-living"]
     assert [d.rule for d in ce.duties] == ["CE-05", "CE-20", "CE-41"]
-    assert [r.rule for r in ce.requests] == ["CE-46", "CE-03", "CE-07", "CE-15", "CE-19", "CE-50"]
+    assert [r.rule for r in ce.requests] == ["CE-46", "CE-03", "CE-07", "CE-15", "CE-19", "CE-50", "CE-01", "CE-14",
+                                             "CE-17", "CE-31", "CE-49", "CE-55", "CE-56"]
+    assert {r.within for r in ce.requests[1:]} == {"council-set"}  # the seed gives no working-day figure for these
     assert ce.request_type("inspection-reports").within == "working_days"
     assert ce.request_type("inspection-reports").length == 2
     assert [d.rule for d in hf.duties] == ["HF-14", "HF-57", "HF-84", "HF-86"]
     assert [r.rule for r in hf.requests] == ["HF-45"]
-    assert [r.rule for r in BOOKS["kent-ld-day-services"].requests] == ["KT-12", "KT-21"]
+    assert [r.rule for r in BOOKS["kent-ld-day-services"].requests] == ["KT-12", "KT-21", "KT-20"]
     assert [d.rule for d in th.duties] == ["TH-17"] and th.duty("imminent-insolvency").within == "immediately"
     assert BOOKS["cornwall-leaving-care"].duties == () and BOOKS["cornwall-leaving-care"].requests == ()
     # The breach events are [monitoring] events, so rolling-window [[breaches]] rules can count them.
-    for book in (ce, hf, th):
+    for book in (ce, hf, th, BOOKS["kent-ld-day-services"]):
         events = {kind for kind, _ in book.monitoring.events}
         assert {d.event for d in (*book.duties, *book.requests)} <= events
 

@@ -62,6 +62,20 @@ def test_upload_validation_names_every_problem_by_row_and_column():
     assert {e.column for e in errors} == {"period_start", "name", "denominator"}
 
 
+def test_kpi_11_counts_six_answers_per_person_so_its_numerator_may_be_up_to_six_times_the_denominator():
+    """TH-K11 (A33): (a + ... + f) / (b x 6) x 100: 522 'yes' answers from 100 people is 87%, and only more than
+    600 is impossible; a plain percentage still refuses a numerator above its denominator."""
+    kpis = {k.id: k for k in TH.kpis_in("satisfaction")}
+    period = date(2025, 4, 1)
+    header = template_rows(kpis.values(), period)[0]
+    figures, errors = validate_rows([header, ["2025-04-01", "KPI 11", "", "600", "100"]], kpis, {period})
+    assert errors == [] and kpis["KPI 11"].value(*figures[(period, "KPI 11")]) == 100
+    _, errors = validate_rows([header, ["2025-04-01", "KPI 11", "", "601", "100"]], kpis, {period})
+    assert [str(e) for e in errors] == [
+        "Row 2, column numerator: cannot be more than the denominator times 6 (x / (y * 6) * 100)"]
+    assert TH.kpi("KPI 3").largest_numerator(10) == 10
+
+
 def test_only_the_council_accepts_or_queries_a_return():
     from datetime import UTC, datetime
 
