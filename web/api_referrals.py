@@ -1,0 +1,105 @@
+"""The API for H&F referrals and packages of care (issue 15, item 2), collections `referrals` and `packages`."""
+
+from __future__ import annotations
+
+from flask import g, jsonify
+
+from models.audit_store import events_for
+from models.case_queries import deadlines_for
+from models.engine import workflow_for
+from models.referral_store import (
+    get_package,
+    get_referral,
+    list_packages,
+    list_referrals,
+    person_reference,
+    record_package,
+    record_referral,
+    step_package,
+    step_referral,
+)
+from web.api import answer, bp, expose_record, json_body
+from web.api_cases import _value, deadline_json, event_json
+from web.clock import now_utc, today_london
+from web.permissions import api_requires
+from workflows.access import Permission
+from workflows.errors import ValidationProblem
+
+REFERRAL_TRIGGERS = ("acknowledge", "accept", "decline", "start", "withdraw")
+PACKAGE_TRIGGERS = ("agree_plan", "allocate_key_worker", "review", "record_manual_entry", "admit_to_hospital",
+                    "return_home", "end")
+
+
+def _common(kind: str, record) -> dict:
+    workflow = workflow_for(g.viewer, kind, record, now_utc(), today_london())
+    return {"id": record.id, "kind": kind, "reference": record.reference, "state": record.state.value,
+            "version": record.version_id, "allowed_triggers": workflow.allowed_triggers(),
+            "provider_id": record.provider_id, "contract_id": record.contract_id,
+            "person": person_reference(record), "summary": record.summary, "late": record.late,
+            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=(kind, record.id))],
+            "events": [event_json(e) for e in events_for(g.viewer.council_id, kind, record.id)]}
+
+
+def referral_json(record) -> dict:
+    """A referral: its times, grade and response window, the answer (a refusal with its reason), its deadlines
+    explained and its trail."""
+    return {**_common("referral", record), **{name: _value(getattr(record, name)) for name in (
+        "received_at", "starts_at", "grade", "hospital_discharge", "response_rule", "response_hours",
+        "acknowledged_at", "decided_at", "started_at", "refusal_reason", "refusal_detail", "within_capacity")}}
+
+
+def package_json(record) -> dict:
+    """A package of care: its dates, hospital stay, unpaid visits, its deadlines explained and its trail."""
+    return {**_common("package", record), **{name: _value(getattr(record, name)) for name in (
+        "referral_id", "referred_at", "started_on", "plan_agreed_on", "key_worker_on", "first_review_on",
+        "last_review_on", "admitted_at", "ended_on", "unpaid_visits")}}
+
+
+@bp.get("/referrals")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def referrals():
+    """Referrals the token's owner may see (a provider: those sent to it)."""
+    return jsonify({"items": [referral_json(r) for r in list_referrals(g.viewer)]})
+
+
+@bp.post("/referrals")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_referral():
+    """Send a referral (contract_id, person or person_id, summary, received_at, starts_at, grade,
+    hospital_discharge, response_hours): its hour clocks start."""
+    return answer(lambda: record_referral(g.viewer, g.api_user, json_body(), now_utc()), referral_json, 201)
+
+
+def _step_referral(record_id: int, trigger: str, data: dict, version):
+    if trigger not in REFERRAL_TRIGGERS:
+        raise ValidationProblem(f"Give the trigger to fire: {', '.join(REFERRAL_TRIGGERS)}", "trigger")
+    return step_referral(g.viewer, g.api_user, record_id, trigger, data, now_utc(), expected_version=version)
+
+
+expose_record("referrals", "referral", "referral (H&F, issue 15)", lambda record_id: get_referral(g.viewer, record_id),
+              referral_json, _step_referral)
+
+
+@bp.get("/packages")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def packages():
+    """Packages of care the token's owner may see (a provider: its own)."""
+    return jsonify({"items": [package_json(r) for r in list_packages(g.viewer)]})
+
+
+@bp.post("/packages")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_package():
+    """Record a package already running (contract_id, person or person_id, summary, referred_at, started_on): its
+    plan, key worker and first review clocks start."""
+    return answer(lambda: record_package(g.viewer, g.api_user, json_body(), now_utc()), package_json, 201)
+
+
+def _step_package(record_id: int, trigger: str, data: dict, version):
+    if trigger not in PACKAGE_TRIGGERS:
+        raise ValidationProblem(f"Give the trigger to fire: {', '.join(PACKAGE_TRIGGERS)}", "trigger")
+    return step_package(g.viewer, g.api_user, record_id, trigger, data, now_utc(), expected_version=version)
+
+
+expose_record("packages", "care_package", "package of care (H&F, issue 15)",
+              lambda record_id: get_package(g.viewer, record_id), package_json, _step_package)
