@@ -45,6 +45,7 @@ def register_web(app: Flask) -> None:
         notifications,
         portal,
         providers,
+        referrals,
         returns,
         safeguarding,
     )
@@ -94,6 +95,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(incidents.bp)
     app.register_blueprint(financial_changes.bp)
     app.register_blueprint(duties.bp)
+    app.register_blueprint(referrals.bp)  # H&F referrals and packages of care (issue 15, item 2)
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
@@ -135,7 +137,7 @@ def _service_navigation() -> list[dict]:
               ("Breaches", "returns.list_breaches_page", Permission.VIEW_PROVIDERS, ()),
               ("Concerns", "dashboard.concerns", Permission.VIEW_PROVIDERS,
                ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings",
-                "/duty-notifications", "/requests")),
+                "/duty-notifications", "/requests", "/referrals", "/packages")),
               ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
     # The links never change while the app runs: build each address once, not on every page.
     hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})

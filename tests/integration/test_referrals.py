@@ -182,3 +182,45 @@ def test_a_hospital_stay_over_48_hours_across_the_autumn_clock_change_suspends_t
     assert entry["unpaid_visits"] == 1
     assert (entry["events"][-1]["data"]["unpaid"], entry["events"][-1]["data"]["hours_after_visit"]) == (True, 24.5)
     assert api("provider_manager").get(f"/packages/{package['id']}").status_code == 404
+
+
+def test_the_pages_send_a_referral_decline_it_with_a_reason_and_show_each_clock_explained(app, login_as):
+    from tests.conftest import assert_page
+    from tests.integration.test_duties import page_text
+
+    hf = contract_id(app, "HC-2024-05")
+    with time_machine.travel("2027-03-26T10:00:00+00:00", tick=False):
+        manager = login_as("contract_manager")
+        form = assert_page(manager.get("/referrals/new"), "Send a referral")
+        assert "HC-2024-05: Riverside Home Care Ltd" in form and "ECH-2024-01" not in form  # H&F only
+        assert "Do not include names" in form
+        missing = manager.post_form("/referrals/new", {"contract_id": str(hf), "person": "SU-0412",
+                                                       "summary": "Calls after a fall"})
+        text = assert_page(missing, "Send a referral", 422)
+        assert "There is a problem" in text and "Enter when the package is to start" in text
+        created = manager.post_form("/referrals/new", {
+            "contract_id": str(hf), "person": "SU-0412", "summary": "Calls after a fall", "grade": "urgent",
+            "starts_on": ["27", "3", "2027"], "starts_time": "09:00"})
+        assert created.status_code == 303, page_text(created)[:2000]
+        url = created.headers["Location"]
+        text = page_text(manager.get(url))
+        for expected in ("Referral REF-00001", "SU-0412", "HF-R01", "HF-R02", "HF-R06", "3 hour - urgent",
+                         "Counted in real hours", "Decline the referral"):
+            assert expected in text, expected
+        refused = manager.post_form(f"{url}/decline", {"refusal_reason": "other", "within_capacity": "no"})
+        assert "Explain the reason for declining" in assert_page(refused, "Decline the referral", 422)
+        assert manager.post_form(f"{url}/decline", {"refusal_reason": "no_skills",
+                                                    "within_capacity": "no"}).status_code == 303
+        text = page_text(manager.get(url))
+        assert "No staff with the skills the package needs; outside confirmed capacity" in text
+        listed = page_text(manager.get("/referrals?show=all"))
+        assert "REF-00001" in listed and "Calls after a fall" in listed
+        package = manager.post_form("/packages/new", {"contract_id": str(hf), "person": "SU-0412",
+                                                      "summary": "Two calls a day", "started_on": ["26", "3", "2027"]})
+        assert package.status_code == 303, page_text(package)[:2000]
+        text = page_text(manager.get(package.headers["Location"]))
+        assert "Package POC-00001" in text and "HF-30" in text and "Record a hospital admission" in text
+        assert 'href="/referrals"' in manager.get("/concerns").get_data(as_text=True)
+        provider = login_as("provider_manager")
+        assert provider.get(url).status_code == 404 and provider.get("/referrals/new").status_code == 403
+        assert "REF-00001" not in page_text(provider.get("/referrals?show=all"))
