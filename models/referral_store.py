@@ -6,7 +6,7 @@ records the contract's breach event, which the rolling-window rules can count.""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -18,11 +18,12 @@ from models.entities import Contract, User
 from models.people import Person, PersonRole
 from models.provider_store import get_contract
 from models.reference_store import reference_for
-from models.referrals import CarePackage, Referral
+from models.referrals import CapacityConfirmation, CarePackage, Referral
 from models.registry import scoped
 from models.return_store import record_breach_event
 from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
+from workflows.capacity import CapacityState, capacity_deadline, week_due
 from workflows.care_package import PackageState
 from workflows.care_package import start_clocks as package_clocks
 from workflows.clock import LONDON, end_of_day
@@ -301,7 +302,7 @@ def _lateness(step, kind: str, event: str, when: datetime | None) -> None:
     due instant."""
     record = step.record
     missed: list[Deadline] = []
-    if step.result.trigger == "mark_late":
+    if step.result.trigger in ("mark_late", "mark_missed"):
         rule = step.result.data.get("rule")
         missed = [d for d in db.session.scalars(select(Deadline).where(
             Deadline.entity_type == kind, Deadline.entity_id == record.id, Deadline.status == "breached",
@@ -325,6 +326,89 @@ def _lateness(step, kind: str, event: str, when: datetime | None) -> None:
                             f"{deadline.due_at.astimezone(LONDON):%H:%M on %-d %B %Y} ({deadline.rule}; "
                             f"{'real hours' if deadline.unit == 'hours' else 'calendar days'})", step.now,
                             actor=step.actor)
+
+
+# -- the weekly capacity confirmation (BCM 2.1) ----------------------------------------------------------------
+
+
+def list_confirmations(viewer: Viewer, contract_id: int | None = None) -> list[CapacityConfirmation]:
+    """Weekly capacity confirmations the viewer may see (a provider: its own), latest week first."""
+    query = scoped(CapacityConfirmation, viewer)
+    if contract_id is not None:
+        query = query.where(CapacityConfirmation.contract_id == contract_id)
+    return list(db.session.scalars(query.order_by(CapacityConfirmation.due_on.desc(), CapacityConfirmation.id.desc())))
+
+
+def get_confirmation(viewer: Viewer, confirmation_id: int) -> CapacityConfirmation:
+    """One week's confirmation the viewer may see (NotFound otherwise, never told apart)."""
+    return load(viewer, "capacity", confirmation_id)
+
+
+def start_confirmations(viewer: Viewer, actor: User, data: dict, now: datetime) -> CapacityConfirmation:
+    """Start awaiting the weekly written confirmation on a contract, from the week of the given day (HF-B02): each
+    week's, confirmed or missed, awaits the next."""
+    contract, rules = _contract(viewer, data)
+    from workflows.machine import need_date
+
+    today = now.astimezone(LONDON).date()
+    day = need_date(data, "week_of", "Enter a day in the first week to await", today, allow_future=True) if data.get(
+        "week_of") not in (None, "") else today
+    due_on = week_due(day, rules.capacity_weekday)
+    if db.session.scalar(select(CapacityConfirmation.id).where(CapacityConfirmation.contract_id == contract.id,
+                                                               CapacityConfirmation.due_on >= due_on).limit(1)):
+        raise ValidationProblem(f"Confirmations on {contract.reference} are already awaited from that week",
+                                "week_of")
+    return _await_week(actor, contract, due_on, now)
+
+
+def _await_week(actor, contract: Contract, due_on, now: datetime) -> CapacityConfirmation:
+    rules = home_care_rules(contract)
+    record = CapacityConfirmation(council_id=contract.council_id, provider_id=contract.provider_id,
+                                  contract_id=contract.id, contract=contract,
+                                  reference=reference_for("capacity", contract.council_id), state=CapacityState.AWAITED,
+                                  due_on=due_on, summary=f"Week of {due_on:%A %-d %B %Y}", short_notice=False,
+                                  late=False, created_at=now, updated_at=now)
+    new_record(actor, "capacity", record, "CAPACITY_AWAITED", now,
+               data={"due_on": due_on, "contract": contract.reference})
+    start_clocks("capacity", record, lambda ctx: (capacity_deadline(due_on, rules.capacity_weekday, ctx.calendar),),
+                 now)
+    return record
+
+
+def step_confirmation(viewer: Viewer, actor: User, confirmation_id: int, trigger: str, data: dict, now: datetime,
+                      expected_version=None) -> CapacityConfirmation:
+    """Record the week's confirmation (either side), through the engine."""
+    return fire(viewer, actor, "capacity", confirmation_id, trigger, data, now, now.astimezone(LONDON).date(),
+                expected_version=expected_version)
+
+
+def capacity_facts(record: CapacityConfirmation) -> dict:
+    """The week's confirmation day, which a confirmation is checked against."""
+    return {"due_on": record.due_on}
+
+
+def on_capacity_step(step) -> None:
+    """A missed Tuesday (the scheduler's `mark_missed`), a confirmation after it, or hours declared with less than a
+    week's notice record the contract's `missed-capacity-confirmation` event (HF-B02, HF-06)."""
+    record = step.record
+    rules = home_care_rules(record.contract)
+    if step.result.data.get("short_notice") and not record.short_notice:
+        record.short_notice = True
+        record_breach_event(record.contract, rules.capacity_event, record.due_on, record.reference,
+                            f"{record.reference}: available hours given with less than a week's notice (HF-06)",
+                            step.now, actor=step.actor)
+    _lateness(step, "capacity", rules.capacity_event, step.result.data.get("confirmed_at"))
+
+
+def capacity_consequences(step) -> None:
+    """A week confirmed or missed awaits the next week's confirmation."""
+    if step.result.trigger not in ("confirm", "mark_missed"):
+        return
+    record = step.record
+    following = record.due_on + timedelta(days=7)
+    if db.session.scalar(select(CapacityConfirmation.id).where(CapacityConfirmation.contract_id == record.contract_id,
+                                                               CapacityConfirmation.due_on == following)) is None:
+        _await_week(step.actor, record.contract, following, step.now)
 
 
 def person_reference(record) -> str:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from models import ContractRecord, UTCDateTime, db
 from models.entities import Contract, Provider, _enum
 from models.people import Person
+from workflows.capacity import CapacityState
 from workflows.care_package import PackageState
 from workflows.referral import ReferralState
 
@@ -68,3 +69,23 @@ class CarePackage(ContractRecord, db.Model):
     provider: Mapped[Provider] = relationship()
     contract: Mapped[Contract | None] = relationship()
     person: Mapped[Person] = relationship()
+
+
+class CapacityConfirmation(ContractRecord, db.Model):
+    """One week's written capacity confirmation from the provider to Brokerage (BCM 2.1, HF-B02)."""
+
+    __tablename__ = "capacity_confirmation"
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_capacity_confirmation_council_id"),
+                      UniqueConstraint("contract_id", "due_on", name="uq_capacity_confirmation_contract_id"))
+    reference: Mapped[str] = mapped_column(String(20))
+    state: Mapped[CapacityState] = mapped_column(_enum(CapacityState), default=CapacityState.AWAITED)
+    due_on: Mapped[date] = mapped_column(Date)  # the week's Tuesday
+    summary: Mapped[str] = mapped_column(String(200))  # "Week of 4 January 2027", for lists
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    available_hours: Mapped[int | None] = mapped_column(Integer)
+    available_from: Mapped[date | None] = mapped_column(Date)
+    short_notice: Mapped[bool] = mapped_column(Boolean, default=False)
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    provider: Mapped[Provider] = relationship()
+    contract: Mapped[Contract | None] = relationship()

@@ -24,11 +24,12 @@ from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingCon
 from models.duties import InfoRequest, Notification
 from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
-from models.referrals import CarePackage, Referral
+from models.referrals import CapacityConfirmation, CarePackage, Referral
 from models.scheduling import Meeting
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow
 from workflows.breach_record import BreachWorkflow
+from workflows.capacity import CAPACITY_CLOCK, CapacityWorkflow
 from workflows.care_package import CLOCKS as PACKAGE_CLOCKS
 from workflows.care_package import PackageWorkflow
 from workflows.case import CaseWorkflow
@@ -218,6 +219,11 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
                                                "ended_on"),
                clocks=PACKAGE_CLOCKS, on_final="cancelled", facts="models.referral_store:package_facts",
                on_step="models.referral_store:on_package_step", personal_text=("summary",)),
+    RecordKind("capacity", "capacity confirmation", CapacityConfirmation, CapacityWorkflow, "capacity-confirmations",
+               "/capacity-confirmations/{id}", reference_prefix="CAP",
+               copies=("confirmed_at", "available_hours", "available_from"), clocks=(CAPACITY_CLOCK,),
+               on_final="met", facts="models.referral_store:capacity_facts",
+               on_step="models.referral_store:on_capacity_step", then="models.referral_store:capacity_consequences"),
     RecordKind("meeting", "meeting", Meeting, MinutesWorkflow, "minutes", "/meetings/{id}", copies=("sent_on",),
                clocks=(MINUTES_CLOCK,), on_final="met", on_step="models.meeting_store:on_minutes_step"),
     RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",

@@ -232,7 +232,8 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
                 # H&F referrals and packages (issue 15, item 2): a window missed; a hospital stay over 48 h (HF-64).
                 "referral_late": ("referral", "mark_late", "A referral window ran out"),
                 "package_late": ("package", "mark_late", "A package window ran out"),
-                "package_suspend": ("package", "suspend", "In hospital for more than 48 hours (HF-64)")}
+                "package_suspend": ("package", "suspend", "In hospital for more than 48 hours (HF-64)"),
+                "capacity_missed": ("capacity", "mark_missed", "No written capacity confirmation (HF-B02)")}
 
 
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------

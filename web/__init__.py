@@ -137,7 +137,8 @@ def _service_navigation() -> list[dict]:
               ("Breaches", "returns.list_breaches_page", Permission.VIEW_PROVIDERS, ()),
               ("Concerns", "dashboard.concerns", Permission.VIEW_PROVIDERS,
                ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings",
-                "/duty-notifications", "/requests", "/referrals", "/packages")),
+                "/duty-notifications", "/requests", "/referrals", "/packages",
+                "/capacity-confirmations")),
               ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
     # The links never change while the app runs: build each address once, not on every page.
     hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})

@@ -8,13 +8,17 @@ from models.audit_store import events_for
 from models.case_queries import deadlines_for
 from models.engine import workflow_for
 from models.referral_store import (
+    get_confirmation,
     get_package,
     get_referral,
+    list_confirmations,
     list_packages,
     list_referrals,
     person_reference,
     record_package,
     record_referral,
+    start_confirmations,
+    step_confirmation,
     step_package,
     step_referral,
 )
@@ -30,14 +34,18 @@ PACKAGE_TRIGGERS = ("agree_plan", "allocate_key_worker", "review", "record_manua
                     "return_home", "end")
 
 
-def _common(kind: str, record) -> dict:
+def _base(kind: str, record) -> dict:
     workflow = workflow_for(g.viewer, kind, record, now_utc(), today_london())
     return {"id": record.id, "kind": kind, "reference": record.reference, "state": record.state.value,
             "version": record.version_id, "allowed_triggers": workflow.allowed_triggers(),
-            "provider_id": record.provider_id, "contract_id": record.contract_id,
-            "person": person_reference(record), "summary": record.summary, "late": record.late,
+            "provider_id": record.provider_id, "contract_id": record.contract_id, "summary": record.summary,
+            "late": record.late,
             "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=(kind, record.id))],
             "events": [event_json(e) for e in events_for(g.viewer.council_id, kind, record.id)]}
+
+
+def _common(kind: str, record) -> dict:
+    return {**_base(kind, record), "person": person_reference(record)}
 
 
 def referral_json(record) -> dict:
@@ -103,3 +111,33 @@ def _step_package(record_id: int, trigger: str, data: dict, version):
 
 expose_record("packages", "care_package", "package of care (H&F, issue 15)",
               lambda record_id: get_package(g.viewer, record_id), package_json, _step_package)
+
+
+def confirmation_json(record) -> dict:
+    """One week's capacity confirmation: its Tuesday, the hours declared and from when, its deadline, its trail."""
+    return {**_base("capacity", record), **{name: _value(getattr(record, name)) for name in (
+        "due_on", "confirmed_at", "available_hours", "available_from", "short_notice")}}
+
+
+@bp.get("/capacity-confirmations")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def capacity_confirmations():
+    """Weekly capacity confirmations the token's owner may see (a provider: its own)."""
+    return jsonify({"items": [confirmation_json(r) for r in list_confirmations(g.viewer)]})
+
+
+@bp.post("/capacity-confirmations")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_capacity_confirmation():
+    """Start awaiting the weekly confirmation on a contract (contract_id, week_of): each week awaits the next."""
+    return answer(lambda: start_confirmations(g.viewer, g.api_user, json_body(), now_utc()), confirmation_json, 201)
+
+
+def _step_confirmation(record_id: int, trigger: str, data: dict, version):
+    if trigger != "confirm":
+        raise ValidationProblem("Give the trigger to fire: confirm", "trigger")
+    return step_confirmation(g.viewer, g.api_user, record_id, trigger, data, now_utc(), expected_version=version)
+
+
+expose_record("capacity-confirmations", "capacity_confirmation", "weekly capacity confirmation (H&F, issue 15)",
+              lambda record_id: get_confirmation(g.viewer, record_id), confirmation_json, _step_confirmation)

@@ -645,6 +645,15 @@ def _referral_paths() -> dict:
              "reason": {"type": "string"}},
             "agree_plan, allocate_key_worker, review (starts the next review's clocks), record_manual_entry (HF-53), "
             "admit_to_hospital (HF-64's 48 hours), return_home or end"),
+        **_kind_paths(
+            "/capacity-confirmations", "CapacityConfirmation", "weekly capacity confirmations",
+            {"contract_id": {"type": ["integer", "string"]},
+             "week_of": {**date, "description": "a day in the first week to await; left out: this week"}},
+            ["contract_id"], "Start awaiting the written capacity confirmation every Tuesday (HF-B02)",
+            {"trigger": {"enum": ["confirm"]}, "confirmed_at": instant, "available_hours": {"type": "integer"},
+             "available_from": date},
+            "confirm (available_hours, available_from, confirmed_at); awaits the next week's; less than a week's "
+            "notice or after the Tuesday records a missed-capacity-confirmation event"),
     }
 
 
@@ -682,4 +691,11 @@ def _referral_schemas() -> dict:
                                    "first_review_on": maybe_date, "last_review_on": maybe_date,
                                    "admitted_at": maybe_instant, "ended_on": maybe_date,
                                    "unpaid_visits": {"type": "integer"}}},
+        "CapacityConfirmation": {
+            "type": "object", "required": [*[r for r in required if r != "person"], "due_on", "short_notice"],
+            "properties": {**common, "kind": {"const": "capacity"},
+                           "state": {"enum": ["awaited", "confirmed", "missed", "confirmed_late"]},
+                           "due_on": {"type": "string", "format": "date"}, "confirmed_at": maybe_instant,
+                           "available_hours": {"type": ["integer", "null"]}, "available_from": maybe_date,
+                           "short_notice": {"type": "boolean"}}},
     }

@@ -10,12 +10,15 @@ from flask_login import current_user
 
 from models.referral_store import (
     can_refer,
+    get_confirmation,
     get_package,
     get_referral,
     home_care_contracts,
     person_reference,
     record_package,
     record_referral,
+    start_confirmations,
+    step_confirmation,
     step_package,
     step_referral,
 )
@@ -32,6 +35,7 @@ from workflows.referral import REFUSAL_REASONS
 bp = Blueprint("referrals", __name__)
 REFERRALS = ListSpec("referral", "referrals.list_referrals_page", "referrals", "Received", "received_at")
 PACKAGES = ListSpec("package", "referrals.list_packages_page", "packages of care", "Started", "started_on")
+CONFIRMATIONS = ListSpec("capacity", "referrals.list_confirmations_page", "capacity confirmations", "Due", "due_on")
 
 NO_NAMES = "Do not include names: use the council's reference for the person."
 TIME_HINT = "Use the 24-hour clock, for example 14:30. Leave the date blank for now."
@@ -274,3 +278,71 @@ def package_step(package_id: int, trigger: str):
                  url_for("referrals.show_package", package_id=record.id), "the package",
                  lambda data, version: step_package(g.viewer, current_user, record.id, trigger, data, now_utc(),
                                                     expected_version=version))
+
+
+# -- the weekly capacity confirmation ------------------------------------------------------------------------------
+
+CONFIRM_STEP = StepForm("Record the capacity confirmation", (
+    Field("available_hours", "number", "Hours available for new packages"),
+    Field("available_from", "date", "Date the hours are available from",
+          "HF-06: at least a week after the confirmation. " + DATE_HINT),
+    *_when("at", "it was confirmed")), (("confirmed_at", "at", "it was confirmed"),), "The confirmation is recorded")
+
+
+@bp.get("/capacity-confirmations")
+@requires(Permission.VIEW_PROVIDERS)
+def list_confirmations_page():
+    """Weekly capacity confirmations the person may see: searched, filtered, sorted and paged, or as CSV."""
+    if request.args.get("format") == "csv":
+        return csv_response(CONFIRMATIONS, g.viewer, read_query(CONFIRMATIONS), now_utc())
+    return render_template("referrals/list.html", **list_context(CONFIRMATIONS, g.viewer, now_utc()),
+                           title="Capacity confirmations",
+                           new=url_for("referrals.new_confirmations") if can_refer(g.viewer) else None,
+                           new_text="Await weekly confirmations on a contract", intro=(
+                               "The provider's written confirmation of its capacity and available hours every "
+                               "Tuesday, with at least a week's notice (BCM 2.1, HF-B02, HF-06). A missed Tuesday or "
+                               "short notice is recorded as a breach event: a warning notice and no new packages."))
+
+
+@bp.route("/capacity-confirmations/new", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def new_confirmations():
+    """Start awaiting the weekly confirmation on a contract."""
+    if not can_refer(g.viewer):
+        abort(403)
+    fields = (_contract_field(), Field("week_of", "date", "A day in the first week to await",
+                                       "Left blank: this week. " + DATE_HINT, optional=True))
+    form = transition_form(fields, 0)
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        record, status = run_step(lambda: start_confirmations(g.viewer, current_user, {
+            "contract_id": form.contract_id.data, "week_of": form.week_of.data}, now_utc()), form, problems)
+        if record is not None:
+            flash(f"Confirmation {record.reference} awaited")
+            return redirect(url_for("referrals.show_confirmation", confirmation_id=record.id), code=303)
+    elif form.errors:
+        status = 422
+    return _page("Await weekly capacity confirmations", "Capacity confirmations",
+                 url_for("referrals.list_confirmations_page"), "the capacity confirmations", form, fields, problems,
+                 status, button="Start awaiting")
+
+
+@bp.get("/capacity-confirmations/<int:confirmation_id>")
+@requires(Permission.VIEW_PROVIDERS)
+def show_confirmation(confirmation_id: int):
+    """One week's confirmation, its deadline and how it was counted, the step, the trail."""
+    record = get_confirmation(g.viewer, confirmation_id)
+    return render_template("referrals/show_confirmation.html", record=record,
+                           **record_facts("capacity", record))
+
+
+@bp.route("/capacity-confirmations/<int:confirmation_id>/confirm", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def confirm_page(confirmation_id: int):
+    """Record the week's written confirmation."""
+    record = get_confirmation(g.viewer, confirmation_id)
+    return _step(CONFIRM_STEP, record, f"Capacity confirmation {record.reference}",
+                 url_for("referrals.show_confirmation", confirmation_id=record.id), "the confirmation",
+                 lambda data, version: step_confirmation(g.viewer, current_user, record.id, "confirm", data,
+                                                         now_utc(), expected_version=version))

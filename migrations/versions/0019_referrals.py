@@ -1,4 +1,5 @@
-"""H&F referrals and packages of care (issue 15, item 2): two record kinds, referral and care_package
+"""H&F referrals and packages of care (issue 15, item 2): three record kinds, referral, care_package and
+capacity_confirmation
 
 Revision ID: b2c3d4e50019
 Revises: e1f0a2c40018
@@ -85,8 +86,40 @@ def upgrade():
         *_common('care_package'),
     )
     _indexes('care_package', 'referral_id')
+    op.create_table(
+        'capacity_confirmation',
+        sa.Column('reference', sa.String(length=20), nullable=False),
+        sa.Column('state', sa.Enum('awaited', 'confirmed', 'missed', 'confirmed_late', name='capacitystate',
+                                   native_enum=False, length=40), nullable=False),
+        sa.Column('due_on', sa.Date(), nullable=False),
+        sa.Column('summary', sa.String(length=200), nullable=False),
+        sa.Column('confirmed_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('available_hours', sa.Integer(), nullable=True),
+        sa.Column('available_from', sa.Date(), nullable=True),
+        sa.Column('short_notice', sa.Boolean(), nullable=False),
+        sa.Column('late', sa.Boolean(), nullable=False),
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('council_id', sa.Integer(), nullable=False),
+        sa.Column('provider_id', sa.Integer(), nullable=False),
+        sa.Column('contract_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('version_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['contract_id'], ['contract.id'],
+                                name=op.f('fk_capacity_confirmation_contract_id_contract')),
+        sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_capacity_confirmation_council_id_council')),
+        sa.ForeignKeyConstraint(['provider_id'], ['provider.id'],
+                                name=op.f('fk_capacity_confirmation_provider_id_provider')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_capacity_confirmation')),
+        sa.UniqueConstraint('council_id', 'reference', name='uq_capacity_confirmation_council_id'),
+        sa.UniqueConstraint('contract_id', 'due_on', name='uq_capacity_confirmation_contract_id'),
+    )
+    with op.batch_alter_table('capacity_confirmation', schema=None) as batch_op:
+        for column in ('contract_id', 'council_id', 'provider_id'):
+            batch_op.create_index(batch_op.f(f'ix_capacity_confirmation_{column}'), [column], unique=False)
 
 
 def downgrade():
+    op.drop_table('capacity_confirmation')
     op.drop_table('care_package')
     op.drop_table('referral')

@@ -224,3 +224,63 @@ def test_the_pages_send_a_referral_decline_it_with_a_reason_and_show_each_clock_
         provider = login_as("provider_manager")
         assert provider.get(url).status_code == 404 and provider.get("/referrals/new").status_code == 403
         assert "REF-00001" not in page_text(provider.get("/referrals?show=all"))
+
+
+def test_the_tuesday_capacity_confirmation_awaits_each_week_and_a_missed_one_is_a_breach_event(app, api):  # noqa: F811
+    from models import db
+    from models.monitoring import BreachRecord
+
+    hf = contract_id(app, "HC-2024-05")
+    manager = api("contract_manager")
+    with time_machine.travel("2027-01-04T09:00:00+00:00", tick=False):
+        first = check(manager.post("/capacity-confirmations", {"contract_id": hf}), "/capacity-confirmations",
+                      "post", 201)
+        again = manager.post("/capacity-confirmations", {"contract_id": hf})
+        assert again.status_code == 422 and "already awaited" in again.get_json()["error"]
+    assert (first["reference"], first["state"], first["due_on"]) == ("CAP-00001", "awaited", "2027-01-05")
+    (deadline,) = first["deadlines"]
+    assert deadline["rule"] == "HF-B02" and "Written confirmation every Tuesday" in deadline["explanation"][0]
+    with time_machine.travel("2027-01-05T16:00:00+00:00", tick=False):
+        confirmed = check(manager.post(f"/capacity-confirmations/{first['id']}/transitions", {
+            "trigger": "confirm", "available_hours": 120, "available_from": "2027-01-12"}),
+            "/capacity-confirmations/{id}/transitions", "post", 200)
+        assert (confirmed["state"], confirmed["late"], confirmed["short_notice"]) == ("confirmed", False, False)
+        weeks = check(manager.get("/capacity-confirmations"), "/capacity-confirmations", "get", 200)["items"]
+    assert [(w["due_on"], w["state"]) for w in weeks] == [("2027-01-12", "awaited"), ("2027-01-05", "confirmed")]
+    assert occurrences(app, hf) == []
+    _tick(app, datetime(2027, 1, 13, 0, 0, 1, tzinfo=UTC))  # nothing by the end of Tuesday 12 January
+    with time_machine.travel("2027-01-13T09:00:00+00:00", tick=False):
+        weeks = check(manager.get("/capacity-confirmations"), "/capacity-confirmations", "get", 200)["items"]
+        assert [(w["due_on"], w["state"]) for w in weeks][:2] == [("2027-01-19", "awaited"), ("2027-01-12", "missed")]
+        # Confirmed the next morning, with hours from only three days later: late, and under a week's notice.
+        short = check(manager.post(f"/capacity-confirmations/{weeks[1]['id']}/transitions", {
+            "trigger": "confirm", "available_hours": 40, "available_from": "2027-01-16"}),
+            "/capacity-confirmations/{id}/transitions", "post", 200)
+    assert (short["state"], short["short_notice"]) == ("confirmed_late", True)
+    assert occurrences(app, hf) == [("missed-capacity-confirmation", date(2027, 1, 12), "CAP-00002")] * 2
+    with app.app_context():  # the contract's rolling rule counts them: a warning notice and no new packages
+        rules = {b.rule_id for b in db.session.scalars(select(BreachRecord).where(BreachRecord.contract_id == hf))}
+    assert "capacity-not-confirmed" in rules
+    assert api("provider_manager").get(f"/capacity-confirmations/{first['id']}").status_code == 404
+
+
+def test_the_capacity_pages_await_a_week_and_record_its_confirmation(app, login_as):
+    from tests.conftest import assert_page
+    from tests.integration.test_duties import page_text
+
+    hf = contract_id(app, "HC-2024-05")
+    with time_machine.travel("2027-01-05T10:00:00+00:00", tick=False):
+        manager = login_as("contract_manager")
+        assert_page(manager.get("/capacity-confirmations/new"), "Await weekly capacity confirmations")
+        started = manager.post_form("/capacity-confirmations/new", {"contract_id": str(hf)})
+        assert started.status_code == 303, page_text(started)[:2000]
+        url = started.headers["Location"]
+        assert "Tuesday 5 January 2027" in page_text(manager.get(url))
+        problem = manager.post_form(f"{url}/confirm", {"available_from": ["12", "1", "2027"]})
+        assert "Enter the hours available" in assert_page(problem, "Record the capacity confirmation", 422)
+        assert manager.post_form(f"{url}/confirm", {"available_hours": "80",
+                                                    "available_from": ["12", "1", "2027"]}).status_code == 303
+        assert "Confirmed" in page_text(manager.get(url))
+        listed = page_text(manager.get("/capacity-confirmations?show=all"))
+        assert "CAP-00001" in listed and "CAP-00002" in listed and "Week of Tuesday 12 January 2027" in listed
+        assert login_as("provider_manager").get(url).status_code == 404
