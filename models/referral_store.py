@@ -6,9 +6,9 @@ records the contract's breach event, which the rolling-window rules can count.""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from models import db
 from models.cases import Deadline
@@ -409,6 +409,41 @@ def capacity_consequences(step) -> None:
     if db.session.scalar(select(CapacityConfirmation.id).where(CapacityConfirmation.contract_id == record.contract_id,
                                                                CapacityConfirmation.due_on == following)) is None:
         _await_week(step.actor, record.contract, following, step.now)
+
+
+# -- KPIs Remedy computes itself -------------------------------------------------------------------------------
+
+
+def computed_kpis(viewer: Viewer, contract_key, start, end, today) -> tuple[Contract, list]:
+    """The KPIs the contract's referral, package and capacity records prove for a period (workflows/home_care_kpis),
+    each beside the figure the provider reported for the same period, if any, and flagged where they differ."""
+    from models.monitoring import KpiResult
+    from workflows.home_care_kpis import MEASURES, Window, compute
+
+    contract = get_contract(viewer, contract_key)
+    home_care_rules(contract)
+    if end < start:
+        raise ValidationProblem("The end of the period must not be before its start", "to")
+    windows = [Window(rule, due_on, status) for rule, due_on, status in db.session.execute(
+        select(Deadline.rule, Deadline.due_on, Deadline.status).where(
+            Deadline.council_id == contract.council_id, Deadline.contract_id == contract.id,
+            Deadline.entity_type.in_(("referral", "package", "capacity")), Deadline.due_on >= start,
+            Deadline.due_on <= end))]
+    refusals = db.session.scalar(select(func.count(Referral.id)).where(
+        Referral.contract_id == contract.id, Referral.state == ReferralState.DECLINED,
+        Referral.within_capacity.is_(True), Referral.decided_at >= datetime.combine(start, time.min, LONDON),
+        Referral.decided_at <= end_of_day(end))) or 0
+    units = {m.id: m.unit for m in MEASURES}
+    sums: dict[str, list[float]] = {}
+    for result in db.session.scalars(select(KpiResult).where(
+            KpiResult.contract_id == contract.id, KpiResult.kpi_id.in_(units), KpiResult.period_start >= start,
+            KpiResult.period_end <= end, KpiResult.value.is_not(None))):
+        total = sums.setdefault(result.kpi_id, [0.0, 0.0, 0.0])
+        total[0] += result.numerator or 0
+        total[1] += result.denominator or 0
+        total[2] += result.value or 0
+    reported = {kpi: (100 * n / d if units[kpi] == "percent" and d else v) for kpi, (n, d, v) in sums.items()}
+    return contract, compute(windows, refusals, start, end, today, reported)
 
 
 def person_reference(record) -> str:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g, jsonify, request
 
 from models.audit_store import events_for
 from models.case_queries import deadlines_for
 from models.engine import workflow_for
 from models.referral_store import (
+    computed_kpis,
     get_confirmation,
     get_package,
     get_referral,
@@ -24,10 +25,12 @@ from models.referral_store import (
 )
 from web.api import answer, bp, expose_record, json_body
 from web.api_cases import _value, deadline_json, event_json
+from web.bounds import date_param
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
 from workflows.errors import ValidationProblem
+from workflows.home_care_kpis import financial_quarter
 
 REFERRAL_TRIGGERS = ("acknowledge", "accept", "decline", "start", "withdraw")
 PACKAGE_TRIGGERS = ("agree_plan", "allocate_key_worker", "review", "record_manual_entry", "admit_to_hospital",
@@ -141,3 +144,23 @@ def _step_confirmation(record_id: int, trigger: str, data: dict, version):
 
 expose_record("capacity-confirmations", "capacity_confirmation", "weekly capacity confirmation (H&F, issue 15)",
               lambda record_id: get_confirmation(g.viewer, record_id), confirmation_json, _step_confirmation)
+
+
+@bp.get("/contracts/<key>/computed-kpis")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def contract_computed_kpis(key: str):
+    """The KPIs Remedy computes from the contract's referral, package and capacity records for a period (from, to;
+    left out: this financial quarter), each beside the provider's reported figure and flagged where they differ."""
+    today = today_london()
+    start, end = financial_quarter(today)
+    if request.args.get("from") or request.args.get("to"):
+        start, end = date_param(request.args.get("from"), "from"), date_param(request.args.get("to"), "to")
+
+    def body(found):
+        contract, kpis = found
+        return {"contract": contract.reference, "from": start.isoformat(), "to": end.isoformat(),
+                "items": [{"id": k.id, "name": k.name, "rule": k.rule, "unit": k.unit, "numerator": k.numerator,
+                           "denominator": k.denominator, "value": k.value, "reported": k.reported,
+                           "differs": k.differs} for k in kpis]}
+
+    return answer(lambda: computed_kpis(g.viewer, key, start, end, today), body)

@@ -615,7 +615,21 @@ def _referral_paths() -> dict:
     date = {"type": "string", "format": "date"}
     person = {"person": {"type": "string", "description": "the council's reference for the person (no names)"},
               "person_id": {"type": "integer"}}
+    number = {"type": ["number", "null"]}
     return {
+        "/contracts/{key}/computed-kpis": {"get": {
+            "summary": "KPIs Remedy computes from the contract's referral, package and capacity records, beside the "
+                       "provider's reported figures (differs: they disagree)",
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"name": "from", "in": "query", "schema": date}, {"name": "to", "in": "query",
+                                                                               "schema": date}],
+            "responses": {"200": _json({"type": "object", "required": ["contract", "from", "to", "items"],
+                                        "properties": {"items": {"type": "array", "items": {
+                                            "type": "object",
+                                            "required": ["id", "rule", "unit", "value", "reported", "differs"],
+                                            "properties": {"value": number, "reported": number,
+                                                           "differs": {"type": "boolean"}}}}}},
+                                       "Computed KPIs"), **_errors(401, 403, 404, 422)}}},
         **_kind_paths(
             "/referrals", "Referral", "referrals",
             {"contract_id": {"type": ["integer", "string"]}, **person, "summary": {"type": "string"},

@@ -284,3 +284,50 @@ def test_the_capacity_pages_await_a_week_and_record_its_confirmation(app, login_
         listed = page_text(manager.get("/capacity-confirmations?show=all"))
         assert "CAP-00001" in listed and "CAP-00002" in listed and "Week of Tuesday 12 January 2027" in listed
         assert login_as("provider_manager").get(url).status_code == 404
+
+
+def test_remedy_computes_the_review_tiers_and_flags_a_provider_figure_that_differs(app, api, login_as):  # noqa: F811
+    from models import db
+    from models.entities import Contract
+    from models.monitoring import KpiResult, MonitoringReturn
+    from tests.integration.test_duties import page_text
+    from workflows.returns import ReturnState
+
+    hf = contract_id(app, "HC-2024-05")
+    manager = api("contract_manager")
+    with time_machine.travel("2027-02-20T12:00:00+00:00", tick=False):
+        package = check(manager.post("/packages", {"contract_id": hf, "person": "SU-0600", "summary": "Calls",
+                                                   "referred_at": "2027-01-01T09:00", "started_on": "2027-01-04"}),
+                        "/packages", "post", 201)
+        check(manager.post(f"/packages/{package['id']}/transitions", {"trigger": "review",
+                                                                      "reviewed_on": "2027-02-20"}),
+              "/packages/{id}/transitions", "post", 200)
+    with app.app_context():  # the provider says every new resident was reviewed within 6 weeks this quarter
+        contract = db.session.get(Contract, hf)
+        row = MonitoringReturn(council_id=contract.council_id, provider_id=contract.provider_id, contract_id=hf,
+                               return_id="bcm-quarterly", name="BCMs", rule="HF-39", period_start=date(2027, 1, 1),
+                               period_end=date(2027, 3, 31), label="Q4 2026/27", state=ReturnState.ACCEPTED)
+        db.session.add(row)
+        db.session.flush()
+        for kpi, value in (("BCM 5 (6 weeks)", 100.0), ("BCM 5 (8 weeks)", 100.0)):
+            db.session.add(KpiResult(council_id=contract.council_id, provider_id=contract.provider_id,
+                                     contract_id=hf, return_row_id=row.id, kpi_id=kpi, period_start=date(2027, 1, 1),
+                                     period_end=date(2027, 3, 31), label="Q4 2026/27", numerator=12, denominator=12,
+                                     value=value, target="85"))
+        db.session.commit()
+    with time_machine.travel("2027-03-20T12:00:00+00:00", tick=False):
+        body = check(manager.get(f"/contracts/{hf}/computed-kpis"), "/contracts/{key}/computed-kpis", "get", 200)
+        page = page_text(login_as("contract_manager").get(f"/contracts/{hf}"))
+    assert (body["from"], body["to"]) == ("2027-01-01", "2027-03-31")
+    kpis = {k["id"]: k for k in body["items"]}
+    # Started 4 January, first reviewed on day 47: outside 6 weeks (due 15 February), inside 8 (due 1 March).
+    assert (kpis["BCM 5 (6 weeks)"]["value"], kpis["BCM 5 (6 weeks)"]["reported"],
+            kpis["BCM 5 (6 weeks)"]["differs"]) == (0.0, 100.0, True)
+    assert (kpis["BCM 5 (8 weeks)"]["value"], kpis["BCM 5 (8 weeks)"]["differs"]) == (100.0, False)
+    assert kpis["BCM 6 (95 days)"]["value"] is None  # the next review is not yet due
+    assert kpis["BCM 2.2"]["value"] == 0
+    assert "Measures Remedy computes from the records" in page and "Differs" in page and "Agrees" in page
+    kent = api("provider_manager").get(f"/contracts/{hf}/computed-kpis")
+    assert kent.status_code == 404
+    cheshire = manager.get(f"/contracts/{contract_id(app, 'ECH-2024-01')}/computed-kpis")
+    assert cheshire.status_code == 422 and "no referral or package windows" in cheshire.get_json()["error"]
