@@ -71,7 +71,7 @@ REFERRAL_STEPS = {
         *_when("at", "it was declined")), (("decided_at", "at", "it was declined"),), "The refusal is recorded"),
     "start": StepForm("Record that the package started", _when("at", "it started"),
                       (("started_at", "at", "it started"),), "The package started: its package of care is recorded"),
-    "withdraw": StepForm("Withdraw the referral", (Field("reason", "textarea", "Why is it withdrawn?"),),
+    "withdraw": StepForm("Withdraw the referral", (Field("reason", "textarea", "Why is it withdrawn?", NO_NAMES),),
                          done="The referral is withdrawn"),
 }
 PACKAGE_STEPS = {
