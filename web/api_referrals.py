@@ -34,7 +34,7 @@ from workflows.home_care_kpis import financial_quarter
 
 REFERRAL_TRIGGERS = ("acknowledge", "accept", "decline", "start", "withdraw")
 PACKAGE_TRIGGERS = ("agree_plan", "allocate_key_worker", "review", "record_manual_entry", "admit_to_hospital",
-                    "return_home", "end")
+                    "return_home", "suspend_after_no_reply", "resume", "end")
 
 
 def _base(kind: str, record) -> dict:

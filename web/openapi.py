@@ -653,12 +653,14 @@ def _referral_paths() -> dict:
             ["contract_id", "summary", "started_on"],
             "Record a package already running; its plan, key worker and first review clocks start",
             {"trigger": {"enum": ["agree_plan", "allocate_key_worker", "review", "record_manual_entry",
-                                  "admit_to_hospital", "return_home", "end"]},
+                                  "admit_to_hospital", "return_home", "suspend_after_no_reply", "resume",
+                                  "end"]},
              "agreed_on": date, "allocated_on": date, "reviewed_on": date, "visit_at": instant,
              "entered_at": instant, "admitted_at": instant, "home_at": instant, "ended_on": date,
              "reason": {"type": "string"}},
             "agree_plan, allocate_key_worker, review (starts the next review's clocks), record_manual_entry (HF-53), "
-            "admit_to_hospital (HF-64's 48 hours), return_home or end"),
+            "admit_to_hospital (HF-64's 48 hours), return_home, suspend_after_no_reply (HF-63, reason), resume or "
+            "end"),
         **_kind_paths(
             "/capacity-confirmations", "CapacityConfirmation", "weekly capacity confirmations",
             {"contract_id": {"type": ["integer", "string"]},

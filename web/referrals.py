@@ -92,6 +92,11 @@ PACKAGE_STEPS = {
                                   "The hospital admission is recorded"),
     "return_home": StepForm("Record the resident home from hospital", _when("home", "the resident came home"),
                             (("home_at", "home", "the resident came home"),), "The resident is home"),
+    "suspend_after_no_reply": StepForm("Suspend after a 'no reply'", (
+        Field("reason", "textarea", "The outcome of the 'no reply' follow-up", "HF-63. " + NO_NAMES),),
+        done="The package is suspended"),
+    "resume": StepForm("Resume the package", (Field("reason", "textarea", "Why does the package resume?",
+                                                    NO_NAMES),), done="The package has resumed"),
     "end": StepForm("End the package", (Field("ended_on", "date", "Date the package ended", DATE_HINT),
                                         Field("reason", "textarea", "Why did it end? (optional)", NO_NAMES,
                                               optional=True)), done="The package has ended"),

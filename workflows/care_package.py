@@ -5,7 +5,8 @@ week of the referral (HF-18), a key worker within 2 weeks of the start (HF-30), 
 (HF-24, HF-B06), then each next review at 95 days and 4 months (HF-25, HF-B07). A hospital admission starts a
 48-hour clock (HF-64): the provider keeps visiting, and if the resident is still in hospital when it runs out the
 scheduler suspends the package (a system step); discharge resumes it. A manual call-monitoring entry made more than
-24 real hours after the visit leaves that visit unpaid (HF-53).
+24 real hours after the visit leaves that visit unpaid (HF-53). The council suspends a package when the outcome of a
+'no reply' follow-up says so, and resumes it (HF-63).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date, datetime, time
 from workflows.clock import LONDON, ClockSpec, ClockStart
 from workflows.errors import ValidationProblem
 from workflows.home_care import HomeCareRules, need_instant, window_clock
-from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_date, table
+from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_date, need_text, table
 
 
 class PackageState(enum.Enum):
@@ -70,6 +71,11 @@ PACKAGE_TRANSITIONS = table([
     {"trigger": "suspend", "source": PackageState.IN_HOSPITAL, "dest": PackageState.SUSPENDED,
      "roles": frozenset(), "event": "PACKAGE_SUSPENDED", "label": "Suspend the package after 48 hours in hospital",
      "system": True},
+    # HF-63: the council passes back the outcome of a 'no reply' follow-up: the package continues or is suspended.
+    {"trigger": "suspend_after_no_reply", "source": PackageState.ACTIVE, "dest": PackageState.SUSPENDED,
+     "roles": MANAGERS, "event": "PACKAGE_SUSPENDED", "label": "Suspend after a 'no reply' (HF-63)"},
+    {"trigger": "resume", "source": PackageState.SUSPENDED, "dest": PackageState.ACTIVE, "roles": MANAGERS,
+     "event": "PACKAGE_RESUMED", "label": "Resume the package"},
     {"trigger": "end", "source": LIVE, "dest": PackageState.ENDED, "roles": MANAGERS, "event": "PACKAGE_ENDED",
      "label": "End the package"},
     *_loop("mark_late", "PACKAGE_LATE", "Record that a package window was missed", roles=frozenset(), system=True),
@@ -157,6 +163,14 @@ class PackageWorkflow(Workflow):
     def validate_return_home(self, data: dict) -> dict:
         return {"home_at": need_instant(data, "home_at", "Enter when the resident came home", self.ctx.now,
                                         not_before=self.ctx.facts.get("admitted_at"))}
+
+    def validate_suspend_after_no_reply(self, data: dict) -> dict:
+        """HF-63: the outcome of the 'no reply' follow-up, in words (no names)."""
+        return {"reason": need_text(data, "reason", "Enter the outcome of the 'no reply' follow-up (no names)"),
+                "rule": "HF-63"}
+
+    def validate_resume(self, data: dict) -> dict:
+        return {"reason": need_text(data, "reason", "Enter why the package resumes")}
 
     def validate_end(self, data: dict) -> dict:
         return {"ended_on": need_date(data, "ended_on", "Enter the date the package ended", self.ctx.today),

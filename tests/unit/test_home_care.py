@@ -205,3 +205,18 @@ def test_a_referral_table_with_a_bad_window_names_its_line(tmp_path):
                     encoding="utf-8")
     with pytest.raises(RulebookError, match="hospital_discharge_grade must be one of the grades"):
         parse_rulebook(path)
+
+
+def test_the_council_suspends_a_package_after_a_no_reply_and_resumes_it():
+    now = datetime(2027, 1, 11, 12, tzinfo=UTC)
+    with pytest.raises(TransitionNotAllowed):
+        PackageWorkflow(PackageState.ACTIVE, ctx(Role.PROVIDER_MANAGER, now)).fire("suspend_after_no_reply",
+                                                                                  reason="x")
+    with pytest.raises(ValidationProblem, match="'no reply'"):
+        PackageWorkflow(PackageState.ACTIVE, ctx(Role.CONTRACT_MANAGER, now)).fire("suspend_after_no_reply")
+    suspended = PackageWorkflow(PackageState.ACTIVE, ctx(Role.CONTRACT_MANAGER, now)).fire(
+        "suspend_after_no_reply", reason="Resident safe, staying with family for a week")
+    assert (suspended.to_state, suspended.data["rule"]) == (PackageState.SUSPENDED, "HF-63")
+    resumed = PackageWorkflow(PackageState.SUSPENDED, ctx(Role.CONTRACT_MANAGER, now)).fire("resume",
+                                                                                           reason="Back home")
+    assert resumed.to_state == PackageState.ACTIVE
