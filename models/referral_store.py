@@ -254,6 +254,7 @@ def _new_package(actor, contract: Contract, person_id: int, summary: str, referr
                          contract=contract, person_id=person_id, referral_id=referral_id,
                          reference=reference_for("package", contract.council_id), state=PackageState.ACTIVE,
                          summary=summary, referred_at=referred_at, started_on=started_on, unpaid_visits=0,
+                         unpaid_extra_hours=0,
                          late=False, created_at=now, updated_at=now)
     new_record(actor, "package", record, "PACKAGE_STARTED", now,
                data={"referral_id": referral_id, "started_on": started_on, "contract": contract.reference})
@@ -279,7 +280,8 @@ _PACKAGE_DAY = {"agree_plan": "plan_agreed_on", "allocate_key_worker": "key_work
 
 
 def on_package_step(step) -> None:
-    """The first review is kept; a late manual entry leaves its visit unpaid (HF-53); a step taken after its
+    """The first review is kept; a late manual entry leaves its visit unpaid (HF-53), late-agreed extra hours stay
+    unpaid (HF-54); a step taken after its
     window, or the scheduler's `mark_late`, breaches the window and records the contract's breach event."""
     record = step.record
     data = step.result.data
@@ -288,6 +290,8 @@ def on_package_step(step) -> None:
         record.first_review_on = data["last_review_on"]
     if trigger == "record_manual_entry" and data.get("unpaid"):
         record.unpaid_visits = (record.unpaid_visits or 0) + 1
+    if trigger == "record_extra_hours" and data.get("unpaid"):
+        record.unpaid_extra_hours = (record.unpaid_extra_hours or 0) + data["extra_hours"]
     day = data.get(_PACKAGE_DAY.get(trigger, ""))
     _lateness(step, "package", home_care_rules(record.contract).package_event,
               end_of_day(day) if day is not None else None)

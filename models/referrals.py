@@ -64,6 +64,7 @@ class CarePackage(ContractRecord, db.Model):
     admitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_on: Mapped[date | None] = mapped_column(Date)
     unpaid_visits: Mapped[int] = mapped_column(Integer, default=0)  # manual entries made too late (HF-53)
+    unpaid_extra_hours: Mapped[int] = mapped_column(Integer, default=0)  # extra hours agreed too late (HF-54)
     late: Mapped[bool] = mapped_column(Boolean, default=False)
 
     provider: Mapped[Provider] = relationship()

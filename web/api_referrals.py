@@ -33,8 +33,8 @@ from workflows.errors import ValidationProblem
 from workflows.home_care_kpis import financial_quarter
 
 REFERRAL_TRIGGERS = ("acknowledge", "accept", "decline", "start", "withdraw")
-PACKAGE_TRIGGERS = ("agree_plan", "allocate_key_worker", "review", "record_manual_entry", "admit_to_hospital",
-                    "return_home", "suspend_after_no_reply", "resume", "end")
+PACKAGE_TRIGGERS = ("agree_plan", "allocate_key_worker", "review", "record_manual_entry", "record_extra_hours",
+                    "admit_to_hospital", "return_home", "suspend_after_no_reply", "resume", "end")
 
 
 def _base(kind: str, record) -> dict:
@@ -63,7 +63,7 @@ def package_json(record) -> dict:
     """A package of care: its dates, hospital stay, unpaid visits, its deadlines explained and its trail."""
     return {**_common("package", record), **{name: _value(getattr(record, name)) for name in (
         "referral_id", "referred_at", "started_on", "plan_agreed_on", "key_worker_on", "first_review_on",
-        "last_review_on", "admitted_at", "ended_on", "unpaid_visits")}}
+        "last_review_on", "admitted_at", "ended_on", "unpaid_visits", "unpaid_extra_hours")}}
 
 
 @bp.get("/referrals")

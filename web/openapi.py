@@ -653,12 +653,14 @@ def _referral_paths() -> dict:
             ["contract_id", "summary", "started_on"],
             "Record a package already running; its plan, key worker and first review clocks start",
             {"trigger": {"enum": ["agree_plan", "allocate_key_worker", "review", "record_manual_entry",
-                                  "admit_to_hospital", "return_home", "suspend_after_no_reply", "resume",
-                                  "end"]},
+                                  "record_extra_hours", "admit_to_hospital", "return_home",
+                                  "suspend_after_no_reply", "resume", "end"]},
              "agreed_on": date, "allocated_on": date, "reviewed_on": date, "visit_at": instant,
-             "entered_at": instant, "admitted_at": instant, "home_at": instant, "ended_on": date,
+             "entered_at": instant, "delivered_at": instant, "agreed_at": instant,
+             "extra_hours": {"type": "integer"}, "admitted_at": instant, "home_at": instant, "ended_on": date,
              "reason": {"type": "string"}},
             "agree_plan, allocate_key_worker, review (starts the next review's clocks), record_manual_entry (HF-53), "
+            "record_extra_hours (HF-54), "
             "admit_to_hospital (HF-64's 48 hours), return_home, suspend_after_no_reply (HF-63, reason), resume or "
             "end"),
         **_kind_paths(
@@ -706,7 +708,8 @@ def _referral_schemas() -> dict:
                                    "plan_agreed_on": maybe_date, "key_worker_on": maybe_date,
                                    "first_review_on": maybe_date, "last_review_on": maybe_date,
                                    "admitted_at": maybe_instant, "ended_on": maybe_date,
-                                   "unpaid_visits": {"type": "integer"}}},
+                                   "unpaid_visits": {"type": "integer"},
+                                   "unpaid_extra_hours": {"type": "integer"}}},
         "CapacityConfirmation": {
             "type": "object", "required": [*[r for r in required if r != "person"], "due_on", "short_notice"],
             "properties": {**common, "kind": {"const": "capacity"},

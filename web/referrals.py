@@ -87,6 +87,11 @@ PACKAGE_STEPS = {
         *_when("visit", "of the visit"), *_when("entered", "the manual entry was made")),
         (("visit_at", "visit", "of the visit"), ("entered_at", "entered", "the manual entry was made")),
         "The manual entry is recorded"),
+    "record_extra_hours": StepForm("Record extra hours for an unforeseen event", (
+        Field("extra_hours", "number", "Extra hours delivered"), *_when("delivered", "they were delivered"),
+        *_when("agreed", "the council agreed them")),
+        (("delivered_at", "delivered", "they were delivered"), ("agreed_at", "agreed", "the council agreed them")),
+        "The extra hours are recorded"),
     "admit_to_hospital": StepForm("Record a hospital admission", _when("admitted", "the resident was admitted"),
                                   (("admitted_at", "admitted", "the resident was admitted"),),
                                   "The hospital admission is recorded"),

@@ -5,7 +5,8 @@ week of the referral (HF-18), a key worker within 2 weeks of the start (HF-30), 
 (HF-24, HF-B06), then each next review at 95 days and 4 months (HF-25, HF-B07). A hospital admission starts a
 48-hour clock (HF-64): the provider keeps visiting, and if the resident is still in hospital when it runs out the
 scheduler suspends the package (a system step); discharge resumes it. A manual call-monitoring entry made more than
-24 real hours after the visit leaves that visit unpaid (HF-53). The council suspends a package when the outcome of a
+24 real hours after the visit leaves that visit unpaid (HF-53); extra hours for an unforeseen event not agreed within
+24 real hours of their delivery are unpaid too (HF-54). The council suspends a package when the outcome of a
 'no reply' follow-up says so, and resumes it (HF-63).
 """
 
@@ -17,8 +18,8 @@ from datetime import date, datetime, time
 
 from workflows.clock import LONDON, ClockSpec, ClockStart
 from workflows.errors import ValidationProblem
-from workflows.home_care import HomeCareRules, need_instant, window_clock
-from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_date, need_text, table
+from workflows.home_care import HomeCareRules, hours_between, need_instant, window_clock
+from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_date, need_int, need_text, table
 
 
 class PackageState(enum.Enum):
@@ -63,6 +64,7 @@ PACKAGE_TRANSITIONS = table([
     *_loop("allocate_key_worker", "PACKAGE_KEY_WORKER_ALLOCATED", "Record the key worker allocated"),
     *_loop("review", "PACKAGE_REVIEWED", "Record a review"),
     *_loop("record_manual_entry", "PACKAGE_MANUAL_ENTRY", "Record a manual call-monitoring entry"),
+    *_loop("record_extra_hours", "PACKAGE_EXTRA_HOURS", "Record extra hours for an unforeseen event"),
     {"trigger": "admit_to_hospital", "source": PackageState.ACTIVE, "dest": PackageState.IN_HOSPITAL,
      "roles": _EITHER, "event": "PACKAGE_HOSPITAL_ADMISSION", "label": "Record a hospital admission"},
     {"trigger": "return_home", "source": (PackageState.IN_HOSPITAL, PackageState.SUSPENDED),
@@ -141,16 +143,24 @@ class PackageWorkflow(Workflow):
         at = datetime.combine(cleaned["last_review_on"], time(12, 0), tzinfo=LONDON)
         return review_clocks(self.rules.next_reviews, at, self.ctx.calendar, "Next review"), (), ()
 
+    def _paid_within(self, data: dict, happened: str, what: str, recorded: str, recorded_what: str, window) -> dict:
+        """Something that must be recorded within a window of real hours after it happened, or go unpaid."""
+        at = need_instant(data, happened, f"Enter when {what}", self.ctx.now, default_now=False)
+        then = need_instant(data, recorded, f"Enter when {recorded_what}", self.ctx.now, not_before=at)
+        hours = hours_between(at, then)
+        return {happened: at, recorded: then, "unpaid": hours > window.length, "rule": window.rule,
+                "hours_after": round(hours, 2)}
+
     def validate_record_manual_entry(self, data: dict) -> dict:
         """HF-53: a manual entry more than 24 real hours after the visit leaves the visit unpaid."""
-        visit_at = need_instant(data, "visit_at", "Enter when the visit took place", self.ctx.now,
-                                default_now=False)
-        entered_at = need_instant(data, "entered_at", "Enter when the manual entry was made", self.ctx.now,
-                                  not_before=visit_at)
-        window = self.rules.manual_entry
-        hours = (entered_at - visit_at).total_seconds() / 3600
-        return {"visit_at": visit_at, "entered_at": entered_at, "unpaid": hours > window.length,
-                "rule": window.rule, "hours_after_visit": round(hours, 2)}
+        return self._paid_within(data, "visit_at", "the visit took place", "entered_at", "the manual entry was made",
+                                 self.rules.manual_entry)
+
+    def validate_record_extra_hours(self, data: dict) -> dict:
+        """HF-54: extra hours for an unforeseen event, agreed more than 24 real hours after delivery, are unpaid."""
+        cleaned = self._paid_within(data, "delivered_at", "the extra hours were delivered", "agreed_at",
+                                    "the council agreed them", self.rules.extra_hours)
+        return {**cleaned, "extra_hours": need_int(data, "extra_hours", "Enter the extra hours delivered", 1, 48)}
 
     def validate_admit_to_hospital(self, data: dict) -> dict:
         return {"admitted_at": need_instant(data, "admitted_at", "Enter when the resident went into hospital",

@@ -9,7 +9,8 @@ HF-R07 medium 24 hours, the minimum for a hospital discharge, HF-R08 standard 48
 [packages]: the care delivery plan agreed within a week of the referral (HF-18); a key worker within 2 weeks of
 the start (HF-30); the first review at 6 weeks (HF-24, the 85% tier) and 8 weeks (HF-B06, the 95% tier), then the
 next at 95 days (HF-25, HF-B07 85%) and 4 months (HF-B07 95%, A47); a hospital stay over 48 hours suspends the
-package (HF-64); a manual call-monitoring entry made more than 24 hours after the visit leaves it unpaid (HF-53);
+package (HF-64); a manual call-monitoring entry made more than 24 hours after the visit leaves it unpaid (HF-53), as
+do extra hours for unforeseen events not agreed within 24 hours of their delivery (HF-54);
 written capacity confirmation every Tuesday (HF-B02, HF-06).
 
 Hour windows count real hours in Europe/London, across the clock changes; day, week and month windows count
@@ -74,6 +75,7 @@ class HomeCareRules:
     next_reviews: tuple[Window, ...]
     hospital: Window
     manual_entry: Window
+    extra_hours: Window
     capacity_weekday: int  # 0 Monday ... 1 Tuesday
     capacity_rule: str
     package_event: str
@@ -176,6 +178,7 @@ def parse_home_care(text: str, data: dict, events: tuple[str, ...]) -> HomeCareR
         next_reviews=windows("packages", "next_review", packages.get("next_review")),
         hospital=window("packages", "hospital", packages.get("hospital")),
         manual_entry=window("packages", "manual_entry", packages.get("manual_entry")),
+        extra_hours=window("packages", "extra_hours", packages.get("extra_hours")),
         capacity_weekday=WEEKDAYS.index(weekday), capacity_rule=capacity_rule,
         package_event=event("packages", packages), capacity_event=capacity_event)
 
@@ -219,6 +222,11 @@ def need_instant(data: dict, key: str, message: str, now: datetime, *, not_befor
         raise ValidationProblem(f"The time cannot be before {not_before.astimezone(LONDON):%H:%M on %-d %B %Y}",
                                 key)
     return value
+
+
+def hours_between(start: datetime, end: datetime) -> float:
+    """Real hours from one instant to another (each first put in UTC: same-zone instants subtract on the clock face)."""
+    return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600
 
 
 def next_weekday(after: date, weekday: int) -> date:

@@ -81,6 +81,7 @@ def upgrade():
         sa.Column('admitted_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('ended_on', sa.Date(), nullable=True),
         sa.Column('unpaid_visits', sa.Integer(), nullable=False),
+        sa.Column('unpaid_extra_hours', sa.Integer(), nullable=False),
         sa.Column('late', sa.Boolean(), nullable=False),
         sa.ForeignKeyConstraint(['referral_id'], ['referral.id'], name=op.f('fk_care_package_referral_id_referral')),
         *_common('care_package'),

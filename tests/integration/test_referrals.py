@@ -180,7 +180,7 @@ def test_a_hospital_stay_over_48_hours_across_the_autumn_clock_change_suspends_t
             "trigger": "record_manual_entry", "visit_at": "2027-10-30T10:00", "entered_at": "2027-10-31T09:30"}),
             "/packages/{id}/transitions", "post", 200)
     assert entry["unpaid_visits"] == 1
-    assert (entry["events"][-1]["data"]["unpaid"], entry["events"][-1]["data"]["hours_after_visit"]) == (True, 24.5)
+    assert (entry["events"][-1]["data"]["unpaid"], entry["events"][-1]["data"]["hours_after"]) == (True, 24.5)
     assert api("provider_manager").get(f"/packages/{package['id']}").status_code == 404
 
 

@@ -94,11 +94,17 @@ def test_a_manual_entry_after_24_real_hours_leaves_the_visit_unpaid():
     workflow = PackageWorkflow(PackageState.ACTIVE, ctx(Role.PROVIDER_USER, now))
     # 10:00 BST Saturday to 09:30 GMT Sunday: 23.5 hours on the clock face, 24.5 real hours.
     late = workflow.fire("record_manual_entry", visit_at="2027-10-30T10:00", entered_at="2027-10-31T09:30")
-    assert (late.data["unpaid"], late.data["hours_after_visit"], late.data["rule"]) == (True, 24.5, "HF-53")
+    assert (late.data["unpaid"], late.data["hours_after"], late.data["rule"]) == (True, 24.5, "HF-53")
     on_time = workflow.fire("record_manual_entry", visit_at="2027-11-01T10:00", entered_at="2027-11-02T09:00")
     assert on_time.data["unpaid"] is False
     with pytest.raises(ValidationProblem, match="Enter when the visit took place"):
         workflow.fire("record_manual_entry", entered_at="2027-11-02T09:00")
+    # HF-54: extra hours for an unforeseen event, agreed 26 hours after delivery, are unpaid.
+    extra = workflow.fire("record_extra_hours", extra_hours=2, delivered_at="2027-11-01T07:00",
+                          agreed_at="2027-11-02T09:00")
+    assert (extra.data["unpaid"], extra.data["rule"], extra.data["extra_hours"]) == (True, "HF-54", 2)
+    with pytest.raises(ValidationProblem, match="Enter the extra hours delivered"):
+        workflow.fire("record_extra_hours", delivered_at="2027-11-01T07:00")
 
 
 MANAGERS = {Role.CONTRACT_MANAGER, Role.COMMISSIONING_MANAGER, Role.ADMIN}
