@@ -114,6 +114,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import models.monitoring  # noqa: F401
     import models.people  # noqa: F401
     import models.portal  # noqa: F401
+    import models.referrals  # noqa: F401
     import models.scheduling  # noqa: F401
 
     Migrate(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)

@@ -148,6 +148,7 @@ def _demo_cases(council, now: datetime) -> None:
     home_care = open_case(manager.viewer, manager, "HC-2024-05",
                           "Missed Tuesday capacity confirmations in October and November (BCM 2.1)", now)
     _demo_concerns(home_care.provider_id, now)
+    _demo_home_care(now)
 
 
 def _demo_concerns(provider_id: int, now: datetime) -> None:
@@ -166,3 +167,35 @@ def _demo_concerns(provider_id: int, now: datetime) -> None:
     raise_concern(officer.viewer, officer, provider_id, "care_concern",
                   "A district nurse reports unexplained bruising on a resident's forearm at Elm Road.",
                   local.date(), now)
+
+
+def _demo_home_care(now: datetime) -> None:
+    """H&F referrals and packages of care (issue 15, item 2): a referral Brokerage sent an hour ago (its 2-hour
+    acknowledgement running), one accepted yesterday and started, a package five weeks in with its plan agreed (its
+    6-week review due next week), and the weekly Tuesday capacity confirmation awaited."""
+    from models.referral_store import (
+        record_package,
+        record_referral,
+        start_confirmations,
+        step_package,
+        step_referral,
+    )
+
+    manager = find_user_by_email("contract.manager@remedy.example")
+    viewer = manager.viewer
+    local = now.astimezone(ZoneInfo("Europe/London"))
+    record_referral(viewer, manager, {
+        "contract_id": "HC-2024-05", "person": "SU-0412", "summary": "Morning and evening calls after a fall at home",
+        "received_at": now - timedelta(hours=1), "starts_at": now + timedelta(days=2), "grade": "standard"}, now)
+    accepted = record_referral(viewer, manager, {
+        "contract_id": "HC-2024-05", "person": "SU-0413", "summary": "Hospital discharge: two carers, four calls a day",
+        "received_at": now - timedelta(days=1), "starts_at": now - timedelta(hours=20), "hospital_discharge": True},
+        now)
+    step_referral(viewer, manager, accepted.id, "accept", {"decided_at": now - timedelta(hours=23)}, now)
+    step_referral(viewer, manager, accepted.id, "start", {"started_at": now - timedelta(hours=20)}, now)
+    started_on = local.date() - timedelta(weeks=5)
+    package = record_package(viewer, manager, {
+        "contract_id": "HC-2024-05", "person": "SU-0380", "summary": "Personal care, three calls a day",
+        "referred_at": now - timedelta(weeks=5, days=3), "started_on": started_on}, now)
+    step_package(viewer, manager, package.id, "agree_plan", {"agreed_on": started_on + timedelta(days=2)}, now)
+    start_confirmations(viewer, manager, {"contract_id": "HC-2024-05"}, now)

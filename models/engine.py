@@ -8,7 +8,7 @@ step already authorised). Both run the same pipeline:
 3. fire the record's machine (the domain refuses with a sentence, or returns what happened);
 4. set the state (the only place in Remedy that does) and copy the kind's fields from the cleaned data;
 5. the kind's own part of the step (`on_step`), then one audit event through one serialiser;
-6. create the deadlines the step started, stop the ones it met (the domain's `clocks_met`, the clocks' `stops`);
+6. stop the deadlines the step met (the domain's `clocks_met`, the clocks' `stops`), then create the ones it started;
 7. the kind's consequences (`then`: other records moved as system steps, through this engine again);
 8. store the served letter when the domain marks the step as serving one;
 9. flush. The caller commits once, so a step is all or nothing; a concurrent change is a Conflict (409).
@@ -270,10 +270,12 @@ def _run(viewer, actor, kind: RecordKind, record, trigger: str, data: dict, now:
         on_step(step)
     audit(actor, kind.name, record, result.event, now, from_state=result.from_state, to_state=result.to_state,
           reason=step.reason, data=step.event_data, case_id=_case_id(kind, record))
+    # Stop first, then start: a step that meets a clock and starts the next of the same kind (a package's review,
+    # which starts the next review's) meets the old one and leaves the new one running.
+    _stop_clocks(kind, record, case, result, workflow, now)
     for clock in result.clocks_started:
         create_deadline(record=record, entity_type=kind.name, case=case, clock=clock,
                         region=workflow.ctx.rulebook.region, now=now)
-    _stop_clocks(kind, record, case, result, workflow, now)
     then = kind.hook("then")
     if then:
         then(step)

@@ -24,10 +24,14 @@ from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingCon
 from models.duties import InfoRequest, Notification
 from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
+from models.referrals import CapacityConfirmation, CarePackage, Referral
 from models.scheduling import Meeting
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow
 from workflows.breach_record import BreachWorkflow
+from workflows.capacity import CAPACITY_CLOCK, CapacityWorkflow
+from workflows.care_package import CLOCKS as PACKAGE_CLOCKS
+from workflows.care_package import PackageWorkflow
 from workflows.case import CaseWorkflow
 from workflows.clock import ClockSpec
 from workflows.complaint import DRAFT_CLOCK, REPORT_CLOCK, ComplaintWorkflow
@@ -41,6 +45,8 @@ from workflows.milestone import MILESTONE_CLOCK, MilestoneWorkflow
 from workflows.minutes import MINUTES_CLOCK, MinutesWorkflow
 from workflows.notice import NoticeWorkflow
 from workflows.notification import NOTIFY_CLOCK, NotificationWorkflow
+from workflows.referral import CLOCKS as REFERRAL_CLOCKS
+from workflows.referral import ReferralWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.safeguarding import (
     KEY_REPORT_CLOCK,
@@ -201,6 +207,23 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
     RecordKind("request", "request", InfoRequest, RequestWorkflow, "requests", "/requests/{id}",
                reference_prefix="REQ", copies=("answer", "answered_on"), clocks=(REQUEST_CLOCK,),
                facts="models.request_store:request_facts", on_step="models.request_store:on_request_step"),
+    # H&F referrals and packages of care (issue 15, item 2): per-person records under a contract with [referrals].
+    RecordKind("referral", "referral", Referral, ReferralWorkflow, "referrals", "/referrals/{id}",
+               reference_prefix="REF", copies=("acknowledged_at", "decided_at", "started_at", "refusal_reason",
+                                               "refusal_detail", "within_capacity"),
+               clocks=REFERRAL_CLOCKS, on_final="cancelled", facts="models.referral_store:referral_facts",
+               on_step="models.referral_store:on_referral_step", then="models.referral_store:referral_consequences",
+               personal_text=("summary", "refusal_detail")),
+    RecordKind("package", "package of care", CarePackage, PackageWorkflow, "packages", "/packages/{id}",
+               reference_prefix="POC", copies=("plan_agreed_on", "key_worker_on", "last_review_on", "admitted_at",
+                                               "ended_on"),
+               clocks=PACKAGE_CLOCKS, on_final="cancelled", facts="models.referral_store:package_facts",
+               on_step="models.referral_store:on_package_step", personal_text=("summary",)),
+    RecordKind("capacity", "capacity confirmation", CapacityConfirmation, CapacityWorkflow, "capacity-confirmations",
+               "/capacity-confirmations/{id}", reference_prefix="CAP",
+               copies=("confirmed_at", "available_hours", "available_from"), clocks=(CAPACITY_CLOCK,),
+               on_final="met", facts="models.referral_store:capacity_facts",
+               on_step="models.referral_store:on_capacity_step", then="models.referral_store:capacity_consequences"),
     RecordKind("meeting", "meeting", Meeting, MinutesWorkflow, "minutes", "/meetings/{id}", copies=("sent_on",),
                clocks=(MINUTES_CLOCK,), on_final="met", on_step="models.meeting_store:on_minutes_step"),
     RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",

@@ -228,7 +228,12 @@ ESCALATIONS = {"propose_suspension": "suspension", "propose_termination": "termi
 SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
                 "deem_minutes_approved": ("meeting", "deem_approved", "No reply within ten Business Days (KT-16)"),
                 "notification_late": ("notification", "mark_late", "No notice given by the deadline"),
-                "request_overdue": ("request", "mark_overdue", "No answer by the due date")}
+                "request_overdue": ("request", "mark_overdue", "No answer by the due date"),
+                # H&F referrals and packages (issue 15, item 2): a window missed; a hospital stay over 48 h (HF-64).
+                "referral_late": ("referral", "mark_late", "A referral window ran out"),
+                "package_late": ("package", "mark_late", "A package window ran out"),
+                "package_suspend": ("package", "suspend", "In hospital for more than 48 hours (HF-64)"),
+                "capacity_missed": ("capacity", "mark_missed", "No written capacity confirmation (HF-B02)")}
 
 
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------

@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
         api_concerns,
         api_duties,
         api_financial_changes,
+        api_referrals,
         api_returns,
         api_settings,
         assets,
@@ -44,6 +45,7 @@ def register_web(app: Flask) -> None:
         notifications,
         portal,
         providers,
+        referrals,
         returns,
         safeguarding,
     )
@@ -82,6 +84,7 @@ def register_web(app: Flask) -> None:
     assert api_cases.bp is api.bp and api_concerns.bp is api.bp and api_returns.bp is api.bp
     assert api_financial_changes.bp is api.bp and api_duties.bp is api.bp
     assert api_settings.bp is api.bp
+    assert api_referrals.bp is api.bp  # H&F referrals and packages (issue 15, item 2)
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)
@@ -92,6 +95,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(incidents.bp)
     app.register_blueprint(financial_changes.bp)
     app.register_blueprint(duties.bp)
+    app.register_blueprint(referrals.bp)  # H&F referrals and packages of care (issue 15, item 2)
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
@@ -133,7 +137,8 @@ def _service_navigation() -> list[dict]:
               ("Breaches", "returns.list_breaches_page", Permission.VIEW_PROVIDERS, ()),
               ("Concerns", "dashboard.concerns", Permission.VIEW_PROVIDERS,
                ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings",
-                "/duty-notifications", "/requests")),
+                "/duty-notifications", "/requests", "/referrals", "/packages",
+                "/capacity-confirmations")),
               ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
     # The links never change while the app runs: build each address once, not on every page.
     hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})

@@ -67,6 +67,7 @@ def openapi_document() -> dict:
             **_concern_paths(),
             **_financial_change_paths(),
             **_duty_paths(),
+            **_referral_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -146,6 +147,7 @@ def openapi_document() -> dict:
                 **_concern_schemas(),
                 **_financial_change_schemas(),
                 **_duty_schemas(),
+                **_referral_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -464,34 +466,37 @@ def _financial_change_schemas() -> dict:
             "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
 
 
+def _kind_paths(path: str, schema: str, noun: str, create: dict, create_required: list, create_summary: str,
+                triggers: dict, step_summary: str) -> dict:
+    """A record kind's collection: list, create, one record, and its transitions."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    version = {"type": "integer", "description": "the version you saw (optional)"}
+    ref = {"$ref": f"#/components/schemas/{schema}"}
+    return {
+        path: {
+            "get": {"summary": f"{noun.capitalize()} you can see (providers: their own)",
+                    "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                        "items": {"type": "array", "items": ref}}}, noun.capitalize()), **_errors(401, 403)}},
+            "post": {"summary": create_summary,
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": create_required, "properties": create}}}},
+                     "responses": {"201": _json(ref, "Recorded"), **_errors(401, 403, 404, 422)}}},
+        f"{path}/{{id}}": {"get": {
+            "summary": f"One of the {noun}: state, allowed triggers, its deadline explained, audit trail",
+            "parameters": [id_param],
+            "responses": {"200": _json(ref, "The record"), **_errors(401, 403, 404)}}},
+        f"{path}/{{id}}/transitions": {"post": {
+            "summary": step_summary, "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"], "properties": {**triggers, "version": version}}}}},
+            "responses": {"200": _json(ref, "The updated record"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    }
+
+
 def _duty_paths() -> dict:
     """Duties to notify and requests with a due date (issue 15), configured per contract by its rulebook."""
-    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
     date = {"type": "string", "format": "date"}
-    version = {"type": "integer", "description": "the version you saw (optional)"}
-
-    def kind(path: str, schema: str, noun: str, create: dict, create_required: list, create_summary: str,
-             triggers: dict, step_summary: str) -> dict:
-        ref = {"$ref": f"#/components/schemas/{schema}"}
-        return {
-            path: {
-                "get": {"summary": f"{noun.capitalize()} you can see (providers: their own)",
-                        "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
-                            "items": {"type": "array", "items": ref}}}, noun.capitalize()), **_errors(401, 403)}},
-                "post": {"summary": create_summary,
-                         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                             "type": "object", "required": create_required, "properties": create}}}},
-                         "responses": {"201": _json(ref, "Recorded"), **_errors(401, 403, 404, 422)}}},
-            f"{path}/{{id}}": {"get": {
-                "summary": f"One of the {noun}: state, allowed triggers, its deadline explained, audit trail",
-                "parameters": [id_param],
-                "responses": {"200": _json(ref, "The record"), **_errors(401, 403, 404)}}},
-            f"{path}/{{id}}/transitions": {"post": {
-                "summary": step_summary, "parameters": [id_param],
-                "requestBody": {"required": True, "content": {"application/json": {"schema": {
-                    "type": "object", "required": ["trigger"], "properties": {**triggers, "version": version}}}}},
-                "responses": {"200": _json(ref, "The updated record"), **_errors(400, 401, 403, 404, 409, 422)}}},
-        }
+    kind = _kind_paths
 
     return {
         **kind("/duty-notifications", "DutyNotification", "duties to notify",
@@ -597,4 +602,119 @@ def _case_schemas() -> dict:
                                  "expected_outcome", "deadline"],
                     "properties": {"rag": {"enum": ["red", "amber", "green"]},
                                    "deadline": {"type": "string", "format": "date"}}},
+    }
+
+
+# -- H&F referrals and packages of care (issue 15, item 2) ------------------------------------------------------
+
+
+def _referral_paths() -> dict:
+    """Referrals and packages of care, under a contract whose rulebook has [referrals] and [packages] windows."""
+    instant = {"type": "string", "format": "date-time",
+               "description": "ISO 8601; with no offset, London time; left out: now"}
+    date = {"type": "string", "format": "date"}
+    person = {"person": {"type": "string", "description": "the council's reference for the person (no names)"},
+              "person_id": {"type": "integer"}}
+    number = {"type": ["number", "null"]}
+    return {
+        "/contracts/{key}/computed-kpis": {"get": {
+            "summary": "KPIs Remedy computes from the contract's referral, package and capacity records, beside the "
+                       "provider's reported figures (differs: they disagree)",
+            "parameters": [{"name": "key", "in": "path", "required": True, "schema": {"type": "string"}},
+                           {"name": "from", "in": "query", "schema": date}, {"name": "to", "in": "query",
+                                                                               "schema": date}],
+            "responses": {"200": _json({"type": "object", "required": ["contract", "from", "to", "items"],
+                                        "properties": {"items": {"type": "array", "items": {
+                                            "type": "object",
+                                            "required": ["id", "rule", "unit", "value", "reported", "differs"],
+                                            "properties": {"value": number, "reported": number,
+                                                           "differs": {"type": "boolean"}}}}}},
+                                       "Computed KPIs"), **_errors(401, 403, 404, 422)}}},
+        **_kind_paths(
+            "/referrals", "Referral", "referrals",
+            {"contract_id": {"type": ["integer", "string"]}, **person, "summary": {"type": "string"},
+             "received_at": instant, "starts_at": instant,
+             "grade": {"type": "string", "description": "an implementation grade id of the rulebook (HF-R06..R08)"},
+             "hospital_discharge": {"type": "boolean"},
+             "response_hours": {"type": "integer", "description": "HF-R09: the response time Brokerage set"}},
+            ["contract_id", "summary", "starts_at"],
+            "Send a referral; its acknowledgement, response and implementation clocks start (real hours)",
+            {"trigger": {"enum": ["acknowledge", "accept", "decline", "start", "withdraw"]},
+             "acknowledged_at": instant, "decided_at": instant, "started_at": instant,
+             "refusal_reason": {"enum": ["no_capacity", "no_skills", "outside_patch", "other"]},
+             "refusal_detail": {"type": "string"}, "within_capacity": {"type": "boolean"},
+             "reason": {"type": "string"}},
+            "acknowledge, accept, decline (refusal_reason, within_capacity), start or withdraw (reason); a step "
+            "after its window breaches it and records the contract's breach event"),
+        **_kind_paths(
+            "/packages", "Package", "packages of care",
+            {"contract_id": {"type": ["integer", "string"]}, **person, "summary": {"type": "string"},
+             "referred_at": instant, "started_on": date},
+            ["contract_id", "summary", "started_on"],
+            "Record a package already running; its plan, key worker and first review clocks start",
+            {"trigger": {"enum": ["agree_plan", "allocate_key_worker", "review", "record_manual_entry",
+                                  "record_extra_hours", "admit_to_hospital", "return_home",
+                                  "suspend_after_no_reply", "resume", "end"]},
+             "agreed_on": date, "allocated_on": date, "reviewed_on": date, "visit_at": instant,
+             "entered_at": instant, "delivered_at": instant, "agreed_at": instant,
+             "extra_hours": {"type": "integer"}, "admitted_at": instant, "home_at": instant, "ended_on": date,
+             "reason": {"type": "string"}},
+            "agree_plan, allocate_key_worker, review (starts the next review's clocks), record_manual_entry (HF-53), "
+            "record_extra_hours (HF-54), "
+            "admit_to_hospital (HF-64's 48 hours), return_home, suspend_after_no_reply (HF-63, reason), resume or "
+            "end"),
+        **_kind_paths(
+            "/capacity-confirmations", "CapacityConfirmation", "weekly capacity confirmations",
+            {"contract_id": {"type": ["integer", "string"]},
+             "week_of": {**date, "description": "a day in the first week to await; left out: this week"}},
+            ["contract_id"], "Start awaiting the written capacity confirmation every Tuesday (HF-B02)",
+            {"trigger": {"enum": ["confirm"]}, "confirmed_at": instant, "available_hours": {"type": "integer"},
+             "available_from": date},
+            "confirm (available_hours, available_from, confirmed_at); awaits the next week's; less than a week's "
+            "notice or after the Tuesday records a missed-capacity-confirmation event"),
+    }
+
+
+def _referral_schemas() -> dict:
+    maybe_instant = {"type": ["string", "null"], "format": "date-time"}
+    maybe_date = {"type": ["string", "null"], "format": "date"}
+    common = {"id": {"type": "integer"}, "reference": {"type": "string"}, "version": {"type": "integer"},
+              "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+              "provider_id": {"type": "integer"}, "contract_id": {"type": ["integer", "null"]},
+              "person": {"type": "string"}, "summary": {"type": "string"}, "late": {"type": "boolean"},
+              "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+              "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}
+    required = list(common) + ["kind", "state"]
+    return {
+        "Referral": {"type": "object", "required": [*required, "received_at", "starts_at", "grade",
+                                                     "response_rule", "response_hours"],
+                     "properties": {**common, "kind": {"const": "referral"},
+                                    "state": {"enum": ["received", "acknowledged", "accepted", "declined",
+                                                       "started", "withdrawn"]},
+                                    "received_at": {"type": "string", "format": "date-time"},
+                                    "starts_at": {"type": "string", "format": "date-time"},
+                                    "grade": {"type": "string"}, "hospital_discharge": {"type": "boolean"},
+                                    "response_rule": {"type": "string"}, "response_hours": {"type": "integer"},
+                                    "acknowledged_at": maybe_instant, "decided_at": maybe_instant,
+                                    "started_at": maybe_instant, "refusal_reason": {"type": ["string", "null"]},
+                                    "refusal_detail": {"type": ["string", "null"]},
+                                    "within_capacity": {"type": ["boolean", "null"]}}},
+        "Package": {"type": "object", "required": [*required, "started_on", "unpaid_visits"],
+                    "properties": {**common, "kind": {"const": "package"},
+                                   "state": {"enum": ["active", "in_hospital", "suspended", "ended"]},
+                                   "referral_id": {"type": ["integer", "null"]},
+                                   "referred_at": {"type": "string", "format": "date-time"},
+                                   "started_on": {"type": "string", "format": "date"},
+                                   "plan_agreed_on": maybe_date, "key_worker_on": maybe_date,
+                                   "first_review_on": maybe_date, "last_review_on": maybe_date,
+                                   "admitted_at": maybe_instant, "ended_on": maybe_date,
+                                   "unpaid_visits": {"type": "integer"},
+                                   "unpaid_extra_hours": {"type": "integer"}}},
+        "CapacityConfirmation": {
+            "type": "object", "required": [*[r for r in required if r != "person"], "due_on", "short_notice"],
+            "properties": {**common, "kind": {"const": "capacity"},
+                           "state": {"enum": ["awaited", "confirmed", "missed", "confirmed_late"]},
+                           "due_on": {"type": "string", "format": "date"}, "confirmed_at": maybe_instant,
+                           "available_hours": {"type": ["integer", "null"]}, "available_from": maybe_date,
+                           "short_notice": {"type": "boolean"}}},
     }

@@ -116,8 +116,16 @@ def show_contract(contract_id: int):
     """One contract: its terms, rulebook and escalation contacts."""
     contract = get_contract(g.viewer, contract_id)
     rulebook = current_app.extensions["rulebooks"].get(contract.rulebook_id)
+    computed = None
+    if rulebook is not None and rulebook.home_care is not None:  # H&F: the KPIs its records prove (issue 15)
+        from models.referral_store import computed_kpis
+        from workflows.home_care_kpis import financial_quarter
+
+        today = today_london()
+        quarter = financial_quarter(today)
+        computed = (quarter, computed_kpis(g.viewer, contract.id, *quarter, today)[1])
     return render_template("contracts/show_contract.html", contract=contract, rulebook=rulebook,
-                           can_see_settings=not g.viewer.is_provider,
+                           can_see_settings=not g.viewer.is_provider, computed=computed,
                            can_record_events=g.viewer.role in MANAGERS)  # the events page's own rule
 
 

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import calendar as _months
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from workflows.calendar import Explanation, SkippedDay, WorkingCalendar
 
 LONDON = ZoneInfo("Europe/London")
 UNITS = ("working_days", "calendar_days", "hours", "months")
+# Said on every hour clock's explanation, so nobody reads it as working time (issue 15).
+HOURS_NOTE = ("Counted in real hours, Europe/London: nights, weekends, bank holidays and the clock changes all count "
+              "(a working-day clock skips weekends and bank holidays instead)")
 UNIT_LABELS = {"working_days": "working days", "calendar_days": "calendar days", "hours": "hours",
                "months": "months"}
 
@@ -90,14 +93,17 @@ def start_clock(spec: ClockSpec, start: date, calendar: WorkingCalendar, length:
         due_at = end_of_day(due_on)
     elif spec.unit == "hours":
         begin = start_at or datetime.combine(start, time(9, 0), tzinfo=LONDON)
-        due_at = begin + timedelta(hours=length)
-        due_on = due_at.astimezone(LONDON).date()
+        # Aware arithmetic in one zone is wall-clock arithmetic: add the hours in UTC so that they are real hours.
+        due_at = (begin.astimezone(UTC) + timedelta(hours=length)).astimezone(LONDON)
+        due_on = due_at.date()
         explanation = Explanation(start=start, result=due_on, skipped=(),
                                   rule=f"{length} hours after {begin.astimezone(LONDON):%H:%M on %-d %B %Y}")
     else:
         raise ValueError(f"Unknown clock unit {spec.unit!r}")
     lines = [f"{spec.label} ({spec.rule}): " + explanation.rule]
     lines += [f"{s.date:%a %-d %b %Y}: {s.reason}, not counted" for s in explanation.skipped]
+    if spec.unit == "hours":
+        lines.append(HOURS_NOTE)
     lines.append(f"Due by the end of {due_on:%A %-d %B %Y}" if spec.unit != "hours"
                  else f"Due by {due_at.astimezone(LONDON):%H:%M on %A %-d %B %Y}")
     return ClockStart(kind=spec.kind, label=spec.label, rule=spec.rule, unit=spec.unit, length=length,
@@ -111,4 +117,4 @@ def working_days_left(today: date, due_on: date, calendar: WorkingCalendar) -> i
 
 
 __all__ = ["ClockSpec", "ClockStart", "SkippedDay", "add_months", "end_of_day", "start_clock",
-           "working_days_left", "UNITS", "UNIT_LABELS", "LONDON"]
+           "working_days_left", "HOURS_NOTE", "UNITS", "UNIT_LABELS", "LONDON"]

@@ -16,6 +16,7 @@ from pathlib import Path
 from workflows.calendar import REGIONS
 from workflows.clock import UNITS, ClockSpec
 from workflows.duties import DutyError, DutySpec, parse_duties
+from workflows.home_care import HomeCareError, HomeCareRules, parse_home_care
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
@@ -86,6 +87,7 @@ class Rulebook:
     monitoring: Monitoring = Monitoring()
     duties: tuple[DutySpec, ...] = ()  # [[duties]]: what the provider must tell the council, and by when
     requests: tuple[DutySpec, ...] = ()  # [[requests]]: what the council may ask for, and the time to answer
+    home_care: HomeCareRules | None = None  # [referrals] and [packages] (H&F): referral and package windows
 
     def duty(self, ident: str | None) -> DutySpec | None:
         """The duty to notify with that id, if this contract lists it."""
@@ -208,7 +210,12 @@ def parse_rulebook(path: Path) -> Rulebook:
         requests = parse_duties(text, data, "requests", events)
     except DutyError as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
+    try:
+        home_care = parse_home_care(text, data, events)
+    except HomeCareError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
     return Rulebook(
+        home_care=home_care,
         monitoring=monitoring,
         duties=duties,
         requests=requests,

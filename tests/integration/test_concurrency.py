@@ -229,3 +229,33 @@ def test_issue_a_notice_while_the_case_is_withdrawn_exactly_one_wins(app, demo):
             running = db.session.scalar(select(func.count(Deadline.id)).where(Deadline.case_id == case_id,
                                                                               Deadline.status == "running"))
             assert running == (1 if issued else 0)
+
+
+@pytest.mark.parametrize("overlap", [True, False], ids=["both-read-then-write", "as-scheduled-with-page-version"])
+def test_accept_and_decline_one_referral_at_once_exactly_one_wins(app, demo, overlap):
+    """H&F referrals (issue 15, item 2) run on the same engine: one answer lands, its clocks are met once."""
+    from models.referral_store import record_referral
+    from models.referrals import Referral
+
+    for attempt in range(RACES // 2):
+        with app.app_context():
+            manager = find_user_by_email(demo["contract_manager"])
+            referral = record_referral(manager.viewer, manager, {
+                "contract_id": "HC-2024-05", "person": f"SU-RACE-{attempt}", "summary": "Race",
+                "starts_at": "2026-12-25T09:00", "grade": "standard"}, NOW)
+            db.session.commit()
+            accept = seen(Move(demo["contract_manager"], "referral", referral.id, "accept", {}), Referral, overlap)
+            decline = seen(Move(demo["commissioning_manager"], "referral", referral.id, "decline",
+                                {"refusal_reason": "no_capacity", "within_capacity": False}), Referral, overlap)
+        moves = (accept, decline) if attempt % 2 == 0 else (decline, accept)
+        winner = winner_of(race(app, *moves, overlap=overlap), moves)
+        with app.app_context():
+            referral = db.session.get(Referral, referral.id)
+            assert referral.state.value == {"accept": "accepted", "decline": "declined"}[winner.trigger]
+            assert referral.version_id == 2
+            assert _events(referral.council_id, "referral", referral.id) == [
+                "REFERRAL_RECEIVED", {"accept": "REFERRAL_ACCEPTED", "decline": "REFERRAL_DECLINED"}[winner.trigger]]
+            statuses = dict(db.session.execute(select(Deadline.kind, Deadline.status).where(
+                Deadline.entity_type == "referral", Deadline.entity_id == referral.id)).all())
+            assert (statuses["referral_acknowledged"], statuses["referral_response"]) == ("met", "met")
+            assert statuses["referral_started"] == ("running" if winner.trigger == "accept" else "cancelled")

@@ -35,6 +35,8 @@ B_INCIDENT = "Key-safe-incident-of-provider-B-9d1a"
 B_FINANCE = "Overdraft-withdrawn-from-provider-B-2b8e"
 B_DUTY = "CQC-rating-change-of-provider-B-5a1f"
 B_REQUEST = "Spot-check-information-from-provider-B-8c3d"
+B_REFERRAL = "Referral-for-provider-B-3e7c"
+B_PACKAGE = "Package-of-provider-B-6b0d"
 
 # Council-only pages a provider is refused by role before any record is read: 403 is as safe as 404 there.
 COUNCIL_ONLY = {"admin.index", "admin.scheduler", "admin.sent_mail", "admin.users", "admin.retry_message",
@@ -102,6 +104,15 @@ def world(app, demo):
         b_request = record_request(manager.viewer, manager, {
             "contract_id": contract.id, "request_type": "additional-monitoring-information", "asked_on": TODAY,
             "due_on": TODAY + timedelta(days=14), "what_asked": B_REQUEST}, SERVED_AT)
+        from models.referral_store import record_package, record_referral, start_confirmations
+
+        b_referral = record_referral(manager.viewer, manager, {
+            "contract_id": contract.id, "person": "SU-B-1", "summary": B_REFERRAL, "received_at": SERVED_AT,
+            "starts_at": SERVED_AT + timedelta(days=3), "grade": "standard"}, SERVED_AT)
+        b_package = record_package(manager.viewer, manager, {
+            "contract_id": contract.id, "person": "SU-B-2", "summary": B_PACKAGE, "referred_at": SERVED_AT,
+            "started_on": TODAY}, SERVED_AT)
+        b_capacity = start_confirmations(manager.viewer, manager, {"contract_id": contract.id}, SERVED_AT)
         from sqlalchemy import select
 
         from models.cases import Deadline
@@ -121,7 +132,8 @@ def world(app, demo):
             "document_id": document.id, "provider_id": b.provider_id, "contract_id": contract.id,
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
             "concern_id": concern.id, "incident_id": incident.id, "change_id": change.id,
-            "notification_id": b_duty.id, "request_id": b_request.id,
+            "notification_id": b_duty.id, "request_id": b_request.id, "referral_id": b_referral.id,
+            "package_id": b_package.id, "confirmation_id": b_capacity.id,
             "step": "share",
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
@@ -132,10 +144,11 @@ def world(app, demo):
                        "suspensions": suspension.id, "terminations": termination.id,
                        "complaints": complaint.id, "safeguarding-concerns": concern.id, "minutes": meeting.id,
                        "returns": b_return, "breaches": 999999, "financial-changes": change.id,
-                       "duty-notifications": b_duty.id, "requests": b_request.id},
+                       "duty-notifications": b_duty.id, "requests": b_request.id, "referrals": b_referral.id,
+                       "packages": b_package.id, "capacity-confirmations": b_capacity.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
-                   B_FINANCE, B_DUTY, B_REQUEST, hashlib.sha256(B_PDF).hexdigest()[:12],
+                   B_FINANCE, B_DUTY, B_REQUEST, B_REFERRAL, B_PACKAGE, hashlib.sha256(B_PDF).hexdigest()[:12],
                    f"/evidence/{update.files[0].id}\"",
                    f"/cases/{b_case.id}\"", f"/cases/{b_open_case.id}\""]
         own = {"case_id": a_case.id, "plan_id": a_plan.id, "milestone_id": a_plan.milestones[0].id,

@@ -82,3 +82,36 @@ def test_a_council_viewer_sees_every_provider(login_as):
     html = login_as("council_viewer").get("/").get_data(as_text=True)
     for name in ("Meadowbank", "Brightwater", "Harbour Light", "Thameside", "Riverside"):
         assert name in html
+
+
+def test_another_providers_referrals_and_packages_are_404_in_every_face(app, demo, api, login_as):
+    """The registry's per-person kinds (issue 15, item 2) are scoped like every other: the Kent provider's staff
+    reach none of Riverside's referrals or packages, by id, by step, in a list or on a page; council staff see them."""
+    from datetime import UTC, datetime
+
+    from models import db
+    from models.referral_store import record_package, record_referral
+    from models.registry import KINDS
+    from models.user_store import find_user_by_email
+
+    now = datetime.now(UTC)
+    with app.app_context():
+        manager = find_user_by_email(demo["contract_manager"])
+        records = {"referral": record_referral(manager.viewer, manager, {
+            "contract_id": "HC-2024-05", "person": "SU-ISO-1", "summary": "Isolation",
+            "starts_at": "2099-01-01T09:00", "grade": "standard"}, now).id,
+                   "package": record_package(manager.viewer, manager, {
+            "contract_id": "HC-2024-05", "person": "SU-ISO-2", "summary": "Isolation",
+            "started_on": now.date().isoformat()}, now).id}
+        db.session.commit()
+    for kind, record_id in records.items():
+        collection = KINDS[kind].collection
+        page = KINDS[kind].page_for(record_id, None)
+        for role in ("provider_manager", "provider_user"):
+            assert api(role, "GET", f"/api/v1/{collection}/{record_id}", status=404)["error"]
+            assert api(role, "POST", f"/api/v1/{collection}/{record_id}/transitions",
+                       json={"trigger": "withdraw" if kind == "referral" else "end"}, status=404)
+            assert api(role, "GET", f"/api/v1/{collection}", status=200)["items"] == []
+            assert login_as(role).get(page).status_code == 404
+        assert api("council_viewer", "GET", f"/api/v1/{collection}/{record_id}", status=200)["id"] == record_id
+        assert login_as("council_viewer").get(page).status_code == 200
