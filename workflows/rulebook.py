@@ -17,6 +17,7 @@ from workflows.calendar import REGIONS
 from workflows.clock import UNITS, ClockSpec
 from workflows.duties import DutyError, DutySpec, parse_duties
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
+from workflows.young_people import LeavingCareError, LeavingCareRules, parse_leaving_care
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
 FORMAT_VERSION = 2
@@ -86,6 +87,7 @@ class Rulebook:
     monitoring: Monitoring = Monitoring()
     duties: tuple[DutySpec, ...] = ()  # [[duties]]: what the provider must tell the council, and by when
     requests: tuple[DutySpec, ...] = ()  # [[requests]]: what the council may ask for, and the time to answer
+    leaving_care: LeavingCareRules | None = None  # [leaving_care]: per-young-person clocks and caseloads (CW)
 
     def duty(self, ident: str | None) -> DutySpec | None:
         """The duty to notify with that id, if this contract lists it."""
@@ -208,10 +210,16 @@ def parse_rulebook(path: Path) -> Rulebook:
         requests = parse_duties(text, data, "requests", events)
     except DutyError as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
+    try:
+        leaving_care = parse_leaving_care(data.get("leaving_care"))
+    except LeavingCareError as exc:
+        raise RulebookError(path, _line_of(text, exc.key) if exc.key else _header_line(text, "leaving_care"),
+                            exc.problem) from None
     return Rulebook(
         monitoring=monitoring,
         duties=duties,
         requests=requests,
+        leaving_care=leaving_care,
         reminders=tuple(sorted(set(reminders), reverse=True)),
         rungs=rungs,
         clocks=clocks,
