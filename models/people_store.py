@@ -164,9 +164,9 @@ def _columns(record) -> dict:
 def export_person(viewer: Viewer, actor: User, person_id: int, now: datetime) -> dict:
     """One person's records across every person-linked kind, with their deadlines and audit trails, as JSON (a
     subject access request); the export itself goes on the person's audit trail."""
+    person = get_person(viewer, person_id)  # another provider's person is not there at all (404), then the role
     if not can_manage_data(viewer):
         raise TransitionNotAllowed("Only an administrator can export a person's records", forbidden=True)
-    person = get_person(viewer, person_id)
     records = []
     for kind, record in records_of(viewer, person):
         deadlines = db.session.scalars(select(Deadline).where(
@@ -187,13 +187,13 @@ def _event(e) -> dict:
 
 def erase_person(viewer: Viewer, actor: User, person_id: int, reason: str, now: datetime) -> Person:
     """Erase one person's personal data on request (UK GDPR), as one change: see `erase`."""
+    person = get_person(viewer, person_id)
     if not can_manage_data(viewer):
         raise TransitionNotAllowed("Only an administrator can erase a person's records", forbidden=True)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationProblem("Enter why the person's records are erased (for example, the request's reference)",
                                 "reason")
-    person = get_person(viewer, person_id)
     if person.erased_at is not None:
         raise TransitionNotAllowed(f"{person.reference} was already erased on {person.erased_at:%-d %B %Y}")
     return erase(person, actor, reason, now)

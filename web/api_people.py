@@ -94,14 +94,14 @@ def person(person_id: int):
 
 
 @bp.get("/people/<int:person_id>/export")
-@api_requires(Permission.USE_API, Permission.MANAGE_PERSONAL_DATA)
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)  # the store: 404 if not yours, then 403 unless admin
 def export(person_id: int):
     """Everything kept about one person across every person-linked kind (UK GDPR); the export is audited."""
     return answer(lambda: export_person(g.viewer, g.api_user, person_id, now_utc()), lambda body: body)
 
 
 @bp.post("/people/<int:person_id>/erasure")
-@api_requires(Permission.USE_API, Permission.MANAGE_PERSONAL_DATA)
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)  # the store: 404 if not yours, then 403 unless admin
 def erasure(person_id: int):
     """Erase one person's personal data on request ({"reason": ...}): the rows stay under a tombstone."""
     def act():
