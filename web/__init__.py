@@ -43,6 +43,7 @@ def register_web(app: Flask) -> None:
         letters,
         meetings,
         notifications,
+        people,
         portal,
         providers,
         returns,
@@ -94,6 +95,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(incidents.bp)
     app.register_blueprint(financial_changes.bp)
     app.register_blueprint(duties.bp)
+    app.register_blueprint(people.bp)  # people and leaving care (issue 15)
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
@@ -127,7 +129,7 @@ def _service_navigation() -> list[dict]:
     items = [("Home", "dashboard.dashboard", Permission.VIEW_DASHBOARD, ()),
              ("Cases", "cases.list_cases_page", Permission.VIEW_PROVIDERS, ()),
              ("Your organisation" if viewer.is_provider else "Providers", "providers.list_providers_page",
-              Permission.VIEW_PROVIDERS, ("/contracts",))]
+              Permission.VIEW_PROVIDERS, ("/contracts", "/people", "/leaving-care"))]
     if not viewer.is_provider:
         items.append(("Review", "portal.review_queue", Permission.VIEW_PROVIDERS, ()))
     items += [("Returns", "returns.list_returns_page", Permission.VIEW_PROVIDERS, ()),

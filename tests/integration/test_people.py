@@ -206,3 +206,59 @@ def test_the_retention_period_erases_people_whose_service_ended_long_enough_ago(
     runner = app.test_cli_runner()
     printed = runner.invoke(args=["people", "retention", "--dry-run"])
     assert printed.exit_code == 0 and "No one is past" in printed.output, printed.output
+
+
+def test_the_pages_add_a_person_run_their_clocks_export_and_erase_them(app, login_as):
+    from tests.conftest import assert_page
+    from tests.integration.test_duties import page_text
+
+    cornwall = contract_id(app, "LC-2024-03")
+    adviser = provider_user(app, "PRV-003", "pa.page@harbour.example")
+    with time_machine.travel("2026-12-23T10:00:00+00:00", tick=False):
+        manager = login_as("contract_manager")
+        form = assert_page(manager.get(f"/people/new?contract={cornwall}"), "Add a person")
+        assert "Not a name" in form and "Never the full date" in form
+        named = manager.post_form("/people/new", {"contract_id": str(cornwall), "reference": "Jane Smith",
+                                                  "role": "young_person"})
+        assert named.status_code == 422 and "not a name" in page_text(named)
+        added = manager.post_form("/people/new", {"contract_id": str(cornwall), "reference": "YP-PAGE",
+                                                  "role": "young_person", "born_in": "2009-01"})
+        assert added.status_code == 303, page_text(added)[:1500]
+        person_url = added.headers["Location"]
+        text = page_text(manager.get(person_url))
+        assert "January 2009" in text and "No records point at this person yet" in text
+        assert "Download this person's records" not in text  # an administrator's
+        referred = manager.post_form(f"{person_url}/refer", {"referred_on": ["23", "12", "2026"]})
+        assert referred.status_code == 303, page_text(referred)[:1500]
+        record_url = referred.headers["Location"]
+        shown = page_text(manager.get(record_url))
+        for expected in ("Leaving-care record LC-00001", "CW-14", "Wednesday 6 January 2027",
+                         "Fri 25 Dec 2026: Christmas Day, not counted", "Allocate a personal adviser"):
+            assert expected in shown, expected
+        allocated = manager.post_form(f"{record_url}/allocate", {
+            "adviser_id": str(adviser), "allocated_on": ["23", "12", "2026"],
+            "note": f"YP-PAGE {SECRET}"})
+        assert allocated.status_code == 303, page_text(allocated)[:1500]
+        assert "CW-16" in page_text(manager.get(record_url)) and "CW-10" in page_text(manager.get(record_url))
+        listed = assert_page(manager.get("/leaving-care"), "Leaving-care records")
+        assert "LC-00001" in listed
+        loads = page_text(manager.get("/leaving-care/caseloads"))
+        assert "Pa Page" in loads and "Under 25" in loads
+        assert "LC-00001" in page_text(manager.get(person_url))  # the person's page lists the record
+
+        admin = login_as("admin")
+        exported = admin.post_form(f"{person_url}/export", {}, page=person_url)
+        assert exported.status_code == 200 and exported.mimetype == "application/json"
+        assert json.loads(exported.get_data())["records"][0]["note"] == f"YP-PAGE {SECRET}"
+        assert manager.post_form(f"{person_url}/export", {}, page=person_url).status_code == 403
+        assert manager.get(f"{person_url}/erase").status_code == 403
+        assert_page(admin.get(f"{person_url}/erase"), "Erase this person&#39;s records")
+        blank = admin.post_form(f"{person_url}/erase", {"reason": ""})
+        assert blank.status_code == 422
+        erased = admin.post_form(f"{person_url}/erase", {"reason": "Erasure request ER-7"})
+        assert erased.status_code == 303
+        after = page_text(admin.get(person_url))
+        assert "ERASED-" in after and "YP-PAGE" not in after and SECRET not in page_text(admin.get(record_url))
+        provider = login_as("provider_manager")  # Kent's provider
+        assert provider.get(person_url).status_code == 404 and provider.get(record_url).status_code == 404
+        assert "ERASED-" not in page_text(provider.get("/people"))
