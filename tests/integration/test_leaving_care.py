@@ -156,3 +156,37 @@ def test_an_adviser_over_the_cw08_cap_is_flagged(app, demo):
         assert (row["adviser"], row["young_people"], row["lower"], row["cap"], row["over_cap"]) == (
             "Busy Pa", 31, 25, 30, True)
         assert db.session.get(User, adviser).name == "Busy Pa"
+
+
+def test_cornwall_agrees_an_improvement_plan_and_nothing_escalates_from_it(app, api):
+    """A26: a manual case and an agreed improvement plan; when it fails, no default, suspension or termination is
+    proposed, because Cornwall's rulebook has no such rung."""
+    from models import db
+    from models.cases import DefaultNotice, Suspension, Termination
+
+    with time_machine.travel("2026-12-21T10:00:00+00:00", tick=False):
+        case = api("contract_manager", "POST", "/api/v1/cases",
+                   {"contract": "LC-2024-03", "summary": "Pathway plan reviews late (KPI 1.6, CW-16)"}, status=201)
+        plan = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/action-plans", {}, status=201)
+        assert plan["state"] == "draft"
+        moved = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}", status=200)
+        assert moved["state"] == "action_plan" and moved["allowed_triggers"] == ["resolve", "withdraw"]
+        api("contract_manager", "POST", f"/api/v1/action-plans/{plan['id']}/rows", {
+            "kpi": "KPI 1.6", "current_performance": "71% (Q2 2026/27)", "rag": "red",
+            "issue": "Reviews slipping past 6 months", "action": "Review diary per adviser",
+            "owner": "Service manager", "expected_outcome": "95% reviewed within 6 months",
+            "deadline": "2027-03-31"}, status=201)
+        for trigger in ("submit", "agree"):
+            api("contract_manager", "POST", f"/api/v1/action-plans/{plan['id']}/transitions",
+                {"trigger": trigger}, status=200)
+        failed = api("contract_manager", "POST", f"/api/v1/action-plans/{plan['id']}/transitions",
+                     {"trigger": "fail", "reason": "No improvement by the quarterly meeting"}, status=200)
+        assert failed["state"] == "failed"
+        after = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}", status=200)
+        assert after["state"] == "action_plan" and after["allowed_triggers"] == ["resolve", "withdraw"]
+        refused = api("commissioning_manager", "POST", f"/api/v1/cases/{case['id']}/default-notices",
+                      {"default_description": "d", "remedial_action": "r"}, status=409)
+        assert "has no default notice step" in refused["error"]
+    with app.app_context():
+        for model in (DefaultNotice, Suspension, Termination):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0
