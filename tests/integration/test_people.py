@@ -262,3 +262,21 @@ def test_the_pages_add_a_person_run_their_clocks_export_and_erase_them(app, logi
         provider = login_as("provider_manager")  # Kent's provider
         assert provider.get(person_url).status_code == 404 and provider.get(record_url).status_code == 404
         assert "ERASED-" not in page_text(provider.get("/people"))
+
+
+def test_an_administrator_sets_the_retention_period_on_the_settings_page(app, login_as):
+    from tests.conftest import assert_page
+    from tests.integration.test_duties import page_text
+
+    cornwall = contract_id(app, "LC-2024-03")
+    url = f"/contracts/{cornwall}/settings"
+    admin = login_as("admin")
+    page = page_text(admin.get(url))
+    assert "Retention of people's records" in page and "Not set: nothing is erased by age" in page
+    no_months = admin.post_form(url, {"setting": "retention", "action": "set", "reason": "Records policy"})
+    assert_page(no_months, "Council settings on contract LC-2024-03", 422)
+    assert "Enter how many months to keep people's records" in page_text(no_months)
+    saved = admin.post_form(url, {"setting": "retention", "action": "set", "retention_months": "72",
+                                  "reason": "Council records policy"})
+    assert saved.status_code == 303
+    assert "72 months after the person's service ends, then erased" in page_text(admin.get(url))
