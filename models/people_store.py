@@ -143,6 +143,27 @@ def record_person(viewer: Viewer, actor: User, data: dict, now: datetime) -> Per
     return person
 
 
+def end_service(viewer: Viewer, actor: User, person_id: int, data: dict, now: datetime) -> Person:
+    """Record the day the person's service, tenancy or placement ended (the contract's retention period counts from
+    it), by the council's contract managers; audited."""
+    person = get_person(viewer, person_id)
+    if not can_record(viewer):
+        raise TransitionNotAllowed("Only the council's contract managers can record that a service ended",
+                                   forbidden=True)
+    if person.erased_at is not None:
+        raise TransitionNotAllowed(f"{person.reference} was erased: nothing more is recorded about them")
+    ended_on = need_date(data, "ended_on", "Enter the date the service ended", now.astimezone(LONDON).date())
+    if person.started_on is not None and ended_on < person.started_on:
+        raise ValidationProblem(f"The date cannot be before the service started ({person.started_on:%-d %B %Y})",
+                                "ended_on")
+    before, person.ended_on, person.updated_at = person.ended_on, ended_on, now
+    record_event(council_id=person.council_id, actor=actor, entity_type="person", entity_id=person.id,
+                 event_name="PERSON_SERVICE_ENDED", at=now,
+                 data=jsonable({"ended_on": ended_on, "before": before}))
+    db.session.flush()
+    return person
+
+
 def person_kinds() -> list[RecordKind]:
     """The registry's kinds whose records point at a person (a `person_id` column)."""
     return [kind for kind in KINDS.values() if "person_id" in kind.model.__table__.c]

@@ -11,6 +11,7 @@ from models.engine import workflow_for
 from models.people import PersonRole
 from models.people_store import (
     caseloads,
+    end_service,
     erase_person,
     export_person,
     get_leaving_care,
@@ -91,6 +92,14 @@ def create_person():
 def person(person_id: int):
     """One person, with every record linked to them and their trail."""
     return answer(lambda: get_person(g.viewer, person_id), lambda p: person_json(p, True))
+
+
+@bp.post("/people/<int:person_id>/ending")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def person_ending(person_id: int):
+    """Record the day the person's service ended ({"ended_on": "YYYY-MM-DD"}): retention counts from it."""
+    return answer(lambda: end_service(g.viewer, g.api_user, person_id, json_body(), now_utc()),
+                  lambda p: person_json(p, True))
 
 
 @bp.get("/people/<int:person_id>/export")

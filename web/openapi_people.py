@@ -37,6 +37,12 @@ def people_paths(errors) -> dict:
             "summary": "One person with every record linked to them, across kinds, and their trail",
             "parameters": [id_param],
             "responses": {"200": _json(person, "The person"), **errors(401, 403, 404)}}},
+        "/people/{id}/ending": {"post": {
+            "summary": "Record the day the person's service ended (contract managers); retention counts from it",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["ended_on"], "properties": {"ended_on": date}}}}},
+            "responses": {"200": _json(person, "The person"), **errors(401, 403, 404, 409, 422)}}},
         "/people/{id}/export": {"get": {
             "summary": "Everything kept about one person, every person-linked kind with deadlines and trails "
                        "(administrators; audited)",

@@ -17,6 +17,7 @@ from models.people_store import (
     can_manage_data,
     can_record,
     caseloads,
+    end_service,
     erase_person,
     export_person,
     get_leaving_care,
@@ -107,9 +108,33 @@ def show_person(person_id: int):
     return render_template("people/show_person.html", person=person, roles=ROLE_LABELS,
                            records=records_of(g.viewer, person), events=events_for(g.viewer.council_id, "person",
                                                                                     person.id),
-                           can_manage=can_manage_data(g.viewer),
+                           can_manage=can_manage_data(g.viewer), can_end=can_record(g.viewer),
                            can_refer=person.role is PersonRole.YOUNG_PERSON and person.erased_at is None
                            and g.viewer.role in MANAGERS | PROVIDERS)
+
+
+@bp.route("/people/<int:person_id>/ending", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def ending_page(person_id: int):
+    """Record the day the person's service ended (the contract's retention period counts from it)."""
+    person = get_person(g.viewer, person_id)
+    if not can_record(g.viewer):
+        abort(403)
+    fields = (Field("ended_on", "date", "Date the service ended", DATE_HINT),)
+    form = transition_form(fields, person.version_id, {"ended_on": today_london()})
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        done, status = run_step(lambda: end_service(g.viewer, current_user, person.id,
+                                                    {"ended_on": form.ended_on.data}, now_utc()), form, problems)
+        if done is not None:
+            flash("The end of the service is recorded")
+            return redirect(url_for("people.show_person", person_id=person_id), code=303)
+    elif form.errors:
+        status = 422
+    return _step_page("Record the end of the service", person.reference,
+                      url_for("people.show_person", person_id=person.id), "the person", form, fields, problems,
+                      status, button="Record it")
 
 
 @bp.post("/people/<int:person_id>/export")

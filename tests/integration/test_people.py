@@ -190,10 +190,17 @@ def test_the_retention_period_erases_people_whose_service_ended_long_enough_ago(
         (row,) = [r for r in set_it["items"] if r["key"] == "retention"]
         assert (row["value"], row["source"]) == ("72 months after the person's service ends, then erased",
                                                  "council setting")
+        early = api("contract_manager", "POST", f"/api/v1/people/{old['id']}/ending", {"ended_on": "2027-01-01"},
+                    status=422)
+        assert early["field"] == "ended_on" and "future" in early["error"]
+        api("provider_manager", "POST", f"/api/v1/people/{old['id']}/ending", {"ended_on": "2020-06-30"},
+            status=404)  # Kent's provider: not theirs
+        ended = api("contract_manager", "POST", f"/api/v1/people/{old['id']}/ending", {"ended_on": "2020-06-30"},
+                    status=200)  # 6 years ran out on 30 June 2026
+        assert ended["ended_on"] == "2020-06-30" and ended["events"][-1]["event"] == "PERSON_SERVICE_ENDED"
+        api("contract_manager", "POST", f"/api/v1/people/{recent['id']}/ending", {"ended_on": "2021-01-31"},
+            status=200)
     with app.app_context():
-        db.session.get(Person, old["id"]).ended_on = date(2020, 6, 30)  # 6 years ran out on 30 June 2026
-        db.session.get(Person, recent["id"]).ended_on = date(2021, 1, 31)
-        db.session.commit()
         dry = apply_retention(datetime(2026, 12, 21, 10, tzinfo=UTC), dry_run=True)
         assert [(p.reference, until) for p, until in dry] == [("YP-OLD", date(2026, 6, 30))]
         db.session.commit()
@@ -246,6 +253,8 @@ def test_the_pages_add_a_person_run_their_clocks_export_and_erase_them(app, logi
         assert "Pa Page" in loads and "Under 25" in loads
         assert "LC-00001" in page_text(manager.get(person_url))  # the person's page lists the record
 
+        ending = manager.post_form(f"{person_url}/ending", {"ended_on": ["22", "12", "2026"]})
+        assert ending.status_code == 303 and "Tuesday 22 December 2026" in page_text(manager.get(person_url))
         admin = login_as("admin")
         exported = admin.post_form(f"{person_url}/export", {}, page=person_url)
         assert exported.status_code == 200 and exported.mimetype == "application/json"
