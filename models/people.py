@@ -62,7 +62,7 @@ class LeavingCare(ContractRecord, db.Model):
     adviser_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     reviewed_on: Mapped[date | None] = mapped_column(Date)  # the last pathway plan review
     contacted_on: Mapped[date | None] = mapped_column(Date)  # the last meeting with the adviser
-    note: Mapped[str | None] = mapped_column(Text)  # the last step's note ("no names"; blanked on erasure)
+    note: Mapped[str | None] = mapped_column(Text)  # the last note a step gave ("no names"; blanked on erasure)
 
     person: Mapped[Person] = relationship()
     provider: Mapped[Provider] = relationship()

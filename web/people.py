@@ -5,6 +5,8 @@ shared list), a record's page with its clocks and steps, a referral, and the CW-
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -52,9 +54,36 @@ STEP_FIELDS = {
 }
 
 
-def _step_page(title: str, caption: str, back: str, back_text: str, form, fields, problems, status, button="Save"):
-    return render_template("duties/step.html", form=form, fields=fields, title=title, caption=caption, back=back,
-                           back_text=back_text, button=button, page_problems=problems), status
+@dataclass(frozen=True)
+class _Page:
+    """The words around a step's form: its question, caption, the way back and the button."""
+
+    title: str
+    caption: str
+    back: str
+    back_text: str
+    button: str = "Save"
+
+
+def _form_step(fields: tuple[Field, ...], version: int, defaults: dict, act: Callable[[dict, object], object],
+               done: Callable[[object], tuple[str, str]], page: _Page):
+    """A step's page: on a valid POST run `act(data, version seen)` through run_step (one transaction), flash and
+    redirect (303) to where `done(result)` says; otherwise show the form with its problems (422)."""
+    form = transition_form(fields, version, defaults)
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        data = {f.name: getattr(form, f.name).data for f in fields}
+        result, status = run_step(lambda: act(data, form.version.data), form, problems)
+        if result is not None:
+            message, target = done(result)
+            flash(message)
+            return redirect(target, code=303)
+    elif form.errors:
+        status = 422
+    return render_template("duties/step.html", form=form, fields=fields, title=page.title, caption=page.caption,
+                           back=page.back, back_text=page.back_text, button=page.button,
+                           page_problems=problems), status
 
 
 @bp.get("/people")
@@ -84,20 +113,12 @@ def new_person():
               "2010-03. Never the full date.", optional=True),
         Field("started_on", "date", "Date the service started (optional)", DATE_HINT, optional=True),
     )
-    form = transition_form(fields, 0)
-    form.contract_id.data = form.contract_id.data or request.args.get("contract", "")
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        data = {f.name: getattr(form, f.name).data for f in fields}
-        person, status = run_step(lambda: record_person(g.viewer, current_user, data, now_utc()), form, problems)
-        if person is not None:
-            flash(f"{person.reference} added")
-            return redirect(url_for("people.show_person", person_id=person.id), code=303)
-    elif form.errors:
-        status = 422
-    return _step_page("Add a person", "People", url_for("people.list_people_page"), "the people", form, fields,
-                      problems, status, button="Add the person")
+    return _form_step(fields, 0, {"contract_id": request.args.get("contract", "")},
+                      lambda data, _v: record_person(g.viewer, current_user, data, now_utc()),
+                      lambda person: (f"{person.reference} added", url_for("people.show_person",
+                                                                           person_id=person.id)),
+                      _Page("Add a person", "People", url_for("people.list_people_page"), "the people",
+                            "Add the person"))
 
 
 @bp.get("/people/<int:person_id>")
@@ -121,20 +142,12 @@ def ending_page(person_id: int):
     if not can_record(g.viewer):
         abort(403)
     fields = (Field("ended_on", "date", "Date the service ended", DATE_HINT),)
-    form = transition_form(fields, person.version_id, {"ended_on": today_london()})
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        done, status = run_step(lambda: end_service(g.viewer, current_user, person.id,
-                                                    {"ended_on": form.ended_on.data}, now_utc()), form, problems)
-        if done is not None:
-            flash("The end of the service is recorded")
-            return redirect(url_for("people.show_person", person_id=person_id), code=303)
-    elif form.errors:
-        status = 422
-    return _step_page("Record the end of the service", person.reference,
-                      url_for("people.show_person", person_id=person.id), "the person", form, fields, problems,
-                      status, button="Record it")
+    return _form_step(fields, person.version_id, {"ended_on": today_london()},
+                      lambda data, _v: end_service(g.viewer, current_user, person.id, data, now_utc()),
+                      lambda _p: ("The end of the service is recorded", url_for("people.show_person",
+                                                                                 person_id=person.id)),
+                      _Page("Record the end of the service", person.reference,
+                            url_for("people.show_person", person_id=person.id), "the person", "Record it"))
 
 
 @bp.post("/people/<int:person_id>/export")
@@ -160,20 +173,12 @@ def erase_page(person_id: int):
                     "For example: erasure request ER-2026-31 received on 3 December. The free text on their records "
                     "is blanked and their reference replaced by ERASED-" + str(person.id) + "; the records stay "
                     "in the figures. This cannot be undone."),)
-    form = transition_form(fields, person.version_id)
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        done, status = run_step(lambda: erase_person(g.viewer, current_user, person.id, form.reason.data,
-                                                     now_utc()), form, problems)
-        if done is not None:
-            flash(f"The person's records are erased: they are now {done.reference}")
-            return redirect(url_for("people.show_person", person_id=person_id), code=303)
-    elif form.errors:
-        status = 422
-    return _step_page("Erase this person's records", person.reference,
-                      url_for("people.show_person", person_id=person.id), "the person", form, fields, problems,
-                      status, button="Erase the records")
+    return _form_step(fields, person.version_id, {},
+                      lambda data, _v: erase_person(g.viewer, current_user, person.id, data["reason"], now_utc()),
+                      lambda done: (f"The person's records are erased: they are now {done.reference}",
+                                    url_for("people.show_person", person_id=person.id)),
+                      _Page("Erase this person's records", person.reference,
+                            url_for("people.show_person", person_id=person.id), "the person", "Erase the records"))
 
 
 @bp.route("/people/<int:person_id>/refer", methods=["GET", "POST"])
@@ -182,19 +187,14 @@ def refer_page(person_id: int):
     """Record the council's referral of a young person: the CW-14 allocation clock starts."""
     person = get_person(g.viewer, person_id)
     fields = (Field("referred_on", "date", "Date the council referred the young person", DATE_HINT),)
-    form = transition_form(fields, person.version_id, {"referred_on": today_london()})
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        record, status = run_step(lambda: refer_young_person(g.viewer, current_user, {
-            "person_id": person.id, "referred_on": form.referred_on.data}, now_utc()), form, problems)
-        if record is not None:
-            flash(f"Referral {record.reference} recorded")
-            return redirect(url_for("people.show_leaving_care", record_id=record.id), code=303)
-    elif form.errors:
-        status = 422
-    return _step_page("Record a referral", person.reference, url_for("people.show_person", person_id=person.id),
-                      "the person", form, fields, problems, status, button="Record the referral")
+    return _form_step(fields, person.version_id, {"referred_on": today_london()},
+                      lambda data, _v: refer_young_person(g.viewer, current_user, {"person_id": person.id, **data},
+                                                          now_utc()),
+                      lambda record: (f"Referral {record.reference} recorded",
+                                      url_for("people.show_leaving_care", record_id=record.id)),
+                      _Page("Record a referral", person.reference, url_for("people.show_person",
+                                                                           person_id=person.id),
+                            "the person", "Record the referral"))
 
 
 @bp.get("/leaving-care")
@@ -234,20 +234,10 @@ def leaving_care_step(record_id: int, trigger: str):
         Field("allocated_on", "date", "Date the adviser was allocated", DATE_HINT),
         Field("note", "textarea", "Note (optional)", NO_NAMES, optional=True))
     day = {"allocate": "allocated_on", "record_review": "reviewed_on", "record_contact": "contacted_on"}.get(trigger)
-    form = transition_form(fields, record.version_id, {day: today_london()} if day else {})
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        data = {f.name: getattr(form, f.name).data for f in fields}
-        done, status = run_step(lambda: step_leaving_care(g.viewer, current_user, record.id, trigger, data,
-                                                          now_utc(), expected_version=form.version.data),
-                                form, problems)
-        if done is not None:
-            flash("Recorded")
-            return redirect(url_for("people.show_leaving_care", record_id=record.id), code=303)
-    elif form.errors:
-        status = 422
     label = dict(record_facts("leaving_care", record)["steps"]).get(trigger, trigger.replace("_", " ").capitalize())
-    return _step_page(label, f"Leaving-care record {record.reference}",
-                      url_for("people.show_leaving_care", record_id=record.id), "the record", form, fields,
-                      problems, status)
+    return _form_step(fields, record.version_id, {day: today_london()} if day else {},
+                      lambda data, version: step_leaving_care(g.viewer, current_user, record.id, trigger, data,
+                                                              now_utc(), expected_version=version),
+                      lambda _r: ("Recorded", url_for("people.show_leaving_care", record_id=record.id)),
+                      _Page(label, f"Leaving-care record {record.reference}",
+                            url_for("people.show_leaving_care", record_id=record.id), "the record"))

@@ -112,17 +112,18 @@ class LeavingCareWorkflow(Workflow):
             raise ValidationProblem(f"The date cannot be before {after_text} ({earlier:%-d %B %Y})", key)
         return day
 
-    def _note(self, data: dict) -> str | None:
+    def _note(self, data: dict) -> dict:
+        """The step's note ("no names"), only when one is given: the record keeps the last note written."""
         note = str(data.get("note") or "").strip()
         if len(note) > 2000:
             raise ValidationProblem("Note must be 2000 characters or fewer", "note")
-        return note or None
+        return {"note": note} if note else {}
 
     def validate_allocate(self, data: dict) -> dict:
         adviser = need_int(data, "adviser_id", "Select the personal adviser", 1, 2_147_483_647)
         allocated_on = self._on_or_after(data, "allocated_on", "Enter the date the personal adviser was allocated",
                                          "referred_on", "the referral")
-        return {"adviser_id": adviser, "allocated_on": allocated_on, "note": self._note(data)}
+        return {"adviser_id": adviser, "allocated_on": allocated_on, **self._note(data)}
 
     def clocks_allocate(self, cleaned: dict):
         day, rules = cleaned["allocated_on"], self.rules
@@ -136,7 +137,7 @@ class LeavingCareWorkflow(Workflow):
     def validate_record_review(self, data: dict) -> dict:
         reviewed_on = self._on_or_after(data, "reviewed_on", "Enter the date the pathway plan was reviewed",
                                         "allocated_on", "the allocation")
-        return {"reviewed_on": reviewed_on, "note": self._note(data)}
+        return {"reviewed_on": reviewed_on, **self._note(data)}
 
     def clocks_record_review(self, cleaned: dict):
         day, months = cleaned["reviewed_on"], self.rules.review_months
@@ -147,7 +148,7 @@ class LeavingCareWorkflow(Workflow):
     def validate_record_contact(self, data: dict) -> dict:
         contacted_on = self._on_or_after(data, "contacted_on", "Enter the date the adviser met the young person",
                                          "allocated_on", "the allocation")
-        return {"contacted_on": contacted_on, "note": self._note(data)}
+        return {"contacted_on": contacted_on, **self._note(data)}
 
     def clocks_record_contact(self, cleaned: dict):
         day, months = cleaned["contacted_on"], self.rules.contact_months

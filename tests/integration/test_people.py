@@ -247,6 +247,11 @@ def test_the_pages_add_a_person_run_their_clocks_export_and_erase_them(app, logi
             "note": f"YP-PAGE {SECRET}"})
         assert allocated.status_code == 303, page_text(allocated)[:1500]
         assert "CW-16" in page_text(manager.get(record_url)) and "CW-10" in page_text(manager.get(record_url))
+        too_early = manager.post_form(f"{record_url}/record_contact", {"contacted_on": ["22", "12", "2026"]})
+        assert too_early.status_code == 422 and "before the allocation" in page_text(too_early)
+        assert manager.post_form(f"{record_url}/record_contact",
+                                 {"contacted_on": ["23", "12", "2026"]}).status_code == 303
+        assert "Tuesday 23 February 2027" in page_text(manager.get(record_url))  # the next meeting (CW-10)
         listed = assert_page(manager.get("/leaving-care"), "Leaving-care records")
         assert "LC-00001" in listed
         loads = page_text(manager.get("/leaving-care/caseloads"))
