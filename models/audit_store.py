@@ -70,6 +70,40 @@ def events_for_case(council_id: int, case_id: int) -> list[AuditEvent]:
     return list(db.session.scalars(_case_events_statement(), {"council_id": council_id, "case_id": case_id}))
 
 
+def scrub_events(council_id: int, entities: list[tuple[str, int]], keys: tuple[str, ...], words: dict[str, str]
+                 ) -> int:
+    """UK GDPR erasure (issue 15), the one change the trail allows: in the events of these records, the free-text
+    members named by `keys` become "[erased]" and every word of `words` (a person's reference) is replaced by its
+    tombstone, in the data and the reason. Who did what, when and to which record stays. Returns the events changed."""
+    table = AuditEvent.__table__
+    changed = 0
+    for entity_type, entity_id in entities:
+        rows = db.session.execute(select(table.c.id, table.c.data, table.c.reason).where(
+            table.c.council_id == council_id, table.c.entity_type == entity_type,
+            table.c.entity_id == entity_id)).all()
+        for row in rows:
+            data, reason = _scrub(row.data or {}, keys, words), _scrub(row.reason, (), words)
+            if (data, reason) != (row.data or {}, row.reason):
+                # A Core update on purpose: the ORM guard below refuses every other change to an event.
+                db.session.execute(table.update().where(table.c.id == row.id).values(data=data, reason=reason))
+                changed += 1
+    for loaded in [o for o in db.session.identity_map.values() if isinstance(o, AuditEvent)]:
+        db.session.expire(loaded)  # an event already loaded shows the scrubbed text, not what it held
+    return changed
+
+
+def _scrub(value, keys: tuple[str, ...], words: dict[str, str]):
+    if isinstance(value, dict):
+        return {k: ("[erased]" if k in keys and v not in (None, "") else _scrub(v, keys, words))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v, keys, words) for v in value]
+    if isinstance(value, str):
+        for word, tombstone in words.items():
+            value = value.replace(word, tombstone)
+    return value
+
+
 @event.listens_for(Session, "before_flush")
 def _refuse_audit_changes(session, flush_context, instances):
     # The trail must stand up in a contract dispute: nothing may edit or delete an event once written.

@@ -112,6 +112,12 @@ def settings_rows(contract: Contract, book: Rulebook, regime: Rulebook) -> list[
                                            "second working day after posting"),
                  "source": "council setting" if receipt else "council setting (the standard default; the contract "
                                                              "is silent)"})
+    retention = (settings.get("retention") or {}).get("months")
+    rows.append({"key": "retention", "item": "", "name": "Retention of people's records", "setting":
+                 settings.get("retention"),
+                 "value": (f"{retention} months after the person's service ends, then erased" if retention
+                           else "Not set: nothing is erased by age"),
+                 "source": "council setting" if retention else "not set"})
     own_complaints = [c for c in regime.clocks if c.starts in ("complaint_received", "complaint_passed_on")]
     local = settings.get("complaint_clocks")
     rows.append({"key": "complaint_clocks", "item": "", "name": "Complaint clocks", "setting": local,

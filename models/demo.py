@@ -120,6 +120,7 @@ def load_demo(with_cases: bool = False, now: datetime | None = None) -> list[tup
     db.session.flush()
     if with_cases:
         _demo_cases(council, now or datetime.now(UTC))
+        _demo_young_people(council, now or datetime.now(UTC))  # issue 15: Cornwall's per-young-person clocks
     return [(email, DEMO_PASSWORD, role) for email, _name, role, _ref in DEMO_USERS]
 
 
@@ -199,3 +200,32 @@ def _demo_home_care(now: datetime) -> None:
         "referred_at": now - timedelta(weeks=5, days=3), "started_on": started_on}, now)
     step_package(viewer, manager, package.id, "agree_plan", {"agreed_on": started_on + timedelta(days=2)}, now)
     start_confirmations(viewer, manager, {"contract_id": "HC-2024-05"}, now)
+def _demo_young_people(council, now: datetime) -> None:
+    """Cornwall's young people (issue 15): a personal adviser at the provider, one young person allocated to them
+    (review and meeting clocks running), one referred before 15 years 9 months and one referred after it (CW-14's
+    7 working days running). References only: no names."""
+    from models.people import Person
+    from models.people_store import record_person, refer_young_person, step_leaving_care
+    from models.provider_store import get_contract
+
+    manager = find_user_by_email("contract.manager@remedy.example")
+    contract = get_contract(manager.viewer, "LC-2024-03")
+    if db.session.scalar(select(Person.id).where(Person.contract_id == contract.id).limit(1)) is not None:
+        return
+    adviser = find_user_by_email("personal.adviser@harbour.example") or create_user(
+        council_id=council.id, email="personal.adviser@harbour.example", name="Kim Adviser",
+        role=Role.PROVIDER_USER, password=DEMO_PASSWORD, provider_reference="PRV-003")
+    today = now.astimezone(ZoneInfo("Europe/London")).date()
+    people = {}
+    for reference, born_in in (("YP-0101", f"{today.year - 17}-02"),
+                               ("YP-0102", f"{today.year - 15}-{today.month:02d}"),  # 15y9m still ahead
+                               ("YP-0103", f"{today.year - 16}-06")):
+        people[reference] = record_person(manager.viewer, manager, {
+            "contract_id": contract.id, "reference": reference, "role": "young_person", "born_in": born_in}, now)
+    allocated = refer_young_person(manager.viewer, manager, {"person_id": people["YP-0101"].id,
+                                                             "referred_on": today - timedelta(days=40)}, now)
+    step_leaving_care(manager.viewer, manager, allocated.id, "allocate",
+                      {"adviser_id": adviser.id, "allocated_on": today - timedelta(days=35)}, now)
+    for reference in ("YP-0102", "YP-0103"):
+        refer_young_person(manager.viewer, manager, {"person_id": people[reference].id,
+                                                     "referred_on": today - timedelta(days=2)}, now)

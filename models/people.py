@@ -14,11 +14,12 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import ContractRecord, UTCDateTime, db
 from models.entities import Contract, Provider, _enum
+from workflows.leaving_care import LeavingCareState
 
 
 class PersonRole(enum.Enum):
@@ -43,5 +44,26 @@ class Person(ContractRecord, db.Model):
     adviser_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)  # Cornwall personal adviser
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a tombstone after erasure
 
+    provider: Mapped[Provider] = relationship()
+    contract: Mapped[Contract | None] = relationship()
+
+
+class LeavingCare(ContractRecord, db.Model):
+    """A young person's leaving-care record under a Cornwall-style contract (CW-14, CW-16, CW-10): referred, a
+    personal adviser allocated, then the last pathway plan review and the last meeting, each starting the next clock."""
+
+    __tablename__ = "leaving_care"
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_leaving_care_council_id"),)
+    reference: Mapped[str] = mapped_column(String(20))
+    state: Mapped[LeavingCareState] = mapped_column(_enum(LeavingCareState), default=LeavingCareState.REFERRED)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    referred_on: Mapped[date] = mapped_column(Date)
+    allocated_on: Mapped[date | None] = mapped_column(Date)
+    adviser_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    reviewed_on: Mapped[date | None] = mapped_column(Date)  # the last pathway plan review
+    contacted_on: Mapped[date | None] = mapped_column(Date)  # the last meeting with the adviser
+    note: Mapped[str | None] = mapped_column(Text)  # the last note a step gave ("no names"; blanked on erasure)
+
+    person: Mapped[Person] = relationship()
     provider: Mapped[Provider] = relationship()
     contract: Mapped[Contract | None] = relationship()

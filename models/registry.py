@@ -25,6 +25,7 @@ from models.duties import InfoRequest, Notification
 from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.referrals import CapacityConfirmation, CarePackage, Referral
+from models.people import LeavingCare
 from models.scheduling import Meeting
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow
@@ -40,6 +41,8 @@ from workflows.financial_change import REPORT_CLOCK as FINANCIAL_CHANGE_CLOCK
 from workflows.financial_change import FinancialChangeWorkflow
 from workflows.incident import IncidentWorkflow
 from workflows.info_request import REQUEST_CLOCK, RequestWorkflow
+from workflows.leaving_care import CLOCKS as LEAVING_CARE_CLOCKS
+from workflows.leaving_care import LeavingCareWorkflow
 from workflows.machine import Workflow
 from workflows.milestone import MILESTONE_CLOCK, MilestoneWorkflow
 from workflows.minutes import MINUTES_CLOCK, MinutesWorkflow
@@ -230,6 +233,12 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
                on_step="models.return_store:on_return_step"),
     RecordKind("breach", "breach", BreachRecord, BreachWorkflow, "breaches", "/breaches#breach-{id}",
                on_step="models.return_store:on_breach_step"),
+    # People (issue 15): a young person's leaving-care record (Cornwall CW-14, CW-16, CW-10), linked to a person.
+    RecordKind("leaving_care", "leaving-care record", LeavingCare, LeavingCareWorkflow, "leaving-care",
+               "/leaving-care/{id}", reference_prefix="LC",
+               copies=("allocated_on", "adviser_id", "reviewed_on", "contacted_on", "note"),
+               clocks=LEAVING_CARE_CLOCKS, on_final="cancelled", facts="models.people_store:leaving_care_facts",
+               on_step="models.people_store:on_leaving_care_step", personal_text=("note",)),
 )}
 BY_COLLECTION = {k.collection: k for k in KINDS.values() if k.collection}
 WORKFLOWS = {k.name: k.workflow for k in KINDS.values()}  # every machine, for the generated state diagrams

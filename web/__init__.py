@@ -25,6 +25,7 @@ def register_web(app: Flask) -> None:
         api_duties,
         api_financial_changes,
         api_referrals,
+        api_people,
         api_returns,
         api_settings,
         assets,
@@ -43,6 +44,7 @@ def register_web(app: Flask) -> None:
         letters,
         meetings,
         notifications,
+        people,
         portal,
         providers,
         referrals,
@@ -85,6 +87,7 @@ def register_web(app: Flask) -> None:
     assert api_financial_changes.bp is api.bp and api_duties.bp is api.bp
     assert api_settings.bp is api.bp
     assert api_referrals.bp is api.bp  # H&F referrals and packages (issue 15, item 2)
+    assert api_people.bp is api.bp  # people and leaving care (issue 15)
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)
@@ -96,6 +99,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(financial_changes.bp)
     app.register_blueprint(duties.bp)
     app.register_blueprint(referrals.bp)  # H&F referrals and packages of care (issue 15, item 2)
+    app.register_blueprint(people.bp)  # people and leaving care (issue 15)
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
@@ -129,7 +133,7 @@ def _service_navigation() -> list[dict]:
     items = [("Home", "dashboard.dashboard", Permission.VIEW_DASHBOARD, ()),
              ("Cases", "cases.list_cases_page", Permission.VIEW_PROVIDERS, ()),
              ("Your organisation" if viewer.is_provider else "Providers", "providers.list_providers_page",
-              Permission.VIEW_PROVIDERS, ("/contracts",))]
+              Permission.VIEW_PROVIDERS, ("/contracts", "/people", "/leaving-care"))]
     if not viewer.is_provider:
         items.append(("Review", "portal.review_queue", Permission.VIEW_PROVIDERS, ()))
     items += [("Returns", "returns.list_returns_page", Permission.VIEW_PROVIDERS, ()),

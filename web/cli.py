@@ -22,6 +22,7 @@ demo_cli = AppGroup("demo", help="Demo data.")
 users_cli = AppGroup("users", help="People and API tokens.")
 rulebooks_cli = AppGroup("rulebooks", help="Contract rulebooks.")
 workflows_cli = AppGroup("workflows", help="The state machines.")
+people_cli = AppGroup("people", help="People's records (issue 15): retention and erasure.")
 
 DIAGRAMS_START, DIAGRAMS_END = "<!-- diagrams:start -->", "<!-- diagrams:end -->"
 DIAGRAMS_COMMAND = "flask --app app workflows diagram"
@@ -219,7 +220,26 @@ def workflows_diagram(output: str, readme: str) -> None:
     click.echo(f"Wrote {output} and refreshed the diagrams in {readme}")
 
 
+@people_cli.command("retention")
+@click.option("--dry-run", is_flag=True, help="List the people past retention; erase nothing.")
+def people_retention(dry_run: bool) -> None:
+    """Erase the people whose service ended longer ago than their contract's retention period (a council setting):
+    one line each (id, reference, the date the period ran out); with --dry-run, only list them."""
+    from models.people_store import apply_retention
+
+    due = apply_retention(datetime.now(UTC), dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
+    if not due:
+        click.echo("No one is past their contract's retention period.")
+    for person, until in due:
+        click.echo(f"{person.id}\t{person.reference}\tretention ended {until.isoformat()}"
+                   + ("" if dry_run else "\terased"))
+
+
 def register_cli(app: Flask) -> None:
     """Attach the command groups."""
-    for group in (workdays_cli, demo_cli, users_cli, rulebooks_cli, workflows_cli):
+    for group in (workdays_cli, demo_cli, users_cli, rulebooks_cli, workflows_cli, people_cli):
         app.cli.add_command(group)

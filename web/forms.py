@@ -216,6 +216,9 @@ class ContractSettingForm(FlaskForm):
                                        validators=[Optional(), NumberRange(1, 60, "Enter working days from 1 to 60")])
     draft_working_days = IntegerField("Draft response to the council within (working days)", widget=GovTextInput(),
                                       validators=[Optional(), NumberRange(1, 60, "Enter working days from 1 to 60")])
+    retention_months = IntegerField("Keep people's records for (months after their service ends)",
+                                    widget=GovTextInput(),
+                                    validators=[Optional(), NumberRange(1, 1200, "Enter months from 1 to 1200")])
     reason = TextAreaField("Why the setting is changed", widget=GovTextArea(),
                            validators=[DataRequired("Enter why the setting is changed"),
                                        Length(max=500, message="Reason must be 500 characters or fewer")])

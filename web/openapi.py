@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from models.registry import CASE_COLLECTIONS
+from web.openapi_people import people_paths, people_schemas
 
 _ERROR = {"$ref": "#/components/schemas/Error"}
 
@@ -68,6 +69,7 @@ def openapi_document() -> dict:
             **_financial_change_paths(),
             **_duty_paths(),
             **_referral_paths(),
+            **people_paths(_errors),  # issue 15: people and leaving care (web/openapi_people.py)
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -148,6 +150,7 @@ def openapi_document() -> dict:
                 **_financial_change_schemas(),
                 **_duty_schemas(),
                 **_referral_schemas(),
+                **people_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -293,7 +296,8 @@ def _return_paths() -> dict:
                      "parameters": [id_param],
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["key", "reason"],
-                         "properties": {"key": {"enum": ["return_due", "deemed_receipt", "complaint_clocks"]},
+                         "properties": {"key": {"enum": ["return_due", "deemed_receipt", "complaint_clocks",
+                                                                 "kpi_targets", "retention"]},
                                         "value": {"type": ["object", "null"]}, "reason": {"type": "string"}}}}}},
                      "responses": {"200": _json(obj, "Settings"), **_errors(401, 403, 404, 422)}}},
     }

@@ -133,7 +133,7 @@ def show_contract(contract_id: int):
 _FIELD_FOR_PROBLEM = {"working_days": "working_days", "from": "due_from", "hand": "receipt_hand",
                       "email": "receipt_email", "post": "receipt_post", "report_working_days": "report_working_days",
                       "draft_working_days": "draft_working_days", "reason": "reason", "key": "setting",
-                      "value": "setting"}
+                      "value": "setting", "months": "retention_months"}
 
 
 def _setting_choices(rows: list[dict]) -> list[tuple[str, str]]:
@@ -170,6 +170,11 @@ def _setting_value(form: ContractSettingForm, key: str, item: str, existing: dic
             if days is None:
                 raise ValidationProblem(f"Enter the working days to deemed receipt {_BY[method]}", method)
         return values
+    if key == "retention":  # issue 15: people's records are erased this long after their service ends
+        if form.retention_months.data is None:
+            raise ValidationProblem("Enter how many months to keep people's records after their service ends",
+                                    "months")
+        return {"months": form.retention_months.data}
     values = {f: getattr(form, f).data for f in ("report_working_days", "draft_working_days")
               if getattr(form, f).data is not None}
     if not values:

@@ -56,6 +56,7 @@ class Permission(enum.Enum):
     USE_API = "use_api"
     VIEW_WORKDAYS = "view_workdays"
     MANAGE_CONTRACT_SETTINGS = "manage_contract_settings"  # what the contract leaves to the council (A4)
+    MANAGE_PERSONAL_DATA = "manage_personal_data"  # export or erase one person's records (UK GDPR, issue 15)
 
 
 _EVERYONE = {

@@ -18,6 +18,7 @@ from workflows.clock import UNITS, ClockSpec
 from workflows.duties import DutyError, DutySpec, parse_duties
 from workflows.home_care import HomeCareError, HomeCareRules, parse_home_care
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
+from workflows.young_people import LeavingCareError, LeavingCareRules, parse_leaving_care
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
 FORMAT_VERSION = 2
@@ -88,6 +89,7 @@ class Rulebook:
     duties: tuple[DutySpec, ...] = ()  # [[duties]]: what the provider must tell the council, and by when
     requests: tuple[DutySpec, ...] = ()  # [[requests]]: what the council may ask for, and the time to answer
     home_care: HomeCareRules | None = None  # [referrals] and [packages] (H&F): referral and package windows
+    leaving_care: LeavingCareRules | None = None  # [leaving_care]: per-young-person clocks and caseloads (CW)
 
     def duty(self, ident: str | None) -> DutySpec | None:
         """The duty to notify with that id, if this contract lists it."""
@@ -214,11 +216,17 @@ def parse_rulebook(path: Path) -> Rulebook:
         home_care = parse_home_care(text, data, events)
     except HomeCareError as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
+    try:
+        leaving_care = parse_leaving_care(data.get("leaving_care"))
+    except LeavingCareError as exc:
+        raise RulebookError(path, _line_of(text, exc.key) if exc.key else _header_line(text, "leaving_care"),
+                            exc.problem) from None
     return Rulebook(
         home_care=home_care,
         monitoring=monitoring,
         duties=duties,
         requests=requests,
+        leaving_care=leaving_care,
         reminders=tuple(sorted(set(reminders), reverse=True)),
         rungs=rungs,
         clocks=clocks,

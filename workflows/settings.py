@@ -31,7 +31,7 @@ from workflows.rulebook import SERVICE_METHODS, Rulebook
 
 COUNCIL = "council setting"
 LOCAL_RULE = "Local setting"
-SETTING_KEYS = ("return_due", "deemed_receipt", "complaint_clocks", "kpi_targets")
+SETTING_KEYS = ("return_due", "deemed_receipt", "complaint_clocks", "kpi_targets", "retention")
 _TARGET_KEYS = {"from", "target", "disputed_target", "bands"}
 
 
@@ -172,6 +172,10 @@ def check_setting(book: Rulebook, key: str, value, today: date, before: dict | N
             out[return_id] = {"working_days": _whole(due.get("working_days"), "working_days", 0, 120),
                               "from": start.isoformat()}
         return out
+    if key == "retention":
+        # Issue 15: how long people's records are kept after their service ends (UK GDPR storage limitation);
+        # `flask people retention` erases them after it (models/people_store.apply_retention).
+        return {"months": _whole(value.get("months"), "months", 1, 1200)}
     if key == "deemed_receipt":
         if set(value) != set(SERVICE_METHODS):
             raise ValidationProblem(f"Give working days for each of {', '.join(SERVICE_METHODS)}", "value")

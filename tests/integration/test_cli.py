@@ -46,7 +46,9 @@ def test_demo_load_is_idempotent_and_prints_sign_ins(runner, app):
     with app.app_context():
         admin = find_user_by_email("admin@remedy.example")
         assert len(list_providers(admin.viewer)) == 5 and len(list_contracts(admin.viewer)) == 5
-        assert len(list_users(admin.council_id)) == 7
+        # One person per role, and Cornwall's personal adviser (issue 15: the demo's young people are allocated)
+        assert len(list_users(admin.council_id)) == 8
+        assert find_user_by_email("personal.adviser@harbour.example").provider.reference == "PRV-003"
         from datetime import UTC, datetime
 
         from models.case_queries import list_cases

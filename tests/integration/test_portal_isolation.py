@@ -37,6 +37,7 @@ B_DUTY = "CQC-rating-change-of-provider-B-5a1f"
 B_REQUEST = "Spot-check-information-from-provider-B-8c3d"
 B_REFERRAL = "Referral-for-provider-B-3e7c"
 B_PACKAGE = "Package-of-provider-B-6b0d"
+B_PERSON = "SU-of-provider-B-3e9f"
 
 # Council-only pages a provider is refused by role before any record is read: 403 is as safe as 404 there.
 COUNCIL_ONLY = {"admin.index", "admin.scheduler", "admin.sent_mail", "admin.users", "admin.retry_message",
@@ -116,6 +117,18 @@ def world(app, demo):
         from sqlalchemy import select
 
         from models.cases import Deadline
+        from models.people import LeavingCare
+        from models.people_store import record_person
+        from workflows.leaving_care import LeavingCareState
+
+        b_person = record_person(manager.viewer, manager, {"contract_id": contract.id, "reference": B_PERSON,
+                                                           "role": "service_user"}, SERVED_AT)
+        # No H&F rulebook keeps leaving-care records: provider B's is written directly, to be looked for.
+        b_care = LeavingCare(council_id=contract.council_id, provider_id=b.provider_id, contract_id=contract.id,
+                             person_id=b_person.id, reference="LC-B0001", state=LeavingCareState.REFERRED,
+                             referred_on=TODAY, created_at=SERVED_AT, updated_at=SERVED_AT)
+        db.session.add(b_care)
+        db.session.flush()
 
         b_deadline = db.session.scalar(select(Deadline.id).where(Deadline.provider_id == b.provider_id))
         from models.monitoring import MonitoringReturn
@@ -133,7 +146,7 @@ def world(app, demo):
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
             "concern_id": concern.id, "incident_id": incident.id, "change_id": change.id,
             "notification_id": b_duty.id, "request_id": b_request.id, "referral_id": b_referral.id,
-            "package_id": b_package.id, "confirmation_id": b_capacity.id,
+            "package_id": b_package.id, "confirmation_id": b_capacity.id, "person_id": b_person.id,
             "step": "share",
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
@@ -145,10 +158,12 @@ def world(app, demo):
                        "complaints": complaint.id, "safeguarding-concerns": concern.id, "minutes": meeting.id,
                        "returns": b_return, "breaches": 999999, "financial-changes": change.id,
                        "duty-notifications": b_duty.id, "requests": b_request.id, "referrals": b_referral.id,
-                       "packages": b_package.id, "capacity-confirmations": b_capacity.id},
+                       "packages": b_package.id, "capacity-confirmations": b_capacity.id, "people": b_person.id,
+                       "leaving-care": b_care.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
-                   B_FINANCE, B_DUTY, B_REQUEST, B_REFERRAL, B_PACKAGE, hashlib.sha256(B_PDF).hexdigest()[:12],
+                   B_FINANCE, B_DUTY, B_REQUEST, B_REFERRAL, B_PACKAGE, B_PERSON, "LC-B0001",
+                   hashlib.sha256(B_PDF).hexdigest()[:12],
                    f"/evidence/{update.files[0].id}\"",
                    f"/cases/{b_case.id}\"", f"/cases/{b_open_case.id}\""]
         own = {"case_id": a_case.id, "plan_id": a_plan.id, "milestone_id": a_plan.milestones[0].id,

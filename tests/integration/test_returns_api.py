@@ -380,7 +380,7 @@ def test_kent_a_red_kpi_asks_for_an_action_plan_and_a_second_red_period_a_formal
 @time_machine.travel(NOW, tick=False)
 def test_cornwall_a_kpi_below_target_is_raised_as_a_concern_only(api):
     """CW-24/A26: Cornwall's specification sets no sanction; a KPI below target is raised at the quarterly
-    monitoring meeting, so the only proposal is a concern (its cases can only be monitored)."""
+    monitoring meeting, so the only proposal is a concern (its cases never reach a sanction, A26)."""
     cw = contract_id(api, "LC-2024-03")
     q1 = period(api, cw, "quarterly", "2026-04-01")
     kpis = template_kpis(api, q1["id"])

@@ -107,12 +107,18 @@ def test_a_provider_acts_only_on_its_own_records():
         workflow.fire("acknowledge", received_on="2026-12-18")
 
 
-def test_cornwall_cases_can_only_be_monitored():
+def test_cornwall_cases_are_monitored_or_take_an_agreed_improvement_plan_and_never_a_sanction():
+    """A26: no warning, default, suspension or termination; an agreed improvement plan is the only step."""
     workflow = CaseWorkflow(CaseState.CONCERN, ctx(CM, CORNWALL))
     assert workflow.allowed_triggers() == ["resolve", "withdraw"]
     with pytest.raises(TransitionNotAllowed, match="has no notice step"):
         workflow.fire("escalate_to_notice")
-    assert not CORNWALL.rungs and not CORNWALL.clocks
+    assert CORNWALL.rungs == (("action_plan", "Agreed improvement plan (A26)"),) and not CORNWALL.clocks
+    on_plan = CaseWorkflow(CaseState.ACTION_PLAN, ctx(COM, CORNWALL))
+    for trigger, rung in (("escalate_to_default", "default notice"), ("suspend", "suspension"),
+                          ("consider_termination", "termination"), ("escalate_to_notice", "notice")):
+        assert on_plan.refusal(trigger) == f"The {CORNWALL.title} contract has no {rung} step"
+        assert on_plan.fire_system(trigger, cause="PLAN_FAILED") is None  # no consequence can take it there
 
 
 def test_thurrock_goes_from_action_plan_to_termination():
