@@ -24,6 +24,7 @@ from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingCon
 from models.duties import InfoRequest, Notification
 from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
+from models.planned_meeting import PlannedMeeting
 from models.scheduling import Meeting
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow
@@ -41,6 +42,7 @@ from workflows.milestone import MILESTONE_CLOCK, MilestoneWorkflow
 from workflows.minutes import MINUTES_CLOCK, MinutesWorkflow
 from workflows.notice import NoticeWorkflow
 from workflows.notification import NOTIFY_CLOCK, NotificationWorkflow
+from workflows.planned_meeting import MEETING_CLOCK, PlannedMeetingWorkflow
 from workflows.returns import ReturnWorkflow
 from workflows.safeguarding import (
     KEY_REPORT_CLOCK,
@@ -203,6 +205,10 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
                facts="models.request_store:request_facts", on_step="models.request_store:on_request_step"),
     RecordKind("meeting", "meeting", Meeting, MinutesWorkflow, "minutes", "/meetings/{id}", copies=("sent_on",),
                clocks=(MINUTES_CLOCK,), on_final="met", on_step="models.meeting_store:on_minutes_step"),
+    # Meeting cadences (issue 15, item 6): the next meeting of each of a contract's [[meetings]] cadences.
+    RecordKind("planned_meeting", "planned meeting", PlannedMeeting, PlannedMeetingWorkflow, "planned-meetings",
+               "/planned-meetings/{id}", reference_prefix="MTG", copies=("meeting_id", "held_on"),
+               clocks=(MEETING_CLOCK,)),
     RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",
                on_step="models.return_store:on_return_step"),
     RecordKind("breach", "breach", BreachRecord, BreachWorkflow, "breaches", "/breaches#breach-{id}",

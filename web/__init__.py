@@ -24,6 +24,7 @@ def register_web(app: Flask) -> None:
         api_concerns,
         api_duties,
         api_financial_changes,
+        api_meetings,
         api_returns,
         api_settings,
         assets,
@@ -82,6 +83,7 @@ def register_web(app: Flask) -> None:
     assert api_cases.bp is api.bp and api_concerns.bp is api.bp and api_returns.bp is api.bp
     assert api_financial_changes.bp is api.bp and api_duties.bp is api.bp
     assert api_settings.bp is api.bp
+    assert api_meetings.bp is api.bp  # meeting cadences (issue 15, item 6)
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)

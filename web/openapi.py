@@ -67,6 +67,7 @@ def openapi_document() -> dict:
             **_concern_paths(),
             **_financial_change_paths(),
             **_duty_paths(),
+            **_meeting_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -146,6 +147,7 @@ def openapi_document() -> dict:
                 **_concern_schemas(),
                 **_financial_change_schemas(),
                 **_duty_schemas(),
+                **_meeting_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -518,6 +520,70 @@ def _duty_paths() -> dict:
                "answer (answer, answered_on: either side) or withdraw (reason: the council); an answer meets the "
                "deadline, or records a late-answer breach event after it"),
     }
+
+
+def _meeting_paths() -> dict:
+    """Meeting cadences (issue 15, item 6): planned meetings, and recording a meeting that holds one."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    date = {"type": "string", "format": "date"}
+    ref = {"$ref": "#/components/schemas/PlannedMeeting"}
+    items = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref}}}
+    return {
+        "/planned-meetings": {
+            "get": {"summary": "Planned meetings you can see (providers: their own), soonest due first",
+                    "responses": {"200": _json(items, "Planned meetings"), **_errors(401, 403)}},
+            "post": {"summary": "Plan a contract's next meetings: each of its rulebook's [[meetings]] cadences with "
+                                "none planned, one cadence after the last meeting held (or after monitoring began)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["contract_id"],
+                         "properties": {"contract_id": {"type": ["integer", "string"]}}}}}},
+                     "responses": {"201": _json(items, "The meetings planned (none if all were)"),
+                                   **_errors(401, 403, 404, 422)}}},
+        "/planned-meetings/{id}": {"get": {
+            "summary": "One planned meeting: state, its deadline explained, audit trail", "parameters": [id_param],
+            "responses": {"200": _json(ref, "The planned meeting"), **_errors(401, 403, 404)}}},
+        "/planned-meetings/{id}/transitions": {"post": {
+            "summary": "cancel (reason: the council); a planned meeting is held by recording the meeting",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"],
+                "properties": {"trigger": {"enum": ["cancel"]}, "reason": {"type": "string"},
+                               "version": {"type": "integer"}}}}}},
+            "responses": {"200": _json(ref, "The updated planned meeting"), **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/minutes": {"post": {
+            "summary": "Record a meeting and draft its minutes; it holds its cadence's planned meeting and plans the "
+                       "next",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["contract_id", "held_on", "attendees", "minutes"],
+                "properties": {"contract_id": {"type": ["integer", "string"]}, "held_on": date,
+                               "attendees": {"type": "string"}, "minutes": {"type": "string"},
+                               "cadence": {"type": "string",
+                                           "description": "a [[meetings]] id of the contract's rulebook "
+                                                          "(default: its first)"}}}}}},
+            "responses": {"201": _json({"$ref": "#/components/schemas/Minutes"}, "The meeting"),
+                          **_errors(401, 403, 404, 422)}}},
+    }
+
+
+def _meeting_schemas() -> dict:
+    maybe_date = {"type": ["string", "null"], "format": "date"}
+    return {"PlannedMeeting": {
+        "type": "object",
+        "required": ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id", "contract_id",
+                     "cadence", "rule", "what", "counted_from", "due_on", "meeting_id", "held_on", "deadlines",
+                     "events"],
+        "properties": {"id": {"type": "integer"}, "kind": {"const": "planned_meeting"},
+                       "reference": {"type": "string"},
+                       "state": {"enum": ["planned", "overdue", "held", "cancelled"]},
+                       "version": {"type": "integer"},
+                       "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+                       "provider_id": {"type": "integer"}, "contract_id": {"type": "integer"},
+                       "cadence": {"type": "string"}, "rule": {"type": "string"}, "what": {"type": "string"},
+                       "counted_from": {"type": "string", "format": "date"},
+                       "due_on": {"type": "string", "format": "date"},
+                       "meeting_id": {"type": ["integer", "null"]}, "held_on": maybe_date,
+                       "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
 
 
 def _duty_schemas() -> dict:

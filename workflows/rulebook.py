@@ -16,6 +16,7 @@ from pathlib import Path
 from workflows.calendar import REGIONS
 from workflows.clock import UNITS, ClockSpec
 from workflows.duties import DutyError, DutySpec, parse_duties
+from workflows.meeting_cadence import CadenceError, MeetingCadence, parse_meetings
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
@@ -86,6 +87,11 @@ class Rulebook:
     monitoring: Monitoring = Monitoring()
     duties: tuple[DutySpec, ...] = ()  # [[duties]]: what the provider must tell the council, and by when
     requests: tuple[DutySpec, ...] = ()  # [[requests]]: what the council may ask for, and the time to answer
+    meetings: tuple[MeetingCadence, ...] = ()  # [[meetings]]: the meetings the contract must hold, and how often
+
+    def cadence(self, ident: str | None) -> MeetingCadence | None:
+        """The meeting cadence with that id, if this contract lists it."""
+        return next((m for m in self.meetings if m.id == ident), None)
 
     def duty(self, ident: str | None) -> DutySpec | None:
         """The duty to notify with that id, if this contract lists it."""
@@ -208,7 +214,12 @@ def parse_rulebook(path: Path) -> Rulebook:
         requests = parse_duties(text, data, "requests", events)
     except DutyError as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
+    try:
+        meetings = parse_meetings(text, data)
+    except CadenceError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
     return Rulebook(
+        meetings=meetings,
         monitoring=monitoring,
         duties=duties,
         requests=requests,

@@ -1,0 +1,60 @@
+"""Meeting cadences (issue 15, item 6): the planned next meeting of each cadence, and which cadence a meeting was
+
+Revision ID: d4e5f6a70021
+Revises: e1f0a2c40018
+Create Date: 2026-11-29 05:20:00
+
+Plain SQL/Core only: a migration must not import the app's models, which move on after it is written.
+"""
+import sqlalchemy as sa
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'd4e5f6a70021'
+down_revision = 'e1f0a2c40018'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cadence', sa.String(length=64), nullable=True))
+    op.create_table(
+        'planned_meeting',
+        sa.Column('contract_id', sa.Integer(), nullable=False),
+        sa.Column('reference', sa.String(length=20), nullable=False),
+        sa.Column('state', sa.Enum('planned', 'overdue', 'held', 'cancelled', name='plannedmeetingstate',
+                                   native_enum=False, length=40), nullable=False),
+        sa.Column('cadence', sa.String(length=64), nullable=False),
+        sa.Column('rule', sa.String(length=20), nullable=False),
+        sa.Column('what', sa.String(length=300), nullable=False),
+        sa.Column('counted_from', sa.Date(), nullable=False),
+        sa.Column('due_on', sa.Date(), nullable=False),
+        sa.Column('meeting_id', sa.Integer(), nullable=True),
+        sa.Column('held_on', sa.Date(), nullable=True),
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('council_id', sa.Integer(), nullable=False),
+        sa.Column('provider_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('version_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['contract_id'], ['contract.id'],
+                                name=op.f('fk_planned_meeting_contract_id_contract')),
+        sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_planned_meeting_council_id_council')),
+        sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_planned_meeting_meeting_id_meeting')),
+        sa.ForeignKeyConstraint(['provider_id'], ['provider.id'],
+                                name=op.f('fk_planned_meeting_provider_id_provider')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_planned_meeting')),
+        sa.UniqueConstraint('council_id', 'reference', name='uq_planned_meeting_council_id'),
+    )
+    with op.batch_alter_table('planned_meeting', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_planned_meeting_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_planned_meeting_council_id'), ['council_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_planned_meeting_meeting_id'), ['meeting_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_planned_meeting_provider_id'), ['provider_id'], unique=False)
+
+
+def downgrade():
+    op.drop_table('planned_meeting')
+    with op.batch_alter_table('meeting', schema=None) as batch_op:
+        batch_op.drop_column('cadence')
