@@ -107,6 +107,11 @@ def world(app, demo):
         from models.cases import Deadline
 
         b_deadline = db.session.scalar(select(Deadline.id).where(Deadline.provider_id == b.provider_id))
+        from models.planned_meeting import PlannedMeeting
+
+        # Recording B's meeting planned its next one (HF-38, every six weeks).
+        b_planned = db.session.scalar(select(PlannedMeeting.id).where(PlannedMeeting.provider_id == b.provider_id))
+        assert b_planned is not None
         from models.monitoring import MonitoringReturn
         from models.return_store import ensure_schedule
 
@@ -121,7 +126,7 @@ def world(app, demo):
             "document_id": document.id, "provider_id": b.provider_id, "contract_id": contract.id,
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
             "concern_id": concern.id, "incident_id": incident.id, "change_id": change.id,
-            "notification_id": b_duty.id, "request_id": b_request.id,
+            "notification_id": b_duty.id, "request_id": b_request.id, "planned_id": b_planned,
             "step": "share",
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
@@ -132,7 +137,8 @@ def world(app, demo):
                        "suspensions": suspension.id, "terminations": termination.id,
                        "complaints": complaint.id, "safeguarding-concerns": concern.id, "minutes": meeting.id,
                        "returns": b_return, "breaches": 999999, "financial-changes": change.id,
-                       "duty-notifications": b_duty.id, "requests": b_request.id},
+                       "duty-notifications": b_duty.id, "requests": b_request.id,
+                       "planned-meetings": b_planned},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
                    B_FINANCE, B_DUTY, B_REQUEST, hashlib.sha256(B_PDF).hexdigest()[:12],
