@@ -136,6 +136,7 @@ def _demo_cases(council, now: datetime) -> None:
     # period since 2024 (which would greet a newcomer with a breach for each missed month).
     for contract in db.session.scalars(select(Contract).where(Contract.council_id == council.id)):
         contract.monitoring_from = contract.monitoring_from or today
+    _demo_meetings(council, manager, now)
     served = today if today.weekday() < 5 else today - timedelta(days=today.weekday() - 4)
     kent = open_case(manager.viewer, manager, "LDDS-2023-07",
                      "Attendance (KPI S3) red for two quarters running; transport cancellations", now)
@@ -148,6 +149,17 @@ def _demo_cases(council, now: datetime) -> None:
     home_care = open_case(manager.viewer, manager, "HC-2024-05",
                           "Missed Tuesday capacity confirmations in October and November (BCM 2.1)", now)
     _demo_concerns(home_care.provider_id, now)
+
+
+def _demo_meetings(council, manager, now: datetime) -> None:
+    """The next meeting of every contract's cadence (issue 15, item 6), counted from the day the demo's contracts
+    arrive in Remedy: Cheshire East, Cornwall and Kent's forum in three months, Hammersmith & Fulham in six weeks."""
+    from models.planned_meeting_store import plan_contract_meetings
+
+    db.session.flush()
+    for contract in db.session.scalars(select(Contract).where(Contract.council_id == council.id)
+                                       .order_by(Contract.id)):
+        plan_contract_meetings(manager, contract, now)
 
 
 def _demo_concerns(provider_id: int, now: datetime) -> None:

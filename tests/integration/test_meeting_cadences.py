@@ -187,3 +187,49 @@ def test_kent_plans_its_forum_and_county_meeting_reminding_the_provider_and_anot
         assert stranger.get(f"/planned-meetings/{forum['id']}").status_code == 404
         assert stranger.post(f"/planned-meetings/{forum['id']}/transitions",
                              {"trigger": "cancel", "reason": "x"}).status_code == 404
+
+
+def test_the_pages_plan_the_next_meetings_record_one_for_a_cadence_and_explain_the_date(app, login_as):
+    hf = contract_id(app, "HC-2024-05")
+    kent = contract_id(app, "LDDS-2023-07")
+    with time_machine.travel("2026-11-17T10:00:00+00:00", tick=False):
+        manager = login_as("contract_manager")
+        page = assert_page(manager.get("/meetings"), "Contract monitoring meetings")
+        assert "No meetings planned." in page and "Plan the next meetings" in page
+        done = manager.post_form("/planned-meetings/plan", {"contract": str(hf)}, page="/meetings",
+                                 follow_redirects=True)
+        listed = assert_page(done, "Contract monitoring meetings")
+        assert "Planned 1 meeting: Contract monitoring meeting by" in listed  # from the contract's start (HF-38)
+        assert "Overdue" not in listed  # the tick has not run: it is planned, its date long gone
+        recorded = manager.post_form("/meetings/new", {
+            "contract": str(kent), "cadence": "provider-forum", "held_on": ["17", "11", "2026"],
+            "attendees": "Both contract managers", "minutes": "Forum held"},
+            follow_redirects=True)
+        assert recorded.status_code == 200, recorded.get_data(as_text=True)[:500]
+        wrong = manager.post_form("/meetings/new", {
+            "contract": str(hf), "cadence": "provider-forum", "held_on": ["17", "11", "2026"],
+            "attendees": "Both contract managers", "minutes": "Forum held"})
+        assert wrong.status_code == 422 and "Select which meeting this was" in wrong.get_data(as_text=True)
+        contract_page = assert_page(manager.get(f"/contracts/{kent}"), "Contract LDDS-2023-07")
+        assert "Quarterly provider forum (KT-13)" in contract_page and "Wednesday 17 February 2027" in contract_page
+        from models import db
+        from models.planned_meeting import PlannedMeeting
+
+        with app.app_context():
+            forum = db.session.scalar(select(PlannedMeeting.id).where(PlannedMeeting.contract_id == kent))
+        shown = assert_page(manager.get(f"/planned-meetings/{forum}"), "Quarterly provider forum MTG-00002")
+        assert "Counted from the last meeting held, on 17 November 2026" in manager.get(
+            f"/deadlines/{_deadline_of(app, forum)}").get_data(as_text=True)
+        assert "Cancel the planned meeting" in shown
+        provider = login_as("provider_manager")
+        mine = assert_page(provider.get(f"/planned-meetings/{forum}"), "Quarterly provider forum MTG-00002")
+        assert "Cancel the planned meeting" not in mine
+
+
+def _deadline_of(app, planned_id: int) -> int:
+    from models import db
+    from models.cases import Deadline
+
+    with app.app_context():
+        return db.session.scalar(select(Deadline.id).where(Deadline.entity_type == "planned_meeting",
+                                                           Deadline.entity_id == planned_id))
