@@ -519,6 +519,15 @@ def _duty_paths() -> dict:
                 "reason": {"type": "string"}},
                "answer (answer, answered_on: either side) or withdraw (reason: the council); an answer meets the "
                "deadline, or records a late-answer breach event after it"),
+        "/requests/{id}/evidence": {"post": {
+            "summary": "Send evidence files with the answer (either side): PDF, DOCX, XLSX, CSV, PNG or JPEG, up to "
+                       "20 MB each, checked by their content",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["files"],
+                "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+            "responses": {"201": _json({"$ref": "#/components/schemas/Request"}, "The request with its files"),
+                          **_errors(401, 403, 404, 409, 413, 422)}}},
     }
 
 
@@ -606,12 +615,20 @@ def _duty_schemas() -> dict:
                                             "occurred_on": {"type": "string", "format": "date"},
                                             "notified_on": maybe_date, "how": {"type": ["string", "null"]}}},
         "Request": {"type": "object",
-                    "required": [*required, "request_type", "what_asked", "asked_on", "answer", "answered_on"],
+                    "required": [*required, "request_type", "what_asked", "asked_on", "answer", "answered_on",
+                                 "evidence_files"],
                     "properties": {**common, "kind": {"const": "request"},
                                    "state": {"enum": ["open", "answered", "overdue", "withdrawn"]},
                                    "request_type": {"type": "string"}, "what_asked": {"type": "string"},
                                    "asked_on": {"type": "string", "format": "date"},
-                                   "answer": {"type": ["string", "null"]}, "answered_on": maybe_date}},
+                                   "answer": {"type": ["string", "null"]}, "answered_on": maybe_date,
+                                   "evidence_files": {"type": "array", "items": {
+                                       "type": "object",
+                                       "required": ["id", "filename", "media_type", "bytes", "sha256"],
+                                       "properties": {"id": {"type": "integer"}, "filename": {"type": "string"},
+                                                      "media_type": {"type": "string"},
+                                                      "bytes": {"type": "integer"}, "sha256": {"type": "string"},
+                                                      "uploaded_at": {"type": "string"}}}}}},
     }
 
 

@@ -1,4 +1,5 @@
-"""Meeting cadences (issue 15, item 6): the planned next meeting of each cadence, and which cadence a meeting was
+"""Meeting cadences (issue 15, item 6): the planned next meeting of each cadence, and which cadence a meeting was;
+evidence files on a request's answer (issue 15, item 1)
 
 Revision ID: d4e5f6a70021
 Revises: e1f0a2c40018
@@ -54,7 +55,23 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_planned_meeting_provider_id'), ['provider_id'], unique=False)
 
 
+    # Evidence files on requests (issue 15, item 1): the portal's evidence store, no longer only a milestone's.
+    with op.batch_alter_table('evidence_file', schema=None) as batch_op:
+        batch_op.alter_column('case_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.alter_column('milestone_id', existing_type=sa.Integer(), nullable=True)
+        batch_op.add_column(sa.Column('request_id', sa.Integer(), nullable=True))
+        batch_op.create_index(batch_op.f('ix_evidence_file_request_id'), ['request_id'], unique=False)
+        batch_op.create_foreign_key(batch_op.f('fk_evidence_file_request_id_info_request'), 'info_request',
+                                    ['request_id'], ['id'])
+
+
 def downgrade():
+    with op.batch_alter_table('evidence_file', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_evidence_file_request_id_info_request'), type_='foreignkey')
+        batch_op.drop_index(batch_op.f('ix_evidence_file_request_id'))
+        batch_op.drop_column('request_id')
+        batch_op.alter_column('milestone_id', existing_type=sa.Integer(), nullable=False)
+        batch_op.alter_column('case_id', existing_type=sa.Integer(), nullable=False)
     op.drop_table('planned_meeting')
     with op.batch_alter_table('meeting', schema=None) as batch_op:
         batch_op.drop_column('cadence')
