@@ -26,6 +26,7 @@ from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.planned_meeting import PlannedMeeting
 from models.scheduling import Meeting
+from models.stay_limit import StayLimit
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow
 from workflows.breach_record import BreachWorkflow
@@ -52,6 +53,7 @@ from workflows.safeguarding import (
     LocalPractice,
     practice_clocks,
 )
+from workflows.stay_limit import STAY_CLOCK, StayWorkflow
 from workflows.suspension import SuspensionWorkflow
 from workflows.termination import TerminationWorkflow
 
@@ -209,6 +211,10 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
     RecordKind("planned_meeting", "planned meeting", PlannedMeeting, PlannedMeetingWorkflow, "planned-meetings",
                "/planned-meetings/{id}", reference_prefix="MTG", copies=("meeting_id", "held_on"),
                clocks=(MEETING_CLOCK,)),
+    # Per-person stay limits (issue 15, item 5: TH-11, TH-12).
+    RecordKind("stay_limit", "stay limit", StayLimit, StayWorkflow, "stay-limits", "/stay-limits/{id}",
+               reference_prefix="STAY", copies=("ended_on",), clocks=(STAY_CLOCK,),
+               facts="models.stay_limit_store:stay_facts"),
     RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",
                on_step="models.return_store:on_return_step"),
     RecordKind("breach", "breach", BreachRecord, BreachWorkflow, "breaches", "/breaches#breach-{id}",

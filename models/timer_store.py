@@ -229,7 +229,8 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
                 "deem_minutes_approved": ("meeting", "deem_approved", "No reply within ten Business Days (KT-16)"),
                 "notification_late": ("notification", "mark_late", "No notice given by the deadline"),
                 "request_overdue": ("request", "mark_overdue", "No answer by the due date"),
-                "meeting_overdue": ("planned_meeting", "mark_overdue", "No meeting held by the date its cadence sets")}
+                "meeting_overdue": ("planned_meeting", "mark_overdue", "No meeting held by the date its cadence sets"),
+                "stay_overstayed": ("stay_limit", "mark_overstayed", "The limit passed and it has not ended")}
 
 
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------

@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
         api_meetings,
         api_returns,
         api_settings,
+        api_stay_limits,
         assets,
         auth,
         calendar,
@@ -47,6 +48,7 @@ def register_web(app: Flask) -> None:
         providers,
         returns,
         safeguarding,
+        stay_limits,
     )
     from web.bounds import init_bounds
     from web.security import init_security
@@ -84,6 +86,7 @@ def register_web(app: Flask) -> None:
     assert api_financial_changes.bp is api.bp and api_duties.bp is api.bp
     assert api_settings.bp is api.bp
     assert api_meetings.bp is api.bp  # meeting cadences (issue 15, item 6)
+    assert api_stay_limits.bp is api.bp  # per-person stay limits (issue 15, item 5)
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)
@@ -94,6 +97,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(incidents.bp)
     app.register_blueprint(financial_changes.bp)
     app.register_blueprint(duties.bp)
+    app.register_blueprint(stay_limits.bp)  # issue 15, item 5
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
@@ -135,7 +139,7 @@ def _service_navigation() -> list[dict]:
               ("Breaches", "returns.list_breaches_page", Permission.VIEW_PROVIDERS, ()),
               ("Concerns", "dashboard.concerns", Permission.VIEW_PROVIDERS,
                ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings",
-                "/duty-notifications", "/requests")),
+                "/duty-notifications", "/requests", "/planned-meetings", "/stay-limits")),
               ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
     # The links never change while the app runs: build each address once, not on every page.
     hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})

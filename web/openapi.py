@@ -68,6 +68,7 @@ def openapi_document() -> dict:
             **_financial_change_paths(),
             **_duty_paths(),
             **_meeting_paths(),
+            **_stay_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -148,6 +149,7 @@ def openapi_document() -> dict:
                 **_financial_change_schemas(),
                 **_duty_schemas(),
                 **_meeting_schemas(),
+                **_stay_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -591,6 +593,58 @@ def _meeting_schemas() -> dict:
                        "counted_from": {"type": "string", "format": "date"},
                        "due_on": {"type": "string", "format": "date"},
                        "meeting_id": {"type": ["integer", "null"]}, "held_on": maybe_date,
+                       "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
+
+
+def _stay_paths() -> dict:
+    """Per-person stay limits (issue 15, item 5: TH-11, TH-12)."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ref = {"$ref": "#/components/schemas/StayLimit"}
+    date = {"type": "string", "format": "date"}
+    return {
+        "/stay-limits": {
+            "get": {"summary": "Stay limits you can see (providers: their own), soonest first",
+                    "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                        "items": {"type": "array", "items": ref}}}, "Stay limits"), **_errors(401, 403)}},
+            "post": {"summary": "Start a limit the person's contract lists: from moving in (TH-11) or from the "
+                                "priority's award (TH-12, started_on)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["person_id", "limit"],
+                         "properties": {"person_id": {"type": ["integer", "string"]},
+                                        "limit": {"type": "string", "description": "a [[stay_limits]] id"},
+                                        "started_on": date}}}}},
+                     "responses": {"201": _json(ref, "Started"), **_errors(401, 403, 404, 422)}}},
+        "/stay-limits/{id}": {"get": {
+            "summary": "One stay limit: state, its date explained, audit trail", "parameters": [id_param],
+            "responses": {"200": _json(ref, "The stay limit"), **_errors(401, 403, 404)}}},
+        "/stay-limits/{id}/transitions": {"post": {
+            "summary": "end (ended_on: either side) or agree (reason: the council, TH-11 only)",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"],
+                "properties": {"trigger": {"enum": ["end", "agree"]}, "ended_on": date,
+                               "reason": {"type": "string"}, "version": {"type": "integer"}}}}}},
+            "responses": {"200": _json(ref, "The updated stay limit"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    }
+
+
+def _stay_schemas() -> dict:
+    maybe_date = {"type": ["string", "null"], "format": "date"}
+    return {"StayLimit": {
+        "type": "object",
+        "required": ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id", "contract_id",
+                     "person_id", "person", "limit", "rule", "started_on", "due_on", "ended_on", "deadlines",
+                     "events"],
+        "properties": {"id": {"type": "integer"}, "kind": {"const": "stay_limit"}, "reference": {"type": "string"},
+                       "state": {"enum": ["running", "overstayed", "ended", "agreed"]},
+                       "version": {"type": "integer"},
+                       "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+                       "provider_id": {"type": "integer"}, "contract_id": {"type": "integer"},
+                       "person_id": {"type": "integer"}, "person": {"type": "string"},
+                       "limit": {"type": "string"}, "rule": {"type": "string"},
+                       "started_on": {"type": "string", "format": "date"},
+                       "due_on": {"type": "string", "format": "date"}, "ended_on": maybe_date,
                        "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
                        "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
 

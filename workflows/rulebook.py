@@ -18,6 +18,7 @@ from workflows.clock import UNITS, ClockSpec
 from workflows.duties import DutyError, DutySpec, parse_duties
 from workflows.meeting_cadence import CadenceError, MeetingCadence, parse_meetings
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
+from workflows.stay_limit_spec import StayLimitError, StayLimitSpec, parse_stay_limits
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
 FORMAT_VERSION = 2
@@ -88,6 +89,11 @@ class Rulebook:
     duties: tuple[DutySpec, ...] = ()  # [[duties]]: what the provider must tell the council, and by when
     requests: tuple[DutySpec, ...] = ()  # [[requests]]: what the council may ask for, and the time to answer
     meetings: tuple[MeetingCadence, ...] = ()  # [[meetings]]: the meetings the contract must hold, and how often
+    stay_limits: tuple[StayLimitSpec, ...] = ()  # [[stay_limits]]: per-person limits (TH-11, TH-12)
+
+    def stay_limit(self, ident: str | None) -> StayLimitSpec | None:
+        """The per-person limit with that id, if this contract lists it."""
+        return next((s for s in self.stay_limits if s.id == ident), None)
 
     def cadence(self, ident: str | None) -> MeetingCadence | None:
         """The meeting cadence with that id, if this contract lists it."""
@@ -218,8 +224,13 @@ def parse_rulebook(path: Path) -> Rulebook:
         meetings = parse_meetings(text, data)
     except CadenceError as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
+    try:
+        stay_limits = parse_stay_limits(text, data)
+    except StayLimitError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
     return Rulebook(
         meetings=meetings,
+        stay_limits=stay_limits,
         monitoring=monitoring,
         duties=duties,
         requests=requests,

@@ -112,6 +112,21 @@ def world(app, demo):
         # Recording B's meeting planned its next one (HF-38, every six weeks).
         b_planned = db.session.scalar(select(PlannedMeeting.id).where(PlannedMeeting.provider_id == b.provider_id))
         assert b_planned is not None
+        # A stay limit of one of B's people (TH-11 is Thurrock's; the row stands in for any per-person limit).
+        from models.people import Person, PersonRole
+        from models.stay_limit import StayLimit
+        from workflows.stay_limit import StayState
+
+        b_person = Person(council_id=b.council_id, provider_id=b.provider_id, contract_id=contract.id,
+                          reference="RIV-0001", role=PersonRole.SERVICE_USER, started_on=TODAY)
+        db.session.add(b_person)
+        db.session.flush()
+        b_stay = StayLimit(council_id=b.council_id, provider_id=b.provider_id, contract_id=contract.id,
+                           person_id=b_person.id, reference="STAY-00099", state=StayState.RUNNING,
+                           limit="length-of-stay", rule="TH-11", started_on=TODAY, due_on=TODAY,
+                           created_at=SERVED_AT, updated_at=SERVED_AT)
+        db.session.add(b_stay)
+        db.session.flush()
         from models.monitoring import MonitoringReturn
         from models.return_store import ensure_schedule
 
@@ -126,7 +141,7 @@ def world(app, demo):
             "document_id": document.id, "provider_id": b.provider_id, "contract_id": contract.id,
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
             "concern_id": concern.id, "incident_id": incident.id, "change_id": change.id,
-            "notification_id": b_duty.id, "request_id": b_request.id, "planned_id": b_planned,
+            "notification_id": b_duty.id, "request_id": b_request.id, "planned_id": b_planned, "stay_id": b_stay.id,
             "step": "share",
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
@@ -138,10 +153,10 @@ def world(app, demo):
                        "complaints": complaint.id, "safeguarding-concerns": concern.id, "minutes": meeting.id,
                        "returns": b_return, "breaches": 999999, "financial-changes": change.id,
                        "duty-notifications": b_duty.id, "requests": b_request.id,
-                       "planned-meetings": b_planned},
+                       "planned-meetings": b_planned, "stay-limits": b_stay.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
-                   B_FINANCE, B_DUTY, B_REQUEST, hashlib.sha256(B_PDF).hexdigest()[:12],
+                   B_FINANCE, B_DUTY, B_REQUEST, "RIV-0001", hashlib.sha256(B_PDF).hexdigest()[:12],
                    f"/evidence/{update.files[0].id}\"",
                    f"/cases/{b_case.id}\"", f"/cases/{b_open_case.id}\""]
         own = {"case_id": a_case.id, "plan_id": a_plan.id, "milestone_id": a_plan.milestones[0].id,
