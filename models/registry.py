@@ -26,6 +26,7 @@ from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.planned_meeting import PlannedMeeting
 from models.scheduling import Meeting
+from models.soft_outcome import SoftOutcomeCheck
 from models.stay_limit import StayLimit
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow
@@ -53,6 +54,7 @@ from workflows.safeguarding import (
     LocalPractice,
     practice_clocks,
 )
+from workflows.soft_outcome import CHECK_CLOCK, SoftOutcomeWorkflow
 from workflows.stay_limit import STAY_CLOCK, StayWorkflow
 from workflows.suspension import SuspensionWorkflow
 from workflows.termination import TerminationWorkflow
@@ -215,6 +217,12 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
     RecordKind("stay_limit", "stay limit", StayLimit, StayWorkflow, "stay-limits", "/stay-limits/{id}",
                reference_prefix="STAY", copies=("ended_on",), clocks=(STAY_CLOCK,),
                facts="models.stay_limit_store:stay_facts"),
+    # A resident's annual soft-outcome check (issue 15, item 5: TH-S01 to TH-S09, TH-21).
+    RecordKind("soft_outcome_check", "soft-outcome check", SoftOutcomeCheck, SoftOutcomeWorkflow,
+               "soft-outcome-checks", "/soft-outcome-checks/{id}", reference_prefix="SOC",
+               copies=("checked_on", "ratings", "notes"), clocks=(CHECK_CLOCK,),
+               facts="models.soft_outcome_store:check_facts", then="models.soft_outcome_store:after_check",
+               personal_text=("notes",)),
     RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",
                on_step="models.return_store:on_return_step"),
     RecordKind("breach", "breach", BreachRecord, BreachWorkflow, "breaches", "/breaches#breach-{id}",

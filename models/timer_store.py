@@ -230,7 +230,8 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
                 "notification_late": ("notification", "mark_late", "No notice given by the deadline"),
                 "request_overdue": ("request", "mark_overdue", "No answer by the due date"),
                 "meeting_overdue": ("planned_meeting", "mark_overdue", "No meeting held by the date its cadence sets"),
-                "stay_overstayed": ("stay_limit", "mark_overstayed", "The limit passed and it has not ended")}
+                "stay_overstayed": ("stay_limit", "mark_overstayed", "The limit passed and it has not ended"),
+                "soft_outcomes_overdue": ("soft_outcome_check", "mark_overdue", "No check recorded by its date")}
 
 
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------

@@ -27,6 +27,7 @@ def register_web(app: Flask) -> None:
         api_meetings,
         api_returns,
         api_settings,
+        api_soft_outcomes,
         api_stay_limits,
         assets,
         auth,
@@ -48,6 +49,7 @@ def register_web(app: Flask) -> None:
         providers,
         returns,
         safeguarding,
+        soft_outcomes,
         stay_limits,
     )
     from web.bounds import init_bounds
@@ -86,7 +88,7 @@ def register_web(app: Flask) -> None:
     assert api_financial_changes.bp is api.bp and api_duties.bp is api.bp
     assert api_settings.bp is api.bp
     assert api_meetings.bp is api.bp  # meeting cadences (issue 15, item 6)
-    assert api_stay_limits.bp is api.bp  # per-person stay limits (issue 15, item 5)
+    assert api_stay_limits.bp is api.bp and api_soft_outcomes.bp is api.bp  # Thurrock (issue 15, item 5)
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)
@@ -98,6 +100,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(financial_changes.bp)
     app.register_blueprint(duties.bp)
     app.register_blueprint(stay_limits.bp)  # issue 15, item 5
+    app.register_blueprint(soft_outcomes.bp)  # issue 15, item 5
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
@@ -139,7 +142,8 @@ def _service_navigation() -> list[dict]:
               ("Breaches", "returns.list_breaches_page", Permission.VIEW_PROVIDERS, ()),
               ("Concerns", "dashboard.concerns", Permission.VIEW_PROVIDERS,
                ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings",
-                "/duty-notifications", "/requests", "/planned-meetings", "/stay-limits")),
+                "/duty-notifications", "/requests", "/planned-meetings", "/stay-limits",
+                "/soft-outcome-checks")),
               ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
     # The links never change while the app runs: build each address once, not on every page.
     hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})

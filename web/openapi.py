@@ -69,6 +69,7 @@ def openapi_document() -> dict:
             **_duty_paths(),
             **_meeting_paths(),
             **_stay_paths(),
+            **_soft_outcome_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -150,6 +151,7 @@ def openapi_document() -> dict:
                 **_duty_schemas(),
                 **_meeting_schemas(),
                 **_stay_schemas(),
+                **_soft_outcome_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -645,6 +647,57 @@ def _stay_schemas() -> dict:
                        "limit": {"type": "string"}, "rule": {"type": "string"},
                        "started_on": {"type": "string", "format": "date"},
                        "due_on": {"type": "string", "format": "date"}, "ended_on": maybe_date,
+                       "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
+
+
+def _soft_outcome_paths() -> dict:
+    """A resident's annual soft-outcome check (issue 15, item 5: TH-S01 to TH-S09, TH-21)."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ref = {"$ref": "#/components/schemas/SoftOutcomeCheck"}
+    return {
+        "/soft-outcome-checks": {
+            "get": {"summary": "Soft-outcome checks you can see (providers: their residents'), soonest due first",
+                    "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                        "items": {"type": "array", "items": ref}}}, "Checks"), **_errors(401, 403)}},
+            "post": {"summary": "Plan a resident's next check: its months after the last check, or after moving in",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["person_id"],
+                         "properties": {"person_id": {"type": ["integer", "string"]}}}}}},
+                     "responses": {"201": _json(ref, "Planned"), **_errors(401, 403, 404, 422)}}},
+        "/soft-outcome-checks/{id}": {"get": {
+            "summary": "One check: state, ratings, its date explained, audit trail", "parameters": [id_param],
+            "responses": {"200": _json(ref, "The check"), **_errors(401, 403, 404)}}},
+        "/soft-outcome-checks/{id}/transitions": {"post": {
+            "summary": "record (checked_on, ratings: one scale value per outcome id, notes with no names): the "
+                       "council; plans the next check",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"],
+                "properties": {"trigger": {"enum": ["record"]}, "checked_on": {"type": "string", "format": "date"},
+                               "ratings": {"type": "object", "additionalProperties": {"type": "string"}},
+                               "notes": {"type": "string"}, "version": {"type": "integer"}}}}}},
+            "responses": {"200": _json(ref, "The recorded check"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    }
+
+
+def _soft_outcome_schemas() -> dict:
+    maybe_date = {"type": ["string", "null"], "format": "date"}
+    return {"SoftOutcomeCheck": {
+        "type": "object",
+        "required": ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id", "contract_id",
+                     "person_id", "person", "rule", "counted_from", "due_on", "checked_on", "ratings", "notes",
+                     "deadlines", "events"],
+        "properties": {"id": {"type": "integer"}, "kind": {"const": "soft_outcome_check"},
+                       "reference": {"type": "string"}, "state": {"enum": ["due", "overdue", "recorded"]},
+                       "version": {"type": "integer"},
+                       "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+                       "provider_id": {"type": "integer"}, "contract_id": {"type": "integer"},
+                       "person_id": {"type": "integer"}, "person": {"type": "string"}, "rule": {"type": "string"},
+                       "counted_from": {"type": "string", "format": "date"},
+                       "due_on": {"type": "string", "format": "date"}, "checked_on": maybe_date,
+                       "ratings": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+                       "notes": {"type": ["string", "null"]},
                        "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
                        "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
 

@@ -18,6 +18,7 @@ from workflows.clock import UNITS, ClockSpec
 from workflows.duties import DutyError, DutySpec, parse_duties
 from workflows.meeting_cadence import CadenceError, MeetingCadence, parse_meetings
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
+from workflows.soft_outcome_spec import SoftOutcomeError, SoftOutcomes, parse_soft_outcomes
 from workflows.stay_limit_spec import StayLimitError, StayLimitSpec, parse_stay_limits
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
@@ -90,6 +91,7 @@ class Rulebook:
     requests: tuple[DutySpec, ...] = ()  # [[requests]]: what the council may ask for, and the time to answer
     meetings: tuple[MeetingCadence, ...] = ()  # [[meetings]]: the meetings the contract must hold, and how often
     stay_limits: tuple[StayLimitSpec, ...] = ()  # [[stay_limits]]: per-person limits (TH-11, TH-12)
+    soft_outcomes: SoftOutcomes | None = None  # [soft_outcomes]: the annual per-resident check (TH-S01..S09)
 
     def stay_limit(self, ident: str | None) -> StayLimitSpec | None:
         """The per-person limit with that id, if this contract lists it."""
@@ -228,7 +230,12 @@ def parse_rulebook(path: Path) -> Rulebook:
         stay_limits = parse_stay_limits(text, data)
     except StayLimitError as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
+    try:
+        soft_outcomes = parse_soft_outcomes(text, data)
+    except SoftOutcomeError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
     return Rulebook(
+        soft_outcomes=soft_outcomes,
         meetings=meetings,
         stay_limits=stay_limits,
         monitoring=monitoring,

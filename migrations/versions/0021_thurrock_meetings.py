@@ -1,5 +1,6 @@
 """Meeting cadences (issue 15, item 6): the planned next meeting of each cadence, and which cadence a meeting was;
-evidence files on a request's answer (issue 15, item 1); Thurrock's per-person stay limits (issue 15, item 5)
+evidence files on a request's answer (issue 15, item 1); Thurrock's per-person stay limits and annual soft-outcome
+checks (issue 15, item 5)
 
 Revision ID: d4e5f6a70021
 Revises: e1f0a2c40018
@@ -95,8 +96,43 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_stay_limit_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stay_limit_provider_id'), ['provider_id'], unique=False)
 
+    op.create_table(
+        'soft_outcome_check',
+        sa.Column('contract_id', sa.Integer(), nullable=False),
+        sa.Column('person_id', sa.Integer(), nullable=False),
+        sa.Column('reference', sa.String(length=20), nullable=False),
+        sa.Column('state', sa.Enum('due', 'overdue', 'recorded', name='checkstate', native_enum=False, length=40),
+                  nullable=False),
+        sa.Column('rule', sa.String(length=20), nullable=False),
+        sa.Column('counted_from', sa.Date(), nullable=False),
+        sa.Column('due_on', sa.Date(), nullable=False),
+        sa.Column('checked_on', sa.Date(), nullable=True),
+        sa.Column('ratings', sa.JSON(), nullable=True),
+        sa.Column('notes', sa.Text(), nullable=True),
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('council_id', sa.Integer(), nullable=False),
+        sa.Column('provider_id', sa.Integer(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('version_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(['contract_id'], ['contract.id'],
+                                name=op.f('fk_soft_outcome_check_contract_id_contract')),
+        sa.ForeignKeyConstraint(['council_id'], ['council.id'], name=op.f('fk_soft_outcome_check_council_id_council')),
+        sa.ForeignKeyConstraint(['person_id'], ['person.id'], name=op.f('fk_soft_outcome_check_person_id_person')),
+        sa.ForeignKeyConstraint(['provider_id'], ['provider.id'],
+                                name=op.f('fk_soft_outcome_check_provider_id_provider')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_soft_outcome_check')),
+        sa.UniqueConstraint('council_id', 'reference', name='uq_soft_outcome_check_council_id'),
+    )
+    with op.batch_alter_table('soft_outcome_check', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_soft_outcome_check_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_soft_outcome_check_council_id'), ['council_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_soft_outcome_check_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_soft_outcome_check_provider_id'), ['provider_id'], unique=False)
+
 
 def downgrade():
+    op.drop_table('soft_outcome_check')
     op.drop_table('stay_limit')
     with op.batch_alter_table('evidence_file', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_evidence_file_request_id_info_request'), type_='foreignkey')

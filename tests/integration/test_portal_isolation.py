@@ -35,6 +35,7 @@ B_INCIDENT = "Key-safe-incident-of-provider-B-9d1a"
 B_FINANCE = "Overdraft-withdrawn-from-provider-B-2b8e"
 B_DUTY = "CQC-rating-change-of-provider-B-5a1f"
 B_REQUEST = "Spot-check-information-from-provider-B-8c3d"
+B_SOFT = "Soft-outcome-notes-of-provider-B-5e1a"
 
 # Council-only pages a provider is refused by role before any record is read: 403 is as safe as 404 there.
 COUNCIL_ONLY = {"admin.index", "admin.scheduler", "admin.sent_mail", "admin.users", "admin.retry_message",
@@ -126,6 +127,14 @@ def world(app, demo):
                            limit="length-of-stay", rule="TH-11", started_on=TODAY, due_on=TODAY,
                            created_at=SERVED_AT, updated_at=SERVED_AT)
         db.session.add(b_stay)
+        from models.soft_outcome import SoftOutcomeCheck
+        from workflows.soft_outcome import CheckState
+
+        b_check = SoftOutcomeCheck(council_id=b.council_id, provider_id=b.provider_id, contract_id=contract.id,
+                                   person_id=b_person.id, reference="SOC-00099", state=CheckState.DUE, rule="TH-21",
+                                   counted_from=TODAY, due_on=TODAY, notes=B_SOFT, created_at=SERVED_AT,
+                                   updated_at=SERVED_AT)
+        db.session.add(b_check)
         db.session.flush()
         from models.monitoring import MonitoringReturn
         from models.return_store import ensure_schedule
@@ -141,7 +150,8 @@ def world(app, demo):
             "document_id": document.id, "provider_id": b.provider_id, "contract_id": contract.id,
             "key": contract.reference, "meeting_id": meeting.id, "complaint_id": complaint.id,
             "concern_id": concern.id, "incident_id": incident.id, "change_id": change.id,
-            "notification_id": b_duty.id, "request_id": b_request.id, "planned_id": b_planned, "stay_id": b_stay.id,
+            "notification_id": b_duty.id, "request_id": b_request.id, "planned_id": b_planned,
+            "stay_id": b_stay.id, "check_id": b_check.id,
             "step": "share",
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
@@ -153,10 +163,11 @@ def world(app, demo):
                        "complaints": complaint.id, "safeguarding-concerns": concern.id, "minutes": meeting.id,
                        "returns": b_return, "breaches": 999999, "financial-changes": change.id,
                        "duty-notifications": b_duty.id, "requests": b_request.id,
-                       "planned-meetings": b_planned, "stay-limits": b_stay.id},
+                       "planned-meetings": b_planned, "stay-limits": b_stay.id,
+                       "soft-outcome-checks": b_check.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
-                   B_FINANCE, B_DUTY, B_REQUEST, "RIV-0001", hashlib.sha256(B_PDF).hexdigest()[:12],
+                   B_FINANCE, B_DUTY, B_REQUEST, "RIV-0001", B_SOFT, hashlib.sha256(B_PDF).hexdigest()[:12],
                    f"/evidence/{update.files[0].id}\"",
                    f"/cases/{b_case.id}\"", f"/cases/{b_open_case.id}\""]
         own = {"case_id": a_case.id, "plan_id": a_plan.id, "milestone_id": a_plan.milestones[0].id,
