@@ -1,6 +1,6 @@
 """Meeting cadences (issue 15, item 6): the planned next meeting of each cadence, and which cadence a meeting was;
 evidence files on a request's answer (issue 15, item 1); Thurrock's per-person stay limits and annual soft-outcome
-checks (issue 15, item 5)
+checks, and the Management Information return's fields (issue 15, item 5)
 
 Revision ID: d4e5f6a70021
 Revises: e1f0a2c40018
@@ -129,9 +129,14 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_soft_outcome_check_council_id'), ['council_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_soft_outcome_check_person_id'), ['person_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_soft_outcome_check_provider_id'), ['provider_id'], unique=False)
+    # TH-22: a return's structured items (Management Information) kept with each submission.
+    with op.batch_alter_table('return_submission', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('fields', sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('return_submission', schema=None) as batch_op:
+        batch_op.drop_column('fields')
     op.drop_table('soft_outcome_check')
     op.drop_table('stay_limit')
     with op.batch_alter_table('evidence_file', schema=None) as batch_op:
