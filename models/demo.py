@@ -137,6 +137,8 @@ def _demo_cases(council, now: datetime) -> None:
     # period since 2024 (which would greet a newcomer with a breach for each missed month).
     for contract in db.session.scalars(select(Contract).where(Contract.council_id == council.id)):
         contract.monitoring_from = contract.monitoring_from or today
+    _demo_meetings(council, manager, now)
+    _demo_thurrock(council, manager, now)
     served = today if today.weekday() < 5 else today - timedelta(days=today.weekday() - 4)
     kent = open_case(manager.viewer, manager, "LDDS-2023-07",
                      "Attendance (KPI S3) red for two quarters running; transport cancellations", now)
@@ -150,6 +152,38 @@ def _demo_cases(council, now: datetime) -> None:
                           "Missed Tuesday capacity confirmations in October and November (BCM 2.1)", now)
     _demo_concerns(home_care.provider_id, now)
     _demo_home_care(now)
+
+
+def _demo_meetings(council, manager, now: datetime) -> None:
+    """The next meeting of every contract's cadence (issue 15, item 6), counted from the day the demo's contracts
+    arrive in Remedy: Cheshire East, Cornwall and Kent's forum in three months, Hammersmith & Fulham in six weeks."""
+    from models.planned_meeting_store import plan_contract_meetings
+
+    db.session.flush()
+    for contract in db.session.scalars(select(Contract).where(Contract.council_id == council.id)
+                                       .order_by(Contract.id)):
+        plan_contract_meetings(manager, contract, now)
+
+
+def _demo_thurrock(council, manager, now: datetime) -> None:
+    """A Thurrock resident who moved in 23 months ago (issue 15, item 5): the two-year length of stay (TH-11) runs
+    out next month, and the first annual soft-outcome check (TH-21), due a year after moving in, is overdue once the
+    scheduler has run."""
+    from models.people import Person, PersonRole
+    from models.soft_outcome_store import plan_check
+    from models.stay_limit_store import start_stay
+    from workflows.clock import add_months
+
+    contract = db.session.scalar(select(Contract).where(Contract.council_id == council.id,
+                                                        Contract.reference == "SL-2025-02"))
+    today = now.astimezone(ZoneInfo("Europe/London")).date()
+    resident = Person(council_id=council.id, provider_id=contract.provider_id, contract_id=contract.id,
+                      reference="TH-R-0001", role=PersonRole.RESIDENT, started_on=add_months(today, -23),
+                      created_at=now, updated_at=now)
+    db.session.add(resident)
+    db.session.flush()
+    start_stay(manager.viewer, manager, {"person_id": resident.id, "limit": "length-of-stay"}, now)
+    plan_check(manager.viewer, manager, {"person_id": resident.id}, now)
 
 
 def _demo_concerns(provider_id: int, now: datetime) -> None:

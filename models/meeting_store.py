@@ -7,6 +7,7 @@ from datetime import date, datetime
 from models import db
 from models.engine import fire, load, new_record
 from models.entities import User
+from models.planned_meeting_store import choose_cadence, meeting_held
 from models.provider_store import get_contract
 from models.registry import scoped
 from models.scheduling import Meeting
@@ -30,8 +31,10 @@ def list_meetings(viewer: Viewer, contract_id: int | None = None) -> list[Meetin
 
 
 def record_meeting(viewer: Viewer, actor: User, contract_key: int | str, held_on: date, attendees: str,
-                   minutes: str, today: date, now: datetime) -> Meeting:
-    """Record a meeting and draft its minutes (council managers only)."""
+                   minutes: str, today: date, now: datetime, cadence: str | None = None) -> Meeting:
+    """Record a meeting and draft its minutes (council managers only). The meeting holds its cadence's planned
+    meeting and plans the next one (issue 15, item 6); `cadence` is which of the contract's [[meetings]] it was
+    (the first when not given)."""
     if viewer.role not in MANAGERS:
         raise TransitionNotAllowed("Only the council's contract managers record meetings", forbidden=True)
     contract = get_contract(viewer, contract_key)
@@ -41,10 +44,13 @@ def record_meeting(viewer: Viewer, actor: User, contract_key: int | str, held_on
         raise ValidationProblem("Enter who attended (both contract managers at least, KT-15)", "attendees")
     if not (minutes or "").strip():
         raise ValidationProblem("Enter the minutes", "minutes")
+    which = choose_cadence(contract, cadence)
     meeting = Meeting(council_id=contract.council_id, provider_id=contract.provider_id, contract_id=contract.id,
                       held_on=held_on, attendees=attendees.strip(), minutes=minutes.strip(),
-                      state=MinutesState.DRAFTED, created_at=now, updated_at=now)
-    return new_record(actor, "meeting", meeting, "MEETING_RECORDED", now, data={"held_on": held_on})
+                      state=MinutesState.DRAFTED, cadence=which, created_at=now, updated_at=now)
+    new_record(actor, "meeting", meeting, "MEETING_RECORDED", now, data={"held_on": held_on, "cadence": which})
+    meeting_held(actor, meeting, now)
+    return meeting
 
 
 def apply_minutes(viewer: Viewer, actor: User, meeting_id: int, trigger: str, data: dict, today: date,

@@ -57,6 +57,7 @@ class ReturnSubmission(db.Model):
     return_row_id: Mapped[int] = mapped_column(ForeignKey("monitoring_return.id"))
     number: Mapped[int] = mapped_column(Integer)
     figures: Mapped[dict] = mapped_column(JSON)  # KPI id -> [numerator, denominator]
+    fields: Mapped[dict | None] = mapped_column(JSON)  # the return's structured items (TH-22): field id -> value
     source: Mapped[str] = mapped_column(String(10))  # form, csv, xlsx, api
     submitted_on: Mapped[date] = mapped_column(Date)
     submitted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))

@@ -45,9 +45,11 @@ class EvidenceFile(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"))
     provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
-    milestone_id: Mapped[int] = mapped_column(ForeignKey("milestone.id"))
+    # A milestone's evidence (with its case and progress report), or a request's answer's (issue 15, item 1).
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id"))
     update_id: Mapped[int | None] = mapped_column(ForeignKey("milestone_update.id"), index=True)
+    request_id: Mapped[int | None] = mapped_column(ForeignKey("info_request.id"), index=True)
     filename: Mapped[str] = mapped_column(String(100))  # cleaned, with the extension of its real type
     storage_name: Mapped[str] = mapped_column(String(64), unique=True)  # random; the name on disk
     media_type: Mapped[str] = mapped_column(String(100))

@@ -229,17 +229,25 @@ def record_progress(viewer: Viewer, actor: User, milestone_id: int, status: str,
 
 def _keep_evidence(actor: User, milestone: Milestone, update: MilestoneUpdate, upload: Upload, file_type,
                    now: datetime) -> EvidenceFile:
+    return keep_evidence(actor, "milestone", milestone, upload, file_type, now, case_id=milestone.case_id,
+                         milestone_id=milestone.id, update_id=update.id)
+
+
+def keep_evidence(actor: User, kind: str, record, upload: Upload, file_type, now: datetime,
+                  **links) -> EvidenceFile:
+    """Keep a checked evidence file on disk under a random name with its SHA-256, linked to its record (a
+    milestone and its progress report, or a request: `links`), and audit it on that record. The one evidence path:
+    the caller has checked the file with `check_evidence` (type sniffed, size capped)."""
     digest = hashlib.sha256(upload.content).hexdigest()
-    evidence = EvidenceFile(council_id=milestone.council_id, provider_id=milestone.provider_id,
-                            case_id=milestone.case_id, milestone_id=milestone.id, update_id=update.id,
+    evidence = EvidenceFile(council_id=record.council_id, provider_id=record.provider_id, **links,
                             filename=clean_filename(upload.name, file_type), storage_name=_write_file(upload.content),
                             media_type=file_type.media_type, size=len(upload.content), sha256=digest,
                             uploaded_by_id=actor.id, created_at=now, review="submitted")
     db.session.add(evidence)
     db.session.flush()
-    audit(actor, "milestone", milestone, "EVIDENCE_ATTACHED", now,
-           data={"evidence_id": evidence.id, "filename": evidence.filename, "media_type": evidence.media_type,
-                 "bytes": evidence.size, "sha256": digest})
+    audit(actor, kind, record, "EVIDENCE_ATTACHED", now,
+          data={"evidence_id": evidence.id, "filename": evidence.filename, "media_type": evidence.media_type,
+                "bytes": evidence.size, "sha256": digest})
     return evidence
 
 

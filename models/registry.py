@@ -24,9 +24,12 @@ from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingCon
 from models.duties import InfoRequest, Notification
 from models.financial_change import FinancialChange
 from models.monitoring import BreachRecord, MonitoringReturn
-from models.referrals import CapacityConfirmation, CarePackage, Referral
 from models.people import LeavingCare
+from models.planned_meeting import PlannedMeeting
+from models.referrals import CapacityConfirmation, CarePackage, Referral
 from models.scheduling import Meeting
+from models.soft_outcome import SoftOutcomeCheck
+from models.stay_limit import StayLimit
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow
 from workflows.breach_record import BreachWorkflow
@@ -48,6 +51,7 @@ from workflows.milestone import MILESTONE_CLOCK, MilestoneWorkflow
 from workflows.minutes import MINUTES_CLOCK, MinutesWorkflow
 from workflows.notice import NoticeWorkflow
 from workflows.notification import NOTIFY_CLOCK, NotificationWorkflow
+from workflows.planned_meeting import MEETING_CLOCK, PlannedMeetingWorkflow
 from workflows.referral import CLOCKS as REFERRAL_CLOCKS
 from workflows.referral import ReferralWorkflow
 from workflows.returns import ReturnWorkflow
@@ -59,6 +63,8 @@ from workflows.safeguarding import (
     LocalPractice,
     practice_clocks,
 )
+from workflows.soft_outcome import CHECK_CLOCK, SoftOutcomeWorkflow
+from workflows.stay_limit import STAY_CLOCK, StayWorkflow
 from workflows.suspension import SuspensionWorkflow
 from workflows.termination import TerminationWorkflow
 
@@ -229,6 +235,20 @@ KINDS: dict[str, RecordKind] = {k.name: k for k in (
                on_step="models.referral_store:on_capacity_step", then="models.referral_store:capacity_consequences"),
     RecordKind("meeting", "meeting", Meeting, MinutesWorkflow, "minutes", "/meetings/{id}", copies=("sent_on",),
                clocks=(MINUTES_CLOCK,), on_final="met", on_step="models.meeting_store:on_minutes_step"),
+    # Meeting cadences (issue 15, item 6): the next meeting of each of a contract's [[meetings]] cadences.
+    RecordKind("planned_meeting", "planned meeting", PlannedMeeting, PlannedMeetingWorkflow, "planned-meetings",
+               "/planned-meetings/{id}", reference_prefix="MTG", copies=("meeting_id", "held_on"),
+               clocks=(MEETING_CLOCK,)),
+    # Per-person stay limits (issue 15, item 5: TH-11, TH-12).
+    RecordKind("stay_limit", "stay limit", StayLimit, StayWorkflow, "stay-limits", "/stay-limits/{id}",
+               reference_prefix="STAY", copies=("ended_on",), clocks=(STAY_CLOCK,),
+               facts="models.stay_limit_store:stay_facts"),
+    # A resident's annual soft-outcome check (issue 15, item 5: TH-S01 to TH-S09, TH-21).
+    RecordKind("soft_outcome_check", "soft-outcome check", SoftOutcomeCheck, SoftOutcomeWorkflow,
+               "soft-outcome-checks", "/soft-outcome-checks/{id}", reference_prefix="SOC",
+               copies=("checked_on", "ratings", "notes"), clocks=(CHECK_CLOCK,),
+               facts="models.soft_outcome_store:check_facts", then="models.soft_outcome_store:after_check",
+               personal_text=("notes",)),
     RecordKind("return", "monitoring return", MonitoringReturn, ReturnWorkflow, "returns", "/returns/{id}",
                on_step="models.return_store:on_return_step"),
     RecordKind("breach", "breach", BreachRecord, BreachWorkflow, "breaches", "/breaches#breach-{id}",

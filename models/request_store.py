@@ -12,6 +12,8 @@ from models.duties import InfoRequest
 from models.engine import fire, load, new_record, start_clocks
 from models.entities import User
 from models.notification_store import breach_late
+from models.portal import EvidenceFile
+from models.portal_store import Upload, keep_evidence
 from models.provider_store import get_contract
 from models.reference_store import reference_for
 from models.registry import scoped
@@ -19,6 +21,7 @@ from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
 from workflows.clock import LONDON
 from workflows.errors import ValidationProblem
+from workflows.evidence import check_evidence
 from workflows.info_request import RequestState, answer_deadline, validate_request
 from workflows.machine import MANAGERS, PROVIDERS, TransitionNotAllowed
 
@@ -89,6 +92,34 @@ def step_request(viewer: Viewer, actor: User, request_id: int, trigger: str, dat
     """Any person's step on a request (answer, withdraw)."""
     return fire(viewer, actor, "request", request_id, trigger, data, now, now.astimezone(LONDON).date(),
                 expected_version=expected_version)
+
+
+def request_evidence(viewer: Viewer, request_ids: list[int]) -> dict[int, list[EvidenceFile]]:
+    """Evidence files sent with the answers to these requests, by request, oldest first."""
+    out: dict[int, list[EvidenceFile]] = {r: [] for r in request_ids}
+    if request_ids:
+        for evidence in db.session.scalars(scoped(EvidenceFile, viewer).where(
+                EvidenceFile.request_id.in_(request_ids)).order_by(EvidenceFile.id)):
+            out[evidence.request_id].append(evidence)
+    return out
+
+
+def attach_evidence(viewer: Viewer, actor: User, request_id: int, uploads: list[Upload],
+                    now: datetime) -> InfoRequest:
+    """Evidence files with a request's answer (issue 15, item 1), from either side, through the portal's evidence
+    store: every file is checked (type sniffed, 20 MB cap) before any is kept, and each is audited on the request."""
+    record = get_request(viewer, request_id)
+    if not can_answer(viewer):
+        raise TransitionNotAllowed("Only the provider's staff or the council's managers can send evidence with an "
+                                   "answer", forbidden=True)
+    if record.state is RequestState.WITHDRAWN:
+        raise TransitionNotAllowed("The request was withdrawn: no evidence is needed for it")
+    if not uploads:
+        raise ValidationProblem("Select a file to send with the answer", "file")
+    checked = [(upload, check_evidence(upload.content)) for upload in uploads]
+    for upload, file_type in checked:
+        keep_evidence(actor, "request", record, upload, file_type, now, request_id=record.id)
+    return record
 
 
 def request_facts(record: InfoRequest) -> dict:

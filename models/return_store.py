@@ -224,6 +224,48 @@ def check_figures(row: MonitoringReturn, figures: dict) -> dict[str, list[float 
     return {kpi_id: list(pair) for (_start, kpi_id), pair in parsed.items()}
 
 
+def return_fields(row: MonitoringReturn) -> tuple[tuple[tuple[str, str, str], ...], tuple[tuple[str, ...], ...]]:
+    """The structured items a return carries (TH-22's Management Information) and the totals they must add up to."""
+    spec = rulebook_for(row.contract).monitoring.return_spec(row.return_id)
+    return (spec.fields, spec.totals) if spec is not None else ((), ())
+
+
+def check_fields(row: MonitoringReturn, given) -> dict | None:
+    """A return's structured items, checked: every count a whole number of 0 or more, every text filled in (no
+    names), each total the sum of its parts; None for a return without items (ValidationProblem naming the first
+    fault, with the item's id as its field)."""
+    fields, totals = return_fields(row)
+    if not fields:
+        return None
+    if not isinstance(given, dict):
+        raise ValidationProblem(f"Give the return's items as {{\"item id\": value}}: {row.name} has {len(fields)}",
+                                "fields")
+    out: dict = {}
+    for ident, kind, label in fields:
+        value = given.get(ident)
+        if kind == "count":
+            if isinstance(value, str) and value.strip().isdigit():
+                value = int(value.strip())
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 1_000_000:
+                raise ValidationProblem(f"Enter {label} as a whole number, 0 or more", ident)
+        else:
+            if not isinstance(value, str) or not value.strip():
+                raise ValidationProblem(f"Enter {label}", ident)
+            if len(value) > 10_000:
+                raise ValidationProblem(f"{label} must be 10,000 characters or fewer", ident)
+            value = value.strip()
+        out[ident] = value
+    unknown = sorted(set(given) - set(out))
+    if unknown:
+        raise ValidationProblem(f"{unknown[0]} is not an item of {row.name}", "fields")
+    labels = {ident: label for ident, _kind, label in fields}
+    for total, *parts in totals:
+        if sum(out[p] for p in parts) != out[total]:
+            raise ValidationProblem(f"{labels[total]} ({out[total]}) must equal the sum of its parts "
+                                    f"({sum(out[p] for p in parts)}): check the breakdown", total)
+    return out
+
+
 def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: dict, now: datetime,
                  today: date, source: str = "api", expected_version=None) -> MonitoringReturn:
     """Submit, correct, accept or query a return; accepting computes its results and evaluates every breach rule."""
@@ -231,8 +273,9 @@ def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: d
     data = dict(data)
     expected = expected_version
     figures = check_figures(row, data.get("figures")) if trigger in ("submit", "correct") else None
+    items = check_fields(row, data.pop("fields", None)) if trigger in ("submit", "correct") else None
     _fire(viewer, actor, row, trigger, data, figures, source, now, today,
-          len(submissions_for(row)) if figures is not None else 0, expected)
+          len(submissions_for(row)) if figures is not None else 0, expected, items=items)
     if trigger == "accept":
         compute_results(row)
         evaluate_contract(row.contract, today, now)
@@ -240,11 +283,15 @@ def apply_return(viewer: Viewer, actor: User, row_id: int, trigger: str, data: d
 
 
 def _fire(viewer: Viewer, actor: User, row: MonitoringReturn, trigger: str, data: dict, figures: dict | None,
-          source: str, now: datetime, today: date, earlier: int, expected_version=None) -> None:
+          source: str, now: datetime, today: date, earlier: int, expected_version=None,
+          items: dict | None = None) -> None:
     """Fire a trigger on a loaded return through the engine, with checked figures (`earlier`: how many submissions
     it already has)."""
     data = dict(data)
     data.pop("figures", None)
+    if figures is not None and items is None and return_fields(row)[0]:
+        raise ValidationProblem(f"{row.name} has items as well as figures: enter them on the return's page or send "
+                                "them as \"fields\" through the API", "fields")
     workflow = workflow_for(viewer, "return", row, now, today)
     problem = workflow.why_not(trigger)
     if problem:  # refused before the date is judged, so a council step names the role, not the date
@@ -252,7 +299,8 @@ def _fire(viewer: Viewer, actor: User, row: MonitoringReturn, trigger: str, data
     submitted_on = _submitted_on(data, today) if figures is not None else None
     fire(viewer, actor, "return", row.id, trigger, data, now, today, expected_version=expected_version,
          load_with=lambda _viewer, _id: row,
-         extra={"figures": figures, "source": source, "submitted_on": submitted_on, "earlier": earlier})
+         extra={"figures": figures, "source": source, "submitted_on": submitted_on, "earlier": earlier,
+                "items": items})
 
 
 def on_return_step(step) -> None:
@@ -261,12 +309,13 @@ def on_return_step(step) -> None:
     figures = extra.get("figures")
     if figures is not None:
         _store_submission(row, step.actor, figures, extra["source"], extra["submitted_on"], step.now,
-                          extra["earlier"])
+                          extra["earlier"], extra.get("items"))
     if step.result.trigger == "query":
         row.queries += 1
         row.query_reason = step.result.data.get("reason")
     step.event_data = {"period": row.label, "return": row.return_id, "late": row.late,
-                       **({"figures": figures, "source": extra["source"]} if figures else {})}
+                       **({"figures": figures, "source": extra["source"]} if figures else {}),
+                       **({"fields": extra["items"]} if extra.get("items") else {})}
 
 
 def _submitted_on(data: dict, today: date) -> date:
@@ -283,12 +332,12 @@ def _submitted_on(data: dict, today: date) -> date:
 
 
 def _store_submission(row: MonitoringReturn, actor: User, figures: dict, source: str, submitted_on: date,
-                      now: datetime, earlier: int) -> None:
+                      now: datetime, earlier: int, items: dict | None = None) -> None:
     if earlier:
         db.session.execute(update(ReturnSubmission).where(ReturnSubmission.return_row_id == row.id)
                            .values(current=False))
     db.session.add(ReturnSubmission(council_id=row.council_id, return_row_id=row.id, number=earlier + 1,
-                                    figures=figures, source=source, submitted_on=submitted_on,
+                                    figures=figures, fields=items, source=source, submitted_on=submitted_on,
                                     submitted_by_id=actor.id if actor else None, submitted_at=now, current=True))
     if row.submitted_on is None:
         meet_deadlines("return", row.id, {"return_due"}, now)

@@ -118,6 +118,8 @@ class Meeting(TenantRecord, db.Model):
     state: Mapped[MinutesState] = mapped_column(_enum(MinutesState))
     sent_on: Mapped[date | None] = mapped_column(Date)
     withheld_reason: Mapped[str | None] = mapped_column(Text)
+    # Which of the contract's [[meetings]] cadences it was (issue 15, item 6); none for one recorded before them.
+    cadence: Mapped[str | None] = mapped_column(String(64))
 
     contract: Mapped[Contract] = relationship()
 

@@ -233,7 +233,10 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
                 "referral_late": ("referral", "mark_late", "A referral window ran out"),
                 "package_late": ("package", "mark_late", "A package window ran out"),
                 "package_suspend": ("package", "suspend", "In hospital for more than 48 hours (HF-64)"),
-                "capacity_missed": ("capacity", "mark_missed", "No written capacity confirmation (HF-B02)")}
+                "capacity_missed": ("capacity", "mark_missed", "No written capacity confirmation (HF-B02)"),
+                "meeting_overdue": ("planned_meeting", "mark_overdue", "No meeting held by the date its cadence sets"),
+                "stay_overstayed": ("stay_limit", "mark_overstayed", "The limit passed and it has not ended"),
+                "soft_outcomes_overdue": ("soft_outcome_check", "mark_overdue", "No check recorded by its date")}
 
 
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------

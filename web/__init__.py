@@ -24,10 +24,13 @@ def register_web(app: Flask) -> None:
         api_concerns,
         api_duties,
         api_financial_changes,
-        api_referrals,
+        api_meetings,
         api_people,
+        api_referrals,
         api_returns,
         api_settings,
+        api_soft_outcomes,
+        api_stay_limits,
         assets,
         auth,
         calendar,
@@ -50,6 +53,8 @@ def register_web(app: Flask) -> None:
         referrals,
         returns,
         safeguarding,
+        soft_outcomes,
+        stay_limits,
     )
     from web.bounds import init_bounds
     from web.security import init_security
@@ -88,6 +93,8 @@ def register_web(app: Flask) -> None:
     assert api_settings.bp is api.bp
     assert api_referrals.bp is api.bp  # H&F referrals and packages (issue 15, item 2)
     assert api_people.bp is api.bp  # people and leaving care (issue 15)
+    assert api_meetings.bp is api.bp  # meeting cadences (issue 15, item 6)
+    assert api_stay_limits.bp is api.bp and api_soft_outcomes.bp is api.bp  # Thurrock (issue 15, item 5)
     app.register_blueprint(cases.bp)
     app.register_blueprint(letters.bp)
     app.register_blueprint(deadlines.bp)
@@ -100,6 +107,8 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(duties.bp)
     app.register_blueprint(referrals.bp)  # H&F referrals and packages of care (issue 15, item 2)
     app.register_blueprint(people.bp)  # people and leaving care (issue 15)
+    app.register_blueprint(stay_limits.bp)  # issue 15, item 5
+    app.register_blueprint(soft_outcomes.bp)  # issue 15, item 5
     app.register_blueprint(portal.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
@@ -142,7 +151,8 @@ def _service_navigation() -> list[dict]:
               ("Concerns", "dashboard.concerns", Permission.VIEW_PROVIDERS,
                ("/complaints", "/safeguarding", "/incidents", "/financial-changes", "/meetings",
                 "/duty-notifications", "/requests", "/referrals", "/packages",
-                "/capacity-confirmations")),
+                "/capacity-confirmations", "/planned-meetings", "/stay-limits",
+                "/soft-outcome-checks")),
               ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
     # The links never change while the app runs: build each address once, not on every page.
     hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})

@@ -210,7 +210,8 @@ def _minutes_json(meeting) -> dict:
     return {"id": meeting.id, "kind": "minutes", "state": meeting.state.value, "version": meeting.version_id,
             "contract_id": meeting.contract_id, "held_on": meeting.held_on.isoformat(),
             "sent_on": _value(meeting.sent_on), "attendees": meeting.attendees, "minutes": meeting.minutes,
-            "withheld_reason": meeting.withheld_reason, "allowed_triggers": _workflow(meeting).allowed_triggers(),
+            "withheld_reason": meeting.withheld_reason, "cadence": meeting.cadence,
+            "allowed_triggers": _workflow(meeting).allowed_triggers(),
             "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=("meeting", meeting.id))],
             "events": [event_json(e) for e in events_for(g.viewer.council_id, "meeting", meeting.id)]}
 

@@ -9,11 +9,19 @@ from models.audit_store import events_for
 from models.case_queries import deadlines_for
 from models.engine import workflow_for
 from models.notification_store import get_notification, list_notifications, notify, record_notification
-from models.request_store import get_request, list_requests, record_request, step_request
+from models.request_store import (
+    attach_evidence,
+    get_request,
+    list_requests,
+    record_request,
+    request_evidence,
+    step_request,
+)
 from web.api import answer, bp, expose_record, json_body
 from web.api_cases import _value, deadline_json, event_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
+from web.portal import read_uploads
 from workflows.access import Permission
 from workflows.errors import ValidationProblem
 
@@ -39,7 +47,10 @@ def request_json(record) -> dict:
     """A request: what was asked and when, the answer and when, its deadline explained, its trail."""
     return {**_common("request", record), "request_type": record.request_type, "what_asked": record.what_asked,
             "asked_on": _value(record.asked_on), "answer": record.answer,
-            "answered_on": _value(record.answered_on)}
+            "answered_on": _value(record.answered_on),
+            "evidence_files": [{"id": e.id, "filename": e.filename, "media_type": e.media_type, "bytes": e.size,
+                                "sha256": e.sha256, "uploaded_at": _value(e.created_at)}
+                               for e in request_evidence(g.viewer, [record.id])[record.id]]}
 
 
 @bp.get("/duty-notifications")
@@ -90,3 +101,15 @@ def _step(record_id: int, trigger: str, data: dict, version):
 
 expose_record("requests", "info_request", "request with a due date (issue 15)",
               lambda record_id: get_request(g.viewer, record_id), request_json, _step)
+
+
+@bp.post("/requests/<int:request_id>/evidence")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def request_evidence_files(request_id: int):
+    """Send evidence files with the answer to a request (multipart/form-data, field "files"): either side, checked
+    and kept like a milestone's evidence (PDF, DOCX, XLSX, CSV, PNG or JPEG, up to 20 MB each)."""
+    def act():
+        get_request(g.viewer, request_id)  # another provider's request is a 404 before its files are read
+        return attach_evidence(g.viewer, g.api_user, request_id, read_uploads(), now_utc())
+
+    return answer(act, request_json, 201)

@@ -50,7 +50,9 @@ def return_json(row) -> dict:
         "deadlines": ([{"kind": "return_due", "due_on": row.due_on.isoformat(), "status": row.state.value,
                         "explanation": row.due_explanation}] if row.due_on else []),
         "figures": subs[0].figures if subs else None,
-        "submissions": [{"number": s.number, "figures": s.figures, "source": s.source, "current": s.current,
+        "fields": subs[0].fields if subs else None,  # TH-22's Management Information items
+        "submissions": [{"number": s.number, "figures": s.figures, "fields": s.fields, "source": s.source,
+                         "current": s.current,
                          "submitted_on": s.submitted_on.isoformat(), "submitted_at": s.submitted_at.isoformat()}
                         for s in subs],
         "events": [event_json(e) for e in return_events(g.viewer, row)],

@@ -53,5 +53,5 @@ def dashboard():
 @requires(Permission.VIEW_PROVIDERS)
 def concerns():
     """The menu's Concerns: complaints, safeguarding concerns, incidents, financial changes, duties to notify,
-    requests and meetings."""
+    requests, meetings, stay limits and soft-outcome checks."""
     return render_template("dashboard/concerns.html")

@@ -15,13 +15,24 @@ from models.notification_store import (
     notify,
     record_notification,
 )
-from models.request_store import can_answer, can_ask, get_request, list_requests, record_request, step_request
+from models.request_store import (
+    attach_evidence,
+    can_answer,
+    can_ask,
+    get_request,
+    list_requests,
+    record_request,
+    request_evidence,
+    step_request,
+)
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.deadline_rows import record_facts
 from web.permissions import requires
-from web.steps import run_step
+from web.portal import read_uploads
+from web.steps import run_and_flash, run_step
 from workflows.access import Permission
+from workflows.evidence import ACCEPTED_TYPES
 
 bp = Blueprint("duties", __name__)
 
@@ -180,7 +191,20 @@ def show_request(request_id: int):
     """A request: what was asked, the deadline and how it was counted, the answer, the steps, the trail."""
     record = get_request(g.viewer, request_id)
     return render_template("duties/show_request.html", record=record, duty=duty_of(record),
+                           files=request_evidence(g.viewer, [record.id])[record.id], accepted=ACCEPTED_TYPES,
+                           can_send_files=can_answer(g.viewer) and record.state.value != "withdrawn",
                            **record_facts("request", record))
+
+
+@bp.post("/requests/<int:request_id>/evidence")
+@requires(Permission.VIEW_PROVIDERS)
+def request_evidence_upload(request_id: int):
+    """Send evidence files with the answer to a request (either side; the portal's evidence store and checks)."""
+    get_request(g.viewer, request_id)
+    uploads = read_uploads()
+    if run_and_flash(lambda: attach_evidence(g.viewer, current_user, request_id, uploads, now_utc())):
+        flash(f"{len(uploads)} evidence file{'' if len(uploads) == 1 else 's'} sent with the answer")
+    return redirect(url_for("duties.show_request", request_id=request_id, _anchor="evidence"), code=303)
 
 
 @bp.route('/requests/<int:request_id>/<any("answer", "withdraw"):trigger>', methods=["GET", "POST"])

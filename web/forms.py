@@ -176,7 +176,15 @@ class MeetingForm(FlaskForm):
     attendees = StringField("Who attended", widget=GovTextInput(),
                             validators=[DataRequired("Enter who attended (both contract managers at least, KT-15)")])
     minutes = TextAreaField("Minutes", widget=GovTextArea(), validators=[DataRequired("Enter the minutes")])
+    # Which of the contract's [[meetings]] cadences it was (issue 15, item 6); the store checks it is the contract's.
+    cadence = SelectField("Which meeting", widget=GovSelect(), choices=[], validate_choice=False)
     submit = SubmitField("Record the meeting", widget=GovSubmitInput())
+
+
+class PlanMeetingsForm(FlaskForm):
+    contract = SelectField("Contract", widget=GovSelect(), choices=[],
+                           validators=[DataRequired("Select the contract")])
+    submit = SubmitField("Plan the next meetings", widget=GovSubmitInput())
 
 
 class SendMinutesForm(FlaskForm):

@@ -70,6 +70,9 @@ def openapi_document() -> dict:
             **_duty_paths(),
             **_referral_paths(),
             **people_paths(_errors),  # issue 15: people and leaving care (web/openapi_people.py)
+            **_meeting_paths(),
+            **_stay_paths(),
+            **_soft_outcome_paths(),
             "/workdays/between": {"get": {
                 "summary": "Working days after one date up to and including another",
                 "parameters": [
@@ -151,6 +154,9 @@ def openapi_document() -> dict:
                 **_duty_schemas(),
                 **_referral_schemas(),
                 **people_schemas(),
+                **_meeting_schemas(),
+                **_stay_schemas(),
+                **_soft_outcome_schemas(),
                 "WorkdaysBetween": {
                     "type": "object", "required": ["start", "end", "region", "working_days"],
                     "properties": {"start": {"type": "string", "format": "date"},
@@ -499,6 +505,7 @@ def _kind_paths(path: str, schema: str, noun: str, create: dict, create_required
 
 def _duty_paths() -> dict:
     """Duties to notify and requests with a due date (issue 15), configured per contract by its rulebook."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
     date = {"type": "string", "format": "date"}
     kind = _kind_paths
 
@@ -526,7 +533,183 @@ def _duty_paths() -> dict:
                 "reason": {"type": "string"}},
                "answer (answer, answered_on: either side) or withdraw (reason: the council); an answer meets the "
                "deadline, or records a late-answer breach event after it"),
+        "/requests/{id}/evidence": {"post": {
+            "summary": "Send evidence files with the answer (either side): PDF, DOCX, XLSX, CSV, PNG or JPEG, up to "
+                       "20 MB each, checked by their content",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["files"],
+                "properties": {"files": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}},
+            "responses": {"201": _json({"$ref": "#/components/schemas/Request"}, "The request with its files"),
+                          **_errors(401, 403, 404, 409, 413, 422)}}},
     }
+
+
+def _meeting_paths() -> dict:
+    """Meeting cadences (issue 15, item 6): planned meetings, and recording a meeting that holds one."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    date = {"type": "string", "format": "date"}
+    ref = {"$ref": "#/components/schemas/PlannedMeeting"}
+    items = {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref}}}
+    return {
+        "/planned-meetings": {
+            "get": {"summary": "Planned meetings you can see (providers: their own), soonest due first",
+                    "responses": {"200": _json(items, "Planned meetings"), **_errors(401, 403)}},
+            "post": {"summary": "Plan a contract's next meetings: each of its rulebook's [[meetings]] cadences with "
+                                "none planned, one cadence after the last meeting held (or after monitoring began)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["contract_id"],
+                         "properties": {"contract_id": {"type": ["integer", "string"]}}}}}},
+                     "responses": {"201": _json(items, "The meetings planned (none if all were)"),
+                                   **_errors(401, 403, 404, 422)}}},
+        "/planned-meetings/{id}": {"get": {
+            "summary": "One planned meeting: state, its deadline explained, audit trail", "parameters": [id_param],
+            "responses": {"200": _json(ref, "The planned meeting"), **_errors(401, 403, 404)}}},
+        "/planned-meetings/{id}/transitions": {"post": {
+            "summary": "cancel (reason: the council); a planned meeting is held by recording the meeting",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"],
+                "properties": {"trigger": {"enum": ["cancel"]}, "reason": {"type": "string"},
+                               "version": {"type": "integer"}}}}}},
+            "responses": {"200": _json(ref, "The updated planned meeting"), **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/minutes": {"post": {
+            "summary": "Record a meeting and draft its minutes; it holds its cadence's planned meeting and plans the "
+                       "next",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["contract_id", "held_on", "attendees", "minutes"],
+                "properties": {"contract_id": {"type": ["integer", "string"]}, "held_on": date,
+                               "attendees": {"type": "string"}, "minutes": {"type": "string"},
+                               "cadence": {"type": "string",
+                                           "description": "a [[meetings]] id of the contract's rulebook "
+                                                          "(default: its first)"}}}}}},
+            "responses": {"201": _json({"$ref": "#/components/schemas/Minutes"}, "The meeting"),
+                          **_errors(401, 403, 404, 422)}}},
+    }
+
+
+def _meeting_schemas() -> dict:
+    maybe_date = {"type": ["string", "null"], "format": "date"}
+    return {"PlannedMeeting": {
+        "type": "object",
+        "required": ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id", "contract_id",
+                     "cadence", "rule", "what", "counted_from", "due_on", "meeting_id", "held_on", "deadlines",
+                     "events"],
+        "properties": {"id": {"type": "integer"}, "kind": {"const": "planned_meeting"},
+                       "reference": {"type": "string"},
+                       "state": {"enum": ["planned", "overdue", "held", "cancelled"]},
+                       "version": {"type": "integer"},
+                       "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+                       "provider_id": {"type": "integer"}, "contract_id": {"type": "integer"},
+                       "cadence": {"type": "string"}, "rule": {"type": "string"}, "what": {"type": "string"},
+                       "counted_from": {"type": "string", "format": "date"},
+                       "due_on": {"type": "string", "format": "date"},
+                       "meeting_id": {"type": ["integer", "null"]}, "held_on": maybe_date,
+                       "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
+
+
+def _stay_paths() -> dict:
+    """Per-person stay limits (issue 15, item 5: TH-11, TH-12)."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ref = {"$ref": "#/components/schemas/StayLimit"}
+    date = {"type": "string", "format": "date"}
+    return {
+        "/stay-limits": {
+            "get": {"summary": "Stay limits you can see (providers: their own), soonest first",
+                    "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                        "items": {"type": "array", "items": ref}}}, "Stay limits"), **_errors(401, 403)}},
+            "post": {"summary": "Start a limit the person's contract lists: from moving in (TH-11) or from the "
+                                "priority's award (TH-12, started_on)",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["person_id", "limit"],
+                         "properties": {"person_id": {"type": ["integer", "string"]},
+                                        "limit": {"type": "string", "description": "a [[stay_limits]] id"},
+                                        "started_on": date}}}}},
+                     "responses": {"201": _json(ref, "Started"), **_errors(401, 403, 404, 422)}}},
+        "/stay-limits/{id}": {"get": {
+            "summary": "One stay limit: state, its date explained, audit trail", "parameters": [id_param],
+            "responses": {"200": _json(ref, "The stay limit"), **_errors(401, 403, 404)}}},
+        "/stay-limits/{id}/transitions": {"post": {
+            "summary": "end (ended_on: either side) or agree (reason: the council, TH-11 only)",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"],
+                "properties": {"trigger": {"enum": ["end", "agree"]}, "ended_on": date,
+                               "reason": {"type": "string"}, "version": {"type": "integer"}}}}}},
+            "responses": {"200": _json(ref, "The updated stay limit"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    }
+
+
+def _stay_schemas() -> dict:
+    maybe_date = {"type": ["string", "null"], "format": "date"}
+    return {"StayLimit": {
+        "type": "object",
+        "required": ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id", "contract_id",
+                     "person_id", "person", "limit", "rule", "started_on", "due_on", "ended_on", "deadlines",
+                     "events"],
+        "properties": {"id": {"type": "integer"}, "kind": {"const": "stay_limit"}, "reference": {"type": "string"},
+                       "state": {"enum": ["running", "overstayed", "ended", "agreed"]},
+                       "version": {"type": "integer"},
+                       "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+                       "provider_id": {"type": "integer"}, "contract_id": {"type": "integer"},
+                       "person_id": {"type": "integer"}, "person": {"type": "string"},
+                       "limit": {"type": "string"}, "rule": {"type": "string"},
+                       "started_on": {"type": "string", "format": "date"},
+                       "due_on": {"type": "string", "format": "date"}, "ended_on": maybe_date,
+                       "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
+
+
+def _soft_outcome_paths() -> dict:
+    """A resident's annual soft-outcome check (issue 15, item 5: TH-S01 to TH-S09, TH-21)."""
+    id_param = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    ref = {"$ref": "#/components/schemas/SoftOutcomeCheck"}
+    return {
+        "/soft-outcome-checks": {
+            "get": {"summary": "Soft-outcome checks you can see (providers: their residents'), soonest due first",
+                    "responses": {"200": _json({"type": "object", "required": ["items"], "properties": {
+                        "items": {"type": "array", "items": ref}}}, "Checks"), **_errors(401, 403)}},
+            "post": {"summary": "Plan a resident's next check: its months after the last check, or after moving in",
+                     "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                         "type": "object", "required": ["person_id"],
+                         "properties": {"person_id": {"type": ["integer", "string"]}}}}}},
+                     "responses": {"201": _json(ref, "Planned"), **_errors(401, 403, 404, 422)}}},
+        "/soft-outcome-checks/{id}": {"get": {
+            "summary": "One check: state, ratings, its date explained, audit trail", "parameters": [id_param],
+            "responses": {"200": _json(ref, "The check"), **_errors(401, 403, 404)}}},
+        "/soft-outcome-checks/{id}/transitions": {"post": {
+            "summary": "record (checked_on, ratings: one scale value per outcome id, notes with no names): the "
+                       "council; plans the next check",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["trigger"],
+                "properties": {"trigger": {"enum": ["record"]}, "checked_on": {"type": "string", "format": "date"},
+                               "ratings": {"type": "object", "additionalProperties": {"type": "string"}},
+                               "notes": {"type": "string"}, "version": {"type": "integer"}}}}}},
+            "responses": {"200": _json(ref, "The recorded check"), **_errors(400, 401, 403, 404, 409, 422)}}},
+    }
+
+
+def _soft_outcome_schemas() -> dict:
+    maybe_date = {"type": ["string", "null"], "format": "date"}
+    return {"SoftOutcomeCheck": {
+        "type": "object",
+        "required": ["id", "kind", "reference", "state", "version", "allowed_triggers", "provider_id", "contract_id",
+                     "person_id", "person", "rule", "counted_from", "due_on", "checked_on", "ratings", "notes",
+                     "deadlines", "events"],
+        "properties": {"id": {"type": "integer"}, "kind": {"const": "soft_outcome_check"},
+                       "reference": {"type": "string"}, "state": {"enum": ["due", "overdue", "recorded"]},
+                       "version": {"type": "integer"},
+                       "allowed_triggers": {"type": "array", "items": {"type": "string"}},
+                       "provider_id": {"type": "integer"}, "contract_id": {"type": "integer"},
+                       "person_id": {"type": "integer"}, "person": {"type": "string"}, "rule": {"type": "string"},
+                       "counted_from": {"type": "string", "format": "date"},
+                       "due_on": {"type": "string", "format": "date"}, "checked_on": maybe_date,
+                       "ratings": {"type": ["object", "null"], "additionalProperties": {"type": "string"}},
+                       "notes": {"type": ["string", "null"]},
+                       "deadlines": {"type": "array", "items": {"$ref": "#/components/schemas/Deadline"}},
+                       "events": {"type": "array", "items": {"$ref": "#/components/schemas/Event"}}}}}
 
 
 def _duty_schemas() -> dict:
@@ -549,12 +732,20 @@ def _duty_schemas() -> dict:
                                             "occurred_on": {"type": "string", "format": "date"},
                                             "notified_on": maybe_date, "how": {"type": ["string", "null"]}}},
         "Request": {"type": "object",
-                    "required": [*required, "request_type", "what_asked", "asked_on", "answer", "answered_on"],
+                    "required": [*required, "request_type", "what_asked", "asked_on", "answer", "answered_on",
+                                 "evidence_files"],
                     "properties": {**common, "kind": {"const": "request"},
                                    "state": {"enum": ["open", "answered", "overdue", "withdrawn"]},
                                    "request_type": {"type": "string"}, "what_asked": {"type": "string"},
                                    "asked_on": {"type": "string", "format": "date"},
-                                   "answer": {"type": ["string", "null"]}, "answered_on": maybe_date}},
+                                   "answer": {"type": ["string", "null"]}, "answered_on": maybe_date,
+                                   "evidence_files": {"type": "array", "items": {
+                                       "type": "object",
+                                       "required": ["id", "filename", "media_type", "bytes", "sha256"],
+                                       "properties": {"id": {"type": "integer"}, "filename": {"type": "string"},
+                                                      "media_type": {"type": "string"},
+                                                      "bytes": {"type": "integer"}, "sha256": {"type": "string"},
+                                                      "uploaded_at": {"type": "string"}}}}}},
     }
 
 

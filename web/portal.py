@@ -211,8 +211,9 @@ class ProgressForm(FlaskForm):
     submit = SubmitField("Save progress", widget=GovSubmitInput())
 
 
-def _uploads() -> list[Upload]:
-    """The files sent, read with a bound so that one over the limit is refused without being held whole."""
+def read_uploads() -> list[Upload]:
+    """The files sent (field "files"), read with a bound so that one over the limit is refused without being held
+    whole: the milestone progress page, a request's evidence page and the API."""
     uploads = []
     for item in request.files.getlist("files"):
         if not item or not item.filename:
@@ -238,7 +239,7 @@ def milestone_progress(milestone_id: int):
     if form.validate_on_submit():
         def act():
             record_progress(g.viewer, current_user, milestone.id, form.status.data or "", form.commentary.data,
-                            _uploads(), now_utc(), today_london())
+                            read_uploads(), now_utc(), today_london())
 
         _done, status = run_step(act, form, problems)
         if status == 200:

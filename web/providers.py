@@ -11,6 +11,7 @@ from models.concern_store import complaint_figures, large_scale_enquiries
 from models.contract_settings_store import change_setting, settings_rows
 from models.entities import CqcRatingValue
 from models.picture_store import open_cases, provider_happenings
+from models.planned_meeting_store import list_planned
 from models.provider_store import (
     get_contract,
     get_provider,
@@ -126,6 +127,7 @@ def show_contract(contract_id: int):
         computed = (quarter, computed_kpis(g.viewer, contract.id, *quarter, today)[1])
     return render_template("contracts/show_contract.html", contract=contract, rulebook=rulebook,
                            can_see_settings=not g.viewer.is_provider, computed=computed,
+                           planned=list_planned(g.viewer, contract_id=contract.id, open_only=True),
                            can_record_events=g.viewer.role in MANAGERS)  # the events page's own rule
 
 

@@ -24,6 +24,7 @@ from models.return_store import (
     record_occurrence,
     results_for,
     return_events,
+    return_fields,
     return_triggers,
     submissions_for,
 )
@@ -89,9 +90,12 @@ def _render_return(row, errors=None, status=200, file_errors=None):
     entry = provided_kpis(row)
     given = request.form if request.method == "POST" and request.form.get("entry") else None
     current = subs[0].figures if subs else {}
+    stored = (subs[0].fields or {}) if subs else {}
+    items = [(ident, kind, label, given.get(f"item-{ident}", "") if given else stored.get(ident, ""))
+             for ident, kind, label in return_fields(row)[0]]  # TH-22's Management Information items
     values = [(k, *([given.get(f"x-{i}", ""), given.get(f"y-{i}", "")] if given else
                      [_cell(v) for v in (current.get(k.id) or [None, None])])) for i, k in enumerate(entry)]
-    return render_template("returns/show_return.html", row=row, submissions=subs, kpis=kpis, entry=values,
+    return render_template("returns/show_return.html", row=row, submissions=subs, kpis=kpis, entry=values, items=items,
                            triggers=[t for t in triggers if t[0] in ("accept", "query")],
                            can_upload=any(t[0] in ("submit", "correct") for t in triggers),
                            events=return_events(g.viewer, row), file_errors=file_errors or [],
@@ -117,9 +121,12 @@ def enter_figures(row_id: int):
         if x or y or not kpi.monitor_only:
             figures[kpi.id] = [x or None, y or None]
     trigger = "correct" if row.state.value in ("submitted", "accepted") else "submit"
+    data: dict = {"figures": figures}
+    items = return_fields(row)[0]
+    if items:
+        data["fields"] = {ident: request.form.get(f"item-{ident}", "") for ident, _kind, _label in items}
     try:
-        apply_return(g.viewer, current_user, row_id, trigger, {"figures": figures}, now_utc(), today_london(),
-                     source="form")
+        apply_return(g.viewer, current_user, row_id, trigger, data, now_utc(), today_london(), source="form")
     except (TransitionNotAllowed, ValidationProblem, Conflict) as problem:
         db.session.rollback()
         return _render_return(get_return(g.viewer, row_id), [str(problem)], 422)

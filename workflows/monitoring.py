@@ -91,6 +91,11 @@ class ReturnSpec:
     due_from: date | None = None
     due_source: str = ""  # "" (the contract's own) or "council setting"
     seed_line: int | None = None  # the seed line that gives the due date, cited as its source (contract settings)
+    # Structured items the return carries besides KPI figures (TH-22's Management Information): (id, kind, label),
+    # kind "count" (a whole number, 0 or more) or "text" (required words, no names); and totals, each
+    # (total id, part ids...): the parts must add up to the total (complaints upheld + not upheld + ongoing).
+    fields: tuple[tuple[str, str, str], ...] = ()
+    totals: tuple[tuple[str, ...], ...] = ()
 
     @property
     def has_deadline(self) -> bool:
@@ -534,7 +539,8 @@ class _Entry:
 
 
 _RETURN_KEYS = {"id", "name", "rule", "cadence", "quarter_basis", "due_after_working_days", "due_after_days", "due_on",
-                "note", "seed_line"}
+                "note", "seed_line", "fields", "totals"}
+FIELD_KINDS = ("count", "text")
 _KPI_KEYS = {"id", "rule", "name", "numerator", "denominator", "unit", "direction", "target", "disputed_target",
              "bands", "frequency", "return", "critical", "consequence", "source", "monitor_only", "lots", "formula",
              "note", "computed", "from"}
@@ -635,9 +641,33 @@ def _parse_return(e: _Entry) -> ReturnSpec:
         due_on = (month, day)
     if sum(x is not None for x in (working, days, due_on)) > 1:
         raise e.bad(None, "give at most one of due_after_working_days, due_after_days and due_on")
+    fields = _return_fields(e)
     return ReturnSpec(id=ident, name=e.text("name"), rule=_rule_id(e), cadence=cadence, quarter_basis=basis,
                       due_after_working_days=working, due_after_days=days, due_on=due_on,
-                      note=e.text("note", required=False), seed_line=e.whole("seed_line", 1, 1_000_000))
+                      note=e.text("note", required=False), seed_line=e.whole("seed_line", 1, 1_000_000),
+                      fields=fields, totals=_return_totals(e, fields))
+
+
+def _return_fields(e: _Entry) -> tuple[tuple[str, str, str], ...]:
+    """A return's structured items: [id, "count" or "text", label] triples, each id once (TH-22)."""
+    raw = e.raw.get("fields", [])
+    ok = isinstance(raw, list) and all(
+        isinstance(f, list) and len(f) == 3 and all(isinstance(x, str) and x.strip() for x in f)
+        and _ID.match(f[0]) and f[1] in FIELD_KINDS for f in raw)
+    if not ok or len({f[0] for f in raw}) != len(raw):
+        raise e.bad("fields", "'fields' must list [id, kind, label] triples, kind \"count\" or \"text\", each id "
+                              "once")
+    return tuple((f[0], f[1], f[2].strip()) for f in raw)
+
+
+def _return_totals(e: _Entry, fields: tuple[tuple[str, str, str], ...]) -> tuple[tuple[str, ...], ...]:
+    """Totals over a return's count fields: [total, part, part...], every id one of its count fields."""
+    raw = e.raw.get("totals", [])
+    counts = {f[0] for f in fields if f[1] == "count"}
+    if not isinstance(raw, list) or not all(isinstance(t, list) and len(t) >= 3 and all(x in counts for x in t)
+                                            for t in raw):
+        raise e.bad("totals", "'totals' must list [total, part, part...] of the return's count fields")
+    return tuple(tuple(t) for t in raw)
 
 
 _BAND = re.compile(r"^\s*([<>]?)\s*(\d+(?:\.\d+)?)\s*%?\s*$")

@@ -17,7 +17,10 @@ from workflows.calendar import REGIONS
 from workflows.clock import UNITS, ClockSpec
 from workflows.duties import DutyError, DutySpec, parse_duties
 from workflows.home_care import HomeCareError, HomeCareRules, parse_home_care
+from workflows.meeting_cadence import CadenceError, MeetingCadence, parse_meetings
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
+from workflows.soft_outcome_spec import SoftOutcomeError, SoftOutcomes, parse_soft_outcomes
+from workflows.stay_limit_spec import StayLimitError, StayLimitSpec, parse_stay_limits
 from workflows.young_people import LeavingCareError, LeavingCareRules, parse_leaving_care
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
@@ -90,6 +93,17 @@ class Rulebook:
     requests: tuple[DutySpec, ...] = ()  # [[requests]]: what the council may ask for, and the time to answer
     home_care: HomeCareRules | None = None  # [referrals] and [packages] (H&F): referral and package windows
     leaving_care: LeavingCareRules | None = None  # [leaving_care]: per-young-person clocks and caseloads (CW)
+    meetings: tuple[MeetingCadence, ...] = ()  # [[meetings]]: the meetings the contract must hold, and how often
+    stay_limits: tuple[StayLimitSpec, ...] = ()  # [[stay_limits]]: per-person limits (TH-11, TH-12)
+    soft_outcomes: SoftOutcomes | None = None  # [soft_outcomes]: the annual per-resident check (TH-S01..S09)
+
+    def stay_limit(self, ident: str | None) -> StayLimitSpec | None:
+        """The per-person limit with that id, if this contract lists it."""
+        return next((s for s in self.stay_limits if s.id == ident), None)
+
+    def cadence(self, ident: str | None) -> MeetingCadence | None:
+        """The meeting cadence with that id, if this contract lists it."""
+        return next((m for m in self.meetings if m.id == ident), None)
 
     def duty(self, ident: str | None) -> DutySpec | None:
         """The duty to notify with that id, if this contract lists it."""
@@ -221,8 +235,23 @@ def parse_rulebook(path: Path) -> Rulebook:
     except LeavingCareError as exc:
         raise RulebookError(path, _line_of(text, exc.key) if exc.key else _header_line(text, "leaving_care"),
                             exc.problem) from None
+    try:
+        meetings = parse_meetings(text, data)
+    except CadenceError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
+    try:
+        stay_limits = parse_stay_limits(text, data)
+    except StayLimitError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
+    try:
+        soft_outcomes = parse_soft_outcomes(text, data)
+    except SoftOutcomeError as exc:
+        raise RulebookError(path, exc.line, exc.problem) from None
     return Rulebook(
         home_care=home_care,
+        soft_outcomes=soft_outcomes,
+        meetings=meetings,
+        stay_limits=stay_limits,
         monitoring=monitoring,
         duties=duties,
         requests=requests,

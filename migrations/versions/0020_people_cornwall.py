@@ -2,7 +2,7 @@
 CW-10 clocks; the person it points at is the `person` of 0018 (nothing is added to that table)
 
 Revision ID: c3d4e5f60020
-Revises: e1f0a2c40018
+Revises: b2c3d4e50019
 Create Date: 2026-11-29 05:10:00
 
 Plain SQL/Core only: a migration must not import the app's models, which move on after it is written.
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c3d4e5f60020'
-down_revision = 'e1f0a2c40018'
+down_revision = 'b2c3d4e50019'
 branch_labels = None
 depends_on = None
 

@@ -38,6 +38,7 @@ B_REQUEST = "Spot-check-information-from-provider-B-8c3d"
 B_REFERRAL = "Referral-for-provider-B-3e7c"
 B_PACKAGE = "Package-of-provider-B-6b0d"
 B_PERSON = "SU-of-provider-B-3e9f"
+B_SOFT = "Soft-outcome-notes-of-provider-B-5e1a"
 
 # Council-only pages a provider is refused by role before any record is read: 403 is as safe as 404 there.
 COUNCIL_ONLY = {"admin.index", "admin.scheduler", "admin.sent_mail", "admin.users", "admin.retry_message",
@@ -131,6 +132,34 @@ def world(app, demo):
         db.session.flush()
 
         b_deadline = db.session.scalar(select(Deadline.id).where(Deadline.provider_id == b.provider_id))
+        from models.planned_meeting import PlannedMeeting
+
+        # Recording B's meeting planned its next one (HF-38, every six weeks).
+        b_planned = db.session.scalar(select(PlannedMeeting.id).where(PlannedMeeting.provider_id == b.provider_id))
+        assert b_planned is not None
+        # A stay limit of one of B's people (TH-11 is Thurrock's; the row stands in for any per-person limit).
+        from models.people import Person, PersonRole
+        from models.stay_limit import StayLimit
+        from workflows.stay_limit import StayState
+
+        b_resident = Person(council_id=b.council_id, provider_id=b.provider_id, contract_id=contract.id,
+                            reference="RIV-0001", role=PersonRole.SERVICE_USER, started_on=TODAY)
+        db.session.add(b_resident)
+        db.session.flush()
+        b_stay = StayLimit(council_id=b.council_id, provider_id=b.provider_id, contract_id=contract.id,
+                           person_id=b_resident.id, reference="STAY-00099", state=StayState.RUNNING,
+                           limit="length-of-stay", rule="TH-11", started_on=TODAY, due_on=TODAY,
+                           created_at=SERVED_AT, updated_at=SERVED_AT)
+        db.session.add(b_stay)
+        from models.soft_outcome import SoftOutcomeCheck
+        from workflows.soft_outcome import CheckState
+
+        b_check = SoftOutcomeCheck(council_id=b.council_id, provider_id=b.provider_id, contract_id=contract.id,
+                                   person_id=b_resident.id, reference="SOC-00099", state=CheckState.DUE, rule="TH-21",
+                                   counted_from=TODAY, due_on=TODAY, notes=B_SOFT, created_at=SERVED_AT,
+                                   updated_at=SERVED_AT)
+        db.session.add(b_check)
+        db.session.flush()
         from models.monitoring import MonitoringReturn
         from models.return_store import ensure_schedule
 
@@ -147,6 +176,8 @@ def world(app, demo):
             "concern_id": concern.id, "incident_id": incident.id, "change_id": change.id,
             "notification_id": b_duty.id, "request_id": b_request.id, "referral_id": b_referral.id,
             "package_id": b_package.id, "confirmation_id": b_capacity.id, "person_id": b_person.id,
+            "planned_id": b_planned,
+            "stay_id": b_stay.id, "check_id": b_check.id,
             "step": "share",
             "return_row_id": b_return, "breach_id": 999999, "fmt": "csv", "kpi_id": "KPI-1",
             "book_id": "hammersmith-fulham-home-care",
@@ -159,10 +190,11 @@ def world(app, demo):
                        "returns": b_return, "breaches": 999999, "financial-changes": change.id,
                        "duty-notifications": b_duty.id, "requests": b_request.id, "referrals": b_referral.id,
                        "packages": b_package.id, "capacity-confirmations": b_capacity.id, "people": b_person.id,
-                       "leaving-care": b_care.id},
+                       "leaving-care": b_care.id, "planned-meetings": b_planned, "stay-limits": b_stay.id,
+                       "soft-outcome-checks": b_check.id},
         }
         markers = [b_case.reference, b_open_case.reference, "Riverside", B_SECRET, B_FILE, B_SHARED, B_INCIDENT,
-                   B_FINANCE, B_DUTY, B_REQUEST, B_REFERRAL, B_PACKAGE, B_PERSON, "LC-B0001",
+                   B_FINANCE, B_DUTY, B_REQUEST, B_REFERRAL, B_PACKAGE, B_PERSON, "LC-B0001", "RIV-0001", B_SOFT,
                    hashlib.sha256(B_PDF).hexdigest()[:12],
                    f"/evidence/{update.files[0].id}\"",
                    f"/cases/{b_case.id}\"", f"/cases/{b_open_case.id}\""]
