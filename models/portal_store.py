@@ -143,32 +143,6 @@ def revise_plan(viewer: Viewer, actor: User, plan_id: int, now: datetime) -> Act
     return revision
 
 
-def plan_of_row(viewer: Viewer, row_id: int) -> tuple[ActionPlanRow, ActionPlan]:
-    """A plan row and its plan, if the viewer may see the plan (another provider's is NotFound)."""
-    query = select(ActionPlanRow).where(ActionPlanRow.id == row_id, ActionPlanRow.council_id == viewer.council_id)
-    row = db.session.scalar(query)
-    if row is None:
-        raise NotFound("There is no such row that you can see")
-    return row, get_record(viewer, "action_plan", row.plan_id)
-
-
-def remove_plan_row(viewer: Viewer, actor: User, row_id: int, now: datetime) -> ActionPlan:
-    """Take a row out of a plan that is still a draft or returned (an agreed version never changes)."""
-    row, plan = plan_of_row(viewer, row_id)
-    if viewer.role not in ActionPlanWorkflow.CREATE_ROLES:
-        raise TransitionNotAllowed("Your role cannot change an action plan", forbidden=True)
-    if plan.state not in (PlanState.DRAFT, PlanState.RETURNED):
-        raise TransitionNotAllowed("Rows can only be changed while the plan is a draft or returned for changes")
-    data = {c: getattr(row, c) for c in ("kpi", "action", "deadline")}
-    plan.rows.remove(row)
-    for position, other in enumerate(plan.rows, start=1):
-        other.position = position
-    plan.updated_at = now
-    db.session.flush()
-    audit(actor, "action_plan", plan, "PLAN_ROW_REMOVED", now, data={"row": data})
-    return plan
-
-
 # -- milestone progress and evidence --------------------------------------------------------------------------------
 
 PROGRESS_STATUSES = {"in_progress": "start", "done": "mark_done"}

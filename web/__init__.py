@@ -42,6 +42,7 @@ def register_web(app: Flask) -> None:
         letters,
         meetings,
         notifications,
+        plans,
         portal,
         providers,
         returns,
@@ -93,6 +94,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(financial_changes.bp)
     app.register_blueprint(duties.bp)
     app.register_blueprint(portal.bp)
+    app.register_blueprint(plans.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies

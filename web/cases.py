@@ -24,7 +24,7 @@ from models.case_store import (
 from models.document_store import documents_for, get_document
 from models.engine import allowed_triggers, fire, workflow_for
 from models.provider_store import contract_choices
-from models.registry import CASE_COLLECTIONS
+from models.registry import CASE_COLLECTIONS, KINDS
 from models.rulebook_store import rulebook_for
 from web import portal
 from web.case_forms import (
@@ -56,6 +56,7 @@ from workflows.notice import NoticeWorkflow
 from workflows.rulebook import Rulebook
 from workflows.suspension import SCOPE_LABELS, SuspensionWorkflow
 from workflows.termination import TerminationState
+from workflows.turn import my_turn, shown, whose_turn
 
 bp = Blueprint("cases", __name__)
 
@@ -230,6 +231,22 @@ def phases_of(suspension) -> list[dict]:
             for p in suspension.phases or []]
 
 
+def offered_steps(kind: str, record, now, today) -> list[tuple[str, str]]:
+    """The steps the page offers on a record: those the person may take now, a step both sides may take only while
+    it is their side's turn (workflows/turn.py)."""
+    rows = KINDS[kind].workflow.TRANSITIONS
+    return [(trigger, label) for trigger, label in allowed_triggers(g.viewer, kind, record, now, today)
+            if shown(g.viewer, kind, record.state,
+                     next(r for r in rows if r.trigger == trigger and record.state in r.source))]
+
+
+def plan_is_editable(plan) -> bool:
+    """Whether the page offers this person the plan's rows and milestones to add, change and remove: a draft or
+    returned plan, someone who may write plans, and the provider's turn being theirs (KT-19: the provider writes)."""
+    return (plan.state in (PlanState.DRAFT, PlanState.RETURNED) and g.viewer.role in PLAN_EDITORS
+            and my_turn(g.viewer, "action_plan", plan.state))
+
+
 @bp.get("/cases/<int:case_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_case(case_id: int):
@@ -238,8 +255,7 @@ def show_case(case_id: int):
     now, today = now_utc(), today_london()
     book = rulebook_for(case.contract)
     records = case_records(g.viewer, case)
-    actions = {(kind, r.id): allowed_triggers(g.viewer, kind, r, now, today)
-               for kind, rows in records.items() for r in rows}
+    actions = {(kind, r.id): offered_steps(kind, r, now, today) for kind, rows in records.items() for r in rows}
     deadlines = _deadline_rows(case, now)
     return render_template("cases/show_case.html", case=case, rulebook=book, rung=rung_label(book, case.state),
                            deadlines=deadlines, records=records, actions=actions,
@@ -248,7 +264,9 @@ def show_case(case_id: int):
                            kind_names=kind_names(book), documents=documents_for(g.viewer, case),
                            is_overdue=case.overdue or any(r["status"] == "breached" for r in deadlines),
                            scope_labels=SCOPE_LABELS, phases_of=phases_of,
-                           can_edit_plans=g.viewer.role in PLAN_EDITORS,
+                           editable_plans={p.id for p in records["action_plan"] if plan_is_editable(p)},
+                           turns={(kind, r.id): whose_turn(kind, r.state) for kind in ("notice", "action_plan")
+                                  for r in records[kind]},
                            portal=portal.case_context(case, records))
 
 
