@@ -162,9 +162,8 @@ def add_plan_row(viewer: Viewer, actor: User, plan_id: int, row: dict, now: date
     plan = get_record(viewer, "action_plan", plan_id)
     check_editable(viewer, plan, "Rows")
     valid = validate_row(row, today)
-    item = ActionPlanRow(council_id=plan.council_id, plan_id=plan.id, position=len(plan.rows) + 1,
-                         **valid.__dict__)
-    db.session.add(item)
+    item = ActionPlanRow(council_id=plan.council_id, position=len(plan.rows) + 1, **valid.__dict__)
+    plan.rows.append(item)  # through the loaded list, so the next row added in this session counts this one
     plan.updated_at = now
     db.session.flush()
     audit(actor, "action_plan", plan, "PLAN_ROW_ADDED", now, data={"row": valid.__dict__})
@@ -263,10 +262,10 @@ def remove_milestone(viewer: Viewer, actor: User, milestone_id: int, now: dateti
     audit(actor, "milestone", milestone, "MILESTONE_REMOVED", now, from_state=milestone.state,
           data={"milestone": removed, "plan_id": plan.id})
     audit(actor, "action_plan", plan, "PLAN_MILESTONE_REMOVED", now, data={"milestone": removed})
-    plan.milestones.remove(milestone)
     db.session.delete(milestone)
     plan.updated_at = now
     _flush_change()
+    db.session.expire(plan, ["milestones"])
     return plan
 
 
