@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
@@ -16,6 +16,7 @@ from models.cases import ActionPlan, ActionPlanRow, Case, DefaultNotice, Milesto
 from models.deadline_store import create_deadline
 from models.engine import audit, changed_message, fire_system, parse_version, require_open
 from models.entities import User
+from models.portal import PlanComment
 from models.provider_store import get_contract
 from models.reference_store import reference_for
 from models.registry import KINDS
@@ -203,6 +204,8 @@ def remove_plan_row(viewer: Viewer, actor: User, row_id: int, now: datetime, exp
     row, plan = plan_of_row(viewer, row_id)
     check_editable(viewer, plan, "Rows", expected_version)
     removed = {"position": row.position, **{c: getattr(row, c) for c in ROW_COLUMNS}}
+    # Comments on it stay on the plan, saying what they were about (models/portal.PlanComment.about).
+    db.session.execute(update(PlanComment).where(PlanComment.row_id == row.id).values(row_id=None))
     plan.rows.remove(row)
     for position, other in enumerate(plan.rows, start=1):
         other.position = position
@@ -262,6 +265,7 @@ def remove_milestone(viewer: Viewer, actor: User, milestone_id: int, now: dateti
     audit(actor, "milestone", milestone, "MILESTONE_REMOVED", now, from_state=milestone.state,
           data={"milestone": removed, "plan_id": plan.id})
     audit(actor, "action_plan", plan, "PLAN_MILESTONE_REMOVED", now, data={"milestone": removed})
+    db.session.execute(update(PlanComment).where(PlanComment.milestone_id == milestone.id).values(milestone_id=None))
     db.session.delete(milestone)
     plan.updated_at = now
     _flush_change()

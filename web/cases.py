@@ -23,6 +23,7 @@ from models.case_store import (
 )
 from models.document_store import documents_for, get_document
 from models.engine import allowed_triggers, fire, workflow_for
+from models.portal_store import COMMENTABLE, notice_deadlines, plan_comments
 from models.provider_store import contract_choices
 from models.registry import CASE_COLLECTIONS, KINDS
 from models.rulebook_store import rulebook_for
@@ -56,7 +57,7 @@ from workflows.notice import NoticeWorkflow
 from workflows.rulebook import Rulebook
 from workflows.suspension import SCOPE_LABELS, SuspensionWorkflow
 from workflows.termination import TerminationState
-from workflows.turn import my_turn, shown, whose_turn
+from workflows.turn import my_turn, outcome, shown, what_happens_next, whose_turn
 
 bp = Blueprint("cases", __name__)
 
@@ -267,6 +268,8 @@ def show_case(case_id: int):
                            editable_plans={p.id for p in records["action_plan"] if plan_is_editable(p)},
                            turns={(kind, r.id): whose_turn(kind, r.state) for kind in ("notice", "action_plan")
                                   for r in records[kind]},
+                           plan_next={p.id: what_happens_next("action_plan", p.state, g.viewer)
+                                      for p in records["action_plan"]},
                            portal=portal.case_context(case, records))
 
 
@@ -456,7 +459,7 @@ def transition(collection: str, record_id: int, trigger: str):
                          expected_version=form.version.data),
             form, problems, on_problem=lambda f, problem, found: _field_error(f, problem, found, phase_numbers))
         if status == 200:
-            flash(f"{label}: done")
+            flash(_outcome(kind, record, case, trigger, label, book))
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
         form.version.data = str(record.version_id)  # they have now been told what changed
         refusal = workflow_for(g.viewer, kind, record, now, today).why_not(trigger)  # after a change by others
@@ -466,4 +469,19 @@ def transition(collection: str, record_id: int, trigger: str):
         problems.append(refusal[0])
     return render_template("cases/transition.html", case=case, record=record, kind=kind, form=form, fields=fields,
                            phased=phased, title=label, refusal=refusal, rulebook=book,
-                           about=record_name(kind, record, book), page_problems=problems), status
+                           about=record_name(kind, record, book), page_problems=problems,
+                           plan_comments=plan_comments(g.viewer, [record.id])[record.id]
+                           if kind == "action_plan" else None,
+                           commenting=kind == "action_plan" and record.state in COMMENTABLE
+                           and g.viewer.role in MANAGERS and trigger == "return_for_changes",
+                           next_text=what_happens_next(kind, PlanState.SUBMITTED, g.viewer)
+                           if (kind, trigger) == ("action_plan", "submit") else None), status
+
+
+def _outcome(kind: str, record, case, trigger: str, label: str, book: Rulebook) -> str:
+    """The banner after a step: what happened, to whom, and what happens next (workflows/turn.py)."""
+    due = None
+    if (kind, trigger) == ("notice", "issue"):
+        deadline = notice_deadlines(g.viewer, [record.id]).get(record.id)
+        due = deadline.due_on if deadline else None
+    return outcome(kind, trigger, label, record_name(kind, record, book), case.provider.name, due)

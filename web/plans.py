@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput
-from wtforms import HiddenField, SubmitField
+from govuk_frontend_wtf.wtforms_widgets import GovSubmitInput, GovTextArea
+from wtforms import HiddenField, SubmitField, TextAreaField
 
 from models.case_queries import get_record
 from models.case_store import (
@@ -19,6 +19,7 @@ from models.case_store import (
     remove_milestone,
     remove_plan_row,
 )
+from models.portal_store import comment_on_plan, plan_comments
 from web.case_forms import MilestoneForm, RowForm
 from web.clock import now_utc, today_london
 from web.permissions import requires
@@ -37,6 +38,13 @@ class ChangeRowForm(RowForm):
 class ChangeMilestoneForm(MilestoneForm):
     version = HiddenField()
     submit = SubmitField("Save the changes", widget=GovSubmitInput())
+
+
+class CommentForm(FlaskForm):
+    text = TextAreaField("Your comment", widget=GovTextArea(),
+                         description="Say what should change and why. Do not include names of people who use the "
+                                     "service.")
+    submit = SubmitField("Add the comment", widget=GovSubmitInput())
 
 
 class RemoveForm(FlaskForm):
@@ -171,3 +179,39 @@ def remove_milestone_page(milestone_id: int):
         form.version.data = str(milestone.version_id)
     return _page("plans/remove.html", plan, form, "Remove this milestone from the action plan?", problems, status,
                  summary=[("Milestone", milestone.title), ("Due", milestone.due_on)])
+
+
+def _comment(plan, about: str, summary: list, anchor: str, row=None, milestone=None):
+    """The comment page for one row or milestone: what it says, the comments on it so far, and a comment box."""
+    form = CommentForm()
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        _done, status = run_step(lambda: comment_on_plan(g.viewer, current_user, plan, form.text.data, now_utc(),
+                                                         row=row, milestone=milestone), form, problems)
+        if status == 200:
+            flash(f"Comment added to {about[:1].lower()}{about[1:]}")
+            return redirect(_back(plan, anchor), code=303)
+    key = ("row", row.id) if row is not None else ("milestone", milestone.id)
+    return _page("plans/comment.html", plan, form, f"Comment on {about[:1].lower()}{about[1:]}", problems, status,
+                 summary=summary, comments=plan_comments(g.viewer, [plan.id])[plan.id].get(key, []))
+
+
+@bp.route("/action-plan-rows/<int:row_id>/comment", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def comment_on_row(row_id: int):
+    """Comment on one row of a plan being agreed (either side)."""
+    row, plan = plan_of_row(g.viewer, row_id)
+    summary = [("KPI", row.kpi), ("Action", row.action), ("Who will do it", row.owner),
+               ("Expected outcome", row.expected_outcome), ("Deadline", row.deadline)]
+    return _comment(plan, f"Row {row.position} ({row.kpi})", summary, f"row-{row.id}", row=row)
+
+
+@bp.route("/milestones/<int:milestone_id>/comment", methods=["GET", "POST"])
+@requires(Permission.VIEW_PROVIDERS)
+def comment_on_milestone(milestone_id: int):
+    """Comment on one milestone of a plan being agreed (either side)."""
+    milestone = get_record(g.viewer, "milestone", milestone_id)
+    return _comment(milestone.plan, f"Milestone \u201c{milestone.title}\u201d",
+                    [("Milestone", milestone.title), ("Due", milestone.due_on)], f"milestone-{milestone.id}",
+                    milestone=milestone)

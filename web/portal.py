@@ -18,6 +18,7 @@ from models.case_queries import get_record, list_cases
 from models.concern_store import list_complaints
 from models.deadline_store import upcoming_deadlines
 from models.portal_store import (
+    COMMENTABLE,
     Upload,
     evidence_for,
     evidence_path,
@@ -30,6 +31,7 @@ from models.portal_store import (
     open_milestones,
     open_notices,
     open_representations,
+    plan_comments,
     record_progress,
     representation_window,
     representations_for,
@@ -423,4 +425,6 @@ def case_context(case, records: dict) -> dict:
                                        MilestoneState.DONE)},
         "can_review": {m.id for m in records["milestone"] if viewer.role in MANAGERS
                        and m.state is MilestoneState.DONE},
+        "comments": plan_comments(viewer, [p.id for p in plans]),
+        "can_comment": {p.id for p in plans if p.state in COMMENTABLE and viewer.role in PROVIDERS | MANAGERS},
     }

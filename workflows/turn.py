@@ -60,3 +60,39 @@ def shown(viewer: Viewer, kind: str, state: enum.Enum, row: Transition) -> bool:
         return True
     both = any(r.is_provider for r in row.roles) and any(not r.is_provider for r in row.roles)
     return not both or my_turn(viewer, kind, state)
+
+
+# What a person is told once a step on a notice or plan has landed: what happened, to whom, and what happens next.
+_NEXT = {
+    ("action_plan", "submit"): "{name} submitted to the council. What happens next: the council's contract manager "
+                               "has been told, and will agree the plan or return it with comments. You will be "
+                               "told either way.",
+    ("action_plan", "return_for_changes"): "{name} returned to {provider} for changes. They have been told, with "
+                                           "your comments.",
+    ("action_plan", "agree"): "{name} agreed. {provider} has been told, and signs it to put it in force.",
+    ("action_plan", "sign_off"): "{name} signed by both parties and now in force. Report progress on each "
+                                 "milestone by its date.",
+    ("notice", "issue"): "{name} issued to {provider}.",
+}
+
+
+def outcome(kind: str, trigger: str, label: str, name: str, provider: str, plan_due_on=None) -> str:
+    """The banner after a step: "Warning notice issued to Riverside Home Care. The action plan is due by Monday
+    14 December 2026." (HF-14, KT-19); a step with no sentence of its own says it was done."""
+    sentence = _NEXT.get((kind, trigger))
+    if sentence is None:
+        return f"{label}: done"
+    text = sentence.format(name=name[:1].upper() + name[1:], provider=provider)
+    if (kind, trigger) == ("notice", "issue") and plan_due_on is not None:
+        text += f" The action plan is due by {plan_due_on:%A} {plan_due_on.day} {plan_due_on:%B %Y}."
+    return text
+
+
+def what_happens_next(kind: str, state: enum.Enum, viewer: Viewer) -> str | None:
+    """For the side that has just handed a record over: what the other side does now."""
+    if kind == "action_plan" and state is PlanState.SUBMITTED and viewer.is_provider:
+        return ("What happens next: the council's contract manager has been told, and will agree the plan or "
+                "return it with comments. You will be told either way, by email and in Remedy.")
+    if kind == "action_plan" and state in (PlanState.RETURNED, PlanState.AGREED) and not viewer.is_provider:
+        return "What happens next: the provider has been told, and acts next."
+    return None

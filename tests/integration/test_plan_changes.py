@@ -255,3 +255,55 @@ def test_the_api_changes_and_removes_rows_and_milestones_with_version_checks(app
         plan = api("provider_manager", "DELETE", f"/api/v1/milestones/{milestone_id}", status=200)
         assert plan["kind"] == "action_plan" and plan["milestones"] == []
         api("provider_manager", "GET", f"/api/v1/milestones/{milestone_id}", status=404)
+
+
+# -- the plan on the pages that act on it, comments on rows and milestones, and what happens next ------------------
+
+
+def test_submit_and_return_pages_show_the_plan_with_comments_on_its_rows_and_say_what_happens_next(app, login_as):
+    case_id, _notice_id, plan_id, rows, milestone_id = draft_plan(app)
+    with time_machine.travel(DAY, tick=False):
+        provider = login_as("provider_manager")
+        submit = assert_page(provider.get(f"/action-plans/{plan_id}/submit"), "Submit the plan for agreement")
+        assert "The plan you are submitting" in submit and "S5 missed sessions" in submit
+        assert "Minibus contract sigend" in submit and "29 January 2027" in submit
+        assert "will agree the plan or return it with comments" in submit
+        done = provider.post_form(f"/action-plans/{plan_id}/submit", {})
+        assert done.status_code == 303
+        page = provider.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "submitted to the council. What happens next" in page  # the banner
+        assert "What happens next: the council&#39;s contract manager has been told" in plan_section(page, plan_id)
+
+        manager = login_as("contract_manager")
+        council = plan_section(manager.get(f"/cases/{case_id}").get_data(as_text=True), plan_id)
+        assert f"/action-plan-rows/{rows[1]}/comment" in council
+        form = assert_page(manager.get(f"/action-plan-rows/{rows[1]}/comment"), "Comment on row 2 (S5 missed sessions)")
+        assert "Do not include names" in form
+        empty = manager.post_form(f"/action-plan-rows/{rows[1]}/comment", {"text": " "})
+        assert empty.status_code == 422 and "Enter your comment" in empty.get_data(as_text=True)
+        assert manager.post_form(f"/action-plan-rows/{rows[1]}/comment",
+                                 {"text": "S5 is not in this notice: drop the row"}).status_code == 303
+        assert manager.post_form(f"/milestones/{milestone_id}/comment",
+                                 {"text": "Check the spelling"}).status_code == 303
+
+        back = assert_page(manager.get(f"/action-plans/{plan_id}/return_for_changes"),
+                           "Return the plan for changes")
+        assert "The plan as it stands" in back and "S5 is not in this notice: drop the row" in back
+        assert "Check the spelling" in back and f"/milestones/{milestone_id}/comment" in back
+        assert manager.post_form(f"/action-plans/{plan_id}/return_for_changes",
+                                 {"comment": "See the comments on the rows"}).status_code == 303
+        page = manager.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "returned to Brightwater" in page and "They have been told, with your comments." in page
+
+        # The provider sees the comments beside the row and milestone, removes the row, and the comment stays.
+        mine = plan_section(provider.get(f"/cases/{case_id}").get_data(as_text=True), plan_id)
+        assert "Comments on row 2 (S5 missed sessions):" in mine and "Check the spelling" in mine
+        assert provider.post_form(f"/action-plan-rows/{rows[1]}/remove", {}).status_code == 303
+        mine = plan_section(provider.get(f"/cases/{case_id}").get_data(as_text=True), plan_id)
+        assert "Comments on rows or milestones since removed" in mine
+        assert "Row 2 (S5 missed sessions): " in mine and "S5 is not in this notice: drop the row" in mine
+
+        # A council viewer may read but not comment; a signed plan takes no more comments.
+        assert login_as("council_viewer").post_form(f"/milestones/{milestone_id}/comment", {"text": "x"},
+                                                   page=f"/cases/{case_id}").status_code == 403
+    assert [e for e, _d in events(app, "action_plan", plan_id)].count("PLAN_COMMENTED") == 2
