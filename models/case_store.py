@@ -14,7 +14,7 @@ from models.calendar_store import working_calendar
 from models.case_queries import get_case, get_record, suspension_grounds
 from models.cases import ActionPlan, ActionPlanRow, Case, DefaultNotice, Milestone, Notice, Suspension, Termination
 from models.deadline_store import create_deadline
-from models.engine import audit, changed_message, fire_system, parse_version, require_open
+from models.engine import audit, changed_message, fire, fire_system, parse_version, require_open
 from models.entities import User
 from models.portal import PlanComment
 from models.provider_store import get_contract
@@ -84,6 +84,21 @@ def draft_notice(viewer: Viewer, actor: User, case_id: int, findings: str, requi
     db.session.flush()
     audit(actor, "notice", notice, "NOTICE_DRAFTED", now, to_state=NoticeState.DRAFT, data={"title": notice.title})
     return notice
+
+
+def preview_step(viewer: Viewer, actor: User, kind: str, record_id: int, trigger: str, data: dict, now: datetime,
+                 today: date, look, expected_version=None):
+    """What a step would do, without doing it, for a check-answers page: the step runs through the engine in a
+    savepoint exactly as it will when confirmed (so its deadline and served letter are the real ones), `look(record)`
+    reads what it made, and everything is rolled back. The engine's refusals are raised as `fire` raises them."""
+    savepoint = db.session.begin_nested()
+    try:
+        record = fire(viewer, actor, kind, record_id, trigger, data, now, today, expected_version=expected_version)
+        return look(record)
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+        db.session.expire_all()
 
 
 def create_action_plan(viewer: Viewer, actor: User, case_id: int, now: datetime, today: date,

@@ -19,6 +19,7 @@ from models.case_store import (
     draft_default_notice,
     draft_notice,
     open_case,
+    preview_step,
     propose_suspension,
 )
 from models.document_store import documents_for, get_document
@@ -44,6 +45,7 @@ from web.case_forms import (
 from web.clock import now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.forms import options
+from web.letters import render_letter_html
 from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import run_step
@@ -452,7 +454,22 @@ def transition(collection: str, record_id: int, trigger: str):
     form = transition_form(fields, record.version_id)
     label = workflow.label(trigger)
     status, problems = 200, []
-    if form.validate_on_submit():
+    check_first = (kind, trigger) in CHECKED_STEPS
+    if check_first and request.method == "POST" and request.form.get("change"):
+        pass  # back from the check page to change an answer: the form shows what was sent
+    elif check_first and request.form.get("check") and form.validate_on_submit():
+        data, _numbers = transition_data(form, fields, phased)
+        preview, status = run_step(
+            lambda: preview_step(g.viewer, current_user, kind, record.id, trigger, data, now, today,
+                                 lambda issued: _issue_preview(kind, issued), expected_version=form.version.data),
+            form, problems, on_problem=lambda f, problem, found: _field_error(f, problem, found, []))
+        if status == 200:
+            answers = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check")]
+            return render_template("cases/check_step.html", case=case, record=record, title=f"Check before you "
+                                   f"{label[:1].lower()}{label[1:]}", label=label, answers=answers,
+                                   summary=_answers(fields, form), preview=preview,
+                                   about=record_name(kind, record, book))
+    elif form.validate_on_submit():
         data, phase_numbers = transition_data(form, fields, phased)
         _done, status = run_step(
             lambda: fire(g.viewer, current_user, kind, record.id, trigger, data, now, today,
@@ -468,7 +485,7 @@ def transition(collection: str, record_id: int, trigger: str):
     if refusal and refusal[0] not in problems:
         problems.append(refusal[0])
     return render_template("cases/transition.html", case=case, record=record, kind=kind, form=form, fields=fields,
-                           phased=phased, title=label, refusal=refusal, rulebook=book,
+                           phased=phased, title=label, refusal=refusal, rulebook=book, check_first=check_first,
                            about=record_name(kind, record, book), page_problems=problems,
                            plan_comments=plan_comments(g.viewer, [record.id])[record.id]
                            if kind == "action_plan" else None,
@@ -476,6 +493,36 @@ def transition(collection: str, record_id: int, trigger: str):
                            and g.viewer.role in MANAGERS and trigger == "return_for_changes",
                            next_text=what_happens_next(kind, PlanState.SUBMITTED, g.viewer)
                            if (kind, trigger) == ("action_plan", "submit") else None), status
+
+
+# Steps that serve a letter and freeze a deadline show what they will do before it is done (GOV.UK check answers).
+CHECKED_STEPS = {("notice", "issue")}
+
+
+def _answers(fields, form) -> list[tuple[str, str]]:
+    """The answers as a check page lists them: each question and what was given, in words."""
+    out = []
+    for spec in fields:
+        value = form[spec.name].data
+        if value in (None, ""):
+            continue
+        if isinstance(value, date):
+            value = f"{value:%A} {value.day} {value:%B %Y}"
+        elif spec.choices:
+            value = dict(spec.choices).get(value, value)
+        out.append((spec.label, str(value)))
+    return out
+
+
+def _issue_preview(kind: str, record) -> dict:
+    """What issuing the notice sets, read inside the preview's savepoint: the plan's deadline with how it was counted
+    (the explanation every deadline carries) and the letter exactly as it will be served (web/letters.py)."""
+    deadline = notice_deadlines(g.viewer, [record.id]).get(record.id)
+    return {"received_on": record.received_on,
+            "deadline": None if deadline is None else {
+                "label": deadline.label, "rule": deadline.rule, "due_on": deadline.due_on,
+                "explanation": list(deadline.explanation or [])},
+            "letter": render_letter_html(kind, record)}
 
 
 def _outcome(kind: str, record, case, trigger: str, label: str, book: Rulebook) -> str:

@@ -307,3 +307,49 @@ def test_submit_and_return_pages_show_the_plan_with_comments_on_its_rows_and_say
         assert login_as("council_viewer").post_form(f"/milestones/{milestone_id}/comment", {"text": "x"},
                                                    page=f"/cases/{case_id}").status_code == 403
     assert [e for e, _d in events(app, "action_plan", plan_id)].count("PLAN_COMMENTED") == 2
+
+
+# -- check answers before a notice is issued -------------------------------------------------------------------------
+
+
+def test_issuing_a_notice_shows_the_due_date_how_it_was_counted_and_the_letter_before_it_goes(app, login_as):
+    from html import unescape
+
+    from tests.integration.test_case_pages import SERVED, link_id, open_case
+
+    with time_machine.travel(SERVED, tick=False):
+        manager = login_as("contract_manager")
+        case_id = open_case(app, manager)
+        assert manager.post_form(f"/cases/{case_id}/notices/new", {
+            "findings": "Attendance 71% against the 95% target",
+            "required_action": "A section 11.3 action plan"}).status_code == 303
+        notice_id = link_id(manager.get(f"/cases/{case_id}").get_data(as_text=True), "notices", "issue")
+        url = f"/notices/{notice_id}/issue"
+        form = assert_page(manager.get(url), "Issue the notice")
+        assert 'name="check" value="1"' in form and "Continue" in form
+        answers = {"served_on": ["18", "12", "2026"], "method": "hand", "check": "1"}
+
+        # A past-the-future date is still refused on the form, before any check page.
+        future = manager.post_form(url, {**answers, "served_on": ["19", "12", "2026"]})
+        assert future.status_code == 422 and "The date cannot be in the future" in future.get_data(as_text=True)
+
+        check = assert_page(manager.post_form(url, answers), "Check before you issue the notice")
+        text = unescape(check)
+        assert "Friday 18 December 2026" in text and "By hand" in text
+        assert "by the end of <strong>Wednesday 6 January 2027</strong> (KT-19)" in text
+        assert "Christmas Day" in text and "New Year" in text  # how it was counted, every skipped day
+        assert '<iframe class="remedy-letter-preview" title="The letter as it will be served"' in check
+        assert "Formal warning" in text and "Attendance 71% against the 95% target" in text  # the letter itself
+        # Nothing was issued by looking.
+        assert "NOTICE_ISSUED" not in [e for e, _d in events(app, "notice", notice_id)]
+        assert "Issue the notice" in manager.get(f"/cases/{case_id}").get_data(as_text=True)
+
+        changed = manager.post_form(url, {"served_on": ["18", "12", "2026"], "method": "hand", "change": "1"})
+        assert changed.status_code == 200 and 'value="18"' in changed.get_data(as_text=True)
+
+        done = manager.post_form(url, {"served_on": ["18", "12", "2026"], "method": "hand"})
+        assert done.status_code == 303
+        page = manager.get(f"/cases/{case_id}").get_data(as_text=True)
+        assert "Formal warning issued to Brightwater" in page
+        assert "The action plan is due by Wednesday 6 January 2027." in page
+    assert [e for e, _d in events(app, "notice", notice_id)].count("NOTICE_ISSUED") == 1
