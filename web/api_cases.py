@@ -27,7 +27,14 @@ from models.case_store import (
 )
 from models.engine import allowed_triggers, fire
 from models.meeting_store import apply_minutes, get_meeting
-from models.portal_store import evidence_for, health_of, representations_for, updates_for
+from models.portal_store import (
+    comment_on_plan,
+    evidence_for,
+    health_of,
+    plan_comments,
+    representations_for,
+    updates_for,
+)
 from models.registry import CASE_COLLECTIONS
 from web.api import answer, bp, enum_param, expose_record, json_body, optional_id, step_request, text_member
 from web.clock import now_utc, today_london
@@ -105,7 +112,11 @@ def portal_json(kind: str, record) -> dict:
     evidence files (their details; the files download from the web pages), a notice's representations."""
     if kind == "action_plan":
         health = health_of(record, today_london())
-        return {"previous_id": record.previous_id, "health": health.value if health else None}
+        said = [c for group in plan_comments(g.viewer, [record.id])[record.id].values() for c in group]
+        return {"previous_id": record.previous_id, "health": health.value if health else None,
+                "comments": [{"id": c.id, "about": c.about, "row_id": c.row_id, "milestone_id": c.milestone_id,
+                              "text": c.text, "author": c.author.name if c.author else None,
+                              "at": _value(c.created_at)} for c in sorted(said, key=lambda c: c.id)]}
     if kind == "milestone":
         return {"progress": [{"status": u.status, "commentary": u.commentary, "at": _value(u.created_at)}
                              for u in updates_for(g.viewer, [record.id])[record.id]],
@@ -291,6 +302,28 @@ def delete_plan_row(plan_id: int, row_id: int):
         return remove_plan_row(g.viewer, g.api_user, row_id, now_utc(), expected_version=_version())
 
     return answer(act, lambda plan: record_json("action_plan", plan))
+
+
+@bp.post("/action-plans/<int:plan_id>/comments")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_plan_comment(plan_id: int):
+    """Comment on one row (row_id) or one milestone (milestone_id) of a plan being agreed; answers with the plan."""
+    def act():
+        plan = get_record(g.viewer, "action_plan", plan_id)
+        data = json_body()
+        row_id, milestone_id = optional_id(data, "row_id"), optional_id(data, "milestone_id")
+        if (row_id is None) == (milestone_id is None):
+            raise ValidationProblem("Give the row_id of one row or the milestone_id of one milestone of the plan",
+                                    "row_id")
+        row = _row_of(plan_id, row_id) if row_id is not None else None
+        milestone = get_record(g.viewer, "milestone", milestone_id) if milestone_id is not None else None
+        if milestone is not None and milestone.plan_id != plan_id:
+            raise NotFound("There is no such milestone in that action plan")
+        comment_on_plan(g.viewer, g.api_user, plan, text_member(data, "text"), now_utc(), row=row,
+                        milestone=milestone)
+        return get_record(g.viewer, "action_plan", plan_id)
+
+    return answer(act, lambda plan: record_json("action_plan", plan), 201)
 
 
 def _due_on(data: dict, current):

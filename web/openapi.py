@@ -242,6 +242,15 @@ def _plan_change_paths(record: dict, id_param: dict) -> dict:
                       "responses": changed},
             "delete": {"summary": "Remove a row from a draft or returned plan (the audit trail keeps it)",
                        "parameters": [id_param, row_param, version_query], "responses": removed}},
+        "/action-plans/{id}/comments": {"post": {
+            "summary": "Comment on one row or one milestone of a plan being agreed (draft, submitted or returned)",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text"],
+                "properties": {"text": {"type": "string"}, "row_id": {"type": "integer"},
+                               "milestone_id": {"type": "integer"}}}}}},
+            "responses": {"201": _json(record, "The plan with the comment"),
+                          **_errors(400, 401, 403, 404, 409, 422)}}},
         "/milestones/{id}": {
             "patch": {"summary": "Change a milestone of a draft or returned plan (never due in the past)",
                       "parameters": [id_param],
@@ -617,6 +626,10 @@ def _case_schemas() -> dict:
                                        "description": "An action plan: the agreed version this one changes"},
                        "health": {"enum": ["on track", "at risk", "overdue", None],
                                   "description": "An action plan: how it is going"},
+                       "comments": {"type": "array", "description": "An action plan: comments on its rows and "
+                                                                    "milestones, oldest first",
+                                    "items": {"type": "object",
+                                              "required": ["id", "about", "row_id", "milestone_id", "text", "at"]}},
                        "progress": {"type": "array", "description": "A milestone: progress reports, newest first",
                                     "items": {"type": "object", "required": ["status", "commentary", "at"]}},
                        "evidence_files": {

@@ -353,3 +353,34 @@ def test_issuing_a_notice_shows_the_due_date_how_it_was_counted_and_the_letter_b
         assert "Formal warning issued to Brightwater" in page
         assert "The action plan is due by Wednesday 6 January 2027." in page
     assert [e for e, _d in events(app, "notice", notice_id)].count("NOTICE_ISSUED") == 1
+
+
+def test_comments_and_changes_through_the_api_match_the_openapi_document(app, api_token):
+    from tests.integration.test_openapi import Checked
+    from web.openapi import openapi_document
+
+    _case_id, _notice_id, plan_id, rows, milestone_id = draft_plan(app)
+    checked = Checked(app, openapi_document(), api_token)
+    base = f"/api/v1/action-plans/{plan_id}"
+    with time_machine.travel(DAY, tick=False):
+        checked("contract_manager", "POST", f"{base}/comments", "/action-plans/{id}/comments", 422,
+                {"text": "Both?", "row_id": rows[0], "milestone_id": milestone_id})
+        checked("council_viewer", "POST", f"{base}/comments", "/action-plans/{id}/comments", 403,
+                {"text": "No", "row_id": rows[0]})
+        plan = checked("contract_manager", "POST", f"{base}/comments", "/action-plans/{id}/comments", 201,
+                       {"text": "Drop S5", "row_id": rows[1]})
+        plan = checked("provider_manager", "POST", f"{base}/comments", "/action-plans/{id}/comments", 201,
+                       {"text": "Will do", "milestone_id": milestone_id})
+        assert [(c["about"], c["row_id"], c["text"]) for c in plan["comments"]] == [
+            ("Row 2 (S5 missed sessions)", rows[1], "Drop S5"),
+            ("Milestone \u201cMinibus contract sigend\u201d", None, "Will do")]
+        plan = checked("provider_manager", "PATCH", f"{base}/rows/{rows[0]}", "/action-plans/{id}/rows/{row_id}",
+                       200, {"version": plan["version"], "owner": "Deputy manager"})
+        plan = checked("provider_manager", "DELETE", f"{base}/rows/{rows[1]}", "/action-plans/{id}/rows/{row_id}",
+                       200)
+        assert plan["comments"][0]["row_id"] is None and plan["comments"][0]["about"] == "Row 2 (S5 missed sessions)"
+        checked("provider_manager", "PATCH", f"/api/v1/milestones/{milestone_id}", "/milestones/{id}", 422,
+                {"due_on": "2020-01-01"})
+        checked("provider_manager", "PATCH", f"/api/v1/milestones/{milestone_id}", "/milestones/{id}", 200,
+                {"title": "Minibus contract signed"})
+        checked("provider_manager", "DELETE", f"/api/v1/milestones/{milestone_id}", "/milestones/{id}", 200)
