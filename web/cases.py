@@ -24,7 +24,7 @@ from models.case_store import (
 )
 from models.document_store import documents_for, get_document
 from models.engine import allowed_triggers, fire, workflow_for
-from models.portal_store import COMMENTABLE, notice_deadlines, plan_comments
+from models.portal_store import COMMENTABLE, plan_comments
 from models.provider_store import contract_choices
 from models.registry import CASE_COLLECTIONS, KINDS
 from models.rulebook_store import rulebook_for
@@ -42,10 +42,10 @@ from web.case_forms import (
     transition_data,
     transition_form,
 )
+from web.check_answers import CHECKED_STEPS, answers_in_words, issue_preview, step_outcome
 from web.clock import now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.forms import options
-from web.letters import render_letter_html
 from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import run_step
@@ -59,7 +59,7 @@ from workflows.notice import NoticeWorkflow
 from workflows.rulebook import Rulebook
 from workflows.suspension import SCOPE_LABELS, SuspensionWorkflow
 from workflows.termination import TerminationState
-from workflows.turn import my_turn, outcome, shown, what_happens_next, whose_turn
+from workflows.turn import my_turn, shown, what_happens_next, whose_turn
 
 bp = Blueprint("cases", __name__)
 
@@ -461,13 +461,13 @@ def transition(collection: str, record_id: int, trigger: str):
         data, _numbers = transition_data(form, fields, phased)
         preview, status = run_step(
             lambda: preview_step(g.viewer, current_user, kind, record.id, trigger, data, now, today,
-                                 lambda issued: _issue_preview(kind, issued), expected_version=form.version.data),
+                                 lambda issued: issue_preview(kind, issued), expected_version=form.version.data),
             form, problems, on_problem=lambda f, problem, found: _field_error(f, problem, found, []))
         if status == 200:
             answers = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check")]
             return render_template("cases/check_step.html", case=case, record=record, title=f"Check before you "
                                    f"{label[:1].lower()}{label[1:]}", label=label, answers=answers,
-                                   summary=_answers(fields, form), preview=preview,
+                                   summary=answers_in_words(fields, form), preview=preview,
                                    about=record_name(kind, record, book))
     elif form.validate_on_submit():
         data, phase_numbers = transition_data(form, fields, phased)
@@ -476,7 +476,7 @@ def transition(collection: str, record_id: int, trigger: str):
                          expected_version=form.version.data),
             form, problems, on_problem=lambda f, problem, found: _field_error(f, problem, found, phase_numbers))
         if status == 200:
-            flash(_outcome(kind, record, case, trigger, label, book))
+            flash(step_outcome(kind, record, case, trigger, label, record_name(kind, record, book)))
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
         form.version.data = str(record.version_id)  # they have now been told what changed
         refusal = workflow_for(g.viewer, kind, record, now, today).why_not(trigger)  # after a change by others
@@ -493,42 +493,3 @@ def transition(collection: str, record_id: int, trigger: str):
                            and g.viewer.role in MANAGERS and trigger == "return_for_changes",
                            next_text=what_happens_next(kind, PlanState.SUBMITTED, g.viewer)
                            if (kind, trigger) == ("action_plan", "submit") else None), status
-
-
-# Steps that serve a letter and freeze a deadline show what they will do before it is done (GOV.UK check answers).
-CHECKED_STEPS = {("notice", "issue")}
-
-
-def _answers(fields, form) -> list[tuple[str, str]]:
-    """The answers as a check page lists them: each question and what was given, in words."""
-    out = []
-    for spec in fields:
-        value = form[spec.name].data
-        if value in (None, ""):
-            continue
-        if isinstance(value, date):
-            value = f"{value:%A} {value.day} {value:%B %Y}"
-        elif spec.choices:
-            value = dict(spec.choices).get(value, value)
-        out.append((spec.label, str(value)))
-    return out
-
-
-def _issue_preview(kind: str, record) -> dict:
-    """What issuing the notice sets, read inside the preview's savepoint: the plan's deadline with how it was counted
-    (the explanation every deadline carries) and the letter exactly as it will be served (web/letters.py)."""
-    deadline = notice_deadlines(g.viewer, [record.id]).get(record.id)
-    return {"received_on": record.received_on,
-            "deadline": None if deadline is None else {
-                "label": deadline.label, "rule": deadline.rule, "due_on": deadline.due_on,
-                "explanation": list(deadline.explanation or [])},
-            "letter": render_letter_html(kind, record)}
-
-
-def _outcome(kind: str, record, case, trigger: str, label: str, book: Rulebook) -> str:
-    """The banner after a step: what happened, to whom, and what happens next (workflows/turn.py)."""
-    due = None
-    if (kind, trigger) == ("notice", "issue"):
-        deadline = notice_deadlines(g.viewer, [record.id]).get(record.id)
-        due = deadline.due_on if deadline else None
-    return outcome(kind, trigger, label, record_name(kind, record, book), case.provider.name, due)
