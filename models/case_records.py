@@ -19,6 +19,7 @@ from models.outbox_store import enqueue
 from models.portal_store import review_files
 from models.rulebook_store import rulebook_for
 from models.timer_store import people_for
+from workflows.action_plan import LIVE
 from workflows.case import OPEN
 from workflows.clock import ClockStart, end_of_day
 from workflows.default_notice import DefaultState, defaults_in_window
@@ -62,8 +63,12 @@ def milestone_facts(milestone: Milestone) -> dict:
 
 
 def notice_facts(notice) -> dict:
-    """The notice's service dates and the plan period it set."""
-    return {"served_on": notice.served_on, "received_on": notice.received_on, "plan_due_days": notice.plan_due_days}
+    """The notice's service dates, the plan period it set, and whether its plan is being written in Remedy (then
+    the plan's own submission moves the notice, and the council records no plan received outside Remedy)."""
+    in_remedy = db.session.scalar(select(ActionPlan.id).where(ActionPlan.notice_id == notice.id,
+                                                             ActionPlan.state.in_(LIVE)).limit(1))
+    return {"served_on": notice.served_on, "received_on": notice.received_on, "plan_due_days": notice.plan_due_days,
+            "plan_in_remedy": in_remedy is not None}
 
 
 def suspension_facts(suspension) -> dict:

@@ -6,24 +6,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
 from models.calendar_store import working_calendar
 from models.case_queries import get_case, get_record, suspension_grounds
 from models.cases import ActionPlan, ActionPlanRow, Case, DefaultNotice, Milestone, Notice, Suspension, Termination
 from models.deadline_store import create_deadline
-from models.engine import audit, fire_system, require_open
+from models.engine import audit, changed_message, fire, fire_system, parse_version, require_open
 from models.entities import User
+from models.portal import PlanComment
 from models.provider_store import get_contract
 from models.reference_store import reference_for
+from models.registry import KINDS
 from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
-from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_row
+from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_milestone, validate_row
 from workflows.case import CaseState, CaseWorkflow
 from workflows.clock import LONDON, start_clock
 from workflows.default_notice import DefaultNoticeWorkflow, DefaultState
-from workflows.errors import ValidationProblem
+from workflows.errors import Conflict, NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.milestone import MilestoneState
 from workflows.notice import NoticeState, NoticeWorkflow
@@ -83,6 +86,21 @@ def draft_notice(viewer: Viewer, actor: User, case_id: int, findings: str, requi
     return notice
 
 
+def preview_step(viewer: Viewer, actor: User, kind: str, record_id: int, trigger: str, data: dict, now: datetime,
+                 today: date, look, expected_version=None):
+    """What a step would do, without doing it, for a check-answers page: the step runs through the engine in a
+    savepoint exactly as it will when confirmed (so its deadline and served letter are the real ones), `look(record)`
+    reads what it made, and everything is rolled back. The engine's refusals are raised as `fire` raises them."""
+    savepoint = db.session.begin_nested()
+    try:
+        record = fire(viewer, actor, kind, record_id, trigger, data, now, today, expected_version=expected_version)
+        return look(record)
+    finally:
+        if savepoint.is_active:
+            savepoint.rollback()
+        db.session.expire_all()
+
+
 def create_action_plan(viewer: Viewer, actor: User, case_id: int, now: datetime, today: date,
                        notice_id: int | None = None, due_days: int | None = None) -> ActionPlan:
     """Start an action plan for a case, against a notice or required directly by the council (TH-19)."""
@@ -123,34 +141,104 @@ def create_action_plan(viewer: Viewer, actor: User, case_id: int, now: datetime,
     return plan
 
 
+ROW_COLUMNS = ("kpi", "current_performance", "rag", "issue", "action", "owner", "expected_outcome", "deadline")
+EDITABLE = (PlanState.DRAFT, PlanState.RETURNED)
+
+
+def check_editable(viewer: Viewer, plan: ActionPlan, what: str, expected_version=None, record=None) -> None:
+    """A plan's rows and milestones change only while it is a draft or returned for changes, by people who may write
+    plans, on an open case, and only as the person last saw them (a 409 otherwise; KT-19: an agreed plan is changed
+    by a new version, agreed again by both parties)."""
+    if viewer.role not in ActionPlanWorkflow.CREATE_ROLES:
+        raise TransitionNotAllowed(f"Your role ({viewer.role.label.lower()}) cannot change an action plan",
+                                   forbidden=True)
+    require_open(plan.case)
+    if plan.state not in EDITABLE:
+        raise TransitionNotAllowed(f"{what} can only be changed while the plan is a draft or returned for changes "
+                                   f"(it is {plan.state.value.replace('_', ' ')}); an agreed plan is changed by "
+                                   "starting a new version")
+    version = parse_version(expected_version)
+    seen = record if record is not None else plan
+    if version is not None and seen.version_id != version:
+        raise Conflict(changed_message(KINDS["milestone" if record is not None else "action_plan"], seen))
+
+
+def _flush_change() -> None:
+    """Flush a change to a plan; someone else's change to it in the meantime is a Conflict, not a lost update."""
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Conflict("Someone else changed this action plan while you were working on it. Check what changed "
+                       "and try again.") from None
+
+
 def add_plan_row(viewer: Viewer, actor: User, plan_id: int, row: dict, now: datetime, today: date) -> ActionPlanRow:
     """Add one Appendix A row to a plan that is still being drafted or was returned."""
     plan = get_record(viewer, "action_plan", plan_id)
-    _check_plan_editor(viewer)
-    if plan.state not in (PlanState.DRAFT, PlanState.RETURNED):
-        raise TransitionNotAllowed("Rows can only be changed while the plan is a draft or returned for changes; "
-                                   "an agreed plan is changed by starting a new version")
+    check_editable(viewer, plan, "Rows")
     valid = validate_row(row, today)
-    item = ActionPlanRow(council_id=plan.council_id, plan_id=plan.id, position=len(plan.rows) + 1,
-                         **valid.__dict__)
-    db.session.add(item)
+    item = ActionPlanRow(council_id=plan.council_id, position=len(plan.rows) + 1, **valid.__dict__)
+    plan.rows.append(item)  # through the loaded list, so the next row added in this session counts this one
     plan.updated_at = now
     db.session.flush()
     audit(actor, "action_plan", plan, "PLAN_ROW_ADDED", now, data={"row": valid.__dict__})
     return item
 
 
+def plan_of_row(viewer: Viewer, row_id: int) -> tuple[ActionPlanRow, ActionPlan]:
+    """A plan row and its plan, if the viewer may see the plan (another provider's is NotFound)."""
+    row = db.session.scalar(select(ActionPlanRow).where(ActionPlanRow.id == row_id,
+                                                        ActionPlanRow.council_id == viewer.council_id))
+    if row is None:
+        raise NotFound("There is no such row that you can see")
+    return row, get_record(viewer, "action_plan", row.plan_id)
+
+
+def change_plan_row(viewer: Viewer, actor: User, row_id: int, changes: dict, now: datetime, today: date,
+                    expected_version=None) -> ActionPlanRow:
+    """Change a row of a draft or returned plan; the audit trail keeps what it said before and after. Columns left
+    out keep their value (the API's PATCH); the version is the plan's."""
+    row, plan = plan_of_row(viewer, row_id)
+    check_editable(viewer, plan, "Rows", expected_version)
+    before = {c: getattr(row, c) for c in ROW_COLUMNS}
+    valid = validate_row({**before, **{k: v for k, v in changes.items() if k in ROW_COLUMNS}}, today).__dict__
+    changed = {c: {"from": before[c], "to": valid[c]} for c in ROW_COLUMNS if before[c] != valid[c]}
+    if not changed:
+        return row
+    for column, value in valid.items():
+        setattr(row, column, value)
+    plan.updated_at = now
+    _flush_change()
+    audit(actor, "action_plan", plan, "PLAN_ROW_CHANGED", now, data={"row": row.position, "changed": changed})
+    return row
+
+
+def remove_plan_row(viewer: Viewer, actor: User, row_id: int, now: datetime, expected_version=None) -> ActionPlan:
+    """Take a row out of a draft or returned plan; the audit trail keeps the whole row that was removed."""
+    row, plan = plan_of_row(viewer, row_id)
+    check_editable(viewer, plan, "Rows", expected_version)
+    removed = {"position": row.position, **{c: getattr(row, c) for c in ROW_COLUMNS}}
+    # Comments on it stay on the plan, saying what they were about (models/portal.PlanComment.about).
+    db.session.execute(update(PlanComment).where(PlanComment.row_id == row.id).values(row_id=None))
+    plan.rows.remove(row)
+    for position, other in enumerate(plan.rows, start=1):
+        other.position = position
+    plan.updated_at = now
+    _flush_change()
+    audit(actor, "action_plan", plan, "PLAN_ROW_REMOVED", now, data={"row": removed})
+    return plan
+
+
+def _served_on(plan: ActionPlan) -> date | None:
+    return db.session.get(Notice, plan.notice_id).served_on if plan.notice_id else None
+
+
 def add_milestone(viewer: Viewer, actor: User, plan_id: int, title: str, due_on: date, now: datetime) -> Milestone:
-    """Add a milestone (a key task with its date) to a plan being drafted."""
+    """Add a milestone (a key task with its date) to a plan being drafted; never due in the past (KT-19)."""
     plan = get_record(viewer, "action_plan", plan_id)
-    _check_plan_editor(viewer)
-    if plan.state not in (PlanState.DRAFT, PlanState.RETURNED):
-        raise TransitionNotAllowed("Milestones can only be added while the plan is a draft or returned for changes")
-    title = (title or "").strip()
-    if not title:
-        raise ValidationProblem("Enter what the milestone is", "title")
-    if not isinstance(due_on, date):
-        raise ValidationProblem("Enter the date the milestone is due", "due_on")
+    check_editable(viewer, plan, "Milestones")
+    title, due_on = validate_milestone(title, due_on, now.astimezone(LONDON).date(), _served_on(plan))
     milestone = Milestone(council_id=plan.council_id, provider_id=plan.provider_id, case_id=plan.case_id,
                           plan_id=plan.id, title=title, due_on=due_on, state=MilestoneState.PLANNED,
                           created_at=now, updated_at=now)
@@ -161,11 +249,43 @@ def add_milestone(viewer: Viewer, actor: User, plan_id: int, title: str, due_on:
     return milestone
 
 
-def _check_plan_editor(viewer: Viewer) -> None:
-    """Plans are written by the provider's staff and the council's managers (CE-32: the council may add actions)."""
-    if viewer.role not in ActionPlanWorkflow.CREATE_ROLES:
-        raise TransitionNotAllowed(f"Your role ({viewer.role.label.lower()}) cannot change an action plan",
-                                   forbidden=True)
+def change_milestone(viewer: Viewer, actor: User, milestone_id: int, changes: dict, now: datetime,
+                     expected_version=None) -> Milestone:
+    """Change what a milestone of a draft or returned plan is, or its date (never to a date in the past); the
+    version is the milestone's. Members left out keep their value."""
+    milestone = get_record(viewer, "milestone", milestone_id)
+    plan = milestone.plan
+    check_editable(viewer, plan, "Milestones", expected_version, record=milestone)
+    before = {"title": milestone.title, "due_on": milestone.due_on}
+    title, due_on = validate_milestone(changes.get("title", milestone.title), changes.get("due_on", milestone.due_on),
+                                       now.astimezone(LONDON).date(), _served_on(plan))
+    changed = {k: {"from": before[k], "to": v} for k, v in (("title", title), ("due_on", due_on)) if before[k] != v}
+    if not changed:
+        return milestone
+    milestone.title, milestone.due_on, milestone.updated_at = title, due_on, now
+    plan.updated_at = now
+    _flush_change()
+    audit(actor, "milestone", milestone, "MILESTONE_CHANGED", now, data={"changed": changed})
+    return milestone
+
+
+def remove_milestone(viewer: Viewer, actor: User, milestone_id: int, now: datetime,
+                     expected_version=None) -> ActionPlan:
+    """Take a milestone out of a draft or returned plan. Its audit trail stays (it is append-only), ending with
+    what was removed; a draft's milestone has no deadlines, progress or evidence yet (they start at sign-off)."""
+    milestone = get_record(viewer, "milestone", milestone_id)
+    plan = milestone.plan
+    check_editable(viewer, plan, "Milestones", expected_version, record=milestone)
+    removed = {"title": milestone.title, "due_on": milestone.due_on}
+    audit(actor, "milestone", milestone, "MILESTONE_REMOVED", now, from_state=milestone.state,
+          data={"milestone": removed, "plan_id": plan.id})
+    audit(actor, "action_plan", plan, "PLAN_MILESTONE_REMOVED", now, data={"milestone": removed})
+    db.session.execute(update(PlanComment).where(PlanComment.milestone_id == milestone.id).values(milestone_id=None))
+    db.session.delete(milestone)
+    plan.updated_at = now
+    _flush_change()
+    db.session.expire(plan, ["milestones"])
+    return plan
 
 
 def draft_default_notice(viewer: Viewer, actor: User, case_id: int, now: datetime) -> DefaultNotice:

@@ -86,3 +86,24 @@ class NoticeRepresentation(db.Model):
 
     author: Mapped[User | None] = relationship()
     notice: Mapped[Notice] = relationship()
+
+
+class PlanComment(db.Model):
+    """A comment on one row or one milestone of an action plan, by either side, while the plan is live (issue 16).
+    It keeps what it was about in words, so it still reads right after the row or milestone is removed."""
+
+    __tablename__ = "plan_comment"
+    __table_args__ = (Index("ix_plan_comment_plan_council", "plan_id", "council_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"))
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"))
+    row_id: Mapped[int | None] = mapped_column(ForeignKey("action_plan_row.id", ondelete="SET NULL"), index=True)
+    milestone_id: Mapped[int | None] = mapped_column(ForeignKey("milestone.id", ondelete="SET NULL"), index=True)
+    about: Mapped[str] = mapped_column(String(400))  # "Row 1 (S3 attendance)", "Milestone “Minibus contract signed”"
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    author: Mapped[User | None] = relationship()

@@ -28,7 +28,7 @@ from models.case_queries import get_record
 from models.cases import ActionPlan, ActionPlanRow, Case, Deadline, Milestone, Notice
 from models.engine import audit, fire
 from models.entities import User
-from models.portal import EvidenceFile, MilestoneUpdate, NoticeRepresentation
+from models.portal import EvidenceFile, MilestoneUpdate, NoticeRepresentation, PlanComment
 from models.registry import scoped
 from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
@@ -143,30 +143,53 @@ def revise_plan(viewer: Viewer, actor: User, plan_id: int, now: datetime) -> Act
     return revision
 
 
-def plan_of_row(viewer: Viewer, row_id: int) -> tuple[ActionPlanRow, ActionPlan]:
-    """A plan row and its plan, if the viewer may see the plan (another provider's is NotFound)."""
-    query = select(ActionPlanRow).where(ActionPlanRow.id == row_id, ActionPlanRow.council_id == viewer.council_id)
-    row = db.session.scalar(query)
-    if row is None:
-        raise NotFound("There is no such row that you can see")
-    return row, get_record(viewer, "action_plan", row.plan_id)
+# -- comments on a plan's rows and milestones (issue 16) ----------------------------------------------------------
+
+COMMENTABLE = (PlanState.DRAFT, PlanState.SUBMITTED, PlanState.RETURNED)  # while the plan is being agreed
 
 
-def remove_plan_row(viewer: Viewer, actor: User, row_id: int, now: datetime) -> ActionPlan:
-    """Take a row out of a plan that is still a draft or returned (an agreed version never changes)."""
-    row, plan = plan_of_row(viewer, row_id)
-    if viewer.role not in ActionPlanWorkflow.CREATE_ROLES:
-        raise TransitionNotAllowed("Your role cannot change an action plan", forbidden=True)
-    if plan.state not in (PlanState.DRAFT, PlanState.RETURNED):
-        raise TransitionNotAllowed("Rows can only be changed while the plan is a draft or returned for changes")
-    data = {c: getattr(row, c) for c in ("kpi", "action", "deadline")}
-    plan.rows.remove(row)
-    for position, other in enumerate(plan.rows, start=1):
-        other.position = position
-    plan.updated_at = now
+def comment_on_plan(viewer: Viewer, actor: User, plan: ActionPlan, text: str, now: datetime, *,
+                    row: ActionPlanRow | None = None, milestone: Milestone | None = None) -> PlanComment:
+    """A comment by either side on one row or one milestone of a plan being agreed, shown beside it (KT-19: the plan is
+    agreed between the parties, so both may say what should change where)."""
+    if viewer.role not in PROVIDERS | MANAGERS:
+        raise TransitionNotAllowed(f"Your role ({viewer.role.label.lower()}) cannot comment on an action plan",
+                                   forbidden=True)
+    if plan.case.state not in OPEN:
+        raise TransitionNotAllowed(f"Case {plan.case.reference} is closed: its plans stay as they were")
+    if plan.state not in COMMENTABLE:
+        raise TransitionNotAllowed(f"Comments go on a plan while it is being agreed; this one is "
+                                   f"{plan.state.value.replace('_', ' ')}")
+    text = (text or "").strip()
+    if not text:
+        raise ValidationProblem("Enter your comment", "text")
+    if len(text) > 5000:
+        raise ValidationProblem("Comment must be 5,000 characters or fewer", "text")
+    about = (f"Row {row.position} ({row.kpi})" if row is not None
+             else f"Milestone \u201c{milestone.title}\u201d" if milestone is not None else "The plan")
+    comment = PlanComment(council_id=plan.council_id, provider_id=plan.provider_id, case_id=plan.case_id,
+                          plan_id=plan.id, row_id=row.id if row is not None else None,
+                          milestone_id=milestone.id if milestone is not None else None, about=about[:400],
+                          text=text, author_id=actor.id, created_at=now)
+    db.session.add(comment)
     db.session.flush()
-    audit(actor, "action_plan", plan, "PLAN_ROW_REMOVED", now, data={"row": data})
-    return plan
+    audit(actor, "action_plan", plan, "PLAN_COMMENTED", now, reason=text,
+          data={"comment_id": comment.id, "about": about, "row_id": comment.row_id,
+                "milestone_id": comment.milestone_id})
+    return comment
+
+
+def plan_comments(viewer: Viewer, plan_ids: list[int]) -> dict[int, dict[tuple[str, int | None], list]]:
+    """Comments on these plans, by plan, then by ("row", id), ("milestone", id) or ("removed", None) for those whose
+    row or milestone has since been removed; oldest first."""
+    out: dict[int, dict[tuple[str, int | None], list]] = {p: {} for p in plan_ids}
+    if plan_ids:
+        query = scoped(PlanComment, viewer).where(PlanComment.plan_id.in_(plan_ids))
+        for comment in db.session.scalars(query.options(selectinload(PlanComment.author)).order_by(PlanComment.id)):
+            key = (("row", comment.row_id) if comment.row_id else ("milestone", comment.milestone_id)
+                   if comment.milestone_id else ("removed", None))
+            out[comment.plan_id].setdefault(key, []).append(comment)
+    return out
 
 
 # -- milestone progress and evidence --------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ def register_web(app: Flask) -> None:
         meetings,
         notifications,
         people,
+        plans,
         portal,
         providers,
         referrals,
@@ -110,6 +111,7 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(stay_limits.bp)  # issue 15, item 5
     app.register_blueprint(soft_outcomes.bp)  # issue 15, item 5
     app.register_blueprint(portal.bp)
+    app.register_blueprint(plans.bp)
     app.register_blueprint(returns.bp)
     app.register_blueprint(api.bp)
     csrf.exempt(api.bp)  # the API authenticates with bearer tokens, not cookies

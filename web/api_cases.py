@@ -10,18 +10,31 @@ from flask import g, jsonify, request
 from models.audit_store import events_for
 from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record, list_cases
 from models.case_store import (
+    ROW_COLUMNS,
     add_milestone,
     add_plan_row,
+    change_milestone,
+    change_plan_row,
     consider_termination,
     create_action_plan,
     draft_default_notice,
     draft_notice,
     open_case,
+    plan_of_row,
     propose_suspension,
+    remove_milestone,
+    remove_plan_row,
 )
 from models.engine import allowed_triggers, fire
 from models.meeting_store import apply_minutes, get_meeting
-from models.portal_store import evidence_for, health_of, representations_for, updates_for
+from models.portal_store import (
+    comment_on_plan,
+    evidence_for,
+    health_of,
+    plan_comments,
+    representations_for,
+    updates_for,
+)
 from models.registry import CASE_COLLECTIONS
 from web.api import answer, bp, enum_param, expose_record, json_body, optional_id, step_request, text_member
 from web.clock import now_utc, today_london
@@ -86,9 +99,8 @@ def record_json(kind: str, record) -> dict:
         body["deadlines"] = [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=(kind, record.id))]
         body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, kind, record.id)]
     if kind == "action_plan":
-        body["rows"] = [{c: _value(getattr(r, c)) for c in ("kpi", "current_performance", "rag", "issue", "action",
-                                                             "owner", "expected_outcome", "deadline")}
-                        for r in record.rows]
+        body["rows"] = [{"id": r.id, "position": r.position,
+                         **{c: _value(getattr(r, c)) for c in ROW_COLUMNS}} for r in record.rows]
         body["milestones"] = [{"id": m.id, "title": m.title, "due_on": m.due_on.isoformat(),
                                "state": m.state.value} for m in record.milestones]
     body.update(portal_json(kind, record))
@@ -100,7 +112,11 @@ def portal_json(kind: str, record) -> dict:
     evidence files (their details; the files download from the web pages), a notice's representations."""
     if kind == "action_plan":
         health = health_of(record, today_london())
-        return {"previous_id": record.previous_id, "health": health.value if health else None}
+        said = [c for group in plan_comments(g.viewer, [record.id])[record.id].values() for c in group]
+        return {"previous_id": record.previous_id, "health": health.value if health else None,
+                "comments": [{"id": c.id, "about": c.about, "row_id": c.row_id, "milestone_id": c.milestone_id,
+                              "text": c.text, "author": c.author.name if c.author else None,
+                              "at": _value(c.created_at)} for c in sorted(said, key=lambda c: c.id)]}
     if kind == "milestone":
         return {"progress": [{"status": u.status, "commentary": u.commentary, "at": _value(u.created_at)}
                              for u in updates_for(g.viewer, [record.id])[record.id]],
@@ -247,6 +263,102 @@ def create_milestone(plan_id: int):
         return add_milestone(g.viewer, g.api_user, plan_id, text_member(data, "title"), due_on, now_utc())
 
     return answer(act, lambda milestone: record_json("milestone", milestone), 201)
+
+
+def _version() -> object:
+    """The version the client saw, from the JSON body or (for a DELETE with no body) ?version=."""
+    data = request.get_json(silent=True)
+    if isinstance(data, dict) and "version" in data:
+        return data["version"]
+    return request.args.get("version")
+
+
+def _row_of(plan_id: int, row_id: int):
+    row, plan = plan_of_row(g.viewer, row_id)
+    if plan.id != plan_id:
+        raise NotFound("There is no such row in that action plan")
+    return row
+
+
+@bp.patch("/action-plans/<int:plan_id>/rows/<int:row_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def patch_plan_row(plan_id: int, row_id: int):
+    """Change a row of a draft or returned plan (the members sent; version is the plan's)."""
+    def act():
+        _row_of(plan_id, row_id)
+        data = json_body()
+        change_plan_row(g.viewer, g.api_user, row_id, {k: v for k, v in data.items() if k != "version"}, now_utc(),
+                        today_london(), expected_version=data.get("version"))
+        return get_record(g.viewer, "action_plan", plan_id)
+
+    return answer(act, lambda plan: record_json("action_plan", plan))
+
+
+@bp.delete("/action-plans/<int:plan_id>/rows/<int:row_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def delete_plan_row(plan_id: int, row_id: int):
+    """Take a row out of a draft or returned plan (the audit trail keeps what it said)."""
+    def act():
+        _row_of(plan_id, row_id)
+        return remove_plan_row(g.viewer, g.api_user, row_id, now_utc(), expected_version=_version())
+
+    return answer(act, lambda plan: record_json("action_plan", plan))
+
+
+@bp.post("/action-plans/<int:plan_id>/comments")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def create_plan_comment(plan_id: int):
+    """Comment on one row (row_id) or one milestone (milestone_id) of a plan being agreed; answers with the plan."""
+    def act():
+        plan = get_record(g.viewer, "action_plan", plan_id)
+        data = json_body()
+        row_id, milestone_id = optional_id(data, "row_id"), optional_id(data, "milestone_id")
+        if (row_id is None) == (milestone_id is None):
+            raise ValidationProblem("Give the row_id of one row or the milestone_id of one milestone of the plan",
+                                    "row_id")
+        row = _row_of(plan_id, row_id) if row_id is not None else None
+        milestone = get_record(g.viewer, "milestone", milestone_id) if milestone_id is not None else None
+        if milestone is not None and milestone.plan_id != plan_id:
+            raise NotFound("There is no such milestone in that action plan")
+        comment_on_plan(g.viewer, g.api_user, plan, text_member(data, "text"), now_utc(), row=row,
+                        milestone=milestone)
+        return get_record(g.viewer, "action_plan", plan_id)
+
+    return answer(act, lambda plan: record_json("action_plan", plan), 201)
+
+
+def _due_on(data: dict, current):
+    if "due_on" not in data:
+        return current
+    try:
+        return date.fromisoformat(str(data.get("due_on")))
+    except ValueError:
+        raise ValidationProblem("Give due_on as a date written YYYY-MM-DD", "due_on") from None
+
+
+@bp.patch("/milestones/<int:milestone_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def patch_milestone(milestone_id: int):
+    """Change a milestone of a draft or returned plan (title, due_on; version is the milestone's)."""
+    def act():
+        milestone = get_record(g.viewer, "milestone", milestone_id)
+        data = json_body()
+        changes = {"due_on": _due_on(data, milestone.due_on)}
+        if "title" in data:
+            changes["title"] = text_member(data, "title")
+        return change_milestone(g.viewer, g.api_user, milestone_id, changes, now_utc(),
+                                expected_version=data.get("version"))
+
+    return answer(act, lambda milestone: record_json("milestone", milestone))
+
+
+@bp.delete("/milestones/<int:milestone_id>")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def delete_milestone(milestone_id: int):
+    """Take a milestone out of a draft or returned plan; answers with the plan."""
+    return answer(lambda: remove_milestone(g.viewer, g.api_user, milestone_id, now_utc(),
+                                           expected_version=_version()),
+                  lambda plan: record_json("action_plan", plan))
 
 
 expose_record("minutes", "minutes", "set of meeting minutes (KT-16)",

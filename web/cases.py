@@ -19,12 +19,14 @@ from models.case_store import (
     draft_default_notice,
     draft_notice,
     open_case,
+    preview_step,
     propose_suspension,
 )
 from models.document_store import documents_for, get_document
 from models.engine import allowed_triggers, fire, workflow_for
+from models.portal_store import COMMENTABLE, plan_comments
 from models.provider_store import contract_choices
-from models.registry import CASE_COLLECTIONS
+from models.registry import CASE_COLLECTIONS, KINDS
 from models.rulebook_store import rulebook_for
 from web import portal
 from web.case_forms import (
@@ -40,6 +42,7 @@ from web.case_forms import (
     transition_data,
     transition_form,
 )
+from web.check_answers import CHECKED_STEPS, answers_in_words, issue_preview, step_outcome
 from web.clock import now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.forms import options
@@ -56,6 +59,7 @@ from workflows.notice import NoticeWorkflow
 from workflows.rulebook import Rulebook
 from workflows.suspension import SCOPE_LABELS, SuspensionWorkflow
 from workflows.termination import TerminationState
+from workflows.turn import my_turn, shown, what_happens_next, whose_turn
 
 bp = Blueprint("cases", __name__)
 
@@ -230,6 +234,22 @@ def phases_of(suspension) -> list[dict]:
             for p in suspension.phases or []]
 
 
+def offered_steps(kind: str, record, now, today) -> list[tuple[str, str]]:
+    """The steps the page offers on a record: those the person may take now, a step both sides may take only while
+    it is their side's turn (workflows/turn.py)."""
+    rows = KINDS[kind].workflow.TRANSITIONS
+    return [(trigger, label) for trigger, label in allowed_triggers(g.viewer, kind, record, now, today)
+            if shown(g.viewer, kind, record.state,
+                     next(r for r in rows if r.trigger == trigger and record.state in r.source))]
+
+
+def plan_is_editable(plan) -> bool:
+    """Whether the page offers this person the plan's rows and milestones to add, change and remove: a draft or
+    returned plan, someone who may write plans, and the provider's turn being theirs (KT-19: the provider writes)."""
+    return (plan.state in (PlanState.DRAFT, PlanState.RETURNED) and g.viewer.role in PLAN_EDITORS
+            and my_turn(g.viewer, "action_plan", plan.state))
+
+
 @bp.get("/cases/<int:case_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_case(case_id: int):
@@ -238,8 +258,7 @@ def show_case(case_id: int):
     now, today = now_utc(), today_london()
     book = rulebook_for(case.contract)
     records = case_records(g.viewer, case)
-    actions = {(kind, r.id): allowed_triggers(g.viewer, kind, r, now, today)
-               for kind, rows in records.items() for r in rows}
+    actions = {(kind, r.id): offered_steps(kind, r, now, today) for kind, rows in records.items() for r in rows}
     deadlines = _deadline_rows(case, now)
     return render_template("cases/show_case.html", case=case, rulebook=book, rung=rung_label(book, case.state),
                            deadlines=deadlines, records=records, actions=actions,
@@ -248,7 +267,11 @@ def show_case(case_id: int):
                            kind_names=kind_names(book), documents=documents_for(g.viewer, case),
                            is_overdue=case.overdue or any(r["status"] == "breached" for r in deadlines),
                            scope_labels=SCOPE_LABELS, phases_of=phases_of,
-                           can_edit_plans=g.viewer.role in PLAN_EDITORS,
+                           editable_plans={p.id for p in records["action_plan"] if plan_is_editable(p)},
+                           turns={(kind, r.id): whose_turn(kind, r.state) for kind in ("notice", "action_plan")
+                                  for r in records[kind]},
+                           plan_next={p.id: what_happens_next("action_plan", p.state, g.viewer)
+                                      for p in records["action_plan"]},
                            portal=portal.case_context(case, records))
 
 
@@ -431,14 +454,29 @@ def transition(collection: str, record_id: int, trigger: str):
     form = transition_form(fields, record.version_id)
     label = workflow.label(trigger)
     status, problems = 200, []
-    if form.validate_on_submit():
+    check_first = (kind, trigger) in CHECKED_STEPS
+    if check_first and request.method == "POST" and request.form.get("change"):
+        pass  # back from the check page to change an answer: the form shows what was sent
+    elif check_first and request.form.get("check") and form.validate_on_submit():
+        data, _numbers = transition_data(form, fields, phased)
+        preview, status = run_step(
+            lambda: preview_step(g.viewer, current_user, kind, record.id, trigger, data, now, today,
+                                 lambda issued: issue_preview(kind, issued), expected_version=form.version.data),
+            form, problems, on_problem=lambda f, problem, found: _field_error(f, problem, found, []))
+        if status == 200:
+            answers = [(k, v) for k, v in request.form.items(multi=True) if k not in ("csrf_token", "check")]
+            return render_template("cases/check_step.html", case=case, record=record, title=f"Check before you "
+                                   f"{label[:1].lower()}{label[1:]}", label=label, answers=answers,
+                                   summary=answers_in_words(fields, form), preview=preview,
+                                   about=record_name(kind, record, book))
+    elif form.validate_on_submit():
         data, phase_numbers = transition_data(form, fields, phased)
         _done, status = run_step(
             lambda: fire(g.viewer, current_user, kind, record.id, trigger, data, now, today,
                          expected_version=form.version.data),
             form, problems, on_problem=lambda f, problem, found: _field_error(f, problem, found, phase_numbers))
         if status == 200:
-            flash(f"{label}: done")
+            flash(step_outcome(kind, record, case, trigger, label, record_name(kind, record, book)))
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
         form.version.data = str(record.version_id)  # they have now been told what changed
         refusal = workflow_for(g.viewer, kind, record, now, today).why_not(trigger)  # after a change by others
@@ -447,5 +485,11 @@ def transition(collection: str, record_id: int, trigger: str):
     if refusal and refusal[0] not in problems:
         problems.append(refusal[0])
     return render_template("cases/transition.html", case=case, record=record, kind=kind, form=form, fields=fields,
-                           phased=phased, title=label, refusal=refusal, rulebook=book,
-                           about=record_name(kind, record, book), page_problems=problems), status
+                           phased=phased, title=label, refusal=refusal, rulebook=book, check_first=check_first,
+                           about=record_name(kind, record, book), page_problems=problems,
+                           plan_comments=plan_comments(g.viewer, [record.id])[record.id]
+                           if kind == "action_plan" else None,
+                           commenting=kind == "action_plan" and record.state in COMMENTABLE
+                           and g.viewer.role in MANAGERS and trigger == "return_for_changes",
+                           next_text=what_happens_next(kind, PlanState.SUBMITTED, g.viewer)
+                           if (kind, trigger) == ("action_plan", "submit") else None), status

@@ -218,6 +218,7 @@ def _case_paths() -> dict:
                 "properties": {"title": {"type": "string"}, "due_on": {"type": "string", "format": "date"}}}}}},
             "responses": created}},
     }
+    paths.update(_plan_change_paths(record, id_param))
     for name, summary in (("notices", "Draft the contract's notice (findings, required_action)"),
                           ("action-plans", "Start an action plan (notice, or due_days when required directly)"),
                           ("default-notices", "Draft a default notice"),
@@ -228,6 +229,50 @@ def _case_paths() -> dict:
             "requestBody": {"content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": created}}
     return paths
+
+
+def _plan_change_paths(record: dict, id_param: dict) -> dict:
+    """Changing and removing rows and milestones of a draft or returned plan (issue 16)."""
+    row_param = {"name": "row_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    version = {"type": "integer", "description": "the version you saw (optional): the plan's for a row, the "
+                                                 "milestone's for a milestone; a stale one is a 409"}
+    version_query = {"name": "version", "in": "query", "schema": {"type": "integer"},
+                     "description": version["description"]}
+    changed = {"200": _json(record, "The plan or milestone as it now is"), **_errors(400, 401, 403, 404, 409, 422)}
+    removed = {"200": _json(record, "The plan without it"), **_errors(400, 401, 403, 404, 409)}
+    return {
+        "/action-plans/{id}/rows/{row_id}": {
+            "patch": {"summary": "Change a row of a draft or returned plan (only the members sent change)",
+                      "parameters": [id_param, row_param],
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                          "type": "object", "properties": {
+                              "version": version, "rag": {"enum": ["red", "amber", "green"]},
+                              "deadline": {"type": "string", "format": "date"},
+                              **{c: {"type": "string"} for c in ("kpi", "current_performance", "issue", "action",
+                                                                  "owner", "expected_outcome")}}}}}},
+                      "responses": changed},
+            "delete": {"summary": "Remove a row from a draft or returned plan (the audit trail keeps it)",
+                       "parameters": [id_param, row_param, version_query], "responses": removed}},
+        "/action-plans/{id}/comments": {"post": {
+            "summary": "Comment on one row or one milestone of a plan being agreed (draft, submitted or returned)",
+            "parameters": [id_param],
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                "type": "object", "required": ["text"],
+                "properties": {"text": {"type": "string"}, "row_id": {"type": "integer"},
+                               "milestone_id": {"type": "integer"}}}}}},
+            "responses": {"201": _json(record, "The plan with the comment"),
+                          **_errors(400, 401, 403, 404, 409, 422)}}},
+        "/milestones/{id}": {
+            "patch": {"summary": "Change a milestone of a draft or returned plan (never due in the past)",
+                      "parameters": [id_param],
+                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                          "type": "object", "properties": {
+                              "version": version, "title": {"type": "string"},
+                              "due_on": {"type": "string", "format": "date"}}}}}},
+                      "responses": changed},
+            "delete": {"summary": "Remove a milestone from a draft or returned plan; answers with the plan",
+                       "parameters": [id_param, version_query], "responses": removed}},
+    }
 
 
 def _return_paths() -> dict:
@@ -781,6 +826,10 @@ def _case_schemas() -> dict:
                                        "description": "An action plan: the agreed version this one changes"},
                        "health": {"enum": ["on track", "at risk", "overdue", None],
                                   "description": "An action plan: how it is going"},
+                       "comments": {"type": "array", "description": "An action plan: comments on its rows and "
+                                                                    "milestones, oldest first",
+                                    "items": {"type": "object",
+                                              "required": ["id", "about", "row_id", "milestone_id", "text", "at"]}},
                        "progress": {"type": "array", "description": "A milestone: progress reports, newest first",
                                     "items": {"type": "object", "required": ["status", "commentary", "at"]}},
                        "evidence_files": {

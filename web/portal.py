@@ -13,12 +13,12 @@ from govuk_frontend_wtf.wtforms_widgets import GovFileInput, GovRadioInput, GovS
 from wtforms import MultipleFileField, RadioField, SubmitField, TextAreaField
 from wtforms.validators import Optional
 
-from models import db
 from models.calendar_store import working_calendar
 from models.case_queries import get_record, list_cases
 from models.concern_store import list_complaints
 from models.deadline_store import upcoming_deadlines
 from models.portal_store import (
+    COMMENTABLE,
     Upload,
     evidence_for,
     evidence_path,
@@ -31,9 +31,8 @@ from models.portal_store import (
     open_milestones,
     open_notices,
     open_representations,
-    plan_of_row,
+    plan_comments,
     record_progress,
-    remove_plan_row,
     representation_window,
     representations_for,
     review_evidence,
@@ -51,7 +50,7 @@ from workflows.action_plan import REVISABLE, ActionPlanWorkflow, PlanState
 from workflows.clock import working_days_left
 from workflows.complaint import ComplaintState
 from workflows.evidence import ACCEPTED_TYPES, MAX_EVIDENCE_BYTES, format_size
-from workflows.machine import MANAGERS, PROVIDER_MANAGERS, PROVIDERS, TransitionNotAllowed
+from workflows.machine import MANAGERS, PROVIDER_MANAGERS, PROVIDERS
 from workflows.milestone import MilestoneState
 from workflows.notice import representation_refusal
 from workflows.returns import ReturnState
@@ -427,29 +426,6 @@ def case_context(case, records: dict) -> dict:
                                        MilestoneState.DONE)},
         "can_review": {m.id for m in records["milestone"] if viewer.role in MANAGERS
                        and m.state is MilestoneState.DONE},
+        "comments": plan_comments(viewer, [p.id for p in plans]),
+        "can_comment": {p.id for p in plans if p.state in COMMENTABLE and viewer.role in PROVIDERS | MANAGERS},
     }
-
-
-# -- a draft plan's rows -----------------------------------------------------------------------------------------
-
-
-@bp.post("/action-plan-rows/<int:row_id>/remove")
-@requires(Permission.VIEW_PROVIDERS)
-def remove_row(row_id: int):
-    """Take a row out of a draft or returned plan (an agreed version never changes)."""
-    form = FlaskForm()
-    if not form.validate_on_submit():
-        abort(400)
-    _row, plan = plan_of_row(g.viewer, row_id)
-    back = url_for("cases.show_case", case_id=plan.case_id, _anchor=f"plan-{plan.id}")
-    try:
-        remove_plan_row(g.viewer, current_user, row_id, now_utc())
-    except TransitionNotAllowed as exc:
-        db.session.rollback()
-        if exc.forbidden:
-            abort(403)
-        flash(str(exc), "error")
-        return redirect(back, code=303)
-    db.session.commit()
-    flash("Row removed from the plan")
-    return redirect(back, code=303)

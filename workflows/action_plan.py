@@ -79,6 +79,24 @@ def validate_row(raw: dict, today: date) -> PlanRow:
     )
 
 
+def validate_milestone(raw_title, due_on, today: date, notice_served_on: date | None = None) -> tuple[str, date]:
+    """Check a milestone: what it is, and a due date that is neither in the past nor before the notice it answers
+    (KT-19: the plan's timescales run forward from the notice)."""
+    title = str(raw_title or "").strip()
+    if not title:
+        raise ValidationProblem("Enter what the milestone is", "title")
+    if len(title) > 300:
+        raise ValidationProblem("What the milestone is must be 300 characters or fewer", "title")
+    if not isinstance(due_on, date):
+        raise ValidationProblem("Enter the date the milestone is due", "due_on")
+    if notice_served_on is not None and due_on < notice_served_on:
+        raise ValidationProblem(f"The milestone must be due on or after the date the notice was served "
+                                f"({notice_served_on:%-d %B %Y})", "due_on")
+    if due_on < today:
+        raise ValidationProblem(f"The milestone must be due today ({today:%-d %B %Y}) or later", "due_on")
+    return title, due_on
+
+
 PLAN_TRANSITIONS = table([
     {"trigger": "submit", "source": (PlanState.DRAFT, PlanState.RETURNED), "dest": PlanState.SUBMITTED,
      "roles": PROVIDER_MANAGERS | MANAGERS, "event": "PLAN_SUBMITTED", "label": "Submit the plan for agreement"},

@@ -53,9 +53,11 @@ NOTICE_TRANSITIONS = table([
     {"trigger": "acknowledge", "source": NoticeState.ISSUED, "dest": NoticeState.PLAN_DUE,
      "roles": PROVIDERS | MANAGERS, "event": "NOTICE_RECEIVED", "label": "Record receipt of the notice",
      "system": True},
+    # A plan written in Remedy moves the notice itself when it is submitted (models/case_records.py); this step is
+    # the council's record of a plan that reached it another way, so only when no plan for the notice is in Remedy.
     {"trigger": "record_plan_submitted", "source": (NoticeState.ISSUED, NoticeState.PLAN_DUE),
-     "dest": NoticeState.PLAN_SUBMITTED, "roles": PROVIDERS | MANAGERS, "event": "NOTICE_PLAN_SUBMITTED",
-     "label": "Record that the action plan was submitted"},
+     "dest": NoticeState.PLAN_SUBMITTED, "roles": MANAGERS, "event": "NOTICE_PLAN_SUBMITTED",
+     "label": "Record a plan received outside Remedy"},
     {"trigger": "record_plan_returned", "source": NoticeState.PLAN_SUBMITTED, "dest": NoticeState.PLAN_DUE,
      "roles": MANAGERS, "event": "NOTICE_PLAN_RETURNED", "label": "Record that the plan was returned"},
     {"trigger": "close", "source": (NoticeState.PLAN_SUBMITTED,), "dest": NoticeState.CLOSED, "roles": MANAGERS,
@@ -76,6 +78,12 @@ class NoticeWorkflow(Workflow):
     TRANSITIONS = NOTICE_TRANSITIONS
     FINAL = (NoticeState.CLOSED, NoticeState.ESCALATED, NoticeState.WITHDRAWN)
     CREATE_ROLES = MANAGERS
+
+    def extra_refusal(self, row):
+        if row.trigger == "record_plan_submitted" and self.ctx.facts.get("plan_in_remedy"):
+            return ("This notice's action plan is being written in Remedy: it is recorded as submitted when the "
+                    "provider submits it")
+        return None
 
     def validate_issue(self, data: dict) -> dict:
         today = self.ctx.today

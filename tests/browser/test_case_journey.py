@@ -37,8 +37,17 @@ def test_contract_manager_issues_a_formal_warning(page, live_server, demo, app, 
     page.get_by_label("By hand").check()
     axe_check(page)
     screenshot(page, "issue-notice")
+    page.get_by_role("button", name="Continue").click()
+    # Check answers: the due date with how it was counted, and the letter as it will be served (issue 16).
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check before you issue the notice")
+    expect(page.get_by_text("How it was counted")).to_be_visible()
+    letter = page.frame_locator("iframe[title='The letter as it will be served']")
+    expect(letter.get_by_text("Attendance is 71% against the 95% target.")).to_be_visible()
+    axe_check(page)
+    screenshot(page, "issue-notice-check")
     page.get_by_role("button", name="Issue the notice").click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text("Issue the notice: done")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(
+        "Formal warning issued to Brightwater Day Opportunities CIC. The action plan is due by")
     expect(page.get_by_role("link", name="Action plan agreed by both parties")).to_be_visible()
     page.get_by_text("How this was counted").first.click()
     expect(page.locator("details").first).to_contain_text("KT-19")

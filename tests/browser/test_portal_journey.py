@@ -41,18 +41,18 @@ def add_milestone(page, title: str, due):
     page.get_by_label("Milestone").fill(title)
     fill_date(page, "Due date", due)
     page.get_by_role("button", name="Add the milestone").click()
-    expect(page.get_by_text(title)).to_be_visible()
+    expect(page.locator("li[id^=milestone-]", has_text=title)).to_be_visible()
 
 
-def act(page, axe_check, button: str, comment: str | None = None):
-    """Open a step's form from the case page and confirm it."""
+def act(page, axe_check, button: str, comment: str | None = None, banner: str | None = None):
+    """Open a step's form from the case page and confirm it; the banner says what happened."""
     page.get_by_role("link", name=button).first.click()
     expect(page.get_by_role("heading", level=1)).to_have_text(button)
     if comment is not None:
         page.locator("textarea").first.fill(comment)
     axe_check(page)
     page.get_by_role("button", name=button).click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(f"{button}: done")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(banner or f"{button}: done")
 
 
 def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, live_server, demo, app, axe_check,
@@ -96,7 +96,7 @@ def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, li
     add_milestone(page, "Attendance back to 95%", today + timedelta(days=60))
     axe_check(page)
     screenshot(page, "portal-draft-plan")
-    act(page, axe_check, "Submit the plan for agreement")
+    act(page, axe_check, "Submit the plan for agreement", banner="submitted to the council. What happens next")
 
     # The contract manager returns it with a comment, from the review queue.
     sign_in(cm, live_server, demo["contract_manager"])
@@ -115,7 +115,7 @@ def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, li
     page.get_by_role("link", name="Change and resubmit the returned plan (version 1)").click()
     expect(page.get_by_text("Council's comment: Add a row for KPI S5, missed sessions.")).to_be_visible()
     add_row(page, axe_check, "S5 missed sessions", today + timedelta(days=60))
-    act(page, axe_check, "Submit the plan for agreement")
+    act(page, axe_check, "Submit the plan for agreement", banner="submitted to the council. What happens next")
 
     # The council agrees; the provider signs: both parties have signed (KT section 11.3).
     cm.goto(f"{live_server}/review")

@@ -292,7 +292,9 @@ def test_a_kent_formal_warning_served_on_18_december_is_due_on_6_january(app, lo
         page = manager.get(case_url)
         html = assert_page(page, "Case CASE-00001")
         text = page_text(page)
-        assert "Issue the notice: done" in text
+        # The banner says what happened and to whom, and when the plan is due (issue 16).
+        assert "Formal warning issued to Brightwater" in text
+        assert "The action plan is due by Wednesday 6 January 2027." in text
         assert "Wednesday 6 January 2027" in text and "KT-19" in text and "10 working days left" in text
         assert "Action plan agreed by both parties" in text and "Running" in text
         assert "How this was counted" in html and "Christmas Day" in html and "New Year" in html

@@ -200,12 +200,17 @@ def test_a_row_of_a_draft_plan_can_be_removed_but_not_of_an_agreed_one(app, logi
         user_client = login_as("provider_user")
         html = user_client.get(f"/cases/{case_id}").get_data(as_text=True)
         assert f"/action-plan-rows/{row_id}/remove" in html
+        confirm = assert_page(user_client.get(f"/action-plan-rows/{row_id}/remove"),
+                              "Remove row 1 from the action plan?")
+        assert "S3 attendance" in confirm and "Yes, remove it" in confirm  # the row is shown before it goes
         assert login_as("council_viewer").post_form(f"/action-plan-rows/{row_id}/remove", {},
                                                    page=f"/cases/{case_id}").status_code == 403
         response = user_client.post_form(f"/action-plan-rows/{row_id}/remove", {}, page=f"/cases/{case_id}")
         assert response.status_code == 303
         html = user_client.get(f"/cases/{case_id}").get_data(as_text=True)
-        assert "S3 attendance" not in html and "S5 missed sessions" in html and "Plan row removed" in html
+        assert "Row 1 (S3 attendance) removed from the plan" in html and "Plan row removed" in html
+        table = html[html.index("<table class=\"govuk-table remedy-plan\""):]
+        assert "S3 attendance" not in table[:table.index("</table>")] and "S5 missed sessions" in table
         with app.app_context():
             from models.cases import ActionPlanRow
 
