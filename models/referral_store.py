@@ -307,10 +307,12 @@ def _lateness(step, kind: str, event: str, when: datetime | None) -> None:
     record = step.record
     missed: list[Deadline] = []
     if step.result.trigger in ("mark_late", "mark_missed"):
-        rule = step.result.data.get("rule")
-        missed = [d for d in db.session.scalars(select(Deadline).where(
+        # The tick breaches in due order: the window it just breached is the latest breached one with this rule (an
+        # earlier review cycle's window of the same rule was counted when it was breached).
+        missed = list(db.session.scalars(select(Deadline).where(
             Deadline.entity_type == kind, Deadline.entity_id == record.id, Deadline.status == "breached",
-            Deadline.rule == rule))]
+            Deadline.rule == step.result.data.get("rule"), Deadline.due_at <= step.now)
+            .order_by(Deadline.due_at.desc(), Deadline.id.desc()).limit(1)))
     elif when is not None:
         rulebook = step.workflow.ctx.rulebook
         from models.registry import KINDS
