@@ -166,8 +166,10 @@ def record_referral(viewer: Viewer, actor: User, data: dict, now: datetime) -> R
                       starts_at=starts_at, grade=grade.id, hospital_discharge=discharge,
                       response_rule=response.rule, response_hours=response.length, late=False, created_at=now,
                       updated_at=now)
+    # The audit trail names the person by id, never by reference: erasure replaces the reference (models/people.py)
+    # and the append-only trail cannot be blanked.
     new_record(actor, "referral", record, "REFERRAL_RECEIVED", now,
-               data={"person": person.reference, "received_at": received_at, "starts_at": starts_at,
+               data={"person_id": person.id, "received_at": received_at, "starts_at": starts_at,
                      "grade": grade.id, "response_rule": response.rule, "contract": contract.reference})
 
     def clocks(ctx):
@@ -257,7 +259,8 @@ def _new_package(actor, contract: Contract, person_id: int, summary: str, referr
                          unpaid_extra_hours=0,
                          late=False, created_at=now, updated_at=now)
     new_record(actor, "package", record, "PACKAGE_STARTED", now,
-               data={"referral_id": referral_id, "started_on": started_on, "contract": contract.reference})
+               data={"referral_id": referral_id, "person_id": person_id, "started_on": started_on,
+                     "contract": contract.reference})
     start_clocks("package", record, lambda ctx: package_clocks(rules, referred_at, started_on, ctx.calendar), now)
     return record
 
