@@ -15,11 +15,12 @@ from models.cases import Deadline
 from models.deadline_store import cancel_deadline_timers
 from models.engine import clock_spec, fire, load, new_record, start_clocks
 from models.entities import Contract, User
+from models.monitoring import KpiResult
 from models.people import Person, PersonRole
-from models.provider_store import get_contract
+from models.provider_store import get_contract, list_contracts
 from models.reference_store import reference_for
 from models.referrals import CapacityConfirmation, CarePackage, Referral
-from models.registry import scoped
+from models.registry import KINDS, scoped
 from models.return_store import record_breach_event
 from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
@@ -29,7 +30,9 @@ from workflows.care_package import start_clocks as package_clocks
 from workflows.clock import LONDON, end_of_day
 from workflows.errors import NotFound, ValidationProblem
 from workflows.home_care import HomeCareRules, Window, need_instant, window_clock
-from workflows.machine import MANAGERS, TransitionNotAllowed
+from workflows.home_care_kpis import MEASURES, compute
+from workflows.home_care_kpis import Window as Due
+from workflows.machine import MANAGERS, TransitionNotAllowed, need_date
 from workflows.referral import ACK_CLOCK, RESPONSE_CLOCK, START_CLOCK, ReferralState
 
 # -- reading -------------------------------------------------------------------------------------------------------
@@ -77,8 +80,6 @@ def home_care_rules(contract: Contract) -> HomeCareRules:
 
 def home_care_contracts(viewer: Viewer) -> list[Contract]:
     """The contracts the viewer may see whose rulebook has referral and package windows."""
-    from models.provider_store import list_contracts
-
     return [c for c in list_contracts(viewer) if rulebook_for(c).home_care is not None]
 
 
@@ -166,8 +167,10 @@ def record_referral(viewer: Viewer, actor: User, data: dict, now: datetime) -> R
                       starts_at=starts_at, grade=grade.id, hospital_discharge=discharge,
                       response_rule=response.rule, response_hours=response.length, late=False, created_at=now,
                       updated_at=now)
+    # The audit trail names the person by id, never by reference: erasure replaces the reference (models/people.py)
+    # and the append-only trail cannot be blanked.
     new_record(actor, "referral", record, "REFERRAL_RECEIVED", now,
-               data={"person": person.reference, "received_at": received_at, "starts_at": starts_at,
+               data={"person_id": person.id, "received_at": received_at, "starts_at": starts_at,
                      "grade": grade.id, "response_rule": response.rule, "contract": contract.reference})
 
     def clocks(ctx):
@@ -237,8 +240,6 @@ def record_package(viewer: Viewer, actor: User, data: dict, now: datetime) -> Ca
     summary = str(data.get("summary") or "").strip()
     if not summary:
         raise ValidationProblem("Describe the package of care (no names)", "summary")
-    from workflows.machine import need_date
-
     today = now.astimezone(LONDON).date()
     referred_at = need_instant(data, "referred_at", "Enter when the package was referred", now)
     started_on = need_date(data, "started_on", "Enter the date the package started", today)
@@ -257,7 +258,8 @@ def _new_package(actor, contract: Contract, person_id: int, summary: str, referr
                          unpaid_extra_hours=0,
                          late=False, created_at=now, updated_at=now)
     new_record(actor, "package", record, "PACKAGE_STARTED", now,
-               data={"referral_id": referral_id, "started_on": started_on, "contract": contract.reference})
+               data={"referral_id": referral_id, "person_id": person_id, "started_on": started_on,
+                     "contract": contract.reference})
     start_clocks("package", record, lambda ctx: package_clocks(rules, referred_at, started_on, ctx.calendar), now)
     return record
 
@@ -307,14 +309,14 @@ def _lateness(step, kind: str, event: str, when: datetime | None) -> None:
     record = step.record
     missed: list[Deadline] = []
     if step.result.trigger in ("mark_late", "mark_missed"):
-        rule = step.result.data.get("rule")
-        missed = [d for d in db.session.scalars(select(Deadline).where(
+        # The tick breaches in due order: the window it just breached is the latest breached one with this rule (an
+        # earlier review cycle's window of the same rule was counted when it was breached).
+        missed = list(db.session.scalars(select(Deadline).where(
             Deadline.entity_type == kind, Deadline.entity_id == record.id, Deadline.status == "breached",
-            Deadline.rule == rule))]
+            Deadline.rule == step.result.data.get("rule"), Deadline.due_at <= step.now)
+            .order_by(Deadline.due_at.desc(), Deadline.id.desc()).limit(1)))
     elif when is not None:
         rulebook = step.workflow.ctx.rulebook
-        from models.registry import KINDS
-
         for deadline in db.session.scalars(select(Deadline).where(
                 Deadline.entity_type == kind, Deadline.entity_id == record.id, Deadline.status == "running")):
             spec = clock_spec(KINDS[kind], rulebook, deadline.kind)
@@ -352,8 +354,6 @@ def start_confirmations(viewer: Viewer, actor: User, data: dict, now: datetime) 
     """Start awaiting the weekly written confirmation on a contract, from the week of the given day (HF-B02): each
     week's, confirmed or missed, awaits the next."""
     contract, rules = _contract(viewer, data)
-    from workflows.machine import need_date
-
     today = now.astimezone(LONDON).date()
     day = need_date(data, "week_of", "Enter a day in the first week to await", today, allow_future=True) if data.get(
         "week_of") not in (None, "") else today
@@ -421,14 +421,11 @@ def capacity_consequences(step) -> None:
 def computed_kpis(viewer: Viewer, contract_key, start, end, today) -> tuple[Contract, list]:
     """The KPIs the contract's referral, package and capacity records prove for a period (workflows/home_care_kpis),
     each beside the figure the provider reported for the same period, if any, and flagged where they differ."""
-    from models.monitoring import KpiResult
-    from workflows.home_care_kpis import MEASURES, Window, compute
-
     contract = get_contract(viewer, contract_key)
     home_care_rules(contract)
     if end < start:
         raise ValidationProblem("The end of the period must not be before its start", "to")
-    windows = [Window(rule, due_on, status) for rule, due_on, status in db.session.execute(
+    windows = [Due(rule, due_on, status) for rule, due_on, status in db.session.execute(
         select(Deadline.rule, Deadline.due_on, Deadline.status).where(
             Deadline.council_id == contract.council_id, Deadline.contract_id == contract.id,
             Deadline.entity_type.in_(("referral", "package", "capacity")), Deadline.due_on >= start,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from workflows.calendar import WorkingCalendar
 from workflows.clock import LONDON, ClockSpec, ClockStart, start_clock
@@ -227,8 +227,3 @@ def need_instant(data: dict, key: str, message: str, now: datetime, *, not_befor
 def hours_between(start: datetime, end: datetime) -> float:
     """Real hours from one instant to another (each first put in UTC: same-zone instants subtract on the clock face)."""
     return (end.astimezone(UTC) - start.astimezone(UTC)).total_seconds() / 3600
-
-
-def next_weekday(after: date, weekday: int) -> date:
-    """The first such weekday after a date (a Tuesday after a Tuesday is the next week's)."""
-    return after + timedelta(days=(weekday - after.weekday() - 1) % 7 + 1)

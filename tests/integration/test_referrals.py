@@ -331,3 +331,29 @@ def test_remedy_computes_the_review_tiers_and_flags_a_provider_figure_that_diffe
     assert kent.status_code == 404
     cheshire = manager.get(f"/contracts/{contract_id(app, 'ECH-2024-01')}/computed-kpis")
     assert cheshire.status_code == 422 and "no referral or package windows" in cheshire.get_json()["error"]
+
+
+def test_each_review_cycle_missed_is_one_breach_event(app, api):  # noqa: F811
+    hf = contract_id(app, "HC-2024-05")
+    manager = api("contract_manager")
+    with time_machine.travel("2027-02-10T12:00:00+00:00", tick=False):
+        package = check(manager.post("/packages", {"contract_id": hf, "person": "SU-0700", "summary": "Calls",
+                                                   "referred_at": "2027-01-01T09:00", "started_on": "2027-01-04"}),
+                        "/packages", "post", 201)
+        for trigger, field in (("agree_plan", "agreed_on"), ("allocate_key_worker", "allocated_on"),
+                               ("review", "reviewed_on")):
+            manager.post(f"/packages/{package['id']}/transitions", {"trigger": trigger, field: "2027-02-10"})
+    assert [k for k, _on, _ref in occurrences(app, hf)] == ["late-package-step"] * 2  # the plan and key worker
+    _tick(app, datetime(2027, 5, 17, 12, 0, tzinfo=UTC))  # 95 days after 10 February: HF-25 missed
+    with time_machine.travel("2027-05-20T12:00:00+01:00", tick=False):
+        check(manager.post(f"/packages/{package['id']}/transitions", {"trigger": "review",
+                                                                      "reviewed_on": "2027-05-20"}),
+              "/packages/{id}/transitions", "post", 200)
+    _tick(app, datetime(2027, 8, 25, 12, 0, tzinfo=UTC))  # 95 days after 20 May: the next cycle's HF-25 missed
+    with time_machine.travel("2027-08-25T13:00:00+01:00", tick=False):
+        now = check(manager.get(f"/packages/{package['id']}"), "/packages/{id}", "get", 200)
+    tiers = sorted((d["rule"], d["due_on"], d["status"]) for d in now["deadlines"] if d["rule"] in ("HF-25", "HF-B07"))
+    assert tiers == [("HF-25", "2027-05-16", "breached"), ("HF-25", "2027-08-23", "breached"),
+                     ("HF-B07", "2027-06-10", "met"), ("HF-B07", "2027-09-20", "running")]
+    assert [(on.isoformat(), ref) for _k, on, ref in occurrences(app, hf)][2:] == [
+        ("2027-05-16", "POC-00001"), ("2027-08-23", "POC-00001")]
