@@ -169,7 +169,8 @@ def _demo_thurrock(council, manager, now: datetime) -> None:
     """A Thurrock resident who moved in 23 months ago (issue 15, item 5): the two-year length of stay (TH-11) runs
     out next month, and the first annual soft-outcome check (TH-21), due a year after moving in, is overdue once the
     scheduler has run."""
-    from models.people import Person, PersonRole
+    from models.people import PersonRole
+    from models.people_store import record_person
     from models.soft_outcome_store import plan_check
     from models.stay_limit_store import start_stay
     from workflows.clock import add_months
@@ -177,11 +178,9 @@ def _demo_thurrock(council, manager, now: datetime) -> None:
     contract = db.session.scalar(select(Contract).where(Contract.council_id == council.id,
                                                         Contract.reference == "SL-2025-02"))
     today = now.astimezone(ZoneInfo("Europe/London")).date()
-    resident = Person(council_id=council.id, provider_id=contract.provider_id, contract_id=contract.id,
-                      reference="TH-R-0001", role=PersonRole.RESIDENT, started_on=add_months(today, -23),
-                      created_at=now, updated_at=now)
-    db.session.add(resident)
-    db.session.flush()
+    resident = record_person(manager.viewer, manager, {
+        "contract_id": contract.id, "reference": "TH-R-0001", "role": PersonRole.RESIDENT.value,
+        "started_on": add_months(today, -23)}, now)
     start_stay(manager.viewer, manager, {"person_id": resident.id, "limit": "length-of-stay"}, now)
     plan_check(manager.viewer, manager, {"person_id": resident.id}, now)
 

@@ -111,20 +111,32 @@ def record_person(viewer: Viewer, actor: User, data: dict, now: datetime) -> Per
     if data.get("contract_id") in (None, ""):
         raise ValidationProblem("Select the contract", "contract_id")
     contract = get_contract(viewer, data["contract_id"])
-    reference = str(data.get("reference") or "").strip()
-    if not reference:
-        raise ValidationProblem("Enter the council's reference for the person (not their name)", "reference")
-    if not _REFERENCE.match(reference) or reference.upper().startswith("ERASED-"):
-        raise ValidationProblem("Enter a reference of up to 40 letters, digits, hyphens, slashes, dots or "
-                                "underscores, with no spaces (for example YP-0417): not a name", "reference")
-    if db.session.scalar(select(Person.id).where(Person.council_id == contract.council_id,
-                                                 Person.reference == reference)):
-        raise ValidationProblem(f"The reference {reference} is already used: choose another", "reference")
     try:
         role = PersonRole(str(data.get("role") or ""))
     except ValueError:
         raise ValidationProblem("Select the person's role (" + ", ".join(r.value for r in PersonRole) + ")",
                                 "role") from None
+    return _add_person(contract, actor, data, role, now)
+
+
+def _reference(raw, field: str) -> str:
+    """The council's reference for a person: letters, digits and a few marks, no spaces, so never a name."""
+    reference = str(raw or "").strip()
+    if not reference:
+        raise ValidationProblem("Enter the council's reference for the person (not their name)", field)
+    if not _REFERENCE.match(reference) or reference.upper().startswith("ERASED-"):
+        raise ValidationProblem("Enter a reference of up to 40 letters, digits, hyphens, slashes, dots or "
+                                "underscores, with no spaces (for example YP-0417): not a name", field)
+    return reference
+
+
+def _add_person(contract: Contract, actor: User, data: dict, role: PersonRole, now: datetime,
+                field: str = "reference") -> Person:
+    """The one place a person is added, audited: by record_person, or by a per-person record naming a new one."""
+    reference = _reference(data.get(field), field)
+    if db.session.scalar(select(Person.id).where(Person.council_id == contract.council_id,
+                                                 Person.reference == reference)):
+        raise ValidationProblem(f"The reference {reference} is already used: choose another", field)
     today = now.astimezone(LONDON).date()
     born_in = _born_in(data.get("born_in"), role)
     if born_in is not None and born_in > today:
@@ -140,6 +152,39 @@ def record_person(viewer: Viewer, actor: User, data: dict, now: datetime) -> Per
     record_event(council_id=person.council_id, actor=actor, entity_type="person", entity_id=person.id,
                  event_name="PERSON_RECORDED", at=now,
                  data=jsonable({"reference": reference, "role": role, "contract": contract.reference}))
+    return person
+
+
+def live_person(viewer: Viewer, key, field: str = "person_id") -> Person:
+    """A person the viewer may see, by id, who is under a contract and not erased: what a per-person record needs."""
+    if key in (None, "") or isinstance(key, bool) or not str(key).strip().isdigit() or len(str(key).strip()) > 9:
+        raise ValidationProblem("Select the person (their id)", field)
+    person = db.session.scalar(scoped(Person, viewer).where(Person.id == int(str(key).strip())))
+    if person is None or person.contract_id is None:
+        raise ValidationProblem("Select a person under one of your contracts", field)
+    if person.erased_at is not None:
+        raise ValidationProblem("That person's record was erased: nothing more can be recorded about them", field)
+    return person
+
+
+def person_for(viewer: Viewer, actor: User, contract: Contract, data: dict, now: datetime,
+               role: PersonRole = PersonRole.SERVICE_USER) -> Person:
+    """The person a per-person record under this contract is about: `person_id`, or the council's reference in
+    `person` (a reference not yet known is added under the contract, audited, as record_person adds one)."""
+    if data.get("person_id") not in (None, ""):
+        person = live_person(viewer, data["person_id"])
+        if person.provider_id != contract.provider_id:
+            raise ValidationProblem("There is no such person under this contract's provider", "person_id")
+        return person
+    reference = _reference(data.get("person"), "person")
+    person = db.session.scalar(select(Person).where(Person.council_id == contract.council_id,
+                                                    Person.reference == reference))
+    if person is None:
+        return _add_person(contract, actor, {"person": reference}, role, now, field="person")
+    if person.provider_id != contract.provider_id:
+        raise ValidationProblem(f"{reference} is a person under another provider's contract", "person")
+    if person.erased_at is not None:
+        raise ValidationProblem("That person's record was erased: nothing more can be recorded about them", "person")
     return person
 
 

@@ -16,7 +16,8 @@ from models.deadline_store import cancel_deadline_timers
 from models.engine import clock_spec, fire, load, new_record, start_clocks
 from models.entities import Contract, User
 from models.monitoring import KpiResult
-from models.people import Person, PersonRole
+from models.people import Person
+from models.people_store import person_for
 from models.provider_store import get_contract, list_contracts
 from models.reference_store import reference_for
 from models.referrals import CapacityConfirmation, CarePackage, Referral
@@ -93,37 +94,6 @@ def _contract(viewer: Viewer, data: dict) -> tuple[Contract, HomeCareRules]:
     return contract, home_care_rules(contract)
 
 
-def person_for(contract: Contract, data: dict, now: datetime) -> Person:
-    """The person a referral or package is about: by id, or by the council's reference (a reference not yet known
-    under the contract is added as a new service user). Never a name."""
-    person_id = data.get("person_id")
-    if person_id not in (None, ""):
-        person = db.session.scalar(select(Person).where(Person.id == _whole(person_id, "person_id"),
-                                                        Person.council_id == contract.council_id,
-                                                        Person.provider_id == contract.provider_id))
-        if person is None:
-            raise ValidationProblem("There is no such person under this contract's provider", "person_id")
-    else:
-        reference = str(data.get("person") or "").strip()
-        if not reference:
-            raise ValidationProblem("Enter the council's reference for the person, like SU-0412 (no names)", "person")
-        if len(reference) > 40:
-            raise ValidationProblem("Enter a reference of no more than 40 characters", "person")
-        person = db.session.scalar(select(Person).where(Person.council_id == contract.council_id,
-                                                        Person.reference == reference))
-        if person is None:
-            person = Person(council_id=contract.council_id, provider_id=contract.provider_id,
-                            contract_id=contract.id, reference=reference, role=PersonRole.SERVICE_USER,
-                            created_at=now, updated_at=now)
-            db.session.add(person)
-            db.session.flush()
-        elif person.provider_id != contract.provider_id:
-            raise ValidationProblem(f"{reference} is a person under another provider's contract", "person")
-    if person.erased_at is not None:
-        raise ValidationProblem("That person's record was erased: nothing more can be recorded about them", "person")
-    return person
-
-
 def _whole(value, field: str) -> int:
     text = str(value).strip()
     if isinstance(value, bool) or not text.isdigit() or len(text) > 9:
@@ -138,7 +108,7 @@ def record_referral(viewer: Viewer, actor: User, data: dict, now: datetime) -> R
     """Brokerage sends a referral: its acknowledgement (HF-R01), response (HF-R02..R05, or the hours Brokerage sets,
     HF-R09) and implementation (HF-R06..R08) clocks start from the moment it was received, in real hours."""
     contract, rules = _contract(viewer, data)
-    person = person_for(contract, data, now)
+    person = person_for(viewer, actor, contract, data, now)
     summary = str(data.get("summary") or "").strip()
     if not summary:
         raise ValidationProblem("Describe the package of care needed (no names)", "summary")
@@ -236,7 +206,7 @@ def record_package(viewer: Viewer, actor: User, data: dict, now: datetime) -> Ca
     """Record a package of care already running (one not referred through Remedy): its clocks start from the
     referral (the plan, HF-18) and its start (the key worker, HF-30, and the first review, HF-24)."""
     contract, _rules = _contract(viewer, data)
-    person = person_for(contract, data, now)
+    person = person_for(viewer, actor, contract, data, now)
     summary = str(data.get("summary") or "").strip()
     if not summary:
         raise ValidationProblem("Describe the package of care (no names)", "summary")

@@ -15,6 +15,7 @@ from models.calendar_store import working_calendar
 from models.engine import fire, load, new_record, start_clocks
 from models.entities import User
 from models.people import Person
+from models.people_store import live_person
 from models.reference_store import reference_for
 from models.registry import scoped
 from models.rulebook_store import rulebook_for
@@ -63,12 +64,7 @@ def plan_check(viewer: Viewer, actor: User, data: dict, now: datetime) -> SoftOu
     the resident moved in."""
     if viewer.is_provider or viewer.role not in MANAGERS:
         raise TransitionNotAllowed("Only the council's contract managers plan soft-outcome checks", forbidden=True)
-    key = data.get("person_id")
-    if key in (None, "") or isinstance(key, bool) or not str(key).strip().isdigit():
-        raise ValidationProblem("Select the resident (their id)", "person_id")
-    person = db.session.scalar(scoped(Person, viewer).where(Person.id == int(str(key).strip())))
-    if person is None or person.erased_at is not None or person.contract_id is None:
-        raise ValidationProblem("Select a resident under one of your contracts", "person_id")
+    person = live_person(viewer, data.get("person_id"))
     book = rulebook_for(person.contract)
     if book.soft_outcomes is None:
         raise ValidationProblem(f"The {book.title} contract sets no soft outcomes", "person_id")

@@ -11,7 +11,7 @@ from models import db
 from models.calendar_store import working_calendar
 from models.engine import fire, load, new_record, start_clocks
 from models.entities import User
-from models.people import Person
+from models.people_store import live_person
 from models.reference_store import reference_for
 from models.registry import scoped
 from models.rulebook_store import rulebook_for
@@ -36,21 +36,12 @@ def get_stay(viewer: Viewer, stay_id: int) -> StayLimit:
     return load(viewer, "stay_limit", stay_id)
 
 
-def _person(viewer: Viewer, key) -> Person:
-    if key in (None, "") or isinstance(key, bool) or not str(key).strip().isdigit():
-        raise ValidationProblem("Select the person (their id)", "person_id")
-    person = db.session.scalar(scoped(Person, viewer).where(Person.id == int(str(key).strip())))
-    if person is None or person.erased_at is not None or person.contract_id is None:
-        raise ValidationProblem("Select a person under one of your contracts", "person_id")
-    return person
-
-
 def start_stay(viewer: Viewer, actor: User, data: dict, now: datetime) -> StayLimit:
     """Start one of the contract's per-person limits for a person (the council's managers): from the day they moved
     in (`Person.started_on`, TH-11) or the day the priority was awarded (`started_on`, TH-12)."""
     if viewer.is_provider or viewer.role not in MANAGERS:
         raise TransitionNotAllowed("Only the council's contract managers start a stay limit", forbidden=True)
-    person = _person(viewer, data.get("person_id"))
+    person = live_person(viewer, data.get("person_id"))
     contract = person.contract
     book = rulebook_for(contract)
     spec = book.stay_limit(str(data.get("limit") or ""))
