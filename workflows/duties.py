@@ -20,27 +20,22 @@ entry's `event` (one of the rulebook's [monitoring] events, or "late-notice" / "
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from workflows.calendar import WorkingCalendar
 from workflows.clock import ClockSpec, ClockStart, start_clock
+from workflows.rulebook_entries import TableError, entries, finish, one_of, whole
 
 DUTY_TABLES = ("duties", "requests")
 DEFAULT_EVENTS = {"duties": "late-notice", "requests": "late-answer"}
 IMMEDIATELY = "immediately"
 COUNCIL_SET = "council-set"
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-_RULE = re.compile(r"^[A-Z]{1,3}-[A-Z]?\d{2,3}$")
+_KEYS = frozenset({"within", "within_working_days", "within_hours", "event"})
 
 
-class DutyError(ValueError):
+class DutyError(TableError):
     """A [[duties]] or [[requests]] entry that does not make sense, with its line."""
-
-    def __init__(self, line: int | None, problem: str):
-        super().__init__(problem)
-        self.line, self.problem = line, problem
 
 
 @dataclass(frozen=True)
@@ -69,86 +64,29 @@ class DutySpec:
 
 def parse_duties(text: str, data: dict, table: str, events: tuple[str, ...]) -> tuple[DutySpec, ...]:
     """Read one of the [[duties]] or [[requests]] arrays, each problem reported with its line."""
-    raw = data.get(table, [])
-    lines = text.splitlines()
-
-    def header(index: int) -> int | None:
-        seen = -1
-        for number, line in enumerate(lines, start=1):
-            if line.strip() == f"[[{table}]]":
-                seen += 1
-                if seen == index:
-                    return number
-        return None
-
-    def key_line(start: int | None, key: str) -> int | None:
-        if start is None:
-            return None
-        for number in range(start + 1, len(lines) + 1):
-            line = lines[number - 1]
-            if line.strip().startswith("["):
-                break
-            if re.match(rf"\s*{re.escape(key)}\s*=", line):
-                return number
-        return start
-
-    if not isinstance(raw, list):
-        return _fail(lines, table, f"'{table}' must be written as [[{table}]] entries")
     specs: list[DutySpec] = []
-    for index, entry in enumerate(raw):
-        top = header(index)
-
-        def bad(problem: str, key: str | None = None, top=top, entry=entry) -> DutyError:
-            ident = entry.get("id") if isinstance(entry, dict) else None
-            return DutyError(key_line(top, key) if key else top,
-                             f"[[{table}]] {ident!r}: {problem}" if ident else f"[[{table}]]: {problem}")
-
-        for key in ("id", "rule", "what"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise bad(f"'{key}' must be a non-empty string", key)
-        if not _ID.match(entry["id"]):
-            raise bad("'id' must be lower-case letters, digits and hyphens", "id")
-        if any(s.id == entry["id"] for s in specs):
-            raise bad(f"id {entry['id']!r} is used twice", "id")
-        if not _RULE.match(entry["rule"]):
-            raise bad("'rule' must be a rule id from shared/domain/rules.md, like CE-46", "rule")
-        given = [k for k in ("within", "within_working_days", "within_hours") if k in entry]
-        if len(given) != 1:
-            raise bad("give exactly one of within = \"immediately\" or \"council-set\", within_working_days = N"
-                      + (" or within_hours = N" if table == "requests" else ""), given[1] if given else None)
-        key = given[0]
-        value = entry[key]
+    for entry, bad in entries(text, data, table, DutyError):
+        key = one_of(entry, ("within", "within_working_days", "within_hours"), bad,
+                     "give exactly one of within = \"immediately\" or \"council-set\", within_working_days = N"
+                     + (" or within_hours = N" if table == "requests" else ""))
         length = None
         if key == "within":
-            choices = (IMMEDIATELY, COUNCIL_SET)
-            if value not in choices:
+            if entry[key] not in (IMMEDIATELY, COUNCIL_SET):
                 raise bad("'within' must be \"immediately\" or \"council-set\"", key)
-            within = value
+            within = entry[key]
         else:
-            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 365:
-                raise bad(f"'{key}' must be a whole number from 1 to 365", key)
+            length = whole(entry, key, 1, 365, bad)
             if key == "within_hours" and table != "requests":
                 raise bad("a duty to notify counts working days or \"immediately\", not hours", key)
-            within, length = key.removeprefix("within_"), value
+            within = key.removeprefix("within_")
         event = entry.get("event", DEFAULT_EVENTS[table])
         if "event" in entry and (not isinstance(event, str) or event not in events):
             raise bad("'event' must be one of the rulebook's [monitoring] events"
                       + (f" ({', '.join(events)})" if events else " (it has none)"), "event")
-        seed_line = entry.get("seed_line")
-        if seed_line is not None and (isinstance(seed_line, bool) or not isinstance(seed_line, int) or seed_line < 1):
-            raise bad("'seed_line' must be the line number in the seed that gives it", "seed_line")
-        unknown = set(entry) - {"id", "rule", "what", "within", "within_working_days", "within_hours", "event",
-                                "seed_line"}
-        if unknown:
-            raise bad(f"unknown key {sorted(unknown)[0]!r}", sorted(unknown)[0])
+        finish(entry, _KEYS, bad)
         specs.append(DutySpec(table=table, id=entry["id"], rule=entry["rule"], what=entry["what"].strip(),
-                              within=within, length=length, event=event, seed_line=seed_line))
+                              within=within, length=length, event=event, seed_line=entry.get("seed_line")))
     return tuple(specs)
-
-
-def _fail(lines: list[str], table: str, problem: str):
-    line = next((n for n, text in enumerate(lines, start=1) if re.match(rf"\s*\[*{table}\b", text)), None)
-    raise DutyError(line, problem)
 
 
 def due_clock(template: ClockSpec, duty: DutySpec, start: date, calendar: WorkingCalendar, *,

@@ -18,20 +18,15 @@ the scheduler (`mark_overdue`), and holding it (recording the meeting) plans the
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-_RULE = re.compile(r"^[A-Z]{1,3}-[A-Z]?\d{2,3}$")
-_KEYS = {"id", "rule", "what", "every_months", "every_weeks", "seed_line"}
+from workflows.rulebook_entries import TableError, entries, finish, one_of, whole
+
+_KEYS = frozenset({"every_months", "every_weeks"})
 
 
-class CadenceError(ValueError):
+class CadenceError(TableError):
     """A [[meetings]] entry that does not make sense, with its line."""
-
-    def __init__(self, line: int | None, problem: str):
-        super().__init__(problem)
-        self.line, self.problem = line, problem
 
 
 @dataclass(frozen=True)
@@ -54,53 +49,13 @@ class MeetingCadence:
 
 def parse_meetings(text: str, data: dict) -> tuple[MeetingCadence, ...]:
     """Read a rulebook's [[meetings]] array, each problem reported with its line."""
-    raw = data.get("meetings", [])
-    lines = text.splitlines()
-    headers = [n for n, line in enumerate(lines, start=1) if line.strip() == "[[meetings]]"]
-    if not isinstance(raw, list):
-        first = next((n for n, line in enumerate(lines, start=1) if re.match(r"\s*\[*meetings\b", line)), None)
-        raise CadenceError(first, "'meetings' must be written as [[meetings]] entries")
-
-    def key_line(top: int | None, key: str) -> int | None:
-        if top is None:
-            return None
-        for number in range(top + 1, len(lines) + 1):
-            if lines[number - 1].strip().startswith("["):
-                break
-            if re.match(rf"\s*{re.escape(key)}\s*=", lines[number - 1]):
-                return number
-        return top
-
     cadences: list[MeetingCadence] = []
-    for index, entry in enumerate(raw):
-        top = headers[index] if index < len(headers) else None
-
-        def bad(problem: str, key: str | None = None, top=top, entry=entry) -> CadenceError:
-            ident = entry.get("id") if isinstance(entry, dict) else None
-            where = f"[[meetings]] {ident!r}" if isinstance(ident, str) else "[[meetings]]"
-            return CadenceError(key_line(top, key) if key else top, f"{where}: {problem}")
-
-        for key in ("id", "rule", "what"):
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                raise bad(f"'{key}' must be a non-empty string", key)
-        if not _ID.match(entry["id"]):
-            raise bad("'id' must be lower-case letters, digits and hyphens", "id")
-        if any(c.id == entry["id"] for c in cadences):
-            raise bad(f"id {entry['id']!r} is used twice", "id")
-        if not _RULE.match(entry["rule"]):
-            raise bad("'rule' must be a rule id from shared/domain/rules.md, like CE-10", "rule")
-        given = [k for k in ("every_months", "every_weeks") if k in entry]
-        if len(given) != 1:
-            raise bad("give exactly one of every_months = N or every_weeks = N", given[1] if given else None)
-        value = entry[given[0]]
-        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 52:
-            raise bad(f"'{given[0]}' must be a whole number from 1 to 52", given[0])
-        seed_line = entry.get("seed_line")
-        if seed_line is not None and (isinstance(seed_line, bool) or not isinstance(seed_line, int) or seed_line < 1):
-            raise bad("'seed_line' must be the line number in the seed that gives it", "seed_line")
-        unknown = sorted(set(entry) - _KEYS)
-        if unknown:
-            raise bad(f"unknown key {unknown[0]!r}", unknown[0])
+    for entry, bad in entries(text, data, "meetings", CadenceError, "CE-10"):
+        key = one_of(entry, ("every_months", "every_weeks"), bad,
+                     "give exactly one of every_months = N or every_weeks = N")
+        every = whole(entry, key, 1, 52, bad)
+        finish(entry, _KEYS, bad)
         cadences.append(MeetingCadence(id=entry["id"], rule=entry["rule"], what=entry["what"].strip(),
-                                       unit=given[0].removeprefix("every_"), every=value, seed_line=seed_line))
+                                       unit=key.removeprefix("every_"), every=every,
+                                       seed_line=entry.get("seed_line")))
     return tuple(cadences)

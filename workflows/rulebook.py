@@ -15,12 +15,13 @@ from pathlib import Path
 
 from workflows.calendar import REGIONS
 from workflows.clock import UNITS, ClockSpec
-from workflows.duties import DutyError, DutySpec, parse_duties
+from workflows.duties import DutySpec, parse_duties
 from workflows.home_care import HomeCareError, HomeCareRules, parse_home_care
-from workflows.meeting_cadence import CadenceError, MeetingCadence, parse_meetings
+from workflows.meeting_cadence import MeetingCadence, parse_meetings
 from workflows.monitoring import Monitoring, MonitoringError, parse_monitoring
+from workflows.rulebook_entries import TableError
 from workflows.soft_outcome_spec import SoftOutcomeError, SoftOutcomes, parse_soft_outcomes
-from workflows.stay_limit_spec import StayLimitError, StayLimitSpec, parse_stay_limits
+from workflows.stay_limit_spec import StayLimitSpec, parse_stay_limits
 from workflows.young_people import LeavingCareError, LeavingCareRules, parse_leaving_care
 
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
@@ -221,32 +222,20 @@ def parse_rulebook(path: Path) -> Rulebook:
     except MonitoringError as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
     events = tuple(kind for kind, _ in monitoring.events)
-    try:
+    try:  # each table's parser reports its problem with the line it is on
         duties = parse_duties(text, data, "duties", events)
         requests = parse_duties(text, data, "requests", events)
-    except DutyError as exc:
-        raise RulebookError(path, exc.line, exc.problem) from None
-    try:
         home_care = parse_home_care(text, data, events)
-    except HomeCareError as exc:
+        meetings = parse_meetings(text, data)
+        stay_limits = parse_stay_limits(text, data)
+        soft_outcomes = parse_soft_outcomes(text, data)
+    except (TableError, HomeCareError, SoftOutcomeError) as exc:
         raise RulebookError(path, exc.line, exc.problem) from None
     try:
         leaving_care = parse_leaving_care(data.get("leaving_care"))
     except LeavingCareError as exc:
         raise RulebookError(path, _line_of(text, exc.key) if exc.key else _header_line(text, "leaving_care"),
                             exc.problem) from None
-    try:
-        meetings = parse_meetings(text, data)
-    except CadenceError as exc:
-        raise RulebookError(path, exc.line, exc.problem) from None
-    try:
-        stay_limits = parse_stay_limits(text, data)
-    except StayLimitError as exc:
-        raise RulebookError(path, exc.line, exc.problem) from None
-    try:
-        soft_outcomes = parse_soft_outcomes(text, data)
-    except SoftOutcomeError as exc:
-        raise RulebookError(path, exc.line, exc.problem) from None
     return Rulebook(
         home_care=home_care,
         soft_outcomes=soft_outcomes,
