@@ -7,7 +7,7 @@ on the audit trail). The stores decide what each person sees; these views show i
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models.audit_store import events_for
@@ -17,10 +17,9 @@ from models.concern_store import (
     concern_workflow,
     end_large_scale_enquiry,
     get_concern,
-    list_concerns,
+    listable_concerns,
     local_practice,
     name_officer,
-    overdue_ids,
     raise_concern,
     record_concern_meeting,
     record_notifications,
@@ -36,6 +35,7 @@ from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc
 from web.deadline_rows import deadline_rows
 from web.forms import options
+from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import chosen_provider, provider_fields, run_step
 from workflows.access import Permission
@@ -50,6 +50,8 @@ from workflows.safeguarding import (
 )
 
 bp = Blueprint("safeguarding", __name__)
+CONCERNS = ListSpec("safeguarding_concern", "safeguarding.list_concerns_page", "safeguarding concerns", "Raised",
+                    "raised_on", "details", listable=listable_concerns)
 
 KIND_LABELS = {"first_account": "First Account", "care_concern": "Care Concern"}
 
@@ -97,14 +99,14 @@ ACTIONS: dict[str, tuple[str, str, tuple[Field, ...]]] = {
 @bp.get("/safeguarding")
 @requires(Permission.VIEW_PROVIDERS)
 def list_concerns_page():
-    """Safeguarding concerns the person may know of, with only what they may see of each."""
-    views = list_concerns(g.viewer)
-    return render_template("safeguarding/list_concerns.html", views=views, can_raise=may_record_concerns(g.viewer),
+    """Safeguarding concerns the person may know of, searched, filtered, sorted and paged (web/lists.py), with only
+    what they may see of each: details, stage and clocks only where the registry's rule allows (SG restricted)."""
+    if request.args.get("format") == "csv":
+        return csv_response(CONCERNS, g.viewer, read_query(CONCERNS), now_utc())
+    return render_template("safeguarding/list_concerns.html", **list_context(CONCERNS, g.viewer, now_utc()),
+                           can_raise=may_record_concerns(g.viewer),
                            practice=local_practice(g.viewer.council_id) if not g.viewer.is_provider else None,
-                           can_set_practice=g.viewer.role in SAFEGUARDING,
-                           overdue=overdue_ids(g.viewer, "safeguarding_concern",
-                                               (v.concern.id for v in views if v.level == "full")),
-                           kind_labels=KIND_LABELS)
+                           can_set_practice=g.viewer.role in SAFEGUARDING)
 
 
 @bp.route("/safeguarding/new", methods=["GET", "POST"])
