@@ -66,7 +66,9 @@ def run_step(action: Callable, form, problems: list[str], on_problem: Callable |
 
 
 def _on_field(form, problem: ValidationProblem, problems: list[str]) -> None:
-    field = getattr(form, problem.field, None) if form is not None and problem.field else None
+    # The domain names an instant ("occurred_at") where the form asks for its date ("occurred_on").
+    names = (problem.field, problem.field.replace("_at", "_on")) if problem.field else ()
+    field = next((getattr(form, n) for n in names if form is not None and hasattr(form, n)), None)
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, str(problem)] if isinstance(field.errors, list) else [str(problem)]
     else:

@@ -272,7 +272,7 @@ def test_a_kent_formal_warning_served_on_18_december_is_due_on_6_january(app, lo
         bad = manager.post_form(url, {"served_on": ["19", "12", "2026"], "method": "hand"})
         html = assert_page(bad, "Issue the notice", status=422)
         assert "<title>Error: Issue the notice" in html and "govuk-error-summary" in html
-        assert 'href="#served_on"' in html and 'id="served_on-error"' in html
+        assert 'href="#served_on-day"' in html and 'id="served_on-error"' in html
         assert "The date cannot be in the future (today is 18 December 2026)" in html
         assert 'value="19"' in html  # what was typed is kept
         from models.cases import Deadline, Notice
