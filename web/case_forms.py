@@ -249,6 +249,8 @@ class OpenCaseForm(FlaskForm):
                            validators=[InputRequired("Select the contract")])
     summary = TextAreaField("Summary of the concern", widget=GovTextArea(),
                             validators=[InputRequired("Enter a summary of the concern")])
+    second_reason = TextAreaField("Why does this contract need a second open case?", widget=GovTextArea(),
+                                  validators=[Optional()])
     submit = SubmitField("Open the case", widget=GovSubmitInput())
 
 

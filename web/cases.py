@@ -12,6 +12,7 @@ from flask_login import current_user
 from models import db
 from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record
 from models.case_store import (
+    SecondCase,
     add_milestone,
     add_plan_row,
     consider_termination,
@@ -19,6 +20,7 @@ from models.case_store import (
     draft_default_notice,
     draft_notice,
     open_case,
+    open_case_on,
     propose_suspension,
 )
 from models.document_store import documents_for, get_document
@@ -167,11 +169,20 @@ def open_case_page():
         (str(i), label) for i, label in contract_choices(g.viewer)])
     if request.method == "GET" and request.args.get("contract"):
         form.contract.data = request.args["contract"]
-    problems: list[str] = []
+    problems: list = []
+    existing = None
+    if request.method == "GET" and form.contract.data and form.contract.data.isdigit():
+        existing = open_case_on(g.viewer, int(form.contract.data))  # warned before anything is typed
     if form.validate_on_submit():
         try:
             case = open_case(g.viewer, current_user, int(form.contract.data) if form.contract.data.isdigit()
-                             else -1, form.summary.data, now_utc())
+                             else -1, form.summary.data, now_utc(), second_reason=form.second_reason.data,
+                             check_second=True)
+        except SecondCase as exc:
+            db.session.rollback()
+            existing = exc.existing
+            form.second_reason.errors = ["Give a reason for opening a second case, or go to "
+                                         f"{existing.reference} instead"]
         except TransitionNotAllowed as exc:
             db.session.rollback()
             if exc.forbidden:
@@ -188,7 +199,8 @@ def open_case_page():
             flash(f"Case {case.reference} opened")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
     status = 422 if form.errors or problems else 200
-    return render_template("cases/open_case.html", form=form, page_problems=problems), status
+    return render_template("cases/open_case.html", form=form, page_problems=problems, existing=existing,
+                           asks_reason=existing is not None or bool(form.second_reason.data)), status
 
 
 # -- the case page -------------------------------------------------------------------------------------------------
