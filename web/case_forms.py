@@ -158,11 +158,11 @@ def fields_for(kind: str, trigger: str, rulebook: Rulebook, ground: str | None =
         spec = next(iter(rulebook.clocks_starting("notice_received")), None)
         if spec is not None and spec.length is None:
             fields.append(Field("plan_due_days", "number", "Working days the provider has for the plan",
-                                f"{spec.rule}: the notice sets the period, for example 10"))
+                                f"The notice sets the period ({spec.rule}), for example 10"))
     if (kind, trigger) == ("default_notice", "serve"):
         spec = next(iter(rulebook.clocks_starting("default_served")), None)
         if spec is None or spec.length is None:
-            hint = f"{spec.rule}: the notice sets the period" if spec is not None else None
+            hint = f"The notice sets the period ({spec.rule})" if spec is not None else None
             fields.append(Field("remedy_days", "number", "Working days allowed for the remedy", hint))
     if (kind, trigger) == ("suspension", "suspend"):
         route = rulebook.suspension_ground(ground)

@@ -47,7 +47,7 @@ from web.deadline_rows import deadline_rows
 from web.forms import options
 from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
-from web.steps import run_step
+from web.steps import outcome, run_step
 from workflows.access import Permission
 from workflows.action_plan import ActionPlanWorkflow, PlanState
 from workflows.case import OPEN, CaseState, CaseWorkflow
@@ -108,6 +108,20 @@ def in_sentence(name: str) -> str:
     if len(words) > 1 and all(w[0].isupper() for w in words):
         return name
     return name[:1].lower() + name[1:]
+
+
+PAST = {"Draft": "drafted", "Start": "started", "Propose": "proposed", "Add": "added",
+        "Consider": "being considered"}
+
+
+def made_sentence(title: str) -> str:
+    """What a creation form leaves done, as a success banner says it: "Draft a formal warning" -> "Formal warning
+    drafted", "Add a row to the action plan" -> "Row added to the action plan" (ux #11)."""
+    verb, _, rest = title.partition(" ")
+    for article in ("a ", "an ", "the "):
+        rest = rest.removeprefix(article)
+    head, to, tail = rest.partition(" to ")
+    return f"{head[:1].upper()}{head[1:]} {PAST.get(verb, 'saved')}" + (f" to {tail}" if to else "")
 
 
 def _article(name: str) -> str:
@@ -222,7 +236,9 @@ def _create_steps(case, book: Rulebook, records: dict) -> list[tuple[str, str]]:
             continue  # one plan at a time; a changed agreed plan is a new version
         if rung == "termination" and any(t.state is TerminationState.CONSIDERED for t in records["termination"]):
             continue
-        steps.append((endpoint, f"{verb}: {book.rung_name(rung)}"))
+        name = book.rung_name(rung)
+        steps.append((endpoint, f"{verb} {name.lower()}" if rung == "termination" else
+                      f"{verb} {_article(in_sentence(name))}"))
     return steps
 
 
@@ -290,7 +306,7 @@ def _create(case, title: str, form, make, roles, template="cases/create_record.h
     if form.validate_on_submit():
         _made, status = run_step(lambda: make(case), form, problems)
         if status == 200:
-            flash(f"{title}: saved")
+            flash(f"{made_sentence(title)}: {case.reference}")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
     elif form.errors:
         status = 422
@@ -450,7 +466,7 @@ def transition(collection: str, record_id: int, trigger: str):
                          expected_version=form.version.data),
             form, problems, on_problem=lambda f, problem, found: _field_error(f, problem, found, phase_numbers))
         if status == 200:
-            flash(f"{label}: done")
+            flash(outcome(workflow, trigger, case.reference))
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
         form.version.data = str(record.version_id)  # they have now been told what changed
         refusal = workflow_for(g.viewer, kind, record, now, today).why_not(trigger)  # after a change by others

@@ -37,7 +37,7 @@ from web.deadline_rows import deadline_rows
 from web.forms import options
 from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
-from web.steps import chosen_provider, provider_fields, run_step
+from web.steps import chosen_provider, outcome, provider_fields, run_step
 from workflows.access import Permission
 from workflows.errors import ValidationProblem
 from workflows.safeguarding import (
@@ -94,6 +94,11 @@ ACTIONS: dict[str, tuple[str, str, tuple[Field, ...]]] = {
     )),
 }
 
+
+# What each of those leaves done, for the success banner.
+DONE = {"meeting": "Meeting recorded on the concern", "investigation": "Investigation requested from the provider",
+        "notifications": "Regulator and DBS dates saved", "share": "Summary shared with the provider",
+        "officer": "Officer named on the concern: they can now see its details"}
 
 
 @bp.get("/safeguarding")
@@ -209,7 +214,7 @@ def concern_step(concern_id: int, step: str):
         data = {f.name: form[f.name].data for f in fields if form[f.name].data not in (None, "", [])}
         done, status = run_step(lambda: _record(step, concern, data, now, form), form, problems)
         if status == 200:
-            flash(f"{title}: done")
+            flash(DONE[step] if step in DONE else outcome(workflow, step, concern.reference))
             return redirect(url_for("safeguarding.show_concern", concern_id=concern.id), code=303)
     elif form.errors:
         status = 422
@@ -301,8 +306,8 @@ def large_scale_enquiry(provider_id: int, step: str):
 
         done, status = run_step(act, form, problems)
         if done is not None:
-            flash(f"{title}: done" + (" (CE-38: Cheshire East may now suspend; CE-51: extra monitoring applies)"
-                                      if step == "start" else ""))
+            flash("Large Scale Enquiry started: Cheshire East may now suspend (CE-38) and extra monitoring applies "
+                  "(CE-51)" if step == "start" else "Large Scale Enquiry ended")
             return redirect(url_for("providers.show_provider", provider_id=provider.id), code=303)
     elif form.errors:
         status = 422

@@ -75,6 +75,13 @@ def _on_field(form, problem: ValidationProblem, problems: list[str]) -> None:
         problems.append(str(problem))
 
 
+def outcome(workflow, trigger: str, reference: str) -> str:
+    """A success banner that states what happened, from the event the step records ("Complaint response sent:
+    CMP-00001"), never the form's title with ": done" after it (ux #11)."""
+    event = next((row.event for row in workflow.TRANSITIONS if row.trigger == trigger), None)
+    return f"{event.replace('_', ' ').capitalize()}: {reference}" if event else f"Saved: {reference}"
+
+
 def run_and_flash(action: Callable) -> bool:
     """For a button that posts and goes back to its page: run the step and commit, or flash why not; True if done."""
     problems: list[str] = []

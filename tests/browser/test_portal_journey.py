@@ -52,7 +52,7 @@ def act(page, axe_check, button: str, comment: str | None = None):
         page.locator("textarea").first.fill(comment)
     axe_check(page)
     page.get_by_role("button", name=button).click()
-    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(f"{button}: done")
+    expect(page.locator(".govuk-notification-banner--success")).to_contain_text(": CASE-")  # what happened
 
 
 def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, live_server, demo, app, axe_check,
@@ -88,7 +88,7 @@ def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, li
     axe_check(page)
     screenshot(page, "portal-home")
     page.get_by_role("link", name="Formal warning, case CASE-00001").click()
-    page.get_by_role("link", name="Start: Action plan (Appendix A)").click()
+    page.get_by_role("link", name="Start an action plan (Appendix A)").click()
     axe_check(page)
     page.get_by_role("button", name="Start the action plan").click()
     add_row(page, axe_check, "S3 attendance", today + timedelta(days=60))
