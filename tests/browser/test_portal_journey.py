@@ -84,7 +84,7 @@ def test_provider_and_council_agree_a_plan_and_verify_evidence(browser, page, li
     # The provider manager signs in to a home page that puts what is due first.
     sign_in(page, live_server, demo["provider_manager"])
     expect(page.get_by_role("heading", name="What is due")).to_be_visible()
-    expect(page.locator("#due ~ table").first).to_contain_text("Action plan agreed by both parties")
+    expect(page.locator("#due ~ .remedy-scroll table").first).to_contain_text("Action plan agreed by both parties")
     axe_check(page)
     screenshot(page, "portal-home")
     page.get_by_role("link", name="Formal warning, case CASE-00001").click()
