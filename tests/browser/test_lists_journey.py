@@ -85,3 +85,21 @@ def test_returns_list_filters_and_every_table_fits_a_phone(app, page, live_serve
         _fits(page)
         axe_check(page)
     assert not console_errors, console_errors
+
+
+def test_an_empty_complaint_form_reports_every_field_and_its_date_link_reaches_the_day_box(
+        app, page, live_server, demo, axe_check, screenshot, console_errors):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    sign_in(page, live_server, demo["contract_manager"])
+    page.goto(f"{live_server}/complaints/new")
+    page.get_by_role("button", name="Record the complaint").click()
+    summary = page.locator(".govuk-error-summary")
+    expect(summary).to_be_focused()
+    expect(summary.locator("a")).to_have_count(8)
+    expect(page.locator(".govuk-error-message")).to_have_count(8)
+    axe_check(page)
+    screenshot(page, "complaint-empty-submit")
+    summary.get_by_role("link", name="Enter the date it was received").click()
+    expect(page.locator("#received_on-day")).to_be_focused()
+    unexpected = [e for e in console_errors if "status of 422" not in e]  # the page itself answers 422
+    assert not unexpected, unexpected
