@@ -23,7 +23,7 @@ from models.registry import KINDS
 from models.rulebook_store import rulebook_for
 from workflows.access import Viewer
 from workflows.action_plan import ActionPlanWorkflow, PlanState, validate_milestone, validate_row
-from workflows.case import CaseState, CaseWorkflow
+from workflows.case import OPEN, CaseState, CaseWorkflow
 from workflows.clock import LONDON, start_clock
 from workflows.default_notice import DefaultNoticeWorkflow, DefaultState
 from workflows.errors import Conflict, NotFound, ValidationProblem
@@ -44,8 +44,27 @@ def _check_create(viewer: Viewer, roles, what: str, rulebook: Rulebook, rung: st
         raise TransitionNotAllowed(f"The {rulebook.title} contract has no {rulebook.rung_name(rung).lower()} step")
 
 
-def open_case(viewer: Viewer, actor: User, contract_key: int | str, summary: str, now: datetime) -> Case:
-    """Open a case on a contract as a concern under enhanced monitoring (T1)."""
+class SecondCase(Conflict):
+    """The contract already has an open case: a second one needs a reason (it splits the history and can send
+    duplicate letters)."""
+
+    def __init__(self, contract_reference: str, existing: Case):
+        stage = existing.state.value.replace("_", " ").capitalize()
+        super().__init__(f"{contract_reference} already has an open case, {existing.reference}, at {stage}. "
+                         "Add to that case instead, or give a reason for opening a second one")
+        self.existing = existing
+
+
+def open_case_on(viewer: Viewer, contract_id: int) -> Case | None:
+    """The oldest open case on a contract, if there is one."""
+    return db.session.scalar(select(Case).where(Case.council_id == viewer.council_id, Case.contract_id == contract_id,
+                                                Case.state.in_(OPEN)).order_by(Case.id).limit(1))
+
+
+def open_case(viewer: Viewer, actor: User, contract_key: int | str, summary: str, now: datetime,
+              second_reason: str | None = None, check_second: bool = False) -> Case:
+    """Open a case on a contract as a concern under enhanced monitoring (T1). With `check_second` (a person
+    opening it), a contract that already has an open case needs `second_reason`, which goes on the audit trail."""
     if viewer.role not in CaseWorkflow.OPEN_ROLES:
         raise TransitionNotAllowed("Only a contract manager or commissioning manager can open a case", forbidden=True)
     summary = (summary or "").strip()
@@ -54,13 +73,20 @@ def open_case(viewer: Viewer, actor: User, contract_key: int | str, summary: str
     if len(summary) > 2000:
         raise ValidationProblem("Summary must be 2,000 characters or fewer", "summary")
     contract = get_contract(viewer, contract_key)
+    second_reason = (second_reason or "").strip()
+    if len(second_reason) > 2000:
+        raise ValidationProblem("The reason must be 2,000 characters or fewer", "second_reason")
+    existing = open_case_on(viewer, contract.id) if check_second else None
+    if existing is not None and not second_reason:
+        raise SecondCase(contract.reference, existing)
     reference = reference_for("case", viewer.council_id)
     case = Case(council_id=viewer.council_id, provider_id=contract.provider_id, contract_id=contract.id,
                 reference=reference, summary=summary, state=CaseState.CONCERN, opened_by_id=actor.id,
                 created_at=now, updated_at=now)
     db.session.add(case)
     db.session.flush()
-    audit(actor, "case", case, "CASE_OPENED", now, to_state=CaseState.CONCERN, reason=summary)
+    audit(actor, "case", case, "CASE_OPENED", now, to_state=CaseState.CONCERN, reason=summary,
+          data={"second_case_reason": second_reason, "open_case": existing.reference} if existing else None)
     return case
 
 

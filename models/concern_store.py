@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, true
 
 from models import db
 from models.audit_store import record_event
@@ -174,6 +174,15 @@ def _level(viewer: Viewer, concern: SafeguardingConcern) -> str | None:
         shared = concern.shared_with_provider or concern.investigation_request
         return "shared" if shared and concern.provider_id == viewer.provider_id else None
     return "exists"
+
+
+def listable_concerns(viewer: Viewer):
+    """Which concerns a person may find in a list: every one of their council's (most only know it exists), and for
+    a provider only those a safeguarding officer shared with it or asked it to investigate (as _level decides)."""
+    if not viewer.is_provider:
+        return true()
+    return or_(func.coalesce(SafeguardingConcern.shared_with_provider, "") != "",
+               func.coalesce(SafeguardingConcern.investigation_request, "") != "")
 
 
 def list_concerns(viewer: Viewer, provider_id: int | None = None) -> list[ConcernView]:

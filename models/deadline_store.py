@@ -294,6 +294,13 @@ def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
         if model is not None and hasattr(model, "reference"):
             names.update({(kind, i): ref for i, ref in db.session.execute(
                 select(model.id, model.reference).where(model.id.in_(ids)))})
+        elif model is not None and hasattr(model, "label"):  # a monitoring return: by its period, not its id
+            noun = KINDS[kind].noun.capitalize()
+            names.update({(kind, i): f"{noun} {label}" for i, label in db.session.execute(
+                select(model.id, model.label).where(model.id.in_(ids)))})
+        elif model is not None and hasattr(model, "held_on"):  # a meeting: by the day it was held
+            names.update({(kind, i): f"Meeting of {held_on.day} {held_on:%B %Y}" for i, held_on in db.session.execute(
+                select(model.id, model.held_on).where(model.id.in_(ids)))})
     out = {}
     for d in deadlines:
         kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)

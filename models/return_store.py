@@ -181,9 +181,12 @@ def results_for(viewer: Viewer, contract_id: int | None = None) -> list[KpiResul
     return list(db.session.scalars(query.order_by(KpiResult.contract_id, KpiResult.period_start, KpiResult.id)))
 
 
-def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | None = None) -> list[BreachRecord]:
-    """Breaches the engine recorded, newest first."""
+def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | None = None,
+                  ids: list[int] | None = None) -> list[BreachRecord]:
+    """Breaches the engine recorded, newest first (only these ids, when given: one page of a list)."""
     query = scoped(BreachRecord, viewer)
+    if ids is not None:
+        query = query.where(BreachRecord.id.in_(ids))
     if contract_id is not None:
         query = query.where(BreachRecord.contract_id == contract_id)
     if status:

@@ -139,7 +139,8 @@ def create_case():
         contract = data.get("contract")
         if contract in (None, ""):
             raise ValidationProblem("Give the contract's id or reference", "contract")
-        return open_case(g.viewer, g.api_user, str(contract), text_member(data, "summary"), now_utc())
+        return open_case(g.viewer, g.api_user, str(contract), text_member(data, "summary"), now_utc(),
+                         second_reason=text_member(data, "second_case_reason"), check_second=True)
 
     return answer(act, lambda case: record_json("case", case), 201)
 

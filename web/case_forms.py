@@ -46,6 +46,50 @@ class Field:
     hint: str | None = None
     choices: tuple[tuple[str, str], ...] = ()
     optional: bool = False
+    required: str | None = None  # the message when it is left empty; derived from the label when None
+
+    @property
+    def is_optional(self) -> bool:
+        """Left empty without a problem: marked so, labelled "(optional ...)", or a set of tick boxes (whatever a
+        box means, not ticking it is an answer; the domain checks a box that must be ticked)."""
+        return self.optional or "(optional" in self.label or self.kind == "checkboxes"
+
+    @property
+    def missing(self) -> str:
+        """The GOV.UK message for an empty answer: "Enter the date the notice was served", "Select the provider",
+        "Select how it was served", "Enter why the case is being withdrawn"."""
+        if self.required:
+            return self.required
+        verb = "Select" if self.kind in ("radios", "select") else "Enter"
+        return f"{verb} {statement(self.label)}"
+
+
+AUXILIARIES = ("is", "was", "are", "were", "has", "have")
+
+
+def statement(label: str) -> str:
+    """A label as the object of "Enter ..." or "Select ...": a question turned into a clause ("How was it served?"
+    -> "how it was served"), a noun phrase given "the" ("Date it happened" -> "the date it happened")."""
+    text = label.rstrip("?").strip()
+    words = text.split()
+    first = words[0].lower()
+    if not label.endswith("?"):
+        lowered = text[0].lower() + text[1:]
+        return lowered if first in ("the", "what", "how", "who", "which", "why", "when", "a", "an") else \
+            f"the {lowered}"
+    if first in AUXILIARIES:  # "Is it a formal complaint?" -> "whether it is a formal complaint"
+        return " ".join(["whether", words[1], first, *words[2:]])
+    if len(words) > 2 and words[1].lower() in AUXILIARIES:  # "Why is the notice being escalated?"
+        aux, rest = words[1], words[2:]
+        if len(rest) == 1:  # "What is suspended?"
+            return " ".join([first, aux, *rest])
+        at = next((i for i, w in enumerate(rest) if w in ("being", "not")), None)
+        if at is None:
+            at = len(rest) if rest[0] in ("the", "a", "an") and len(rest) == 2 else len(rest) - 1
+        return " ".join([first, *rest[:at], aux, *rest[at:]])
+    if len(words) > 2 and words[-1] == "it" and words[-2] in AUXILIARIES:  # "What kind of concern is it?"
+        return " ".join([first, *words[1:-2], "it", words[-2]])
+    return " ".join([first, *words[1:]])
 
 
 METHODS = (("hand", "By hand"), ("email", "By email"), ("post", "By post"))
@@ -57,24 +101,26 @@ def reason(question: str, hint: str | None = "It goes on the case's timeline") -
 
 
 DATE_HINT = "For example, 18 12 2026"
+SERVED_HOW = "Select how the notice was served"
 
 FIELDS: dict[tuple[str, str], tuple[Field, ...]] = {
     ("notice", "issue"): (
         Field("served_on", "date", "Date the notice was served", DATE_HINT),
-        Field("method", "radios", "How was it served?", choices=METHODS),
+        Field("method", "radios", "How was it served?", choices=METHODS, required=SERVED_HOW),
     ),
     ("notice", "acknowledge"): (Field("received_on", "date", "Date the notice was received", DATE_HINT),),
     ("notice", "escalate"): (reason("Why is the notice being escalated?"),),
     ("notice", "withdraw"): (reason("Why is the notice being withdrawn?"),),
     ("action_plan", "return_for_changes"): (
-        Field("comment", "textarea", "What needs to change", "The provider sees this comment"),),
+        Field("comment", "textarea", "What needs to change", "The provider sees this comment",
+              required="Enter what needs to change in the plan"),),
     ("action_plan", "agree"): (Field("comment", "textarea", "Comment (optional)", optional=True),),
     ("action_plan", "fail"): (reason("Why has the plan failed?"),),
     ("milestone", "mark_done"): (Field("evidence", "textarea", "Evidence that it is done"),),
     ("milestone", "reject_evidence"): (reason("Why is the evidence not accepted?", "The provider sees this"),),
     ("default_notice", "serve"): (
         Field("served_on", "date", "Date the default notice was served", DATE_HINT),
-        Field("method", "radios", "How was it served?", choices=METHODS),
+        Field("method", "radios", "How was it served?", choices=METHODS, required=SERVED_HOW),
         Field("default_description", "textarea", "The default"),
         Field("remedial_action", "textarea", "Remedial action the provider must take"),
     ),
@@ -112,11 +158,11 @@ def fields_for(kind: str, trigger: str, rulebook: Rulebook, ground: str | None =
         spec = next(iter(rulebook.clocks_starting("notice_received")), None)
         if spec is not None and spec.length is None:
             fields.append(Field("plan_due_days", "number", "Working days the provider has for the plan",
-                                f"{spec.rule}: the notice sets the period, for example 10"))
+                                f"The notice sets the period ({spec.rule}), for example 10"))
     if (kind, trigger) == ("default_notice", "serve"):
         spec = next(iter(rulebook.clocks_starting("default_served")), None)
         if spec is None or spec.length is None:
-            hint = f"{spec.rule}: the notice sets the period" if spec is not None else None
+            hint = f"The notice sets the period ({spec.rule})" if spec is not None else None
             fields.append(Field("remedy_days", "number", "Working days allowed for the remedy", hint))
     if (kind, trigger) == ("suspension", "suspend"):
         route = rulebook.suspension_ground(ground)
@@ -165,29 +211,32 @@ class WholeNumberField(IntegerField):
 
 
 def transition_form(fields: tuple[Field, ...], version: int, defaults: dict | None = None) -> FlaskForm:
-    """A form for one transition: its fields from the table and the record's version (optimistic locking)."""
+    """A form for one transition: its fields from the table and the record's version (optimistic locking).
+
+    Every field not optional is InputRequired, so an empty form reports every missing answer at once (ux #2); the
+    domain still checks what the answers mean together and names an unknown choice in its own words."""
     attrs = {"version": HiddenField(default=str(version))}
     for field in fields:
+        presence = [Optional()] if field.is_optional else [InputRequired(field.missing)]
         if field.kind == "date":
             attrs[field.name] = GovDateField(field.label, widget=GovDateInput(), format="%d %m %Y",
-                                             validators=[Optional()])
+                                             validators=presence)
         elif field.kind == "radios":
-            # The domain names a missing or unknown choice in its own words.
             attrs[field.name] = RadioField(field.label, widget=GovRadioInput(), choices=options(field.choices),
-                                           validators=[Optional()], validate_choice=False)
+                                           validators=presence, validate_choice=False)
         elif field.kind == "select":
             attrs[field.name] = SelectField(field.label, widget=GovSelect(), choices=options(field.choices),
-                                            validators=[Optional()], validate_choice=False)
+                                            validators=presence, validate_choice=False)
         elif field.kind == "checkboxes":
             attrs[field.name] = SelectMultipleField(field.label, widget=GovCheckboxesInput(),
-                                                    choices=options(field.choices), validators=[Optional()],
+                                                    choices=options(field.choices), validators=presence,
                                                     validate_choice=False)
         elif field.kind == "number":
-            attrs[field.name] = WholeNumberField(field.label, widget=GovTextInput(), validators=[Optional()])
+            attrs[field.name] = WholeNumberField(field.label, widget=GovTextInput(), validators=presence)
         elif field.kind == "textarea":
-            attrs[field.name] = TextAreaField(field.label, widget=GovTextArea())
+            attrs[field.name] = TextAreaField(field.label, widget=GovTextArea(), validators=presence)
         else:
-            attrs[field.name] = StringField(field.label, widget=GovTextInput())
+            attrs[field.name] = StringField(field.label, widget=GovTextInput(), validators=presence)
     attrs["submit"] = SubmitField("Continue", widget=GovSubmitInput())
     return type("TransitionForm", (FlaskForm,), attrs)(data=defaults or {})
 
@@ -198,13 +247,18 @@ def transition_form(fields: tuple[Field, ...], version: int, defaults: dict | No
 class OpenCaseForm(FlaskForm):
     contract = SelectField("Contract", widget=GovSelect(), choices=[], validate_choice=False,
                            validators=[InputRequired("Select the contract")])
-    summary = TextAreaField("Summary of the concern", widget=GovTextArea())
+    summary = TextAreaField("Summary of the concern", widget=GovTextArea(),
+                            validators=[InputRequired("Enter a summary of the concern")])
+    second_reason = TextAreaField("Why does this contract need a second open case?", widget=GovTextArea(),
+                                  validators=[Optional()])
     submit = SubmitField("Open the case", widget=GovSubmitInput())
 
 
 class NoticeForm(FlaskForm):
-    findings = TextAreaField("What is not adequate, and why", widget=GovTextArea())
-    required_action = TextAreaField("The action plan the provider must produce", widget=GovTextArea())
+    findings = TextAreaField("What is not adequate, and why", widget=GovTextArea(), validators=[InputRequired(
+        "Enter what is not adequate about the provider's performance, and why")])
+    required_action = TextAreaField("The action plan the provider must produce", widget=GovTextArea(),
+                                    validators=[InputRequired("Enter the action plan the provider must produce")])
     submit = SubmitField("Save the draft", widget=GovSubmitInput())
 
 
@@ -247,15 +301,22 @@ RAG = (("red", "Red"), ("amber", "Amber"), ("green", "Green"))
 class RowForm(FlaskForm):
     """One row in Kent's Appendix A columns."""
 
-    kpi = StringField("KPI", widget=GovTextInput())
-    current_performance = StringField("Current performance level and date", widget=GovTextInput())
-    rag = RadioField("Current RAG status", widget=GovRadioInput(), validators=[Optional()], validate_choice=False,
-                     choices=options(RAG))
-    issue = TextAreaField("Issue or reason identified", widget=GovTextArea())
-    action = TextAreaField("Action to be taken", widget=GovTextArea())
-    owner = StringField("Who will do it", widget=GovTextInput())
-    expected_outcome = TextAreaField("Expected outcome (SMART)", widget=GovTextArea())
-    deadline = GovDateField("Deadline", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()])
+    # Every column is needed (workflows/action_plan.validate_row says so in the same words, one at a time): an empty
+    # row reports them all at once.
+    kpi = StringField("KPI", widget=GovTextInput(), validators=[InputRequired("Enter the reference of the KPI")])
+    current_performance = StringField("Current performance level and date", widget=GovTextInput(),
+                                      validators=[InputRequired("Enter the current performance level")])
+    rag = RadioField("Current RAG status", widget=GovRadioInput(), validate_choice=False, choices=options(RAG),
+                     validators=[InputRequired("Select the current RAG status (red, amber or green)")])
+    issue = TextAreaField("Issue or reason identified", widget=GovTextArea(),
+                          validators=[InputRequired("Enter the issue or reason identified")])
+    action = TextAreaField("Action to be taken", widget=GovTextArea(),
+                           validators=[InputRequired("Enter the action to be taken")])
+    owner = StringField("Who will do it", widget=GovTextInput(), validators=[InputRequired("Enter who will do it")])
+    expected_outcome = TextAreaField("Expected outcome (SMART)", widget=GovTextArea(),
+                                     validators=[InputRequired("Enter the SMART expected outcome")])
+    deadline = GovDateField("Deadline", widget=GovDateInput(), format="%d %m %Y",
+                            validators=[InputRequired("Enter the deadline for the action")])
     submit = SubmitField("Add the row", widget=GovSubmitInput())
 
     def row(self) -> dict:
@@ -265,6 +326,7 @@ class RowForm(FlaskForm):
 
 
 class MilestoneForm(FlaskForm):
-    title = StringField("Milestone", widget=GovTextInput())
-    due_on = GovDateField("Due date", widget=GovDateInput(), format="%d %m %Y", validators=[Optional()])
+    title = StringField("Milestone", widget=GovTextInput(), validators=[InputRequired("Enter what the milestone is")])
+    due_on = GovDateField("Due date", widget=GovDateInput(), format="%d %m %Y",
+                          validators=[InputRequired("Enter the date the milestone is due")])
     submit = SubmitField("Add the milestone", widget=GovSubmitInput())

@@ -12,6 +12,7 @@ from flask_login import current_user
 from models import db
 from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record
 from models.case_store import (
+    SecondCase,
     add_milestone,
     add_plan_row,
     consider_termination,
@@ -19,6 +20,7 @@ from models.case_store import (
     draft_default_notice,
     draft_notice,
     open_case,
+    open_case_on,
     preview_step,
     propose_suspension,
 )
@@ -112,6 +114,20 @@ def in_sentence(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
+PAST = {"Draft": "drafted", "Start": "started", "Propose": "proposed", "Add": "added",
+        "Consider": "being considered"}
+
+
+def made_sentence(title: str) -> str:
+    """What a creation form leaves done, as a success banner says it: "Draft a formal warning" -> "Formal warning
+    drafted", "Add a row to the action plan" -> "Row added to the action plan" (ux #11)."""
+    verb, _, rest = title.partition(" ")
+    for article in ("a ", "an ", "the "):
+        rest = rest.removeprefix(article)
+    head, to, tail = rest.partition(" to ")
+    return f"{head[:1].upper()}{head[1:]} {PAST.get(verb, 'saved')}" + (f" to {tail}" if to else "")
+
+
 def _article(name: str) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
@@ -171,11 +187,20 @@ def open_case_page():
         (str(i), label) for i, label in contract_choices(g.viewer)])
     if request.method == "GET" and request.args.get("contract"):
         form.contract.data = request.args["contract"]
-    problems: list[str] = []
+    problems: list = []
+    existing = None
+    if request.method == "GET" and form.contract.data and form.contract.data.isdigit():
+        existing = open_case_on(g.viewer, int(form.contract.data))  # warned before anything is typed
     if form.validate_on_submit():
         try:
             case = open_case(g.viewer, current_user, int(form.contract.data) if form.contract.data.isdigit()
-                             else -1, form.summary.data, now_utc())
+                             else -1, form.summary.data, now_utc(), second_reason=form.second_reason.data,
+                             check_second=True)
+        except SecondCase as exc:
+            db.session.rollback()
+            existing = exc.existing
+            form.second_reason.errors = ["Give a reason for opening a second case, or go to "
+                                         f"{existing.reference} instead"]
         except TransitionNotAllowed as exc:
             db.session.rollback()
             if exc.forbidden:
@@ -192,7 +217,8 @@ def open_case_page():
             flash(f"Case {case.reference} opened")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
     status = 422 if form.errors or problems else 200
-    return render_template("cases/open_case.html", form=form, page_problems=problems), status
+    return render_template("cases/open_case.html", form=form, page_problems=problems, existing=existing,
+                           asks_reason=existing is not None or bool(form.second_reason.data)), status
 
 
 # -- the case page -------------------------------------------------------------------------------------------------
@@ -214,7 +240,9 @@ def _create_steps(case, book: Rulebook, records: dict) -> list[tuple[str, str]]:
             continue  # one plan at a time; a changed agreed plan is a new version
         if rung == "termination" and any(t.state is TerminationState.CONSIDERED for t in records["termination"]):
             continue
-        steps.append((endpoint, f"{verb}: {book.rung_name(rung)}"))
+        name = book.rung_name(rung)
+        steps.append((endpoint, f"{verb} {name.lower()}" if rung == "termination" else
+                      f"{verb} {_article(in_sentence(name))}"))
     return steps
 
 
@@ -301,7 +329,7 @@ def _create(case, title: str, form, make, roles, template="cases/create_record.h
     if form.validate_on_submit():
         _made, status = run_step(lambda: make(case), form, problems)
         if status == 200:
-            flash(f"{title}: saved")
+            flash(f"{made_sentence(title)}: {case.reference}")
             return redirect(url_for("cases.show_case", case_id=case.id), code=303)
     elif form.errors:
         status = 422

@@ -18,7 +18,7 @@ from web.clock import LONDON, now_utc
 from web.deadline_rows import record_facts
 from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
-from web.steps import chosen_provider, local_instant, provider_fields, run_step
+from web.steps import chosen_provider, local_instant, outcome, provider_fields, run_step
 from workflows.access import Permission
 from workflows.complaint import (
     CHANNELS,
@@ -49,13 +49,13 @@ STEP_FIELDS: dict[str, tuple[Field, ...]] = {
                            "The council's complaints manager reviews it before it is sent (HF-74, HF-78)"),),
     "return_draft": (Field("comment", "textarea", "What needs to change in the draft", "The provider sees this"),),
     "send_response": (Field("checklist", "checkboxes", "What the response covers",
-                            "Tick each one: HF-75 requires them all",
+                            "Tick each one: the contract requires them all (HF-75)",
                             choices=tuple((k, CHECKLIST_LABELS[k]) for k in RESPONSE_CHECKLIST)),),
     "close": (Field("outcome", "radios", "Outcome", choices=tuple((k, OUTCOME_LABELS[k]) for k in OUTCOMES)),
               Field("lessons", "textarea", "Lessons learnt and the actions agreed",
-                    "HF-71: agreed learning and actions are carried out and evidenced")),
+                    "Agreed learning and actions are carried out and evidenced (HF-71)")),
     "resolve_informally": (Field("resolution", "textarea", "How was it resolved?",
-                                 "HF-72: informal complaints are logged with their resolution"),),
+                                 "Informal complaints are logged with their resolution (HF-72)"),),
 }
 
 
@@ -175,7 +175,7 @@ def complaint_step(complaint_id: int, trigger: str):
                                                         expected_version=form.version.data),
                                 form, problems)
         if done is not None:
-            flash(f"{label}: done")
+            flash(outcome(workflow, trigger, complaint.reference))
             return redirect(url_for("complaints.show_complaint", complaint_id=complaint.id), code=303)
     elif form.errors:
         status = 422

@@ -73,6 +73,12 @@ def list_deadlines():
 @requires(Permission.VIEW_DASHBOARD)
 def show_deadline(deadline_id: int):
     """One deadline: how it was counted, its reminders, pauses and extensions."""
+    return _deadline_page(deadline_id)
+
+
+def _deadline_page(deadline_id: int, form=None, status: int = 200):
+    """The deadline's page; with `form`, the pause or extension form that failed, its errors in the GOV.UK error
+    summary and on its fields (never a banner)."""
     deadline = get_deadline(g.viewer, deadline_id)
     now = now_utc()
     (row,) = deadline_rows(g.viewer, [deadline], now)
@@ -80,11 +86,21 @@ def show_deadline(deadline_id: int):
     can_manage = g.viewer.role in MANAGERS
     return render_template("deadlines/show_deadline.html", row=row, deadline=deadline, timers=timers,
                            pauses=pauses_of(deadline), paused=is_paused(deadline), can_manage=can_manage,
-                           pause_form=PauseForm(), extend_form=ExtendForm(), resume_form=RemoveForm())
+                           pause_form=form if isinstance(form, PauseForm) else PauseForm(formdata=None),
+                           extend_form=form if isinstance(form, ExtendForm) else ExtendForm(formdata=None),
+                           resume_form=RemoveForm(), form=form), status
 
 
 def _act(deadline_id: int, action):
     run_and_flash(action)
+    return redirect(url_for("deadlines.show_deadline", deadline_id=deadline_id), code=303)
+
+
+def _refused(deadline_id: int, form):
+    """A pause or extension form that failed: its field errors on the page (422), or an expired form flashed."""
+    if any(field.errors for field in form if field.name != "csrf_token"):
+        return _deadline_page(deadline_id, form, 422)
+    flash("The form expired: try again", "error")
     return redirect(url_for("deadlines.show_deadline", deadline_id=deadline_id), code=303)
 
 
@@ -94,8 +110,7 @@ def pause(deadline_id: int):
     """Stop the clock, with a reason."""
     form = PauseForm()
     if not form.validate_on_submit():
-        flash(form.reason.errors[0] if form.reason.errors else "The form expired: try again", "error")
-        return redirect(url_for("deadlines.show_deadline", deadline_id=deadline_id), code=303)
+        return _refused(deadline_id, form)
     return _act(deadline_id, lambda: (pause_deadline(g.viewer, current_user, deadline_id, form.reason.data,
                                                      today_london(), now_utc()), flash("Clock paused")))
 
@@ -117,9 +132,7 @@ def extend(deadline_id: int):
     get_deadline(g.viewer, deadline_id)  # another provider's deadline is a 404 before the form is judged
     form = ExtendForm()
     if not form.validate_on_submit():
-        errors = form.days.errors + form.reason.errors
-        flash(errors[0] if errors else "The form expired: try again", "error")
-        return redirect(url_for("deadlines.show_deadline", deadline_id=deadline_id), code=303)
+        return _refused(deadline_id, form)
     return _act(deadline_id, lambda: (extend_deadline(g.viewer, current_user, deadline_id, form.days.data,
                                                       form.reason.data, today_london(), now_utc()),
                                       flash(f"Deadline extended by {form.days.data} working day(s)")))

@@ -3,7 +3,7 @@ counted, and the steps (record the notice; answer or withdraw a request)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models.notification_store import (
@@ -11,7 +11,6 @@ from models.notification_store import (
     duty_choices,
     duty_of,
     get_notification,
-    list_notifications,
     notify,
     record_notification,
 )
@@ -20,7 +19,6 @@ from models.request_store import (
     can_answer,
     can_ask,
     get_request,
-    list_requests,
     record_request,
     request_evidence,
     step_request,
@@ -28,6 +26,7 @@ from models.request_store import (
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.deadline_rows import record_facts
+from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.portal import read_uploads
 from web.steps import run_and_flash, run_step
@@ -35,6 +34,9 @@ from workflows.access import Permission
 from workflows.evidence import ACCEPTED_TYPES
 
 bp = Blueprint("duties", __name__)
+NOTIFICATIONS = ListSpec("notification", "duties.list_notifications_page", "notifications", "Happened", "occurred_on",
+                         "what_happened")
+REQUESTS = ListSpec("request", "duties.list_requests_page", "requests", "Asked", "asked_on", "what_asked")
 
 NOTIFY_FIELDS = (Field("notified_on", "date", "Date the council was told", DATE_HINT),
                  Field("how", "text", "How the council was told (optional)", "For example, by email to the "
@@ -61,8 +63,10 @@ def _step_page(title: str, caption: str, back: str, back_text: str, form, fields
 @bp.get("/duty-notifications")
 @requires(Permission.VIEW_PROVIDERS)
 def list_notifications_page():
-    """Duties to notify the person may see, most recent first, with the late ones marked."""
-    return render_template("duties/list_notifications.html", records=list_notifications(g.viewer),
+    """Duties to notify the person may see: searched, filtered, sorted and paged (web/lists.py), or as CSV."""
+    if request.args.get("format") == "csv":
+        return csv_response(NOTIFICATIONS, g.viewer, read_query(NOTIFICATIONS), now_utc())
+    return render_template("duties/list_notifications.html", **list_context(NOTIFICATIONS, g.viewer, now_utc()),
                            can_record=can_record(g.viewer))
 
 
@@ -143,8 +147,11 @@ def notify_page(notification_id: int):
 @bp.get("/requests")
 @requires(Permission.VIEW_PROVIDERS)
 def list_requests_page():
-    """Requests the person may see, with the ones overdue or answered late marked."""
-    return render_template("duties/list_requests.html", records=list_requests(g.viewer), can_ask=can_ask(g.viewer))
+    """Requests the person may see: searched, filtered, sorted and paged (web/lists.py), or as CSV."""
+    if request.args.get("format") == "csv":
+        return csv_response(REQUESTS, g.viewer, read_query(REQUESTS), now_utc())
+    return render_template("duties/list_requests.html", **list_context(REQUESTS, g.viewer, now_utc()),
+                           can_ask=can_ask(g.viewer))
 
 
 @bp.route("/requests/new", methods=["GET", "POST"])

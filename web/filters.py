@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask import Flask
 
 from web.clock import LONDON
+from web.forms import error_summary
 
 
 def govuk_date(value: date | datetime | None) -> str:
@@ -83,3 +84,4 @@ def register(app: Flask) -> None:
     app.add_template_filter(govuk_date_text)
     app.add_template_global(RATING_TAG, "RATING_TAG")
     app.add_template_global(STATE_TAG, "STATE_TAG")
+    app.add_template_global(error_summary, "error_summary")

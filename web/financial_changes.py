@@ -19,7 +19,7 @@ from workflows.access import Permission
 bp = Blueprint("financial_changes", __name__)
 
 REPORT_FIELDS = (Field("reported_on", "date", "Date it was reported to the council",
-                       "TH-16: within 7 working days of the change. " + DATE_HINT),)
+                       "Within 7 working days of the change (TH-16). " + DATE_HINT),)
 
 
 @bp.get("/financial-changes")

@@ -49,6 +49,18 @@ class GovDateField(DateField):
             raise ValueError(f"{self.label.text} must be a date {DATE_RANGE_TEXT}")
 
 
+def error_summary(form) -> dict:
+    """The GOV.UK error summary of a form: every field's first error, in the form's order, each linking to its field;
+    a date's link goes to its day box (`#<field>-day`), which GOV.UK Frontend's date input expects (ux #12)."""
+    items = []
+    for field in form:
+        if field.errors:
+            target = f"{field.id}-day" if isinstance(field, GovDateField) else field.id
+            items.append({"text": field.errors[0], "href": f"#{target}"})
+    items += [{"text": error} for error in getattr(form, "form_errors", [])]
+    return {"titleText": "There is a problem", "errorList": items}
+
+
 def options(pairs) -> list[SelectChoice]:
     """Choices for a select or radios (WTForms 3.3 deprecates plain tuples)."""
     return [SelectChoice(value=value, label=label) for value, label in pairs]
@@ -160,10 +172,11 @@ class PauseForm(FlaskForm):
 
 
 class ExtendForm(FlaskForm):
-    days = IntegerField("Extra working days", widget=GovTextInput(),
+    # Its own ids: the pause form on the same page has a "reason" too.
+    days = IntegerField("Extra working days", widget=GovTextInput(), id="extend-days",
                         validators=[InputRequired("Enter the number of working days, for example 5"),
                                     NumberRange(1, 60, "Enter a number of working days from 1 to 60")])
-    reason = StringField("Reason for the extension", widget=GovTextInput(),
+    reason = StringField("Reason for the extension", widget=GovTextInput(), id="extend-reason",
                          validators=[DataRequired("Enter why the deadline is being extended"),
                                      Length(max=500, message="Reason must be 500 characters or fewer")])
     submit = SubmitField("Extend the deadline", widget=GovSubmitInput())

@@ -25,10 +25,10 @@ KIND_LABELS = {"key_holding": "Key holding or key-safe code", "lost_keys": "Lost
                "medication": "Medication", "missed_visit": "Missed visit", "other": "Other"}
 REPORT_FIELDS = (
     Field("reported", "checkboxes", "Reported to the council",
-          "HF-69: a key-holding incident is reported to an Authorised Officer within 24 hours",
+          "A key-holding incident is reported to an Authorised Officer within 24 hours (HF-69)",
           choices=(("yes", "It has been reported to the council's Authorised Officer"),)),
     Field("written_report", "textarea", "Written report (optional until you have it)",
-          "HF-69: the written report is due within 3 days"),
+          "The written report is due within 3 days (HF-69)"),
 )
 
 

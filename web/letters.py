@@ -27,7 +27,7 @@ from models.document_store import store_document
 from models.registry import KINDS, LETTER_EVENTS
 from models.rulebook_store import rulebook_for
 from models.user_store import get_user
-from web.clock import LONDON, today_london
+from web.clock import LONDON
 from web.permissions import requires
 from workflows.access import Permission
 from workflows.default_notice import AT_PROVIDERS_COST
@@ -98,8 +98,7 @@ def letter_context(kind: str, record) -> dict:
     case = record.case
     contract = case.contract
     contacts = contract.escalation_contacts
-    events = [e for e in events_for(record.council_id, kind, record.id) if e.event == SERVICE_EVENTS[kind]]
-    event = events[-1] if events else None
+    event = _service_event(kind, record)
     officer = get_user(event.actor_id) if event is not None and event.actor_id else None
     served_on = _served_on(kind, record, event)
     rows = deadlines_for(record.council_id, entity=(kind, record.id))
@@ -114,6 +113,7 @@ def letter_context(kind: str, record) -> dict:
         "title": letter_title(kind, record), "served": served_on is not None, "served_on": served_on,
         "method": METHODS.get(getattr(record, "method", None) or ""), "officer": officer,
         "deadlines": deadlines, "cost_statement": AT_PROVIDERS_COST,
+        "filename": letter_filename(kind, record, served_on),
     }
     if kind == "default_notice":
         # Council-set remedy periods are on the record (CE-36); a fixed one is the length of its clock.
@@ -169,18 +169,25 @@ def render_letter_pdf(kind: str, record) -> bytes:
     # WeasyPrint 70 wants a URLFetcher instance (a bare function breaks its error handling). The trailing slash
     # makes "letter.css" resolve inside the folder rather than beside it.
     fetcher = _static_fetcher_class()(str(static))
-    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=fetcher).write_pdf()
+    # PDF/UA-1: tagged (headings, paragraphs, tables and lists a screen reader can follow), with the document's
+    # language from <html lang="en-GB"> and its title from <title> (ux #12).
+    return HTML(string=html, base_url=static.as_uri() + "/", url_fetcher=fetcher).write_pdf(pdf_variant="pdf/ua-1")
 
 
-def letter_filename(kind: str, record) -> str:
-    """The download's name: case reference and what the contract calls the letter."""
+def letter_filename(kind: str, record, served_on: date | None = None) -> str:
+    """The letter's one name, on the stored copy and every download: case reference, what the contract calls it
+    and the day it was served (CASE-00003-warning-notice-served-2026-11-27.pdf); a draft says it is a draft."""
     slug = re.sub(r"[^a-z0-9.]+", "-", letter_title(kind, record).lower()).strip("-.")
-    return f"{record.case.reference}-{slug}.pdf"
+    if served_on is None:
+        served_on = _served_on(kind, record, _service_event(kind, record))
+    when = f"served-{served_on:%Y-%m-%d}" if served_on is not None else "draft"
+    return f"{record.case.reference}-{slug}-{when}.pdf"
 
 
-def stored_filename(kind: str, record) -> str:
-    """The stored copy's name also carries the day it was stored, so copies of one letter stay apart."""
-    return letter_filename(kind, record).removesuffix(".pdf") + f"-{today_london():%Y-%m-%d}.pdf"
+def _service_event(kind: str, record):
+    """The step that served the letter, if it has been served."""
+    events = [e for e in events_for(record.council_id, kind, record.id) if e.event == SERVICE_EVENTS[kind]]
+    return events[-1] if events else None
 
 
 def serve_letter(actor, kind: str, record, now) -> None:
@@ -189,7 +196,7 @@ def serve_letter(actor, kind: str, record, now) -> None:
     # Letter templates expect a request; a step from the CLI or the scheduler renders as an anonymous page would.
     with nullcontext() if has_request_context() else current_app.test_request_context():
         pdf = render_letter_pdf(kind, record)
-        filename = stored_filename(kind, record)
+        filename = letter_filename(kind, record)
     store_document(actor, kind, record, filename, "application/pdf", pdf, now)
 
 

@@ -9,12 +9,13 @@ correlated subqueries on the deadline table, not a query per row.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Response, g, request, url_for
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 
 from models import db
 from models.cases import Case, Deadline
@@ -23,6 +24,7 @@ from models.provider_store import filter_choices
 from models.registry import KINDS, scoped
 from web.return_files import csv_bytes
 from workflows.access import Viewer
+from workflows.clock import LONDON
 
 PER_PAGE = 25
 CSV_LIMIT = 10_000  # a CSV of the filtered list, bounded like every other read
@@ -64,14 +66,48 @@ class ListSpec:
     opened_label: str = "Opened"
     opened: str = "created_at"  # the column shown as "Opened" / "Received"
     summary: str = "summary"  # the column searched and shown under the reference
+    reference: str = "reference"  # the column that names the row (a return: its name; a breach: the rule it cites)
+    state: str = "state"  # the column holding the stage (a breach keeps its state as text in `status`)
+    stage_label: str = "Stage"  # the stage filter's and column's heading ("Status" for returns)
+    closed: tuple[str, ...] | None = None  # the stage values counted as closed; the machine's FINAL when None
+    # A due-date column for rows whose clock never started (a return whose period had passed when it was created),
+    # and who acts on a row with no running deadline, by stage value.
+    due: str | None = None
+    due_in: tuple[str, ...] = ()  # the stages in which `due` is still to meet
+    waiting_in: tuple[tuple[str, str], ...] = ()  # (stage value, "council" or "provider")
+    no_due: str = "None running"  # shown when a row has no next deadline
+    period: str | None = None  # a column offered as a "Period" filter (returns: the period label)
+    # A condition of the kind's own on which rows a person may list, from its store (a provider sees only the
+    # safeguarding concerns shared with it), given the viewer.
+    listable: Callable | None = None
+    extra_csv: tuple[tuple[str, str], ...] = ()  # (heading, column) the CSV adds after the usual columns
 
     @property
     def model(self):
         return KINDS[self.kind].model
 
     @property
+    def singular(self) -> str:
+        return self.plural[:-2] if self.plural.endswith("ches") else self.plural[:-1]
+
+    @property
+    def restricted(self) -> bool:
+        return KINDS[self.kind].restricted
+
+    @property
     def final(self) -> tuple:
-        return tuple(getattr(KINDS[self.kind].workflow, "FINAL", ()))
+        if self.closed is not None:
+            return self.closed
+        return tuple(s.value for s in getattr(KINDS[self.kind].workflow, "FINAL", ()))
+
+    def state_value(self, value) -> str:
+        """A stage as its text, whether the column stores the machine's enum or its value."""
+        return value.value if hasattr(value, "value") else str(value)
+
+    def stage_of(self, value: str):
+        """What the stage column holds for this stage value (the enum, or the text for a text column)."""
+        member = next(s for s in KINDS[self.kind].workflow.STATES if s.value == value)
+        return member if self.state == "state" else member.value
 
     @property
     def stages(self) -> list[tuple[str, str]]:
@@ -94,6 +130,7 @@ class Query:
     show: str = "open"
     overdue: str = ""
     waiting: str = ""  # council or provider: whose turn the soonest live deadline is
+    period: str = ""
     sort: str = "opened"
     order: str = "desc"
     page: int = 1
@@ -103,6 +140,7 @@ class Query:
         values = {"q": self.q, "mine": "yes" if self.mine else "", "provider": self.provider or "",
                   "contract": self.contract or "", "stage": self.stage,
                   "show": "" if self.show == "open" else self.show, "overdue": self.overdue, "waiting": self.waiting,
+                  "period": self.period,
                   "sort": "" if self.sort == "opened" else self.sort,
                   "order": "" if self.order == "desc" else self.order}
         values.update(changes)
@@ -119,13 +157,15 @@ def read_query(spec: ListSpec) -> Query:
     stages = {value for value, _ in spec.stages}
     show = args.get("show", "open")
     sort = args.get("sort", "opened")
-    stage = args.get("stage") or args.get("state") or ""  # "state" was the case list's name for it
+    # "state" was the case list's name for it, "status" the returns' and breaches'
+    stage = args.get("stage") or args.get("state") or args.get("status") or ""
     return Query(q=args.get("q", "").strip()[:100], mine=args.get("mine") == "yes",
                  provider=_number(args.get("provider")), contract=_number(args.get("contract")),
                  stage=stage if stage in stages else "",
                  show=show if show in dict(SHOWS) else "open",
                  overdue=args.get("overdue", "") if args.get("overdue") in ("yes", "no") else "",
                  waiting=args.get("waiting", "") if args.get("waiting") in ("council", "provider") else "",
+                 period=args.get("period", "").strip()[:120] if spec.period else "",
                  sort=sort if sort in SORTS else "opened",
                  order="asc" if args.get("order") == "asc" else "desc",
                  page=max(args.get("page", 1, type=int) or 1, 1))
@@ -142,7 +182,15 @@ def _deadline_of(spec: ListSpec):
 def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
     model = spec.model
     own = _deadline_of(spec)
+    # A restricted kind (a safeguarding concern) shows its details, stage and clocks only to the people its registry
+    # rule names (models/registry.py concern_ids_visible); everyone else sees that the row exists.
+    full = model.id.in_(KINDS[spec.kind].visible_ids(viewer)) if spec.restricted else literal(True)
+
+    def shown(column):
+        return case((full, column)) if spec.restricted else column
+
     live = and_(own, Deadline.council_id == viewer.council_id, Deadline.status.in_(LIVE))
+    state = getattr(model, spec.state)
     next_due = select(func.min(Deadline.due_on)).where(live).correlate(model).scalar_subquery()
     waiting = (select(Deadline.acts).where(live).order_by(Deadline.due_at, Deadline.id).limit(1)
                .correlate(model).scalar_subquery())
@@ -150,33 +198,52 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         Deadline.status == "breached", and_(Deadline.status == "running", Deadline.due_at < now))).correlate(model)
     if spec.kind == "case":
         late = or_(Case.overdue.is_(True), late)
+    if spec.due:
+        # A row whose clock never ran (no deadline row) still has its own due date while the stage awaits it.
+        due = getattr(model, spec.due)
+        awaited = state.in_([spec.stage_of(v) for v in spec.due_in])
+        next_due = func.coalesce(next_due, case((awaited, due)))
+        late = or_(late, and_(awaited, due < now.astimezone(LONDON).date()))
+    if spec.waiting_in:
+        waiting = func.coalesce(waiting, case(*((state == spec.stage_of(v), literal(who))
+                                                for v, who in spec.waiting_in)))
+    if spec.restricted:
+        next_due, waiting, late = shown(next_due), shown(waiting), and_(full, late)
     opened = getattr(model, spec.opened)
     summary = getattr(model, spec.summary)
+    reference = getattr(model, spec.reference)
     rows = select(
-        model.id, model.reference, summary.label("summary"), model.state, opened.label("opened"),
+        model.id, reference.label("reference"), shown(summary).label("summary"), state.label("state"),
+        opened.label("opened"), full.label("full"),
         Provider.name.label("provider_name"), Contract.reference.label("contract_reference"), Contract.rulebook_id,
         next_due.label("next_due"), waiting.label("waiting_on"), late.label("overdue"),
+        *(shown(getattr(model, column)).label(f"extra_{n}") for n, (_, column) in enumerate(spec.extra_csv)),
     ).select_from(model).join(Provider, Provider.id == model.provider_id).outerjoin(
         Contract, Contract.id == model.contract_id)
     # The registry decides who sees what: its council, and a provider's own rows.
     conditions = [scoped(model, viewer).whereclause]
+    if spec.listable is not None:
+        conditions.append(spec.listable(viewer))
     if query.q:
         pattern = "%" + query.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        conditions.append(or_(*(column.ilike(pattern, escape="\\")
-                                for column in (model.reference, Provider.name, summary))))
+        searched = [reference, Provider.name] + ([getattr(model, spec.period)] if spec.period else [])
+        conditions.append(or_(and_(full, summary.ilike(pattern, escape="\\")),
+                              *(column.ilike(pattern, escape="\\") for column in searched)))
     if query.mine:
         conditions.append(Contract.contract_manager_id == viewer.user_id)
     if query.provider is not None:
         conditions.append(model.provider_id == query.provider)
     if query.contract is not None:
         conditions.append(model.contract_id == query.contract)
+    if query.period and spec.period:
+        conditions.append(getattr(model, spec.period) == query.period)
     if query.stage:
-        conditions.append(model.state == next(s for s in KINDS[spec.kind].workflow.STATES
-                                              if s.value == query.stage))
-    if query.show == "open" and spec.final:
-        conditions.append(model.state.not_in(spec.final))
+        conditions.append(and_(full, state == spec.stage_of(query.stage)))
+    final = [spec.stage_of(v) for v in spec.final]
+    if query.show == "open" and final:
+        conditions.append(or_(~full, state.not_in(final)) if spec.restricted else state.not_in(final))
     elif query.show == "closed":
-        conditions.append(model.state.in_(spec.final))
+        conditions.append(and_(full, state.in_(final)))
     if query.overdue == "yes":
         conditions.append(late)
     elif query.overdue == "no":
@@ -185,7 +252,7 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         conditions.append(waiting == query.waiting)
     rows = rows.where(*conditions)
     count = select(func.count()).select_from(rows.with_only_columns(model.id).subquery())
-    column = {"reference": model.id, "provider": Provider.name, "stage": model.state, "due": next_due,
+    column = {"reference": model.id, "provider": Provider.name, "stage": shown(state), "due": next_due,
               "opened": opened}[query.sort]
     direction = column.asc() if query.order == "asc" else column.desc()
     # Records with no deadline go last whichever way the list is sorted by due date.
@@ -210,13 +277,30 @@ class Row:
     waiting_on: str
     overdue: bool
     rulebook_id: str | None
+    full: bool = True  # False: a restricted record this person may know of but not read (details, stage, clocks)
+    extra: tuple = ()  # the values of the spec's extra CSV columns
 
 
 def _row(spec: ListSpec, base: str, r) -> Row:
     waiting = {"provider": "Provider", "council": "Council"}.get(r.waiting_on or "", "")
+    value = spec.state_value(r.state)
+    stage = stage_label(next(s for s in KINDS[spec.kind].workflow.STATES if s.value == value))
+    full = bool(r.full)
     return Row(r.id, base.format(id=r.id, case_id=r.id), r.reference, r.summary or "", r.provider_name,
-               r.contract_reference or "", r.state.value, stage_label(r.state), r.opened, r.next_due, waiting,
-               bool(r.overdue), r.rulebook_id)
+               r.contract_reference or "", spec.state_value(r.state) if full else "",
+               stage if full else "Restricted", r.opened, r.next_due, waiting, bool(r.overdue), r.rulebook_id, full,
+               tuple(getattr(r, f"extra_{n}") for n in range(len(spec.extra_csv))))
+
+
+def _cell(value) -> str:
+    """A CSV cell: lists joined, yes/no for flags, dates as ISO."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return "; ".join(str(v) for v in value)
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], int, int, int]:
@@ -234,11 +318,11 @@ def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, st
     """The filtered list as CSV, every cell formula-neutralised (web/return_files.csv_bytes)."""
     rows_stmt, _ = _statements(spec, viewer, query, now)
     found = [_row(spec, KINDS[spec.kind].page, r) for r in db.session.execute(rows_stmt.limit(CSV_LIMIT))]
-    header = ["Reference", "Summary", "Provider", "Contract", "Stage", spec.opened_label, "Next deadline",
-              "Waiting on", "Overdue"]
+    header = ["Reference", "Summary", "Provider", "Contract", spec.stage_label, spec.opened_label, "Next deadline",
+              "Waiting on", "Overdue", *(heading for heading, _ in spec.extra_csv)]
     body = [[r.reference, r.summary, r.provider, r.contract, stage(r) if stage else r.stage,
-             r.opened.date().isoformat() if hasattr(r.opened, "date") else str(r.opened),
-             r.next_due.isoformat() if r.next_due else "", r.waiting_on, "Yes" if r.overdue else "No"]
+             r.opened.date().isoformat() if isinstance(r.opened, datetime) else _cell(r.opened),
+             _cell(r.next_due), r.waiting_on, _cell(r.overdue), *(_cell(v) for v in r.extra)]
             for r in found]
     return Response(csv_bytes([header, *body]), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{spec.plural}.csv"'})
@@ -248,7 +332,16 @@ def filter_options(viewer: Viewer, spec: ListSpec, query: Query) -> dict:
     """The choices of the filter form, from one light query."""
     providers, contracts = filter_choices(viewer)
     return {"providers": providers, "contracts": contracts, "stages": spec.stages, "shows": SHOWS,
-            "mine_offered": not viewer.is_provider}
+            "mine_offered": not viewer.is_provider, "periods": period_choices(spec, viewer) if spec.period else ()}
+
+
+def period_choices(spec: ListSpec, viewer: Viewer) -> list[str]:
+    """The periods the viewer's rows cover, newest first, for the "Period" filter (one light query)."""
+    model = spec.model
+    column = getattr(model, spec.period)
+    found = db.session.execute(scoped(model, viewer).with_only_columns(column, func.max(model.period_start))
+                               .group_by(column).order_by(func.max(model.period_start).desc())).all()
+    return [row[0] for row in found]
 
 
 def sort_links(spec: ListSpec, query: Query) -> dict:

@@ -187,11 +187,13 @@ def _case_paths() -> dict:
                         {"name": "per_page", "in": "query", "schema": {"type": "integer", "maximum": 100}}],
                     "responses": {"200": _json({"$ref": "#/components/schemas/CaseList"}, "Cases"),
                                   **_errors(401, 403, 422)}},
-            "post": {"summary": "Open a case on a contract (council managers)",
+            "post": {"summary": "Open a case on a contract (council managers); 409 when the contract already has "
+                                "an open case, unless second_case_reason says why another is needed",
                      "requestBody": {"required": True, "content": {"application/json": {"schema": {
                          "type": "object", "required": ["contract", "summary"],
                          "properties": {"contract": {"type": ["integer", "string"]},
-                                        "summary": {"type": "string"}}}}}},
+                                        "summary": {"type": "string"},
+                                        "second_case_reason": {"type": "string"}}}}}},
                      "responses": created}},
         "/{collection}/{id}": {"get": {
             "summary": "One record: state, allowed triggers, deadlines with explanations, audit trail",

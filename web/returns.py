@@ -19,7 +19,6 @@ from models.return_store import (
     kpis_for,
     list_breaches,
     list_occurrences,
-    list_returns,
     provided_kpis,
     record_occurrence,
     results_for,
@@ -31,6 +30,7 @@ from models.return_store import (
 from models.rulebook_store import rulebook_for
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
+from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
 from web.return_files import FileProblem, csv_bytes, read_upload, template_file, upload_limits
 from web.steps import run_and_flash, run_step
@@ -38,9 +38,19 @@ from workflows.access import Permission
 from workflows.errors import Conflict, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.performance import assess_year, trend_svg
-from workflows.returns import ReturnState
 
 bp = Blueprint("returns", __name__)
+# A return's clock starts only once the council has set its due date (A4): until then it is "not due yet".
+RETURNS = ListSpec("return", "returns.list_returns_page", "returns", "Period starts", "period_start", "label",
+                   reference="name", stage_label="Status", closed=("accepted",), due="due_on",
+                   due_in=("due", "queried"), no_due="Not due yet: the council sets the date",
+                   waiting_in=(("due", "provider"), ("queried", "provider"), ("submitted", "council")),
+                   period="label", extra_csv=(("Period ends", "period_end"), ("Due", "due_on"),
+                                              ("Submitted on", "submitted_on"), ("Late", "late")))
+BREACHES = ListSpec("breach", "returns.list_breaches_page", "breaches", "Happened", "occurred_on", "summary",
+                    reference="cites", state="status", stage_label="Status", closed=("dismissed", "withdrawn"),
+                    waiting_in=(("proposed", "council"),),
+                    extra_csv=(("Proposed actions", "actions"), ("Figures", "figures"), ("Case", "case_id")))
 
 
 def _csv(filename: str, header: list[str], rows) -> Response:
@@ -62,16 +72,12 @@ def open_periods(today) -> None:
 @bp.get("/returns")
 @requires(Permission.VIEW_PROVIDERS)
 def list_returns_page():
-    """The schedule of returns due, with due dates from the rulebook, for the council and the provider alike."""
-    today = today_london()
-    open_periods(today)
-    state = next((s for s in ReturnState if s.value == request.args.get("state")), None)
-    rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int), state=state)
+    """The schedule of returns, period by period, with due dates from the rulebook, for the council and the provider
+    alike: searched, filtered (contract, provider, status, period), sorted and paged (web/lists.py), or as CSV."""
+    open_periods(today_london())
     if request.args.get("format") == "csv":
-        return _csv("returns.csv", ["contract", "return", "period", "due_on", "state", "submitted_on", "late"],
-                    [[r.contract.reference, r.name, r.label, r.due_on or "", r.state.value, r.submitted_on or "",
-                      "" if r.late is None else ("yes" if r.late else "no")] for r in rows])
-    return render_template("returns/list_returns.html", rows=rows[:200], total=len(rows), today=today)
+        return csv_response(RETURNS, g.viewer, read_query(RETURNS), now_utc())
+    return render_template("returns/list_returns.html", **list_context(RETURNS, g.viewer, now_utc()))
 
 
 @bp.get("/returns/<int:row_id>")
@@ -301,18 +307,14 @@ def assessment(contract_id: int):
 @bp.get("/breaches")
 @requires(Permission.VIEW_PROVIDERS)
 def list_breaches_page():
-    """Breaches the engine found, with the rule, the figures and what they propose; managers confirm or dismiss."""
-    contract_id = request.args.get("contract", type=int)
-    status = request.args.get("status") if request.args.get("status") in ("proposed", "confirmed", "advisory",
-                                                                         "dismissed", "withdrawn") else None
-    rows = list_breaches(g.viewer, contract_id=contract_id, status=status)
+    """Breaches the engine found, with the rule and what happened, searched, filtered, sorted and paged
+    (web/lists.py); managers confirm or dismiss a proposed one on the list."""
     if request.args.get("format") == "csv":
-        return _csv("breaches.csv", ["contract", "rule", "cites", "occurred_on", "status", "actions", "summary",
-                                     "figures"],
-                    [[b.contract.reference, b.rule_id, b.cites, b.occurred_on, b.status, " and ".join(b.actions),
-                      b.summary, " ".join(b.figures)] for b in rows])
-    return render_template("returns/list_breaches.html", rows=rows[:200], total=len(rows), contract_id=contract_id,
-                           can_decide=g.viewer.role in MANAGERS)
+        return csv_response(BREACHES, g.viewer, read_query(BREACHES), now_utc())
+    context = list_context(BREACHES, g.viewer, now_utc())
+    page = {b.id: b for b in list_breaches(g.viewer, ids=[row.id for row in context["rows"]])}
+    return render_template("returns/list_breaches.html", **context, can_decide=g.viewer.role in MANAGERS,
+                           breaches=[page[row.id] for row in context["rows"]])
 
 
 @bp.post("/breaches/<int:breach_id>/decide")

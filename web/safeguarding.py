@@ -7,7 +7,7 @@ on the audit trail). The stores decide what each person sees; these views show i
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models.audit_store import events_for
@@ -17,10 +17,9 @@ from models.concern_store import (
     concern_workflow,
     end_large_scale_enquiry,
     get_concern,
-    list_concerns,
+    listable_concerns,
     local_practice,
     name_officer,
-    overdue_ids,
     raise_concern,
     record_concern_meeting,
     record_notifications,
@@ -36,8 +35,9 @@ from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc
 from web.deadline_rows import deadline_rows
 from web.forms import options
+from web.lists import ListSpec, csv_response, list_context, read_query
 from web.permissions import requires
-from web.steps import chosen_provider, provider_fields, run_step
+from web.steps import chosen_provider, outcome, provider_fields, run_step
 from workflows.access import Permission
 from workflows.errors import ValidationProblem
 from workflows.safeguarding import (
@@ -50,6 +50,8 @@ from workflows.safeguarding import (
 )
 
 bp = Blueprint("safeguarding", __name__)
+CONCERNS = ListSpec("safeguarding_concern", "safeguarding.list_concerns_page", "safeguarding concerns", "Raised",
+                    "raised_on", "details", listable=listable_concerns)
 
 KIND_LABELS = {"first_account": "First Account", "care_concern": "Care Concern"}
 
@@ -93,18 +95,23 @@ ACTIONS: dict[str, tuple[str, str, tuple[Field, ...]]] = {
 }
 
 
+# What each of those leaves done, for the success banner.
+DONE = {"meeting": "Meeting recorded on the concern", "investigation": "Investigation requested from the provider",
+        "notifications": "Regulator and DBS dates saved", "share": "Summary shared with the provider",
+        "officer": "Officer named on the concern: they can now see its details"}
+
 
 @bp.get("/safeguarding")
 @requires(Permission.VIEW_PROVIDERS)
 def list_concerns_page():
-    """Safeguarding concerns the person may know of, with only what they may see of each."""
-    views = list_concerns(g.viewer)
-    return render_template("safeguarding/list_concerns.html", views=views, can_raise=may_record_concerns(g.viewer),
+    """Safeguarding concerns the person may know of, searched, filtered, sorted and paged (web/lists.py), with only
+    what they may see of each: details, stage and clocks only where the registry's rule allows (SG restricted)."""
+    if request.args.get("format") == "csv":
+        return csv_response(CONCERNS, g.viewer, read_query(CONCERNS), now_utc())
+    return render_template("safeguarding/list_concerns.html", **list_context(CONCERNS, g.viewer, now_utc()),
+                           can_raise=may_record_concerns(g.viewer),
                            practice=local_practice(g.viewer.council_id) if not g.viewer.is_provider else None,
-                           can_set_practice=g.viewer.role in SAFEGUARDING,
-                           overdue=overdue_ids(g.viewer, "safeguarding_concern",
-                                               (v.concern.id for v in views if v.level == "full")),
-                           kind_labels=KIND_LABELS)
+                           can_set_practice=g.viewer.role in SAFEGUARDING)
 
 
 @bp.route("/safeguarding/new", methods=["GET", "POST"])
@@ -207,7 +214,7 @@ def concern_step(concern_id: int, step: str):
         data = {f.name: form[f.name].data for f in fields if form[f.name].data not in (None, "", [])}
         done, status = run_step(lambda: _record(step, concern, data, now, form), form, problems)
         if status == 200:
-            flash(f"{title}: done")
+            flash(DONE[step] if step in DONE else outcome(workflow, step, concern.reference))
             return redirect(url_for("safeguarding.show_concern", concern_id=concern.id), code=303)
     elif form.errors:
         status = 422
@@ -299,8 +306,8 @@ def large_scale_enquiry(provider_id: int, step: str):
 
         done, status = run_step(act, form, problems)
         if done is not None:
-            flash(f"{title}: done" + (" (CE-38: Cheshire East may now suspend; CE-51: extra monitoring applies)"
-                                      if step == "start" else ""))
+            flash("Large Scale Enquiry started: Cheshire East may now suspend (CE-38) and extra monitoring applies "
+                  "(CE-51)" if step == "start" else "Large Scale Enquiry ended")
             return redirect(url_for("providers.show_provider", provider_id=provider.id), code=303)
     elif form.errors:
         status = 422

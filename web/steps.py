@@ -66,11 +66,20 @@ def run_step(action: Callable, form, problems: list[str], on_problem: Callable |
 
 
 def _on_field(form, problem: ValidationProblem, problems: list[str]) -> None:
-    field = getattr(form, problem.field, None) if form is not None and problem.field else None
+    # The domain names an instant ("occurred_at") where the form asks for its date ("occurred_on").
+    names = (problem.field, problem.field.replace("_at", "_on")) if problem.field else ()
+    field = next((getattr(form, n) for n in names if form is not None and hasattr(form, n)), None)
     if field is not None and hasattr(field, "errors"):
         field.errors = [*field.errors, str(problem)] if isinstance(field.errors, list) else [str(problem)]
     else:
         problems.append(str(problem))
+
+
+def outcome(workflow, trigger: str, reference: str) -> str:
+    """A success banner that states what happened, from the event the step records ("Complaint response sent:
+    CMP-00001"), never the form's title with ": done" after it (ux #11)."""
+    event = next((row.event for row in workflow.TRANSITIONS if row.trigger == trigger), None)
+    return f"{event.replace('_', ' ').capitalize()}: {reference}" if event else f"Saved: {reference}"
 
 
 def run_and_flash(action: Callable) -> bool:

@@ -24,7 +24,7 @@ def test_contract_manager_issues_a_formal_warning(page, live_server, demo, app, 
     axe_check(page)
     page.get_by_role("button", name="Open the case").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Case CASE-00001")
-    page.get_by_role("link", name="Draft: Formal warning").click()
+    page.get_by_role("link", name="Draft a formal warning").click()
     page.get_by_label("What is not adequate, and why").fill("Attendance is 71% against the 95% target.")
     page.get_by_label("The action plan the provider must produce").fill("A section 11.3 action plan.")
     page.get_by_role("button", name="Save the draft").click()

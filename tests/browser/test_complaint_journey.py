@@ -75,7 +75,8 @@ def test_a_formal_complaint_from_receipt_to_response(page, live_server, demo, ap
     step(council, "Return the draft for changes", axe_check)
     council.get_by_label("What needs to change in the draft").fill("Say what should have happened, and the remedy.")
     council.get_by_role("button", name="Return the draft for changes").click()
-    expect(council.locator(".govuk-notification-banner--success")).to_contain_text("done")
+    banner = council.locator(".govuk-notification-banner--success")
+    expect(banner).to_contain_text("Complaint draft returned: CMP-00001")
 
     page.reload()
     expect(page.locator(".govuk-inset-text").last).to_contain_text("Say what should have happened, and the remedy.")

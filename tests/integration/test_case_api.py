@@ -192,8 +192,9 @@ def test_stale_version_is_a_409_that_says_what_changed(api):
 
 @time_machine.travel(NOW, tick=False)
 def test_case_list_filters_and_pages(api):
-    for n in range(3):
-        api("contract_manager", "POST", "/api/v1/cases", {"contract": "HC-2024-05", "summary": f"s{n}"}, 201)
+    for n in range(3):  # a second open case on a contract says why (ux #7)
+        api("contract_manager", "POST", "/api/v1/cases", {"contract": "HC-2024-05", "summary": f"s{n}",
+                                                          "second_case_reason": "another lot" if n else None}, 201)
     api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "k"}, 201)
     page = api("council_viewer", "GET", "/api/v1/cases?per_page=2&page=2")
     assert page["total"] == 4 and len(page["items"]) == 2

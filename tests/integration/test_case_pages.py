@@ -250,7 +250,7 @@ def test_a_kent_formal_warning_served_on_18_december_is_due_on_6_january(app, lo
         html = assert_page(manager.get(case_url), "Case CASE-00001")
         assert "Brightwater Day Opportunities CIC: contract LDDS-2023-07" in html  # the caption
         assert "Attendance (KPI S3) red for two quarters" in html and "Concern (enhanced monitoring)" in html
-        assert "Draft: Formal warning" in html and "Default Notice" not in html  # Kent has no default notice
+        assert "Draft a formal warning" in html and "Default Notice" not in html  # Kent has no default notice
         assert "Close the case as resolved" in html and "Withdraw the case" in html
 
         form = assert_page(manager.get(f"{case_url}/notices/new"), "Draft a formal warning")
@@ -272,7 +272,7 @@ def test_a_kent_formal_warning_served_on_18_december_is_due_on_6_january(app, lo
         bad = manager.post_form(url, {"served_on": ["19", "12", "2026"], "method": "hand"})
         html = assert_page(bad, "Issue the notice", status=422)
         assert "<title>Error: Issue the notice" in html and "govuk-error-summary" in html
-        assert 'href="#served_on"' in html and 'id="served_on-error"' in html
+        assert 'href="#served_on-day"' in html and 'id="served_on-error"' in html
         assert "The date cannot be in the future (today is 18 December 2026)" in html
         assert 'value="19"' in html  # what was typed is kept
         from models.cases import Deadline, Notice
@@ -296,10 +296,10 @@ def test_a_kent_formal_warning_served_on_18_december_is_due_on_6_january(app, lo
         assert "Formal warning issued to Brightwater" in text
         assert "The action plan is due by Wednesday 6 January 2027." in text
         assert "Wednesday 6 January 2027" in text and "KT-19" in text and "10 working days left" in text
-        assert "Action plan agreed by both parties" in text and "Running" in text
+        assert "Action plan agreed by both parties" in text and "Clock running" in text
         assert "How this was counted" in html and "Christmas Day" in html and "New Year" in html
         assert "18 December 2026, by hand" in text
-        assert "What the contract calls it Formal warning" in text  # the rung, as Kent names it
+        assert "Name in the contract Formal warning" in text  # the rung, as Kent names it
         assert re.search(r'href="/documents/\d+"[^>]*>CASE-00001-formal-warning-', html)
         assert "Notice issued" in text and "(Formal warning: draft to issued)" in text  # the timeline
         assert "18 December 2026 at 2:00pm by" in text  # London time (GMT in December)
@@ -320,7 +320,7 @@ def test_a_contract_manager_cannot_serve_a_default_notice(app, login_as):
         manager = login_as("contract_manager")
         case_id = open_case(app, manager, "ECH-2024-01", "Missed visits (CE-C03)")
         html = manager.get(f"/cases/{case_id}").get_data(as_text=True)
-        assert "Draft: Default Notice" in html
+        assert "Draft a Default Notice" in html
         assert_page(manager.get(f"/cases/{case_id}/default-notices/new"), "Draft a Default Notice")
         assert manager.post_form(f"/cases/{case_id}/default-notices/new", {}).status_code == 303
         html = manager.get(f"/cases/{case_id}").get_data(as_text=True)
@@ -402,7 +402,7 @@ def test_the_cheshire_east_notice_asks_for_the_plan_period(app, login_as):
         manager = login_as("contract_manager")
         case_id = open_case(app, manager, "ECH-2024-01", "Punctuality below 95% (CE-K02)")
         html = manager.get(f"/cases/{case_id}").get_data(as_text=True)
-        assert "Draft: Improvement Notice" in html
+        assert "Draft an Improvement Notice" in html
         assert_page(manager.get(f"/cases/{case_id}/notices/new"), "Draft an Improvement Notice")
         manager.post_form(f"/cases/{case_id}/notices/new", {"findings": "Punctuality 81%", "required_action": "A SIAP"})
         notice_id = link_id(manager.get(f"/cases/{case_id}").get_data(as_text=True), "notices", "issue")
@@ -459,14 +459,14 @@ def test_the_plan_journey_through_the_pages(app, login_as):
         assert acknowledged.status_code == 303
 
         html = provider.get(case_url).get_data(as_text=True)
-        assert "Start: Action plan (Appendix A)" in html
+        assert "Start an action plan (Appendix A)" in html
         form = assert_page(provider.get(f"{case_url}/action-plans/new"), "Start an action plan (Appendix A)")
         assert f'<option value="{notice_id}" selected>' in form  # against the notice by default
         assert "Working days the provider has" not in form
         assert provider.post_form(f"{case_url}/action-plans/new", {"notice": str(notice_id)}).status_code == 303
         html = provider.get(case_url).get_data(as_text=True)
         plan_id = int(re.search(r"/action-plans/(\d+)/rows/new", html).group(1))
-        assert "Start: Action plan" not in html  # one plan at a time
+        assert "Start an action plan" not in html  # one plan at a time
 
         # A row in the Appendix A columns: a missing RAG status is named on its field.
         row = {"kpi": "S3", "current_performance": "71% at Q3", "issue": "Transport cancellations",
@@ -522,7 +522,7 @@ def test_the_plan_journey_through_the_pages(app, login_as):
         text = page_text(page)
         assert "Action plan (Appendix A) (version 1) In progress" in text
         assert "Verified Minibus contract signed" in text and "Evidence: Contract signed 20 January" in text
-        assert "What the contract calls it Action plan (Appendix A)" in text
+        assert "Name in the contract Action plan (Appendix A)" in text
         assert text.count("Met") >= 2  # KT-19 met by both signing; the milestone met when done
         # The timeline has every step, newest first.
         steps = ["Milestone verified", "Milestone done", "Plan signed off", "Plan agreed", "Plan submitted",

@@ -37,7 +37,7 @@ def test_kent_warning_issued_through_the_pages_shows_its_deadline_explained(app,
         case_id = open_case(app, manager)
         case_url = f"/cases/{case_id}"
         html = assert_page(manager.get(case_url), "Case CASE-00001")
-        assert "Draft: Formal warning" in html and "Draft: Default Notice" not in html  # Kent has none
+        assert "Draft a formal warning" in html and "Draft a Default Notice" not in html  # Kent has none
         manager.post_form(f"{case_url}/notices/new", {"findings": "Attendance 71% against 95%",
                                                      "required_action": "A section 11.3 action plan"})
         html = manager.get(case_url).get_data(as_text=True)

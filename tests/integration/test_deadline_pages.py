@@ -57,8 +57,15 @@ def test_pause_resume_and_extend_through_the_page(login_as, cases):
     url = f"/deadlines/{deadline_id}"
     with time_machine.travel("2026-12-22T10:00:00+00:00", tick=False):
         manager = login_as("contract_manager")
-        assert manager.post_form(f"{url}/pause", {"reason": ""}, page=url).status_code == 303
-        assert "Enter why the clock is paused" in manager.get(url).get_data(as_text=True)
+        refused = manager.post_form(f"{url}/pause", {"reason": ""}, page=url)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "<title>Error: " in html and 'href="#reason"' in html
+        assert re.search(r'href="#reason">\s*Enter why the clock is paused', html)
+        refused = manager.post_form(f"{url}/extend", {"days": "", "reason": ""}, page=url)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and "govuk-notification-banner" not in html
+        assert 'href="#extend-days"' in html and 'href="#extend-reason"' in html
+        assert 'id="extend-days-error"' in html
         manager.post_form(f"{url}/pause", {"reason": "Awaiting the council's decision on the plan"}, page=url)
         assert "Restart the clock" in manager.get(url).get_data(as_text=True)
     with time_machine.travel("2027-01-04T10:00:00+00:00", tick=False):

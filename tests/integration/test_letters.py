@@ -5,7 +5,9 @@ record may see its letter."""
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
+import zlib
 
 import pytest
 import time_machine
@@ -54,6 +56,17 @@ def letter_events(app) -> list:
             select(AuditEvent).where(AuditEvent.event == "LETTER_STORED").order_by(AuditEvent.id))]
 
 
+def pdf_objects(data: bytes) -> bytes:
+    """The PDF's bytes with every compressed stream inflated, to look for catalogue entries."""
+    out = [data]
+    for match in re.finditer(rb"stream\r?\n(.*?)endstream", data, re.S):
+        try:
+            out.append(zlib.decompress(match.group(1)))
+        except zlib.error:
+            continue
+    return b"\n".join(out)
+
+
 def pdf_text(content: bytes, tmp_path) -> str:
     """The words of a PDF, whitespace collapsed (poppler's pdftotext, as a person copying from the PDF sees them)."""
     path = tmp_path / "letter.pdf"
@@ -69,7 +82,7 @@ def test_issuing_a_kent_formal_warning_stores_one_pdf_with_its_sha256_in_the_aud
     (document,) = documents(app)
     assert document.content[:5] == b"%PDF-" and document.media_type == "application/pdf"
     assert (document.entity_type, document.entity_id) == ("notice", notice["id"])
-    assert document.filename == "CASE-00001-formal-warning-2026-12-18.pdf"
+    assert document.filename == "CASE-00001-formal-warning-served-2026-12-18.pdf"
     digest = hashlib.sha256(document.content).hexdigest()
     assert document.sha256 == digest
     assert letter_events(app) == [("notice", notice["id"], {
@@ -117,8 +130,17 @@ def test_the_letter_page_shows_the_deadline_and_how_it_was_counted(app, api, log
 
         pdf = manager.get(f"/notices/{notice['id']}/letter.pdf")
         assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
-        assert pdf.headers["Content-Disposition"] == 'attachment; filename="CASE-00001-formal-warning.pdf"'
+        # One name everywhere: the stored copy, this download and the letter page's link (ux #6).
+        name = "CASE-00001-formal-warning-served-2026-12-18.pdf"
+        assert pdf.headers["Content-Disposition"] == f'attachment; filename="{name}"'
+        assert f'download="{name}"' in html and documents(app)[0].filename == name
         assert "KT-19" in pdf_text(pdf.data, tmp_path)
+        # An accessible PDF (PDF/UA-1): tagged, in British English, titled.
+        info = subprocess.run(["pdfinfo", "-", ], input=pdf.data, capture_output=True, check=True).stdout.decode()
+        assert re.search(r"^Tagged:\s+yes", info, re.M) and re.search(r"^Title:\s+Formal warning", info, re.M)
+        objects = pdf_objects(pdf.data)  # the catalogue sits in a compressed object stream
+        assert re.search(rb"/Lang ?\(en-GB\)", objects) and re.search(rb"/MarkInfo ?<< ?/Marked true", objects)
+        assert b'pdfuaid:part="1"' in objects and b"/StructTreeRoot" in objects
 
         assert login_as("provider_user").get(f"/notices/{notice['id']}/letter").status_code == 200
         assert login_as("council_viewer").get(f"/notices/{notice['id']}/letter.pdf").status_code == 200
@@ -198,7 +220,7 @@ def test_a_default_notice_letter_states_its_number_the_remedy_period_and_the_cos
         default = served_ce_default(api)
         html = login_as("contract_manager").get(f"/default-notices/{default['id']}/letter").get_data(as_text=True)
     (document,) = documents(app)
-    assert document.filename == "CASE-00001-default-notice-number-1-2026-12-18.pdf"
+    assert document.filename == "CASE-00001-default-notice-number-1-served-2026-12-18.pdf"
     text = pdf_text(document.content, tmp_path)
     for expected in ("Default Notice number 1", AT_PROVIDERS_COST, "Missed visits (CE-C03)", "Restore the rota",
                      "within 5 working days of the date this notice was served", "How served By email",
@@ -223,7 +245,7 @@ def test_suspension_and_termination_letters(app, api, login_as, tmp_path):
         manager = login_as("contract_manager")
         pdf = manager.get(f"/terminations/{termination['id']}/letter.pdf")
         assert pdf.headers["Content-Disposition"] == \
-            'attachment; filename="CASE-00001-clause-26.1-b-remedy-termination.pdf"'
+            'attachment; filename="CASE-00001-clause-26.1-b-remedy-termination-served-2026-12-18.pdf"'
         assert "Clause 26.1(b) remedy (termination)" in manager.get(
             f"/terminations/{termination['id']}/letter").get_data(as_text=True)
 

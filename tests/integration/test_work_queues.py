@@ -7,14 +7,15 @@ import csv
 import io
 import re
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from sqlalchemy import event, select
 
 NOW = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)
-LISTS = ("/cases", "/complaints", "/incidents", "/deadlines", "/cases?format=csv")
+LISTS = ("/cases", "/complaints", "/incidents", "/deadlines", "/cases?format=csv", "/safeguarding", "/returns",
+         "/breaches", "/duty-notifications", "/requests", "/returns?format=csv", "/safeguarding?q=Concern")
 
 
 def _people(demo):
@@ -50,6 +51,44 @@ def seed(app, demo, n: int, start: int = 0) -> None:
             record_complaint(hf.viewer, hf, hf.provider_id, {
                 "received_at": datetime(2026, 12, 24, 16, 30, tzinfo=LONDON), "channel": "phone",
                 "complainant_type": "family_member", "formal": True, "summary": f"Carer did not arrive {i}"}, NOW)
+        db.session.commit()
+    seed_more(app, demo, n, start)
+
+
+def seed_more(app, demo, n: int, start: int = 0) -> None:
+    """n safeguarding concerns, duties to notify, requests, monitoring returns and breaches."""
+    from models import db
+    from models.concern_store import raise_concern
+    from models.entities import Contract
+    from models.monitoring import BreachRecord, MonitoringReturn
+    from models.notification_store import record_notification
+    from models.request_store import record_request
+    from workflows.returns import ReturnState
+
+    with app.app_context():
+        people = _people(demo)
+        manager, officer = people["contract_manager"], people["safeguarding_officer"]
+        cheshire = db.session.scalar(select(Contract).where(Contract.reference == "ECH-2024-01"))
+        for i in range(start, start + n):
+            raise_concern(officer.viewer, officer, cheshire.provider_id, "care_concern", f"Concern details {i}",
+                          date(2026, 12, 29), NOW)
+            record_notification(manager.viewer, manager, {
+                "contract_id": cheshire.id, "duty": "critical-indicator-breached", "occurred_on": "2026-12-29",
+                "what_happened": f"Indicator missed {i}"}, NOW)
+            record_request(manager.viewer, manager, {
+                "contract_id": cheshire.id, "request_type": "inspection-reports", "asked_on": "2026-12-29",
+                "what_asked": f"Inspection report {i}"}, NOW)
+            start_on = date(2000 + i // 12, i % 12 + 1, 1)
+            db.session.add(MonitoringReturn(
+                council_id=cheshire.council_id, provider_id=cheshire.provider_id, contract_id=cheshire.id,
+                return_id="seeded", name="Seeded return", rule="CE-K14", period_start=start_on,
+                period_end=start_on + timedelta(days=27), label=f"Seeded period {i}", due_on=None,
+                state=ReturnState.DUE))
+            db.session.add(BreachRecord(
+                council_id=cheshire.council_id, provider_id=cheshire.provider_id, contract_id=cheshire.id,
+                key=f"seeded-{i}", rule_id="seeded", cites="CE-K14", actions=["improvement-notice"],
+                subject="Seeded", summary=f"Seeded breach {i}", figures=["1 of 2"], occurred_on=date(2026, 12, 1),
+                status="proposed"))
         db.session.commit()
 
 
@@ -194,3 +233,54 @@ def test_viewer_sees_no_link_to_the_monitoring_events_page(app, demo, login_as):
         contract = db.session.scalar(select(Contract.id).where(Contract.reference == "LDDS-2023-07"))
     assert "monitoring-events" not in login_as("council_viewer").get(f"/contracts/{contract}").get_data(as_text=True)
     assert "monitoring-events" in login_as("contract_manager").get(f"/contracts/{contract}").get_data(as_text=True)
+
+
+def _listed(html: str) -> str:
+    return html.split('id="list-count"')[1]
+
+
+def test_safeguarding_list_searches_only_what_the_person_may_read(app, demo, login_as):
+    with time_machine.travel(NOW, tick=False):
+        seed_more(app, demo, 3)
+        officer, manager = login_as("safeguarding_officer"), login_as("contract_manager")
+        assert "1 safeguarding concern " in officer.get("/safeguarding?q=details+1").get_data(as_text=True)
+        # Others know the concerns exist, but their details, stage and clocks stay restricted (SG restricted).
+        listed = _listed(manager.get("/safeguarding").get_data(as_text=True))
+        assert "3 safeguarding concerns" in listed and "Details restricted" in listed
+        assert "Concern details" not in listed
+        assert "0 safeguarding concerns" in manager.get("/safeguarding?q=details+1").get_data(as_text=True)
+        assert "0 safeguarding concerns" in manager.get("/safeguarding?stage=raised").get_data(as_text=True)
+        assert "Concern details" not in manager.get("/safeguarding?format=csv").get_data(as_text=True)
+        # A provider sees only what a safeguarding officer shared with it.
+        assert "0 safeguarding concerns" in login_as("provider_manager").get("/safeguarding").get_data(as_text=True)
+
+
+def test_returns_list_filters_by_period_and_says_when_no_date_is_set(app, demo, login_as):
+    with time_machine.travel(NOW, tick=False):
+        seed_more(app, demo, 30)
+        manager = login_as("contract_manager")
+        html = manager.get("/returns?q=Seeded").get_data(as_text=True)
+        assert "30 returns, page 1 of 2" in html and 'class="govuk-pagination' in html
+        assert "Not due yet: the council sets the date" in html and "No due date set" not in html
+        assert "1 return " in manager.get("/returns?period=Seeded+period+7").get_data(as_text=True)
+        assert "0 returns" in manager.get("/returns?q=Seeded&status=accepted").get_data(as_text=True)
+        response = manager.get("/returns?q=Seeded&format=csv")
+        assert "returns.csv" in response.headers["Content-Disposition"]
+        assert len(list(csv.reader(io.StringIO(response.get_data(as_text=True))))) == 31
+
+
+def test_breaches_notifications_and_requests_lists_search_filter_and_page(app, demo, login_as):
+    with time_machine.travel(NOW, tick=False):
+        seed_more(app, demo, 26)
+        manager = login_as("contract_manager")
+        breaches = manager.get("/breaches").get_data(as_text=True)
+        assert "26 breaches, page 1 of 2" in breaches and "Confirm<span" in breaches
+        assert "1 breach " in manager.get("/breaches?q=breach+25").get_data(as_text=True)
+        assert "0 breaches" in manager.get("/breaches?status=dismissed").get_data(as_text=True)
+        notes = manager.get("/duty-notifications?q=missed+3").get_data(as_text=True)
+        assert "1 notification " in notes and "Waiting on" in notes
+        assert "26 notifications" in manager.get("/duty-notifications?waiting=provider").get_data(as_text=True)
+        requests = manager.get("/requests?sort=due&order=asc&page=2").get_data(as_text=True)
+        assert "26 requests, page 2 of 2" in requests and "REQ-000" in requests
+        body = manager.get("/requests?format=csv").get_data(as_text=True)
+        assert body.startswith("Reference,Summary,Provider,Contract,Stage,Asked,Next deadline,Waiting on,Overdue")
