@@ -3,7 +3,9 @@ then deliver the outbox, then record the tick. `tick(now)` is a plain function; 
 
 from __future__ import annotations
 
+import gc
 import logging
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -17,7 +19,7 @@ from scheduler.delivery import deliver
 from scheduler.lock import scheduler_lock
 
 log = logging.getLogger("remedy.scheduler")
-BATCH = 1000  # timers fired per transaction: fewer fixed queries and commits per 10,000
+BATCH = 5000  # timers fired per transaction: fewer fixed queries and commits per 10,000 (each about 15 MB)
 MAX_TIMER_ATTEMPTS = 5
 
 
@@ -29,8 +31,26 @@ def database_now() -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+@contextmanager
+def collector_paused():
+    """Python's cycle collector off for a batch: a batch makes tens of thousands of short-lived rows and messages,
+    none of them in cycles, and the collector walked them all again and again (a quarter of the tick's CPU)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def sweep(now: datetime, batch: int = BATCH) -> dict:
     """Fire every timer due by `now`, in due order, in batches committed one by one."""
+    with collector_paused():
+        return _sweep(now, batch)
+
+
+def _sweep(now: datetime, batch: int) -> dict:
     counts = {"due": 0, "fired": 0, "cancelled": 0, "skipped": 0, "superseded": 0, "failed": 0}
     while True:
         timers = claim_due_rows(now, batch)
