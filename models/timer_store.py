@@ -38,11 +38,6 @@ def pending_due_count(now: datetime) -> int:
     return db.session.scalar(select(func.count(Timer.id)).where(Timer.status == "pending", Timer.due_at <= now)) or 0
 
 
-def oldest_pending_due(now: datetime) -> datetime | None:
-    """The due instant of the oldest timer still waiting (how far behind the scheduler is)."""
-    return db.session.scalar(select(func.min(Timer.due_at)).where(Timer.status == "pending", Timer.due_at <= now))
-
-
 def _base_url() -> str:
     return current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
 
