@@ -39,11 +39,11 @@ from workflows.default_notice import DefaultState
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.monitoring import KpiSpec, kpi_in_force
-from workflows.returns import CellError, Period, ReturnState, schedule, validate_rows
+from workflows.returns import CellError, Period, ReturnState, due_date, schedule, validate_rows
 
 # -- the schedule ------------------------------------------------------------------------------------------------
 
-def contract_schedules(contract: Contract, until: date) -> dict[str, list[Period]]:
+def contract_schedules(contract: Contract, until: date, explain: bool = True) -> dict[str, list[Period]]:
     """Every return's periods for a contract from its start (or from the day Remedy began monitoring it) to the
     period containing `until`. Periods keep the contract's own anchor (4-weekly and anniversary cadences count
     from its start), so a later monitoring start only leaves out the periods that ended before it."""
@@ -51,7 +51,7 @@ def contract_schedules(contract: Contract, until: date) -> dict[str, list[Period
     calendar = working_calendar(contract.council_id, book.region)
     end = min(until, contract.end_on) if contract.end_on else until
     since = contract.monitoring_from or contract.start_on
-    return {spec.id: [p for p in schedule(spec, contract.start_on, end, calendar) if p.end >= since]
+    return {spec.id: [p for p in schedule(spec, contract.start_on, end, calendar, explain) if p.end >= since]
             for spec in book.monitoring.returns}
 
 
@@ -67,6 +67,16 @@ def ensure_schedule(contract: Contract, today: date, now: datetime | None = None
     specs = {s.id: s for s in book.monitoring.returns}
     added = 0
     new_due: list[tuple[MonitoringReturn, object]] = []
+    calendars: list = []
+
+    def explained(spec, period: Period) -> tuple[str, ...]:
+        """How a new period's due date was worked out, when `schedules` came without it."""
+        if period.due_explanation:
+            return period.due_explanation
+        if not calendars:
+            calendars.append(working_calendar(contract.council_id, book.region))
+        return due_date(spec, period.end, calendars[0])[1]
+
     for return_id, periods in (schedules or contract_schedules(contract, today)).items():
         spec = specs[return_id]
         for period in periods:
@@ -76,7 +86,7 @@ def ensure_schedule(contract: Contract, today: date, now: datetime | None = None
                 council_id=contract.council_id, provider_id=contract.provider_id, contract_id=contract.id,
                 return_id=return_id, name=spec.name, rule=spec.rule[:60], period_start=period.start,
                 period_end=period.end, label=period.label[:120], due_on=period.due_on,
-                due_explanation=list(period.due_explanation), state=ReturnState.DUE, queries=0)
+                due_explanation=list(explained(spec, period)), state=ReturnState.DUE, queries=0)
             db.session.add(row)
             added += 1
             if now is not None and period.due_on is not None and period.due_on >= today:
@@ -674,7 +684,8 @@ def close_periods(today: date, now: datetime) -> dict:
                  if c.rulebook_id in rulebooks()]
     for first in range(0, len(contracts), SWEEP_GROUP):
         group = contracts[first:first + SWEEP_GROUP]
-        schedules = {c.id: contract_schedules(c, today) for c in group}
+        # Due dates without their explanations: a new return row gets its own (ensure_schedule).
+        schedules = {c.id: contract_schedules(c, today, explain=False) for c in group}
         for contract in group:
             counts["returns_opened"] += ensure_schedule(contract, today, now, schedules[contract.id])
         for result in evaluate_contracts(group, today, now, schedules).values():
