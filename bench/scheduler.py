@@ -37,7 +37,7 @@ os.environ.pop("DATABASE_URL", None)  # the database is --database
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cases", type=int, default=100_000)
-    parser.add_argument("--deadlines", type=int, default=500_000)
+    parser.add_argument("--deadlines", "--pending", type=int, default=500_000, help="pending deadlines")
     parser.add_argument("--due", type=int, default=10_000)
     parser.add_argument("--quick", action="store_true", help="10,000 cases, 50,000 deadlines, 1,000 due")
     parser.add_argument("--database", default=None,
