@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from models import db
 from models.audit_store import events_for, record_event
+from models.bulk_store import insert_many, insert_with_ids
 from models.calendar_store import working_calendar
 from models.case_queries import get_case
 from models.case_store import draft_default_notice, draft_notice, open_case, propose_unless_pending
@@ -492,9 +493,9 @@ def evaluate_contracts(contracts: list[Contract], today: date, now: datetime,
 
 
 def _record_new(new: list[tuple[Contract, Breach]], now: datetime) -> None:
-    """Record breaches found for the first time: one INSERT for the records and one for their BREACH_FOUND audit
-    events, the same rows `new_record` writes one at a time. Where the contract has an open case, suspensions and
-    terminations are then proposed at once (`_propose_on_case`), as the scheduler proposes them."""
+    """Record breaches found for the first time: one INSERT (COPY on PostgreSQL) for the records and one for their
+    BREACH_FOUND audit events, the same rows `new_record` writes one at a time. Where the contract has an open case,
+    suspensions and terminations are then proposed at once (`_propose_on_case`), as the scheduler proposes them."""
     if not new:
         return
     cases: dict[int, Case | None] = {}
@@ -511,13 +512,13 @@ def _record_new(new: list[tuple[Contract, Breach]], now: datetime) -> None:
             "subject": breach.subject[:300], "summary": breach.summary, "figures": list(breach.figures),
             "occurred_on": breach.occurred_on, "immediate": breach.immediate, "advisory": breach.advisory,
             "found_at": now, "case_id": case.id if case else None, "version_id": 1})
-    ids = db.session.scalars(insert(BreachRecord).returning(BreachRecord.id, sort_by_parameter_order=True), rows).all()
-    db.session.execute(insert(AuditEvent), [{
+    ids = insert_with_ids(BreachRecord.__table__, rows)
+    insert_many(AuditEvent.__table__, ({
         "council_id": row["council_id"], "at": now, "actor_id": None, "actor_label": "Remedy (automatic)",
         "entity_type": "breach", "entity_id": row_id, "case_id": row["case_id"], "event": "BREACH_FOUND",
         "from_state": None, "to_state": row["status"], "reason": breach.proposal_text(),
         "data": jsonable({"rule": breach.rule_id, "cites": breach.cites, "figures": list(breach.figures)})}
-        for row_id, row, (_, breach) in zip(ids, rows, new, strict=True)])
+        for row_id, row, (_, breach) in zip(ids, rows, new, strict=True)))
     for row_id, row, (_, breach) in zip(ids, rows, new, strict=True):
         if row["case_id"] is not None and not breach.advisory:
             _propose_on_case(None, None, db.session.get(BreachRecord, row_id), cases[row["contract_id"]], now,

@@ -8,16 +8,14 @@ attaches to a breach become proposals for a person to confirm, with the rule tha
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
 from datetime import datetime
-from itertools import chain
-from operator import itemgetter
 
 from flask import current_app
-from sqlalchemy import ARRAY, any_, bindparam, func, select, update
+from sqlalchemy import func, select, update
 
-from models import UTCDateTime, db
+from models import db
 from models.audit_store import record_event
+from models.bulk_store import among, insert_many
 from models.case_store import propose_unless_pending
 from models.cases import Case, Deadline
 from models.deadline_store import is_paused
@@ -230,70 +228,6 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
 # -- the fast path: a whole batch of reminders and plain breaches with a handful of queries ---------------------
 
 
-def _insert_many(table, rows: Iterable[dict]) -> None:
-    """Insert many rows in one go, each distinct value bound once: on SQLite one INSERT through sqlite3's
-    executemany, on PostgreSQL one COPY straight into the table.
-
-    SQLAlchemy's own executemany builds and type-processes every parameter of every row (a batch's instants are
-    all the same `now`), which cost about three times the insert itself. The values are converted here by the same
-    bind processors the ORM would use (UTCDateTime, JSON, the dialect's date and time formats), so the rows stored
-    are the same. A row that breaks a unique key (an outbox message already queued: only a timer fired twice could
-    do that, and a timer fires once) fails the whole insert; the scheduler then rolls the batch back and fires its
-    timers the slow way, which leaves a queued message alone (outbox_store.enqueue)."""
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return
-    connection = db.session.connection()
-    dialect = connection.dialect
-    names = list(first)
-    convert = []
-    for name in names:
-        processor = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is None:
-            convert.append(None)
-        elif isinstance(table.c[name].type, UTCDateTime):
-            memo: dict = {}  # one conversion per distinct instant
-
-            def once(value, processor=processor, memo=memo):
-                if value not in memo:
-                    memo[value] = processor(value)
-                return memo[value]
-            convert.append(once)
-        else:
-            convert.append(processor)
-    values = itemgetter(*names)
-    converted = [(i, f) for i, f in enumerate(convert) if f is not None]
-
-    def parameters():
-        for row in chain((first,), rows):
-            one = list(values(row))
-            for i, f in converted:
-                one[i] = f(one[i])
-            yield tuple(one)
-    quoted = ", ".join(f'"{n}"' for n in names)
-    if dialect.name != "postgresql":
-        marks = ", ".join("?" * len(names))
-        connection.exec_driver_sql(f'INSERT INTO "{table.name}" ({quoted}) VALUES ({marks})', list(parameters()))
-        return
-    # PostgreSQL: COPY is the bulk path the server has; psycopg's executemany still pays a round of protocol
-    # messages per row, and the temporary table this used to COPY into first (for ON CONFLICT) wrote every row
-    # twice and created a table in every transaction.
-    with connection.connection.driver_connection.cursor() as cursor:  # psycopg, inside the session's transaction
-        with cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-            for row in parameters():
-                copy.write_row(row)
-
-
-def _among(column, values):
-    """`column IN (values)` for a batch: on PostgreSQL one array parameter (`= ANY(%s)`), so a statement's text is
-    the same for every batch (psycopg prepares it once) and the driver does not split a thousand placeholders."""
-    values = list(values)
-    if db.engine.dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
-
-
 def claim_due_rows(now: datetime, limit: int):
     """Pending timers due by `now`, oldest first, as plain rows, locked for this tick (on PostgreSQL skipping
     rows another tick holds)."""
@@ -315,17 +249,17 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
     deadlines = {d.id: d for d in db.session.execute(select(
         Deadline.id, Deadline.council_id, Deadline.case_id, Deadline.contract_id, Deadline.provider_id,
         Deadline.entity_type, Deadline.entity_id, Deadline.label, Deadline.rule, Deadline.due_on, Deadline.due_at,
-        Deadline.status, Deadline.acts, Deadline.on_breach, Deadline.explanation).where(_among(Deadline.id, ids)))}
+        Deadline.status, Deadline.acts, Deadline.on_breach, Deadline.explanation).where(among(Deadline.id, ids)))}
     status = {d.id: d.status for d in deadlines.values()}
     paused = set(db.session.scalars(select(DeadlinePause.deadline_id).where(
-        _among(DeadlinePause.deadline_id, ids), DeadlinePause.ends_on.is_(None))))
+        among(DeadlinePause.deadline_id, ids), DeadlinePause.ends_on.is_(None))))
     due_reminders: dict[int, list[int]] = defaultdict(list)
     for deadline_id, threshold in db.session.execute(select(Timer.deadline_id, Timer.threshold).where(
-            _among(Timer.deadline_id, ids), Timer.kind == "reminder", Timer.status == "pending", Timer.due_at <= now)):
+            among(Timer.deadline_id, ids), Timer.kind == "reminder", Timer.status == "pending", Timer.due_at <= now)):
         due_reminders[deadline_id].append(threshold)
     case_ids = {d.case_id for d in deadlines.values() if d.case_id}
     cases = {row.id: row for row in db.session.execute(
-        select(Case.id, Case.reference, Case.state).where(_among(Case.id, case_ids)))}
+        select(Case.id, Case.reference, Case.state).where(among(Case.id, case_ids)))}
     # Records not on a case are named by their own reference (complaints, concerns, incidents).
     record_ids: dict[str, set[int]] = defaultdict(set)
     for d in deadlines.values():
@@ -334,19 +268,19 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
     references: dict[tuple[str, int], str] = {}
     for entity_type, entity_ids in record_ids.items():
         model = KINDS[entity_type].model
-        for row in db.session.execute(select(model.id, model.reference).where(_among(model.id, entity_ids))):
+        for row in db.session.execute(select(model.id, model.reference).where(among(model.id, entity_ids))):
             references[(entity_type, row.id)] = row.reference
     providers = {p.id: p.name for p in db.session.execute(select(Provider.id, Provider.name).where(
-        _among(Provider.id, {d.provider_id for d in deadlines.values()})))}
+        among(Provider.id, {d.provider_id for d in deadlines.values()})))}
     provider_people: dict[int, list] = defaultdict(list)
     for person in db.session.execute(select(User.id, User.email, User.provider_id).where(
-            _among(User.provider_id, list(providers)), User.active.is_(True),
+            among(User.provider_id, list(providers)), User.active.is_(True),
             User.role.in_(list(PROVIDER_ROLES))).order_by(User.id)):
         provider_people[person.provider_id].append(person)
     managers = {row.id: row for row in db.session.execute(
         select(Contract.id, User.id.label("user_id"), User.email, User.active)
         .join(User, User.id == Contract.contract_manager_id)
-        .where(_among(Contract.id, {d.contract_id for d in deadlines.values() if d.contract_id})))}
+        .where(among(Contract.id, {d.contract_id for d in deadlines.values() if d.contract_id})))}
     by_role: dict[tuple[int, Role], list] = {}
 
     def council_people(council_id: int, role: Role) -> list:
@@ -426,24 +360,24 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
     for timer_id, outcome, note in timer_rows:
         by_outcome[outcome, note].append(timer_id)
     for (outcome, note), timer_ids in by_outcome.items():
-        db.session.execute(update(Timer).where(_among(Timer.id, timer_ids)).values(status=outcome, note=note,
+        db.session.execute(update(Timer).where(among(Timer.id, timer_ids)).values(status=outcome, note=note,
                                                                                 fired_at=now),
                            execution_options={"synchronize_session": False})
     if deadline_rows:
-        db.session.execute(update(Deadline).where(_among(Deadline.id, deadline_rows))
+        db.session.execute(update(Deadline).where(among(Deadline.id, deadline_rows))
                            .values(status="breached", breached_at=Deadline.due_at),
                            execution_options={"synchronize_session": False})
     if breached:
         # Reminders still pending for a deadline that has just breached will never be sent.
         db.session.execute(update(Timer).where(
-            _among(Timer.deadline_id, breached), Timer.status == "pending", Timer.kind == "reminder")
+            among(Timer.deadline_id, breached), Timer.status == "pending", Timer.kind == "reminder")
             .values(status="skipped", note="The deadline has passed"),
             execution_options={"synchronize_session": False})
-    _insert_many(AuditEvent.__table__, audit_rows())
-    _insert_many(OutboxMessage.__table__, outbox_rows())
+    insert_many(AuditEvent.__table__, audit_rows())
+    insert_many(OutboxMessage.__table__, outbox_rows())
     if overdue_cases:
         # A case already overdue is left alone (the same end state, one row write fewer).
-        db.session.execute(update(Case).where(_among(Case.id, overdue_cases), Case.overdue.is_not(True))
+        db.session.execute(update(Case).where(among(Case.id, overdue_cases), Case.overdue.is_not(True))
                            .values(overdue=True),
                            execution_options={"synchronize_session": False})
     return dict(counts), full_path
