@@ -57,14 +57,15 @@ def contract_schedules(contract: Contract, until: date, explain: bool = True) ->
 
 
 def ensure_schedule(contract: Contract, today: date, now: datetime | None = None,
-                    schedules: dict[str, list[Period]] | None = None) -> int:
+                    schedules: dict[str, list[Period]] | None = None, existing: set | None = None) -> int:
     """Create the return rows for every period that has started by `today` (safe to run again); how many were new.
 
     With `now`, a period whose due date is still ahead gets a deadline, so the scheduler reminds the provider as
     it does for every other clock (past due dates are the late-return rules' business, CE-47)."""
     book = rulebook_for(contract)
-    existing = set(db.session.execute(select(MonitoringReturn.return_id, MonitoringReturn.period_start).where(
-        MonitoringReturn.contract_id == contract.id)).all())
+    if existing is None:  # the (return, period start) pairs it has rows for; the sweep reads them for many at once
+        existing = set(db.session.execute(select(MonitoringReturn.return_id, MonitoringReturn.period_start).where(
+            MonitoringReturn.contract_id == contract.id)).all())
     specs = {s.id: s for s in book.monitoring.returns}
     added = 0
     new_due: list[tuple[MonitoringReturn, object]] = []
@@ -687,8 +688,14 @@ def close_periods(today: date, now: datetime) -> dict:
         group = contracts[first:first + SWEEP_GROUP]
         # Due dates without their explanations: a new return row gets its own (ensure_schedule).
         schedules = {c.id: contract_schedules(c, today, explain=False) for c in group}
+        existing: dict[int, set] = {c.id: set() for c in group}
+        for contract_id, return_id, start in db.session.execute(select(
+                MonitoringReturn.contract_id, MonitoringReturn.return_id, MonitoringReturn.period_start).where(
+                MonitoringReturn.contract_id.in_(list(existing)))):
+            existing[contract_id].add((return_id, start))
         for contract in group:
-            counts["returns_opened"] += ensure_schedule(contract, today, now, schedules[contract.id])
+            counts["returns_opened"] += ensure_schedule(contract, today, now, schedules[contract.id],
+                                                        existing[contract.id])
         for result in evaluate_contracts(group, today, now, schedules).values():
             counts["breaches_found"] += result.new
             counts["breaches_withdrawn"] += result.withdrawn
