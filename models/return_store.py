@@ -462,8 +462,8 @@ def evaluate_contracts(contracts: list[Contract], today: date, now: datetime,
     (workflows/breach.py), and the new breaches recorded in bulk (`_record_new`). A breach reopened under its key,
     a withdrawal and a changed run's figures go through the ORM one by one, as they always did."""
     books = {c.id: rulebook_for(c) for c in contracts}
-    contracts = [c for c in contracts if books[c.id].monitoring.breaches]
     out = {c.id: Evaluation(0, 0, 0) for c in contracts}
+    contracts = [c for c in contracts if books[c.id].monitoring.breaches]
     facts = _facts(contracts) if contracts else {}
     new: list[tuple[Contract, Breach]] = []
     for contract in contracts:
