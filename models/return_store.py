@@ -11,20 +11,21 @@ caused. Escalations are proposals: suspensions and terminations through the same
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select, update
 
 from models import db
 from models.audit_store import events_for, record_event
+from models.bulk_store import insert_many, insert_with_ids
 from models.calendar_store import working_calendar
 from models.case_queries import get_case
 from models.case_store import draft_default_notice, draft_notice, open_case, propose_unless_pending
 from models.cases import Case, DefaultNotice
 from models.deadline_store import create_deadline, meet_deadlines
-from models.engine import allowed_triggers, fire, fire_system, load, new_record, workflow_for
-from models.entities import Contract, CqcRating, User
+from models.engine import allowed_triggers, fire, fire_system, jsonable, load, new_record, workflow_for
+from models.entities import AuditEvent, Contract, CqcRating, User
 from models.ladder_store import actions_now, held_back  # KT-17 -> KT-19 -> KT-14/KT-08; CE-38's precondition
 from models.monitoring import BreachRecord, KpiResult, MonitoringOccurrence, MonitoringReturn, ReturnSubmission
 from models.provider_store import get_contract
@@ -39,11 +40,11 @@ from workflows.default_notice import DefaultState
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.monitoring import KpiSpec, kpi_in_force
-from workflows.returns import CellError, Period, ReturnState, schedule, validate_rows
+from workflows.returns import CellError, Period, ReturnState, due_date, schedule, validate_rows
 
 # -- the schedule ------------------------------------------------------------------------------------------------
 
-def contract_schedules(contract: Contract, until: date) -> dict[str, list[Period]]:
+def contract_schedules(contract: Contract, until: date, explain: bool = True) -> dict[str, list[Period]]:
     """Every return's periods for a contract from its start (or from the day Remedy began monitoring it) to the
     period containing `until`. Periods keep the contract's own anchor (4-weekly and anniversary cadences count
     from its start), so a later monitoring start only leaves out the periods that ended before it."""
@@ -51,22 +52,34 @@ def contract_schedules(contract: Contract, until: date) -> dict[str, list[Period
     calendar = working_calendar(contract.council_id, book.region)
     end = min(until, contract.end_on) if contract.end_on else until
     since = contract.monitoring_from or contract.start_on
-    return {spec.id: [p for p in schedule(spec, contract.start_on, end, calendar) if p.end >= since]
+    return {spec.id: [p for p in schedule(spec, contract.start_on, end, calendar, explain) if p.end >= since]
             for spec in book.monitoring.returns}
 
 
-def ensure_schedule(contract: Contract, today: date, now: datetime | None = None) -> int:
+def ensure_schedule(contract: Contract, today: date, now: datetime | None = None,
+                    schedules: dict[str, list[Period]] | None = None, existing: set | None = None) -> int:
     """Create the return rows for every period that has started by `today` (safe to run again); how many were new.
 
     With `now`, a period whose due date is still ahead gets a deadline, so the scheduler reminds the provider as
     it does for every other clock (past due dates are the late-return rules' business, CE-47)."""
     book = rulebook_for(contract)
-    existing = set(db.session.execute(select(MonitoringReturn.return_id, MonitoringReturn.period_start).where(
-        MonitoringReturn.contract_id == contract.id)).all())
+    if existing is None:  # the (return, period start) pairs it has rows for; the sweep reads them for many at once
+        existing = set(db.session.execute(select(MonitoringReturn.return_id, MonitoringReturn.period_start).where(
+            MonitoringReturn.contract_id == contract.id)).all())
     specs = {s.id: s for s in book.monitoring.returns}
     added = 0
     new_due: list[tuple[MonitoringReturn, object]] = []
-    for return_id, periods in contract_schedules(contract, today).items():
+    calendars: list = []
+
+    def explained(spec, period: Period) -> tuple[str, ...]:
+        """How a new period's due date was worked out, when `schedules` came without it."""
+        if period.due_explanation:
+            return period.due_explanation
+        if not calendars:
+            calendars.append(working_calendar(contract.council_id, book.region))
+        return due_date(spec, period.end, calendars[0])[1]
+
+    for return_id, periods in (schedules or contract_schedules(contract, today)).items():
         spec = specs[return_id]
         for period in periods:
             if (return_id, period.start) in existing:
@@ -75,7 +88,7 @@ def ensure_schedule(contract: Contract, today: date, now: datetime | None = None
                 council_id=contract.council_id, provider_id=contract.provider_id, contract_id=contract.id,
                 return_id=return_id, name=spec.name, rule=spec.rule[:60], period_start=period.start,
                 period_end=period.end, label=period.label[:120], due_on=period.due_on,
-                due_explanation=list(period.due_explanation), state=ReturnState.DUE, queries=0)
+                due_explanation=list(explained(spec, period)), state=ReturnState.DUE, queries=0)
             db.session.add(row)
             added += 1
             if now is not None and period.due_on is not None and period.due_on >= today:
@@ -429,58 +442,140 @@ class Evaluation:
     kept: int
 
 
-def _facts(contract: Contract, today: date):
-    results = list(db.session.scalars(
-        select(KpiResult).join(MonitoringReturn, MonitoringReturn.id == KpiResult.return_row_id).where(
-            KpiResult.contract_id == contract.id, MonitoringReturn.state == ReturnState.ACCEPTED)))
-    values = {(r.kpi_id, r.period_start): r.value for r in results}
-    # How each accepted period was judged, against the target in force then: kept when a target changes later.
-    judged = {(r.kpi_id, r.period_start): (r.rag, r.target) for r in results}
-    submissions = {(r.return_id, r.period_start): r.submitted_on for r in db.session.execute(
-        select(MonitoringReturn.return_id, MonitoringReturn.period_start, MonitoringReturn.submitted_on).where(
-            MonitoringReturn.contract_id == contract.id, MonitoringReturn.submitted_on.is_not(None)))}
-    occurrences, ratings = [], []
-    for o in db.session.scalars(select(MonitoringOccurrence).where(MonitoringOccurrence.contract_id == contract.id)):
+@dataclass
+class _Facts:
+    """What the breach engine reads about one contract, gathered for many contracts at once (`_facts`)."""
+
+    values: dict = field(default_factory=dict)
+    judged: dict = field(default_factory=dict)
+    submissions: dict = field(default_factory=dict)
+    occurrences: list = field(default_factory=list)
+    ratings: list = field(default_factory=list)
+    recorded: dict = field(default_factory=dict)  # key -> (id, status, figures) of the breaches already recorded
+
+
+def _facts(contracts: list[Contract]) -> dict[int, _Facts]:
+    """Every contract's accepted KPI results (one query for all of them, columns only), return submissions,
+    monitoring occurrences, ratings, served default notices and recorded breaches: one query per table, however
+    many contracts, instead of six per contract."""
+    ids = [c.id for c in contracts]
+    facts = {c.id: _Facts() for c in contracts}
+    for contract_id, kpi_id, start, value, rag, target in db.session.execute(
+            select(KpiResult.contract_id, KpiResult.kpi_id, KpiResult.period_start, KpiResult.value, KpiResult.rag,
+                   KpiResult.target)
+            .join(MonitoringReturn, MonitoringReturn.id == KpiResult.return_row_id).where(
+                KpiResult.contract_id.in_(ids), MonitoringReturn.state == ReturnState.ACCEPTED)):
+        one = facts[contract_id]
+        one.values[kpi_id, start] = value
+        # How each accepted period was judged, against the target in force then: kept when a target changes later.
+        one.judged[kpi_id, start] = (rag, target)
+    for contract_id, return_id, start, submitted_on in db.session.execute(
+            select(MonitoringReturn.contract_id, MonitoringReturn.return_id, MonitoringReturn.period_start,
+                   MonitoringReturn.submitted_on).where(
+                MonitoringReturn.contract_id.in_(ids), MonitoringReturn.submitted_on.is_not(None))):
+        facts[contract_id].submissions[return_id, start] = submitted_on
+    for o in db.session.scalars(select(MonitoringOccurrence).where(MonitoringOccurrence.contract_id.in_(ids))):
         if o.kind.startswith("rating:"):
-            ratings.append(Rating(scheme=o.kind.split(":", 1)[1], value=o.value or "", on=o.on))
+            facts[o.contract_id].ratings.append(Rating(scheme=o.kind.split(":", 1)[1], value=o.value or "", on=o.on))
         else:
-            occurrences.append(Occurrence(kind=o.kind, on=o.on, ref=o.ref))
-    for rating in db.session.scalars(select(CqcRating).where(CqcRating.provider_id == contract.provider_id)):
-        ratings.append(Rating(scheme="cqc", value=rating.rating.label.lower(), on=rating.rated_on))
+            facts[o.contract_id].occurrences.append(Occurrence(kind=o.kind, on=o.on, ref=o.ref))
+    by_provider: dict[int, list[Rating]] = {}
+    for rating in db.session.scalars(select(CqcRating).where(
+            CqcRating.provider_id.in_({c.provider_id for c in contracts}))):
+        by_provider.setdefault(rating.provider_id, []).append(
+            Rating(scheme="cqc", value=rating.rating.label.lower(), on=rating.rated_on))
+    for c in contracts:
+        facts[c.id].ratings.extend(by_provider.get(c.provider_id, []))
     # A default notice served on the contract is a default for CE-38's count, whether or not someone also recorded
     # it as a monitoring event (then it counts once: the event names the notice in its reference).
     for notice in db.session.scalars(select(DefaultNotice).where(
-            DefaultNotice.contract_id == contract.id, DefaultNotice.served_on.is_not(None),
+            DefaultNotice.contract_id.in_(ids), DefaultNotice.served_on.is_not(None),
             DefaultNotice.state != DefaultState.WITHDRAWN)):
+        one = facts[notice.contract_id]
         ref = f"Default notice {notice.number}"
-        occurrences = [o for o in occurrences if not (o.kind == "default" and o.ref == ref)]
-        occurrences.append(Occurrence(kind="default", on=notice.served_on, ref=ref))
-    return values, submissions, occurrences, ratings, judged
+        one.occurrences = [o for o in one.occurrences if not (o.kind == "default" and o.ref == ref)]
+        one.occurrences.append(Occurrence(kind="default", on=notice.served_on, ref=ref))
+    for row_id, contract_id, key, status, figures in db.session.execute(
+            select(BreachRecord.id, BreachRecord.contract_id, BreachRecord.key, BreachRecord.status,
+                   BreachRecord.figures).where(BreachRecord.contract_id.in_(ids))):
+        facts[contract_id].recorded[key] = (row_id, status, figures)
+    return facts
 
 
 def evaluate_contract(contract: Contract, today: date, now: datetime) -> Evaluation:
     """Evaluate every breach rule of the contract's rulebook over closed periods; record what is new, withdraw what
     a correction cured. Running it again changes nothing."""
-    book = rulebook_for(contract)
-    if not book.monitoring.breaches:
-        return Evaluation(0, 0, 0)
-    values, submissions, occurrences, ratings, judged = _facts(contract, today)
-    found = evaluate(book.monitoring, contract_schedules(contract, today), values, today, contract.start_on,
-                     submissions=submissions, occurrences=occurrences, ratings=ratings,
-                     lots=tuple(contract.lots or ()) or None, judged=judged)
-    recorded = {b.key: b for b in db.session.scalars(select(BreachRecord).where(
-        BreachRecord.contract_id == contract.id))}
-    change = reconcile([k for k, b in recorded.items() if b.state in OPEN_BREACH], found)
-    for breach in change.new:
-        _record_breach(contract, breach, recorded.get(breach.key), now)
-    for breach in change.kept:
-        row = recorded[breach.key]
-        if list(breach.figures) != list(row.figures):  # a run that goes on: its figures brought up to date
-            row.figures, row.summary = list(breach.figures), breach.summary
-    for key in change.withdrawn:
-        _withdraw(recorded[key], now)
+    return evaluate_contracts([contract], today, now)[contract.id]
+
+
+def evaluate_contracts(contracts: list[Contract], today: date, now: datetime,
+                       schedules: dict[int, dict[str, list[Period]]] | None = None) -> dict[int, Evaluation]:
+    """`evaluate_contract` for many contracts at once: their facts read together, the pure engine run on each
+    (workflows/breach.py), and the new breaches recorded in bulk (`_record_new`). A breach reopened under its key,
+    a withdrawal and a changed run's figures go through the ORM one by one, as they always did."""
+    books = {c.id: rulebook_for(c) for c in contracts}
+    out = {c.id: Evaluation(0, 0, 0) for c in contracts}
+    contracts = [c for c in contracts if books[c.id].monitoring.breaches]
+    facts = _facts(contracts) if contracts else {}
+    new: list[tuple[Contract, Breach]] = []
+    for contract in contracts:
+        one = facts[contract.id]
+        found = evaluate(books[contract.id].monitoring,
+                         (schedules or {}).get(contract.id) or contract_schedules(contract, today), one.values,
+                         today, contract.start_on, submissions=one.submissions, occurrences=one.occurrences,
+                         ratings=one.ratings, lots=tuple(contract.lots or ()) or None, judged=one.judged)
+        recorded = one.recorded
+        change = reconcile([k for k, (_, status, _) in recorded.items() if BreachState(status) in OPEN_BREACH],
+                           found)
+        for breach in change.new:
+            if breach.key in recorded:
+                _record_breach(contract, breach, db.session.get(BreachRecord, recorded[breach.key][0]), now)
+            else:
+                new.append((contract, breach))
+        for breach in change.kept:
+            row_id, _, figures = recorded[breach.key]
+            if list(breach.figures) != list(figures):  # a run that goes on: its figures brought up to date
+                row = db.session.get(BreachRecord, row_id)
+                row.figures, row.summary = list(breach.figures), breach.summary
+        for key in change.withdrawn:
+            _withdraw(db.session.get(BreachRecord, recorded[key][0]), now)
+        out[contract.id] = Evaluation(len(change.new), len(change.withdrawn), len(change.kept))
+    _record_new(new, now)
     db.session.flush()
-    return Evaluation(len(change.new), len(change.withdrawn), len(change.kept))
+    return out
+
+
+def _record_new(new: list[tuple[Contract, Breach]], now: datetime) -> None:
+    """Record breaches found for the first time: one INSERT (COPY on PostgreSQL) for the records and one for their
+    BREACH_FOUND audit events, the same rows `new_record` writes one at a time. Where the contract has an open case,
+    suspensions and terminations are then proposed at once (`_propose_on_case`), as the scheduler proposes them."""
+    if not new:
+        return
+    cases: dict[int, Case | None] = {}
+    rows = []
+    for contract, breach in new:
+        if contract.id not in cases:
+            cases[contract.id] = _open_case(contract)
+        case = cases[contract.id]
+        rows.append({
+            "council_id": contract.council_id, "provider_id": contract.provider_id, "contract_id": contract.id,
+            "key": breach.key[:300], "proposals": [],
+            "status": (BreachState.ADVISORY if breach.advisory else BreachState.PROPOSED).value,
+            "rule_id": breach.rule_id, "cites": breach.cites[:60], "actions": list(breach.actions),
+            "subject": breach.subject[:300], "summary": breach.summary, "figures": list(breach.figures),
+            "occurred_on": breach.occurred_on, "immediate": breach.immediate, "advisory": breach.advisory,
+            "found_at": now, "case_id": case.id if case else None, "version_id": 1})
+    ids = insert_with_ids(BreachRecord.__table__, rows)
+    insert_many(AuditEvent.__table__, ({
+        "council_id": row["council_id"], "at": now, "actor_id": None, "actor_label": "Remedy (automatic)",
+        "entity_type": "breach", "entity_id": row_id, "case_id": row["case_id"], "event": "BREACH_FOUND",
+        "from_state": None, "to_state": row["status"], "reason": breach.proposal_text(),
+        "data": jsonable({"rule": breach.rule_id, "cites": breach.cites, "figures": list(breach.figures)})}
+        for row_id, row, (_, breach) in zip(ids, rows, new, strict=True)))
+    for row_id, row, (_, breach) in zip(ids, rows, new, strict=True):
+        if row["case_id"] is not None and not breach.advisory:
+            _propose_on_case(None, None, db.session.get(BreachRecord, row_id), cases[row["contract_id"]], now,
+                             system_only=True)
 
 
 def _open_case(contract: Contract) -> Case | None:
@@ -635,14 +730,28 @@ def record_breach_event(contract: Contract, kind: str, on: date, ref: str, reaso
 
 
 def close_periods(today: date, now: datetime) -> dict:
-    """The scheduler's sweep: open new return periods and evaluate every contract (returns not submitted count)."""
+    """The scheduler's sweep: open new return periods and evaluate every contract (returns not submitted count).
+
+    Contracts go in groups: each group's facts are read together and its new breaches recorded in bulk."""
     counts = {"returns_opened": 0, "breaches_found": 0, "breaches_withdrawn": 0}
-    for contract in db.session.scalars(select(Contract).order_by(Contract.id)):
-        if contract.rulebook_id not in rulebooks():
-            continue
-        counts["returns_opened"] += ensure_schedule(contract, today, now)
-        result = evaluate_contract(contract, today, now)
-        counts["breaches_found"] += result.new
-        counts["breaches_withdrawn"] += result.withdrawn
+    contracts = [c for c in db.session.scalars(select(Contract).order_by(Contract.id))
+                 if c.rulebook_id in rulebooks()]
+    for first in range(0, len(contracts), SWEEP_GROUP):
+        group = contracts[first:first + SWEEP_GROUP]
+        # Due dates without their explanations: a new return row gets its own (ensure_schedule).
+        schedules = {c.id: contract_schedules(c, today, explain=False) for c in group}
+        existing: dict[int, set] = {c.id: set() for c in group}
+        for contract_id, return_id, start in db.session.execute(select(
+                MonitoringReturn.contract_id, MonitoringReturn.return_id, MonitoringReturn.period_start).where(
+                MonitoringReturn.contract_id.in_(list(existing)))):
+            existing[contract_id].add((return_id, start))
+        for contract in group:
+            counts["returns_opened"] += ensure_schedule(contract, today, now, schedules[contract.id],
+                                                        existing[contract.id])
+        for result in evaluate_contracts(group, today, now, schedules).values():
+            counts["breaches_found"] += result.new
+            counts["breaches_withdrawn"] += result.withdrawn
     return counts
 
+
+SWEEP_GROUP = 250  # contracts whose facts are read together: 200 in one go, memory bounded beyond

@@ -3,7 +3,9 @@ then deliver the outbox, then record the tick. `tick(now)` is a plain function; 
 
 from __future__ import annotations
 
+import gc
 import logging
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from flask import current_app
@@ -12,12 +14,12 @@ from sqlalchemy import text
 from models import db
 from models.scheduler_store import record_tick
 from models.scheduling import Timer
-from models.timer_store import claim_due_rows, fire_batch, fire_timer, oldest_pending_due
+from models.timer_store import claim_due_rows, fire_batch, fire_timer
 from scheduler.delivery import deliver
 from scheduler.lock import scheduler_lock
 
 log = logging.getLogger("remedy.scheduler")
-BATCH = 1000  # timers fired per transaction: fewer fixed queries and commits per 10,000
+BATCH = 5000  # timers fired per transaction: fewer fixed queries and commits (peak RSS 130 MB at 10,000)
 MAX_TIMER_ATTEMPTS = 5
 
 
@@ -29,13 +31,34 @@ def database_now() -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def sweep(now: datetime, batch: int = BATCH) -> dict:
-    """Fire every timer due by `now`, in due order, in batches committed one by one."""
+@contextmanager
+def collector_paused():
+    """Python's cycle collector off for a batch: a batch makes tens of thousands of short-lived rows and messages,
+    none of them in cycles, and the collector walked them all again and again (a quarter of the tick's CPU)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def sweep(now: datetime, batch: int = BATCH, oldest: list | None = None) -> dict:
+    """Fire every timer due by `now`, in due order, in batches committed one by one. The due instant of the oldest
+    timer waiting is put in `oldest`: the first row claimed, as claims go in due order (no query of its own)."""
+    with collector_paused():
+        return _sweep(now, batch, [] if oldest is None else oldest)
+
+
+def _sweep(now: datetime, batch: int, oldest: list) -> dict:
     counts = {"due": 0, "fired": 0, "cancelled": 0, "skipped": 0, "superseded": 0, "failed": 0}
     while True:
         timers = claim_due_rows(now, batch)
         if not timers:
             break
+        if not oldest:
+            oldest.append(timers[0].due_at)
         # The fast path fires the whole batch with a handful of queries; if anything in it fails, the batch is
         # rolled back and every timer goes the slow way, one savepoint each, so one poison timer is isolated.
         savepoint = db.session.begin_nested()
@@ -98,9 +121,9 @@ def tick(now: datetime | None = None, deliver_messages: bool = True) -> dict:
         if not acquired:
             return {"fired": 0, "due": 0, "failed": 0, "locked": True}
         now = now or database_now()
-        oldest = oldest_pending_due(now)
-        lag = max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
-        counts = sweep(now)
+        oldest: list[datetime] = []
+        counts = sweep(now, oldest=oldest)
+        lag = max(0.0, (now - oldest[0]).total_seconds()) if oldest else 0.0
         counts["monitoring"] = _monitoring(now)
         delivered = deliver(now) if deliver_messages else {"sent": 0, "failed": 0, "dead": 0}
         record_tick(at=now, started_at=started, finished_at=datetime.now(UTC), due=counts["due"],

@@ -80,12 +80,16 @@ def _label(spec: ReturnSpec, start: date, end: date, number: int) -> str:
     return f"{'Financial year' if financial else 'Year'} {year_text}"
 
 
-def due_date(spec: ReturnSpec, period_end: date, calendar: WorkingCalendar) -> tuple[date | None, tuple[str, ...]]:
-    """When a period's return is due, with the explanation (None, and why, when the contract sets no date)."""
+def due_date(spec: ReturnSpec, period_end: date, calendar: WorkingCalendar,
+             explain: bool = True) -> tuple[date | None, tuple[str, ...]]:
+    """When a period's return is due, with the explanation (None, and why, when the contract sets no date).
+    Without `explain`, working days are counted without writing the explanation, which is then empty."""
     if spec.due_from is not None and period_end < spec.due_from:
         return None, (f"no due date set: the council's setting applies to periods ending from "
                       f"{spec.due_from:%-d %B %Y} (A4, {spec.rule})",)
     if spec.due_after_working_days is not None:
+        if not explain:
+            return calendar.add_working_days(period_end, spec.due_after_working_days), ()
         explanation = calendar.explain_add_working_days(period_end, spec.due_after_working_days)
         lines = tuple(explanation.lines())
         if spec.due_source:
@@ -106,8 +110,10 @@ def due_date(spec: ReturnSpec, period_end: date, calendar: WorkingCalendar) -> t
                   "lateness is counted until then",)
 
 
-def schedule(spec: ReturnSpec, contract_start: date, until: date, calendar: WorkingCalendar) -> list[Period]:
-    """Every period of a return from the contract start to the period containing `until`, with due dates."""
+def schedule(spec: ReturnSpec, contract_start: date, until: date, calendar: WorkingCalendar,
+             explain: bool = True) -> list[Period]:
+    """Every period of a return from the contract start to the period containing `until`, with due dates (and
+    how each was worked out, unless `explain` is False: the breach engine needs only the dates)."""
     anchor = _anchor(spec, contract_start)
     periods: list[Period] = []
     number = 0
@@ -126,7 +132,7 @@ def schedule(spec: ReturnSpec, contract_start: date, until: date, calendar: Work
         if end < contract_start:
             continue
         clipped = max(start, contract_start)
-        due, why = due_date(spec, end, calendar)
+        due, why = due_date(spec, end, calendar, explain)
         periods.append(Period(return_id=spec.id, start=clipped, end=end, label=_label(spec, start, end, number),
                               due_on=due, due_explanation=why))
     return periods

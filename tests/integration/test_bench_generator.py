@@ -88,3 +88,17 @@ def test_returns_data_at_a_tiny_size_is_swept_and_records_breaches(app, tmp_path
         counts = close_periods(today, datetime(2026, 12, 18, 6, tzinfo=UTC))
         db.session.commit()
         assert counts["breaches_found"] == _count(BreachRecord) > 0
+        # Recorded in bulk, each breach still has its BREACH_FOUND event, as new_record writes it.
+        found = {e.entity_id: e for e in db.session.scalars(select(AuditEvent).where(
+            AuditEvent.entity_type == "breach", AuditEvent.event == "BREACH_FOUND"))}
+        for row in db.session.scalars(select(BreachRecord)):
+            event = found[row.id]
+            assert (event.council_id, event.case_id, event.to_state, event.actor_label) == \
+                (row.council_id, row.case_id, row.status, "Remedy (automatic)")
+            assert event.data == {"rule": row.rule_id, "cites": row.cites, "figures": row.figures}
+            assert row.version_id == 1 and row.proposals == []
+        assert len(found) == counts["breaches_found"]
+        # Periods the sweep opens carry how their due date was worked out; the next day's sweep finds nothing new.
+        assert all(r.due_explanation for r in db.session.scalars(select(MonitoringReturn)))
+        again = close_periods(today + timedelta(days=1), datetime(2026, 12, 19, 6, tzinfo=UTC))
+        assert again["breaches_found"] == again["breaches_withdrawn"] == 0

@@ -88,3 +88,27 @@ def test_both_paths_write_the_same_and_name_records_by_their_reference(people):
         assert f"for complaint {complaint.reference}," in m[5] and "for case" not in m[5]
         assert "The case is marked as overdue" not in m[5]  # a complaint is not on a case
         assert m[7].endswith(f"/complaints/{complaint.id}")
+
+
+def test_a_message_already_queued_sends_its_batch_the_slow_way_and_is_not_queued_twice(people, caplog):
+    # The fast path COPYs the outbox rows straight in; a key already queued breaks the unique key, the batch is
+    # rolled back and fired timer by timer, and the slow path leaves the queued message alone.
+    from scheduler.tick import sweep
+
+    warning = kent_warning(people["contract_manager"], date(2026, 12, 18))  # KT-19, due 6 January 2027
+    db.session.commit()
+    now = at("2027-01-05 09:00")
+    _timers, _deadlines, _overdue, outbox = _run("fast", now)
+    key, channel, user_id, to_address = sorted(outbox)[0][:4]
+    db.session.add(OutboxMessage(council_id=warning.council_id, key=key, channel=channel, user_id=user_id,
+                                 to_address=to_address, subject="Queued before", body_text="Queued before",
+                                 link="/", status="pending", attempts=0, next_attempt_at=now, created_at=now))
+    db.session.commit()
+
+    counts = sweep(now)
+    assert "Batch failed; firing its timers one by one" in caplog.text
+    assert counts["fired"] >= 1 and counts["failed"] == 0
+    db.session.expire_all()
+    queued = {m.key: m.subject for m in db.session.scalars(select(OutboxMessage))}
+    assert queued[key] == "Queued before"
+    assert set(queued) == {m[0] for m in outbox}  # everything else queued once, as the fast path would have

@@ -35,6 +35,16 @@ def test_ce_four_weekly_periods_run_from_the_contract_start():
         is None
 
 
+def test_the_sweep_s_schedule_without_explanations_has_the_same_due_dates():
+    # The monitoring sweep asks only for the dates (A7, A4): the same periods, the same due dates, no explanation.
+    ce = spec("cheshire-east-ech", "four-weekly", 10)
+    explained = schedule(ce, date(2026, 4, 1), date(2027, 3, 30), EW)
+    bare = schedule(ce, date(2026, 4, 1), date(2027, 3, 30), EW, explain=False)
+    assert [(p.start, p.end, p.label, p.due_on) for p in bare] == \
+        [(p.start, p.end, p.label, p.due_on) for p in explained]
+    assert all(p.due_explanation == () for p in bare)
+
+
 def test_a4_a_due_date_set_applies_only_to_periods_ending_from_its_start():
     periods = schedule(spec("hammersmith-fulham-home-care", "monthly-template", 10, "2026-03-01"), date(2026, 1, 1),
                        date(2026, 3, 1), EW)
