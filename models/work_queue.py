@@ -12,6 +12,7 @@ from sqlalchemy import case, func, literal, select, union_all
 from models import db
 from models.cases import ActionPlan, Case, Deadline, Milestone, Suspension, Termination
 from models.concerns import SafeguardingConcern
+from models.count_store import Count, about, cached, cap, capped
 from models.entities import Contract
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.registry import concern_ids_visible, scoped, visible_entities
@@ -60,13 +61,23 @@ def _when(now: datetime, today: date):
 
 
 def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int | None = None,
-                    provider_id: int | None = None, kind: str | None = None) -> dict[str, int]:
-    """How many live deadlines the viewer may see are overdue, due this week, next week and later (one statement);
-    with manager_id, only those on contracts that person manages."""
+                    provider_id: int | None = None, kind: str | None = None) -> dict[str, Count]:
+    """How many live deadlines the viewer may see are overdue, due this week, next week and later (one statement,
+    each group read no further than the cap); with manager_id, only those on contracts that person manages. A group
+    over the cap reads "about" from a full count made at most a few minutes ago (models/count_store.py)."""
     groups = _when(now, today)
-    query = _deadlines(viewer, manager_id, provider_id, kind).with_only_columns(
-        *(func.count(case((groups[name], 1))) for name in WHEN))
-    return dict(zip(WHEN, db.session.execute(query).one(), strict=True))
+    query = _deadlines(viewer, manager_id, provider_id, kind)
+    found = db.session.execute(select(*(capped(query.where(groups[name])).scalar_subquery()
+                                        for name in WHEN))).one()
+    counts = {name: Count(n) for name, n in zip(WHEN, found, strict=True)}
+    if any(n > cap() for n in counts.values()):
+        key = ("deadlines", viewer.council_id, viewer.user_id, viewer.provider_id, manager_id, provider_id, kind)
+        full = cached(key, lambda: tuple(db.session.execute(query.with_only_columns(
+            *(func.count(case((groups[name], 1))) for name in WHEN))).one()))
+        for name, n in zip(WHEN, full, strict=True):  # type: ignore[call-overload]
+            if counts[name] > cap():
+                counts[name] = Count(max(n, cap() + 1), exact=False)
+    return counts
 
 
 def deadline_list(viewer: Viewer, now: datetime, today: date, when: str | None, limit: int,
@@ -79,33 +90,37 @@ def deadline_list(viewer: Viewer, now: datetime, today: date, when: str | None, 
     return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id).limit(limit)))
 
 
-def _counted(name: str, query):
-    return query.with_only_columns(literal(name).label("what"), func.count().label("n"))
-
-
-def council_queue(viewer: Viewer) -> dict[str, int]:
-    """What waits for the council (one statement): plans submitted for agreement, evidence to check, breaches to
-    confirm, suspensions and terminations proposed, returns to accept, open cases and open cases on the viewer's own
-    contracts."""
+def council_queue(viewer: Viewer) -> dict[str, Count]:
+    """What waits for the council (one statement, each count read no further than the cap): plans submitted for
+    agreement, evidence to check, breaches to confirm, suspensions and terminations proposed, returns to accept, open
+    cases and open cases on the viewer's own contracts. A count over the cap reads "about" (models/count_store.py)."""
     open_case = select(Case.id).where(Case.council_id == viewer.council_id, Case.state.in_(OPEN))
     mine = select(Contract.id).where(Contract.contract_manager_id == viewer.user_id)
-    parts = [
-        _counted("plans", scoped(ActionPlan, viewer).where(ActionPlan.state == PlanState.SUBMITTED,
-                                                           ActionPlan.case_id.in_(open_case))),
-        _counted("evidence", scoped(Milestone, viewer).join(ActionPlan, ActionPlan.id == Milestone.plan_id).where(
+    parts = {
+        "plans": scoped(ActionPlan, viewer).where(ActionPlan.state == PlanState.SUBMITTED,
+                                                  ActionPlan.case_id.in_(open_case)),
+        "evidence": scoped(Milestone, viewer).join(ActionPlan, ActionPlan.id == Milestone.plan_id).where(
             Milestone.state == MilestoneState.DONE, ActionPlan.state == PlanState.IN_PROGRESS,
-            Milestone.case_id.in_(open_case))),
-        _counted("breaches", scoped(BreachRecord, viewer).where(BreachRecord.status == "proposed")),
-        _counted("suspensions", scoped(Suspension, viewer).where(Suspension.state == SuspensionState.PROPOSED,
-                                                                  Suspension.case_id.in_(open_case))),
-        _counted("terminations", scoped(Termination, viewer).where(
-            Termination.state == TerminationState.CONSIDERED, Termination.case_id.in_(open_case))),
-        _counted("returns", scoped(MonitoringReturn, viewer).where(MonitoringReturn.state == ReturnState.SUBMITTED)),
-        _counted("open_cases", scoped(Case, viewer).where(Case.state.in_(OPEN))),
-        _counted("my_cases", scoped(Case, viewer).where(Case.state.in_(OPEN), Case.contract_id.in_(mine))),
-    ]
-    counts = {row.what: row.n for row in db.session.execute(union_all(*parts))}
-    counts["proposals"] = counts.pop("suspensions") + counts.pop("terminations")
+            Milestone.case_id.in_(open_case)),
+        "breaches": scoped(BreachRecord, viewer).where(BreachRecord.status == "proposed"),
+        "suspensions": scoped(Suspension, viewer).where(Suspension.state == SuspensionState.PROPOSED,
+                                                        Suspension.case_id.in_(open_case)),
+        "terminations": scoped(Termination, viewer).where(
+            Termination.state == TerminationState.CONSIDERED, Termination.case_id.in_(open_case)),
+        "returns": scoped(MonitoringReturn, viewer).where(MonitoringReturn.state == ReturnState.SUBMITTED),
+        "open_cases": scoped(Case, viewer).where(Case.state.in_(OPEN)),
+        "my_cases": scoped(Case, viewer).where(Case.state.in_(OPEN), Case.contract_id.in_(mine)),
+    }
+    counted = union_all(*(select(literal(name).label("what"), capped(query).scalar_subquery().label("n"))
+                          for name, query in parts.items()))
+    counts = {row.what: Count(row.n) for row in db.session.execute(counted)}
+    for name, n in counts.items():
+        if n > cap():
+            key = ("queue", name, viewer.council_id, viewer.user_id, viewer.provider_id)
+            counts[name] = about(key, lambda query=parts[name]: db.session.scalar(
+                query.with_only_columns(func.count()).order_by(None)) or 0)
+    suspensions, terminations = counts.pop("suspensions"), counts.pop("terminations")
+    counts["proposals"] = Count(suspensions + terminations, exact=suspensions.exact and terminations.exact)
     return counts
 
 

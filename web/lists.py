@@ -2,14 +2,16 @@
 (reference, provider, summary), filters (mine, provider, contract, stage, open or closed, overdue), sortable
 columns, pages of 25 with GOV.UK pagination, the next deadline and whose turn it is, and a CSV of the filtered list.
 
-A page names its registry kind (models/registry.py) and gets all of this; the rows come from two statements (the
-page and its count) however many rows there are, because the next deadline, whose turn it is and "overdue" are
-correlated subqueries on the deadline table, not a query per row.
+A page names its registry kind (models/registry.py) and gets all of this; the rows come from three statements (the
+page, which of its rows are overdue, and its count) however many rows there are, because the next deadline and whose
+turn it is are correlated subqueries on the deadline table, not a query per row. At council scale (issue 17) the
+count reads at most 1,001 rows and says "about 49,000" above that (models/count_store.py), and pages stop at the
+40th (1,000 rows, read newest first along an index): search or filter to narrow a longer list.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -18,6 +20,7 @@ from sqlalchemy import and_, exists, func, or_, select
 
 from models import db
 from models.cases import Case, Deadline
+from models.count_store import Count, bounded_count, cap
 from models.entities import Contract, Provider
 from models.provider_store import filter_choices
 from models.registry import KINDS, scoped
@@ -139,6 +142,16 @@ def _deadline_of(spec: ListSpec):
     return and_(Deadline.entity_type == spec.kind, Deadline.entity_id == model.id)
 
 
+def _late(spec: ListSpec, viewer: Viewer, now: datetime):
+    """Overdue: a case the scheduler has flagged, or a record with a deadline breached or past due (not yet swept)."""
+    model = spec.model
+    late = exists().where(_deadline_of(spec), Deadline.council_id == viewer.council_id, or_(
+        Deadline.status == "breached", and_(Deadline.status == "running", Deadline.due_at < now))).correlate(model)
+    if spec.kind == "case":
+        late = or_(Case.overdue.is_(True), late)
+    return late
+
+
 def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
     model = spec.model
     own = _deadline_of(spec)
@@ -146,16 +159,15 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
     next_due = select(func.min(Deadline.due_on)).where(live).correlate(model).scalar_subquery()
     waiting = (select(Deadline.acts).where(live).order_by(Deadline.due_at, Deadline.id).limit(1)
                .correlate(model).scalar_subquery())
-    late = exists().where(own, Deadline.council_id == viewer.council_id, or_(
-        Deadline.status == "breached", and_(Deadline.status == "running", Deadline.due_at < now))).correlate(model)
-    if spec.kind == "case":
-        late = or_(Case.overdue.is_(True), late)
+    late = _late(spec, viewer, now)
     opened = getattr(model, spec.opened)
     summary = getattr(model, spec.summary)
     rows = select(
         model.id, model.reference, summary.label("summary"), model.state, opened.label("opened"),
         Provider.name.label("provider_name"), Contract.reference.label("contract_reference"), Contract.rulebook_id,
-        next_due.label("next_due"), waiting.label("waiting_on"), late.label("overdue"),
+        # "Overdue" in the select list made PostgreSQL hash every overdue deadline for 25 rows: the page's rows are
+        # probed afterwards instead (_overdue_ids).
+        next_due.label("next_due"), waiting.label("waiting_on"),
     ).select_from(model).join(Provider, Provider.id == model.provider_id).outerjoin(
         Contract, Contract.id == model.contract_id)
     # The registry decides who sees what: its council, and a provider's own rows.
@@ -184,13 +196,12 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
     if query.waiting:
         conditions.append(waiting == query.waiting)
     rows = rows.where(*conditions)
-    count = select(func.count()).select_from(rows.with_only_columns(model.id).subquery())
     column = {"reference": model.id, "provider": Provider.name, "stage": model.state, "due": next_due,
               "opened": opened}[query.sort]
     direction = column.asc() if query.order == "asc" else column.desc()
     # Records with no deadline go last whichever way the list is sorted by due date.
     order = [direction.nulls_last()] if query.sort == "due" else [direction]
-    return rows.order_by(*order, model.id.desc()), count
+    return rows.order_by(*order, model.id.desc())
 
 
 @dataclass(frozen=True)
@@ -212,28 +223,41 @@ class Row:
     rulebook_id: str | None
 
 
-def _row(spec: ListSpec, base: str, r) -> Row:
+def _row(spec: ListSpec, base: str, r, overdue: set[int]) -> Row:
     waiting = {"provider": "Provider", "council": "Council"}.get(r.waiting_on or "", "")
     return Row(r.id, base.format(id=r.id, case_id=r.id), r.reference, r.summary or "", r.provider_name,
                r.contract_reference or "", r.state.value, stage_label(r.state), r.opened, r.next_due, waiting,
-               bool(r.overdue), r.rulebook_id)
+               r.id in overdue, r.rulebook_id)
 
 
-def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], int, int, int]:
-    """(rows of the page, total, page, pages): the page past the end reads as the last page."""
-    rows_stmt, count_stmt = _statements(spec, viewer, query, now)
-    total = db.session.scalar(count_stmt) or 0
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(query.page, pages)
+def _rows(spec: ListSpec, viewer: Viewer, statement, now: datetime) -> list[Row]:
+    """The rows a statement reads, with which of them are overdue (one more statement, on their ids only)."""
+    found = db.session.execute(statement).all()
+    ids = [r.id for r in found]
+    model = spec.model
+    overdue = set(db.session.scalars(select(model.id).where(model.id.in_(ids), _late(spec, viewer, now)))) \
+        if ids else set()
     base = KINDS[spec.kind].page
-    found = db.session.execute(rows_stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return [_row(spec, base, r) for r in found], total, page, pages
+    return [_row(spec, base, r, overdue) for r in found]
+
+
+def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], Count, int, int]:
+    """(rows of the page, total, page, pages): the page past the end reads as the last page, and there are at most
+    cap() // PER_PAGE pages (a longer list says so and asks for a search or filter)."""
+    rows_stmt = _statements(spec, viewer, query, now)
+    # The same filters count the same, whichever page or sort: one cached "about" for all of them.
+    key = ("list", spec.kind, viewer.council_id, viewer.user_id, viewer.provider_id,
+           replace(query, page=1, sort="opened", order="desc"))
+    total = bounded_count(key, rows_stmt)
+    # Deep pages cost an offset read: as many pages as the cap holds (40 of 25), then search or filter.
+    pages = max(min((total + PER_PAGE - 1) // PER_PAGE, cap() // PER_PAGE), 1)
+    page = min(query.page, pages)
+    return _rows(spec, viewer, rows_stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE), now), total, page, pages
 
 
 def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, stage=None) -> Response:
     """The filtered list as CSV, every cell formula-neutralised (web/return_files.csv_bytes)."""
-    rows_stmt, _ = _statements(spec, viewer, query, now)
-    found = [_row(spec, KINDS[spec.kind].page, r) for r in db.session.execute(rows_stmt.limit(CSV_LIMIT))]
+    found = _rows(spec, viewer, _statements(spec, viewer, query, now).limit(CSV_LIMIT), now)
     header = ["Reference", "Summary", "Provider", "Contract", "Stage", spec.opened_label, "Next deadline",
               "Waiting on", "Overdue"]
     body = [[r.reference, r.summary, r.provider, r.contract, stage(r) if stage else r.stage,
@@ -278,6 +302,7 @@ def list_context(spec: ListSpec, viewer: Viewer, now: datetime) -> dict:
     filtered = bool({k: v for k, v in args.items() if k not in ("sort", "order")})
     return {"spec": spec, "query": query, "rows": rows, "total": total, "page": page, "pages": pages,
             "pagination": pagination(spec.endpoint, page, pages, args, f"Pages of {spec.plural}"),
-            "filtered": filtered, "sorts": sort_links(spec, query), "choices": filter_options(viewer, spec, query),
+            "filtered": filtered, "more_than_pages": total > pages * PER_PAGE, "shown_in_pages": pages * PER_PAGE,
+            "sorts": sort_links(spec, query), "choices": filter_options(viewer, spec, query),
             "csv_href": f"{url_for(spec.endpoint)}?{urlencode({**args, 'format': 'csv'})}",
             "viewer": g.viewer}

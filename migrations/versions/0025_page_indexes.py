@@ -1,0 +1,34 @@
+"""Page indexes at council scale (issue 17, item 2): the case list read newest first a page at a time, and the work
+queue's counts by state of plans, milestones, suspensions and terminations.
+
+Revision ID: b8c9d0e10025
+Revises: e1f0a2c40018
+Create Date: 2026-11-29 05:20:00
+
+Plain SQL/Core only: a migration must not import the app's models, which move on after it is written.
+"""
+from alembic import op
+
+# revision identifiers, used by Alembic.
+revision = 'b8c9d0e10025'
+down_revision = 'e1f0a2c40018'
+branch_labels = None
+depends_on = None
+
+INDEXES = [
+    ('ix_case_file_council_created', 'case_file', ['council_id', 'created_at', 'id']),
+    ('ix_action_plan_council_state', 'action_plan', ['council_id', 'state']),
+    ('ix_milestone_council_state', 'milestone', ['council_id', 'state']),
+    ('ix_suspension_council_state', 'suspension', ['council_id', 'state']),
+    ('ix_termination_council_state', 'termination', ['council_id', 'state']),
+]
+
+
+def upgrade():
+    for name, table, columns in INDEXES:
+        op.create_index(name, table, columns, unique=False)
+
+
+def downgrade():
+    for name, table, _columns in reversed(INDEXES):
+        op.drop_index(name, table_name=table)
