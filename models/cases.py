@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import TenantRecord, UTCDateTime, db, utcnow
@@ -191,7 +203,13 @@ class Deadline(db.Model):
                       # A case's deadlines, and the case list's "overdue now" probe per case. The council is in
                       # the key so that SQLite's planner (no statistics) prefers it to the council's own index.
                       Index("ix_deadline_case_council_status_due", "case_id", "council_id", "status", "due_at"),
-                      Index("ix_deadline_council_status_due", "council_id", "status", "due_at"))
+                      # With the id: running deadlines read in the lists' order (due_at, id) and stopped at a page.
+                      Index("ix_deadline_council_status_due", "council_id", "status", "due_at", "id"),
+                      # Live deadlines soonest first: the deadline lists and counts read a page of them in order
+                      # (issue 17, migration 0025). Partial: met and stopped deadlines pile up and are never listed.
+                      Index("ix_deadline_live_due", "council_id", "due_at", "id",
+                            postgresql_where=text("status IN ('running', 'breached')"),
+                            sqlite_where=text("status IN ('running', 'breached')")))
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))  # None: contract-level
