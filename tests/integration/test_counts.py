@@ -79,3 +79,21 @@ def test_over_the_cap_the_statements_stay_bounded(app, demo, login_as, low_cap):
             client.get(url)
         many = {url: _count(app, client, url) for url in urls}
     assert few == many, (few, many)
+
+
+def test_the_provider_page_lists_its_newest_open_cases_and_links_to_the_rest(app, demo, login_as, monkeypatch):
+    from sqlalchemy import select
+
+    from models import db
+    from models.entities import Contract
+    from web import providers
+
+    monkeypatch.setattr(providers, "OPEN_CASES_SHOWN", 2)
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 6)  # 3 on each of two contracts
+        with app.app_context():
+            provider_id = db.session.scalar(select(Contract.provider_id).where(Contract.reference == "LDDS-2023-07"))
+        page = login_as("contract_manager").get(f"/providers/{provider_id}").get_data(as_text=True)
+    shown = re.findall(r">(CASE-\d+)</a>", page.split(">Open cases</h2>")[1].split("The last year")[0])
+    assert shown == ["CASE-00006", "CASE-00004"]  # the newest two of its three
+    assert "These are the newest 2 open cases." in page and f"/cases?provider={provider_id}" in page
