@@ -5,7 +5,7 @@ tested), and every count is scoped through the registry like the lists it links 
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import case, func, literal, select, union_all
 
@@ -19,6 +19,7 @@ from models.registry import concern_ids_visible, scoped, visible_entities
 from workflows.access import Viewer
 from workflows.action_plan import PlanState
 from workflows.case import OPEN
+from workflows.clock import LONDON
 from workflows.milestone import MilestoneState
 from workflows.returns import ReturnState
 from workflows.safeguarding import ConcernState
@@ -62,9 +63,20 @@ def _when(now: datetime, today: date):
     # Of live deadlines, the rest are running and not yet due: said as a range on due_at, so that the live deadlines'
     # index is read from now onwards (the negation of the overdue test would read every overdue one first).
     ahead = (Deadline.status == "running") & (Deadline.due_at >= now)
-    return {"overdue": overdue, "this-week": ahead & (Deadline.due_on <= week_end),
-            "next-week": ahead & (Deadline.due_on > week_end) & (Deadline.due_on <= next_end),
-            "later": ahead & (Deadline.due_on > next_end)}
+    # A deadline's due_at always falls on its due_on in London (end_of_day, or an hours clock whose due_on is the
+    # London date of its due_at: workflows/clock.py, models/deadline_store.py), so each week is also a range of
+    # due_at: the index is read over that week only and stops there (issue 17: it read every later deadline).
+    week_over, next_over = _midnight_after(week_end), _midnight_after(next_end)
+    return {"overdue": overdue,
+            "this-week": ahead & (Deadline.due_on <= week_end) & (Deadline.due_at < week_over),
+            "next-week": ahead & (Deadline.due_on > week_end) & (Deadline.due_on <= next_end)
+            & (Deadline.due_at >= week_over) & (Deadline.due_at < next_over),
+            "later": ahead & (Deadline.due_on > next_end) & (Deadline.due_at >= next_over)}
+
+
+def _midnight_after(day: date) -> datetime:
+    """The instant the day after `day` begins in London."""
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=LONDON)
 
 
 def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int | None = None,
