@@ -114,19 +114,24 @@ def council_queue(viewer: Viewer) -> dict[str, Count]:
     """What waits for the council (one statement, each count read no further than the cap): plans submitted for
     agreement, evidence to check, breaches to confirm, suspensions and terminations proposed, returns to accept, open
     cases and open cases on the viewer's own contracts. A count over the cap reads "about" (models/count_store.py)."""
-    open_case = select(Case.id).where(Case.council_id == viewer.council_id, Case.state.in_(OPEN))
+    def on_open_case(case_id):
+        # The record's own case looked up by its key, row by row: as IN (open cases), PostgreSQL hashed every open
+        # case of the council (484,000 at 1,000,000 cases, 68 ms) to count a few hundred records (issue 17).
+        return select(Case.state).where(Case.id == case_id, Case.council_id == viewer.council_id) \
+            .scalar_subquery().in_(OPEN)
+
     mine = select(Contract.id).where(Contract.contract_manager_id == viewer.user_id)
     parts = {
         "plans": scoped(ActionPlan, viewer).where(ActionPlan.state == PlanState.SUBMITTED,
-                                                  ActionPlan.case_id.in_(open_case)),
+                                                  on_open_case(ActionPlan.case_id)),
         "evidence": scoped(Milestone, viewer).join(ActionPlan, ActionPlan.id == Milestone.plan_id).where(
             Milestone.state == MilestoneState.DONE, ActionPlan.state == PlanState.IN_PROGRESS,
-            Milestone.case_id.in_(open_case)),
+            on_open_case(Milestone.case_id)),
         "breaches": scoped(BreachRecord, viewer).where(BreachRecord.status == "proposed"),
         "suspensions": scoped(Suspension, viewer).where(Suspension.state == SuspensionState.PROPOSED,
-                                                        Suspension.case_id.in_(open_case)),
+                                                        on_open_case(Suspension.case_id)),
         "terminations": scoped(Termination, viewer).where(
-            Termination.state == TerminationState.CONSIDERED, Termination.case_id.in_(open_case)),
+            Termination.state == TerminationState.CONSIDERED, on_open_case(Termination.case_id)),
         "returns": scoped(MonitoringReturn, viewer).where(MonitoringReturn.state == ReturnState.SUBMITTED),
         "open_cases": scoped(Case, viewer).where(Case.state.in_(OPEN)),
         "my_cases": scoped(Case, viewer).where(Case.state.in_(OPEN), Case.contract_id.in_(mine)),

@@ -97,3 +97,30 @@ def test_the_provider_page_lists_its_newest_open_cases_and_links_to_the_rest(app
     shown = re.findall(r">(CASE-\d+)</a>", page.split(">Open cases</h2>")[1].split("The last year")[0])
     assert shown == ["CASE-00006", "CASE-00004"]  # the newest two of its three
     assert "These are the newest 2 open cases." in page and f"/cases?provider={provider_id}" in page
+
+
+def test_the_work_queue_counts_proposals_only_on_open_cases(app, demo):
+    """The queue's per-record counts look up each record's own case (issue 17): a termination considered on an open
+    case waits for a decision; once the case is closed it no longer does."""
+    from sqlalchemy import select
+
+    from models import db
+    from models.cases import Case, Termination
+    from models.user_store import find_user_by_email
+    from models.work_queue import council_queue
+    from workflows.case import CaseState
+    from workflows.termination import TerminationState
+
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 2)
+        with app.app_context():
+            manager = find_user_by_email(demo["contract_manager"])
+            case = db.session.scalar(select(Case).order_by(Case.id).limit(1))
+            # Set up directly (not through the engine): only the queue's reading is under test here.
+            db.session.add(Termination(council_id=case.council_id, provider_id=case.provider_id, case_id=case.id,
+                                       state=TerminationState.CONSIDERED, considered_reason="Repeated failures"))
+            db.session.commit()
+            assert council_queue(manager.viewer)["proposals"] == 1
+            case.state = CaseState.RESOLVED
+            db.session.commit()
+            assert council_queue(manager.viewer)["proposals"] == 0
