@@ -41,6 +41,14 @@ def _secret_key(production: bool, instance_path: Path) -> str:
     return key_file.read_text().strip()
 
 
+def _reading_request() -> bool:
+    """Whether a database connection is being taken for a GET or HEAD request (which reads without a transaction
+    until it writes: models/connections.py)."""
+    from flask import has_request_context, request
+
+    return has_request_context() and request.method in ("GET", "HEAD")
+
+
 def create_app(overrides: dict | None = None) -> Flask:
     """Build a Remedy app; `overrides` replaces any configuration value (tests pass TESTING and a database)."""
     overrides = overrides or {}
@@ -97,15 +105,17 @@ def create_app(overrides: dict | None = None) -> Flask:
         raise RuntimeError("REMEDY_DEMO_WITHOUT_TWO_FACTOR is for the demo only: unset it when REMEDY_ENV=production")
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         instance_path.mkdir(parents=True, exist_ok=True)
-    # A server's connections can be dropped under the pool (a restart, an idle timeout): check each one as it is
-    # taken. An embedded SQLite file cannot drop a connection, and the check costs a statement on every request.
-    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {}).setdefault("pool_pre_ping", True)
 
     # A bad rulebook stops start-up with the file, line and problem.
     app.extensions["rulebooks"] = load_rulebooks(Path(app.config["RULEBOOK_DIR"]))
 
     db.init_app(app)
+    # A server's connections can be dropped under the pool (a restart, an idle timeout): a connection idle for a
+    # while is pinged before use, and GET requests read without BEGIN/ROLLBACK (models/connections.py, issue 17).
+    from models.connections import install as install_connections
+
+    with app.app_context():
+        install_connections(db.engine, reading=_reading_request)
     from flask_migrate import Migrate
 
     import models.cases  # noqa: F401  (registers every table with the metadata, for migrations)

@@ -54,6 +54,9 @@ def main() -> None:
         run("returns", ["bench/returns.py", *sweep, *where], figures)
         run("workflow", ["bench/workflow.py", *quick, *(["--transitions", "200"] if args.quick else []), *where],
             figures)
+        # Issue 17 items 2 and 3: every page and API list, then the mixed load (on the pages' data, reused).
+        run("pages", ["bench/pages.py", *quick, *where], figures)
+        run("load", ["bench/load.py", *quick, "--reuse", *where], figures)
     width = max(len(f[1]) for f in figures) if figures else 10
     print(f"\nOne run of every benchmark; load average at the start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
           f"on {os.cpu_count()} CPUs, {os.getloadavg()[0]:.1f} at the end.\n")

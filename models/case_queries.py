@@ -13,6 +13,7 @@ from models import db
 from models.audit_store import events_for_case
 from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Notice
 from models.concerns import LargeScaleEnquiry
+from models.count_store import Count, bounded_count, cap
 from models.engine import load
 from models.entities import Contract, Provider
 from models.registry import CASE_KINDS, KINDS, scoped
@@ -65,19 +66,21 @@ def _filtered_cases(query, provider_id: int | None, contract_id: int | None, sta
     return query
 
 
-def _count(query) -> int:
-    return db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-
-
 def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, contract_id: int | None = None,
                state: CaseState | None = None, overdue: bool | None = None, open_only: bool = False,
-               page: int = 1, per_page: int = 25) -> tuple[list[Case], int]:
-    """A page of the cases the viewer may see, newest first, with the total count."""
+               page: int = 1, per_page: int = 25) -> tuple[list[Case], Count]:
+    """A page of the cases the viewer may see, newest first, with the total count: exact up to the cap, "about"
+    above it (models/count_store.py); a page past the cap's reach reads as empty (issue 17: no deep offset reads)."""
     query = _filtered_cases(scoped(Case, viewer), provider_id, contract_id, state, overdue, open_only)
+    offset = (max(page, 1) - 1) * per_page
+    key = ("api-cases", viewer.council_id, viewer.provider_id, provider_id, contract_id, state, overdue, open_only)
+    total = bounded_count(key, query)
+    if offset >= cap():
+        return [], total
     items = db.session.scalars(
         query.options(selectinload(Case.provider), selectinload(Case.contract))
-        .order_by(Case.id.desc()).limit(per_page).offset((max(page, 1) - 1) * per_page))
-    return list(items), _count(query)
+        .order_by(Case.id.desc()).limit(per_page).offset(offset))
+    return list(items), total
 
 
 class CaseListRow(NamedTuple):

@@ -5,7 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import TenantRecord, UTCDateTime, db, utcnow
@@ -25,7 +37,9 @@ class Case(TenantRecord, db.Model):
     __tablename__ = "case_file"
     __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_case_file_council_reference"),
                       Index("ix_case_file_council_state", "council_id", "state", "id"),
-                      Index("ix_case_file_council_state_overdue", "council_id", "state", "overdue", "id"))
+                      Index("ix_case_file_council_state_overdue", "council_id", "state", "overdue", "id"),
+                      # The case list, newest first, read in order a page at a time (issue 17, migration 0025).
+                      Index("ix_case_file_council_created", "council_id", "created_at", "id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     reference: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
@@ -61,7 +75,8 @@ class ActionPlan(TenantRecord, db.Model):
     """A service improvement action plan (Kent Appendix A); each agreed version is frozen."""
 
     __tablename__ = "action_plan"
-    __table_args__ = (Index("ix_action_plan_case_council", "case_id", "council_id"),)
+    __table_args__ = (Index("ix_action_plan_case_council", "case_id", "council_id"),
+                      Index("ix_action_plan_council_state", "council_id", "state"))  # the work queue (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     notice_id: Mapped[int | None] = mapped_column(ForeignKey("notice.id"), index=True)
     title: Mapped[str] = mapped_column(String(120))
@@ -108,7 +123,8 @@ class Milestone(TenantRecord, db.Model):
     """A milestone of an action plan."""
 
     __tablename__ = "milestone"
-    __table_args__ = (Index("ix_milestone_case_council", "case_id", "council_id"),)
+    __table_args__ = (Index("ix_milestone_case_council", "case_id", "council_id"),
+                      Index("ix_milestone_council_state", "council_id", "state"))  # the work queue (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     plan_id: Mapped[int] = mapped_column(ForeignKey("action_plan.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -143,7 +159,8 @@ class Suspension(TenantRecord, db.Model):
     """A suspension of referrals, part or all of the service, or from a framework."""
 
     __tablename__ = "suspension"
-    __table_args__ = (Index("ix_suspension_case_council", "case_id", "council_id"),)
+    __table_args__ = (Index("ix_suspension_case_council", "case_id", "council_id"),
+                      Index("ix_suspension_council_state", "council_id", "state"))  # the work queue (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     state: Mapped[SuspensionState] = mapped_column(_enum(SuspensionState))
     proposed_reason: Mapped[str] = mapped_column(Text)
@@ -163,7 +180,8 @@ class Termination(TenantRecord, db.Model):
     """A termination, considered and then decided (or not) by the authorised officer."""
 
     __tablename__ = "termination"
-    __table_args__ = (Index("ix_termination_case_council", "case_id", "council_id"),)
+    __table_args__ = (Index("ix_termination_case_council", "case_id", "council_id"),
+                      Index("ix_termination_council_state", "council_id", "state"))  # the work queue (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     state: Mapped[TerminationState] = mapped_column(_enum(TerminationState))
     considered_reason: Mapped[str] = mapped_column(Text)
@@ -185,7 +203,13 @@ class Deadline(db.Model):
                       # A case's deadlines, and the case list's "overdue now" probe per case. The council is in
                       # the key so that SQLite's planner (no statistics) prefers it to the council's own index.
                       Index("ix_deadline_case_council_status_due", "case_id", "council_id", "status", "due_at"),
-                      Index("ix_deadline_council_status_due", "council_id", "status", "due_at"))
+                      # With the id: running deadlines read in the lists' order (due_at, id) and stopped at a page.
+                      Index("ix_deadline_council_status_due", "council_id", "status", "due_at", "id"),
+                      # Live deadlines soonest first: the deadline lists and counts read a page of them in order
+                      # (issue 17, migration 0025). Partial: met and stopped deadlines pile up and are never listed.
+                      Index("ix_deadline_live_due", "council_id", "due_at", "id",
+                            postgresql_where=text("status IN ('running', 'breached')"),
+                            sqlite_where=text("status IN ('running', 'breached')")))
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"))
     case_id: Mapped[int | None] = mapped_column(ForeignKey("case_file.id"))  # None: contract-level

@@ -58,7 +58,7 @@ def provider_happenings(viewer: Viewer, provider_id: int) -> list[Happening]:
     return out
 
 
-def open_cases(viewer: Viewer, provider_id: int) -> list[Case]:
-    """The provider's open cases, newest first."""
+def open_cases(viewer: Viewer, provider_id: int, limit: int | None = None) -> list[Case]:
+    """The provider's open cases, newest first (at most `limit`: the rest are on the case list)."""
     return list(db.session.scalars(_of(Case, viewer, provider_id).where(Case.state.in_(OPEN))
-                                   .order_by(Case.id.desc())))
+                                   .order_by(Case.id.desc()).limit(limit)))

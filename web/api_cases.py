@@ -159,7 +159,7 @@ def cases():
     return jsonify({"items": [{"id": c.id, "reference": c.reference, "state": c.state.value, "summary": c.summary,
                                "provider": c.provider.name, "contract": c.contract.reference,
                                "overdue": c.overdue} for c in items],
-                    "total": total, "page": page, "per_page": per_page})
+                    "total": int(total), "total_exact": total.exact, "page": page, "per_page": per_page})
 
 
 def _case_kind(collection: str):

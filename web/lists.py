@@ -2,15 +2,17 @@
 (reference, provider, summary), filters (mine, provider, contract, stage, open or closed, overdue), sortable
 columns, pages of 25 with GOV.UK pagination, the next deadline and whose turn it is, and a CSV of the filtered list.
 
-A page names its registry kind (models/registry.py) and gets all of this; the rows come from two statements (the
-page and its count) however many rows there are, because the next deadline, whose turn it is and "overdue" are
-correlated subqueries on the deadline table, not a query per row.
+A page names its registry kind (models/registry.py) and gets all of this; the rows come from three statements (the
+page, which of its rows are overdue, and its count) however many rows there are, because the next deadline and whose
+turn it is are correlated subqueries on the deadline table, not a query per row. At council scale (issue 17) the
+count reads at most 1,001 rows and says "about 49,000" above that (models/count_store.py), and pages stop at the
+40th (1,000 rows, read newest first along an index): search or filter to narrow a longer list.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlencode
 
@@ -19,6 +21,7 @@ from sqlalchemy import and_, case, exists, func, literal, or_, select
 
 from models import db
 from models.cases import Case, Deadline
+from models.count_store import Count, bounded_count, cap
 from models.entities import Contract, Provider
 from models.provider_store import filter_choices
 from models.registry import KINDS, scoped
@@ -216,7 +219,9 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         model.id, reference.label("reference"), shown(summary).label("summary"), state.label("state"),
         opened.label("opened"), full.label("full"),
         Provider.name.label("provider_name"), Contract.reference.label("contract_reference"), Contract.rulebook_id,
-        next_due.label("next_due"), waiting.label("waiting_on"), late.label("overdue"),
+        # "Overdue" in the select list made PostgreSQL hash every overdue deadline for 25 rows: the page's rows are
+        # probed afterwards instead (_rows).
+        next_due.label("next_due"), waiting.label("waiting_on"),
         *(shown(getattr(model, column)).label(f"extra_{n}") for n, (_, column) in enumerate(spec.extra_csv)),
     ).select_from(model).join(Provider, Provider.id == model.provider_id).outerjoin(
         Contract, Contract.id == model.contract_id)
@@ -251,13 +256,12 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
     if query.waiting:
         conditions.append(waiting == query.waiting)
     rows = rows.where(*conditions)
-    count = select(func.count()).select_from(rows.with_only_columns(model.id).subquery())
     column = {"reference": model.id, "provider": Provider.name, "stage": shown(state), "due": next_due,
               "opened": opened}[query.sort]
     direction = column.asc() if query.order == "asc" else column.desc()
     # Records with no deadline go last whichever way the list is sorted by due date.
     order = [direction.nulls_last()] if query.sort == "due" else [direction]
-    return rows.order_by(*order, model.id.desc()), count
+    return rows.order_by(*order, model.id.desc()), late
 
 
 @dataclass(frozen=True)
@@ -281,14 +285,14 @@ class Row:
     extra: tuple = ()  # the values of the spec's extra CSV columns
 
 
-def _row(spec: ListSpec, base: str, r) -> Row:
+def _row(spec: ListSpec, base: str, r, overdue: set[int]) -> Row:
     waiting = {"provider": "Provider", "council": "Council"}.get(r.waiting_on or "", "")
     value = spec.state_value(r.state)
     stage = stage_label(next(s for s in KINDS[spec.kind].workflow.STATES if s.value == value))
     full = bool(r.full)
     return Row(r.id, base.format(id=r.id, case_id=r.id), r.reference, r.summary or "", r.provider_name,
                r.contract_reference or "", spec.state_value(r.state) if full else "",
-               stage if full else "Restricted", r.opened, r.next_due, waiting, bool(r.overdue), r.rulebook_id, full,
+               stage if full else "Restricted", r.opened, r.next_due, waiting, r.id in overdue, r.rulebook_id, full,
                tuple(getattr(r, f"extra_{n}") for n in range(len(spec.extra_csv))))
 
 
@@ -303,21 +307,34 @@ def _cell(value) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], int, int, int]:
-    """(rows of the page, total, page, pages): the page past the end reads as the last page."""
-    rows_stmt, count_stmt = _statements(spec, viewer, query, now)
-    total = db.session.scalar(count_stmt) or 0
-    pages = max((total + PER_PAGE - 1) // PER_PAGE, 1)
-    page = min(query.page, pages)
+def _rows(spec: ListSpec, statement, late) -> list[Row]:
+    """The rows a statement reads, with which of them are overdue (one more statement, on their ids only)."""
+    found = db.session.execute(statement).all()
+    ids = [r.id for r in found]
+    model = spec.model
+    overdue = set(db.session.scalars(select(model.id).where(model.id.in_(ids), late))) if ids else set()
     base = KINDS[spec.kind].page
-    found = db.session.execute(rows_stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
-    return [_row(spec, base, r) for r in found], total, page, pages
+    return [_row(spec, base, r, overdue) for r in found]
+
+
+def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], Count, int, int]:
+    """(rows of the page, total, page, pages): the page past the end reads as the last page, and there are at most
+    cap() // PER_PAGE pages (a longer list says so and asks for a search or filter)."""
+    rows_stmt, late = _statements(spec, viewer, query, now)
+    # The same filters count the same, whichever page or sort: one cached "about" for all of them.
+    key = ("list", spec.kind, viewer.council_id, viewer.user_id, viewer.provider_id,
+           replace(query, page=1, sort="opened", order="desc"))
+    total = bounded_count(key, rows_stmt)
+    # Deep pages cost an offset read: as many pages as the cap holds (40 of 25), then search or filter.
+    pages = max(min((total + PER_PAGE - 1) // PER_PAGE, cap() // PER_PAGE), 1)
+    page = min(query.page, pages)
+    return _rows(spec, rows_stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE), late), total, page, pages
 
 
 def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, stage=None) -> Response:
     """The filtered list as CSV, every cell formula-neutralised (web/return_files.csv_bytes)."""
-    rows_stmt, _ = _statements(spec, viewer, query, now)
-    found = [_row(spec, KINDS[spec.kind].page, r) for r in db.session.execute(rows_stmt.limit(CSV_LIMIT))]
+    rows_stmt, late = _statements(spec, viewer, query, now)
+    found = _rows(spec, rows_stmt.limit(CSV_LIMIT), late)
     header = ["Reference", "Summary", "Provider", "Contract", spec.stage_label, spec.opened_label, "Next deadline",
               "Waiting on", "Overdue", *(heading for heading, _ in spec.extra_csv)]
     body = [[r.reference, r.summary, r.provider, r.contract, stage(r) if stage else r.stage,
@@ -371,6 +388,7 @@ def list_context(spec: ListSpec, viewer: Viewer, now: datetime) -> dict:
     filtered = bool({k: v for k, v in args.items() if k not in ("sort", "order")})
     return {"spec": spec, "query": query, "rows": rows, "total": total, "page": page, "pages": pages,
             "pagination": pagination(spec.endpoint, page, pages, args, f"Pages of {spec.plural}"),
-            "filtered": filtered, "sorts": sort_links(spec, query), "choices": filter_options(viewer, spec, query),
+            "filtered": filtered, "more_than_pages": total > pages * PER_PAGE, "shown_in_pages": pages * PER_PAGE,
+            "sorts": sort_links(spec, query), "choices": filter_options(viewer, spec, query),
             "csv_href": f"{url_for(spec.endpoint)}?{urlencode({**args, 'format': 'csv'})}",
             "viewer": g.viewer}

@@ -842,7 +842,11 @@ def _case_schemas() -> dict:
                                            "items": {"type": "object", "required": ["text", "at"]}}}},
         "CaseList": {"type": "object", "required": ["items", "total", "page", "per_page"], "properties": {
             "items": {"type": "array", "items": {"type": "object", "required": ["id", "reference", "state"]}},
-            "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
+            "total": {"type": "integer"},
+            # Issue 17: exact up to 1,000; above that an estimate from a count made within 5 minutes, and pages
+            # beyond the first 1,000 cases are empty (filter to narrow the list).
+            "total_exact": {"type": "boolean", "description": "false when total is an estimate (over 1,000)"},
+            "page": {"type": "integer"}, "per_page": {"type": "integer"}}},
         "PlanRow": {"type": "object",
                     "required": ["kpi", "current_performance", "rag", "issue", "action", "owner",
                                  "expected_outcome", "deadline"],

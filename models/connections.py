@@ -1,0 +1,83 @@
+"""How the app holds its PostgreSQL connections: what each request costs before its own statements run.
+
+Profiled under load (py-spy on a gunicorn worker, issue 17), a PostgreSQL page spent about a third of its time on
+round trips that do no work: a `pool_pre_ping` on every checkout, the `BEGIN` psycopg sends before the first
+statement and the `ROLLBACK` that ends every GET (which also drops psycopg's prepared statements, so the server
+parsed and planned every statement afresh). On a busy machine each round trip waits for the server process to be
+scheduled, so it costs far more than the work itself. Two changes remove them, with no change in what a page sees:
+
+- a connection is pinged only when it has sat idle in the pool for a while (a server restart or an idle timeout
+  can only have dropped it then); a connection in steady use is trusted, as it just worked;
+- a GET or HEAD request reads in autocommit mode. Under PostgreSQL's default READ COMMITTED each statement sees its
+  own snapshot anyway, so a page reads exactly what it read inside a transaction; but there is no BEGIN and no
+  ROLLBACK. The first statement that is not a plain SELECT (a flush, a Core write, a SELECT ... FOR UPDATE) opens a
+  real transaction first, so a GET that writes still commits or rolls back as one unit, as before.
+
+SQLite is left as it was: it has no round trips to save.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from sqlalchemy import event, exc
+from sqlalchemy.engine import Engine
+
+# A pooled connection idle longer than this is pinged before use; one used more recently is trusted.
+PING_AFTER_IDLE_SECONDS = 10.0
+# Marks (in the pool's record of a connection) one lent to a reading request, in autocommit mode.
+READING = "remedy_reading"
+
+
+def install(engine: Engine, reading: Callable[[], bool]) -> None:
+    """Attach the idle-only ping and, for connections taken while `reading()` is true (a GET request), autocommit
+    with a transaction opened by the first write, to a PostgreSQL engine. SQLite is left alone."""
+    if engine.dialect.name != "postgresql" or event.contains(engine, "before_cursor_execute", _open_for_write):
+        return
+
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        _ping_if_idle(dbapi_connection, record)
+        if reading():
+            dbapi_connection.autocommit = True  # the pool hands connections back idle (reset), so this is allowed
+            record.info[READING] = True
+
+    event.listen(engine.pool, "checkout", checkout)
+    event.listen(engine.pool, "checkin", _checkin)
+    event.listen(engine, "before_cursor_execute", _open_for_write)
+
+
+def _checkin(dbapi_connection, record) -> None:
+    # The pool's reset has already ended any transaction (ROLLBACK), so autocommit may be switched back.
+    if record.info.pop(READING, False) and dbapi_connection is not None and not dbapi_connection.closed:
+        dbapi_connection.autocommit = False
+    record.info["checked_in_at"] = time.monotonic()
+
+
+def _ping_if_idle(dbapi_connection, record) -> None:
+    idle_since = record.info.get("checked_in_at")
+    if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
+        return  # new, or back from a request a moment ago
+    try:
+        before = dbapi_connection.autocommit
+        dbapi_connection.autocommit = True  # the ping must not leave a transaction open
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("SELECT 1")
+        finally:
+            cursor.close()
+            dbapi_connection.autocommit = before
+    except Exception as error:  # noqa: BLE001 - any failure means the connection is gone: the pool replaces it
+        raise exc.DisconnectionError(f"a pooled connection was dropped while idle: {error}") from error
+
+
+def _open_for_write(conn, cursor, statement, _parameters, _context, _executemany) -> None:
+    if not conn.info.get(READING):
+        return
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT" and " FOR UPDATE" not in statement and " FOR SHARE" not in statement:
+        return
+    from psycopg.pq import TransactionStatus
+
+    if conn.connection.dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
+        cursor.execute("BEGIN")  # commit() and the pool's reset end it: psycopg commits/rolls back when in one

@@ -1,0 +1,89 @@
+"""Counts that cost the same at any size (issue 17): exact up to a cap, and above it an honest "about" from a full
+count made at most a few minutes ago in this process.
+
+Counting 50,000 open cases to print "50,000" costs a scan of them on every page view, which was most of the
+dashboard's and the case list's time at 100,000 cases. A person acting on a number that large does not need it to
+the unit: the page says "about 49,000" and the full count is made once per CACHE_SECONDS per worker."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+
+from sqlalchemy import func, literal, select
+
+from models import db
+
+CAP = 1000  # counted exactly up to here
+CACHE_SECONDS = 300.0  # how old an "about" count may be
+_counted: dict[Hashable, tuple[float, object]] = {}
+
+
+class Count(int):
+    """A number of rows to show: exact, or (when `exact` is False) about this many, counted at most CACHE_SECONDS
+    ago. It is an int, so it compares and adds as one; it prints as "about 49,000" when it is not exact."""
+
+    exact: bool
+
+    def __new__(cls, value: int, exact: bool = True) -> Count:
+        count = super().__new__(cls, value)
+        count.exact = exact
+        return count
+
+    def __str__(self) -> str:
+        if self.exact:
+            return str(int(self))
+        return f"about {rounded(int(self)):,}"
+
+    __html__ = __str__
+
+
+def rounded(n: int) -> int:
+    """Two significant figures: 49,346 -> 49,000; 1,284 -> 1,300."""
+    if n < 100:
+        return n
+    step = 10 ** (len(str(n)) - 2)
+    return int(round(n / step) * step)
+
+
+def cap() -> int:
+    """Counted exactly up to here (read when used, so a test can lower it)."""
+    return CAP
+
+
+def capped(query):
+    """A statement counting the rows of `query`, but never more than cap() + 1 of them (stops reading there)."""
+    return select(func.count()).select_from(query.with_only_columns(literal(1)).order_by(None).limit(cap() + 1)
+                                            .subquery())
+
+
+def cached(key: Hashable, compute: Callable[[], object]) -> object:
+    """`compute()` (a full count, or counts) from this process's cache if made within CACHE_SECONDS, else made now
+    and kept."""
+    now = time.monotonic()
+    seen = _counted.get(key)
+    if seen is None or now - seen[0] > CACHE_SECONDS:
+        if len(_counted) > 10_000:  # many filters and people: start again rather than grow without end
+            _counted.clear()
+        seen = _counted[key] = (now, compute())
+    return seen[1]
+
+
+def about(key: Hashable, count_all: Callable[[], int]) -> Count:
+    """The full count of something known to be over the cap, cached (see `cached`); never below cap() + 1."""
+    return Count(max(int(cached(key, count_all)), cap() + 1), exact=False)  # type: ignore[call-overload]
+
+
+def bounded_count(key: Hashable, query) -> Count:
+    """How many rows `query` has: exact up to the cap (one statement that reads at most cap + 1 rows), about how
+    many above it (see `about`)."""
+    n = db.session.scalar(capped(query)) or 0
+    if n <= cap():
+        return Count(n)
+    return about(key, lambda: db.session.scalar(
+        select(func.count()).select_from(query.with_only_columns(literal(1)).order_by(None).subquery())) or 0)
+
+
+def forget_counts() -> None:
+    """Drop every cached count (tests)."""
+    _counted.clear()

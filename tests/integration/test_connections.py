@@ -1,0 +1,93 @@
+"""GET requests read without a transaction on PostgreSQL (no BEGIN, no ROLLBACK, no ping: models/connections.py,
+issue 17), yet a GET that writes still writes as one unit: kept only if it commits. The same behaviour on SQLite."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.pool import NullPool
+
+from models import db
+from models.entities import Council
+
+
+def _status(app):
+    """The PostgreSQL connection's transaction status as the view saw it ("IDLE" outside a transaction)."""
+    if db.engine.dialect.name != "postgresql":
+        return None
+    return db.session.connection().connection.dbapi_connection.info.transaction_status.name
+
+
+def _probe(app):
+    seen: dict = {}
+
+    def read():
+        seen["count"] = db.session.scalar(select(func.count(Council.id)))
+        seen["after_read"] = _status(app)
+        return "read"
+
+    def write(commit: str):
+        db.session.add(Council(name=f"Probe {commit}", region="england-and-wales"))
+        db.session.flush()
+        seen["after_write"] = _status(app)
+        if commit == "yes":
+            db.session.commit()
+        return "written"
+
+    from web.permissions import public
+
+    app.add_url_rule("/probe/read", "probe_read", public(read))
+    app.add_url_rule("/probe/write/<commit>", "probe_write", public(write))
+    return seen
+
+
+def _councils(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(Council.name).where(Council.name.like("Probe %"))))
+
+
+def test_a_get_reads_outside_a_transaction_and_a_write_inside_one_is_kept_only_if_committed(app):
+    seen = _probe(app)
+    client = app.test_client()
+    assert client.get("/probe/read").status_code == 200
+    assert seen["count"] == 0
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    # On PostgreSQL nothing was begun for the read: no BEGIN before it and nothing to roll back after it.
+    assert seen["after_read"] == ("IDLE" if postgresql else None)
+
+    assert client.get("/probe/write/no").status_code == 200
+    # The write opened a real transaction, which the end of the request rolled back: nothing half-kept.
+    assert seen["after_write"] == ("INTRANS" if postgresql else None)
+    assert _councils(app) == []
+
+    assert client.get("/probe/write/yes").status_code == 200
+    assert _councils(app) == ["Probe yes"]
+
+    # The connection goes back to the pool as it came: the next request that writes is transactional as ever.
+    with app.app_context():
+        db.session.add(Council(name="Probe rolled back", region="england-and-wales"))
+        db.session.flush()
+        db.session.rollback()
+    assert _councils(app) == ["Probe yes"]
+
+
+def test_a_connection_idle_in_the_pool_is_pinged_and_replaced_when_the_server_dropped_it(app, monkeypatch):
+    """The ping that pool_pre_ping made on every checkout now runs only for a connection idle a while."""
+    from models import connections
+
+    seen = _probe(app)
+    client = app.test_client()
+    assert client.get("/probe/read").status_code == 200
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            assert not connections.event.contains(db.engine, "before_cursor_execute", connections._open_for_write)
+            return
+        # Kill the pooled connection from the server side, as a restart or an idle timeout would.
+        killer = create_engine(db.engine.url, poolclass=NullPool)
+        with killer.connect() as other:
+            other.exec_driver_sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                  "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        killer.dispose()
+    monkeypatch.setattr(connections, "PING_AFTER_IDLE_SECONDS", 0.0)
+    assert client.get("/probe/read").status_code == 200
+    assert seen["count"] == 0
