@@ -348,7 +348,8 @@ def test_hf_47_one_late_return_never_proposes_a_default_notice(app, api):
 # -- deemed receipt; KT-16 stays Kent's -----------------------------------------------------------------------------
 
 def kent_notice(api):
-    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "S3"}, 201)
+    case = api("contract_manager", "POST", "/api/v1/cases", {"contract": "LDDS-2023-07", "summary": "S3",
+                                                             "second_case_reason": "S3 apart from the open case"}, 201)
     return api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
                {"findings": "S3 at 70%", "required_action": "An action plan (KT-19)"}, 201)
 

@@ -91,7 +91,9 @@ def _today() -> str:
 
 KINDS = {
     "case": (Role.COMMISSIONING_MANAGER, "/api/v1/cases", Case, "CASE",
-             lambda provider, i: {"contract": "LDDS-2023-07", "summary": f"Raced case {i}"}),
+             lambda provider, i: {"contract": "LDDS-2023-07", "summary": f"Raced case {i}",
+                                  # the demo's contract has an open case: each new one says why (issue 16)
+                                  "second_case_reason": f"A separate concern {i}"}),
     "complaint": (Role.COMMISSIONING_MANAGER, "/api/v1/complaints", Complaint, "CMP",
                   lambda provider, i: {"provider": provider, "received_at": _an_hour_ago(), "channel": "phone",
                                        "complainant_type": "service_user", "formal": True,

@@ -195,7 +195,7 @@ def test_the_pages_send_a_referral_decline_it_with_a_reason_and_show_each_clock_
         assert "HC-2024-05: Riverside Home Care Ltd" in form and "ECH-2024-01" not in form  # H&F only
         assert "Do not include names" in form
         missing = manager.post_form("/referrals/new", {"contract_id": str(hf), "person": "SU-0412",
-                                                       "summary": "Calls after a fall"})
+                                                       "summary": "Calls after a fall", "grade": "urgent"})
         text = assert_page(missing, "Send a referral", 422)
         assert "There is a problem" in text and "Enter when the package is to start" in text
         created = manager.post_form("/referrals/new", {
