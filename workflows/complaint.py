@@ -114,6 +114,7 @@ COMPLAINT_TRANSITIONS = table([
     {"trigger": "pass_to_provider", "source": ComplaintState.RECEIVED_BY_COUNCIL,
      "dest": ComplaintState.WITH_PROVIDER, "roles": COUNCIL_COMPLAINTS, "event": "COMPLAINT_PASSED_TO_PROVIDER",
      "label": "Pass the complaint to the provider"},
+    # HF-70: a complaint the provider receives directly is reported to the council and goes through its procedure.
     {"trigger": "report_to_council", "source": ComplaintState.RECEIVED, "dest": ComplaintState.WITH_PROVIDER,
      "roles": PROVIDERS | COUNCIL_COMPLAINTS, "event": "COMPLAINT_REPORTED",
      "label": "Report the complaint to the council's complaints manager"},

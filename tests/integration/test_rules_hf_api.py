@@ -1,0 +1,123 @@
+"""Hammersmith & Fulham's complaint, safeguarding and key-holding rules (shared/domain/rules.md 1.5.1, HF sections 13
+to 15) exercised through the API, as the Hammersmith & Fulham home care provider (PRV-005) and the council see them.
+Each test names the rules it pins in a `rules` marker (read by tools/rules_coverage.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+
+from workflows.complaint import RESPONSE_CHECKLIST
+
+NOW = "2026-12-30T12:00:00+00:00"
+
+
+@pytest.fixture
+def hf_provider(app, demo):
+    """A bearer token for a provider manager of the Hammersmith & Fulham home care provider."""
+    from models import db
+    from models.user_store import find_user_by_email, issue_token
+    from tests.integration.portal_setup import add_provider_b_manager
+
+    with app.app_context():
+        user = find_user_by_email(add_provider_b_manager())
+        _row, plain = issue_token(user, "tests", datetime.now(UTC))
+        provider_id = user.provider_id
+        db.session.commit()
+    return plain, provider_id
+
+
+def step(api, who, complaint, trigger, status=200, **data):
+    return api(who, "POST", f"/api/v1/complaints/{complaint['id']}/transitions", {"trigger": trigger, **data}, status)
+
+
+@pytest.mark.rules("HF-70", "HF-75")
+@time_machine.travel(NOW, tick=False)
+def test_a_complaint_made_to_the_provider_is_reported_and_answered_with_the_ombudsman_details(api, hf_provider):
+    """HF-70: a complaint the provider receives directly is reported to the council and handled through its
+    procedure (the council reviews the draft); HF-75: the response is refused until it covers what happened, what
+    should have happened, the finding, the remedy and the right to go to the Ombudsman."""
+    token, provider = hf_provider
+    made = api(token, "POST", "/api/v1/complaints", {
+        "received_at": "2026-12-29T10:00:00+00:00", "channel": "phone", "complainant_type": "family_member",
+        "formal": True, "summary": "Carer arrived two hours late"}, 201)
+    assert (made["state"], made["provider_id"], made["allowed_triggers"]) == ("received", provider,
+                                                                               ["report_to_council"])
+    assert {d["rule"] for d in made["deadlines"]} == {"HF-74"}  # reported within one working day
+    assert step(api, token, made, "report_to_council")["state"] == "with_provider"
+    step(api, token, made, "submit_draft", draft="Dear Mrs A, we are sorry the visit was late...")
+    approved = step(api, "contract_manager", made, "approve_draft")
+    assert approved["state"] == "draft_approved"
+    short = step(api, token, made, "send_response", 422, checklist=["what_happened", "finding"])
+    assert "HF-75" in short["error"] and "ombudsman" in short["error"].lower()
+    sent = step(api, token, made, "send_response", checklist=list(RESPONSE_CHECKLIST))
+    assert (sent["state"], sent["checklist"]) == ("response_sent", list(RESPONSE_CHECKLIST))
+    closed = step(api, "contract_manager", made, "close", outcome="upheld", lessons="Rota gaps flagged a day ahead")
+    assert (closed["state"], closed["outcome"], closed["resolved_on"]) == ("closed", "upheld", "2026-12-30")
+    assert [e["event"] for e in closed["events"]][-1] == "COMPLAINT_CLOSED"
+
+
+@pytest.mark.rules("HF-72")
+@time_machine.travel(NOW, tick=False)
+def test_an_informal_complaint_is_logged_with_its_resolution(api, hf_provider):
+    """HF-72: an informal complaint is logged with no formal clock and closed with how it was resolved; a
+    resolution left blank is refused."""
+    token, _provider = hf_provider
+    made = api(token, "POST", "/api/v1/complaints", {
+        "received_at": "2026-12-29T15:00:00+00:00", "channel": "in_person", "complainant_type": "service_user",
+        "formal": False, "summary": "Would like the same carer on Sundays"}, 201)
+    assert (made["state"], made["deadlines"], made["allowed_triggers"]) == (
+        "logged_informal", [], ["resolve_informally"])
+    blank = step(api, token, made, "resolve_informally", 422, resolution=" ")
+    assert blank["error"] == "Enter how the complaint was resolved"
+    resolved = step(api, token, made, "resolve_informally", resolution="Sunday rota changed to the usual carer")
+    assert (resolved["state"], resolved["resolution"]) == ("resolved_informally",
+                                                           "Sunday rota changed to the usual carer")
+
+
+@pytest.mark.rules("HF-76", "HF-56")
+@time_machine.travel(NOW, tick=False)
+def test_safeguarding_in_a_complaint_and_a_concern_the_provider_raises_reach_the_safeguarding_team(api, hf_provider):
+    """HF-76: a complaint that raises a safeguarding concern is passed to safeguarding at once, as a linked concern;
+    HF-56: the provider reports a concern itself. The safeguarding officer sees both in full; the provider sees
+    neither concern's details back."""
+    token, provider = hf_provider
+    complaint = api(token, "POST", "/api/v1/complaints", {
+        "received_at": "2026-12-30T09:00:00+00:00", "channel": "phone", "complainant_type": "family_member",
+        "formal": True, "summary": "Bruising noticed after a double-handed visit", "raises_safeguarding": True}, 201)
+    raised = api(token, "POST", "/api/v1/safeguarding-concerns", {
+        "provider": provider, "type": "first_account", "details": "Worker reports money missing from a purse",
+        "raised_on": "2026-12-30"}, 201)
+    assert raised == {"status": "raised"}
+    seen = {c["id"]: c for c in api("safeguarding_officer", "GET",
+                                    f"/api/v1/safeguarding-concerns?provider={provider}", status=200)["items"]}
+    assert len(seen) == 2 and complaint["safeguarding_concern_id"] in seen
+    passed_on = f"Raised from complaint {complaint['reference']}: Bruising noticed after a double-handed visit"
+    assert {c["details"] for c in seen.values()} == {passed_on, "Worker reports money missing from a purse"}
+    assert {c["state"] for c in seen.values()} == {"raised"} and all(c["visibility"] == "full"
+                                                                      for c in seen.values())
+    assert api(token, "GET", "/api/v1/safeguarding-concerns", status=200)["items"] == []
+
+
+@pytest.mark.rules("HF-69")
+@time_machine.travel(NOW, tick=False)
+def test_lost_keys_are_reported_within_24_hours_and_written_up_within_3_days(api, hf_provider):
+    """HF-69: a lost-key incident is due to the council within 24 hours and in writing within 3 days; reported on
+    time with its written report, both clocks are met. Other incidents carry no clock (A42)."""
+    token, provider = hf_provider
+    made = api(token, "POST", "/api/v1/incidents", {
+        "provider": provider, "kind": "lost_keys", "occurred_at": "2026-12-29T18:00:00+00:00",
+        "description": "Key-safe code card lost on the round", "action_taken": "Code changed with the resident",
+        "reported": True, "written_report": "Card dropped between visits; code changed at 19:30"}, 201)
+    api(token, "POST", "/api/v1/incidents", {
+        "provider": provider, "kind": "medication", "occurred_at": "2026-12-29T08:00:00+00:00",
+        "description": "Dose given late", "action_taken": "GP told"}, 201)
+    rows = {i["kind"]: i for i in api("contract_manager", "GET", "/api/v1/incidents", status=200)["items"]}
+    lost = rows["lost_keys"]
+    assert lost["id"] == made["id"] and lost["reported_at"].startswith("2026-12-30T12:00")
+    assert {d["rule"] for d in lost["deadlines"]} == {"HF-69"}
+    assert sorted((d["due_on"], d["status"]) for d in lost["deadlines"]) == [
+        ("2026-12-30", "met"), ("2027-01-01", "met")]
+    assert rows["medication"]["deadlines"] == []
