@@ -121,3 +121,54 @@ def test_lost_keys_are_reported_within_24_hours_and_written_up_within_3_days(api
     assert sorted((d["due_on"], d["status"]) for d in lost["deadlines"]) == [
         ("2026-12-30", "met"), ("2027-01-01", "met")]
     assert rows["medication"]["deadlines"] == []
+
+
+def record(api, concern, status=200, **data):
+    return api("safeguarding_officer", "POST", f"/api/v1/safeguarding-concerns/{concern['id']}/records", data, status)
+
+
+@pytest.mark.rules("HF-58", "HF-59", "HF-60", "HF-61")
+@time_machine.travel(NOW, tick=False)
+def test_the_enquiry_records_the_strategy_meeting_the_investigation_and_the_regulator_and_dbs_dates(
+        api, hf_provider):
+    """During a section 42 enquiry the safeguarding officer records the strategy meeting the provider attended
+    (HF-59) and asks the provider to investigate on the council's template (HF-58), which is all the provider sees;
+    the dates the regulator was informed (HF-60), the DBS referral was made and the council told of it (HF-61) are
+    recorded, and the council cannot be told of a referral before it was made."""
+    token, provider = hf_provider
+    concern = api("safeguarding_officer", "POST", "/api/v1/safeguarding-concerns", {
+        "provider": provider, "type": "first_account", "details": "Allegation against a care worker",
+        "raised_on": "2026-12-28"}, 201)
+    too_soon = record(api, concern, 409, record="meeting", kind="strategy_meeting", held_on="2026-12-29",
+                      attendees="x", actions="y")
+    assert "section 42 enquiry" in too_soon["error"]
+    for step in ({"trigger": "triage", "decision": "Enquiry needed"},
+                 {"trigger": "commence_enquiry", "commenced_on": "2026-12-29"}):
+        api("safeguarding_officer", "POST", f"/api/v1/safeguarding-concerns/{concern['id']}/transitions", step, 200)
+    met = record(api, concern, record="meeting", kind="strategy_meeting", held_on="2026-12-30",
+                 attendees="Safeguarding officer; provider's registered manager", actions="Worker suspended")
+    assert met["meetings"] == [{"kind": "strategy_meeting", "held_on": "2026-12-30",
+                                "attendees": "Safeguarding officer; provider's registered manager",
+                                "actions": "Worker suspended"}]
+    asked = record(api, concern, record="investigation", requested_on="2026-12-30",
+                   request="Investigate the allegation on the council's report template")
+    assert asked["investigation_requested_on"] == "2026-12-30"
+    seen = api(token, "GET", f"/api/v1/safeguarding-concerns/{concern['id']}", status=200)
+    assert (seen["visibility"], seen["details"], seen["investigation_request"]) == (
+        "shared", None, "Investigate the allegation on the council's report template")
+    assert "meetings" not in seen
+
+    early = record(api, concern, 422, record="notifications", dbs_referral_on="2026-12-30",
+                   dbs_council_told_on="2026-12-29")
+    assert (early["error"], early["field"]) == ("The council cannot be told of a DBS referral before it was made",
+                                                "dbs_council_told_on")
+    told = record(api, concern, record="notifications", regulator_informed_on="2026-12-29",
+                  dbs_referral_on="2026-12-30", dbs_council_told_on="2026-12-30")
+    assert (told["regulator_informed_on"], told["dbs_referral_on"], told["dbs_council_told_on"]) == (
+        "2026-12-29", "2026-12-30", "2026-12-30")
+    assert [e["event"] for e in told["events"]][-3:] == [
+        "STRATEGY_MEETING_HELD", "PROVIDER_INVESTIGATION_REQUESTED", "CONCERN_NOTIFICATIONS_RECORDED"]
+    assert record(api, concern, 422, record="visit")["field"] == "record"
+    refused = api(token, "POST", f"/api/v1/safeguarding-concerns/{concern['id']}/records",
+                  {"record": "notifications", "regulator_informed_on": "2026-12-29"}, 403)
+    assert refused["error"] == "Only a safeguarding officer can record the regulator and DBS notifications"
