@@ -172,3 +172,40 @@ def test_the_enquiry_records_the_strategy_meeting_the_investigation_and_the_regu
     refused = api(token, "POST", f"/api/v1/safeguarding-concerns/{concern['id']}/records",
                   {"record": "notifications", "regulator_informed_on": "2026-12-29"}, 403)
     assert refused["error"] == "Only a safeguarding officer can record the regulator and DBS notifications"
+
+
+def fire(api, who, collection, record_id, trigger, status=200, **data):
+    return api(who, "POST", f"/api/v1/{collection}/{record_id}/transitions", {"trigger": trigger, **data}, status)
+
+
+@pytest.mark.rules("HF-42", "HF-37")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_failing_standards_bring_a_performance_improvement_plan_the_provider_writes_and_signs(api, hf_provider):
+    """HF-42: after a warning notice the provider submits a performance improvement plan showing how it will put
+    things right, by the date the council set; HF-37: the provider takes part fully: it writes, submits and signs the
+    plan the council agrees, and only its manager can."""
+    token, _provider = hf_provider
+    case = api("contract_manager", "POST", "/api/v1/cases",
+               {"contract": "HC-2024-05", "summary": "BCM 3 missed for the quarter"}, 201)
+    notice = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/notices",
+                 {"findings": "BCM 3 at 80% against 85%", "required_action": "A performance improvement plan"}, 201)
+    assert notice["title"] == "Warning notice"
+    fire(api, "contract_manager", "notices", notice["id"], "issue", served_on="2026-12-18", method="hand",
+         plan_due_days=10)
+    fire(api, token, "notices", notice["id"], "acknowledge", received_on="2026-12-18")
+    plan = api(token, "POST", f"/api/v1/cases/{case['id']}/action-plans", {"notice": notice["id"]}, 201)
+    due = {d["rule"]: d for d in api("contract_manager", "GET", f"/api/v1/cases/{case['id']}",
+                                     status=200)["deadlines"]}
+    assert due["HF-14"]["status"] == "running"
+    fire(api, token, "action-plans", plan["id"], "submit", 409)  # nothing in it yet
+    api(token, "POST", f"/api/v1/action-plans/{plan['id']}/rows", {
+        "kpi": "BCM 3", "current_performance": "80% (Q3 2026)", "rag": "red", "issue": "Rota gaps at weekends",
+        "action": "Weekend rota cover", "owner": "Registered manager", "expected_outcome": "BCM 3 at 85% in Q1 2027",
+        "deadline": "2027-03-31"}, 201)
+    fire(api, token, "action-plans", plan["id"], "submit")
+    fire(api, "contract_manager", "action-plans", plan["id"], "agree")
+    signed = fire(api, token, "action-plans", plan["id"], "sign_off")
+    assert signed["state"] == "in_progress" and signed["frozen"]["rows"][0]["kpi"] == "BCM 3"
+    case = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}", status=200)
+    assert case["state"] == "action_plan"
+    assert {d["rule"]: d["status"] for d in case["deadlines"]}["HF-14"] == "met"
