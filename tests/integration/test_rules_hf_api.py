@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from tests.integration.test_duties import occurrences
 from workflows.complaint import RESPONSE_CHECKLIST
 
 NOW = "2026-12-30T12:00:00+00:00"
@@ -209,3 +210,45 @@ def test_failing_standards_bring_a_performance_improvement_plan_the_provider_wri
     case = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}", status=200)
     assert case["state"] == "action_plan"
     assert {d["rule"]: d["status"] for d in case["deadlines"]}["HF-14"] == "met"
+
+
+ON_REQUEST = {"risk-management-policy": "HF-03", "e-monitoring-reports": "HF-22", "access-to-care-workers": "HF-28",
+              "complaint-records": "HF-77"}
+
+
+@pytest.mark.rules("HF-03", "HF-22", "HF-28", "HF-77")
+def test_what_the_provider_gives_on_request_is_due_by_the_date_the_council_sets(app, api, hf_provider):
+    """HF-03 (the Risk Management Policy), HF-22 (e-monitoring reports), HF-28 (access to care workers) and HF-77
+    (the complaint records, for inspection) are given on request, with no period in the seed: the council sets the
+    date when it asks, a request with none is refused, and one not answered by then is overdue and counted as a late
+    answer."""
+    from scheduler.tick import tick
+
+    hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
+              if c["reference"] == "HC-2024-05")
+    token, _provider = hf_provider
+    with time_machine.travel("2027-01-04T10:00:00+00:00", tick=False):
+        no_date = api("contract_manager", "POST", "/api/v1/requests", {
+            "contract_id": hf, "request_type": "risk-management-policy", "asked_on": "2027-01-04",
+            "what_asked": "The current policy"}, 422)
+        assert no_date["field"] == "due_on"
+        asked = {kind: api("contract_manager", "POST", "/api/v1/requests", {
+            "contract_id": hf, "request_type": kind, "asked_on": "2027-01-04", "due_on": "2027-01-08",
+            "what_asked": "As the specification allows"}, 201) for kind in ON_REQUEST}
+    assert {k: (r["rule"], r["due_on"], r["state"]) for k, r in asked.items()} == {
+        k: (rule, "2027-01-08", "open") for k, rule in ON_REQUEST.items()}
+    with time_machine.travel("2027-01-07T10:00:00+00:00", tick=False):
+        answered = api(token, "POST", f"/api/v1/requests/{asked['complaint-records']['id']}/transitions", {
+            "trigger": "answer", "answered_on": "2027-01-07", "answer": "Complaint log for 2026 sent"}, 200)
+    assert (answered["state"], answered["late"]) == ("answered", False)
+    with app.app_context():
+        tick(datetime(2027, 1, 11, 9, 0, tzinfo=UTC))
+    with time_machine.travel("2027-01-11T10:00:00+00:00", tick=False):
+        seen = {r["request_type"]: r for r in api(token, "GET", "/api/v1/requests", status=200)["items"]}
+    assert {k: (r["state"], r["late"]) for k, r in seen.items()} == {
+        "risk-management-policy": ("overdue", True), "e-monitoring-reports": ("overdue", True),
+        "access-to-care-workers": ("overdue", True), "complaint-records": ("answered", False)}
+    # Each late answer is the rulebook's breach event, which the contract's rolling-window rules can count.
+    assert sorted((kind, ref) for kind, _on, ref in occurrences(app, hf)) == [
+        ("late-answer", seen[k]["reference"]) for k in sorted(ON_REQUEST, key=lambda k: seen[k]["reference"])
+        if k != "complaint-records"]

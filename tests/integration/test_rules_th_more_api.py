@@ -1,0 +1,26 @@
+"""Thurrock's supported accommodation rules beyond the hard outcomes (shared/domain/rules.md 1.4), exercised through
+the API. Each test names the rules it pins in a `rules` marker (read by tools/rules_coverage.py)."""
+
+import pytest
+import time_machine
+
+from tests.integration.test_returns_api import contract_id
+
+THURROCK = "SL-2025-02"
+
+
+@pytest.mark.rules("TH-13")
+@time_machine.travel("2027-01-04T10:00:00+00:00", tick=False)
+def test_extra_monitoring_information_is_due_by_the_date_the_team_sets(api):
+    """TH-13: among its monitoring methods the Contracts and Compliance Team asks for extra monitoring information;
+    the seed gives no period, so the team sets the date when it asks and a request without one is refused."""
+    th = contract_id(api, THURROCK)
+    no_date = api("contract_manager", "POST", "/api/v1/requests", {
+        "contract_id": th, "request_type": "extra-monitoring-information", "asked_on": "2027-01-04",
+        "what_asked": "Move-on outcomes for the last quarter"}, 422)
+    assert no_date["field"] == "due_on"
+    asked = api("contract_manager", "POST", "/api/v1/requests", {
+        "contract_id": th, "request_type": "extra-monitoring-information", "asked_on": "2027-01-04",
+        "due_on": "2027-01-15", "what_asked": "Move-on outcomes for the last quarter"}, 201)
+    assert (asked["rule"], asked["due_on"], asked["state"]) == ("TH-13", "2027-01-15", "open")
+    assert any("The council set the date" in line for line in asked["deadlines"][0]["explanation"])
