@@ -140,6 +140,7 @@ NOTIFICATION_DATES = ("investigation_requested_on", "regulator_informed_on", "db
 def record_on_concern(concern_id: int):
     """Record a meeting, an investigation request or the notification dates on a concern (safeguarding officers)."""
     def act():
+        get_concern(g.viewer, concern_id)  # a concern the token's owner may not see is a 404, whatever the body says
         data = json_body()
         record = CONCERN_RECORDS.get(str(data.get("record")))
         if record is None:
