@@ -29,6 +29,8 @@ from web.api_cases import _value, deadline_json, event_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
+from workflows.clock import LONDON
+from workflows.complaint import resolved_within_28_days
 from workflows.errors import ValidationProblem
 from workflows.safeguarding import SAFEGUARDING
 
@@ -42,6 +44,9 @@ def complaint_json(complaint) -> dict:
                   "council_comment", "checklist", "outcome", "lessons", "resolution", "resolved_on",
                   "safeguarding_concern_id"):
         body[field] = _value(getattr(complaint, field))
+    # CE-59: the monthly return reports each complaint as resolved or not within 28 days of receipt (None while open).
+    body["resolved_within_28_days"] = resolved_within_28_days(complaint.received_at.astimezone(LONDON).date(),
+                                                              complaint.resolved_on)
     body["deadlines"] = [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=("complaint",
                                                                                                complaint.id))]
     body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, "complaint", complaint.id)]

@@ -388,6 +388,7 @@ def _concern_schemas() -> dict:
                                      "version": {"type": "integer"}, "allowed_triggers": triggers,
                                      "provider_id": {"type": "integer"}, "formal": {"type": ["boolean", "null"]},
                                      "summary": {"type": ["string", "null"]}, "deadlines": deadlines,
+                                     "resolved_within_28_days": {"type": ["boolean", "null"]},
                                      "events": events}},
         "Concern": {"type": "object",
                     "required": ["id", "kind", "reference", "state", "version", "provider_id", "raised_on",

@@ -252,3 +252,27 @@ def test_what_the_provider_gives_on_request_is_due_by_the_date_the_council_sets(
     assert sorted((kind, ref) for kind, _on, ref in occurrences(app, hf)) == [
         ("late-answer", seen[k]["reference"]) for k in sorted(ON_REQUEST, key=lambda k: seen[k]["reference"])
         if k != "complaint-records"]
+
+
+@pytest.mark.rules("HF-21")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_time_critical_visits_are_measured_within_15_minutes_and_monitored(api):
+    """HF-21: time-critical visits are delivered at the specified times, with a tolerance of plus or minus 15
+    minutes, monitored through HCMS: the monthly template asks for the visits within 15 minutes of the time; the seed
+    sets no percentage, so the figure is shown and nothing is proposed however low it is."""
+    from tests.integration.test_returns_api import template_kpis
+    from tests.integration.test_rules_hf_monitoring_api import proposed, results, row_for, send
+
+    hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
+              if c["reference"] == "HC-2024-05")
+    month = row_for(api, hf, "monthly-template", "2026-11-01")
+    csv = api("contract_manager", "GET", f"/api/v1/returns/{month['id']}/template.csv", status=200).get_data(
+        as_text=True)
+    assert "2026-11-01,Time-critical visits,% of time-critical visits delivered within plus or minus 15 minutes" in csv
+    assert "Time-critical visits within 15 minutes of the specified time" in csv
+    kpis = template_kpis(api, month["id"])
+    send(api, month, {k: [100, 100] for k in kpis} | {"Time-critical visits": [12, 20]}, "submit")
+    timed = results(api, hf, "2026-11-01")["Time-critical visits"]
+    assert (timed["rag"], timed["target"]) == (None, "Monitor only")
+    assert float(timed["value"]) == 60.0
+    assert proposed(api, hf) == {}

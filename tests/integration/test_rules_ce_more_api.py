@@ -1,0 +1,41 @@
+"""Cheshire East's rules not covered by test_rules_ce_api.py (shared/domain/rules.md 1.1), exercised through the API.
+Each test names the rules it pins in a `rules` marker (read by tools/rules_coverage.py)."""
+
+import pytest
+import time_machine
+
+from tests.integration.test_returns_api import contract_id
+from workflows.complaint import RESPONSE_CHECKLIST
+
+CE = "ECH-2024-01"
+
+
+def step(api, complaint, trigger, **data):
+    return api("contract_manager", "POST", f"/api/v1/complaints/{complaint['id']}/transitions",
+               {"trigger": trigger, **data}, 200)
+
+
+@pytest.mark.rules("CE-59")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_each_complaint_says_whether_it_was_resolved_within_28_days(api):
+    """CE-59: the monthly return reports complaints resolved or not within 28 days of receipt. Both complaints are
+    closed on 18 December: the one received 28 days before was resolved within 28 days, the one received 29 days
+    before was not; an open complaint has no answer yet."""
+    provider = api("contract_manager", "GET", f"/api/v1/contracts/{contract_id(api, CE)}", status=200)["provider"]
+    made = {}
+    for received in ("2026-11-20", "2026-11-19", "2026-12-17"):
+        made[received] = api("contract_manager", "POST", "/api/v1/complaints", {
+            "provider": provider["id"], "received_at": f"{received}T10:00:00+00:00", "channel": "email",
+            "complainant_type": "family_member", "formal": True, "by_council": True,
+            "summary": "Evening call not answered"}, 201)
+    for received in ("2026-11-20", "2026-11-19"):
+        complaint = made[received]
+        step(api, complaint, "pass_to_provider")
+        step(api, complaint, "submit_draft", draft="Dear Mr B, the call was missed because...")
+        step(api, complaint, "approve_draft")
+        step(api, complaint, "send_response", checklist=list(RESPONSE_CHECKLIST))
+        step(api, complaint, "close", outcome="partially_upheld", lessons="Call bell checks at handover")
+    seen = {c["reference"]: c for c in api("contract_manager", "GET", "/api/v1/complaints", status=200)["items"]}
+    assert {received: (seen[c["reference"]]["resolved_on"], seen[c["reference"]]["resolved_within_28_days"])
+            for received, c in made.items()} == {"2026-11-20": ("2026-12-18", True),
+                                                  "2026-11-19": ("2026-12-18", False), "2026-12-17": (None, None)}
