@@ -276,3 +276,23 @@ def test_time_critical_visits_are_measured_within_15_minutes_and_monitored(api):
     assert (timed["rag"], timed["target"]) == (None, "Monitor only")
     assert float(timed["value"]) == 60.0
     assert proposed(api, hf) == {}
+
+
+@pytest.mark.rules("HF-67", "HF-73")
+def test_the_key_holding_and_complaints_procedures_are_due_two_weeks_after_the_award(app, api):
+    """HF-67 and HF-73: the key-holding procedure and the formal complaints procedure are submitted for Authorised
+    Officer approval within two weeks after the contract award: 14 calendar days, Christmas included. One submitted
+    on the day is on time; one submitted the day after is late and counted as a late notice."""
+    hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
+              if c["reference"] == "HC-2024-05")
+    with time_machine.travel("2027-01-05T10:00:00+00:00", tick=False):
+        keys = api("contract_manager", "POST", "/api/v1/duty-notifications", {
+            "contract_id": hf, "duty": "key-holding-procedure", "occurred_on": "2026-12-21",
+            "what_happened": "Contract awarded on 21 December", "notified_on": "2027-01-04"}, 201)
+        complaints = api("contract_manager", "POST", "/api/v1/duty-notifications", {
+            "contract_id": hf, "duty": "complaints-procedure", "occurred_on": "2026-12-21",
+            "what_happened": "Contract awarded on 21 December", "notified_on": "2027-01-05"}, 201)
+    assert (keys["rule"], keys["due_on"], keys["state"], keys["late"]) == ("HF-67", "2027-01-04", "notified", False)
+    assert (complaints["rule"], complaints["due_on"], complaints["late"]) == ("HF-73", "2027-01-04", True)
+    assert "14 calendar days after 21 December 2026" in complaints["deadlines"][0]["explanation"][0]
+    assert [(kind, ref) for kind, _on, ref in occurrences(app, hf)] == [("late-notice", complaints["reference"])]
