@@ -202,7 +202,8 @@ def get_concern(viewer: Viewer, concern_id: int) -> ConcernView:
 def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, details: str, raised_on: date,
                   now: datetime, officers=(), check_role: bool = True) -> SafeguardingConcern:
     """Raise a safeguarding concern (a First Account or Care Concern); the triage decision's clock starts. A provider
-    may raise one itself: HF-56, every concern is reported to the council's safeguarding team."""
+    may raise one itself: HF-56, every concern is reported to the council's safeguarding team; CE-57, First Account
+    and Care Concern alerts are submitted (the seed gives no figure for "promptly")."""
     if check_role and not may_record_concerns(viewer):
         raise TransitionNotAllowed("Your role cannot raise safeguarding concerns", forbidden=True)
     provider = get_provider(viewer, provider_id)

@@ -1,6 +1,8 @@
 """Cheshire East's rules not covered by test_rules_ce_api.py (shared/domain/rules.md 1.1), exercised through the API.
 Each test names the rules it pins in a `rules` marker (read by tools/rules_coverage.py)."""
 
+from datetime import UTC, datetime
+
 import pytest
 import time_machine
 
@@ -39,3 +41,36 @@ def test_each_complaint_says_whether_it_was_resolved_within_28_days(api):
     assert {received: (seen[c["reference"]]["resolved_on"], seen[c["reference"]]["resolved_within_28_days"])
             for received, c in made.items()} == {"2026-11-20": ("2026-12-18", True),
                                                   "2026-11-19": ("2026-12-18", False), "2026-12-17": (None, None)}
+
+
+@pytest.mark.rules("CE-57")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_the_provider_submits_a_first_account_and_a_care_concern_to_the_council(app, api):
+    """CE-57: the provider submits First Account and Care Concern alerts; each reaches the council's safeguarding
+    officer in full, with its triage decision clock running, while the provider does not see them back. A kind the
+    seed does not name is refused."""
+    from models import db
+    from models.user_store import create_user, find_user_by_email, issue_token
+    from workflows.access import Role
+
+    with app.app_context():
+        council_id = find_user_by_email("contract.manager@remedy.example").council_id
+        user = create_user(council_id=council_id, email="manager@meadowbank.example", name="Scheme Manager",
+                           role=Role.PROVIDER_MANAGER, password="remedy-demo-password", provider_reference="PRV-001")
+        db.session.flush()
+        provider = user.provider_id
+        _row, token = issue_token(user, "tests", datetime.now(UTC))
+        db.session.commit()
+    for kind, details in (("first_account", "Resident says money was taken from her flat"),
+                          ("care_concern", "Medication not given at two evening calls")):
+        assert api(token, "POST", "/api/v1/safeguarding-concerns", {
+            "type": kind, "details": details, "raised_on": "2026-12-18"}, 201) == {"status": "raised"}
+    wrong = api(token, "POST", "/api/v1/safeguarding-concerns", {
+        "type": "rumour", "details": "x", "raised_on": "2026-12-18"}, 422)
+    assert wrong["error"] == "Select First Account or Care Concern"
+    seen = api("safeguarding_officer", "GET", f"/api/v1/safeguarding-concerns?provider={provider}",
+               status=200)["items"]
+    assert sorted((c["type"], c["state"], c["visibility"]) for c in seen) == [
+        ("care_concern", "raised", "full"), ("first_account", "raised", "full")]
+    assert all(d["status"] == "running" for c in seen for d in c["deadlines"]) and all(c["deadlines"] for c in seen)
+    assert api(token, "GET", "/api/v1/safeguarding-concerns", status=200)["items"] == []

@@ -296,3 +296,46 @@ def test_the_key_holding_and_complaints_procedures_are_due_two_weeks_after_the_a
     assert (complaints["rule"], complaints["due_on"], complaints["late"]) == ("HF-73", "2027-01-04", True)
     assert "14 calendar days after 21 December 2026" in complaints["deadlines"][0]["explanation"][0]
     assert [(kind, ref) for kind, _on, ref in occurrences(app, hf)] == [("late-notice", complaints["reference"])]
+
+
+@pytest.mark.rules("HF-48")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_a_termination_is_decided_only_with_an_exit_plan(api):
+    """HF-48: on early termination the residents and their information move to other framework providers under an
+    exit strategy: the commissioning manager cannot decide a termination without the exit plan, which the decision
+    keeps."""
+    case = api("contract_manager", "POST", "/api/v1/cases",
+               {"contract": "HC-2024-05", "summary": "Continued poor performance after the Default Notice"}, 201)
+    ending = api("contract_manager", "POST", f"/api/v1/cases/{case['id']}/terminations",
+                 {"reason": "Continued poor performance (section 8.16)"}, 201)
+    decision = {"decided_on": "2026-12-18", "effective_on": "2027-03-31",
+                "grounds": "Continued poor performance, section 8.16"}
+    missing = fire(api, "commissioning_manager", "terminations", ending["id"], "decide", 422, **decision)
+    assert (missing["error"], missing["field"]) == ("Enter the exit plan (transfer of residents, data, keys)",
+                                                    "exit_plan")
+    plan = "Residents offered to Patch 3 framework providers from February; care records sent a week ahead"
+    decided = fire(api, "commissioning_manager", "terminations", ending["id"], "decide", exit_plan=plan, **decision)
+    assert (decided["state"], decided["exit_plan"], decided["effective_on"]) == ("decided", plan, "2027-03-31")
+
+
+@pytest.mark.rules("HF-04", "HF-11")
+@time_machine.travel(NOW, tick=False)
+def test_an_accident_and_a_missed_visit_are_recorded_and_reported_to_the_council_with_no_clock(api, hf_provider):
+    """HF-04: an accident or injury to a resident is reported to Adult Social Care; HF-11: a missed visit is
+    reported when it is apparent. The seed gives no figure for either ("timely"), so they carry no deadline (A42);
+    the council sees each one, when it was reported and the action taken."""
+    token, provider = hf_provider
+    for kind, what, action in (("accident", "Resident slipped in the bathroom during a visit", "GP and family told"),
+                               ("missed_visit", "Lunch visit missed: carer off sick", "Resident and daughter told")):
+        api(token, "POST", "/api/v1/incidents", {
+            "provider": provider, "kind": kind, "occurred_at": "2026-12-30T11:00:00+00:00", "description": what,
+            "action_taken": action, "reported": True}, 201)
+    seen = {i["kind"]: i for i in api("contract_manager", "GET", "/api/v1/incidents", status=200)["items"]}
+    assert {k: (i["provider_id"], i["action_taken"], i["reported_at"][:16], i["deadlines"])
+            for k, i in seen.items()} == {
+        "accident": (provider, "GP and family told", "2026-12-30T12:00", []),
+        "missed_visit": (provider, "Resident and daughter told", "2026-12-30T12:00", [])}
+    refused = api(token, "POST", "/api/v1/incidents", {
+        "provider": provider, "kind": "fall", "occurred_at": "2026-12-30T11:00:00+00:00", "description": "x",
+        "action_taken": "y"}, 422)
+    assert refused["error"].startswith("Select the kind of incident") and refused["field"] == "kind"
