@@ -318,15 +318,19 @@ def test_a_termination_is_decided_only_with_an_exit_plan(api):
     assert (decided["state"], decided["exit_plan"], decided["effective_on"]) == ("decided", plan, "2027-03-31")
 
 
-@pytest.mark.rules("HF-04", "HF-11")
+@pytest.mark.rules("HF-04", "HF-11", "HF-02")
 @time_machine.travel(NOW, tick=False)
-def test_an_accident_and_a_missed_visit_are_recorded_and_reported_to_the_council_with_no_clock(api, hf_provider):
+def test_an_accident_a_missed_visit_and_a_doorstep_refusal_are_reported_to_the_council_with_no_clock(
+        api, hf_provider):
     """HF-04: an accident or injury to a resident is reported to Adult Social Care; HF-11: a missed visit is
-    reported when it is apparent. The seed gives no figure for either ("timely"), so they carry no deadline (A42);
-    the council sees each one, when it was reported and the action taken."""
+    reported when it is apparent; HF-02: a doorstep refusal is reported (Appendix B) with the reasons given and what
+    was done to encourage support. The seed gives no figure for any of them, so they carry no deadline (A42); the
+    council sees each one, when it was reported and the action taken."""
     token, provider = hf_provider
     for kind, what, action in (("accident", "Resident slipped in the bathroom during a visit", "GP and family told"),
-                               ("missed_visit", "Lunch visit missed: carer off sick", "Resident and daughter told")):
+                               ("missed_visit", "Lunch visit missed: carer off sick", "Resident and daughter told"),
+                               ("doorstep_refusal", "Refused the morning call: wanted a later time",
+                                "Offered 10:00 instead; social worker asked about a Direct Payment")):
         api(token, "POST", "/api/v1/incidents", {
             "provider": provider, "kind": kind, "occurred_at": "2026-12-30T11:00:00+00:00", "description": what,
             "action_taken": action, "reported": True}, 201)
@@ -334,8 +338,30 @@ def test_an_accident_and_a_missed_visit_are_recorded_and_reported_to_the_council
     assert {k: (i["provider_id"], i["action_taken"], i["reported_at"][:16], i["deadlines"])
             for k, i in seen.items()} == {
         "accident": (provider, "GP and family told", "2026-12-30T12:00", []),
-        "missed_visit": (provider, "Resident and daughter told", "2026-12-30T12:00", [])}
+        "missed_visit": (provider, "Resident and daughter told", "2026-12-30T12:00", []),
+        "doorstep_refusal": (provider, "Offered 10:00 instead; social worker asked about a Direct Payment",
+                             "2026-12-30T12:00", [])}
     refused = api(token, "POST", "/api/v1/incidents", {
         "provider": provider, "kind": "fall", "occurred_at": "2026-12-30T11:00:00+00:00", "description": "x",
         "action_taken": "y"}, 422)
     assert refused["error"].startswith("Select the kind of incident") and refused["field"] == "kind"
+
+
+@pytest.mark.rules("HF-R06")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_urgent_packages_are_started_within_3_hours_every_time(api):
+    """HF-R06: a '3 hour - urgent' package is started within 3 hours, and 100% is required: 20 of 20 is met, 19 of
+    20 misses and is raised as a concern at contract monitoring."""
+    from tests.integration.test_returns_api import template_kpis
+    from tests.integration.test_rules_hf_monitoring_api import proposed, results, row_for, send
+
+    hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
+              if c["reference"] == "HC-2024-05")
+    month = row_for(api, hf, "monthly-template", "2026-11-01")
+    kpis = template_kpis(api, month["id"])
+    send(api, month, {k: [20, 20] for k in kpis}, "submit")
+    urgent = results(api, hf, "2026-11-01")["Urgent starts"]
+    assert (urgent["rag"], urgent["target"]) == ("green", "at least 100%")
+    send(api, month, {k: [20, 20] for k in kpis} | {"Urgent starts": [19, 20]}, "correct")
+    assert results(api, hf, "2026-11-01")["Urgent starts"]["rag"] == "red"
+    assert proposed(api, hf)[("key-measures-missed", "Urgent starts")] == ["concern"]
