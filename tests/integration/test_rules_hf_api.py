@@ -60,6 +60,37 @@ def test_a_complaint_made_to_the_provider_is_reported_and_answered_with_the_ombu
     assert [e["event"] for e in closed["events"]][-1] == "COMPLAINT_CLOSED"
 
 
+@pytest.mark.rules("HF-71")
+@time_machine.travel(NOW, tick=False)
+def test_only_the_providers_manager_submits_and_sends_a_complaint_response(app, api, hf_provider):
+    """HF-71: the Branch Manager approves every response: a provider user records and reports a complaint, but the
+    draft and the response go only through the provider's manager."""
+    from models import db
+    from models.user_store import create_user, find_user_by_email, issue_token
+    from workflows.access import Role
+
+    manager, _provider = hf_provider
+    with app.app_context():
+        council_id = find_user_by_email("contract.manager@remedy.example").council_id
+        user = create_user(council_id=council_id, email="carer@riverside.example", name="Care Coordinator",
+                           role=Role.PROVIDER_USER, password="remedy-demo-password", provider_reference="PRV-005")
+        db.session.flush()
+        _row, staff = issue_token(user, "tests", datetime.now(UTC))
+        db.session.commit()
+    made = api(staff, "POST", "/api/v1/complaints", {
+        "received_at": "2026-12-30T09:00:00+00:00", "channel": "phone", "complainant_type": "service_user",
+        "formal": True, "summary": "Carer rushed the morning call"}, 201)
+    assert step(api, staff, made, "report_to_council")["allowed_triggers"] == []
+    refused = step(api, staff, made, "submit_draft", 403, draft="Dear Mr C, we are sorry...")
+    assert refused["error"].endswith("or a provider manager can submit the draft response; you are signed in as a "
+                                     "provider user")
+    drafted = step(api, manager, made, "submit_draft", draft="Dear Mr C, we are sorry...")
+    assert drafted["state"] == "draft_submitted"
+    step(api, "contract_manager", made, "approve_draft")
+    step(api, staff, made, "send_response", 403, checklist=list(RESPONSE_CHECKLIST))
+    assert step(api, manager, made, "send_response", checklist=list(RESPONSE_CHECKLIST))["state"] == "response_sent"
+
+
 @pytest.mark.rules("HF-72")
 @time_machine.travel(NOW, tick=False)
 def test_an_informal_complaint_is_logged_with_its_resolution(api, hf_provider):
