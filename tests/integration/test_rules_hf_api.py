@@ -396,3 +396,31 @@ def test_urgent_packages_are_started_within_3_hours_every_time(api):
     send(api, month, {k: [20, 20] for k in kpis} | {"Urgent starts": [19, 20]}, "correct")
     assert results(api, hf, "2026-11-01")["Urgent starts"]["rag"] == "red"
     assert proposed(api, hf)[("key-measures-missed", "Urgent starts")] == ["concern"]
+
+
+@pytest.mark.rules("HF-23", "HF-26", "HF-15")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_four_weekly_hours_never_above_those_commissioned_and_the_annual_returns(api):
+    """HF-23: actual hours go through e-monitoring 4-weekly and must not exceed the hours commissioned (flexible
+    only within the four weeks): at 100% they are met, above it missed. HF-26 (the annual resident satisfaction
+    survey's results) and HF-15 (the annual review of best practice) are returns due once a financial year."""
+    from tests.integration.test_returns_api import template_kpis
+    from tests.integration.test_rules_hf_monitoring_api import results, row_for, send
+
+    hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
+              if c["reference"] == "HC-2024-05")
+    hours = row_for(api, hf, "hours-4-weekly", "2026-11-14")
+    assert (hours["period_end"], template_kpis(api, hours["id"])) == ("2026-12-11", ["Hours above commissioned"])
+    send(api, hours, {"Hours above commissioned": [0, None]}, "submit")
+    met = results(api, hf, "2026-11-14")["Hours above commissioned"]
+    assert (met["rag"], met["target"], met["value"]) == ("green", "at most 0", 0.0)
+    send(api, hours, {"Hours above commissioned": [12, None]}, "correct")
+    over = results(api, hf, "2026-11-14")["Hours above commissioned"]
+    assert (over["rag"], over["value"]) == ("red", 12.0)
+    for annual, name in (("resident-survey", "Annual resident satisfaction and quality survey results"),
+                         ("best-practice-review", "Annual review of best practice and guidance")):
+        row = row_for(api, hf, annual, "2025-04-01")
+        assert (row["name"], row["period"], row["period_end"], row["state"]) == (
+            name, "Financial year 2025-26", "2026-03-31", "due")
+        send(api, row, {}, "submit")
+        assert row_for(api, hf, annual, "2025-04-01")["state"] == "accepted"
