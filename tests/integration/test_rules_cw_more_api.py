@@ -35,3 +35,31 @@ def test_a_service_request_needs_a_response_the_same_working_day(api):
             "trigger": "answer", "answered_on": "2027-01-06", "answer": "PA visited; emergency accommodation found"},
             200)
     assert (answered["state"], answered["late"], answered["deadlines"][0]["status"]) == ("answered", False, "met")
+
+
+@pytest.mark.rules("CW-04", "CW-19", "CW-21")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_safer_recruitment_and_emergency_payments_each_quarter_and_the_annual_compliance_check(api):
+    """CW-04: every starter DBS checked and with references sought first, so one missed is below the 100% target;
+    CW-19: the provider's manager authorises emergency payments up to £30 only, so any above is a miss. CW-21: the
+    annual check of all contract compliance requirements is a return once a financial year."""
+    from tests.integration.test_returns_api import template_kpis
+    from tests.integration.test_rules_hf_monitoring_api import results, row_for, send
+
+    cw = contract_id(api, CORNWALL)
+    row = row_for(api, cw, "safer-recruitment", "2026-07-01")
+    assert template_kpis(api, row["id"]) == ["Safer recruitment", "Emergency payments over £30"]
+    send(api, row, {"Safer recruitment": [6, 6], "Emergency payments over £30": [0, None]}, "submit")
+    met = results(api, cw, "2026-07-01")
+    assert (met["Safer recruitment"]["rag"], met["Safer recruitment"]["target"]) == ("green", "at least 100%")
+    assert (met["Emergency payments over £30"]["rag"], met["Emergency payments over £30"]["target"]) == (
+        "green", "at most 0")
+    send(api, row, {"Safer recruitment": [5, 6], "Emergency payments over £30": [1, None]}, "correct")
+    missed = results(api, cw, "2026-07-01")
+    assert (missed["Safer recruitment"]["rag"], missed["Emergency payments over £30"]["rag"]) == ("red", "red")
+
+    check = row_for(api, cw, "compliance-check", "2025-04-01")
+    assert (check["name"], check["period"], check["state"]) == (
+        "Annual check of all contract compliance requirements", "Financial year 2025-26", "due")
+    send(api, check, {}, "submit")
+    assert row_for(api, cw, "compliance-check", "2025-04-01")["state"] == "accepted"

@@ -398,25 +398,30 @@ def test_urgent_packages_are_started_within_3_hours_every_time(api):
     assert proposed(api, hf)[("key-measures-missed", "Urgent starts")] == ["concern"]
 
 
-@pytest.mark.rules("HF-23", "HF-26", "HF-15")
+@pytest.mark.rules("HF-23", "HF-08", "HF-26", "HF-15")
 @time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
 def test_four_weekly_hours_never_above_those_commissioned_and_the_annual_returns(api):
     """HF-23: actual hours go through e-monitoring 4-weekly and must not exceed the hours commissioned (flexible
-    only within the four weeks): at 100% they are met, above it missed. HF-26 (the annual resident satisfaction
-    survey's results) and HF-15 (the annual review of best practice) are returns due once a financial year."""
+    only within the four weeks): none above is met, any above is missed; HF-08: no visits of 15 minutes or less
+    beyond the resident's choice and safety or medication checks, counted from the same data. HF-26 (the annual
+    resident satisfaction survey's results) and HF-15 (the annual review of best practice) are returns due once a
+    financial year."""
     from tests.integration.test_returns_api import template_kpis
     from tests.integration.test_rules_hf_monitoring_api import results, row_for, send
 
     hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
               if c["reference"] == "HC-2024-05")
     hours = row_for(api, hf, "hours-4-weekly", "2026-11-14")
-    assert (hours["period_end"], template_kpis(api, hours["id"])) == ("2026-12-11", ["Hours above commissioned"])
-    send(api, hours, {"Hours above commissioned": [0, None]}, "submit")
-    met = results(api, hf, "2026-11-14")["Hours above commissioned"]
-    assert (met["rag"], met["target"], met["value"]) == ("green", "at most 0", 0.0)
-    send(api, hours, {"Hours above commissioned": [12, None]}, "correct")
-    over = results(api, hf, "2026-11-14")["Hours above commissioned"]
-    assert (over["rag"], over["value"]) == ("red", 12.0)
+    assert (hours["period_end"], template_kpis(api, hours["id"])) == (
+        "2026-12-11", ["Hours above commissioned", "Short visits"])
+    send(api, hours, {"Hours above commissioned": [0, None], "Short visits": [0, None]}, "submit")
+    met = results(api, hf, "2026-11-14")
+    assert {k: (met[k]["rag"], met[k]["target"]) for k in ("Hours above commissioned", "Short visits")} == {
+        "Hours above commissioned": ("green", "at most 0"), "Short visits": ("green", "at most 0")}
+    send(api, hours, {"Hours above commissioned": [12, None], "Short visits": [3, None]}, "correct")
+    over = results(api, hf, "2026-11-14")
+    assert {k: (over[k]["rag"], over[k]["value"]) for k in ("Hours above commissioned", "Short visits")} == {
+        "Hours above commissioned": ("red", 12.0), "Short visits": ("red", 3.0)}
     for annual, name in (("resident-survey", "Annual resident satisfaction and quality survey results"),
                          ("best-practice-review", "Annual review of best practice and guidance")):
         row = row_for(api, hf, annual, "2025-04-01")
@@ -424,3 +429,25 @@ def test_four_weekly_hours_never_above_those_commissioned_and_the_annual_returns
             name, "Financial year 2025-26", "2026-03-31", "due")
         send(api, row, {}, "submit")
         assert row_for(api, hf, annual, "2025-04-01")["state"] == "accepted"
+
+
+@pytest.mark.rules("HF-35")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_every_worker_is_supervised_each_quarter_and_appraised_each_year(api):
+    """HF-35: all staff have a documented supervision session at least every 3 months (a quarterly return) and a
+    documented annual appraisal (a return once a financial year): every worker is the target, so one missed is a
+    miss."""
+    from tests.integration.test_returns_api import template_kpis
+    from tests.integration.test_rules_hf_monitoring_api import results, row_for, send
+
+    hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
+              if c["reference"] == "HC-2024-05")
+    for return_id, kpi, start in (("supervision", "Supervision", "2026-07-01"),
+                                  ("appraisals", "Appraisals", "2025-04-01")):
+        row = row_for(api, hf, return_id, start)
+        assert template_kpis(api, row["id"]) == [kpi]
+        send(api, row, {kpi: [64, 64]}, "submit")
+        assert (results(api, hf, start)[kpi]["rag"], results(api, hf, start)[kpi]["target"]) == (
+            "green", "at least 100%")
+        send(api, row, {kpi: [63, 64]}, "correct")
+        assert results(api, hf, start)[kpi]["rag"] == "red"

@@ -24,3 +24,18 @@ def test_extra_monitoring_information_is_due_by_the_date_the_team_sets(api):
         "due_on": "2027-01-15", "what_asked": "Move-on outcomes for the last quarter"}, 201)
     assert (asked["rule"], asked["due_on"], asked["state"]) == ("TH-13", "2027-01-15", "open")
     assert any("The council set the date" in line for line in asked["deadlines"][0]["explanation"])
+
+
+@pytest.mark.rules("TH-15")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_financial_due_diligence_is_a_return_once_a_financial_year(api):
+    """TH-15: the Council carries out due diligence on the provider's financial standing at least annually: the
+    provider's financial information is a return due once a financial year, accepted when the check is done."""
+    from tests.integration.test_rules_hf_monitoring_api import row_for, send
+
+    th = contract_id(api, THURROCK)
+    row = row_for(api, th, "financial-due-diligence", "2025-04-01")
+    assert (row["name"], row["period"], row["period_end"], row["state"]) == (
+        "Financial information for the Council's annual due diligence", "Financial year 2025-26", "2026-03-31", "due")
+    send(api, row, {}, "submit")
+    assert row_for(api, th, "financial-due-diligence", "2025-04-01")["state"] == "accepted"
