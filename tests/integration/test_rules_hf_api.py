@@ -431,23 +431,28 @@ def test_four_weekly_hours_never_above_those_commissioned_and_the_annual_returns
         assert row_for(api, hf, annual, "2025-04-01")["state"] == "accepted"
 
 
-@pytest.mark.rules("HF-35")
+@pytest.mark.rules("HF-35", "HF-34", "HF-85", "HF-52")
 @time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
-def test_every_worker_is_supervised_each_quarter_and_appraised_each_year(api):
+def test_every_worker_is_supervised_and_paid_the_living_wage_and_every_referral_and_review_recorded(api):
     """HF-35: all staff have a documented supervision session at least every 3 months (a quarterly return) and a
-    documented annual appraisal (a return once a financial year): every worker is the target, so one missed is a
-    miss."""
+    documented annual appraisal (a return once a financial year); HF-34: every care worker is paid the London Living
+    Wage with travel, supervision and training time (quarterly); HF-85: every new referral has its risk assessment,
+    fire safety included, and HF-52: every 6-week and 3-month review's care plan goes to CIWT (monthly). Each
+    applies to every one, so the target is 100% and one missed is a miss."""
     from tests.integration.test_returns_api import template_kpis
     from tests.integration.test_rules_hf_monitoring_api import results, row_for, send
 
     hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
               if c["reference"] == "HC-2024-05")
-    for return_id, kpi, start in (("supervision", "Supervision", "2026-07-01"),
-                                  ("appraisals", "Appraisals", "2025-04-01")):
+    for return_id, kpis, start in (("supervision", ["Supervision", "London Living Wage"], "2026-07-01"),
+                                   ("appraisals", ["Appraisals"], "2025-04-01"),
+                                   ("care-records", ["Risk assessments", "Care plans sent"], "2026-11-01")):
         row = row_for(api, hf, return_id, start)
-        assert template_kpis(api, row["id"]) == [kpi]
-        send(api, row, {kpi: [64, 64]}, "submit")
-        assert (results(api, hf, start)[kpi]["rag"], results(api, hf, start)[kpi]["target"]) == (
-            "green", "at least 100%")
-        send(api, row, {kpi: [63, 64]}, "correct")
-        assert results(api, hf, start)[kpi]["rag"] == "red"
+        assert template_kpis(api, row["id"]) == kpis
+        send(api, row, dict.fromkeys(kpis, [64, 64]), "submit")
+        met = results(api, hf, start)
+        assert {k: (met[k]["rag"], met[k]["target"]) for k in kpis} == dict.fromkeys(kpis, ("green", "at least 100%"))
+        for kpi in kpis:
+            send(api, row, dict.fromkeys(kpis, [64, 64]) | {kpi: [63, 64]}, "correct")
+            assert {k: r["rag"] for k, r in results(api, hf, start).items() if k in kpis} == {
+                k: "red" if k == kpi else "green" for k in kpis}
