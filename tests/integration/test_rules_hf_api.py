@@ -244,14 +244,15 @@ def test_failing_standards_bring_a_performance_improvement_plan_the_provider_wri
 
 
 ON_REQUEST = {"risk-management-policy": "HF-03", "e-monitoring-reports": "HF-22", "access-to-care-workers": "HF-28",
-              "complaint-records": "HF-77"}
+              "complaint-records": "HF-77", "policies-for-approval": "HF-83", "business-continuity-plans": "HF-87"}
 
 
-@pytest.mark.rules("HF-03", "HF-22", "HF-28", "HF-77")
+@pytest.mark.rules("HF-03", "HF-22", "HF-28", "HF-77", "HF-83", "HF-87")
 def test_what_the_provider_gives_on_request_is_due_by_the_date_the_council_sets(app, api, hf_provider):
-    """HF-03 (the Risk Management Policy), HF-22 (e-monitoring reports), HF-28 (access to care workers) and HF-77
-    (the complaint records, for inspection) are given on request, with no period in the seed: the council sets the
-    date when it asks, a request with none is refused, and one not answered by then is overdue and counted as a late
+    """HF-03 (the Risk Management Policy), HF-22 (e-monitoring reports), HF-28 (access to care workers), HF-77
+    (the complaint records, for inspection), HF-83 (the section 18.1 policies, for approval) and HF-87 (the business
+    continuity plans, for review) are given on request, with no period in the seed: the council sets the date when
+    it asks, a request with none is refused, and one not answered by then is overdue and counted as a late
     answer."""
     from scheduler.tick import tick
 
@@ -277,8 +278,7 @@ def test_what_the_provider_gives_on_request_is_due_by_the_date_the_council_sets(
     with time_machine.travel("2027-01-11T10:00:00+00:00", tick=False):
         seen = {r["request_type"]: r for r in api(token, "GET", "/api/v1/requests", status=200)["items"]}
     assert {k: (r["state"], r["late"]) for k, r in seen.items()} == {
-        "risk-management-policy": ("overdue", True), "e-monitoring-reports": ("overdue", True),
-        "access-to-care-workers": ("overdue", True), "complaint-records": ("answered", False)}
+        k: ("answered", False) if k == "complaint-records" else ("overdue", True) for k in ON_REQUEST}
     # Each late answer is the rulebook's breach event, which the contract's rolling-window rules can count.
     assert sorted((kind, ref) for kind, _on, ref in occurrences(app, hf)) == [
         ("late-answer", seen[k]["reference"]) for k in sorted(ON_REQUEST, key=lambda k: seen[k]["reference"])
@@ -398,12 +398,13 @@ def test_urgent_packages_are_started_within_3_hours_every_time(api):
     assert proposed(api, hf)[("key-measures-missed", "Urgent starts")] == ["concern"]
 
 
-@pytest.mark.rules("HF-23", "HF-08", "HF-26", "HF-15")
+@pytest.mark.rules("HF-23", "HF-08", "HF-50", "HF-26", "HF-15")
 @time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
 def test_four_weekly_hours_never_above_those_commissioned_and_the_annual_returns(api):
     """HF-23: actual hours go through e-monitoring 4-weekly and must not exceed the hours commissioned (flexible
     only within the four weeks): none above is met, any above is missed; HF-08: no visits of 15 minutes or less
-    beyond the resident's choice and safety or medication checks, counted from the same data. HF-26 (the annual
+    beyond the resident's choice and safety or medication checks, and HF-50: planned visits submitted every week,
+    both counted from the same system. HF-26 (the annual
     resident satisfaction survey's results) and HF-15 (the annual review of best practice) are returns due once a
     financial year."""
     from tests.integration.test_returns_api import template_kpis
@@ -412,16 +413,16 @@ def test_four_weekly_hours_never_above_those_commissioned_and_the_annual_returns
     hf = next(c["id"] for c in api("contract_manager", "GET", "/api/v1/contracts", status=200)["items"]
               if c["reference"] == "HC-2024-05")
     hours = row_for(api, hf, "hours-4-weekly", "2026-11-14")
-    assert (hours["period_end"], template_kpis(api, hours["id"])) == (
-        "2026-12-11", ["Hours above commissioned", "Short visits"])
-    send(api, hours, {"Hours above commissioned": [0, None], "Short visits": [0, None]}, "submit")
+    counted = ["Hours above commissioned", "Short visits", "Planned visits not submitted"]
+    assert (hours["period_end"], template_kpis(api, hours["id"])) == ("2026-12-11", counted)
+    send(api, hours, dict.fromkeys(counted, [0, None]), "submit")
     met = results(api, hf, "2026-11-14")
-    assert {k: (met[k]["rag"], met[k]["target"]) for k in ("Hours above commissioned", "Short visits")} == {
-        "Hours above commissioned": ("green", "at most 0"), "Short visits": ("green", "at most 0")}
-    send(api, hours, {"Hours above commissioned": [12, None], "Short visits": [3, None]}, "correct")
+    assert {k: (met[k]["rag"], met[k]["target"]) for k in counted} == dict.fromkeys(counted, ("green", "at most 0"))
+    send(api, hours, dict(zip(counted, ([12, None], [3, None], [1, None]), strict=True)), "correct")
     over = results(api, hf, "2026-11-14")
-    assert {k: (over[k]["rag"], over[k]["value"]) for k in ("Hours above commissioned", "Short visits")} == {
-        "Hours above commissioned": ("red", 12.0), "Short visits": ("red", 3.0)}
+    assert {k: (over[k]["rag"], over[k]["value"]) for k in counted} == {
+        "Hours above commissioned": ("red", 12.0), "Short visits": ("red", 3.0),
+        "Planned visits not submitted": ("red", 1.0)}
     for annual, name in (("resident-survey", "Annual resident satisfaction and quality survey results"),
                          ("best-practice-review", "Annual review of best practice and guidance")):
         row = row_for(api, hf, annual, "2025-04-01")

@@ -37,7 +37,7 @@ def test_each_rulebook_lists_its_duties_and_requests_with_rule_ids():
     assert ce.request_type("inspection-reports").within == "working_days"
     assert ce.request_type("inspection-reports").length == 2
     assert [d.rule for d in hf.duties] == ["HF-14", "HF-57", "HF-84", "HF-86", "HF-67", "HF-73"]
-    assert [r.rule for r in hf.requests] == ["HF-45", "HF-03", "HF-22", "HF-28", "HF-77"]
+    assert [r.rule for r in hf.requests] == ["HF-45", "HF-03", "HF-22", "HF-28", "HF-77", "HF-83", "HF-87"]
     assert [r.rule for r in BOOKS["kent-ld-day-services"].requests] == ["KT-12", "KT-21", "KT-20"]
     assert [d.rule for d in th.duties] == ["TH-17"] and th.duty("imminent-insolvency").within == "immediately"
     assert [r.rule for r in th.requests] == ["TH-13"]
