@@ -37,26 +37,28 @@ def test_a_service_request_needs_a_response_the_same_working_day(api):
     assert (answered["state"], answered["late"], answered["deadlines"][0]["status"]) == ("answered", False, "met")
 
 
-@pytest.mark.rules("CW-04", "CW-19", "CW-21")
+@pytest.mark.rules("CW-04", "CW-19", "CW-17", "CW-21")
 @time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
 def test_safer_recruitment_and_emergency_payments_each_quarter_and_the_annual_compliance_check(api):
     """CW-04: every starter DBS checked and with references sought first, so one missed is below the 100% target;
-    CW-19: the provider's manager authorises emergency payments up to £30 only, so any above is a miss. CW-21: the
+    CW-19: the provider's manager authorises emergency payments up to £30 only, so any above is a miss; CW-17: the
+    PA attends every Child in Care review until the 18th birthday unless excused in advance. CW-21: the
     annual check of all contract compliance requirements is a return once a financial year."""
     from tests.integration.test_returns_api import template_kpis
     from tests.integration.test_rules_hf_monitoring_api import results, row_for, send
 
     cw = contract_id(api, CORNWALL)
     row = row_for(api, cw, "safer-recruitment", "2026-07-01")
-    assert template_kpis(api, row["id"]) == ["Safer recruitment", "Emergency payments over £30"]
-    send(api, row, {"Safer recruitment": [6, 6], "Emergency payments over £30": [0, None]}, "submit")
+    kpis = ["Safer recruitment", "Emergency payments over £30", "CiC reviews attended"]
+    assert template_kpis(api, row["id"]) == kpis
+    send(api, row, dict(zip(kpis, ([6, 6], [0, None], [9, 9]), strict=True)), "submit")
     met = results(api, cw, "2026-07-01")
-    assert (met["Safer recruitment"]["rag"], met["Safer recruitment"]["target"]) == ("green", "at least 100%")
-    assert (met["Emergency payments over £30"]["rag"], met["Emergency payments over £30"]["target"]) == (
-        "green", "at most 0")
-    send(api, row, {"Safer recruitment": [5, 6], "Emergency payments over £30": [1, None]}, "correct")
+    assert {k: (met[k]["rag"], met[k]["target"]) for k in kpis} == {
+        "Safer recruitment": ("green", "at least 100%"), "Emergency payments over £30": ("green", "at most 0"),
+        "CiC reviews attended": ("green", "at least 100%")}
+    send(api, row, dict(zip(kpis, ([5, 6], [1, None], [8, 9]), strict=True)), "correct")
     missed = results(api, cw, "2026-07-01")
-    assert (missed["Safer recruitment"]["rag"], missed["Emergency payments over £30"]["rag"]) == ("red", "red")
+    assert {k: missed[k]["rag"] for k in kpis} == dict.fromkeys(kpis, "red")
 
     check = row_for(api, cw, "compliance-check", "2025-04-01")
     assert (check["name"], check["period"], check["state"]) == (

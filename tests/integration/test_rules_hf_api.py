@@ -432,7 +432,7 @@ def test_four_weekly_hours_never_above_those_commissioned_and_the_annual_returns
         assert row_for(api, hf, annual, "2025-04-01")["state"] == "accepted"
 
 
-@pytest.mark.rules("HF-35", "HF-34", "HF-85", "HF-52")
+@pytest.mark.rules("HF-35", "HF-34", "HF-85", "HF-52", "HF-09")
 @time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
 def test_every_worker_is_supervised_and_paid_the_living_wage_and_every_referral_and_review_recorded(api):
     """HF-35: all staff have a documented supervision session at least every 3 months (a quarterly return) and a
@@ -449,11 +449,16 @@ def test_every_worker_is_supervised_and_paid_the_living_wage_and_every_referral_
                                    ("appraisals", ["Appraisals"], "2025-04-01"),
                                    ("care-records", ["Risk assessments", "Care plans sent"], "2026-11-01")):
         row = row_for(api, hf, return_id, start)
-        assert template_kpis(api, row["id"]) == kpis
-        send(api, row, dict.fromkeys(kpis, [64, 64]), "submit")
+        # HF-09: the referrals received outside Brokerage are counted from the provider's record, and only shown.
+        outside = {"Referrals outside Brokerage": [2, None]} if return_id == "care-records" else {}
+        assert template_kpis(api, row["id"]) == kpis + list(outside)
+        send(api, row, dict.fromkeys(kpis, [64, 64]) | outside, "submit")
         met = results(api, hf, start)
         assert {k: (met[k]["rag"], met[k]["target"]) for k in kpis} == dict.fromkeys(kpis, ("green", "at least 100%"))
         for kpi in kpis:
-            send(api, row, dict.fromkeys(kpis, [64, 64]) | {kpi: [63, 64]}, "correct")
+            send(api, row, dict.fromkeys(kpis, [64, 64]) | {kpi: [63, 64]} | outside, "correct")
             assert {k: r["rag"] for k, r in results(api, hf, start).items() if k in kpis} == {
                 k: "red" if k == kpi else "green" for k in kpis}
+        if outside:
+            shown = results(api, hf, start)["Referrals outside Brokerage"]
+            assert (shown["rag"], shown["target"], shown["value"]) == (None, "Monitor only", 2.0)
