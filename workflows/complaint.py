@@ -213,6 +213,7 @@ class ComplaintWorkflow(Workflow):
         return {"checklist": list(RESPONSE_CHECKLIST)}
 
     def validate_close(self, data: dict) -> dict:
+        # HF-80: the Authorised Officer reviews the outcome and the lessons learnt, and records the actions agreed.
         return {"outcome": need_choice(data, "outcome", OUTCOMES, "Select the outcome"),
                 "lessons": need_text(data, "lessons", "Enter the lessons learnt and the actions agreed")}
 

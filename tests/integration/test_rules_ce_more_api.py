@@ -74,3 +74,27 @@ def test_the_provider_submits_a_first_account_and_a_care_concern_to_the_council(
         ("care_concern", "raised", "full"), ("first_account", "raised", "full")]
     assert all(d["status"] == "running" for c in seen for d in c["deadlines"]) and all(c["deadlines"] for c in seen)
     assert api(token, "GET", "/api/v1/safeguarding-concerns", status=200)["items"] == []
+
+
+@pytest.mark.rules("CE-21", "CE-22", "CE-23")
+@time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
+def test_the_ecm_rules_are_counts_that_must_be_nil_every_four_weeks(api):
+    """CE-22 (a reason for every visit more than 15 minutes off its plan, or not made), CE-23 (the monitoring system
+    updated every working day) and CE-21 (manual uploads every week when ECM is not possible) are counted from the
+    provider's ECM each four weeks: none is met, any one is missed."""
+    from tests.integration.test_returns_api import template_kpis
+    from tests.integration.test_rules_hf_monitoring_api import results, row_for
+
+    ce = contract_id(api, CE)
+    rows = [r for r in api("contract_manager", "GET", f"/api/v1/returns?contract={ce}", status=200)["items"]
+            if r["return"] == "ecm-4-weekly" and r["period_end"] < "2026-12-18"]
+    row = row_for(api, ce, "ecm-4-weekly", max(r["period_start"] for r in rows))
+    counted = ["Variances without a reason", "Days without an ECM update", "Manual uploads missed"]
+    assert template_kpis(api, row["id"]) == counted
+    for figures, rag in (([0, 0, 0], "green"), ([2, 1, 1], "red")):
+        api("contract_manager", "POST", f"/api/v1/returns/{row['id']}/transitions", {
+            "trigger": "submit" if rag == "green" else "correct",
+            "figures": {k: [n, None] for k, n in zip(counted, figures, strict=True)}}, 200)
+        api("contract_manager", "POST", f"/api/v1/returns/{row['id']}/transitions", {"trigger": "accept"}, 200)
+        seen = results(api, ce, row["period_start"])
+        assert {k: (seen[k]["rag"], seen[k]["target"]) for k in counted} == dict.fromkeys(counted, (rag, "at most 0"))

@@ -34,12 +34,13 @@ def step(api, who, complaint, trigger, status=200, **data):
     return api(who, "POST", f"/api/v1/complaints/{complaint['id']}/transitions", {"trigger": trigger, **data}, status)
 
 
-@pytest.mark.rules("HF-70", "HF-75")
+@pytest.mark.rules("HF-70", "HF-75", "HF-80")
 @time_machine.travel(NOW, tick=False)
 def test_a_complaint_made_to_the_provider_is_reported_and_answered_with_the_ombudsman_details(api, hf_provider):
     """HF-70: a complaint the provider receives directly is reported to the council and handled through its
     procedure (the council reviews the draft); HF-75: the response is refused until it covers what happened, what
-    should have happened, the finding, the remedy and the right to go to the Ombudsman."""
+    should have happened, the finding, the remedy and the right to go to the Ombudsman; HF-80: the council closes it
+    with the outcome and the lessons learnt and the actions agreed."""
     token, provider = hf_provider
     made = api(token, "POST", "/api/v1/complaints", {
         "received_at": "2026-12-29T10:00:00+00:00", "channel": "phone", "complainant_type": "family_member",
@@ -55,6 +56,10 @@ def test_a_complaint_made_to_the_provider_is_reported_and_answered_with_the_ombu
     assert "HF-75" in short["error"] and "ombudsman" in short["error"].lower()
     sent = step(api, token, made, "send_response", checklist=list(RESPONSE_CHECKLIST))
     assert (sent["state"], sent["checklist"]) == ("response_sent", list(RESPONSE_CHECKLIST))
+    # HF-80: the council (the Authorised Officer) reviews the outcome and the lessons learnt; the provider cannot close.
+    step(api, token, made, "close", 403, outcome="upheld", lessons="x")
+    no_lessons = step(api, "contract_manager", made, "close", 422, outcome="upheld")
+    assert (no_lessons["error"], no_lessons["field"]) == ("Enter the lessons learnt and the actions agreed", "lessons")
     closed = step(api, "contract_manager", made, "close", outcome="upheld", lessons="Rota gaps flagged a day ahead")
     assert (closed["state"], closed["outcome"], closed["resolved_on"]) == ("closed", "upheld", "2026-12-30")
     assert [e["event"] for e in closed["events"]][-1] == "COMPLAINT_CLOSED"
@@ -398,13 +403,13 @@ def test_urgent_packages_are_started_within_3_hours_every_time(api):
     assert proposed(api, hf)[("key-measures-missed", "Urgent starts")] == ["concern"]
 
 
-@pytest.mark.rules("HF-23", "HF-08", "HF-50", "HF-26", "HF-15")
+@pytest.mark.rules("HF-23", "HF-08", "HF-50", "HF-20", "HF-26", "HF-15")
 @time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
 def test_four_weekly_hours_never_above_those_commissioned_and_the_annual_returns(api):
     """HF-23: actual hours go through e-monitoring 4-weekly and must not exceed the hours commissioned (flexible
     only within the four weeks): none above is met, any above is missed; HF-08: no visits of 15 minutes or less
-    beyond the resident's choice and safety or medication checks, and HF-50: planned visits submitted every week,
-    both counted from the same system. HF-26 (the annual
+    beyond the resident's choice and safety or medication checks, and HF-50 and HF-20: planned visit times submitted
+    to the management system every week, both counted from the same system. HF-26 (the annual
     resident satisfaction survey's results) and HF-15 (the annual review of best practice) are returns due once a
     financial year."""
     from tests.integration.test_returns_api import template_kpis
