@@ -40,7 +40,7 @@ def test_a_service_request_needs_a_response_the_same_working_day(api):
 @pytest.mark.rules("CW-04", "CW-19", "CW-17", "CW-21")
 @time_machine.travel("2026-12-18T14:00:00+00:00", tick=False)
 def test_safer_recruitment_and_emergency_payments_each_quarter_and_the_annual_compliance_check(api):
-    """CW-04: every starter DBS checked and with references sought first, so one missed is below the 100% target;
+    """CW-04: every starter DBS checked and with references sought first, so one starter without is a miss;
     CW-19: the provider's manager authorises emergency payments up to £30 only, so any above is a miss; CW-17: the
     PA attends every Child in Care review until the 18th birthday unless excused in advance. CW-21: the
     annual check of all contract compliance requirements is a return once a financial year."""
@@ -51,12 +51,10 @@ def test_safer_recruitment_and_emergency_payments_each_quarter_and_the_annual_co
     row = row_for(api, cw, "safer-recruitment", "2026-07-01")
     kpis = ["Safer recruitment", "Emergency payments over £30", "CiC reviews attended"]
     assert template_kpis(api, row["id"]) == kpis
-    send(api, row, dict(zip(kpis, ([6, 6], [0, None], [9, 9]), strict=True)), "submit")
+    send(api, row, dict.fromkeys(kpis, [0, None]), "submit")
     met = results(api, cw, "2026-07-01")
-    assert {k: (met[k]["rag"], met[k]["target"]) for k in kpis} == {
-        "Safer recruitment": ("green", "at least 100%"), "Emergency payments over £30": ("green", "at most 0"),
-        "CiC reviews attended": ("green", "at least 100%")}
-    send(api, row, dict(zip(kpis, ([5, 6], [1, None], [8, 9]), strict=True)), "correct")
+    assert {k: (met[k]["rag"], met[k]["target"]) for k in kpis} == dict.fromkeys(kpis, ("green", "at most 0"))
+    send(api, row, dict.fromkeys(kpis, [1, None]), "correct")
     missed = results(api, cw, "2026-07-01")
     assert {k: missed[k]["rag"] for k in kpis} == dict.fromkeys(kpis, "red")
 
