@@ -210,7 +210,9 @@ def get_concern(viewer: Viewer, concern_id: int) -> ConcernView:
 
 def raise_concern(viewer: Viewer, actor: User, provider_id: int, kind: str, details: str, raised_on: date,
                   now: datetime, officers=(), check_role: bool = True) -> SafeguardingConcern:
-    """Raise a safeguarding concern (a First Account or Care Concern); the triage decision's clock starts."""
+    """Raise a safeguarding concern (a First Account or Care Concern); the triage decision's clock starts. A provider
+    may raise one itself: HF-56, every concern is reported to the council's safeguarding team; CE-57, First Account
+    and Care Concern alerts are submitted (the seed gives no figure for "promptly")."""
     if check_role and not may_record_concerns(viewer):
         raise TransitionNotAllowed("Your role cannot raise safeguarding concerns", forbidden=True)
     provider = get_provider(viewer, provider_id)
@@ -319,7 +321,7 @@ def _safeguarding_only(viewer: Viewer, what: str) -> None:
 
 def record_concern_meeting(viewer: Viewer, actor: User, concern_id: int, data: dict, now: datetime) -> dict:
     """A strategy meeting or case conference (date, attendees, actions); a strategy meeting meets the local-practice
-    deadline for holding one."""
+    deadline for holding one. HF-59: the provider attends those where it is implicated (its attendance is recorded)."""
     _safeguarding_only(viewer, "record a strategy meeting or case conference")
     concern = get_concern(viewer, concern_id).concern
     if concern.state is not ConcernState.ENQUIRY:
@@ -337,8 +339,8 @@ def record_concern_meeting(viewer: Viewer, actor: User, concern_id: int, data: d
 
 
 def request_investigation(viewer: Viewer, actor: User, concern_id: int, data: dict, now: datetime) -> None:
-    """Ask the provider to investigate, on the council's template: the request is what the provider then sees of the
-    concern, so it is recorded as a disclosure."""
+    """Ask the provider to investigate, on the council's template (HF-58): the request is what the provider then sees
+    of the concern, so it is recorded as a disclosure."""
     _safeguarding_only(viewer, "ask a provider to investigate")
     concern = get_concern(viewer, concern_id).concern
     if concern.state is not ConcernState.ENQUIRY:
@@ -352,7 +354,7 @@ def request_investigation(viewer: Viewer, actor: User, concern_id: int, data: di
 
 
 def record_notifications(viewer: Viewer, actor: User, concern_id: int, data: dict, now: datetime) -> None:
-    """When the regulator was informed, a DBS referral made, and the council told of it."""
+    """When the regulator was informed of the alert (HF-60), a DBS referral made, and the council told of it (HF-61)."""
     _safeguarding_only(viewer, "record the regulator and DBS notifications")
     concern = get_concern(viewer, concern_id).concern
     valid = validate_notifications(data, now.astimezone(LONDON).date())

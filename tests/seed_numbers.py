@@ -391,7 +391,42 @@ HAMMERSMITH_FULHAM = [
             denominator_at=Cite(2026, "staff")),
 ]
 
-KPIS: list[SeedKpi] = KENT + CHESHIRE_EAST + CORNWALL + THURROCK + HAMMERSMITH_FULHAM
+
+def _nil(book: str, kpi: str, line: int, words: str) -> SeedKpi:
+    """A requirement on every visit, person or week ("must", "all"): a count of those missed, which must be nil."""
+    return SeedKpi(book, kpi, target=0, target_at=Cite(line, words), direction="lower")
+
+
+def _watched(book: str, kpi: str, line: int, words: str) -> SeedKpi:
+    """A practice the seed names with no figure ("regularly", "preferably"): monitored only."""
+    return SeedKpi(book, kpi, monitor_only=True, monitor_at=Cite(line, words), direction=None)
+
+
+# --- issue 15, "the missing third": requirements with no figure of their own, each a nil count or monitored ------
+MISSING_THIRD = [
+    _nil(_CE, "Variances without a reason", 720, "does not take place a reason is"),
+    _nil(_CE, "Days without an ECM update", 734, "at least once per working day"),
+    _nil(_CE, "Manual uploads missed", 705, "Service Users on a weekly basis"),
+    _nil(_CW, "Safer recruitment", 206, "DBS checked and references sought prior to commencing their role"),
+    _nil(_CW, "Emergency payments over £30", 473, "authorise up to £30 emergency payments"),
+    _nil(_CW, "CiC reviews attended", 445, "Attend Child in Care reviews from allocation"),
+    _nil(_TH, "Plans from the start", 557, "clear move on plan with the individual at the start of the Service"),
+    _watched(_TH, "Joint support reviews", 88, "at regular intervals"),
+    _watched(_TH, "Progress reviews", 102, "carried out regularly both by ASC and the Provider"),
+    _watched(_TH, "Joint assessments", 112, "preferably undertake a joint assessment"),
+    _watched(_TH, "Applicants refused", 114, "stating the reasons for refusal"),
+    _nil(_HF, "Hours above commissioned", 1409, "total commissioned hours are not exceeded"),
+    _nil(_HF, "Short visits", 730, "no visits of 15 minutes or less"),
+    _nil(_HF, "Planned visits not submitted", 3237, "submit planned visits on a weekly basis"),
+    _nil(_HF, "Supervision", 2387, "at a minimum every 3 months"),
+    _nil(_HF, "Appraisals", 2391, "all staff have a documented annual"),
+    _nil(_HF, "London Living Wage", 2379, "Living Wage, pay Home Care and Independent Living Workers"),
+    _nil(_HF, "Risk assessments", 4186, "individual risk assessment on all new referrals"),
+    _nil(_HF, "Care plans sent", 3271, "following their 6-week review and after every 3-month review"),
+    _watched(_HF, "Referrals outside Brokerage", 784, "outside of this process"),
+]
+
+KPIS: list[SeedKpi] = KENT + CHESHIRE_EAST + CORNWALL + THURROCK + HAMMERSMITH_FULHAM + MISSING_THIRD
 
 # --- clocks: length and unit; None where the seed leaves the time to the council ("council-set") -----------------
 CLOCKS: list[SeedClock] = [

@@ -17,8 +17,11 @@ from models.concern_store import (
     list_incidents,
     raise_concern,
     record_complaint,
+    record_concern_meeting,
     record_incident,
+    record_notifications,
     report_incident,
+    request_investigation,
 )
 from models.engine import workflow_for
 from web.api import answer, bp, expose_record, json_body, optional_id, run_api, text_member
@@ -26,6 +29,8 @@ from web.api_cases import _value, deadline_json, event_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
+from workflows.clock import LONDON
+from workflows.complaint import resolved_within_28_days
 from workflows.errors import ValidationProblem
 from workflows.safeguarding import SAFEGUARDING
 
@@ -39,6 +44,9 @@ def complaint_json(complaint) -> dict:
                   "council_comment", "checklist", "outcome", "lessons", "resolution", "resolved_on",
                   "safeguarding_concern_id"):
         body[field] = _value(getattr(complaint, field))
+    # CE-59: the monthly return reports each complaint as resolved or not within 28 days of receipt (None while open).
+    body["resolved_within_28_days"] = resolved_within_28_days(complaint.received_at.astimezone(LONDON).date(),
+                                                              complaint.resolved_on)
     body["deadlines"] = [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=("complaint",
                                                                                                complaint.id))]
     body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, "complaint", complaint.id)]
@@ -58,7 +66,10 @@ def concern_json(view) -> dict:
             body["allowed_triggers"] = workflow_for(g.viewer, "safeguarding_concern", concern, now_utc(),
                                                     today_london()).allowed_triggers()
         body.update({"type": concern.kind, "decision": concern.decision, "outcome": concern.outcome,
-                     "outcome_summary": concern.outcome_summary, "shared_with_provider": concern.shared_with_provider})
+                     "outcome_summary": concern.outcome_summary, "shared_with_provider": concern.shared_with_provider,
+                     "meetings": concern.meetings or []})
+        for field in NOTIFICATION_DATES:
+            body[field] = _value(getattr(concern, field))
         body["deadlines"] = [deadline_json(d) for d in deadlines_for(
             g.viewer.council_id, entity=("safeguarding_concern", concern.id))]
         body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, "safeguarding_concern",
@@ -120,6 +131,29 @@ def create_concern():
     if view is None:  # a provider raised it and may not see it back
         return jsonify({"status": "raised"}), 201
     return jsonify(concern_json(view)), 201
+
+
+# What a safeguarding officer records on a concern besides its steps (the concern page's forms): a strategy meeting or
+# case conference, the request to the provider to investigate, and the regulator and DBS notification dates.
+CONCERN_RECORDS = {"meeting": record_concern_meeting, "investigation": request_investigation,
+                   "notifications": record_notifications}
+NOTIFICATION_DATES = ("investigation_requested_on", "regulator_informed_on", "dbs_referral_on", "dbs_council_told_on")
+
+
+@bp.post("/safeguarding-concerns/<int:concern_id>/records")
+@api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
+def record_on_concern(concern_id: int):
+    """Record a meeting, an investigation request or the notification dates on a concern (safeguarding officers)."""
+    def act():
+        get_concern(g.viewer, concern_id)  # a concern the token's owner may not see is a 404, whatever the body says
+        data = json_body()
+        record = CONCERN_RECORDS.get(str(data.get("record")))
+        if record is None:
+            raise ValidationProblem("Give record as one of: " + ", ".join(CONCERN_RECORDS), "record")
+        record(g.viewer, g.api_user, concern_id, data, now_utc())
+        return get_concern(g.viewer, concern_id)
+
+    return answer(act, concern_json)
 
 
 @bp.get("/incidents")

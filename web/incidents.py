@@ -22,7 +22,8 @@ INCIDENTS = ListSpec("incident", "incidents.list_incidents_page", "incidents", "
                      "description")
 
 KIND_LABELS = {"key_holding": "Key holding or key-safe code", "lost_keys": "Lost keys", "accident": "Accident",
-               "medication": "Medication", "missed_visit": "Missed visit", "other": "Other"}
+               "medication": "Medication", "missed_visit": "Missed visit",
+               "doorstep_refusal": "Doorstep cancellation or refusal (Appendix B)", "other": "Other"}
 REPORT_FIELDS = (
     Field("reported", "checkboxes", "Reported to the council",
           "A key-holding incident is reported to an Authorised Officer within 24 hours (HF-69)",

@@ -408,6 +408,12 @@ def _concern_paths() -> dict:
             "summary": "Move a concern on (safeguarding officers only)", "parameters": [id_param],
             "requestBody": trigger,
             "responses": {"200": _json(ref("Concern"), "The updated concern"), **changed}}},
+        "/safeguarding-concerns/{id}/records": {"post": {
+            "summary": "Record a strategy meeting or case conference (HF-59), a request to the provider to investigate "
+                       "(HF-58) or the regulator and DBS notification dates (HF-60, HF-61): safeguarding officers only",
+            "parameters": [id_param],
+            "requestBody": body({"record": {"enum": ["meeting", "investigation", "notifications"]}}, ["record"]),
+            "responses": {"200": _json(ref("Concern"), "The updated concern"), **changed}}},
         "/incidents": {
             "get": {"summary": "Incidents you can see, with their deadlines",
                     "responses": {"200": _json(items("Incident"), "Incidents"), **_errors(401, 403)}},
@@ -441,6 +447,7 @@ def _concern_schemas() -> dict:
                                      "version": {"type": "integer"}, "allowed_triggers": triggers,
                                      "provider_id": {"type": "integer"}, "formal": {"type": ["boolean", "null"]},
                                      "summary": {"type": ["string", "null"]}, "deadlines": deadlines,
+                                     "resolved_within_28_days": {"type": ["boolean", "null"]},
                                      "events": events}},
         "Concern": {"type": "object",
                     "required": ["id", "kind", "reference", "state", "version", "provider_id", "raised_on",
@@ -452,6 +459,10 @@ def _concern_schemas() -> dict:
                                    "visibility": {"enum": ["full", "shared", "exists"]},
                                    "details": {"type": ["string", "null"]},
                                    "investigation_request": {"type": ["string", "null"]},
+                                   "meetings": {"type": "array", "items": {"type": "object"}},
+                                   **{name: {"type": ["string", "null"], "format": "date"} for name in (
+                                       "investigation_requested_on", "regulator_informed_on", "dbs_referral_on",
+                                       "dbs_council_told_on")},
                                    "allowed_triggers": triggers, "deadlines": deadlines, "events": events}},
         "Incident": {"type": "object",
                      "required": ["id", "reference", "kind", "provider_id", "occurred_at", "deadlines"],

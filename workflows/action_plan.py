@@ -3,7 +3,8 @@
 Rows: KPI, current performance and RAG, issue or reason, action, owner, SMART expected outcome, deadline. KT-19
 (section 11.3) adds key tasks, milestones, timescales and resources, agreed by both parties: the council agrees,
 then the provider signs off, and the agreed version is frozen. CE-32: the council may add actions; agreeing a
-plan does not waive the KPIs (CE-45).
+plan does not waive the KPIs (CE-45). HF-42: where performance fails, the provider submits a plan showing how it
+will put things right; HF-37: the provider takes part fully (it writes, submits and signs the plan).
 """
 
 from __future__ import annotations

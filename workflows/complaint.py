@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timedelta
 from workflows.calendar import WorkingCalendar
 from workflows.clock import LONDON, ClockSpec, ClockStart, end_of_day, start_clock
 from workflows.errors import ValidationProblem
-from workflows.machine import MANAGERS, PROVIDERS, Workflow, need_choice, need_text, table
+from workflows.machine import MANAGERS, PROVIDER_MANAGERS, PROVIDERS, Workflow, need_choice, need_text, table
 
 COUNCIL_COMPLAINTS = MANAGERS
 CHANNELS = ("phone", "email", "letter", "in_person", "online", "other")
@@ -114,18 +114,21 @@ COMPLAINT_TRANSITIONS = table([
     {"trigger": "pass_to_provider", "source": ComplaintState.RECEIVED_BY_COUNCIL,
      "dest": ComplaintState.WITH_PROVIDER, "roles": COUNCIL_COMPLAINTS, "event": "COMPLAINT_PASSED_TO_PROVIDER",
      "label": "Pass the complaint to the provider"},
+    # HF-70: a complaint the provider receives directly is reported to the council and goes through its procedure.
     {"trigger": "report_to_council", "source": ComplaintState.RECEIVED, "dest": ComplaintState.WITH_PROVIDER,
      "roles": PROVIDERS | COUNCIL_COMPLAINTS, "event": "COMPLAINT_REPORTED",
      "label": "Report the complaint to the council's complaints manager"},
+    # HF-71: the provider's manager (the Branch Manager) approves every response: a provider user records and reports
+    # complaints, but only a provider manager submits the draft and sends the response.
     {"trigger": "submit_draft", "source": (ComplaintState.WITH_PROVIDER, ComplaintState.DRAFT_RETURNED),
-     "dest": ComplaintState.DRAFT_SUBMITTED, "roles": PROVIDERS | COUNCIL_COMPLAINTS,
+     "dest": ComplaintState.DRAFT_SUBMITTED, "roles": PROVIDER_MANAGERS | COUNCIL_COMPLAINTS,
      "event": "COMPLAINT_DRAFT_SUBMITTED", "label": "Submit the draft response"},
     {"trigger": "return_draft", "source": ComplaintState.DRAFT_SUBMITTED, "dest": ComplaintState.DRAFT_RETURNED,
      "roles": COUNCIL_COMPLAINTS, "event": "COMPLAINT_DRAFT_RETURNED", "label": "Return the draft for changes"},
     {"trigger": "approve_draft", "source": ComplaintState.DRAFT_SUBMITTED, "dest": ComplaintState.DRAFT_APPROVED,
      "roles": COUNCIL_COMPLAINTS, "event": "COMPLAINT_DRAFT_APPROVED", "label": "Approve the draft response"},
     {"trigger": "send_response", "source": ComplaintState.DRAFT_APPROVED, "dest": ComplaintState.RESPONSE_SENT,
-     "roles": PROVIDERS | COUNCIL_COMPLAINTS, "event": "COMPLAINT_RESPONSE_SENT",
+     "roles": PROVIDER_MANAGERS | COUNCIL_COMPLAINTS, "event": "COMPLAINT_RESPONSE_SENT",
      "label": "Record that the response was sent"},
     {"trigger": "close", "source": ComplaintState.RESPONSE_SENT, "dest": ComplaintState.CLOSED,
      "roles": COUNCIL_COMPLAINTS, "event": "COMPLAINT_CLOSED", "label": "Record the outcome and close"},
@@ -210,6 +213,7 @@ class ComplaintWorkflow(Workflow):
         return {"checklist": list(RESPONSE_CHECKLIST)}
 
     def validate_close(self, data: dict) -> dict:
+        # HF-80: the Authorised Officer reviews the outcome and the lessons learnt, and records the actions agreed.
         return {"outcome": need_choice(data, "outcome", OUTCOMES, "Select the outcome"),
                 "lessons": need_text(data, "lessons", "Enter the lessons learnt and the actions agreed")}
 

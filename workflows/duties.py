@@ -7,6 +7,8 @@ contract whose rulebook lists a duty or request type offers it. Each entry says 
 
 * `within_working_days = N`: the N-th working day after the day it happened or was asked (that day never counts);
 * `within_hours = N` (requests only): N real hours from the moment the council asks (Europe/London);
+* `within_days = N`: N calendar days after the day it happened or was asked, for a seed that counts in days or weeks
+  (HF-67 and HF-73: "within two weeks after the contract award", 14 days);
 * `within = "immediately"`: no number (rules.md A52). Remedy counts it as **the same working day**: due by the end of
   the day it happened, or of the next working day when it happened on a weekend, bank holiday or closure day. A52's
   "within 24 h if out of hours" is read the same way (the next working day), so the date never depends on a time
@@ -31,7 +33,7 @@ DUTY_TABLES = ("duties", "requests")
 DEFAULT_EVENTS = {"duties": "late-notice", "requests": "late-answer"}
 IMMEDIATELY = "immediately"
 COUNCIL_SET = "council-set"
-_KEYS = frozenset({"within", "within_working_days", "within_hours", "event"})
+_KEYS = frozenset({"within", "within_working_days", "within_days", "within_hours", "event"})
 
 
 class DutyError(TableError):
@@ -46,8 +48,8 @@ class DutySpec:
     id: str
     rule: str
     what: str
-    within: str  # "working_days", "hours", "immediately" or "council-set"
-    length: int | None = None  # working days or hours; None for immediately and council-set
+    within: str  # "working_days", "days" (calendar), "hours", "immediately" or "council-set"
+    length: int | None = None  # working days, calendar days or hours; None for immediately and council-set
     event: str = ""  # the breach event a late or missing answer records
     seed_line: int | None = None
 
@@ -58,7 +60,7 @@ class DutySpec:
             return "immediately (the same working day, A52)"
         if self.within == COUNCIL_SET:
             return "by the date the council sets"
-        unit = "working day" if self.within == "working_days" else "hour"
+        unit = {"working_days": "working day", "days": "day"}.get(self.within, "hour")
         return f"within {self.length} {unit}{'' if self.length == 1 else 's'}"
 
 
@@ -66,9 +68,9 @@ def parse_duties(text: str, data: dict, table: str, events: tuple[str, ...]) -> 
     """Read one of the [[duties]] or [[requests]] arrays, each problem reported with its line."""
     specs: list[DutySpec] = []
     for entry, bad in entries(text, data, table, DutyError):
-        key = one_of(entry, ("within", "within_working_days", "within_hours"), bad,
-                     "give exactly one of within = \"immediately\" or \"council-set\", within_working_days = N"
-                     + (" or within_hours = N" if table == "requests" else ""))
+        key = one_of(entry, ("within", "within_working_days", "within_days", "within_hours"), bad,
+                     "give exactly one of within = \"immediately\" or \"council-set\", within_working_days = N, "
+                     "within_days = N" + (" or within_hours = N" if table == "requests" else ""))
         length = None
         if key == "within":
             if entry[key] not in (IMMEDIATELY, COUNCIL_SET):
@@ -106,5 +108,5 @@ def due_clock(template: ClockSpec, duty: DutySpec, start: date, calendar: Workin
         clock = start_clock(replace(spec, unit="calendar_days", length=days), start, calendar)
         note = f"The council set the date when it asked ({duty.rule}: the contract gives no fixed period)"
         return replace(clock, explanation=(clock.explanation[0], note, *clock.explanation[1:]))
-    unit = "working_days" if duty.within == "working_days" else "hours"
+    unit = {"working_days": "working_days", "days": "calendar_days"}.get(duty.within, "hours")
     return start_clock(replace(spec, unit=unit, length=duty.length), start, calendar, start_at=start_at)

@@ -1,7 +1,9 @@
 """Incidents and accidents a provider records (HF section 13; rules.md 2.6): reported to the council, then written up.
 
 Key-holding and lost-key incidents carry HF-69's clocks (reported within 24 hours, a written report within 3 days,
-workflows/safeguarding.py); other incidents carry none (A42), but move through the same steps.
+workflows/safeguarding.py); other incidents carry none (A42), but move through the same steps: an accident or injury
+to a resident reported to Adult Social Care (HF-04, "timely", no figure) and a missed visit reported when it is
+apparent (HF-11, no figure) are recorded, reported and written up the same way.
 """
 
 from __future__ import annotations

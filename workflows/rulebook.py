@@ -27,7 +27,8 @@ from workflows.young_people import LeavingCareError, LeavingCareRules, parse_lea
 # Format 2 adds [[returns]], [[kpis]], [[breaches]] and [monitoring] (workflows/monitoring.py); format 1 still loads.
 FORMAT_VERSION = 2
 FORMAT_VERSIONS = (1, 2)
-# The ladder's rungs a rulebook may switch on, each named as the contract names it.
+# The ladder's rungs a rulebook may switch on, each named as the contract names it: a failing provider meets the
+# measures its own contract's terms give and no others (TH-14: Thurrock's are an action plan, then termination).
 RUNGS = ("notice", "action_plan", "default_notice", "suspension", "termination")
 SUSPENSION_SCOPES = ("referrals", "partial", "full", "framework")
 # What may have to be in place before a suspension (CE-38: a live improvement notice or default notice, or a Large

@@ -174,7 +174,9 @@ def decision_clock(raised_on: date, practice: LocalPractice, calendar) -> ClockS
 
 # -- incidents ---------------------------------------------------------------------------------------------------
 
-INCIDENT_KINDS = ("key_holding", "lost_keys", "accident", "medication", "missed_visit", "other")
+# HF-02: a doorstep cancellation or refusal is reported to the council (the Appendix B form): the reasons given as
+# what happened, what was done to encourage support as the action taken.
+INCIDENT_KINDS = ("key_holding", "lost_keys", "accident", "medication", "missed_visit", "doorstep_refusal", "other")
 KEY_REPORT_CLOCK = ClockSpec(kind="key_incident_reported", label="Key-holding incident reported to the council",
                              rule="HF-69", unit="hours", length=24, starts="incident", stops=("INCIDENT_REPORTED",),
                              acts="provider", on_breach="mark_overdue")

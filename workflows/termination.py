@@ -1,5 +1,6 @@
 """Termination: considered, then decided by the commissioning manager only (KT-08 Clause 48, TH-20, HF 8.16,
-CE-34 clause 26.1(b) per A6), with the effective date and an exit plan; or not pursued."""
+CE-34 clause 26.1(b) per A6), with the effective date and an exit plan (HF-48: the transfer of residents and their
+information to other providers); or not pursued."""
 
 from __future__ import annotations
 

@@ -87,6 +87,11 @@ def test_complaints_concerns_incidents_and_minutes_match_the_document(app, login
             "/safeguarding-concerns/{id}", 200)
         api("safeguarding_officer", "POST", f"/api/v1/safeguarding-concerns/{concern['id']}/transitions",
             "/safeguarding-concerns/{id}/transitions", 200, {"trigger": "triage", "decision": "Enquiry"})
+        api("safeguarding_officer", "POST", f"/api/v1/safeguarding-concerns/{concern['id']}/records",
+            "/safeguarding-concerns/{id}/records", 200, {"record": "notifications",
+                                                         "regulator_informed_on": "2026-12-10"})
+        api("safeguarding_officer", "POST", f"/api/v1/safeguarding-concerns/{concern['id']}/records",
+            "/safeguarding-concerns/{id}/records", 422, {"record": "visit"})
         api("provider_manager", "GET", f"/api/v1/safeguarding-concerns/{concern['id']}",
             "/safeguarding-concerns/{id}", 404)
         api("provider_manager", "POST", "/api/v1/incidents", "/incidents", 201, {

@@ -36,11 +36,13 @@ def test_each_rulebook_lists_its_duties_and_requests_with_rule_ids():
     assert {r.within for r in ce.requests[1:]} == {"council-set"}  # the seed gives no working-day figure for these
     assert ce.request_type("inspection-reports").within == "working_days"
     assert ce.request_type("inspection-reports").length == 2
-    assert [d.rule for d in hf.duties] == ["HF-14", "HF-57", "HF-84", "HF-86"]
-    assert [r.rule for r in hf.requests] == ["HF-45"]
+    assert [d.rule for d in hf.duties] == ["HF-14", "HF-57", "HF-84", "HF-86", "HF-67", "HF-73"]
+    assert [r.rule for r in hf.requests] == ["HF-45", "HF-03", "HF-22", "HF-28", "HF-77", "HF-83", "HF-87"]
     assert [r.rule for r in BOOKS["kent-ld-day-services"].requests] == ["KT-12", "KT-21", "KT-20"]
     assert [d.rule for d in th.duties] == ["TH-17"] and th.duty("imminent-insolvency").within == "immediately"
-    assert BOOKS["cornwall-leaving-care"].duties == () and BOOKS["cornwall-leaving-care"].requests == ()
+    assert [r.rule for r in th.requests] == ["TH-13"]
+    assert BOOKS["cornwall-leaving-care"].duties == ()
+    assert [(r.rule, r.within) for r in BOOKS["cornwall-leaving-care"].requests] == [("CW-02", "immediately")]
     # The breach events are [monitoring] events, so rolling-window [[breaches]] rules can count them.
     for book in (ce, hf, th, BOOKS["kent-ld-day-services"]):
         events = {kind for kind, _ in book.monitoring.events}
@@ -52,6 +54,9 @@ def test_each_rulebook_lists_its_duties_and_requests_with_rule_ids():
     ('id = "x-ray"\nrule = "CE-05"\nwhat = "Something"\nwithin_hours = 4', 5, "not hours"),
     ('id = "x-ray"\nrule = "CE-05"\nwhat = "Something"', 1, "give exactly one of"),
     ('id = "x-ray"\nrule = "CE-05"\nwhat = "Something"\nwithin_working_days = 0', 5, "from 1 to 365"),
+    ('id = "x-ray"\nrule = "CE-05"\nwhat = "Something"\nwithin_days = 400', 5, "from 1 to 365"),
+    ('id = "x-ray"\nrule = "CE-05"\nwhat = "Something"\nwithin_days = 14\nwithin_working_days = 10', 5,
+     "give exactly one of"),
     ('id = "x-ray"\nrule = "five"\nwhat = "Something"\nwithin = "immediately"', 3, "'rule' must be a rule id"),
     ('id = "x-ray"\nrule = "CE-05"\nwhat = "Something"\nwithin = "immediately"\nevent = "nope"', 6,
      "'event' must be one of"),
@@ -77,6 +82,14 @@ def test_an_immediate_duty_is_due_the_same_working_day_or_the_next_after_a_bank_
     assert christmas.due_at == datetime(2026, 12, 29, 23, 59, 59, tzinfo=LONDON)
     assert "rules.md A52" in christmas.explanation[1]
     assert "Mon 28 Dec 2026: Boxing Day (substitute day), not counted" in christmas.explanation
+
+
+def test_a_duty_in_calendar_days_counts_every_day_and_does_not_move_off_a_weekend():
+    duty = BOOKS["hammersmith-fulham-home-care"].duty("key-holding-procedure")  # HF-67: two weeks after the award
+    assert (duty.within, duty.length, duty.period) == ("days", 14, "within 14 days")
+    assert notify_deadline(duty, date(2026, 12, 21), EW).due_on == date(2027, 1, 4)  # over Christmas and New Year
+    weekend = notify_deadline(duty, date(2026, 12, 12), EW)
+    assert weekend.due_on == date(2026, 12, 26) and "a calendar-day deadline does not move" in weekend.explanation[0]
 
 
 def test_a_request_counts_working_days_hours_or_the_council_date():

@@ -18,10 +18,10 @@ PREFIX = {"cheshire-east-ech": "CE", "kent-ld-day-services": "KT", "cornwall-lea
 def test_every_seed_rulebook_lists_its_kpis_returns_and_rules():
     counts = {b.id: (len(b.monitoring.returns), len(b.monitoring.kpis), len(b.monitoring.breaches))
               for b in BOOKS.values()}
-    assert counts["cheshire-east-ech"][1] == 16  # CE-K01 to K15 plus the CE-C03 non-delivery count
+    assert counts["cheshire-east-ech"][1] == 16 + 3  # CE-K01 to K15, the CE-C03 non-delivery count, 3 ECM counts
     assert counts["kent-ld-day-services"][1] == 21 + 16  # 21 KPIs and 16 INFO indicators
-    assert counts["cornwall-leaving-care"][1] == 24
-    assert counts["thurrock-supported-living"][1] == 11
+    assert counts["cornwall-leaving-care"][1] == 24 + 3  # plus CW-04, CW-19 and CW-17
+    assert counts["thurrock-supported-living"][1] == 11 + 5  # plus TH-25, TH-04, TH-07, TH-10 and TH-06
     assert counts["hammersmith-fulham-home-care"][2] >= 10
     assert all(r and k and b for r, k, b in counts.values())
 
