@@ -15,8 +15,9 @@ Method (the same one the document states at its top):
 * Implemented: the rule id is cited in the implementation: any text of workflows/, models/, scheduler/ (*.py), or a
   value (not a comment) in a rulebook (rulebooks/*.toml, not the template).
 * Tested through the API: a test under tests/integration that takes the `api` fixture (every request it makes goes
-  through /api/v1) and names the rule in a `@pytest.mark.rules("CE-46", ...)` marker, in its docstring, or in its
-  name (`test_a_ce46_request...`, `test_kt_04_...`). A rules marker on a test without the `api` fixture is an error.
+  through /api/v1) or the `api_token` fixture (it calls /api/v1 with a bearer token, and may also look at the pages)
+  and names the rule in a `@pytest.mark.rules("CE-46", ...)` marker, in its docstring, or in its name
+  (`test_a_ce46_request...`, `test_kt_04_...`). A rules marker on a test without either fixture is an error.
 The files are read, never imported or run: the document says which test claims a rule, not that the test passed.
 """
 
@@ -208,10 +209,10 @@ def api_tests(root: Path, rules: list[Rule]) -> tuple[dict[str, list[str]], list
             if not (isinstance(node, ast.FunctionDef) and node.name.startswith("test_")):
                 continue
             marked = _marker_ids(node.decorator_list)
-            uses_api = "api" in [a.arg for a in node.args.args]
+            uses_api = bool({"api", "api_token"} & {a.arg for a in node.args.args})
             test = f"{where}::{node.name}"
             if (marked is not None or module_ids is not None) and not uses_api:
-                problems.append(f"{test}: a rules marker on a test that does not take the api fixture")
+                problems.append(f"{test}: a rules marker on a test that does not take the api or api_token fixture")
                 continue
             if not uses_api:
                 continue
@@ -249,7 +250,8 @@ def document(rows: list[Coverage]) -> str:
            "reviews/rules-coverage.md section 3 marks them. They are counted apart and left out of the percentages.",
            "* **Implemented**: the rule id is cited in workflows/, models/ or scheduler/, or in a rulebook value "
            "(rulebooks/*.toml; a comment does not count).",
-           "* **Tested through the API**: a test in tests/integration that takes the `api` fixture names the rule in "
+           "* **Tested through the API**: a test in tests/integration that takes the `api` (or `api_token`) fixture names "
+           "the rule in "
            "a `@pytest.mark.rules(...)` marker, its docstring or its name (`test_a_ce46_...`, `test_kt_04_...`).",
            "* **Both**: implemented and tested through the API; **%** is of the rules left after manual and n/a.",
            "* A citation and a test say that the rule is carried and exercised, not that every part of it is: "

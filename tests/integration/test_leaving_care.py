@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import time_machine
 from sqlalchemy import func, select
 
@@ -39,6 +40,7 @@ def _tick(app, when: datetime) -> dict:
         return tick(when, deliver_messages=False)
 
 
+@pytest.mark.rules("CW-14", "CW-16", "CW-10")
 def test_cornwall_clocks_run_past_the_bank_holidays_with_reminders_and_a_breach(app, api):
     from models import db
     from models.audit_store import AuditEvent

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -60,6 +61,7 @@ class Api:
         return self.client.post(f"/api/v1{url}", json=body, headers=self.headers)
 
 
+@pytest.mark.rules("CE-10")
 def test_cheshire_east_quarterly_meeting_reminds_past_christmas_then_is_overdue_until_one_is_held(
         app, api_token, login_as, demo):
     from scheduler.tick import tick
@@ -113,6 +115,7 @@ def test_cheshire_east_quarterly_meeting_reminds_past_christmas_then_is_overdue_
                                                                                    "running")
 
 
+@pytest.mark.rules("KT-13")
 def test_kent_plans_its_forum_and_county_meeting_reminding_the_provider_and_another_provider_sees_nothing(
         app, api_token, demo):
     from models import db
@@ -233,3 +236,21 @@ def _deadline_of(app, planned_id: int) -> int:
     with app.app_context():
         return db.session.scalar(select(Deadline.id).where(Deadline.entity_type == "planned_meeting",
                                                            Deadline.entity_id == planned_id))
+
+
+@pytest.mark.rules("HF-38", "CW-13")
+def test_hammersmith_and_cornwall_plan_their_meetings_six_weekly_and_quarterly_from_the_last_one_held(
+        app, api_token, demo):
+    """H&F meets every six weeks (HF-38) and Cornwall every quarter (CW-13): the next meeting is due one cadence
+    after the last one held, a date (not working days), planned through the API."""
+    manager = Api(app, api_token("contract_manager"))
+    hf, cornwall = contract_id(app, "HC-2024-05"), contract_id(app, "LC-2024-03")
+    with time_machine.travel("2027-01-11T10:00:00+00:00", tick=False):
+        record_minutes(manager, hf, "2027-01-11", cadence="contract-monitoring")
+        record_minutes(manager, cornwall, "2027-01-11", cadence="contract-monitoring")
+        check(manager.post("/planned-meetings", {"contract_id": hf}), "/planned-meetings", "post", 201)
+        check(manager.post("/planned-meetings", {"contract_id": cornwall}), "/planned-meetings", "post", 201)
+        items = check(manager.get("/planned-meetings"), "/planned-meetings", "get", 200)["items"]
+    due = {(i["rule"], i["state"]): i["due_on"] for i in items if i["contract_id"] in (hf, cornwall)}
+    assert due[("HF-38", "planned")] == "2027-02-22"  # six weeks after Monday 11 January
+    assert due[("CW-13", "planned")] == "2027-04-11"  # three calendar months after

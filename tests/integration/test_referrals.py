@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -34,6 +35,7 @@ def _deadline(record: dict, kind: str) -> dict:
     return next(d for d in record["deadlines"] if d["kind"] == kind)
 
 
+@pytest.mark.rules("HF-R01", "HF-R04", "HF-R07", "HF-16")
 def test_a_referral_on_good_friday_counts_real_hours_across_the_spring_clock_change(app, api):  # noqa: F811
     from models import db
     from models.scheduling import OutboxMessage
@@ -110,6 +112,7 @@ def test_a_referral_on_good_friday_counts_real_hours_across_the_spring_clock_cha
         "referral_acknowledged": "met", "referral_response": "breached", "referral_started": "breached"}
 
 
+@pytest.mark.rules("HF-R02", "HF-R07", "HF-18", "HF-30", "HF-24")
 def test_an_answer_after_its_window_is_late_and_a_start_makes_a_package(app, api):  # noqa: F811
     hf = contract_id(app, "HC-2024-05")
     manager = api("contract_manager")
@@ -141,6 +144,7 @@ def test_an_answer_after_its_window_is_late_and_a_start_makes_a_package(app, api
                    "package_review_1": ("HF-24", "2027-02-22"), "package_review_2": ("HF-B06", "2027-03-08")}
 
 
+@pytest.mark.rules("HF-64", "HF-53", "HF-24", "HF-25")
 def test_a_hospital_stay_over_48_hours_across_the_autumn_clock_change_suspends_the_package(app, api):  # noqa: F811
     hf = contract_id(app, "HC-2024-05")
     manager = api("contract_manager")
@@ -333,6 +337,7 @@ def test_remedy_computes_the_review_tiers_and_flags_a_provider_figure_that_diffe
     assert cheshire.status_code == 422 and "no referral or package windows" in cheshire.get_json()["error"]
 
 
+@pytest.mark.rules("HF-25")
 def test_each_review_cycle_missed_is_one_breach_event(app, api):  # noqa: F811
     hf = contract_id(app, "HC-2024-05")
     manager = api("contract_manager")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import time_machine
 
 from tests.conftest import assert_page
@@ -19,6 +20,7 @@ RATINGS = {"TH-S01": "evidenced", "TH-S02": "partly_evidenced", "TH-S03": "evide
            "TH-S09": "excellent"}
 
 
+@pytest.mark.rules("TH-S01")
 def test_thurrock_soft_outcome_check_is_due_a_year_after_moving_in_and_overdue_until_recorded(
         app, api_token, login_as, demo):
     from scheduler.tick import tick

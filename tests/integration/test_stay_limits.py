@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -41,6 +42,7 @@ def mails(app, stay_id: int) -> list[tuple[str, str]]:
             .order_by(OutboxMessage.id))]
 
 
+@pytest.mark.rules("TH-11")
 def test_thurrock_length_of_stay_reminds_then_flags_the_overstay_until_the_practitioner_agrees(
         app, api_token, login_as, demo):
     from scheduler.tick import tick
@@ -84,6 +86,7 @@ def test_thurrock_length_of_stay_reminds_then_flags_the_overstay_until_the_pract
     assert [e["event"] for e in agreed["events"]] == ["STAY_STARTED", "STAY_OVERSTAYED", "STAY_AGREED"]
 
 
+@pytest.mark.rules("TH-12")
 def test_the_move_on_priority_runs_a_year_from_its_award_and_other_contracts_and_providers_see_nothing(
         app, api_token, demo):
     from models import db

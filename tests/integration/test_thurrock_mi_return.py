@@ -4,6 +4,7 @@ their totals) through the API and the return's page, kept with each submission a
 
 from __future__ import annotations
 
+import pytest
 import time_machine
 
 from tests.conftest import assert_page, csrf_token
@@ -32,6 +33,7 @@ def _spec():
     return book.monitoring.return_spec("management-information")
 
 
+@pytest.mark.rules("TH-22")
 def test_the_management_information_return_takes_its_items_as_fields_through_the_api(api):
     spec = _spec()
     assert len(spec.fields) == 52 and spec.rule == "TH-22"
