@@ -125,7 +125,8 @@ def test_computed(api):
     _, problems = rc.api_tests(tmp_path, rules)
 
     assert problems == [
-        "tests/integration/test_b.py::test_a_page: a rules marker on a test that does not take the api fixture",
+        "tests/integration/test_b.py::test_a_page: a rules marker on a test that does not take the api or api_token "
+        "fixture",
         "tests/integration/test_b.py::test_a_typo: CE-99 is not a rule id of the catalogue",
         "tests/integration/test_b.py::test_computed: write the rules marker's ids as strings, not computed"]
 

@@ -250,8 +250,8 @@ def document(rows: list[Coverage]) -> str:
            "reviews/rules-coverage.md section 3 marks them. They are counted apart and left out of the percentages.",
            "* **Implemented**: the rule id is cited in workflows/, models/ or scheduler/, or in a rulebook value "
            "(rulebooks/*.toml; a comment does not count).",
-           "* **Tested through the API**: a test in tests/integration that takes the `api` (or `api_token`) fixture names "
-           "the rule in "
+           "* **Tested through the API**: a test in tests/integration that takes the `api` (or `api_token`) fixture "
+           "names the rule in "
            "a `@pytest.mark.rules(...)` marker, its docstring or its name (`test_a_ce46_...`, `test_kt_04_...`).",
            "* **Both**: implemented and tested through the API; **%** is of the rules left after manual and n/a.",
            "* A citation and a test say that the rule is carried and exercised, not that every part of it is: "
