@@ -86,8 +86,9 @@ class ReferralWorkflow(Workflow):
         return {"decided_at": self._at(data, "decided_at")}
 
     def validate_decline(self, data: dict) -> dict:
-        """HF-16: a refusal carries its reason, and whether the provider had confirmed capacity for it (BCM 2.2
-        counts refusals within capacity; the council reviews each one case by case, HF-B03)."""
+        """HF-16 and HF-05: the provider accepts every package in its patch unless capacity would stop a safe service,
+        so a refusal carries its reason and whether the provider had confirmed capacity for it (BCM 2.2 counts
+        refusals within capacity; the council reviews each one case by case, HF-B03)."""
         reason = need_choice(data, "refusal_reason", REFUSAL_REASONS, "Select why the referral is declined")
         within = data.get("within_capacity")
         if isinstance(within, str):

@@ -35,7 +35,7 @@ def _deadline(record: dict, kind: str) -> dict:
     return next(d for d in record["deadlines"] if d["kind"] == kind)
 
 
-@pytest.mark.rules("HF-R01", "HF-R04", "HF-R07", "HF-16")
+@pytest.mark.rules("HF-R01", "HF-R04", "HF-R07", "HF-16", "HF-05")
 def test_a_referral_on_good_friday_counts_real_hours_across_the_spring_clock_change(app, api):  # noqa: F811
     from models import db
     from models.scheduling import OutboxMessage
@@ -97,7 +97,8 @@ def test_a_referral_on_good_friday_counts_real_hours_across_the_spring_clock_cha
     assert provider.get(f"/referrals/{created['id']}").status_code == 404
     assert provider.get("/referrals").get_json()["items"] == []
 
-    # Declined the next day, within the capacity the provider confirmed: BCM 2.2 counts it (HF-16).
+    # Declined the next day, within the capacity the provider confirmed: BCM 2.2 counts it (HF-16, HF-05: only
+    # capacity that would stop a safe service is a fair refusal).
     with time_machine.travel("2027-03-29T09:00:00+01:00", tick=False):
         problem = manager.post(f"/referrals/{created['id']}/transitions", {"trigger": "decline",
                                                                            "refusal_reason": "no_capacity"})
