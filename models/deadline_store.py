@@ -69,11 +69,16 @@ def reminders_for(deadline: Deadline) -> tuple[int, ...]:
     return DEFAULT_REMINDERS
 
 
+def timer_plans(deadline: Deadline, calendar) -> list:
+    """The timers a deadline should have on this calendar (workflows.deadline.plan_timers; a clock of real hours
+    gets its reminder by the hour)."""
+    return plan_timers(deadline.id, deadline.start_on, deadline.due_on, deadline.due_at, calendar,
+                       reminders_for(deadline), hours=deadline.length if deadline.unit == "hours" else None)
+
+
 def plan_deadline_timers(deadline: Deadline) -> list[Timer]:
     """Create (or keep) the breach and reminder timers of a running deadline; supersede any for an old due date."""
-    calendar = working_calendar(deadline.council_id, deadline.region)
-    plans = plan_timers(deadline.id, deadline.start_on, deadline.due_on, deadline.due_at, calendar,
-                        reminders_for(deadline))
+    plans = timer_plans(deadline, working_calendar(deadline.council_id, deadline.region))
     keys = {p.fire_key for p in plans}
     existing = {t.fire_key: t for t in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline.id))}
     for timer in existing.values():
@@ -118,8 +123,7 @@ def calendar_change_impact(council_id: int, region: str, closures: dict, now: da
                 moved_targets += 1
         elif any(deadline.start_on < day <= deadline.due_on for day in closures):
             served_affected += 1
-        plans = {(p.kind, p.threshold): p.due_on for p in plan_timers(
-            deadline.id, deadline.start_on, deadline.due_on, deadline.due_at, calendar, reminders_for(deadline))}
+        plans = {(p.kind, p.threshold): p.due_on for p in timer_plans(deadline, calendar)}
         for timer in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline.id,
                                                             Timer.status == "pending", Timer.kind == "reminder")):
             if plans.get((timer.kind, timer.threshold)) != timer.due_on:

@@ -116,12 +116,13 @@ def _message(timer, deadline, name: tuple[str, str | None], provider: str, conse
              link: str | None = None) -> Message:
     """The reminder or breach notice for a fired timer, with the link to the record's page."""
     reference, noun = name
+    due_at = deadline.due_at if deadline.unit == "hours" else None  # a clock of real hours names the time
     if timer.kind == "reminder":
         return reminder(deadline.label, deadline.rule, reference, provider, deadline.due_on, timer.threshold,
-                        list(deadline.explanation), link or _link(deadline), noun)
+                        list(deadline.explanation), link or _link(deadline), noun, due_at)
     return breach(deadline.label, deadline.rule, reference, provider, deadline.due_on,
                   CONSEQUENCES.get(consequence) if consequence else None, list(deadline.explanation),
-                  link or _link(deadline), noun)
+                  link or _link(deadline), noun, due_at)
 
 
 def _breach_audit(deadline, timer_id: int, now: datetime) -> dict:
@@ -257,7 +258,8 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
     deadlines = {d.id: d for d in db.session.execute(select(
         Deadline.id, Deadline.council_id, Deadline.case_id, Deadline.contract_id, Deadline.provider_id,
         Deadline.entity_type, Deadline.entity_id, Deadline.label, Deadline.rule, Deadline.due_on, Deadline.due_at,
-        Deadline.status, Deadline.acts, Deadline.on_breach, Deadline.explanation).where(among(Deadline.id, ids)))}
+        Deadline.status, Deadline.acts, Deadline.on_breach, Deadline.explanation, Deadline.unit)
+        .where(among(Deadline.id, ids)))}
     status = {d.id: d.status for d in deadlines.values()}
     paused = set(db.session.scalars(select(DeadlinePause.deadline_id).where(
         among(DeadlinePause.deadline_id, ids), DeadlinePause.ends_on.is_(None))))

@@ -84,12 +84,19 @@ def reminder_morning(day: date) -> datetime:
 
 
 def plan_timers(deadline_id: int, start_on: date, due_on: date, due_at: datetime, calendar: WorkingCalendar,
-                reminders: tuple[int, ...] = DEFAULT_REMINDERS) -> list[TimerPlan]:
+                reminders: tuple[int, ...] = DEFAULT_REMINDERS, hours: int | None = None) -> list[TimerPlan]:
     """The breach timer at the due instant and the reminders counted backwards on the same calendar.
 
-    A reminder that would fall on or before the start day is dropped (a 3-day clock gets no 5-day reminder).
+    A reminder that would fall on or before the start day is dropped (a 3-day clock gets no 5-day reminder). A clock
+    of real hours (`hours`: H&F's referral windows, an hour-based request) gets one reminder before its due instant
+    instead: an hour before, or half-way through a window shorter than two hours (HF-R01's 2 hours: at 1 hour).
     """
     plans = [TimerPlan("breach", 0, due_on, due_at, fire_key(deadline_id, "breach", 0, due_on))]
+    if hours is not None:
+        before = timedelta(hours=1) if hours >= 2 else timedelta(minutes=hours * 30)
+        at = due_at - before
+        plans.append(TimerPlan("reminder", 0, due_on, at, fire_key(deadline_id, "reminder", 0, due_on)))
+        return plans
     for days in sorted(set(reminders), reverse=True):
         day = calendar.add_working_days(due_on, -days) if days else due_on
         if day <= start_on:

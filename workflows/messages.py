@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
 from html import escape
 
+from workflows.clock import LONDON
 from workflows.deadline import reminder_text
 
 
@@ -36,23 +37,33 @@ def _for(noun: str | None, reference: str) -> str:
     return f"{noun} {reference}" if noun else reference
 
 
+def _by(due_on: date, due_at: datetime | None) -> str:
+    """When it is due: the end of a day, or (a clock of real hours) the time on that day in London."""
+    if due_at is None:
+        return f"by the end of {_long(due_on)}"
+    local = due_at.astimezone(LONDON)
+    return f"by {local:%H:%M} on {_long(local.date())} (a clock of real hours)"
+
+
 def reminder(label: str, rule: str, reference: str, provider: str, due_on: date, threshold: int,
-             explanation: list[str] | tuple[str, ...], link: str, noun: str | None = "case") -> Message:
+             explanation: list[str] | tuple[str, ...], link: str, noun: str | None = "case",
+             due_at: datetime | None = None) -> Message:
     """A reminder before a deadline falls due, on a record named by its noun and reference ("complaint CMP-00012";
-    with no noun the reference names it alone: "meeting 12")."""
-    when = reminder_text(threshold)
-    subject = f"Reminder: {label} for {reference} {when} ({_long(due_on)})"
-    paragraphs = [f"{label} ({rule}) for {_for(noun, reference)}, {provider}, {when}: by the end of {_long(due_on)}."]
+    with no noun the reference names it alone: "meeting 12"). `due_at` for a clock of real hours: the time counts."""
+    when = "is due soon" if due_at is not None else reminder_text(threshold)
+    subject = f"Reminder: {label} for {reference} {when} ({_by(due_on, due_at).removeprefix('by ')})"
+    paragraphs = [f"{label} ({rule}) for {_for(noun, reference)}, {provider}, {when}: {_by(due_on, due_at)}."]
     text = "\n\n".join(paragraphs + ["How the deadline was counted:\n" + "\n".join(f"- {x}" for x in explanation),
                                      f"Open it in Remedy: {link}"])
     return Message(subject, text, _html(paragraphs, explanation, link))
 
 
 def breach(label: str, rule: str, reference: str, provider: str, due_on: date, consequence: str | None,
-           explanation: list[str] | tuple[str, ...], link: str, noun: str | None = "case") -> Message:
+           explanation: list[str] | tuple[str, ...], link: str, noun: str | None = "case",
+           due_at: datetime | None = None) -> Message:
     """A deadline has passed without the step that meets it (the record named as for `reminder`)."""
-    subject = f"Overdue: {label} for {reference} was due by the end of {_long(due_on)}"
-    paragraphs = [f"{label} ({rule}) for {_for(noun, reference)}, {provider}, was due by the end of {_long(due_on)} "
+    subject = f"Overdue: {label} for {reference} was due {_by(due_on, due_at)}"
+    paragraphs = [f"{label} ({rule}) for {_for(noun, reference)}, {provider}, was due {_by(due_on, due_at)} "
                   "and has not been done. The deadline is recorded as breached at that time."]
     if consequence:
         paragraphs.append(consequence)

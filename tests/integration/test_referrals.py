@@ -73,13 +73,16 @@ def test_a_referral_on_good_friday_counts_real_hours_across_the_spring_clock_cha
 
     # Saturday 10:00 GMT: the 24-hour implementation window runs out; the scheduler records it.
     _tick(app, datetime(2027, 3, 27, 10, 0, 1, tzinfo=UTC))
-    # Sunday 08:00 BST: the reminder on the response's due day; 11:00 BST: the response window runs out.
-    _tick(app, datetime(2027, 3, 28, 7, 30, tzinfo=UTC))
+    # Sunday 09:59 BST: nothing yet; 10:00 BST: the reminder an hour before, by the hour (a clock of real hours);
+    # 11:00 BST: the response window runs out.
+    _tick(app, datetime(2027, 3, 28, 8, 59, tzinfo=UTC))
+    assert ("reminder", "pending") in timers(app, response["id"])["kinds"]
+    _tick(app, datetime(2027, 3, 28, 9, 0, 30, tzinfo=UTC))
     planned = timers(app, response["id"])
     assert ("reminder", "fired") in planned["kinds"] and ("breach", "pending") in planned["kinds"]
     with app.app_context():
         reminded = db.session.scalars(select(OutboxMessage.subject)).all()
-        assert any("REF-00001" in subject for subject in reminded), reminded
+        assert any("REF-00001" in subject for subject in reminded), reminded  # (Riverside's staff have no e-mail)
     _tick(app, datetime(2027, 3, 28, 9, 59, tzinfo=UTC))
     assert ("breach", "pending") in timers(app, response["id"])["kinds"]  # 10:59 BST: not yet
     _tick(app, datetime(2027, 3, 28, 10, 0, 1, tzinfo=UTC))
