@@ -18,6 +18,7 @@ from models.audit_store import events_for
 from models.case_store import draft_notice, open_case
 from models.cases import Case, Deadline, Notice
 from models.engine import fire
+from models.entities import Contract
 from models.scheduling import Timer
 from models.user_store import find_user_by_email
 from workflows.errors import Conflict
@@ -259,3 +260,37 @@ def test_accept_and_decline_one_referral_at_once_exactly_one_wins(app, demo, ove
                 Deadline.entity_type == "referral", Deadline.entity_id == referral.id)).all())
             assert (statuses["referral_acknowledged"], statuses["referral_response"]) == ("met", "met")
             assert statuses["referral_started"] == ("running" if winner.trigger == "accept" else "cancelled")
+
+
+@pytest.mark.parametrize("overlap", [True, False], ids=["both-read-then-write", "as-scheduled-with-page-version"])
+def test_ending_and_agreeing_one_stay_limit_at_once_exactly_one_wins(app, demo, overlap):
+    """Thurrock's per-person stay limits (issue 15, item 5: TH-11) run on the same engine: one decision lands, and
+    the limit's clock is stopped once."""
+    from models.people_store import record_person
+    from models.stay_limit import StayLimit
+    from models.stay_limit_store import start_stay
+
+    for attempt in range(RACES // 2):
+        with app.app_context():
+            manager = find_user_by_email(demo["contract_manager"])
+            contract = db.session.scalar(select(Contract.id).where(Contract.reference == "SL-2025-02"))
+            person = record_person(manager.viewer, manager, {
+                "contract_id": contract, "reference": f"TH-RACE-{attempt}", "role": "resident",
+                "started_on": "2026-01-05"}, NOW)
+            stay = start_stay(manager.viewer, manager, {"person_id": person.id, "limit": "length-of-stay"}, NOW)
+            db.session.commit()
+            end = seen(Move(demo["contract_manager"], "stay_limit", stay.id, "end", {"ended_on": "2026-12-18"}),
+                       StayLimit, overlap)
+            agree = seen(Move(demo["commissioning_manager"], "stay_limit", stay.id, "agree",
+                              {"reason": "The practitioner agreed six more months"}), StayLimit, overlap)
+        moves = (end, agree) if attempt % 2 == 0 else (agree, end)
+        winner = winner_of(race(app, *moves, overlap=overlap), moves)
+        with app.app_context():
+            stay = db.session.get(StayLimit, stay.id)
+            assert stay.state.value == {"end": "ended", "agree": "agreed"}[winner.trigger]
+            assert stay.version_id == 2
+            assert _events(stay.council_id, "stay_limit", stay.id)[-1] == {"end": "STAY_ENDED",
+                                                                            "agree": "STAY_AGREED"}[winner.trigger]
+            statuses = db.session.scalars(select(Deadline.status).where(
+                Deadline.entity_type == "stay_limit", Deadline.entity_id == stay.id)).all()
+            assert len(statuses) == 1 and statuses[0] in ("met", "cancelled")
