@@ -51,7 +51,8 @@ def reminder(label: str, rule: str, reference: str, provider: str, due_on: date,
     """A reminder before a deadline falls due, on a record named by its noun and reference ("complaint CMP-00012";
     with no noun the reference names it alone: "meeting 12"). `due_at` for a clock of real hours: the time counts."""
     when = "is due soon" if due_at is not None else reminder_text(threshold)
-    subject = f"Reminder: {label} for {reference} {when} ({_by(due_on, due_at).removeprefix('by ')})"
+    due = _long(due_on) if due_at is None else _by(due_on, due_at).removeprefix("by ")
+    subject = f"Reminder: {label} for {reference} {when} ({due})"
     paragraphs = [f"{label} ({rule}) for {_for(noun, reference)}, {provider}, {when}: {_by(due_on, due_at)}."]
     text = "\n\n".join(paragraphs + ["How the deadline was counted:\n" + "\n".join(f"- {x}" for x in explanation),
                                      f"Open it in Remedy: {link}"])
