@@ -107,7 +107,8 @@ def new_person():
         Field("reference", "text", "The council's reference for the person",
               "Not a name: the reference your council uses, for example YP-0417 or SU-2291."),
         Field("role", "radios", "Who is the person to the contract?",
-              choices=tuple((r.value, ROLE_LABELS[r]) for r in PersonRole)),
+              choices=tuple((r.value, ROLE_LABELS[r]) for r in PersonRole),
+              required="Select who the person is to the contract"),
         Field("born_in", "text", "Month of birth (young people only, optional)",
               "Only where a clock needs an age (Cornwall CW-14: 15 years 9 months). Year and month, for example "
               "2010-03. Never the full date.", optional=True),

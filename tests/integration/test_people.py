@@ -225,6 +225,8 @@ def test_the_pages_add_a_person_run_their_clocks_export_and_erase_them(app, logi
         manager = login_as("contract_manager")
         form = assert_page(manager.get(f"/people/new?contract={cornwall}"), "Add a person")
         assert "Not a name" in form and "Never the full date" in form
+        empty = page_text(manager.post_form("/people/new", {}))
+        assert "Select the contract" in empty and "Select who the person is to the contract" in empty
         named = manager.post_form("/people/new", {"contract_id": str(cornwall), "reference": "Jane Smith",
                                                   "role": "young_person"})
         assert named.status_code == 422 and "not a name" in page_text(named)
