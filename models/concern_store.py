@@ -8,7 +8,7 @@ officer has explicitly shared with it, and every disclosure is audited.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import func, or_, select, true
 
@@ -133,8 +133,10 @@ def overdue_ids(viewer: Viewer, entity_type: str, ids) -> set[int]:
 
 def complaint_figures(viewer: Viewer, provider_id: int, start: date, end: date) -> dict:
     """Counts for the monitoring return (KT S3): received, formal, closed, and the share resolved in 28 days."""
-    rows = [c for c in list_complaints(viewer) if c.provider_id == provider_id
-            and start <= c.received_at.astimezone(LONDON).date() <= end]
+    first, after = (datetime.combine(day, time(0), LONDON) for day in (start, date.fromordinal(end.toordinal() + 1)))
+    rows = db.session.execute(scoped(Complaint, viewer).with_only_columns(
+        Complaint.received_at, Complaint.formal, Complaint.resolved_on).where(
+        Complaint.provider_id == provider_id, Complaint.received_at >= first, Complaint.received_at < after)).all()
     resolved = [c for c in rows if c.resolved_on is not None]
     within = [c for c in resolved if (c.resolved_on - c.received_at.astimezone(LONDON).date()).days <= 28]
     return {"received": len(rows), "formal": sum(c.formal for c in rows), "resolved": len(resolved),
@@ -185,14 +187,18 @@ def listable_concerns(viewer: Viewer):
                func.coalesce(SafeguardingConcern.investigation_request, "") != "")
 
 
-def list_concerns(viewer: Viewer, provider_id: int | None = None) -> list[ConcernView]:
-    """Concerns the viewer may know of, with what they may see of each."""
+def list_concerns(viewer: Viewer, provider_id: int | None = None, since: date | None = None,
+                  limit: int | None = None) -> list[ConcernView]:
+    """Concerns the viewer may know of, with what they may see of each, newest first: those raised `since` a day,
+    or the newest `limit` read (fewer if some of those are not the viewer's to know of)."""
     query = scoped(SafeguardingConcern, viewer)
     if provider_id is not None:
         query = query.where(SafeguardingConcern.provider_id == provider_id)
+    if since is not None:
+        query = query.where(SafeguardingConcern.raised_on >= since)
     views = []
     for concern in db.session.scalars(query.order_by(SafeguardingConcern.raised_on.desc(),
-                                                     SafeguardingConcern.id.desc())):
+                                                     SafeguardingConcern.id.desc()).limit(limit)):
         level = _level(viewer, concern)
         if level:
             views.append(ConcernView(concern, level))

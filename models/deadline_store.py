@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, literal, select, union_all
 
 from models import db
 from models.audit_store import record_event
@@ -287,24 +287,30 @@ def paused_ids(deadlines) -> set[int]:
 
 def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
     """For each deadline: the record it belongs to, as words (its case's reference, a complaint's CMP-00012, or
-    "Meeting 4"), and the path of that record's page, from the registry; one query per kind present."""
+    "Meeting of 4 March 2027"), and the path of that record's page, from the registry; one statement whatever kinds
+    are present (a UNION of one SELECT per kind), none when there are no deadlines."""
     wanted: dict[str, set[int]] = {}
     for d in deadlines:
         kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)
         wanted.setdefault(kind, set()).add(entity_id)
-    names: dict[tuple[str, int], str] = {}
-    for kind, ids in wanted.items():
+    parts = []
+    for kind, ids in sorted(wanted.items()):
         model = KINDS[kind].model if kind in KINDS else None
-        if model is not None and hasattr(model, "reference"):
-            names.update({(kind, i): ref for i, ref in db.session.execute(
-                select(model.id, model.reference).where(model.id.in_(ids)))})
-        elif model is not None and hasattr(model, "label"):  # a monitoring return: by its period, not its id
-            noun = KINDS[kind].noun.capitalize()
-            names.update({(kind, i): f"{noun} {label}" for i, label in db.session.execute(
-                select(model.id, model.label).where(model.id.in_(ids)))})
-        elif model is not None and hasattr(model, "held_on"):  # a meeting: by the day it was held
-            names.update({(kind, i): f"Meeting of {held_on.day} {held_on:%B %Y}" for i, held_on in db.session.execute(
-                select(model.id, model.held_on).where(model.id.in_(ids)))})
+        # A record's name: its reference; a monitoring return's period label; a meeting's day (as ISO text).
+        column = next((getattr(model, c) for c in ("reference", "label", "held_on") if hasattr(model, c)), None)
+        if column is not None:
+            parts.append(select(literal(kind).label("kind"), model.id.label("id"),
+                                cast(column, String).label("name")).where(model.id.in_(ids)))
+    names: dict[tuple[str, int], str] = {}
+    for kind, entity_id, name in db.session.execute(union_all(*parts)) if parts else ():
+        model = KINDS[kind].model
+        if hasattr(model, "reference"):
+            names[(kind, entity_id)] = name
+        elif hasattr(model, "label"):  # a monitoring return: by its period, not its id
+            names[(kind, entity_id)] = f"{KINDS[kind].noun.capitalize()} {name}"
+        elif name:
+            held_on = date.fromisoformat(name[:10])
+            names[(kind, entity_id)] = f"Meeting of {held_on.day} {held_on:%B %Y}"
     out = {}
     for d in deadlines:
         kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)

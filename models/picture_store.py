@@ -1,7 +1,19 @@
-"""What has happened to one provider, read for the provider picture: every happening the viewer may know of, and
-its open cases. Safeguarding concerns come through concern_store, so the same visibility rules apply here."""
+"""What has happened to one provider, read for the provider picture: its newest happenings the viewer may know of,
+counts per quarter, and its open cases. Safeguarding concerns come through concern_store, so the same visibility
+rules apply here.
+
+Every read is bounded (issue 17: a provider with 20,000 cases took a second to show when every happening was
+loaded): the timeline reads the newest few of each kind, and the quarter counts are counted by the database over
+the quarters shown, each kind in one statement, on indexes of (provider_id, date)."""
 
 from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+from sqlalchemy import and_, case, func
 
 from models import db
 from models.cases import Case, DefaultNotice, Notice, Suspension
@@ -12,50 +24,106 @@ from models.registry import scoped
 from workflows.access import Viewer
 from workflows.case import OPEN
 from workflows.clock import LONDON
-from workflows.picture import Happening
+from workflows.picture import Happening, counts_by_quarter, quarter_bounds
 
 
 def _of(model, viewer: Viewer, provider_id: int):
     return scoped(model, viewer).where(model.provider_id == provider_id)
 
 
-def provider_happenings(viewer: Viewer, provider_id: int) -> list[Happening]:
-    """Cases opened, notices and defaults served, suspensions started, complaints, safeguarding concerns (as far as
-    the viewer may know of them), incidents and CQC ratings. The caller has checked the viewer may see the
-    provider (get_provider)."""
+def _day(instant: datetime) -> date:
+    return instant.astimezone(LONDON).date()
+
+
+@dataclass(frozen=True)
+class _Source:
+    """One kind of happening: the rows it comes from, the column that dates it and how a row reads."""
+
+    kind: str
+    model: type
+    on: str  # the dating column: a date, or an instant (then its London date is the day it happened)
+    instant: bool
+    happening: Callable[[object], Happening]
+    only: Callable[[type], object] | None = None  # rows of the model that are happenings of this kind
+
+    def query(self, viewer: Viewer, provider_id: int):
+        query = _of(self.model, viewer, provider_id)
+        return query.where(self.only(self.model)) if self.only is not None else query
+
+    def bound(self, day: date):
+        """The column's value at the start of a London day."""
+        return datetime.combine(day, time(0), LONDON) if self.instant else day
+
+
+def _complaint(complaint: Complaint) -> Happening:
+    kind = "Formal" if complaint.formal else "Informal"
+    return Happening(_day(complaint.received_at), "complaint", f"Complaint {complaint.reference} received",
+                     f"{kind}: {complaint.summary}", ("complaint", complaint.id))
+
+
+SOURCES = (
+    _Source("case", Case, "created_at", True, lambda c: Happening(
+        _day(c.created_at), "case", f"Case {c.reference} opened", c.summary, ("case", c.id))),
+    _Source("notice", Notice, "served_on", False, lambda n: Happening(
+        n.served_on, "notice", f"{n.title} served", n.findings, ("case", n.case_id)),
+        only=lambda m: m.served_on.is_not(None)),
+    _Source("default_notice", DefaultNotice, "served_on", False, lambda n: Happening(
+        n.served_on, "default_notice", f"Default notice {n.number or ''} served".replace("  ", " "),
+        n.default_description or "", ("case", n.case_id)), only=lambda m: m.served_on.is_not(None)),
+    _Source("suspension", Suspension, "starts_on", False, lambda s: Happening(
+        s.starts_on, "suspension", "Suspension started", s.scope_detail or s.scope or "", ("case", s.case_id)),
+        only=lambda m: m.starts_on.is_not(None)),
+    _Source("complaint", Complaint, "received_at", True, _complaint),
+    _Source("incident", Incident, "occurred_at", True, lambda i: Happening(
+        _day(i.occurred_at), "incident", f"Incident {i.reference}", i.description, ("incident", i.id))),
+    _Source("cqc_rating", CqcRating, "rated_on", False, lambda r: Happening(
+        r.rated_on, "cqc_rating", f"CQC rating: {r.rating.label}",
+        "The report is linked in the rating history below" if r.report_url else "", None)),
+)
+
+
+def _concern(view) -> Happening:
+    detail = {"full": view.concern.details, "shared": "Shared with you by the council's safeguarding team",
+              "exists": "Details restricted to the safeguarding team"}[view.level]
+    return Happening(view.concern.raised_on, "safeguarding_concern",
+                     f"Safeguarding concern {view.concern.reference} raised", detail,
+                     ("safeguarding_concern", view.concern.id))
+
+
+def newest_happenings(viewer: Viewer, provider_id: int, limit: int) -> list[Happening]:
+    """At least the newest `limit` happenings the viewer may know of, of every kind (the newest `limit` of each),
+    unordered: workflows.picture.timeline orders them. The caller has checked the viewer may see the provider."""
     out: list[Happening] = []
-    for case in db.session.scalars(_of(Case, viewer, provider_id)):
-        out.append(Happening(case.created_at.astimezone(LONDON).date(), "case", f"Case {case.reference} opened",
-                             case.summary, ("case", case.id)))
-    for notice in db.session.scalars(_of(Notice, viewer, provider_id).where(Notice.served_on.is_not(None))):
-        out.append(Happening(notice.served_on, "notice", f"{notice.title} served", notice.findings,
-                             ("case", notice.case_id)))
-    for notice in db.session.scalars(_of(DefaultNotice, viewer, provider_id)
-                                     .where(DefaultNotice.served_on.is_not(None))):
-        out.append(Happening(notice.served_on, "default_notice", f"Default notice {notice.number or ''} served"
-                             .replace("  ", " "), notice.default_description or "", ("case", notice.case_id)))
-    for suspension in db.session.scalars(_of(Suspension, viewer, provider_id)
-                                         .where(Suspension.starts_on.is_not(None))):
-        out.append(Happening(suspension.starts_on, "suspension", "Suspension started",
-                             suspension.scope_detail or suspension.scope or "", ("case", suspension.case_id)))
-    for complaint in db.session.scalars(_of(Complaint, viewer, provider_id)):
-        kind = "Formal" if complaint.formal else "Informal"
-        out.append(Happening(complaint.received_at.astimezone(LONDON).date(), "complaint",
-                             f"Complaint {complaint.reference} received", f"{kind}: {complaint.summary}",
-                             ("complaint", complaint.id)))
-    for view in list_concerns(viewer, provider_id):
-        detail = {"full": view.concern.details, "shared": "Shared with you by the council's safeguarding team",
-                  "exists": "Details restricted to the safeguarding team"}[view.level]
-        out.append(Happening(view.concern.raised_on, "safeguarding_concern",
-                             f"Safeguarding concern {view.concern.reference} raised", detail,
-                             ("safeguarding_concern", view.concern.id)))
-    for incident in db.session.scalars(_of(Incident, viewer, provider_id)):
-        out.append(Happening(incident.occurred_at.astimezone(LONDON).date(), "incident",
-                             f"Incident {incident.reference}", incident.description, ("incident", incident.id)))
-    for rating in db.session.scalars(_of(CqcRating, viewer, provider_id)):
-        out.append(Happening(rating.rated_on, "cqc_rating", f"CQC rating: {rating.rating.label}",
-                             "The report is linked in the rating history below" if rating.report_url else "", None))
+    for source in SOURCES:
+        column = getattr(source.model, source.on)
+        rows = db.session.scalars(source.query(viewer, provider_id)
+                                  .order_by(column.desc(), source.model.id.desc()).limit(limit))
+        out.extend(source.happening(row) for row in rows)
+    out.extend(_concern(view) for view in list_concerns(viewer, provider_id, limit=limit))
     return out
+
+
+def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, int]]
+                   ) -> dict[tuple[int, int], Counter[str]]:
+    """How many of each kind the viewer may know of happened in each of these quarters, counted by the database."""
+    counts: dict[tuple[int, int], Counter[str]] = {quarter: Counter() for quarter in quarters}
+    bounds = [(quarter, *quarter_bounds(quarter)) for quarter in quarters]
+    first, last = min(b[1] for b in bounds), max(b[2] for b in bounds)
+    for source in SOURCES:
+        column = getattr(source.model, source.on)
+        after = date.fromordinal(last.toordinal() + 1)
+        sums = [func.coalesce(func.sum(case((and_(column >= source.bound(start), column < source.bound(
+            date.fromordinal(end.toordinal() + 1))), 1), else_=0)), 0) for _quarter, start, end in bounds]
+        row = db.session.execute(source.query(viewer, provider_id).with_only_columns(*sums).where(
+            column >= source.bound(first), column < source.bound(after))).one()
+        for (quarter, _start, _end), n in zip(bounds, row, strict=True):
+            if n:
+                counts[quarter][source.kind] = n
+    concerns = counts_by_quarter((_concern(view) for view in list_concerns(viewer, provider_id, since=first)),
+                                 quarters)
+    for quarter, counted in concerns.items():
+        counts[quarter].update(counted)
+    return counts
 
 
 def open_cases(viewer: Viewer, provider_id: int, limit: int | None = None) -> list[Case]:

@@ -102,12 +102,13 @@ def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int 
 
 def deadline_list(viewer: Viewer, now: datetime, today: date, when: str | None, limit: int,
                   manager_id: int | None = None, provider_id: int | None = None,
-                  kind: str | None = None) -> list[Deadline]:
-    """Live deadlines soonest first, at most `limit` (one statement), in one group or all of them."""
+                  kind: str | None = None, offset: int = 0) -> list[Deadline]:
+    """Live deadlines soonest first, at most `limit` after the first `offset` (one statement), in one group or all
+    of them."""
     query = _deadlines(viewer, manager_id, provider_id, kind, running_only=when in AHEAD)
     if when in WHEN:
         query = query.where(_when(now, today)[when])
-    return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id).limit(limit)))
+    return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id).limit(limit).offset(offset)))
 
 
 def council_queue(viewer: Viewer) -> dict[str, Count]:

@@ -10,7 +10,7 @@ from models.audit_store import events_for
 from models.concern_store import complaint_figures, large_scale_enquiries
 from models.contract_settings_store import change_setting, settings_rows
 from models.entities import CqcRatingValue
-from models.picture_store import open_cases, provider_happenings
+from models.picture_store import newest_happenings, open_cases, quarter_counts
 from models.planned_meeting_store import list_planned
 from models.provider_store import (
     get_contract,
@@ -29,7 +29,7 @@ from workflows.access import Permission
 from workflows.errors import ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.picture import KINDS as PICTURE_KINDS
-from workflows.picture import counts_by_quarter, quarter_bounds, quarter_label, recent_quarters
+from workflows.picture import quarter_bounds, quarter_label, recent_quarters
 from workflows.picture import timeline as picture_timeline
 from workflows.safeguarding import SAFEGUARDING
 
@@ -56,7 +56,6 @@ def show_provider(provider_id: int):
     provider = get_provider(g.viewer, provider_id)
     contracts = list_contracts(g.viewer, provider_id=provider.id)
     events = events_for(g.viewer.council_id, "provider", provider.id) if not g.viewer.is_provider else []
-    happenings = provider_happenings(g.viewer, provider.id)
     quarters = recent_quarters(today_london(), PICTURE_QUARTERS)
     books = current_app.extensions["rulebooks"]
     cases = [(case, rung_label(books[case.contract.rulebook_id], case.state))
@@ -66,9 +65,11 @@ def show_provider(provider_id: int):
         "providers/show_provider.html", provider=provider, contracts=contracts, events=events,
         can_rate=g.viewer.can(Permission.RECORD_CQC_RATING), open_cases=cases[:OPEN_CASES_SHOWN],
         more_open_cases=len(cases) > OPEN_CASES_SHOWN,
-        timeline=[(h, _href(h)) for h in picture_timeline(happenings)[:TIMELINE_LENGTH]], kinds=PICTURE_KINDS,
+        timeline=[(h, _href(h)) for h in
+                  picture_timeline(newest_happenings(g.viewer, provider.id, TIMELINE_LENGTH))[:TIMELINE_LENGTH]],
+        kinds=PICTURE_KINDS,
         quarters=[(quarter_label(q), counts, complaint_figures(g.viewer, provider.id, *quarter_bounds(q)))
-                  for q, counts in counts_by_quarter(happenings, quarters).items()],
+                  for q, counts in quarter_counts(g.viewer, provider.id, quarters).items()],
         enquiry=next((e for e in enquiries if e.ends_on is None), None), enquiries=enquiries,
         can_flag=g.viewer.role in SAFEGUARDING,
         # Contracts whose rulebook makes a Large Scale Enquiry count (Cheshire East: CE-38 suspension, CE-51).

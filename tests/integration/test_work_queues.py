@@ -225,6 +225,34 @@ def test_deadlines_page_groups_later_and_filters_by_kind_and_provider(app, demo,
         assert ">Due this week <" in week and ">Later <" not in week
 
 
+def test_deadlines_page_shows_a_few_of_each_group_and_pages_through_one(app, demo, login_as):
+    """Issue 17: the whole list shows the first 25 of each group with a link to all of it; one group pages like every
+    other list, and its pages together show each deadline once."""
+    import web.deadlines
+
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 8)
+        manager = login_as("contract_manager")
+        page_size = web.deadlines.PAGE_SIZE
+        web.deadlines.PAGE_SIZE = 5
+        try:
+            html = manager.get("/deadlines").get_data(as_text=True)
+            week = html[html.index('id="this-week"'):html.index('id="next-week"')]
+            assert "Showing the first 5 of " in week and 'href="/deadlines?when=this-week"' in week
+            first = manager.get("/deadlines?when=this-week").get_data(as_text=True)
+            total = int(re.search(r"Showing 1 to 5 of (\d+)", first).group(1))
+            assert total > 5 and "govuk-pagination" in first
+            seen = []
+            for page in range(1, (total + 4) // 5 + 1):
+                html = manager.get(f"/deadlines?when=this-week&page={page}").get_data(as_text=True)
+                seen += re.findall(r'href="/deadlines/(\d+)"', html)
+            assert len(seen) == total == len(set(seen))
+            beyond = manager.get("/deadlines?when=this-week&page=999").get_data(as_text=True)
+            assert re.findall(r'href="/deadlines/(\d+)"', beyond)  # the last page, not an empty one
+        finally:
+            web.deadlines.PAGE_SIZE = page_size
+
+
 def test_viewer_sees_no_link_to_the_monitoring_events_page(app, demo, login_as):
     from models import db
     from models.entities import Contract
