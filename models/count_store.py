@@ -69,6 +69,20 @@ def cached(key: Hashable, compute: Callable[[], object]) -> object:
     return seen[1]
 
 
+def fresh(key: Hashable) -> object | None:
+    """What `cached` holds for `key` if it was made within CACHE_SECONDS, else None."""
+    seen = _counted.get(key)
+    return seen[1] if seen is not None and time.monotonic() - seen[0] <= CACHE_SECONDS else None
+
+
+def known_about(key: Hashable) -> Count | None:
+    """An "about" count still fresh for something found over the cap: the exact count up to the cap is not read again
+    until the cached full count is CACHE_SECONDS old (a list of 49,000 does not fall under 1,000 unseen for long,
+    and if it does the page says "about 1,000" for at most that long)."""
+    full = fresh(key)
+    return Count(max(int(full), cap() + 1), exact=False) if isinstance(full, int) and full > cap() else None
+
+
 def about(key: Hashable, count_all: Callable[[], int]) -> Count:
     """The full count of something known to be over the cap, cached (see `cached`); never below cap() + 1."""
     return Count(max(int(cached(key, count_all)), cap() + 1), exact=False)  # type: ignore[call-overload]
@@ -77,6 +91,9 @@ def about(key: Hashable, count_all: Callable[[], int]) -> Count:
 def bounded_count(key: Hashable, query) -> Count:
     """How many rows `query` has: exact up to the cap (one statement that reads at most cap + 1 rows), about how
     many above it (see `about`)."""
+    known = known_about(key)
+    if known is not None:
+        return known
     n = db.session.scalar(capped(query)) or 0
     if n <= cap():
         return Count(n)

@@ -12,7 +12,7 @@ from sqlalchemy import case, func, literal, select, union_all
 from models import db
 from models.cases import ActionPlan, Case, Deadline, Milestone, Suspension, Termination
 from models.concerns import SafeguardingConcern
-from models.count_store import Count, about, cached, cap, capped
+from models.count_store import Count, about, cached, cap, capped, fresh, known_about
 from models.entities import Contract
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.registry import concern_ids_visible, scoped, visible_entities
@@ -86,18 +86,23 @@ def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int 
     over the cap reads "about" from a full count made at most a few minutes ago (models/count_store.py)."""
     groups = _when(now, today)
     query = _deadlines(viewer, manager_id, provider_id, kind)
-    found = db.session.execute(select(*(capped(
-        _deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name]))
-        .scalar_subquery() for name in WHEN))).one()
-    counts = {name: Count(n) for name, n in zip(WHEN, found, strict=True)}
-    if any(n > cap() for n in counts.values()):
-        key = ("deadlines", viewer.council_id, viewer.user_id, viewer.provider_id, manager_id, provider_id, kind)
+    key = ("deadlines", viewer.council_id, viewer.user_id, viewer.provider_id, manager_id, provider_id, kind)
+    known = fresh(key)  # full counts of every group, made at most CACHE_SECONDS ago when one was over the cap
+    large = {name for name, n in zip(WHEN, known or (), strict=False) if n > cap()}
+    counts = {name: Count(n, exact=False) for name, n in zip(WHEN, known or (), strict=False) if name in large}
+    exact = [name for name in WHEN if name not in large]  # the groups over the cap are not read again until then
+    if exact:
+        found = db.session.execute(select(*(capped(
+            _deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name]))
+            .scalar_subquery() for name in exact))).one()
+        counts.update({name: Count(n) for name, n in zip(exact, found, strict=True)})
+    if any(n > cap() for name, n in counts.items() if name in exact):
         full = cached(key, lambda: tuple(db.session.execute(query.with_only_columns(
             *(func.count(case((groups[name], 1))) for name in WHEN))).one()))
         for name, n in zip(WHEN, full, strict=True):  # type: ignore[call-overload]
-            if counts[name] > cap():
+            if name in exact and counts[name] > cap():
                 counts[name] = Count(max(n, cap() + 1), exact=False)
-    return counts
+    return {name: counts[name] for name in WHEN}
 
 
 def deadline_list(viewer: Viewer, now: datetime, today: date, when: str | None, limit: int,
@@ -137,13 +142,18 @@ def council_queue(viewer: Viewer) -> dict[str, Count]:
         "open_cases": scoped(Case, viewer).where(Case.state.in_(OPEN)),
         "my_cases": scoped(Case, viewer).where(Case.state.in_(OPEN), Case.contract_id.in_(mine)),
     }
-    counted = union_all(*(select(literal(name).label("what"), capped(query).scalar_subquery().label("n"))
-                          for name, query in parts.items()))
-    counts = {row.what: Count(row.n) for row in db.session.execute(counted)}
-    for name, n in counts.items():
-        if n > cap():
-            key = ("queue", name, viewer.council_id, viewer.user_id, viewer.provider_id)
-            counts[name] = about(key, lambda query=parts[name]: db.session.scalar(
+    def key(name: str) -> tuple:
+        return "queue", name, viewer.council_id, viewer.user_id, viewer.provider_id
+
+    counts = {name: known for name in parts if (known := known_about(key(name))) is not None}
+    exact = [name for name in parts if name not in counts]  # a count over the cap is not read again for a while
+    if exact:
+        counted = union_all(*(select(literal(name).label("what"), capped(parts[name]).scalar_subquery().label("n"))
+                              for name in exact))
+        counts.update({row.what: Count(row.n) for row in db.session.execute(counted)})
+    for name in exact:
+        if counts[name] > cap():
+            counts[name] = about(key(name), lambda query=parts[name]: db.session.scalar(
                 query.with_only_columns(func.count()).order_by(None)) or 0)
     suspensions, terminations = counts.pop("suspensions"), counts.pop("terminations")
     counts["proposals"] = Count(suspensions + terminations, exact=suspensions.exact and terminations.exact)

@@ -40,7 +40,7 @@ bp = Blueprint("deadlines", __name__)
 GROUP_HEADINGS = {"overdue": "Overdue", "this-week": "Due this week", "next-week": "Due next week", "later": "Later"}
 # Rows shown per group on the whole list (the heading counts them all; "See all" opens the group), and per page of
 # one group, which pages like every other list and stops at the same depth (issue 17: 400 rows took 35 ms to draw).
-PAGE_SIZE = PER_PAGE
+GROUP_SIZE, PAGE_SIZE = 10, PER_PAGE
 
 
 @bp.get("/deadlines")
@@ -70,8 +70,8 @@ def list_deadlines():
         paging = pagination("deadlines.list_deadlines", page, pages, {**query, "when": when},
                             f"{GROUP_HEADINGS[when]}: pages")
     # One statement per group (each bounded), then the rows' statuses and subjects for all of them at once.
-    shown = {name: deadline_list(g.viewer, now, today, name, PAGE_SIZE, offset=(page - 1) * PAGE_SIZE, **filters)
-             for name in names}
+    shown = {name: deadline_list(g.viewer, now, today, name, PAGE_SIZE if when else GROUP_SIZE,
+                                 offset=(page - 1) * PAGE_SIZE, **filters) for name in names}
     rows = iter(deadline_rows(g.viewer, [d for name in names for d in shown[name]], now))
     groups = [{"id": name, "heading": GROUP_HEADINGS[name], "rows": [next(rows) for _ in shown[name]],
                "count": counts[name], "all": url_for("deadlines.list_deadlines", **query, when=name)}
@@ -80,7 +80,7 @@ def list_deadlines():
                            next_end=next_end, when=when, kinds=kinds, kind=kind, providers=providers,
                            provider_id=provider_id, mine=mine, query=query, pagination=paging,
                            first_shown=(page - 1) * PAGE_SIZE + 1, deepest=pages * PAGE_SIZE,
-                           filtered=bool(query) or bool(when))
+                           filtered=bool(query) or bool(when), base=url_for("deadlines.list_deadlines"))
 
 
 @bp.get("/deadlines/<int:deadline_id>")

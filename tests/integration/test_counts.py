@@ -78,7 +78,7 @@ def test_over_the_cap_the_statements_stay_bounded(app, demo, login_as, low_cap):
         for url in urls:  # the first view over the cap makes the full count once
             client.get(url)
         many = {url: _count(app, client, url) for url in urls}
-    assert few == many, (few, many)
+    assert all(many[url] <= few[url] for url in urls), (few, many)  # a count known to be large is not read again
 
 
 def test_the_provider_page_lists_its_newest_open_cases_and_links_to_the_rest(app, demo, login_as, monkeypatch):
