@@ -117,6 +117,13 @@ def ensure_schedules(viewer: Viewer, today: date, now: datetime | None = None) -
         ensure_schedule(contract, today, now)
 
 
+def contracts_marker(viewer: Viewer) -> tuple:
+    """How many contracts the viewer can see and the newest one's id: what changes when a contract is added (one
+    statement), so periods already opened today for the same contracts need not be worked out again."""
+    return tuple(db.session.execute(scoped(Contract, viewer).with_only_columns(
+        func.count(Contract.id), func.max(Contract.id)).order_by(None)).one())
+
+
 # -- reading -----------------------------------------------------------------------------------------------------
 
 def list_returns(viewer: Viewer, contract_id: int | None = None, state: ReturnState | None = None,

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models import db
 from models.provider_store import get_contract, list_contracts
 from models.return_store import (
     apply_return,
+    contracts_marker,
     decide_breach,
     ensure_schedules,
     get_return,
@@ -59,14 +60,21 @@ def _csv(filename: str, header: list[str], rows) -> Response:
 
 
 def open_periods(today) -> None:
-    """Create the return rows of periods that have started (the scheduler does too; whichever is first wins)."""
+    """Create the return rows of periods that have started (the scheduler does too, at its first sweep of each day;
+    whichever is first wins). Periods start on days, so this worker does it once a day for the same contracts: the
+    returns list did it for every contract on every view (issue 17)."""
     from sqlalchemy.exc import IntegrityError
 
+    opened = current_app.extensions.setdefault("returns_opened", {})
+    scope, marker = (g.viewer.council_id, g.viewer.provider_id), (today, contracts_marker(g.viewer))
+    if opened.get(scope) == marker:
+        return
     try:
         ensure_schedules(g.viewer, today, now_utc())
         db.session.commit()
     except IntegrityError:  # another request or the scheduler created the same period a moment ago
         db.session.rollback()
+    opened[scope] = marker
 
 
 @bp.get("/returns")
