@@ -17,7 +17,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Response, g, request, url_for
-from sqlalchemy import and_, case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 
 from models import db
 from models.cases import Case, Deadline
@@ -200,8 +200,11 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
     next_due = select(func.min(Deadline.due_on)).where(live).correlate(model).scalar_subquery()
     waiting = (select(Deadline.acts).where(live).order_by(Deadline.due_at, Deadline.id).limit(1)
                .correlate(model).scalar_subquery())
-    late = exists().where(own, Deadline.council_id == viewer.council_id, or_(
-        Deadline.status == "breached", and_(Deadline.status == "running", Deadline.due_at < now))).correlate(model)
+    # OFFSET 0 keeps PostgreSQL probing the row's own deadlines by index: without it, "overdue = yes" hashed every
+    # overdue deadline of the council first (issue 17: the filtered case list's page from 19.8 ms to 0.3 ms).
+    late = select(literal(1)).where(own, Deadline.council_id == viewer.council_id, or_(
+        Deadline.status == "breached", and_(Deadline.status == "running", Deadline.due_at < now))) \
+        .correlate(model).offset(0).exists()
     if spec.kind == "case":
         late = or_(Case.overdue.is_(True), late)
     if spec.due:
