@@ -39,7 +39,9 @@ class Case(TenantRecord, db.Model):
                       Index("ix_case_file_council_state", "council_id", "state", "id"),
                       Index("ix_case_file_council_state_overdue", "council_id", "state", "overdue", "id"),
                       # The case list, newest first, read in order a page at a time (issue 17, migration 0025).
-                      Index("ix_case_file_council_created", "council_id", "created_at", "id"))
+                      Index("ix_case_file_council_created", "council_id", "created_at", "id"),
+                      # The provider page: its newest cases and a year's counts by quarter (migration 0024).
+                      Index("ix_case_file_provider_created", "provider_id", "created_at"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     reference: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
@@ -57,7 +59,8 @@ class Notice(TenantRecord, db.Model):
     """An improvement notice, formal warning or warning notice (the rulebook names it)."""
 
     __tablename__ = "notice"
-    __table_args__ = (Index("ix_notice_case_council", "case_id", "council_id"),)
+    __table_args__ = (Index("ix_notice_case_council", "case_id", "council_id"),
+                      Index("ix_notice_provider_served", "provider_id", "served_on"))  # the provider page (0024)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     title: Mapped[str] = mapped_column(String(120))  # what the contract calls it, when drafted
     state: Mapped[NoticeState] = mapped_column(_enum(NoticeState))

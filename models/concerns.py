@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import ContractRecord, UTCDateTime, db, utcnow
@@ -18,7 +18,8 @@ class Complaint(ContractRecord, db.Model):
     """A complaint about a provider's service, received by the provider or by the council."""
 
     __tablename__ = "complaint"
-    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_complaint_council_id"),)
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_complaint_council_id"),
+                      Index("ix_complaint_provider_received", "provider_id", "received_at"))  # the provider page
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[ComplaintState] = mapped_column(_enum(ComplaintState))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
