@@ -261,13 +261,15 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         conditions.append(~late)
     if query.waiting:
         conditions.append(waiting == query.waiting)
+    whole = rows  # every column, no conditions: a page's rows read whole by id (list_rows)
     rows = rows.where(*conditions)
     column = {"reference": model.id, "provider": Provider.name, "stage": shown(state), "due": next_due,
               "opened": opened}[query.sort]
     direction = column.asc() if query.order == "asc" else column.desc()
     # Records with no deadline go last whichever way the list is sorted by due date.
     order = [direction.nulls_last()] if query.sort == "due" else [direction]
-    return rows.order_by(*order, model.id.desc()), late
+    order = [*order, model.id.desc()]
+    return rows.order_by(*order), late, whole.order_by(*order)
 
 
 @dataclass(frozen=True)
@@ -326,7 +328,7 @@ def _rows(spec: ListSpec, statement, late) -> list[Row]:
 def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], Count, int, int]:
     """(rows of the page, total, page, pages): the page past the end reads as the last page, and there are at most
     cap() // PER_PAGE pages (a longer list says so and asks for a search or filter)."""
-    rows_stmt, late = _statements(spec, viewer, query, now)
+    rows_stmt, late, whole = _statements(spec, viewer, query, now)
     # The same filters count the same, whichever page or sort: one cached "about" for all of them.
     key = ("list", spec.kind, viewer.council_id, viewer.user_id, viewer.provider_id,
            replace(query, page=1, sort="opened", order="desc"))
@@ -334,12 +336,16 @@ def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tu
     # Deep pages cost an offset read: as many pages as the cap holds (40 of 25), then search or filter.
     pages = max(min((total + PER_PAGE - 1) // PER_PAGE, cap() // PER_PAGE), 1)
     page = min(query.page, pages)
-    return _rows(spec, rows_stmt.limit(PER_PAGE).offset((page - 1) * PER_PAGE), late), total, page, pages
+    # The page's ids are found first, in order, from the narrow rows; then only those rows are read whole. SQLite
+    # works out every column of every row it sorts, so sorting the whole rows ran the next-deadline and whose-turn
+    # subqueries for each of 50,000 open cases to show 25 (issue 17: sorted by provider, 172 ms).
+    keys = rows_stmt.with_only_columns(spec.model.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    return _rows(spec, whole.where(spec.model.id.in_(keys)), late), total, page, pages
 
 
 def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, stage=None) -> Response:
     """The filtered list as CSV, every cell formula-neutralised (web/return_files.csv_bytes)."""
-    rows_stmt, late = _statements(spec, viewer, query, now)
+    rows_stmt, late, _whole = _statements(spec, viewer, query, now)
     found = _rows(spec, rows_stmt.limit(CSV_LIMIT), late)
     header = ["Reference", "Summary", "Provider", "Contract", spec.stage_label, spec.opened_label, "Next deadline",
               "Waiting on", "Overdue", *(heading for heading, _ in spec.extra_csv)]
