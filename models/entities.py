@@ -265,7 +265,9 @@ class AuditEvent(db.Model):
     """One entry in the append-only audit trail: who did what to which record, when, from and to which state, why."""
 
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_event_entity", "entity_type", "entity_id", "id"),)
+    # One record's trail, oldest first, within its council (migration 0024: led by council_id, so SQLite without
+    # statistics no longer chose the council_id index and read a million events for a provider's trail).
+    __table_args__ = (Index("ix_audit_event_council_entity", "council_id", "entity_type", "entity_id", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

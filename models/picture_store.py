@@ -19,6 +19,7 @@ from models import db
 from models.cases import Case, DefaultNotice, Notice, Suspension
 from models.concern_store import list_concerns
 from models.concerns import Complaint, Incident
+from models.count_store import Count, cached, cap, fresh
 from models.entities import CqcRating
 from models.registry import scoped
 from workflows.access import Viewer
@@ -110,15 +111,22 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
     bounds = [(quarter, *quarter_bounds(quarter)) for quarter in quarters]
     first, last = min(b[1] for b in bounds), max(b[2] for b in bounds)
     for source in SOURCES:
-        column = getattr(source.model, source.on)
-        after = date.fromordinal(last.toordinal() + 1)
-        sums = [func.coalesce(func.sum(case((and_(column >= source.bound(start), column < source.bound(
-            date.fromordinal(end.toordinal() + 1))), 1), else_=0)), 0) for _quarter, start, end in bounds]
-        row = db.session.execute(source.query(viewer, provider_id).with_only_columns(*sums).where(
-            column >= source.bound(first), column < source.bound(after))).one()
+        # A kind with more than the cap in the year is counted again at most every CACHE_SECONDS, and says "about".
+        key = ("picture", source.kind, viewer.council_id, viewer.provider_id, provider_id, tuple(quarters))
+        row = fresh(key)
+        if row is None:
+            column = getattr(source.model, source.on)
+            after = date.fromordinal(last.toordinal() + 1)
+            sums = [func.coalesce(func.sum(case((and_(column >= source.bound(start), column < source.bound(
+                date.fromordinal(end.toordinal() + 1))), 1), else_=0)), 0) for _quarter, start, end in bounds]
+            row = tuple(db.session.execute(source.query(viewer, provider_id).with_only_columns(*sums).where(
+                column >= source.bound(first), column < source.bound(after))).one())
+            if sum(row) > cap():
+                cached(key, lambda row=row: row)
+        exact = sum(row) <= cap()
         for (quarter, _start, _end), n in zip(bounds, row, strict=True):
             if n:
-                counts[quarter][source.kind] = n
+                counts[quarter][source.kind] = Count(n, exact=exact)
     concerns = counts_by_quarter((_concern(view) for view in list_concerns(viewer, provider_id, since=first)),
                                  quarters)
     for quarter, counted in concerns.items():

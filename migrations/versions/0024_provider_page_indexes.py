@@ -1,5 +1,7 @@
 """Provider page indexes (issue 17, item 2): a provider's newest cases, notices and complaints and a year of them
-counted by quarter, read along (provider, date) instead of every row of the provider.
+counted by quarter, read along (provider, date) instead of every row of the provider; and a record's audit trail read
+along (council, entity type, entity id, id), which SQLite without statistics now prefers to the council_id index
+(the provider page's trail read a million events).
 
 Revision ID: d0e1f2a30024
 Revises: b8c9d0e10025
@@ -25,8 +27,13 @@ INDEXES = [
 def upgrade():
     for name, table, columns in INDEXES:
         op.create_index(name, table, columns, unique=False)
+    op.drop_index('ix_audit_event_entity', table_name='audit_event')
+    op.create_index('ix_audit_event_council_entity', 'audit_event', ['council_id', 'entity_type', 'entity_id', 'id'],
+                    unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_audit_event_council_entity', table_name='audit_event')
+    op.create_index('ix_audit_event_entity', 'audit_event', ['entity_type', 'entity_id', 'id'], unique=False)
     for name, table, _columns in reversed(INDEXES):
         op.drop_index(name, table_name=table)

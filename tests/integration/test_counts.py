@@ -124,3 +124,26 @@ def test_the_work_queue_counts_proposals_only_on_open_cases(app, demo):
             case.state = CaseState.RESOLVED
             db.session.commit()
             assert council_queue(manager.viewer)["proposals"] == 0
+
+
+def test_the_provider_picture_counts_a_busy_year_as_about_and_a_quiet_one_exactly(app, demo, login_as, low_cap):
+    """Issue 17: the provider page counts a year by quarter in the database; a kind over the cap says "about" and is
+    not counted again while that figure is fresh, a kind under it is exact."""
+    from sqlalchemy import select
+
+    from models import db
+    from models.entities import Contract
+
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 3)  # 1 case on this provider's contract, 3 incidents: under the cap of 5
+        with app.app_context():
+            provider_id = db.session.scalar(select(Contract.provider_id).where(Contract.reference == "LDDS-2023-07"))
+        manager = login_as("contract_manager")
+        table = manager.get(f"/providers/{provider_id}").get_data(as_text=True).split('id="quarters"')[1]
+        assert "about" not in table.split("</table>")[0]
+        seed(app, demo, 4, start=3)  # 7 incidents: over the cap
+        table = manager.get(f"/providers/{provider_id}").get_data(as_text=True).split('id="quarters"')[1]
+        incidents = table.split("Incidents")[1].split("</tr>")[0]
+        assert "about 7" in incidents, incidents
+        cases = table.split("Cases opened")[1].split("</tr>")[0]
+        assert re.search(r">\s*3\s*<", cases) and "about" not in cases, cases  # 3 of the 7 on this contract
