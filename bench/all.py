@@ -6,6 +6,8 @@ beside its target. Prints figures; never a test, and not part of `make test` or 
     .venv/bin/python bench/all.py --database postgresql+psycopg://postgres@127.0.0.1:5433/remedy_bench
                                                          # also the workflow, scheduler and sweep on PostgreSQL
                                                          # (that database's public schema is DROPPED)
+    .venv/bin/python bench/all.py --database ... --reuse-pages --pages-database postgresql+psycopg://.../remedy_pages
+                                                         # the pages and mixed load on data generated before
 """
 
 from __future__ import annotations
@@ -41,6 +43,11 @@ def main() -> None:
     parser.add_argument("--database", default=os.environ.get("BENCH_DATABASE_URL"),
                         help="a PostgreSQL URL to run the database benchmarks on as well (default: "
                              "$BENCH_DATABASE_URL; its public schema is DROPPED)")
+    parser.add_argument("--pages-database", default=os.environ.get("BENCH_PAGES_DATABASE_URL"),
+                        help="with --reuse-pages: a PostgreSQL URL already holding the pages' data (kept, not dropped)")
+    parser.add_argument("--reuse-pages", action="store_true",
+                        help="measure the pages and the mixed load on the data a previous run generated "
+                             "(bench/out/pages.sqlite3, and --pages-database on PostgreSQL) instead of generating it")
     args = parser.parse_args()
     quick = ["--quick"] if args.quick else []
     sweep = ["--providers", "20"] if args.quick else []
@@ -55,8 +62,10 @@ def main() -> None:
         run("workflow", ["bench/workflow.py", *quick, *(["--transitions", "200"] if args.quick else []), *where],
             figures)
         # Issue 17 items 2 and 3: every page and API list, then the mixed load (on the pages' data, reused).
-        run("pages", ["bench/pages.py", *quick, *where], figures)
-        run("load", ["bench/load.py", *quick, "--reuse", *where], figures)
+        pages_where = (["--database", args.pages_database] if database and args.pages_database else where)
+        reuse = ["--reuse"] if args.reuse_pages else []
+        run("pages", ["bench/pages.py", *quick, *reuse, *pages_where], figures)
+        run("load", ["bench/load.py", *quick, "--reuse", *pages_where], figures)
     width = max(len(f[1]) for f in figures) if figures else 10
     print(f"\nOne run of every benchmark; load average at the start {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
           f"on {os.cpu_count()} CPUs, {os.getloadavg()[0]:.1f} at the end.\n")

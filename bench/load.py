@@ -40,7 +40,17 @@ from sqlalchemy import func, select  # noqa: E402
 
 from bench.pages import prepare  # noqa: E402
 from bench.report import figure  # noqa: E402
-from bench.workflow import USER_AGENT, _api_token, _listening, _stop, fetch, free_port, sign_in  # noqa: E402
+from bench.workflow import (  # noqa: E402
+    USER_AGENT,
+    _api_token,
+    _listening,
+    _stop,
+    fetch,
+    free_port,
+    machine_cpu,
+    sign_in,
+    tree_cpu,
+)
 
 P95_TARGET_MS, RPS_TARGET = 250.0, 150.0
 READ_SHARE = 0.7
@@ -232,7 +242,9 @@ def main() -> None:
         for path in ("/", "/cases", "/deadlines"):  # warm every worker a little
             for _ in range(args.workers):
                 fetch(base + path, load.cookie)
+        machine, mine, served = machine_cpu(), os.times(), tree_cpu(gunicorn.pid)
         wall = load.run(args.connections, args.seconds)
+        machine2, mine2, served2 = machine_cpu(), os.times(), tree_cpu(gunicorn.pid)
     finally:
         _stop(gunicorn)
         log.close()
@@ -252,6 +264,11 @@ def main() -> None:
           f"{errors} errors; {lost} lost writes")
     for kind, (answered, present) in found.items():
         print(f"  {kind}: {answered:,} answered as done, {present:,} found in the database")
+    busy, each = machine2[0] - machine[0], 1000 / max(requests, 1)
+    generator, server = mine2.user + mine2.system - mine.user - mine.system, served2 - served
+    print(f"  CPU over the run: {100 * busy / max(machine2[1] - machine[1], 1e-9):.0f}% of the machine busy; "
+          f"{busy * each:.1f} ms of CPU a request: gunicorn {server * each:.1f} ms, the load generator "
+          f"{generator * each:.1f} ms, the database and the rest {(busy - server - generator) * each:.1f} ms")
     for sample in load.error_samples:
         print(f"  error: {sample}")
     print("  the worst five endpoints by p95:")

@@ -67,6 +67,8 @@ def prepare(url: str | None, cases: int, events: int, reuse: bool) -> tuple[str,
     from models.entities import AuditEvent, Provider
     from web.clock import today_london
 
+    if reuse and not url and (OUT / "pages.sqlite3").exists():
+        url = f"sqlite:///{OUT / 'pages.sqlite3'}"  # the SQLite data a previous run generated
     if not (reuse and url):
         url = fresh_database(url, "pages")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench-secret-key", "MAIL_CAPTURE": True})

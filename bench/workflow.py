@@ -342,6 +342,26 @@ def _api_token(url: str) -> str:
 # -- main ------------------------------------------------------------------------------------------------------
 
 
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine so far, from /proc/stat (idle and iowait are not busy)."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
+    tick = os.sysconf("SC_CLK_TCK")
+    return (sum(fields) - fields[3] - fields[4]) / tick, sum(fields) / tick
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user plus system) used so far by a process and its living children (gunicorn and its workers)."""
+    tick, total = os.sysconf("SC_CLK_TCK"), 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(stat.parent.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def cpu_busy(seconds: float) -> float:
     """How busy the machine's CPUs are (percent) over a short wait, while this benchmark itself does nothing."""
     def sample() -> tuple[int, int]:
