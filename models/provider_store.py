@@ -69,15 +69,19 @@ def get_provider(viewer: Viewer, provider_id: int) -> Provider:
     return provider
 
 
-def list_contracts(viewer: Viewer, provider_id: int | None = None) -> list[Contract]:
-    """The contracts this person may see (optionally for one provider), by reference."""
+def list_contracts(viewer: Viewer, provider_id: int | None = None, manager_id: int | None = None,
+                   limit: int | None = None) -> list[Contract]:
+    """The contracts this person may see (optionally for one provider, or one contract manager's), by reference, at
+    most `limit` of them."""
     query = scope_providers(select(Contract).join(Contract.provider), viewer).where(
         Contract.council_id == viewer.council_id
     )
     if provider_id is not None:
         query = query.where(Contract.provider_id == provider_id)
+    if manager_id is not None:
+        query = query.where(Contract.contract_manager_id == manager_id)
     query = query.options(selectinload(Contract.provider), selectinload(Contract.contract_manager))
-    return list(db.session.scalars(query.order_by(Contract.reference)))
+    return list(db.session.scalars(query.order_by(Contract.reference).limit(limit)))
 
 
 def get_contract(viewer: Viewer, key: int | str) -> Contract:

@@ -35,18 +35,23 @@ def council_work(viewer) -> dict:
     return work
 
 
+MY_CONTRACTS_SHOWN = 10  # a council person's own contracts on the home page; every contract is on /contracts
+
+
 @bp.get("/")
 @requires(Permission.VIEW_DASHBOARD)
 def dashboard():
-    """The home page after signing in."""
-    providers = list_providers(g.viewer)
-    contracts = list_contracts(g.viewer)
+    """The home page after signing in. A provider sees its organisation and contracts; a council person sees the
+    contracts they manage (a few: the council's hundreds are on the providers and contracts pages, issue 17)."""
     if g.viewer.is_provider:  # a provider's home puts its tasks and what is due first (the provider portal)
         home = portal.home_context()
-        return render_template("dashboard/dashboard.html", providers=providers, contracts=contracts, home=home,
-                               tasks=portal.provider_tasks(home), work=None)
-    return render_template("dashboard/dashboard.html", providers=providers, contracts=contracts, home=None,
-                           tasks=None, work=council_work(g.viewer))
+        return render_template("dashboard/dashboard.html", providers=list_providers(g.viewer),
+                               contracts=list_contracts(g.viewer), home=home, tasks=portal.provider_tasks(home),
+                               work=None)
+    mine = list_contracts(g.viewer, manager_id=g.viewer.user_id, limit=MY_CONTRACTS_SHOWN + 1)
+    return render_template("dashboard/dashboard.html", providers=None, contracts=mine[:MY_CONTRACTS_SHOWN],
+                           more_contracts=len(mine) > MY_CONTRACTS_SHOWN, home=None, tasks=None,
+                           work=council_work(g.viewer))
 
 
 @bp.get("/concerns")

@@ -25,10 +25,12 @@ def test_contract_manager_signs_in_and_opens_a_provider(page, live_server, demo,
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     # GOV.UK Frontend's JavaScript ran under the Content-Security-Policy.
     expect(page.locator("body")).to_have_class("govuk-template__body js-enabled govuk-frontend-supported")
-    expect(page.get_by_role("link", name="Meadowbank Extra Care Ltd")).to_be_visible()
+    expect(page.get_by_role("heading", name="Contracts you manage")).to_be_visible()
     axe_check(page)
     screenshot(page, "dashboard")
 
+    page.get_by_role("link", name="every provider").click()
+    expect(page.get_by_role("link", name="Meadowbank Extra Care Ltd")).to_be_visible()
     page.get_by_role("link", name="Brightwater Day Opportunities CIC").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Brightwater Day Opportunities CIC")
     expect(page.get_by_text("Requires improvement").first).to_be_visible()

@@ -15,11 +15,14 @@ def _provider_id(app, reference):
         return db.session.scalar(select(Provider.id).where(Provider.reference == reference))
 
 
-def test_dashboard_lists_providers_and_contracts_with_navigation_by_role(login_as):
+def test_dashboard_lists_the_managers_contracts_and_links_to_every_provider_with_navigation_by_role(login_as):
     html = assert_page(login_as("contract_manager").get("/"), "Dashboard")
-    for text in ("Meadowbank Extra Care Ltd", "ECH-2024-01", "HC-2024-05", "Requires improvement",
+    for text in ("Contracts you manage", "Meadowbank Extra Care Ltd", "ECH-2024-01", "HC-2024-05",
+                 'href="/contracts">See every contract', 'href="/providers">every provider',
                  'class="govuk-service-navigation', "Working days", "govuk-phase-banner", "Remedy"):
         assert text in html
+    # Every provider, with its rating, is a click away (issue 17: the home page listed the council's hundreds).
+    assert "Requires improvement" in login_as("contract_manager").get("/providers").get_data(as_text=True)
     assert "Administration" not in html
     assert "Administration" in login_as("admin").get("/").get_data(as_text=True)
 

@@ -79,7 +79,7 @@ def test_provider_api_tokens_see_only_their_own_records(app, api_token, ids, rol
 
 
 def test_a_council_viewer_sees_every_provider(login_as):
-    html = login_as("council_viewer").get("/").get_data(as_text=True)
+    html = login_as("council_viewer").get("/providers").get_data(as_text=True)
     for name in ("Meadowbank", "Brightwater", "Harbour Light", "Thameside", "Riverside"):
         assert name in html
 
