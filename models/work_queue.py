@@ -105,15 +105,25 @@ def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int 
     return {name: counts[name] for name in WHEN}
 
 
-def deadline_list(viewer: Viewer, now: datetime, today: date, when: str | None, limit: int,
-                  manager_id: int | None = None, provider_id: int | None = None,
-                  kind: str | None = None, offset: int = 0) -> list[Deadline]:
-    """Live deadlines soonest first, at most `limit` after the first `offset` (one statement), in one group or all
-    of them."""
-    query = _deadlines(viewer, manager_id, provider_id, kind, running_only=when in AHEAD)
-    if when in WHEN:
-        query = query.where(_when(now, today)[when])
-    return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id).limit(limit).offset(offset)))
+def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str, ...], limit: int,
+                   manager_id: int | None = None, provider_id: int | None = None, kind: str | None = None,
+                   offset: int = 0) -> dict[str, list[Deadline]]:
+    """Live deadlines soonest first in each of these groups, at most `limit` of each after the first `offset`: two
+    statements however many groups (the groups' ids in one UNION, each part read along the index and stopped at its
+    limit; then those deadlines)."""
+    groups = _when(now, today)
+    parts = [_deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name])
+             .with_only_columns(literal(name).label("grp"), Deadline.id.label("id"))
+             .order_by(Deadline.due_at, Deadline.id).limit(limit).offset(offset).subquery() for name in names]
+    found = db.session.execute(union_all(*(select(part.c.grp, part.c.id) for part in parts))).all()
+    rows = {d.id: d for d in db.session.scalars(select(Deadline).where(Deadline.id.in_([r.id for r in found])))} \
+        if found else {}
+    out: dict[str, list[Deadline]] = {name: [] for name in names}
+    for grp, deadline_id in found:
+        out[grp].append(rows[deadline_id])
+    for name in names:
+        out[name].sort(key=lambda d: (d.due_at, d.id))
+    return out
 
 
 def council_queue(viewer: Viewer) -> dict[str, Count]:

@@ -24,7 +24,7 @@ from models.deadline_store import (
 from models.provider_store import filter_choices
 from models.registry import KINDS
 from models.scheduling import Timer
-from models.work_queue import WHEN, deadline_counts, deadline_list, deadline_window
+from models.work_queue import WHEN, deadline_counts, deadline_lists, deadline_window
 from web.clock import LONDON, now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.forms import ExtendForm, PauseForm, RemoveForm
@@ -69,9 +69,9 @@ def list_deadlines():
         page = min(max(args.get("page", 1, type=int) or 1, 1), pages)
         paging = pagination("deadlines.list_deadlines", page, pages, {**query, "when": when},
                             f"{GROUP_HEADINGS[when]}: pages")
-    # One statement per group (each bounded), then the rows' statuses and subjects for all of them at once.
-    shown = {name: deadline_list(g.viewer, now, today, name, PAGE_SIZE if when else GROUP_SIZE,
-                                 offset=(page - 1) * PAGE_SIZE, **filters) for name in names}
+    # The groups' rows in two statements (each group bounded), then their statuses and subjects all at once.
+    shown = deadline_lists(g.viewer, now, today, names, PAGE_SIZE if when else GROUP_SIZE,
+                           offset=(page - 1) * PAGE_SIZE, **filters)
     rows = iter(deadline_rows(g.viewer, [d for name in names for d in shown[name]], now))
     groups = [{"id": name, "heading": GROUP_HEADINGS[name], "rows": [next(rows) for _ in shown[name]],
                "count": counts[name], "all": url_for("deadlines.list_deadlines", **query, when=name)}
