@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from models import db
 from models.audit_store import events_for, record_event, scrub_events
@@ -42,14 +43,19 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # -- people ---------------------------------------------------------------------------------------------------
 
 
-def list_people(viewer: Viewer, contract_id: int | None = None, role: PersonRole | None = None) -> list[Person]:
-    """The people the viewer may see (a provider: its own contracts' people), by reference."""
+def people_query(viewer: Viewer, contract_id: int | None = None, role: PersonRole | None = None):
+    """The statement of the people the viewer may see, optionally of one contract or role (a list's page)."""
     query = scoped(Person, viewer)
     if contract_id is not None:
         query = query.where(Person.contract_id == contract_id)
     if role is not None:
         query = query.where(Person.role == role)
-    return list(db.session.scalars(query.order_by(Person.reference)))
+    return query
+
+
+def list_people(viewer: Viewer, contract_id: int | None = None, role: PersonRole | None = None) -> list[Person]:
+    """The people the viewer may see (a provider: its own contracts' people), by reference."""
+    return list(db.session.scalars(people_query(viewer, contract_id, role).order_by(Person.reference)))
 
 
 def get_person(viewer: Viewer, person_id: int) -> Person:
@@ -334,9 +340,15 @@ def apply_retention(now: datetime, dry_run: bool) -> list[tuple[Person, date]]:
 # -- Cornwall: leaving-care records (CW-14, CW-16, CW-10) and caseloads (CW-08) -------------------------------------
 
 
+def leaving_care_query(viewer: Viewer):
+    """The statement of the leaving-care records the viewer may see, with their people and contracts (a list's
+    page)."""
+    return scoped(LeavingCare, viewer).options(selectinload(LeavingCare.person), selectinload(LeavingCare.contract))
+
+
 def list_leaving_care(viewer: Viewer) -> list[LeavingCare]:
     """Leaving-care records the viewer may see, newest first."""
-    return list(db.session.scalars(scoped(LeavingCare, viewer).order_by(LeavingCare.id.desc())))
+    return list(db.session.scalars(leaving_care_query(viewer).order_by(LeavingCare.id.desc())))
 
 
 def get_leaving_care(viewer: Viewer, record_id: int) -> LeavingCare:
