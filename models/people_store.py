@@ -421,22 +421,30 @@ def on_leaving_care_step(step) -> None:
         step.event_data["person"] = person.reference
 
 
+def caseloads_query(viewer: Viewer):
+    """CW-08's caseloads as one statement of (contract, adviser, young people) rows: each personal adviser's open
+    allocated young people per contract, by contract, most first, then by adviser (a list's page, read as rows and
+    shown by caseload_row)."""
+    allocated = scoped(LeavingCare, viewer).where(LeavingCare.state == LeavingCareState.ALLOCATED,
+                                                  LeavingCare.adviser_id.is_not(None)).subquery()
+    young = func.count().label("young_people")
+    return (select(Contract, User, young).join(allocated, allocated.c.contract_id == Contract.id)
+            .join(User, User.id == allocated.c.adviser_id).group_by(Contract.id, User.id)
+            .order_by(Contract.reference, young.desc(), User.name, User.id))
+
+
+def caseload_row(contract: Contract, adviser: User, count: int) -> dict:
+    """One adviser's caseload on a contract against its cap (25 to 30 per full-time adviser; every adviser counted
+    as one FTE), over-cap flagged (CW-08)."""
+    rules = rulebook_for(contract).leaving_care
+    lower, cap = (rules.caseload_lower, rules.caseload_cap) if rules else (None, None)
+    return {"contract": contract.reference, "contract_id": contract.id, "adviser_id": adviser.id,
+            "adviser": adviser.name, "young_people": count, "lower": lower, "cap": cap,
+            "over_cap": cap is not None and count > cap,
+            "in_range": lower is not None and cap is not None and lower <= count <= cap}
+
+
 def caseloads(viewer: Viewer) -> list[dict]:
-    """CW-08: each personal adviser's open allocated young people against the contract's cap (25 to 30 per
-    full-time adviser; every adviser counted as one FTE), over-cap advisers flagged."""
-    query = scoped(LeavingCare, viewer).where(LeavingCare.state == LeavingCareState.ALLOCATED,
-                                              LeavingCare.adviser_id.is_not(None))
-    sub = query.subquery()
-    counts = select(sub.c.contract_id, sub.c.adviser_id, func.count()).group_by(sub.c.contract_id, sub.c.adviser_id)
-    rows = []
-    for contract_id, adviser_id, count in db.session.execute(counts):
-        contract = db.session.get(Contract, contract_id)
-        rules = rulebook_for(contract).leaving_care
-        adviser = db.session.get(User, adviser_id)
-        if rules is None or adviser is None:
-            continue
-        rows.append({"contract": contract.reference, "contract_id": contract_id, "adviser_id": adviser_id,
-                     "adviser": adviser.name, "young_people": count, "lower": rules.caseload_lower,
-                     "cap": rules.caseload_cap, "over_cap": count > rules.caseload_cap,
-                     "in_range": rules.caseload_lower <= count <= rules.caseload_cap})
-    return sorted(rows, key=lambda r: (r["contract"], -r["young_people"], r["adviser"]))
+    """CW-08: each personal adviser's open allocated young people against the contract's cap, over-cap advisers
+    flagged."""
+    return [caseload_row(*row) for row in db.session.execute(caseloads_query(viewer))]

@@ -23,6 +23,7 @@ from models.concern_store import (
     request_investigation,
 )
 from models.engine import workflow_for
+from models.rulebook_store import complaints_with_contracts
 from web.api import answer, bp, expose_record, json_body, optional_id, paged_list, run_api, text_member
 from web.api_cases import _value, trail_json
 from web.clock import now_utc, today_london
@@ -75,7 +76,7 @@ def concern_json(view) -> dict:
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def complaints():
     """Complaints the token's owner may see, a page at a time, newest first."""
-    return paged_list(complaints_query(g.viewer), complaint_json, kind="complaint")
+    return paged_list(complaints_query(g.viewer), complaint_json, kind="complaint", prepare=complaints_with_contracts)
 
 
 @bp.post("/complaints")

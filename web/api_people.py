@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, request
 
 from models.audit_store import events_for
 from models.engine import workflow_for
 from models.people import PersonRole
 from models.people_store import (
-    caseloads,
+    caseload_row,
+    caseloads_query,
     end_service,
     erase_person,
     export_person,
@@ -132,8 +133,9 @@ def create_leaving_care():
 @bp.get("/leaving-care/caseloads")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def leaving_care_caseloads():
-    """CW-08: each personal adviser's allocated young people against the contract's cap, over-cap flagged."""
-    return jsonify({"items": caseloads(g.viewer)})
+    """CW-08: each personal adviser's allocated young people against the contract's cap, over-cap flagged, a page at
+    a time, by contract."""
+    return paged_list(caseloads_query(g.viewer), lambda row: caseload_row(*row), rows=True)
 
 
 _TRIGGERS = tuple(dict.fromkeys(row.trigger for row in LEAVING_CARE_TRANSITIONS))
