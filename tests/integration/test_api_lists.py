@@ -266,3 +266,22 @@ def test_filters_still_narrow_a_paged_list(app, filled):
         assert returns["items"] and all(r["state"] == "due" for r in returns["items"])
         breaches = filled("contract_manager", "GET", "/api/v1/breaches?status=nothing-like-this", status=200)
         assert (breaches["items"], breaches["total"]) == ([], 0)
+
+
+def test_every_list_is_documented_as_a_page_and_answers_as_documented(filled):
+    import jsonschema
+
+    from web.openapi import openapi_document
+
+    spec = openapi_document()
+    paged = {f"/api/v1{path}" for path, operations in spec["paths"].items() if "get" in operations
+             and {"$ref": "#/components/parameters/per_page"} in operations["get"].get("parameters", [])}
+    assert paged == set(LISTS)
+    with time_machine.travel(NOW, tick=False):
+        for path in LISTS:
+            operation = spec["paths"][path.removeprefix("/api/v1")]["get"]
+            for status, query in ((200, "per_page=3&page=2"), (422, "per_page=101")):
+                body = filled("contract_manager", "GET", f"{path}?{query}", status=status)
+                schema = operation["responses"][str(status)]["content"]["application/json"]["schema"]
+                jsonschema.validate(body, {**schema, "components": spec["components"]},
+                                    cls=jsonschema.Draft202012Validator, format_checker=jsonschema.FormatChecker())
