@@ -97,18 +97,23 @@ def answer(action, serialize, status: int = 200):
 PER_PAGE, MAX_PER_PAGE = 25, 100
 
 
-def page_args() -> tuple[int, int]:
-    """?page= (from 1) and ?per_page= (1 to 100; 25 when left out). Anything else is refused with a 422 saying what
-    to send, on every list alike, rather than quietly read as something the client did not ask for."""
+def page_args() -> tuple[int, int, int | None]:
+    """?page= (from 1), ?per_page= (1 to 100; 25 when left out) and ?after= (an item's id: the items after it, in
+    place of a numbered page). Anything else is refused with a 422 saying what to send, on every list alike, rather
+    than quietly read as something the client did not ask for."""
     page = whole_number(request.args.get("page"), "page")
     per_page = whole_number(request.args.get("per_page"), "per_page")
+    after = whole_number(request.args.get("after"), "after")
+    if after is not None and (after < 1 or page is not None):
+        raise BadParameter("Give after as the id of the last item you have (a whole number from 1), without page",
+                           "after")
     page = 1 if page is None else page
     per_page = PER_PAGE if per_page is None else per_page
     if page < 1:
         raise BadParameter("Give page as a whole number from 1, like page=2", "page")
     if not 1 <= per_page <= MAX_PER_PAGE:
         raise BadParameter(f"Give per_page as a whole number from 1 to {MAX_PER_PAGE}, like per_page=50", "per_page")
-    return page, per_page
+    return page, per_page, after
 
 
 class PageTrails:
@@ -140,21 +145,27 @@ def page_trails(kind: str, record_id: int) -> PageTrails | None:
 
 def paged_list(query: Select, show: Callable, kind: str | None = None, prepare: Callable | None = None,
                rows: bool = False):
-    """Answer GET on a list: one page of a store's ordered statement as {"items", "total", "total_exact", "page",
-    "per_page"}. The total is exact up to models/count_store.py's cap and "about" above it (total_exact false); a
-    page past the end has no items. `kind` names the records' kind so that their deadlines and events are read for
-    the page at once (PageTrails); `prepare` turns the page's rows into what `show` takes."""
-    page, per_page = page_args()
+    """Answer GET on a list: one page of a store's statement, newest first, as {"items", "total", "total_exact",
+    "page", "per_page", "next_after"}. The total is exact up to models/count_store.py's cap and "about" above it
+    (total_exact false); a page past the end has no items. `next_after`, the last item's id when the page is full,
+    asks for the next page by ?after= (any depth at the cost of the first page; lists of records only: not `rows`).
+    `kind` names the records' kind so that their deadlines and events are read for the page at once (PageTrails);
+    `prepare` turns the page's rows into what `show` takes."""
+    page, per_page, after = page_args()
+    if after is not None and rows:
+        raise BadParameter("This list pages by page number: give page rather than after", "after")
     viewer = g.viewer
-    filters = tuple(sorted((k, v) for k, v in request.args.items(multi=True) if k not in ("page", "per_page")))
+    filters = tuple(sorted((k, v) for k, v in request.args.items(multi=True)
+                           if k not in ("page", "per_page", "after")))
     key = ("api", request.path, filters, viewer.council_id, viewer.provider_id, viewer.role, viewer.user_id)
-    items, total = read_page(query, key, page, per_page, rows=rows)
+    items, total = read_page(query, key, page, per_page, rows=rows, after=after)
+    next_after = items[-1].id if items and len(items) == per_page and not rows else None
     if kind is not None:
         g.api_page_trails = PageTrails(kind, [item.id for item in items])
     if prepare is not None:
         items = prepare(items)
     return jsonify({"items": [show(item) for item in items], "total": int(total), "total_exact": total.exact,
-                    "page": page, "per_page": per_page})
+                    "page": page, "per_page": per_page, "next_after": next_after})
 
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

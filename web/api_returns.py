@@ -140,7 +140,7 @@ def return_template(row_id: int, fmt: str):
 def kpi_results():
     """KPI period results (value, target, RAG) from accepted returns, a page at a time, newest first."""
     return paged_list(results_query(g.viewer, contract_id=request.args.get("contract", type=int)),
-                      lambda r: {"contract_id": r.contract_id, "kpi": r.kpi_id, "period": r.label,
+                      lambda r: {"id": r.id, "contract_id": r.contract_id, "kpi": r.kpi_id, "period": r.label,
                                  "period_start": r.period_start.isoformat(), "value": r.value, "target": r.target,
                                  "rag": r.rag})
 

@@ -30,6 +30,10 @@ PAGE_PARAMETERS = {
              "schema": {"type": "integer", "minimum": 1, "default": 1}},
     "per_page": {"name": "per_page", "in": "query", "description": "Items on a page, up to 100",
                  "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
+    "after": {"name": "after", "in": "query",
+              "description": "In place of page: the items after this one (a previous page's next_after), as fast "
+                             "at any depth (not on /leaving-care/caseloads)",
+              "schema": {"type": "integer", "minimum": 1}},
 }
 PAGE_SCHEMA = {
     "type": "object", "required": ["items", "total", "total_exact", "page", "per_page"],
@@ -40,7 +44,9 @@ PAGE_SCHEMA = {
                   "description": "How many items the list has: exact up to 1,000, about this many above"},
         "total_exact": {"type": "boolean", "description": "false when total is an estimate a few minutes old"},
         "page": {"type": "integer", "minimum": 1},
-        "per_page": {"type": "integer", "minimum": 1, "maximum": 100}}}
+        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "next_after": {"type": ["integer", "null"],
+                       "description": "The last item's id when the page is full: ask for ?after= it for the next"}}}
 
 
 def _paged(document: dict) -> dict:
