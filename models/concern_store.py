@@ -23,6 +23,7 @@ from models.entities import Council, User
 from models.provider_store import get_provider
 from models.reference_store import reference_for
 from models.registry import concern_visible_to, scoped
+from models.rulebook_store import council_of
 from workflows.access import Viewer
 from workflows.clock import LONDON
 from workflows.complaint import (
@@ -314,7 +315,7 @@ def name_officer(viewer: Viewer, actor: User, concern_id: int, user_id: int, now
 
 def local_practice(council_id: int) -> LocalPractice:
     """The council's safeguarding timescales, or Remedy's defaults where it has set none."""
-    council = db.session.get(Council, council_id)
+    council = council_of(council_id)
     default = LocalPractice()
     return LocalPractice(
         decision_working_days=council.safeguarding_decision_days or default.decision_working_days,

@@ -84,9 +84,19 @@ def _no_contract(region: str) -> Rulebook:
     return Rulebook(id="none", title="No contract", council="", seed="", service="", region=region, source="")
 
 
+def council_of(council_id: int) -> Council:
+    """The council, held for the rest of the request: a list asks for its region or safeguarding timescales once per
+    record, and the session keeps only a weak reference to a row nobody holds, so each ask would read it again."""
+    held = g.setdefault("councils", {}) if has_app_context() else {}
+    council = held.get(council_id)
+    if council is None or council not in db.session:  # read again in a new session, or once it was expunged
+        council = held[council_id] = db.session.get(Council, council_id)
+    return council
+
+
 def council_region(council_id: int) -> str:
     """The bank-holiday region of a council (England and Wales, Scotland or Northern Ireland)."""
-    return db.session.get(Council, council_id).region
+    return council_of(council_id).region
 
 
 def rulebook_or_council(contract: Contract | None, council_id: int) -> Rulebook:

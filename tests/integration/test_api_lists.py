@@ -143,18 +143,19 @@ def filled(app, demo, api):
     return api
 
 
-def _statements(app, api, url) -> tuple[int, dict]:
+def _statements(app, api, url, role: str = "contract_manager") -> tuple[int, dict]:
     with statements(app) as seen:
-        body = api("contract_manager", "GET", url, status=200)
+        body = api(role, "GET", url, status=200)
     return len(seen), body
 
 
-def test_every_list_costs_the_same_statements_for_a_page_of_2_or_30(app, filled):
+@pytest.mark.parametrize("role", ["contract_manager", "safeguarding_officer"])
+def test_every_list_costs_the_same_statements_for_a_page_of_2_or_30(app, filled, role):
     with time_machine.travel(NOW, tick=False):
         for path in LISTS:
-            filled("contract_manager", "GET", path, status=200)  # warm caches (rulebooks, calendars, counts)
-        few = {path: _statements(app, filled, f"{path}?per_page=2") for path in LISTS}
-        many = {path: _statements(app, filled, f"{path}?per_page=30") for path in LISTS}
+            filled(role, "GET", path, status=200)  # warm caches (rulebooks, calendars, counts)
+        few = {path: _statements(app, filled, f"{path}?per_page=2", role) for path in LISTS}
+        many = {path: _statements(app, filled, f"{path}?per_page=30", role) for path in LISTS}
     for path in LISTS:
         assert len(few[path][1]["items"]) == 2 and len(many[path][1]["items"]) == 30, path
     counts = {path: (few[path][0], many[path][0]) for path in LISTS}
