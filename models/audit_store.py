@@ -58,6 +58,18 @@ def events_for(council_id: int, entity_type: str, entity_id: int) -> list[AuditE
     )
 
 
+def events_of(council_id: int, entity_type: str, entity_ids: list[int]) -> dict[int, list[AuditEvent]]:
+    """The audit trails of many records of one kind in one statement (a page of an API list), each oldest first, by
+    record id; a record with none maps to []."""
+    found: dict[int, list[AuditEvent]] = {entity_id: [] for entity_id in entity_ids}
+    if entity_ids:
+        query = (select(AuditEvent).where(AuditEvent.council_id == council_id, AuditEvent.entity_type == entity_type,
+                                          AuditEvent.entity_id.in_(entity_ids)).order_by(AuditEvent.id))
+        for row in db.session.scalars(query):
+            found[row.entity_id].append(row)
+    return found
+
+
 @cache
 def _case_events_statement():
     # Built once: building a statement costs more than running it, and every case page shows its timeline.

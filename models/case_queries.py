@@ -71,16 +71,21 @@ def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, co
                page: int = 1, per_page: int = 25) -> tuple[list[Case], Count]:
     """A page of the cases the viewer may see, newest first, with the total count: exact up to the cap, "about"
     above it (models/count_store.py); a page past the cap's reach reads as empty (issue 17: no deep offset reads)."""
-    query = _filtered_cases(scoped(Case, viewer), provider_id, contract_id, state, overdue, open_only)
+    query = cases_query(viewer, provider_id, contract_id, state, overdue, open_only)
     offset = (max(page, 1) - 1) * per_page
     key = ("api-cases", viewer.council_id, viewer.provider_id, provider_id, contract_id, state, overdue, open_only)
     total = bounded_count(key, query)
     if offset >= cap():
         return [], total
-    items = db.session.scalars(
-        query.options(selectinload(Case.provider), selectinload(Case.contract))
-        .order_by(Case.id.desc()).limit(per_page).offset(offset))
+    items = db.session.scalars(query.order_by(Case.id.desc()).limit(per_page).offset(offset))
     return list(items), total
+
+
+def cases_query(viewer: Viewer, provider_id: int | None = None, contract_id: int | None = None,
+                state: CaseState | None = None, overdue: bool | None = None, open_only: bool = False):
+    """The statement of the cases the viewer may see, filtered, with their provider and contract (a list's page)."""
+    return _filtered_cases(scoped(Case, viewer), provider_id, contract_id, state, overdue, open_only).options(
+        selectinload(Case.provider), selectinload(Case.contract))
 
 
 class CaseListRow(NamedTuple):
@@ -198,6 +203,18 @@ def deadlines_for(council_id: int, case_id: int | None = None, entity: tuple[str
     if provider_id is not None:
         query = query.where(Deadline.provider_id == provider_id)
     return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id)))
+
+
+def deadlines_of(council_id: int, entity_type: str, entity_ids: list[int]) -> dict[int, list[Deadline]]:
+    """The deadline rows of many records of one kind in one statement (a page of an API list), soonest first, by
+    record id; a record with none maps to []."""
+    found: dict[int, list[Deadline]] = {entity_id: [] for entity_id in entity_ids}
+    if entity_ids:
+        query = select(Deadline).where(Deadline.council_id == council_id, Deadline.entity_type == entity_type,
+                                       Deadline.entity_id.in_(entity_ids)).order_by(Deadline.due_at, Deadline.id)
+        for deadline in db.session.scalars(query):
+            found[deadline.entity_id].append(deadline)
+    return found
 
 
 def case_timeline(viewer: Viewer, case: Case):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 
 from sqlalchemy import func, or_, select, true
+from sqlalchemy.orm import selectinload
 
 from models import db
 from models.audit_store import record_event
@@ -22,6 +23,7 @@ from models.entities import Council, User
 from models.provider_store import get_provider
 from models.reference_store import reference_for
 from models.registry import concern_visible_to, scoped
+from models.rulebook_store import council_of
 from workflows.access import Viewer
 from workflows.clock import LONDON
 from workflows.complaint import (
@@ -51,10 +53,15 @@ from workflows.safeguarding import (
 )
 
 
+def complaints_query(viewer: Viewer):
+    """The statement of the complaints the viewer may see (a list's page)."""
+    return scoped(Complaint, viewer)
+
+
 def list_complaints(viewer: Viewer) -> list[Complaint]:
     """Complaints the viewer may see, newest first."""
-    return list(db.session.scalars(scoped(Complaint, viewer).order_by(Complaint.received_at.desc(),
-                                                                        Complaint.id.desc())))
+    return list(db.session.scalars(complaints_query(viewer).order_by(Complaint.received_at.desc(),
+                                                                       Complaint.id.desc())))
 
 
 def get_complaint(viewer: Viewer, complaint_id: int) -> Complaint:
@@ -187,6 +194,25 @@ def listable_concerns(viewer: Viewer):
                func.coalesce(SafeguardingConcern.investigation_request, "") != "")
 
 
+def concerns_query(viewer: Viewer, provider_id: int | None = None):
+    """The statement of the concerns the viewer may know of (listable_concerns), optionally of one provider, with
+    their named officers (who else may see the details): a list's page, shown through concern_views."""
+    query = scoped(SafeguardingConcern, viewer).where(listable_concerns(viewer))
+    if provider_id is not None:
+        query = query.where(SafeguardingConcern.provider_id == provider_id)
+    return query.options(selectinload(SafeguardingConcern.officers))
+
+
+def concern_views(viewer: Viewer, concerns: list[SafeguardingConcern]) -> list[ConcernView]:
+    """What the viewer may see of each concern (those they may not know of left out)."""
+    views = []
+    for concern in concerns:
+        level = _level(viewer, concern)
+        if level:
+            views.append(ConcernView(concern, level))
+    return views
+
+
 def list_concerns(viewer: Viewer, provider_id: int | None = None, since: date | None = None,
                   limit: int | None = None) -> list[ConcernView]:
     """Concerns the viewer may know of, with what they may see of each, newest first: those raised `since` a day,
@@ -196,13 +222,8 @@ def list_concerns(viewer: Viewer, provider_id: int | None = None, since: date | 
         query = query.where(SafeguardingConcern.provider_id == provider_id)
     if since is not None:
         query = query.where(SafeguardingConcern.raised_on >= since)
-    views = []
-    for concern in db.session.scalars(query.order_by(SafeguardingConcern.raised_on.desc(),
-                                                     SafeguardingConcern.id.desc()).limit(limit)):
-        level = _level(viewer, concern)
-        if level:
-            views.append(ConcernView(concern, level))
-    return views
+    return concern_views(viewer, list(db.session.scalars(query.order_by(SafeguardingConcern.raised_on.desc(),
+                                                                        SafeguardingConcern.id.desc()).limit(limit))))
 
 
 def get_concern(viewer: Viewer, concern_id: int) -> ConcernView:
@@ -294,7 +315,7 @@ def name_officer(viewer: Viewer, actor: User, concern_id: int, user_id: int, now
 
 def local_practice(council_id: int) -> LocalPractice:
     """The council's safeguarding timescales, or Remedy's defaults where it has set none."""
-    council = db.session.get(Council, council_id)
+    council = council_of(council_id)
     default = LocalPractice()
     return LocalPractice(
         decision_working_days=council.safeguarding_decision_days or default.decision_working_days,
@@ -475,10 +496,15 @@ def on_incident_step(step) -> None:
         step.record.reported_at = step.now
 
 
-def list_incidents(viewer: Viewer, provider_id: int | None = None) -> list[Incident]:
-    """Incidents the viewer may see, newest first."""
+def incidents_query(viewer: Viewer, provider_id: int | None = None):
+    """The statement of the incidents the viewer may see, optionally of one provider (a list's page)."""
     query = scoped(Incident, viewer)
     if provider_id is not None:
         query = query.where(Incident.provider_id == provider_id)
-    return list(db.session.scalars(query.order_by(Incident.occurred_at.desc())))
+    return query
+
+
+def list_incidents(viewer: Viewer, provider_id: int | None = None) -> list[Incident]:
+    """Incidents the viewer may see, newest first."""
+    return list(db.session.scalars(incidents_query(viewer, provider_id).order_by(Incident.occurred_at.desc())))
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import selectinload
+
 from models import db
 from models.engine import fire, load, new_record, start_clocks
 from models.entities import User
@@ -19,12 +21,18 @@ from workflows.financial_change import FinancialChangeState, report_deadline, va
 from workflows.machine import MANAGERS, TransitionNotAllowed
 
 
-def list_changes(viewer: Viewer, provider_id: int | None = None) -> list[FinancialChange]:
-    """Financial changes the viewer may see (a provider: its own), most recent change first."""
-    query = scoped(FinancialChange, viewer)
+def changes_query(viewer: Viewer, provider_id: int | None = None):
+    """The statement of the financial changes the viewer may see, with their contracts (a list's page)."""
+    query = scoped(FinancialChange, viewer).options(selectinload(FinancialChange.contract))
     if provider_id is not None:
         query = query.where(FinancialChange.provider_id == provider_id)
-    return list(db.session.scalars(query.order_by(FinancialChange.occurred_on.desc(), FinancialChange.id.desc())))
+    return query
+
+
+def list_changes(viewer: Viewer, provider_id: int | None = None) -> list[FinancialChange]:
+    """Financial changes the viewer may see (a provider: its own), most recent change first."""
+    return list(db.session.scalars(changes_query(viewer, provider_id).order_by(FinancialChange.occurred_on.desc(),
+                                                                               FinancialChange.id.desc())))
 
 
 def get_change(viewer: Viewer, change_id: int) -> FinancialChange:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import db
 from models.calendar_store import working_calendar
@@ -28,12 +29,18 @@ from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.notification import NotificationState, notify_deadline, validate_notification
 
 
-def list_notifications(viewer: Viewer, provider_id: int | None = None) -> list[Notification]:
-    """Notifications the viewer may see (a provider: its own), most recent event first."""
-    query = scoped(Notification, viewer)
+def notifications_query(viewer: Viewer, provider_id: int | None = None):
+    """The statement of the notifications the viewer may see, with their contracts (a list's page)."""
+    query = scoped(Notification, viewer).options(selectinload(Notification.contract))
     if provider_id is not None:
         query = query.where(Notification.provider_id == provider_id)
-    return list(db.session.scalars(query.order_by(Notification.occurred_on.desc(), Notification.id.desc())))
+    return query
+
+
+def list_notifications(viewer: Viewer, provider_id: int | None = None) -> list[Notification]:
+    """Notifications the viewer may see (a provider: its own), most recent event first."""
+    return list(db.session.scalars(notifications_query(viewer, provider_id).order_by(Notification.occurred_on.desc(),
+                                                                                     Notification.id.desc())))
 
 
 def get_notification(viewer: Viewer, notification_id: int) -> Notification:

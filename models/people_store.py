@@ -14,6 +14,7 @@ import re
 from datetime import date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from models import db
 from models.audit_store import events_for, record_event, scrub_events
@@ -42,14 +43,19 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 # -- people ---------------------------------------------------------------------------------------------------
 
 
-def list_people(viewer: Viewer, contract_id: int | None = None, role: PersonRole | None = None) -> list[Person]:
-    """The people the viewer may see (a provider: its own contracts' people), by reference."""
+def people_query(viewer: Viewer, contract_id: int | None = None, role: PersonRole | None = None):
+    """The statement of the people the viewer may see, optionally of one contract or role (a list's page)."""
     query = scoped(Person, viewer)
     if contract_id is not None:
         query = query.where(Person.contract_id == contract_id)
     if role is not None:
         query = query.where(Person.role == role)
-    return list(db.session.scalars(query.order_by(Person.reference)))
+    return query
+
+
+def list_people(viewer: Viewer, contract_id: int | None = None, role: PersonRole | None = None) -> list[Person]:
+    """The people the viewer may see (a provider: its own contracts' people), by reference."""
+    return list(db.session.scalars(people_query(viewer, contract_id, role).order_by(Person.reference)))
 
 
 def get_person(viewer: Viewer, person_id: int) -> Person:
@@ -334,9 +340,15 @@ def apply_retention(now: datetime, dry_run: bool) -> list[tuple[Person, date]]:
 # -- Cornwall: leaving-care records (CW-14, CW-16, CW-10) and caseloads (CW-08) -------------------------------------
 
 
+def leaving_care_query(viewer: Viewer):
+    """The statement of the leaving-care records the viewer may see, with their people and contracts (a list's
+    page)."""
+    return scoped(LeavingCare, viewer).options(selectinload(LeavingCare.person), selectinload(LeavingCare.contract))
+
+
 def list_leaving_care(viewer: Viewer) -> list[LeavingCare]:
     """Leaving-care records the viewer may see, newest first."""
-    return list(db.session.scalars(scoped(LeavingCare, viewer).order_by(LeavingCare.id.desc())))
+    return list(db.session.scalars(leaving_care_query(viewer).order_by(LeavingCare.id.desc())))
 
 
 def get_leaving_care(viewer: Viewer, record_id: int) -> LeavingCare:
@@ -409,22 +421,30 @@ def on_leaving_care_step(step) -> None:
         step.event_data["person"] = person.reference
 
 
+def caseloads_query(viewer: Viewer):
+    """CW-08's caseloads as one statement of (contract, adviser, young people) rows: each personal adviser's open
+    allocated young people per contract, by contract, most first, then by adviser (a list's page, read as rows and
+    shown by caseload_row)."""
+    allocated = scoped(LeavingCare, viewer).where(LeavingCare.state == LeavingCareState.ALLOCATED,
+                                                  LeavingCare.adviser_id.is_not(None)).subquery()
+    young = func.count().label("young_people")
+    return (select(Contract, User, young).join(allocated, allocated.c.contract_id == Contract.id)
+            .join(User, User.id == allocated.c.adviser_id).group_by(Contract.id, User.id)
+            .order_by(Contract.reference, young.desc(), User.name, User.id))
+
+
+def caseload_row(contract: Contract, adviser: User, count: int) -> dict:
+    """One adviser's caseload on a contract against its cap (25 to 30 per full-time adviser; every adviser counted
+    as one FTE), over-cap flagged (CW-08)."""
+    rules = rulebook_for(contract).leaving_care
+    lower, cap = (rules.caseload_lower, rules.caseload_cap) if rules else (None, None)
+    return {"contract": contract.reference, "contract_id": contract.id, "adviser_id": adviser.id,
+            "adviser": adviser.name, "young_people": count, "lower": lower, "cap": cap,
+            "over_cap": cap is not None and count > cap,
+            "in_range": lower is not None and cap is not None and lower <= count <= cap}
+
+
 def caseloads(viewer: Viewer) -> list[dict]:
-    """CW-08: each personal adviser's open allocated young people against the contract's cap (25 to 30 per
-    full-time adviser; every adviser counted as one FTE), over-cap advisers flagged."""
-    query = scoped(LeavingCare, viewer).where(LeavingCare.state == LeavingCareState.ALLOCATED,
-                                              LeavingCare.adviser_id.is_not(None))
-    sub = query.subquery()
-    counts = select(sub.c.contract_id, sub.c.adviser_id, func.count()).group_by(sub.c.contract_id, sub.c.adviser_id)
-    rows = []
-    for contract_id, adviser_id, count in db.session.execute(counts):
-        contract = db.session.get(Contract, contract_id)
-        rules = rulebook_for(contract).leaving_care
-        adviser = db.session.get(User, adviser_id)
-        if rules is None or adviser is None:
-            continue
-        rows.append({"contract": contract.reference, "contract_id": contract_id, "adviser_id": adviser_id,
-                     "adviser": adviser.name, "young_people": count, "lower": rules.caseload_lower,
-                     "cap": rules.caseload_cap, "over_cap": count > rules.caseload_cap,
-                     "in_range": rules.caseload_lower <= count <= rules.caseload_cap})
-    return sorted(rows, key=lambda r: (r["contract"], -r["young_people"], r["adviser"]))
+    """CW-08: each personal adviser's open allocated young people against the contract's cap, over-cap advisers
+    flagged."""
+    return [caseload_row(*row) for row in db.session.execute(caseloads_query(viewer))]

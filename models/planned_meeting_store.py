@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import db
 from models.calendar_store import working_calendar
@@ -29,14 +30,20 @@ from workflows.planned_meeting import PlannedMeetingState, next_meeting_clock
 OPEN = (PlannedMeetingState.PLANNED, PlannedMeetingState.OVERDUE)
 
 
-def list_planned(viewer: Viewer, contract_id: int | None = None, open_only: bool = False) -> list[PlannedMeeting]:
-    """Planned meetings the viewer may see (a provider: its own), soonest due first."""
-    query = scoped(PlannedMeeting, viewer)
+def planned_query(viewer: Viewer, contract_id: int | None = None, open_only: bool = False):
+    """The statement of the planned meetings the viewer may see, with their contracts (a list's page)."""
+    query = scoped(PlannedMeeting, viewer).options(selectinload(PlannedMeeting.contract))
     if contract_id is not None:
         query = query.where(PlannedMeeting.contract_id == contract_id)
     if open_only:
         query = query.where(PlannedMeeting.state.in_(OPEN))
-    return list(db.session.scalars(query.order_by(PlannedMeeting.due_on, PlannedMeeting.id)))
+    return query
+
+
+def list_planned(viewer: Viewer, contract_id: int | None = None, open_only: bool = False) -> list[PlannedMeeting]:
+    """Planned meetings the viewer may see (a provider: its own), soonest due first."""
+    return list(db.session.scalars(planned_query(viewer, contract_id, open_only).order_by(PlannedMeeting.due_on,
+                                                                                          PlannedMeeting.id)))
 
 
 def get_planned(viewer: Viewer, planned_id: int) -> PlannedMeeting:

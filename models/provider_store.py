@@ -24,12 +24,16 @@ def scope_providers(query: Select, viewer: Viewer) -> Select:
     return query
 
 
-def list_providers(viewer: Viewer) -> list[Provider]:
-    """The providers this person may see, by name."""
-    query = scope_providers(select(Provider), viewer).options(
+def providers_query(viewer: Viewer):
+    """The statement of the providers this person may see, with their contracts and CQC ratings (a list's page)."""
+    return scope_providers(select(Provider), viewer).options(
         selectinload(Provider.contracts), selectinload(Provider.ratings)
     )
-    return list(db.session.scalars(query.order_by(Provider.name)))
+
+
+def list_providers(viewer: Viewer) -> list[Provider]:
+    """The providers this person may see, by name."""
+    return list(db.session.scalars(providers_query(viewer).order_by(Provider.name)))
 
 
 @cache
@@ -69,10 +73,9 @@ def get_provider(viewer: Viewer, provider_id: int) -> Provider:
     return provider
 
 
-def list_contracts(viewer: Viewer, provider_id: int | None = None, manager_id: int | None = None,
-                   limit: int | None = None) -> list[Contract]:
-    """The contracts this person may see (optionally for one provider, or one contract manager's), by reference, at
-    most `limit` of them."""
+def contracts_query(viewer: Viewer, provider_id: int | None = None, manager_id: int | None = None):
+    """The statement of the contracts this person may see (optionally for one provider, or one contract manager's),
+    with their provider, contract manager and escalation contacts (a list's page)."""
     query = scope_providers(select(Contract).join(Contract.provider), viewer).where(
         Contract.council_id == viewer.council_id
     )
@@ -80,8 +83,16 @@ def list_contracts(viewer: Viewer, provider_id: int | None = None, manager_id: i
         query = query.where(Contract.provider_id == provider_id)
     if manager_id is not None:
         query = query.where(Contract.contract_manager_id == manager_id)
-    query = query.options(selectinload(Contract.provider), selectinload(Contract.contract_manager))
-    return list(db.session.scalars(query.order_by(Contract.reference).limit(limit)))
+    return query.options(selectinload(Contract.provider), selectinload(Contract.contract_manager),
+                         selectinload(Contract.escalation_contacts))
+
+
+def list_contracts(viewer: Viewer, provider_id: int | None = None, manager_id: int | None = None,
+                   limit: int | None = None) -> list[Contract]:
+    """The contracts this person may see (optionally for one provider, or one contract manager's), by reference, at
+    most `limit` of them."""
+    return list(db.session.scalars(contracts_query(viewer, provider_id, manager_id).order_by(Contract.reference)
+                                   .limit(limit)))
 
 
 def get_contract(viewer: Viewer, key: int | str) -> Contract:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from models import db
 from models.cases import Deadline
@@ -39,20 +40,32 @@ from workflows.referral import ACK_CLOCK, RESPONSE_CLOCK, START_CLOCK, ReferralS
 # -- reading -------------------------------------------------------------------------------------------------------
 
 
-def list_referrals(viewer: Viewer, contract_id: int | None = None) -> list[Referral]:
-    """Referrals the viewer may see (a provider: those sent to it), newest first."""
-    query = scoped(Referral, viewer)
+def referrals_query(viewer: Viewer, contract_id: int | None = None):
+    """The statement of the referrals the viewer may see, with what their items show (a list's page)."""
+    query = scoped(Referral, viewer).options(selectinload(Referral.person), selectinload(Referral.contract))
     if contract_id is not None:
         query = query.where(Referral.contract_id == contract_id)
-    return list(db.session.scalars(query.order_by(Referral.received_at.desc(), Referral.id.desc())))
+    return query
+
+
+def list_referrals(viewer: Viewer, contract_id: int | None = None) -> list[Referral]:
+    """Referrals the viewer may see (a provider: those sent to it), newest first."""
+    return list(db.session.scalars(referrals_query(viewer, contract_id).order_by(
+        Referral.received_at.desc(), Referral.id.desc())))
+
+
+def packages_query(viewer: Viewer, contract_id: int | None = None):
+    """The statement of the packages of care the viewer may see, with what their items show (a list's page)."""
+    query = scoped(CarePackage, viewer).options(selectinload(CarePackage.person), selectinload(CarePackage.contract))
+    if contract_id is not None:
+        query = query.where(CarePackage.contract_id == contract_id)
+    return query
 
 
 def list_packages(viewer: Viewer, contract_id: int | None = None) -> list[CarePackage]:
     """Packages of care the viewer may see (a provider: its own), newest first."""
-    query = scoped(CarePackage, viewer)
-    if contract_id is not None:
-        query = query.where(CarePackage.contract_id == contract_id)
-    return list(db.session.scalars(query.order_by(CarePackage.started_on.desc(), CarePackage.id.desc())))
+    return list(db.session.scalars(packages_query(viewer, contract_id).order_by(
+        CarePackage.started_on.desc(), CarePackage.id.desc())))
 
 
 def get_referral(viewer: Viewer, referral_id: int) -> Referral:
@@ -307,12 +320,18 @@ def _lateness(step, kind: str, event: str, when: datetime | None) -> None:
 # -- the weekly capacity confirmation (BCM 2.1) ----------------------------------------------------------------
 
 
-def list_confirmations(viewer: Viewer, contract_id: int | None = None) -> list[CapacityConfirmation]:
-    """Weekly capacity confirmations the viewer may see (a provider: its own), latest week first."""
-    query = scoped(CapacityConfirmation, viewer)
+def confirmations_query(viewer: Viewer, contract_id: int | None = None):
+    """The statement of the capacity confirmations the viewer may see, with what their items show (a list's page)."""
+    query = scoped(CapacityConfirmation, viewer).options(selectinload(CapacityConfirmation.contract))
     if contract_id is not None:
         query = query.where(CapacityConfirmation.contract_id == contract_id)
-    return list(db.session.scalars(query.order_by(CapacityConfirmation.due_on.desc(), CapacityConfirmation.id.desc())))
+    return query
+
+
+def list_confirmations(viewer: Viewer, contract_id: int | None = None) -> list[CapacityConfirmation]:
+    """Weekly capacity confirmations the viewer may see (a provider: its own), latest week first."""
+    return list(db.session.scalars(confirmations_query(viewer, contract_id).order_by(
+        CapacityConfirmation.due_on.desc(), CapacityConfirmation.id.desc())))
 
 
 def get_confirmation(viewer: Viewer, confirmation_id: int) -> CapacityConfirmation:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import selectinload
+
 from models import db
 from models.calendar_store import working_calendar
 from models.duties import InfoRequest
@@ -26,12 +28,18 @@ from workflows.info_request import RequestState, answer_deadline, validate_reque
 from workflows.machine import MANAGERS, PROVIDERS, TransitionNotAllowed
 
 
-def list_requests(viewer: Viewer, provider_id: int | None = None) -> list[InfoRequest]:
-    """Requests the viewer may see (a provider: those made of it), soonest due first."""
-    query = scoped(InfoRequest, viewer)
+def requests_query(viewer: Viewer, provider_id: int | None = None):
+    """The statement of the requests the viewer may see, with their contracts (a list's page)."""
+    query = scoped(InfoRequest, viewer).options(selectinload(InfoRequest.contract))
     if provider_id is not None:
         query = query.where(InfoRequest.provider_id == provider_id)
-    return list(db.session.scalars(query.order_by(InfoRequest.due_on.desc(), InfoRequest.id.desc())))
+    return query
+
+
+def list_requests(viewer: Viewer, provider_id: int | None = None) -> list[InfoRequest]:
+    """Requests the viewer may see (a provider: those made of it), soonest due first."""
+    return list(db.session.scalars(requests_query(viewer, provider_id).order_by(InfoRequest.due_on.desc(),
+                                                                                InfoRequest.id.desc())))
 
 
 def get_request(viewer: Viewer, request_id: int) -> InfoRequest:

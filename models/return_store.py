@@ -126,9 +126,9 @@ def contracts_marker(viewer: Viewer) -> tuple:
 
 # -- reading -----------------------------------------------------------------------------------------------------
 
-def list_returns(viewer: Viewer, contract_id: int | None = None, state: ReturnState | None = None,
-                 until: date | None = None) -> list[MonitoringReturn]:
-    """Return periods the viewer may see (providers: their own), latest due first."""
+def returns_query(viewer: Viewer, contract_id: int | None = None, state: ReturnState | None = None,
+                  until: date | None = None):
+    """The statement of the return periods the viewer may see, filtered (a list's page)."""
     query = scoped(MonitoringReturn, viewer)
     if contract_id is not None:
         query = query.where(MonitoringReturn.contract_id == contract_id)
@@ -136,8 +136,14 @@ def list_returns(viewer: Viewer, contract_id: int | None = None, state: ReturnSt
         query = query.where(MonitoringReturn.state == state)
     if until is not None:
         query = query.where(MonitoringReturn.period_start <= until)
-    return list(db.session.scalars(query.order_by(MonitoringReturn.period_end.desc(), MonitoringReturn.return_id,
-                                                  MonitoringReturn.id)))
+    return query
+
+
+def list_returns(viewer: Viewer, contract_id: int | None = None, state: ReturnState | None = None,
+                 until: date | None = None) -> list[MonitoringReturn]:
+    """Return periods the viewer may see (providers: their own), latest due first."""
+    return list(db.session.scalars(returns_query(viewer, contract_id, state, until).order_by(
+        MonitoringReturn.period_end.desc(), MonitoringReturn.return_id, MonitoringReturn.id)))
 
 
 def get_return(viewer: Viewer, row_id: int) -> MonitoringReturn:
@@ -193,17 +199,23 @@ def computed_figures(row: MonitoringReturn, kpi: KpiSpec) -> tuple[float | None,
     return (float(clean), float(len(checked))) if checked else (None, None)
 
 
-def results_for(viewer: Viewer, contract_id: int | None = None) -> list[KpiResult]:
-    """KPI period results the viewer may see, by contract, KPI and period."""
+def results_query(viewer: Viewer, contract_id: int | None = None):
+    """The statement of the KPI period results the viewer may see (a list's page)."""
     query = scoped(KpiResult, viewer)
     if contract_id is not None:
         query = query.where(KpiResult.contract_id == contract_id)
-    return list(db.session.scalars(query.order_by(KpiResult.contract_id, KpiResult.period_start, KpiResult.id)))
+    return query
 
 
-def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | None = None,
-                  ids: list[int] | None = None) -> list[BreachRecord]:
-    """Breaches the engine recorded, newest first (only these ids, when given: one page of a list)."""
+def results_for(viewer: Viewer, contract_id: int | None = None) -> list[KpiResult]:
+    """KPI period results the viewer may see, by contract, KPI and period."""
+    return list(db.session.scalars(results_query(viewer, contract_id).order_by(KpiResult.contract_id,
+                                                                               KpiResult.period_start, KpiResult.id)))
+
+
+def breaches_query(viewer: Viewer, contract_id: int | None = None, status: str | None = None,
+                   ids: list[int] | None = None):
+    """The statement of the breaches the viewer may see, filtered (a list's page)."""
     query = scoped(BreachRecord, viewer)
     if ids is not None:
         query = query.where(BreachRecord.id.in_(ids))
@@ -211,7 +223,14 @@ def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | 
         query = query.where(BreachRecord.contract_id == contract_id)
     if status:
         query = query.where(BreachRecord.status == status)
-    return list(db.session.scalars(query.order_by(BreachRecord.occurred_on.desc(), BreachRecord.id.desc())))
+    return query
+
+
+def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | None = None,
+                  ids: list[int] | None = None) -> list[BreachRecord]:
+    """Breaches the engine recorded, newest first (only these ids, when given: one page of a list)."""
+    return list(db.session.scalars(breaches_query(viewer, contract_id, status, ids).order_by(
+        BreachRecord.occurred_on.desc(), BreachRecord.id.desc())))
 
 
 def get_breach(viewer: Viewer, breach_id: int) -> BreachRecord:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from functools import cache, lru_cache
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, g, has_app_context
+from sqlalchemy import or_, select
 
 from models import db
 from models.entities import Contract, Council
@@ -42,13 +42,41 @@ def complaint_rulebook(complaint) -> Rulebook | None:
     contract's, else the provider's only contract's; None when the contract is unknown (then no clocks)."""
     contract = db.session.get(Contract, complaint.contract_id) if complaint.contract_id else None
     if contract is None:
-        contracts = list(db.session.scalars(select(Contract).where(Contract.provider_id == complaint.provider_id,
-                                                                   Contract.council_id == complaint.council_id)
-                                            .limit(2)))
-        contract = contracts[0] if len(contracts) == 1 else None
+        known = _only_contracts()
+        key = (complaint.council_id, complaint.provider_id)
+        if key in known:
+            contract = known[key]
+        else:
+            contracts = list(db.session.scalars(select(Contract).where(Contract.provider_id == complaint.provider_id,
+                                                                       Contract.council_id == complaint.council_id)
+                                                .limit(2)))
+            contract = contracts[0] if len(contracts) == 1 else None
     if contract is None or contract.rulebook_id not in rulebooks():
         return None
     return rulebook_for(contract)
+
+
+def _only_contracts() -> dict:
+    """Each provider's only contract (or None), as read for the list page being answered (complaints_with_contracts);
+    empty outside one."""
+    return g.get("provider_only_contract", {}) if has_app_context() else {}
+
+
+def complaints_with_contracts(complaints: list) -> list:
+    """A page of complaints, with the contracts their clocks come from read in one statement (issue 17): each
+    complaint's own and each provider's only one (complaint_rulebook), rather than a query per complaint."""
+    ids = {c.contract_id for c in complaints if c.contract_id}
+    providers = {(c.council_id, c.provider_id) for c in complaints if not c.contract_id}
+    if not ids and not providers:
+        return complaints
+    found = list(db.session.scalars(select(Contract).where(or_(Contract.id.in_(ids),
+                                                               Contract.provider_id.in_({p for _c, p in providers})))))
+    only = {}
+    for council_id, provider_id in providers:
+        theirs = [c for c in found if (c.council_id, c.provider_id) == (council_id, provider_id)]
+        only[(council_id, provider_id)] = theirs[0] if len(theirs) == 1 else None
+    g.provider_only_contract = only
+    return complaints
 
 
 @cache
@@ -56,9 +84,19 @@ def _no_contract(region: str) -> Rulebook:
     return Rulebook(id="none", title="No contract", council="", seed="", service="", region=region, source="")
 
 
+def council_of(council_id: int) -> Council:
+    """The council, held for the rest of the request: a list asks for its region or safeguarding timescales once per
+    record, and the session keeps only a weak reference to a row nobody holds, so each ask would read it again."""
+    held = g.setdefault("councils", {}) if has_app_context() else {}
+    council = held.get(council_id)
+    if council is None or council not in db.session:  # read again in a new session, or once it was expunged
+        council = held[council_id] = db.session.get(Council, council_id)
+    return council
+
+
 def council_region(council_id: int) -> str:
     """The bank-holiday region of a council (England and Wales, Scotland or Northern Ireland)."""
-    return db.session.get(Council, council_id).region
+    return council_of(council_id).region
 
 
 def rulebook_or_council(contract: Contract | None, council_id: int) -> Rulebook:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from models import db
 from models.calendar_store import working_calendar
@@ -29,12 +30,19 @@ from workflows.soft_outcome import CheckState, check_clock
 OPEN = (CheckState.DUE, CheckState.OVERDUE)
 
 
-def list_checks(viewer: Viewer, person_id: int | None = None) -> list[SoftOutcomeCheck]:
-    """Checks the viewer may see (a provider: its residents'), soonest due first."""
-    query = scoped(SoftOutcomeCheck, viewer)
+def checks_query(viewer: Viewer, person_id: int | None = None):
+    """The statement of the checks the viewer may see, with their people and contracts (a list's page)."""
+    query = scoped(SoftOutcomeCheck, viewer).options(selectinload(SoftOutcomeCheck.person),
+                                                     selectinload(SoftOutcomeCheck.contract))
     if person_id is not None:
         query = query.where(SoftOutcomeCheck.person_id == person_id)
-    return list(db.session.scalars(query.order_by(SoftOutcomeCheck.due_on, SoftOutcomeCheck.id)))
+    return query
+
+
+def list_checks(viewer: Viewer, person_id: int | None = None) -> list[SoftOutcomeCheck]:
+    """Checks the viewer may see (a provider: its residents'), soonest due first."""
+    return list(db.session.scalars(checks_query(viewer, person_id).order_by(SoftOutcomeCheck.due_on,
+                                                                            SoftOutcomeCheck.id)))
 
 
 def get_check(viewer: Viewer, check_id: int) -> SoftOutcomeCheck:

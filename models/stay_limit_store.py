@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy.orm import selectinload
+
 from models import db
 from models.calendar_store import working_calendar
 from models.engine import fire, load, new_record, start_clocks
@@ -23,12 +25,17 @@ from workflows.machine import MANAGERS, TransitionNotAllowed, need_date
 from workflows.stay_limit import StayState, stay_clock
 
 
-def list_stays(viewer: Viewer, person_id: int | None = None) -> list[StayLimit]:
-    """Stay limits the viewer may see (a provider: its own), soonest due first."""
-    query = scoped(StayLimit, viewer)
+def stays_query(viewer: Viewer, person_id: int | None = None):
+    """The statement of the stay limits the viewer may see, with their people and contracts (a list's page)."""
+    query = scoped(StayLimit, viewer).options(selectinload(StayLimit.person), selectinload(StayLimit.contract))
     if person_id is not None:
         query = query.where(StayLimit.person_id == person_id)
-    return list(db.session.scalars(query.order_by(StayLimit.due_on, StayLimit.id)))
+    return query
+
+
+def list_stays(viewer: Viewer, person_id: int | None = None) -> list[StayLimit]:
+    """Stay limits the viewer may see (a provider: its own), soonest due first."""
+    return list(db.session.scalars(stays_query(viewer, person_id).order_by(StayLimit.due_on, StayLimit.id)))
 
 
 def get_stay(viewer: Viewer, stay_id: int) -> StayLimit:

@@ -178,6 +178,17 @@ def api(app, demo, api_token):
             assert response.status_code == status, body
         return body if body is not None else response
 
+    def every(role, url):
+        """Every item of an API list, walking its pages of 100 (each list answers a page at a time)."""
+        items, page = [], 1
+        while True:
+            body = call(role, "GET", f"{url}{'&' if '?' in url else '?'}per_page=100&page={page}", status=200)
+            items += body["items"]
+            if len(body["items"]) < 100:
+                return items
+            page += 1
+
+    call.every = every
     return call
 
 

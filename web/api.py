@@ -6,12 +6,15 @@ import enum
 from collections.abc import Callable
 
 from flask import Blueprint, g, jsonify, request
-from sqlalchemy import text
+from sqlalchemy import Select, text
 
 from models import db
+from models.audit_store import events_of
 from models.calendar_store import working_calendar
+from models.case_queries import deadlines_of
 from models.entities import Contract, Provider
-from models.provider_store import get_contract, get_provider, list_contracts, list_providers
+from models.page_store import read_page
+from models.provider_store import contracts_query, get_contract, get_provider, providers_query
 from models.scheduler_store import scheduler_health
 from web.bounds import DATE_RANGE_TEXT, DB_INT_MAX, BadParameter, date_param, whole_number
 from web.clock import now_utc
@@ -87,6 +90,82 @@ def answer(action, serialize, status: int = 200):
     """Run a store action and answer with its result as JSON (201 for one that made a record), or the error."""
     result, error = run_api(action)
     return error or (jsonify(serialize(result)), status)
+
+
+# -- lists: one page at a time (issue 17) ------------------------------------------------------------------------
+
+PER_PAGE, MAX_PER_PAGE = 25, 100
+
+
+def page_args() -> tuple[int, int, int | None]:
+    """?page= (from 1), ?per_page= (1 to 100; 25 when left out) and ?after= (an item's id: the items after it, in
+    place of a numbered page). Anything else is refused with a 422 saying what to send, on every list alike, rather
+    than quietly read as something the client did not ask for."""
+    page = whole_number(request.args.get("page"), "page")
+    per_page = whole_number(request.args.get("per_page"), "per_page")
+    after = whole_number(request.args.get("after"), "after")
+    if after is not None and (after < 1 or page is not None):
+        raise BadParameter("Give after as the id of the last item you have (a whole number from 1), without page",
+                           "after")
+    page = 1 if page is None else page
+    per_page = PER_PAGE if per_page is None else per_page
+    if page < 1:
+        raise BadParameter("Give page as a whole number from 1, like page=2", "page")
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        raise BadParameter(f"Give per_page as a whole number from 1 to {MAX_PER_PAGE}, like per_page=50", "per_page")
+    return page, per_page, after
+
+
+class PageTrails:
+    """The deadlines and audit events of one page's records of a kind: each read for the whole page in one
+    statement, the first time an item asks for them, so a page costs the same statements whatever its size."""
+
+    def __init__(self, kind: str, ids: list[int]):
+        self.kind, self.ids = kind, set(ids)
+        self._deadlines: dict | None = None
+        self._events: dict | None = None
+
+    def deadlines(self, record_id: int) -> list:
+        if self._deadlines is None:
+            self._deadlines = deadlines_of(g.viewer.council_id, self.kind, sorted(self.ids))
+        return self._deadlines[record_id]
+
+    def events(self, record_id: int) -> list:
+        if self._events is None:
+            self._events = events_of(g.viewer.council_id, self.kind, sorted(self.ids))
+        return self._events[record_id]
+
+
+def page_trails(kind: str, record_id: int) -> PageTrails | None:
+    """The page's batch of deadlines and events when this record is on the list page being answered, else None
+    (one record's endpoint reads its own)."""
+    trails = g.get("api_page_trails")
+    return trails if trails is not None and trails.kind == kind and record_id in trails.ids else None
+
+
+def paged_list(query: Select, show: Callable, kind: str | None = None, prepare: Callable | None = None,
+               rows: bool = False):
+    """Answer GET on a list: one page of a store's statement, newest first, as {"items", "total", "total_exact",
+    "page", "per_page", "next_after"}. The total is exact up to models/count_store.py's cap and "about" above it
+    (total_exact false); a page past the end has no items. `next_after`, the last item's id when the page is full,
+    asks for the next page by ?after= (any depth at the cost of the first page; lists of records only: not `rows`).
+    `kind` names the records' kind so that their deadlines and events are read for the page at once (PageTrails);
+    `prepare` turns the page's rows into what `show` takes."""
+    page, per_page, after = page_args()
+    if after is not None and rows:
+        raise BadParameter("This list pages by page number: give page rather than after", "after")
+    viewer = g.viewer
+    filters = tuple(sorted((k, v) for k, v in request.args.items(multi=True)
+                           if k not in ("page", "per_page", "after")))
+    key = ("api", request.path, filters, viewer.council_id, viewer.provider_id, viewer.role, viewer.user_id)
+    items, total = read_page(query, key, page, per_page, rows=rows, after=after)
+    next_after = items[-1].id if items and len(items) == per_page and not rows else None
+    if kind is not None:
+        g.api_page_trails = PageTrails(kind, [item.id for item in items])
+    if prepare is not None:
+        items = prepare(items)
+    return jsonify({"items": [show(item) for item in items], "total": int(total), "total_exact": total.exact,
+                    "page": page, "per_page": per_page, "next_after": next_after})
 
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -182,8 +261,8 @@ def openapi():
 @bp.get("/providers")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def providers():
-    """Providers the token's owner may see."""
-    return jsonify({"items": [provider_json(p) for p in list_providers(g.viewer)]})
+    """Providers the token's owner may see, a page at a time, newest first."""
+    return paged_list(providers_query(g.viewer), provider_json)
 
 
 @bp.get("/providers/<int:provider_id>")
@@ -196,9 +275,8 @@ def provider(provider_id: int):
 @bp.get("/contracts")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def contracts():
-    """Contracts the token's owner may see."""
-    provider_id = request.args.get("provider", type=int)
-    return jsonify({"items": [contract_json(c) for c in list_contracts(g.viewer, provider_id=provider_id)]})
+    """Contracts the token's owner may see, a page at a time, newest first."""
+    return paged_list(contracts_query(g.viewer, provider_id=request.args.get("provider", type=int)), contract_json)
 
 
 @bp.get("/contracts/<key>")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from flask import g, jsonify, request
+from flask import g, request
 
 from models.audit_store import events_for
-from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record, list_cases
+from models.case_queries import case_records, case_timeline, cases_query, deadlines_for, get_case, get_record
 from models.case_store import (
     ROW_COLUMNS,
     add_milestone,
@@ -36,7 +36,18 @@ from models.portal_store import (
     updates_for,
 )
 from models.registry import CASE_COLLECTIONS
-from web.api import answer, bp, enum_param, expose_record, json_body, optional_id, step_request, text_member
+from web.api import (
+    answer,
+    bp,
+    enum_param,
+    expose_record,
+    json_body,
+    optional_id,
+    page_trails,
+    paged_list,
+    step_request,
+    text_member,
+)
 from web.clock import now_utc, today_london
 from web.errors import api_error
 from web.permissions import api_requires
@@ -82,6 +93,19 @@ def event_json(event) -> dict:
             "to": event.to_state, "reason": event.reason, "data": event.data}
 
 
+def trail_json(kind: str, record_id: int, events: bool = True) -> dict:
+    """A record's deadlines (soonest first) and, unless not wanted, its audit trail (oldest first), as the API shows
+    them: from its list page's batch when it is on one (web/api.py PageTrails), else read for this record."""
+    trails = page_trails(kind, record_id)
+    council_id = g.viewer.council_id
+    found = trails.deadlines(record_id) if trails else deadlines_for(council_id, entity=(kind, record_id))
+    body = {"deadlines": [deadline_json(d) for d in found]}
+    if events:
+        trail = trails.events(record_id) if trails else events_for(council_id, kind, record_id)
+        body["events"] = [event_json(e) for e in trail]
+    return body
+
+
 def record_json(kind: str, record) -> dict:
     """A record as the API returns it: id, state, allowed_triggers, deadlines and its audit trail."""
     now, today = now_utc(), today_london()
@@ -96,8 +120,7 @@ def record_json(kind: str, record) -> dict:
                            for name, rows in case_records(g.viewer, record).items()}
         body["rung"] = record.state.value
     else:
-        body["deadlines"] = [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=(kind, record.id))]
-        body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, kind, record.id)]
+        body.update(trail_json(kind, record.id))
     if kind == "action_plan":
         body["rows"] = [{"id": r.id, "position": r.position,
                          **{c: _value(getattr(r, c)) for c in ROW_COLUMNS}} for r in record.rows]
@@ -148,18 +171,14 @@ def create_case():
 @bp.get("/cases")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def cases():
-    """Cases the token's owner may see, filtered and paged."""
+    """Cases the token's owner may see, filtered, a page at a time, newest first."""
     state = enum_param("state", CaseState)
     overdue = {"true": True, "false": False}.get(request.args.get("overdue", "").lower())
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    per_page = min(max(request.args.get("per_page", 25, type=int) or 25, 1), 100)
-    items, total = list_cases(g.viewer, now_utc(), provider_id=request.args.get("provider", type=int),
-                              contract_id=request.args.get("contract", type=int), state=state,
-                              overdue=overdue, page=page, per_page=per_page)
-    return jsonify({"items": [{"id": c.id, "reference": c.reference, "state": c.state.value, "summary": c.summary,
-                               "provider": c.provider.name, "contract": c.contract.reference,
-                               "overdue": c.overdue} for c in items],
-                    "total": int(total), "total_exact": total.exact, "page": page, "per_page": per_page})
+    query = cases_query(g.viewer, provider_id=request.args.get("provider", type=int),
+                        contract_id=request.args.get("contract", type=int), state=state, overdue=overdue)
+    return paged_list(query, lambda c: {"id": c.id, "reference": c.reference, "state": c.state.value,
+                                        "summary": c.summary, "provider": c.provider.name,
+                                        "contract": c.contract.reference, "overdue": c.overdue})
 
 
 def _case_kind(collection: str):
@@ -229,8 +248,7 @@ def _minutes_json(meeting) -> dict:
             "sent_on": _value(meeting.sent_on), "attendees": meeting.attendees, "minutes": meeting.minutes,
             "withheld_reason": meeting.withheld_reason, "cadence": meeting.cadence,
             "allowed_triggers": _workflow(meeting).allowed_triggers(),
-            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=("meeting", meeting.id))],
-            "events": [event_json(e) for e in events_for(g.viewer.council_id, "meeting", meeting.id)]}
+            **trail_json("meeting", meeting.id)}
 
 
 for _collection in ("notices", "action-plans", "default-notices", "suspensions", "terminations"):

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from flask import g, jsonify, request
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.concern_store import (
     apply_complaint,
     apply_concern,
+    complaints_query,
+    concern_views,
+    concerns_query,
     get_complaint,
     get_concern,
-    list_complaints,
-    list_concerns,
-    list_incidents,
+    incidents_query,
     raise_concern,
     record_complaint,
     record_concern_meeting,
@@ -24,8 +23,9 @@ from models.concern_store import (
     request_investigation,
 )
 from models.engine import workflow_for
-from web.api import answer, bp, expose_record, json_body, optional_id, run_api, text_member
-from web.api_cases import _value, deadline_json, event_json
+from models.rulebook_store import complaints_with_contracts
+from web.api import answer, bp, expose_record, json_body, optional_id, paged_list, run_api, text_member
+from web.api_cases import _value, trail_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
@@ -47,9 +47,7 @@ def complaint_json(complaint) -> dict:
     # CE-59: the monthly return reports each complaint as resolved or not within 28 days of receipt (None while open).
     body["resolved_within_28_days"] = resolved_within_28_days(complaint.received_at.astimezone(LONDON).date(),
                                                               complaint.resolved_on)
-    body["deadlines"] = [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=("complaint",
-                                                                                               complaint.id))]
-    body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, "complaint", complaint.id)]
+    body.update(trail_json("complaint", complaint.id))
     return body
 
 
@@ -70,18 +68,15 @@ def concern_json(view) -> dict:
                      "meetings": concern.meetings or []})
         for field in NOTIFICATION_DATES:
             body[field] = _value(getattr(concern, field))
-        body["deadlines"] = [deadline_json(d) for d in deadlines_for(
-            g.viewer.council_id, entity=("safeguarding_concern", concern.id))]
-        body["events"] = [event_json(e) for e in events_for(g.viewer.council_id, "safeguarding_concern",
-                                                            concern.id)]
+        body.update(trail_json("safeguarding_concern", concern.id))
     return body
 
 
 @bp.get("/complaints")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def complaints():
-    """Complaints the token's owner may see."""
-    return jsonify({"items": [complaint_json(c) for c in list_complaints(g.viewer)]})
+    """Complaints the token's owner may see, a page at a time, newest first."""
+    return paged_list(complaints_query(g.viewer), complaint_json, kind="complaint", prepare=complaints_with_contracts)
 
 
 @bp.post("/complaints")
@@ -101,9 +96,9 @@ def create_complaint():
 @bp.get("/safeguarding-concerns")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def concerns():
-    """Safeguarding concerns, as far as the token's owner may see them."""
-    return jsonify({"items": [concern_json(v) for v in list_concerns(g.viewer, request.args.get("provider",
-                                                                                                   type=int))]})
+    """Safeguarding concerns, as far as the token's owner may see them, a page at a time, newest first."""
+    return paged_list(concerns_query(g.viewer, request.args.get("provider", type=int)), concern_json,
+                      kind="safeguarding_concern", prepare=lambda rows: concern_views(g.viewer, rows))
 
 
 @bp.post("/safeguarding-concerns")
@@ -159,13 +154,11 @@ def record_on_concern(concern_id: int):
 @bp.get("/incidents")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def incidents():
-    """Incidents the token's owner may see."""
-    return jsonify({"items": [{"id": i.id, "reference": i.reference, "kind": i.kind, "provider_id": i.provider_id,
-                               "occurred_at": i.occurred_at.isoformat(), "description": i.description,
-                               "action_taken": i.action_taken, "reported_at": _value(i.reported_at),
-                               "deadlines": [deadline_json(d) for d in deadlines_for(
-                                   g.viewer.council_id, entity=("incident", i.id))]}
-                              for i in list_incidents(g.viewer)]})
+    """Incidents the token's owner may see, a page at a time, newest first."""
+    return paged_list(incidents_query(g.viewer), lambda i: {
+        "id": i.id, "reference": i.reference, "kind": i.kind, "provider_id": i.provider_id,
+        "occurred_at": i.occurred_at.isoformat(), "description": i.description, "action_taken": i.action_taken,
+        "reported_at": _value(i.reported_at), **trail_json("incident", i.id, events=False)}, kind="incident")
 
 
 @bp.post("/incidents")

@@ -3,22 +3,20 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.engine import workflow_for
-from models.notification_store import get_notification, list_notifications, notify, record_notification
+from models.notification_store import get_notification, notifications_query, notify, record_notification
 from models.request_store import (
     attach_evidence,
     get_request,
-    list_requests,
     record_request,
     request_evidence,
+    requests_query,
     step_request,
 )
-from web.api import answer, bp, expose_record, json_body
-from web.api_cases import _value, deadline_json, event_json
+from web.api import answer, bp, expose_record, json_body, paged_list
+from web.api_cases import _value, trail_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from web.portal import read_uploads
@@ -31,9 +29,7 @@ def _common(kind: str, record) -> dict:
     return {"id": record.id, "kind": kind, "reference": record.reference, "state": record.state.value,
             "version": record.version_id, "allowed_triggers": workflow.allowed_triggers(),
             "provider_id": record.provider_id, "contract_id": record.contract_id, "rule": record.rule,
-            "due_on": _value(record.due_on), "late": record.late,
-            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=(kind, record.id))],
-            "events": [event_json(e) for e in events_for(g.viewer.council_id, kind, record.id)]}
+            "due_on": _value(record.due_on), "late": record.late, **trail_json(kind, record.id)}
 
 
 def notification_json(record) -> dict:
@@ -43,21 +39,30 @@ def notification_json(record) -> dict:
             "how": record.how}
 
 
+def _with_evidence(records: list) -> list:
+    """A page of requests with their evidence files read for the whole page in one statement."""
+    g.api_request_evidence = request_evidence(g.viewer, [r.id for r in records])
+    return records
+
+
 def request_json(record) -> dict:
     """A request: what was asked and when, the answer and when, its deadline explained, its trail."""
+    read = g.get("api_request_evidence")
+    evidence = read[record.id] if read is not None and record.id in read else request_evidence(
+        g.viewer, [record.id])[record.id]
     return {**_common("request", record), "request_type": record.request_type, "what_asked": record.what_asked,
             "asked_on": _value(record.asked_on), "answer": record.answer,
             "answered_on": _value(record.answered_on),
             "evidence_files": [{"id": e.id, "filename": e.filename, "media_type": e.media_type, "bytes": e.size,
                                 "sha256": e.sha256, "uploaded_at": _value(e.created_at)}
-                               for e in request_evidence(g.viewer, [record.id])[record.id]]}
+                               for e in evidence]}
 
 
 @bp.get("/duty-notifications")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def duty_notifications():
-    """Duties to notify the token's owner may see (a provider: its own)."""
-    return jsonify({"items": [notification_json(r) for r in list_notifications(g.viewer)]})
+    """Duties to notify the token's owner may see (a provider: its own), a page at a time, newest first."""
+    return paged_list(notifications_query(g.viewer), notification_json, kind="notification")
 
 
 @bp.post("/duty-notifications")
@@ -81,8 +86,8 @@ expose_record("duty-notifications", "duty_notification", "duty to notify (issue 
 @bp.get("/requests")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def info_requests():
-    """Requests the token's owner may see (a provider: those made of it)."""
-    return jsonify({"items": [request_json(r) for r in list_requests(g.viewer)]})
+    """Requests the token's owner may see (a provider: those made of it), a page at a time, newest first."""
+    return paged_list(requests_query(g.viewer), request_json, kind="request", prepare=_with_evidence)
 
 
 @bp.post("/requests")

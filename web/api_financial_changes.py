@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.engine import workflow_for
-from models.financial_change_store import get_change, list_changes, record_change, report_change
-from web.api import answer, bp, expose_record, json_body
-from web.api_cases import _value, deadline_json, event_json
+from models.financial_change_store import changes_query, get_change, record_change, report_change
+from web.api import answer, bp, expose_record, json_body, paged_list
+from web.api_cases import _value, trail_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
@@ -24,16 +22,14 @@ def change_json(change) -> dict:
             "allowed_triggers": workflow.allowed_triggers(), "provider_id": change.provider_id,
             "contract_id": change.contract_id, "what_changed": change.what_changed,
             "occurred_on": _value(change.occurred_on), "reported_on": _value(change.reported_on),
-            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id,
-                                                                  entity=("financial_change", change.id))],
-            "events": [event_json(e) for e in events_for(g.viewer.council_id, "financial_change", change.id)]}
+            **trail_json("financial_change", change.id)}
 
 
 @bp.get("/financial-changes")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def financial_changes():
-    """Financial changes the token's owner may see (a provider: its own)."""
-    return jsonify({"items": [change_json(c) for c in list_changes(g.viewer)]})
+    """Financial changes the token's owner may see (a provider: its own), a page at a time, newest first."""
+    return paged_list(changes_query(g.viewer), change_json, kind="financial_change")
 
 
 @bp.post("/financial-changes")

@@ -4,15 +4,13 @@ the next."""
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.engine import workflow_for
 from models.meeting_store import record_meeting
-from models.planned_meeting_store import get_planned, list_planned, plan_meetings, step_planned
-from web.api import answer, bp, expose_record, json_body, text_member
-from web.api_cases import _minutes_json, _value, deadline_json, event_json
+from models.planned_meeting_store import get_planned, plan_meetings, planned_query, step_planned
+from web.api import answer, bp, expose_record, json_body, paged_list, text_member
+from web.api_cases import _minutes_json, _value, trail_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
@@ -28,16 +26,14 @@ def planned_json(record) -> dict:
             "provider_id": record.provider_id, "contract_id": record.contract_id, "cadence": record.cadence,
             "rule": record.rule, "what": record.what, "counted_from": _value(record.counted_from),
             "due_on": _value(record.due_on), "meeting_id": record.meeting_id, "held_on": _value(record.held_on),
-            "deadlines": [deadline_json(d) for d in
-                          deadlines_for(g.viewer.council_id, entity=("planned_meeting", record.id))],
-            "events": [event_json(e) for e in events_for(g.viewer.council_id, "planned_meeting", record.id)]}
+            **trail_json("planned_meeting", record.id)}
 
 
 @bp.get("/planned-meetings")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def planned_meetings():
-    """Planned meetings the token's owner may see (a provider: its own), soonest due first."""
-    return jsonify({"items": [planned_json(r) for r in list_planned(g.viewer)]})
+    """Planned meetings the token's owner may see (a provider: its own), a page at a time, newest first."""
+    return paged_list(planned_query(g.viewer), planned_json, kind="planned_meeting")
 
 
 @bp.post("/planned-meetings")

@@ -3,28 +3,28 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, request
 
 from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.engine import workflow_for
 from models.people import PersonRole
 from models.people_store import (
-    caseloads,
+    caseload_row,
+    caseloads_query,
     end_service,
     erase_person,
     export_person,
     get_leaving_care,
     get_person,
-    list_leaving_care,
-    list_people,
+    leaving_care_query,
+    people_query,
     record_person,
     records_of,
     refer_young_person,
     step_leaving_care,
 )
-from web.api import answer, bp, enum_param, expose_record, json_body, text_member
-from web.api_cases import _value, deadline_json, event_json
+from web.api import answer, bp, enum_param, expose_record, json_body, paged_list, text_member
+from web.api_cases import _value, event_json, trail_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
@@ -57,20 +57,16 @@ def leaving_care_json(record) -> dict:
             "person": record.person.reference, "referred_on": _value(record.referred_on),
             "allocated_on": _value(record.allocated_on), "adviser_id": record.adviser_id,
             "reviewed_on": _value(record.reviewed_on), "contacted_on": _value(record.contacted_on),
-            "note": record.note,
-            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id,
-                                                                  entity=("leaving_care", record.id))],
-            "events": [event_json(e) for e in events_for(g.viewer.council_id, "leaving_care", record.id)]}
+            "note": record.note, **trail_json("leaving_care", record.id)}
 
 
 @bp.get("/people")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def people():
-    """People the token's owner may see (a provider: its own contracts'), optionally of one contract or role."""
-    def act():
-        return list_people(g.viewer, request.args.get("contract", type=int), enum_param("role", PersonRole))
-
-    return answer(act, lambda rows: {"items": [person_json(p) for p in rows]})
+    """People the token's owner may see (a provider: its own contracts'), optionally of one contract or role, a page
+    at a time, newest first."""
+    query = people_query(g.viewer, request.args.get("contract", type=int), enum_param("role", PersonRole))
+    return paged_list(query, person_json)
 
 
 @bp.post("/people")
@@ -123,8 +119,8 @@ def erasure(person_id: int):
 @bp.get("/leaving-care")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def leaving_care():
-    """Leaving-care records the token's owner may see (a provider: its own)."""
-    return jsonify({"items": [leaving_care_json(r) for r in list_leaving_care(g.viewer)]})
+    """Leaving-care records the token's owner may see (a provider: its own), a page at a time, newest first."""
+    return paged_list(leaving_care_query(g.viewer), leaving_care_json, kind="leaving_care")
 
 
 @bp.post("/leaving-care")
@@ -137,8 +133,9 @@ def create_leaving_care():
 @bp.get("/leaving-care/caseloads")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def leaving_care_caseloads():
-    """CW-08: each personal adviser's allocated young people against the contract's cap, over-cap flagged."""
-    return jsonify({"items": caseloads(g.viewer)})
+    """CW-08: each personal adviser's allocated young people against the contract's cap, over-cap flagged, a page at
+    a time, by contract."""
+    return paged_list(caseloads_query(g.viewer), lambda row: caseload_row(*row), rows=True)
 
 
 _TRIGGERS = tuple(dict.fromkeys(row.trigger for row in LEAVING_CARE_TRANSITIONS))

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request
+from flask import g, request
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.engine import workflow_for
 from models.referral_store import (
     computed_kpis,
+    confirmations_query,
     get_confirmation,
     get_package,
     get_referral,
-    list_confirmations,
-    list_packages,
-    list_referrals,
+    packages_query,
     person_reference,
     record_package,
     record_referral,
+    referrals_query,
     start_confirmations,
     step_confirmation,
     step_package,
     step_referral,
 )
-from web.api import answer, bp, expose_record, json_body
-from web.api_cases import _value, deadline_json, event_json
+from web.api import answer, bp, expose_record, json_body, paged_list
+from web.api_cases import _value, trail_json
 from web.bounds import date_param
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
@@ -42,9 +40,7 @@ def _base(kind: str, record) -> dict:
     return {"id": record.id, "kind": kind, "reference": record.reference, "state": record.state.value,
             "version": record.version_id, "allowed_triggers": workflow.allowed_triggers(),
             "provider_id": record.provider_id, "contract_id": record.contract_id, "summary": record.summary,
-            "late": record.late,
-            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=(kind, record.id))],
-            "events": [event_json(e) for e in events_for(g.viewer.council_id, kind, record.id)]}
+            "late": record.late, **trail_json(kind, record.id)}
 
 
 def _common(kind: str, record) -> dict:
@@ -69,8 +65,8 @@ def package_json(record) -> dict:
 @bp.get("/referrals")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def referrals():
-    """Referrals the token's owner may see (a provider: those sent to it)."""
-    return jsonify({"items": [referral_json(r) for r in list_referrals(g.viewer)]})
+    """Referrals the token's owner may see (a provider: those sent to it), a page at a time, newest first."""
+    return paged_list(referrals_query(g.viewer), referral_json, kind="referral")
 
 
 @bp.post("/referrals")
@@ -94,8 +90,8 @@ expose_record("referrals", "referral", "referral (H&F, issue 15)", lambda record
 @bp.get("/packages")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def packages():
-    """Packages of care the token's owner may see (a provider: its own)."""
-    return jsonify({"items": [package_json(r) for r in list_packages(g.viewer)]})
+    """Packages of care the token's owner may see (a provider: its own), a page at a time, newest first."""
+    return paged_list(packages_query(g.viewer), package_json, kind="package")
 
 
 @bp.post("/packages")
@@ -125,8 +121,9 @@ def confirmation_json(record) -> dict:
 @bp.get("/capacity-confirmations")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def capacity_confirmations():
-    """Weekly capacity confirmations the token's owner may see (a provider: its own)."""
-    return jsonify({"items": [confirmation_json(r) for r in list_confirmations(g.viewer)]})
+    """Weekly capacity confirmations the token's owner may see (a provider: its own), a page at a time, newest
+    first."""
+    return paged_list(confirmations_query(g.viewer), confirmation_json, kind="capacity")
 
 
 @bp.post("/capacity-confirmations")

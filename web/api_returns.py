@@ -10,19 +10,19 @@ from models import db
 from models.provider_store import get_contract
 from models.return_store import (
     apply_return,
+    breaches_query,
     decide_breach,
     get_breach,
     get_return,
     import_rows,
-    list_breaches,
-    list_returns,
     record_occurrence,
-    results_for,
+    results_query,
     return_events,
     return_triggers,
+    returns_query,
     submissions_for,
 )
-from web.api import answer, bp, enum_param, expose_record, json_body, run_api, text_member
+from web.api import answer, bp, enum_param, expose_record, json_body, paged_list, run_api, text_member
 from web.api_cases import event_json
 from web.clock import now_utc, today_london
 from web.errors import api_error
@@ -77,12 +77,13 @@ def returns():
 
     today = today_london()
     open_periods(today)
-    rows = list_returns(g.viewer, contract_id=request.args.get("contract", type=int), state=state or None)
-    return jsonify({"items": [{"id": r.id, "contract_id": r.contract_id, "return": r.return_id, "name": r.name,
-                               "period": r.label, "period_start": r.period_start.isoformat(),
-                               "period_end": r.period_end.isoformat(),
-                               "due_on": r.due_on.isoformat() if r.due_on else None, "state": r.state.value,
-                               "late": r.late} for r in rows], "total": len(rows)})
+    query = returns_query(g.viewer, contract_id=request.args.get("contract", type=int), state=state or None)
+    return paged_list(query, lambda r: {"id": r.id, "contract_id": r.contract_id, "return": r.return_id,
+                                        "name": r.name, "period": r.label,
+                                        "period_start": r.period_start.isoformat(),
+                                        "period_end": r.period_end.isoformat(),
+                                        "due_on": r.due_on.isoformat() if r.due_on else None,
+                                        "state": r.state.value, "late": r.late})
 
 
 @bp.post("/returns/<int:row_id>/upload")
@@ -137,20 +138,19 @@ def return_template(row_id: int, fmt: str):
 @bp.get("/kpi-results")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def kpi_results():
-    """KPI period results (value, target, RAG) from accepted returns."""
-    rows = results_for(g.viewer, contract_id=request.args.get("contract", type=int))
-    return jsonify({"items": [{"contract_id": r.contract_id, "kpi": r.kpi_id, "period": r.label,
-                               "period_start": r.period_start.isoformat(), "value": r.value, "target": r.target,
-                               "rag": r.rag} for r in rows]})
+    """KPI period results (value, target, RAG) from accepted returns, a page at a time, newest first."""
+    return paged_list(results_query(g.viewer, contract_id=request.args.get("contract", type=int)),
+                      lambda r: {"id": r.id, "contract_id": r.contract_id, "kpi": r.kpi_id, "period": r.label,
+                                 "period_start": r.period_start.isoformat(), "value": r.value, "target": r.target,
+                                 "rag": r.rag})
 
 
 @bp.get("/breaches")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def breaches():
-    """Breaches the engine recorded (providers see their own)."""
-    rows = list_breaches(g.viewer, contract_id=request.args.get("contract", type=int),
-                         status=request.args.get("status") or None)
-    return jsonify({"items": [breach_json(r) for r in rows], "total": len(rows)})
+    """Breaches the engine recorded (providers see their own), a page at a time, newest first."""
+    return paged_list(breaches_query(g.viewer, contract_id=request.args.get("contract", type=int),
+                                     status=request.args.get("status") or None), breach_json)
 
 
 @bp.post("/contracts/<int:contract_id>/monitoring-events")

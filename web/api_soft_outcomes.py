@@ -3,14 +3,12 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.engine import workflow_for
-from models.soft_outcome_store import get_check, list_checks, plan_check, record_check
-from web.api import answer, bp, expose_record, json_body
-from web.api_cases import _value, deadline_json, event_json
+from models.soft_outcome_store import checks_query, get_check, plan_check, record_check
+from web.api import answer, bp, expose_record, json_body, paged_list
+from web.api_cases import _value, trail_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
@@ -26,16 +24,14 @@ def check_json(record) -> dict:
             "contract_id": record.contract_id, "person_id": record.person_id, "person": record.person.reference,
             "rule": record.rule, "counted_from": _value(record.counted_from), "due_on": _value(record.due_on),
             "checked_on": _value(record.checked_on), "ratings": record.ratings, "notes": record.notes,
-            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id,
-                                                                  entity=("soft_outcome_check", record.id))],
-            "events": [event_json(e) for e in events_for(g.viewer.council_id, "soft_outcome_check", record.id)]}
+            **trail_json("soft_outcome_check", record.id)}
 
 
 @bp.get("/soft-outcome-checks")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def soft_outcome_checks():
-    """Checks the token's owner may see (a provider: its residents'), soonest due first."""
-    return jsonify({"items": [check_json(r) for r in list_checks(g.viewer)]})
+    """Checks the token's owner may see (a provider: its residents'), a page at a time, newest first."""
+    return paged_list(checks_query(g.viewer), check_json, kind="soft_outcome_check")
 
 
 @bp.post("/soft-outcome-checks")

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify
+from flask import g
 
-from models.audit_store import events_for
-from models.case_queries import deadlines_for
 from models.engine import workflow_for
-from models.stay_limit_store import get_stay, list_stays, start_stay, step_stay
-from web.api import answer, bp, expose_record, json_body
-from web.api_cases import _value, deadline_json, event_json
+from models.stay_limit_store import get_stay, start_stay, stays_query, step_stay
+from web.api import answer, bp, expose_record, json_body, paged_list
+from web.api_cases import _value, trail_json
 from web.clock import now_utc, today_london
 from web.permissions import api_requires
 from workflows.access import Permission
@@ -24,17 +22,14 @@ def stay_json(record) -> dict:
             "provider_id": record.provider_id, "contract_id": record.contract_id, "person_id": record.person_id,
             "person": record.person.reference, "limit": record.limit, "rule": record.rule,
             "started_on": _value(record.started_on), "due_on": _value(record.due_on),
-            "ended_on": _value(record.ended_on),
-            "deadlines": [deadline_json(d) for d in deadlines_for(g.viewer.council_id, entity=("stay_limit",
-                                                                                               record.id))],
-            "events": [event_json(e) for e in events_for(g.viewer.council_id, "stay_limit", record.id)]}
+            "ended_on": _value(record.ended_on), **trail_json("stay_limit", record.id)}
 
 
 @bp.get("/stay-limits")
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def stay_limits():
-    """Stay limits the token's owner may see (a provider: its own), soonest first."""
-    return jsonify({"items": [stay_json(r) for r in list_stays(g.viewer)]})
+    """Stay limits the token's owner may see (a provider: its own), a page at a time, newest first."""
+    return paged_list(stays_query(g.viewer), stay_json, kind="stay_limit")
 
 
 @bp.post("/stay-limits")

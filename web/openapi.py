@@ -18,8 +18,57 @@ def _errors(*codes: int) -> dict:
     return {str(code): _json(_ERROR, text[code]) for code in codes}
 
 
+# -- lists, a page at a time (issue 17) ---------------------------------------------------------------------------
+
+# Every GET answering a list through web/api.py paged_list: page and per_page parameters, and the Page members.
+PAGED_LISTS = ("/cases", "/providers", "/contracts", "/complaints", "/safeguarding-concerns", "/incidents",
+               "/duty-notifications", "/requests", "/financial-changes", "/planned-meetings", "/people",
+               "/leaving-care", "/leaving-care/caseloads", "/referrals", "/packages", "/capacity-confirmations",
+               "/returns", "/kpi-results", "/breaches", "/soft-outcome-checks", "/stay-limits")
+PAGE_PARAMETERS = {
+    "page": {"name": "page", "in": "query", "description": "The page, from 1 (a page past the end has no items)",
+             "schema": {"type": "integer", "minimum": 1, "default": 1}},
+    "per_page": {"name": "per_page", "in": "query", "description": "Items on a page, up to 100",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": 100, "default": 25}},
+    "after": {"name": "after", "in": "query",
+              "description": "In place of page: the items after this one (a previous page's next_after), as fast "
+                             "at any depth (not on /leaving-care/caseloads)",
+              "schema": {"type": "integer", "minimum": 1}},
+}
+PAGE_SCHEMA = {
+    "type": "object", "required": ["items", "total", "total_exact", "page", "per_page"],
+    "description": "One page of a list, newest first. A page or per_page out of range is a 422 naming it.",
+    "properties": {
+        "items": {"type": "array"},
+        "total": {"type": "integer", "minimum": 0,
+                  "description": "How many items the list has: exact up to 1,000, about this many above"},
+        "total_exact": {"type": "boolean", "description": "false when total is an estimate a few minutes old"},
+        "page": {"type": "integer", "minimum": 1},
+        "per_page": {"type": "integer", "minimum": 1, "maximum": 100},
+        "next_after": {"type": ["integer", "null"],
+                       "description": "The last item's id when the page is full: ask for ?after= it for the next"}}}
+
+
+def _paged(document: dict) -> dict:
+    """Every list's GET takes page and per_page and answers a Page (with the list's own items), or a 422."""
+    for path in PAGED_LISTS:
+        operation = document["paths"][path]["get"]
+        others = [p for p in operation.get("parameters", []) if p.get("name") not in PAGE_PARAMETERS]
+        operation["parameters"] = others + [{"$ref": f"#/components/parameters/{name}"} for name in PAGE_PARAMETERS]
+        ok = operation["responses"]["200"]["content"]["application/json"]
+        ok["schema"] = {"allOf": [{"$ref": "#/components/schemas/Page"}, ok["schema"]]}
+        operation["responses"].setdefault("422", _errors(422)["422"])
+    document["components"]["parameters"] = {**document["components"].get("parameters", {}), **PAGE_PARAMETERS}
+    document["components"]["schemas"]["Page"] = PAGE_SCHEMA
+    return document
+
+
 def openapi_document() -> dict:
     """The whole document."""
+    return _paged(_document())
+
+
+def _document() -> dict:
     date_param = {"type": "string", "format": "date"}
     region = {"type": "string", "enum": ["england-and-wales", "scotland", "northern-ireland"],
               "default": "england-and-wales"}

@@ -154,7 +154,7 @@ def test_ce_38_a_rule_finding_a_serious_default_still_needs_the_precondition(api
     for on in ("2026-05-02", "2026-11-01"):
         api("contract_manager", "POST", f"/api/v1/contracts/{ce}/monitoring-events",
             {"kind": "default", "on": on, "ref": f"DN {on}"}, 201)
-    (serious,) = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={ce}")["items"]
+    (serious,) = [b for b in api.every("contract_manager", f"/api/v1/breaches?contract={ce}")
                   if b["rule_id"] == "serious-default"]
     assert serious["case_id"] == case["id"] and serious["proposals"] == []
     record = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}")
@@ -167,7 +167,7 @@ def test_ce_38_a_rule_finding_a_serious_default_still_needs_the_precondition(api
 def kent_two_red_periods(api):
     """S3 Red in two consecutive six-monthly periods (A20: continuous failure), accepted through the API."""
     kt = contract_id(api, "LDDS-2023-07")
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={kt}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={kt}")
     for start in ("2025-10-01", "2026-04-01"):
         row = next(r for r in rows if r["return"] == "six-monthly" and r["period_start"] == start)
         kpis = [line.split(",")[1] for line in api("contract_manager", "GET", f"/api/v1/returns/{row['id']}/"
@@ -176,7 +176,7 @@ def kent_two_red_periods(api):
         figures = {k: [99, 100] for k in kpis} | {"S1": [5, 100], "S2": [1, 100], "S3": [70, 100]}
         fire(api, "contract_manager", "returns", row["id"], "submit", figures=figures)
         fire(api, "contract_manager", "returns", row["id"], "accept")
-    found = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={kt}")["items"]
+    found = [b for b in api.every("contract_manager", f"/api/v1/breaches?contract={kt}")
              if b["rule_id"] == "continued-red"]
     (breach,) = found
     return kt, breach
@@ -247,7 +247,7 @@ def test_kt_k06_kent_denominators_are_everyone_accessing_or_leaving_the_service(
     import io
 
     kt = contract_id(api, "LDDS-2023-07")
-    rows = api("provider_manager", "GET", f"/api/v1/returns?contract={kt}", status=200)["items"]
+    rows = api.every("provider_manager", f"/api/v1/returns?contract={kt}")
     names = {}
     for return_id in ("six-monthly", "annual"):
         row = next(r for r in rows if r["return"] == return_id)
@@ -270,7 +270,7 @@ def test_kt_k06_kent_denominators_are_everyone_accessing_or_leaving_the_service(
 # -- A4: dates the seeds do not give; HF-47 -------------------------------------------------------------------------
 
 def returns_of(api, contract, return_id):
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={contract}")
     return sorted((r for r in rows if r["return"] == return_id), key=lambda r: r["period_start"])
 
 
@@ -336,7 +336,7 @@ def test_hf_47_one_late_return_never_proposes_a_default_notice(app, api):
     fire(api, "contract_manager", "returns", october["id"], "submit", submitted_on="2026-11-20",
          figures={k: [95, 100] for k in kpis})
     fire(api, "contract_manager", "returns", october["id"], "accept")
-    (late,) = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={hf}")["items"]
+    (late,) = [b for b in api.every("contract_manager", f"/api/v1/breaches?contract={hf}")
                if b["rule_id"] == "monthly-return-missing" and b["status"] == "proposed"]
     assert late["actions"] == ["concern"] and late["case_id"] == case["id"] and late["proposals"] == []
     confirmed = api("contract_manager", "POST", f"/api/v1/breaches/{late['id']}/transitions",
@@ -422,7 +422,7 @@ def test_kt_16_minutes_are_deemed_approved_only_on_kents_contracts(app, api):
 # -- A19: rounding is Kent's ----------------------------------------------------------------------------------------
 
 def results_for(api, contract, period_start):
-    return {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={contract}")["items"]
+    return {r["kpi"]: r for r in api.every("contract_manager", f"/api/v1/kpi-results?contract={contract}")
             if r["period_start"] == period_start}
 
 
@@ -443,7 +443,7 @@ def test_a19_rounding_to_one_decimal_applies_to_kent_only(api):
         fire(api, "contract_manager", "returns", row["id"], "accept")
     assert results_for(api, kt, "2026-04-01")["S3"]["rag"] == "amber"
     assert results_for(api, ce, ce_row["period_start"])["CE-K02"]["rag"] == "red"
-    critical = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={ce}")["items"]
+    critical = [b for b in api.every("contract_manager", f"/api/v1/breaches?contract={ce}")
                 if b["rule_id"] == "critical-kpi-missed"]
     assert any("CE-K02" in b["subject"] for b in critical)
 
@@ -464,7 +464,7 @@ def test_ce_52_cqc_inadequate_is_evaluated_when_recorded(api):
         {"rating": "inadequate", "rated_on": "2026-12-17"}, 403)
     api("contract_manager", "POST", f"/api/v1/providers/{provider}/cqc-ratings",
         {"rating": "inadequate", "rated_on": "2026-12-17"}, 201)
-    (breach,) = [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={ce}")["items"]
+    (breach,) = [b for b in api.every("contract_manager", f"/api/v1/breaches?contract={ce}")
                  if b["rule_id"] == "cqc-inadequate"]
     assert breach["immediate"] is True and breach["case_id"] == case["id"]
     (suspension,) = api("contract_manager", "GET", f"/api/v1/cases/{case['id']}")["records"]["suspension"]

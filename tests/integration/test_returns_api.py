@@ -16,7 +16,7 @@ def contract_id(api, reference):
 
 
 def period(api, contract, return_id, start):
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={contract}")
     return next(r for r in rows if r["return"] == return_id and r["period_start"] == start)
 
 
@@ -43,7 +43,7 @@ def set_due(api, contract, *return_ids, days=10, since="2024-01-01"):
 
 
 def breaches(api, contract, rule_id):
-    return [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={contract}", status=200)["items"]
+    return [b for b in api.every("contract_manager", f"/api/v1/breaches?contract={contract}")
             if b["rule_id"] == rule_id]
 
 
@@ -196,7 +196,7 @@ def test_the_provider_uploads_an_xlsx_return_from_the_template(api):
     from openpyxl import Workbook, load_workbook
 
     kt = contract_id(api, "LDDS-2023-07")
-    rows = api("provider_manager", "GET", f"/api/v1/returns?contract={kt}", status=200)["items"]
+    rows = api.every("provider_manager", f"/api/v1/returns?contract={kt}")
     row = next(r for r in rows if r["return"] == "six-monthly" and r["period_end"] < "2026-12-18")
     template = api("provider_manager", "GET", f"/api/v1/returns/{row['id']}/template.xlsx", status=200)
     sheet = load_workbook(io.BytesIO(template.get_data())).active
@@ -303,7 +303,7 @@ def test_ce_cqc_inadequate_is_a_default_and_suspension_with_immediate_effect(app
 def test_ce_timeliness_and_accuracy_are_computed_by_remedy_not_asked_of_the_provider(api):
     ce = contract_id(api, "ECH-2024-01")
     set_due(api, ce, "four-weekly", "quarterly")
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={ce}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={ce}")
     closed = sorted((r for r in rows if r["return"] == "four-weekly" and r["period_end"] < "2026-12-18"),
                     key=lambda r: r["period_start"])
     target, before = closed[-1], closed[-2]
@@ -317,8 +317,8 @@ def test_ce_timeliness_and_accuracy_are_computed_by_remedy_not_asked_of_the_prov
     submit_and_accept(api, before["id"], good, submitted_on=before["due_on"])
     submit_and_accept(api, target["id"], good, submitted_on=target["due_on"] if target["due_on"] < "2026-12-18"
                       else "2026-12-18")
-    results = {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={ce}",
-                                        status=200)["items"] if r["period_start"] == target["period_start"]}
+    results = {r["kpi"]: r for r in api.every("contract_manager", f"/api/v1/kpi-results?contract={ce}")
+            if r["period_start"] == target["period_start"]}
     assert results["CE-K14"]["value"] == pytest.approx(100 / len(due_inside))
     assert results["CE-K15"]["value"] == 100
 

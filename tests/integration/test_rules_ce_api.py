@@ -16,12 +16,12 @@ CE = "ECH-2024-01"
 
 
 def results(api, contract, period_start):
-    return {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={contract}",
-                                      status=200)["items"] if r["period_start"] == period_start}
+    return {r["kpi"]: r for r in api.every("contract_manager", f"/api/v1/kpi-results?contract={contract}")
+            if r["period_start"] == period_start}
 
 
 def last_closed(api, contract, return_id):
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={contract}")
     return max((r for r in rows if r["return"] == return_id and r["period_end"] < NOW[:10]),
                key=lambda r: r["period_start"])
 
@@ -94,7 +94,7 @@ def test_the_annual_return_and_the_survey_are_due_by_30_april(app, api):
     """CE-29 and CE-18: the Annual Monitoring Return and the survey results (CE-16, each calendar year) are due by
     30 April; missing them is a Service failure dealt with by contractual action (CE-04)."""
     ce = contract_id(api, CE)
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={ce}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={ce}")
     survey = next(r for r in rows if r["return"] == "survey" and r["period_start"] == "2025-01-01")
     annual = next(r for r in rows if r["return"] == "annual" and r["period_start"] == "2025-04-01")
     assert (survey["due_on"], annual["due_on"]) == ("2026-04-30", "2026-04-30")
@@ -113,7 +113,7 @@ def test_a_queried_return_lowers_accuracy_and_inaccurate_data_is_a_service_failu
     of the provider (CE-K14 neither; CE-26: the council's template); below 95% it is a Service Failure (CE-30)."""
     ce = contract_id(api, CE)
     set_due(api, ce, "four-weekly", "quarterly")
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={ce}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={ce}")
     closed = sorted((r for r in rows if r["return"] == "four-weekly" and r["period_end"] < NOW[:10]),
                     key=lambda r: r["period_start"])
     row, before = closed[-1], closed[-2]

@@ -86,7 +86,7 @@ def test_the_ecm_rules_are_counts_that_must_be_nil_every_four_weeks(api):
     from tests.integration.test_rules_hf_monitoring_api import results, row_for
 
     ce = contract_id(api, CE)
-    rows = [r for r in api("contract_manager", "GET", f"/api/v1/returns?contract={ce}", status=200)["items"]
+    rows = [r for r in api.every("contract_manager", f"/api/v1/returns?contract={ce}")
             if r["return"] == "ecm-4-weekly" and r["period_end"] < "2026-12-18"]
     row = row_for(api, ce, "ecm-4-weekly", max(r["period_start"] for r in rows))
     counted = ["Variances without a reason", "Days without an ECM update", "Manual uploads missed"]

@@ -22,13 +22,13 @@ TARGETS = {
 
 
 def returns_by_kind(api, contract, start):
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={contract}")
     return {r["return"]: r for r in rows if r["period_start"] == start}
 
 
 def results(api, contract, start):
-    return {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={contract}",
-                                      status=200)["items"] if r["period_start"] == start}
+    return {r["kpi"]: r for r in api.every("contract_manager", f"/api/v1/kpi-results?contract={contract}")
+            if r["period_start"] == start}
 
 
 def send(api, row, figures, trigger):
@@ -92,7 +92,7 @@ def target_from_april_2027(api, reference, return_id, kpi, old, new, reason):
         api("admin", "POST", f"/api/v1/contracts/{contract}/settings", {
             "key": "kpi_targets", "value": {kpi: [{"from": "2027-04-01", "target": new}]}, "reason": reason}, 200)
     with time_machine.travel("2027-07-12T10:00:00+00:00", tick=False):
-        rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+        rows = api.every("contract_manager", f"/api/v1/returns?contract={contract}")
         found = {}
         for start in ("2027-01-01", "2027-04-01"):
             row = next(r for r in rows if r["return"] == return_id and r["period_start"] == start)

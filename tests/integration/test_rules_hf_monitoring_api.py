@@ -18,13 +18,13 @@ BCMS = {"BCM 3": 85, "BCM 4": 90, "BCM 5 (6 weeks)": 85, "BCM 5 (8 weeks)": 95, 
 
 
 def row_for(api, contract, return_id, start):
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={contract}")
     return next(r for r in rows if r["return"] == return_id and r["period_start"] == start)
 
 
 def results(api, contract, start):
-    return {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={contract}",
-                                      status=200)["items"] if r["period_start"] == start}
+    return {r["kpi"]: r for r in api.every("contract_manager", f"/api/v1/kpi-results?contract={contract}")
+            if r["period_start"] == start}
 
 
 def send(api, row, figures, trigger):
@@ -34,9 +34,8 @@ def send(api, row, figures, trigger):
 
 
 def proposed(api, contract):
-    return {(b["rule_id"], b["subject"]): b["actions"] for b in api(
-        "contract_manager", "GET", f"/api/v1/breaches?contract={contract}", status=200)["items"]
-        if b["status"] == "proposed"}
+    breaches = api.every("contract_manager", f"/api/v1/breaches?contract={contract}")
+    return {(b["rule_id"], b["subject"]): b["actions"] for b in breaches if b["status"] == "proposed"}
 
 
 @pytest.mark.rules("HF-B04", "HF-B05", "HF-B06", "HF-B07", "HF-B08", "HF-B09", "HF-B10", "HF-B11", "HF-40", "HF-19",

@@ -49,7 +49,7 @@ def every_lot(app, start_on=None):
 
 
 def kent_periods(api, kt):
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={kt}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={kt}")
     return {r["return"]: r for r in rows if PERIODS.get(r["return"]) == r["period_start"]}
 
 
@@ -71,8 +71,8 @@ def send(api, row, kpis, band, first=False):
 
 def rags(api, kt):
     starts = set(PERIODS.values())
-    return {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={kt}",
-                                      status=200)["items"] if r["period_start"] in starts}
+    return {r["kpi"]: r for r in api.every("contract_manager", f"/api/v1/kpi-results?contract={kt}")
+            if r["period_start"] in starts}
 
 
 def proposed(api, kt, rule_id):

@@ -25,13 +25,13 @@ HARD = {
 
 
 def returns_by_kind(api, contract, start):
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={contract}")
     return {r["return"]: r for r in rows if r["period_start"] == start}
 
 
 def results(api, contract, start):
-    return {r["kpi"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={contract}",
-                                      status=200)["items"] if r["period_start"] == start}
+    return {r["kpi"]: r for r in api.every("contract_manager", f"/api/v1/kpi-results?contract={contract}")
+            if r["period_start"] == start}
 
 
 def send(api, row, figures, trigger):

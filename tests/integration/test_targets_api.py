@@ -23,7 +23,7 @@ def contract_id(api, reference):
 
 
 def period(api, contract, return_id, start):
-    rows = api("contract_manager", "GET", f"/api/v1/returns?contract={contract}", status=200)["items"]
+    rows = api.every("contract_manager", f"/api/v1/returns?contract={contract}")
     return next(r for r in rows if r["return"] == return_id and r["period_start"] == start)
 
 
@@ -41,7 +41,7 @@ def submit_and_accept(api, row_id, values):
 
 
 def breaches(api, contract, rule_id):
-    return [b for b in api("contract_manager", "GET", f"/api/v1/breaches?contract={contract}", status=200)["items"]
+    return [b for b in api.every("contract_manager", f"/api/v1/breaches?contract={contract}")
             if b["rule_id"] == rule_id]
 
 
@@ -50,8 +50,8 @@ def settings_url(contract):
 
 
 def results(api, contract, kpi_id):
-    return {r["period_start"]: r for r in api("contract_manager", "GET", f"/api/v1/kpi-results?contract={contract}",
-                                              status=200)["items"] if r["kpi"] == kpi_id}
+    return {r["period_start"]: r for r in api.every("contract_manager", f"/api/v1/kpi-results?contract={contract}")
+            if r["kpi"] == kpi_id}
 
 
 @time_machine.travel(NOW, tick=False)
