@@ -240,11 +240,16 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
 def claim_due_rows(now: datetime, limit: int):
     """Pending timers due by `now`, oldest first, as plain rows, locked for this tick (on PostgreSQL skipping
     rows another tick holds)."""
+    return list(db.session.execute(claim_query(now, limit)))
+
+
+def claim_query(now: datetime, limit: int):
+    """The query claim_due_rows runs (bench/scheduler.py prints its plan): along ix_timer_status_due_at."""
     query = (select(Timer.id, Timer.deadline_id, Timer.kind, Timer.threshold, Timer.fire_key, Timer.due_at)
              .where(Timer.status == "pending", Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return list(db.session.execute(query))
+    return query
 
 
 def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
