@@ -158,7 +158,8 @@ def main() -> None:
     equal["scaled_s"] = equal["seconds"] * scale
     versus_noop = noop["seconds"] / firing if firing else float("inf")
     versus = equal["scaled_s"] / firing if firing else float("inf")
-    sampled = f", {sample:,} of them run, time x{scale:.0f}" if scale != 1 else ""
+    sampled = f"; a sample of {sample:,} run, its time x{scale:g}" if scale != 1 else ""
+    scaled = f", x{scale:g} for {counts['fired']:,}" if scale != 1 else ""
 
     ratio = firing / floor if floor else float("inf")
     print()
@@ -172,7 +173,7 @@ def main() -> None:
     print(f"{'CPU of that tick: the scheduler process / the database':<58}{counts['cpu_s']:>10.2f} s  "
           + (f"/ {counts['server_cpu_s']:.2f} s" if counts["server_cpu_s"] is not None else "(SQLite: in-process)"))
     print(f"{'APScheduler 3, equal work: each job fires its deadline':<58}{equal['scaled_s']:>10.2f} s  "
-          f"({equal['executed']:,} run in {equal['seconds']:.2f} s{sampled}; {equal['errors']:,} errors, "
+          f"({equal['executed']:,} run in {equal['seconds']:.2f} s{scaled}; {equal['errors']:,} errors, "
           f"{equal['outbox_rows']:,} outbox rows, peak RSS {equal['max_rss_mb']:.0f} MB)")
     if equal["errors"]:
         print(f"    the first error: {equal['first_error']}")
