@@ -124,3 +124,34 @@ def test_with_separate_delivery_workers_the_scheduler_leaves_the_outbox_to_them(
     assert tick(now)["delivered"] == {"sent": 0, "failed": 0, "dead": 0}
     assert smtp.messages == []
     assert deliver(now)["sent"] == 3 and len(smtp.messages) == 3
+
+
+def test_two_worker_processes_deliver_each_message_once_and_stop_on_sigterm(app, manager, smtp, tmp_path):  # noqa: F811
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    queue(manager, 200, 20, datetime.now(UTC) - timedelta(minutes=5))
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"], "SECRET_KEY": "test",
+           "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(app.config["MAIL_PORT"]), "MAIL_FROM": "remedy@council.example",
+           "REMEDY_SCHEDULER_LOCK_DIR": app.config["SCHEDULER_LOCK_DIR"]}
+    env.pop("REMEDY_MAIL_CAPTURE", None)
+    workers = [subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "scheduler", "deliver", "--every",
+                                 "0.2"], cwd=root, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+               for _ in range(2)]
+    try:
+        waited = time.monotonic() + 60
+        while len(smtp.messages) < 200 and time.monotonic() < waited and all(w.poll() is None for w in workers):
+            time.sleep(0.1)
+        time.sleep(0.5)  # a duplicate, if there were one, would arrive now
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        outputs = [worker.communicate(timeout=30) for worker in workers]
+    assert [w.returncode for w in workers] == [0, 0], outputs
+    assert all("Delivery worker running" in out for out, _err in outputs)
+    assert_each_delivered_once(smtp, 200, 20)
