@@ -12,17 +12,23 @@ bench/data.py's `scheduler_data`, it measures:
         path, `models.timer_store.fire_timer` inside an app context, and commits, in its own transaction: what a
         Remedy that gave every deadline an APScheduler job would do. Each writes what our tick writes for it (the
         breach, the audit event, the outbox messages, the case). Our tick's writes are undone first (the same due
-        deadlines pending again, its rows deleted), so the peer fires the same deadlines on the same data. On
-        PostgreSQL all 10,000 would take about 80 s, so it runs a fixed sample there (--peer-sample, 2,000 of
-        them, the oldest first, as a tick takes them) and its time is scaled to the tick's count, as its label
-        says; on SQLite (about 35 s) it runs them all;
+        deadlines pending again, its rows deleted), so the peer fires the same deadlines on the same data, and
+        the outbox rows it writes are printed beside the tick's. On PostgreSQL all 10,000 take over a minute (68 s
+        scaled, load 3), so it runs a fixed sample there (--peer-sample, 2,000 of them, the oldest first, as a tick
+        takes them) and its time is scaled to the tick's count, as its label says; on SQLite (43 s at load 3) it
+        runs them all;
       * no-op (no goal: it flatters the peer): each job calls a function that does nothing, then deletes its own
-        row in its own transaction, against our tick's breach, audit event, messages and case per deadline.
-  - on PostgreSQL only, after the rest: the pending deadlines topped up to 5,000,000 (set-based, INSERT ... SELECT
-    generate_series) and the idle tick measured again (goal <= 5 ms), with the plan of the claim query printed.
+        row in its own transaction, against our tick's breach, audit event, messages and case per deadline. It
+        runs on our WAL database, where a commit is cheap; a default SQLite job store of its own, in
+        rollback-journal mode, took 12.5 s in ../shared/reviews/performance.md (section 2.2).
+  - on PostgreSQL only, after the rest: the pending deadlines topped up to 5,000,000 (--top-up; two set-based
+    INSERT ... SELECT generate_series, loaded as pg_restore loads: plain indexes rebuilt after, no per-row
+    foreign-key triggers, then VACUUM ANALYZE) and the idle tick measured again (median of 20; goal <= 5 ms), with
+    the plan of the claim query printed (EXPLAIN ANALYZE: it must walk ix_timer_status_due_at).
 
-    .venv/bin/python bench/scheduler.py [--cases 100000] [--deadlines 500000] [--due 10000] [--quick]
+    .venv/bin/python bench/scheduler.py [--cases 100000] [--deadlines 500000] [--due 10000] [--quick] [--profile]
     .venv/bin/python bench/scheduler.py --database postgresql+psycopg://postgres@127.0.0.1:5433/remedy_bench
+        [--top-up 5000000] [--peer-sample 2000]
 """
 
 from __future__ import annotations
@@ -57,8 +63,9 @@ def main() -> None:
                         help="due jobs the equal-work APScheduler peer runs, its time scaled to the tick's count "
                              "(default: all of them on SQLite, about 35 s; 2,000 on PostgreSQL, where all would "
                              "take about 80 s)")
-    parser.add_argument("--top-up", type=int, default=5_000_000,
-                        help="PostgreSQL: pending deadlines for the last idle tick (0: skip it)")
+    parser.add_argument("--top-up", type=int, default=None,
+                        help="PostgreSQL: pending deadlines for the last idle tick (default 5,000,000, 1,000,000 "
+                             "with --quick; 0: skip it)")
     parser.add_argument("--peer-child", nargs=3, metavar=("URL", "DUE", "WORK"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.peer_child:
@@ -67,6 +74,8 @@ def main() -> None:
         return
     if args.quick:
         args.cases, args.deadlines, args.due = 10_000, 50_000, 1_000
+    if args.top_up is None:
+        args.top_up = 1_000_000 if args.quick else 5_000_000
 
     workdir = Path(tempfile.mkdtemp(prefix="remedy-bench-scheduler-"))
     from flask_migrate import upgrade
