@@ -4,7 +4,8 @@ On SQLite (or --database), with 500,000 pending deadlines over 100,000 cases (on
 bench/data.py's `scheduler_data`, it measures:
   - an idle tick (nothing due)                               goal <= 5 ms
   - a tick that fires 10,000 due deadlines with outbox rows  goal <= 1.5 s
-  - the floor: ONE DBAPI executemany (one statement, many rows) of the same outbox rows, and the ratio (goal <= 3)
+  - the floor: ONE DBAPI executemany (one statement, many rows) of the same outbox rows (the fastest of three),
+    and the ratio (goal <= 3), in wall seconds and, as the machine's load does not move them, in CPU seconds
   - the peak RSS of the scheduler process that ran the firing tick (goal <= 200 MB)
   - two peers, APScheduler 3's SQLAlchemyJobStore on the same database, its due date-trigger jobs (among up to
     50,000 pending) run by a BackgroundScheduler with a ThreadPoolExecutor(4) in its own process:
@@ -145,7 +146,7 @@ def main() -> None:
     firing, peak_mb = counts["seconds"], counts["max_rss_mb"]
     with app.app_context():
         outbox_rows = db.session.scalar(select(func.count(OutboxMessage.id)))
-        floor = executemany_floor(db, OutboxMessage.__table__)
+        floor, floor_cpu = executemany_floor(db, OutboxMessage.__table__)
         undo_firing(before)  # the same due deadlines pending again, for the equal-work peer
         db.session.remove()
         db.engine.dispose()
@@ -178,6 +179,10 @@ def main() -> None:
           f"({counts['fired']:,} fired, {outbox_rows:,} outbox rows)")
     print(f"{'floor: one DBAPI executemany of the same outbox rows':<58}{floor:>10.3f} s")
     print(f"{'ratio tick / floor':<58}{ratio:>12.1f}  <= 3")
+    tick_cpu = counts["cpu_s"] + (counts["server_cpu_s"] or 0)
+    cpu_ratio = tick_cpu / floor_cpu if floor_cpu else float("inf")
+    print(f"{'the same in CPU seconds (tick / floor)':<58}{cpu_ratio:>12.1f}  "
+          f"({tick_cpu:.2f} s / {floor_cpu:.2f} s: load does not move these)")
     print(f"{'peak RSS of the scheduler process (that tick)':<58}{peak_mb:>9.0f} MB  <= 200 MB")
     print(f"{'CPU of that tick: the scheduler process / the database':<58}{counts['cpu_s']:>10.2f} s  "
           + (f"/ {counts['server_cpu_s']:.2f} s" if counts["server_cpu_s"] is not None else "(SQLite: in-process)"))
@@ -197,9 +202,10 @@ def main() -> None:
     figure("scheduler", f"tick / DBAPI executemany floor ({floor:.2f} s, {dialect})", f"{ratio:.1f}x", "<= 3x",
            ratio <= 3)
     figure("scheduler", f"scheduler peak RSS ({dialect})", f"{peak_mb:.0f} MB", "<= 200 MB", peak_mb <= 200)
-    cpu = counts["cpu_s"] + (counts["server_cpu_s"] or 0)
     figure("scheduler", f"CPU of the firing tick, scheduler + database ({dialect}; wall time waits for a CPU "
-           "on a busy machine)", f"{cpu:.2f} s", "", None)
+           "on a busy machine)", f"{tick_cpu:.2f} s", "", None)
+    figure("scheduler", f"the same ratio in CPU seconds, tick / floor ({floor_cpu:.2f} s, {dialect})",
+           f"{cpu_ratio:.1f}x", "", None)
     figure("scheduler", f"peer: APScheduler 3, {counts['fired']:,} jobs each firing its deadline through "
            f"fire_timer ({dialect}{sampled})", f"{equal['scaled_s']:.2f} s", "", None)
     figure("scheduler", f"APScheduler (equal work) / our firing tick ({dialect})", f"{versus:.1f}x", ">= 8x",
@@ -216,23 +222,32 @@ def main() -> None:
                big_idle_ms <= 5)
 
 
-def executemany_floor(db, table) -> float:
+def executemany_floor(db, table, runs: int = 3) -> tuple[float, float]:
     """The real floor: the tick's outbox rows (under new keys) sent as ONE INSERT statement with many parameter
-    rows through the driver's own executemany (sqlite3, psycopg), in one transaction, committed."""
+    rows through the driver's own executemany (sqlite3, psycopg), in one transaction, committed. The fastest of
+    `runs` (the least disturbed by a busy machine, so the ratio to it errs against us), as wall seconds and the CPU
+    seconds of that run (this process's and, on PostgreSQL, the database backends')."""
     columns = [c.name for c in table.columns if c.name != "id"]
     raw = db.engine.raw_connection()
+    best = (float("inf"), 0.0)
     try:
         cursor = raw.cursor()
         cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name}")
-        rows = cursor.fetchall()
+        original = cursor.fetchall()
+        raw.commit()
         key = columns.index("key")
-        rows = [tuple("floor-" + v if i == key else v for i, v in enumerate(row)) for row in rows]
         mark = "?" if db.engine.dialect.name == "sqlite" else "%s"
         sql = f'INSERT INTO {table.name} ({", ".join(columns)}) VALUES ({", ".join([mark] * len(columns))})'
-        started = time.perf_counter()
-        cursor.executemany(sql, rows)
-        raw.commit()
-        return time.perf_counter() - started
+        for run in range(runs):
+            rows = [tuple(f"floor{run}-" + v if i == key else v for i, v in enumerate(row)) for row in original]
+            s0, c0 = backend_cpu(), time.process_time()
+            started = time.perf_counter()
+            cursor.executemany(sql, rows)
+            raw.commit()
+            wall = time.perf_counter() - started
+            cpu = time.process_time() - c0 + (backend_cpu() - s0 if s0 is not None else 0.0)
+            best = min(best, (wall, cpu))
+        return best
     finally:
         raw.close()
 
