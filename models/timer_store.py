@@ -324,19 +324,27 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
                 User.council_id == council_id, User.role == role, User.active.is_(True)).order_by(User.id))]
         return by_role[council_id, role]
 
+    reached: dict[tuple, list] = {}
+
     def people(deadline, audience: str) -> list:
-        """The same rule as `recipients` and `people_for`, on the rows read above."""
+        """The same rule as `recipients` and `people_for`, on the rows read above; worked out once a batch for each
+        council, provider, contract and audience (a batch's thousands of deadlines share a few dozen)."""
+        key = (deadline.council_id, deadline.provider_id, deadline.contract_id, audience)
+        if key in reached:
+            return reached[key]
         if audience == "safeguarding":
-            return council_people(deadline.council_id, Role.SAFEGUARDING_OFFICER)
-        found = [(p.id, p.email) for p in provider_people[deadline.provider_id]] \
-            if audience in ("provider", "both") else []
-        if audience in ("council", "both"):
-            manager = managers.get(deadline.contract_id)
-            if manager is not None and manager.active:
-                found.append((manager.user_id, manager.email))
-            else:
-                found += council_people(deadline.council_id, Role.CONTRACT_MANAGER)
-        return list(dict(found).items())
+            found = council_people(deadline.council_id, Role.SAFEGUARDING_OFFICER)
+        else:
+            found = [(p.id, p.email) for p in provider_people[deadline.provider_id]] \
+                if audience in ("provider", "both") else []
+            if audience in ("council", "both"):
+                manager = managers.get(deadline.contract_id)
+                if manager is not None and manager.active:
+                    found.append((manager.user_id, manager.email))
+                else:
+                    found += council_people(deadline.council_id, Role.CONTRACT_MANAGER)
+        reached[key] = list(dict(found).items())
+        return reached[key]
 
     timer_rows, deadline_rows, full_path, breaches, notices = [], [], [], [], []
     overdue_cases, breached = set(), set()
