@@ -349,10 +349,16 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
     timer_rows, deadline_rows, full_path, breaches, notices = [], [], [], [], []
     overdue_cases, breached = set(), set()
 
+    # decide_timer is a pure function of the facts, and a batch's thousands of timers share a few dozen sets of
+    # them (the same kind, status and due instant): each set is decided once.
+    decided: dict[tuple, TimerDecision] = {}
     for timer in timers:
         deadline = deadlines[timer.deadline_id]
-        decision = decide_timer(_facts(timer, deadline, status[deadline.id], deadline.id in paused,
-                                       due_reminders[deadline.id], now))
+        facts = (timer.kind, timer.threshold, status[deadline.id], deadline.id in paused, deadline.due_at,
+                 tuple(due_reminders[deadline.id]), deadline.on_breach, deadline.acts, deadline.entity_type)
+        decision = decided.get(facts)
+        if decision is None:
+            decision = decided[facts] = decide_timer(_facts(timer, deadline, facts[2], facts[3], facts[5], now))
         if decision.full_path:
             full_path.append(timer.id)
             continue
