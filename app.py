@@ -93,6 +93,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         MAIL_CAPTURE=os.environ.get("REMEDY_MAIL_CAPTURE", "") == "1",
         # How long one tick may spend draining the outbox (ticks are a minute apart): a backlog goes in one tick.
         DELIVERY_BUDGET_SECONDS=float(os.environ.get("REMEDY_DELIVERY_BUDGET_SECONDS", "45")),
+        # "separate": the outbox is delivered by `flask scheduler deliver` workers, not by the scheduler's tick.
+        DELIVERY_WORKERS=os.environ.get("REMEDY_DELIVERY_WORKERS", "in_scheduler"),
         # Where the SQLite scheduler lock file lives (PostgreSQL uses an advisory lock instead).
         SCHEDULER_LOCK_DIR=os.environ.get("REMEDY_SCHEDULER_LOCK_DIR", str(instance_path)),
         # Providers' evidence files: outside static/, under random names, served only through a permission check.

@@ -31,11 +31,17 @@ def enqueue(council_id: int, key: str, user: User, message: Message, link: str, 
     return queued
 
 
-def due_messages(now: datetime, limit: int = 200, after_id: int = 0) -> list[OutboxMessage]:
-    """Messages waiting to be delivered whose next attempt is due, oldest first, after a given id."""
-    return list(db.session.scalars(select(OutboxMessage).where(
-        OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now, OutboxMessage.id > after_id)
-        .order_by(OutboxMessage.id).limit(limit)))
+def claim_messages(now: datetime, limit: int, after_id: int = 0) -> list[OutboxMessage]:
+    """Messages whose next attempt is due, oldest first after a given id, for one delivery worker, held until its
+    transaction ends: on PostgreSQL locked with `FOR UPDATE SKIP LOCKED`, so a message another worker holds is
+    passed over, neither waited for nor sent twice. SQLite has no row locks: there the caller takes its turn first
+    (scheduler.lock.delivery_turn)."""
+    query = (select(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
+                                         OutboxMessage.id > after_id)
+             .order_by(OutboxMessage.id).limit(limit))
+    if db.engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(db.session.scalars(query))
 
 
 def deliver_in_app(message: OutboxMessage, now: datetime) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from datetime import datetime
+from functools import lru_cache
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -127,9 +128,20 @@ def _message(timer, deadline, name: tuple[str, str | None], provider: str, conse
 
 def _breach_audit(deadline, timer_id: int, now: datetime) -> dict:
     """The reason and data of a DEADLINE_BREACHED event: breached at the due instant, noticed now (4.2)."""
-    return {"reason": f"{deadline.label} ({deadline.rule}) not done by the end of {deadline.due_on:%-d %B %Y}",
-            "data": {"breached_at": deadline.due_at.isoformat(), "noticed_at": now.isoformat(),
+    return {"reason": f"{deadline.label} ({deadline.rule}) not done by the end of {_day(deadline.due_on)}",
+            "data": {"breached_at": _instant(deadline.due_at), "noticed_at": _instant(now),
                      "timer_id": timer_id, "consequence": deadline.on_breach}}
+
+
+@lru_cache(maxsize=1024)
+def _day(day) -> str:
+    """'7 January 2027': a batch's deadlines fall due on a few dozen days."""
+    return f"{day:%-d %B %Y}"
+
+
+@lru_cache(maxsize=1024)
+def _instant(at: datetime) -> str:
+    return at.isoformat()
 
 
 # -- the full path: one timer at a time, through the ORM --------------------------------------------------------
@@ -240,11 +252,23 @@ SYSTEM_STEPS = {"milestone_overdue": ("milestone", "mark_overdue", None),
 def claim_due_rows(now: datetime, limit: int):
     """Pending timers due by `now`, oldest first, as plain rows, locked for this tick (on PostgreSQL skipping
     rows another tick holds)."""
+    return list(db.session.execute(claim_query(now, limit)))
+
+
+def claim_query(now: datetime, limit: int):
+    """The query claim_due_rows runs (bench/scheduler.py prints its plan): along ix_timer_status_due_at."""
     query = (select(Timer.id, Timer.deadline_id, Timer.kind, Timer.threshold, Timer.fire_key, Timer.due_at)
              .where(Timer.status == "pending", Timer.due_at <= now).order_by(Timer.due_at, Timer.id).limit(limit))
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return list(db.session.execute(query))
+    return query
+
+
+# The columns of the fast path's rows, in the order its tuples give them.
+AUDIT_COLUMNS = ("council_id", "at", "actor_id", "actor_label", "entity_type", "entity_id", "case_id", "event",
+                 "from_state", "to_state", "reason", "data")
+OUTBOX_COLUMNS = ("council_id", "key", "channel", "user_id", "to_address", "subject", "body_text", "body_html",
+                  "link", "status", "attempts", "next_attempt_at", "created_at")
 
 
 def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
@@ -300,27 +324,41 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
                 User.council_id == council_id, User.role == role, User.active.is_(True)).order_by(User.id))]
         return by_role[council_id, role]
 
+    reached: dict[tuple, list] = {}
+
     def people(deadline, audience: str) -> list:
-        """The same rule as `recipients` and `people_for`, on the rows read above."""
+        """The same rule as `recipients` and `people_for`, on the rows read above; worked out once a batch for each
+        council, provider, contract and audience (a batch's thousands of deadlines share a few dozen)."""
+        key = (deadline.council_id, deadline.provider_id, deadline.contract_id, audience)
+        if key in reached:
+            return reached[key]
         if audience == "safeguarding":
-            return council_people(deadline.council_id, Role.SAFEGUARDING_OFFICER)
-        found = [(p.id, p.email) for p in provider_people[deadline.provider_id]] \
-            if audience in ("provider", "both") else []
-        if audience in ("council", "both"):
-            manager = managers.get(deadline.contract_id)
-            if manager is not None and manager.active:
-                found.append((manager.user_id, manager.email))
-            else:
-                found += council_people(deadline.council_id, Role.CONTRACT_MANAGER)
-        return list(dict(found).items())
+            found = council_people(deadline.council_id, Role.SAFEGUARDING_OFFICER)
+        else:
+            found = [(p.id, p.email) for p in provider_people[deadline.provider_id]] \
+                if audience in ("provider", "both") else []
+            if audience in ("council", "both"):
+                manager = managers.get(deadline.contract_id)
+                if manager is not None and manager.active:
+                    found.append((manager.user_id, manager.email))
+                else:
+                    found += council_people(deadline.council_id, Role.CONTRACT_MANAGER)
+        reached[key] = list(dict(found).items())
+        return reached[key]
 
     timer_rows, deadline_rows, full_path, breaches, notices = [], [], [], [], []
     overdue_cases, breached = set(), set()
 
+    # decide_timer is a pure function of the facts, and a batch's thousands of timers share a few dozen sets of
+    # them (the same kind, status and due instant): each set is decided once.
+    decided: dict[tuple, TimerDecision] = {}
     for timer in timers:
         deadline = deadlines[timer.deadline_id]
-        decision = decide_timer(_facts(timer, deadline, status[deadline.id], deadline.id in paused,
-                                       due_reminders[deadline.id], now))
+        facts = (timer.kind, timer.threshold, status[deadline.id], deadline.id in paused, deadline.due_at,
+                 tuple(due_reminders[deadline.id]), deadline.on_breach, deadline.acts, deadline.entity_type)
+        decision = decided.get(facts)
+        if decision is None:
+            decision = decided[facts] = decide_timer(_facts(timer, deadline, facts[2], facts[3], facts[5], now))
         if decision.full_path:
             full_path.append(timer.id)
             continue
@@ -341,10 +379,9 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
 
     def audit_rows():
         for timer_id, deadline in breaches:
-            yield {"council_id": deadline.council_id, "at": now, "actor_id": None,
-                   "actor_label": "Remedy (automatic)", "entity_type": "deadline", "entity_id": deadline.id,
-                   "case_id": deadline.case_id, "event": "DEADLINE_BREACHED", "from_state": None,
-                   "to_state": None, **_breach_audit(deadline, timer_id, now)}
+            audit = _breach_audit(deadline, timer_id, now)
+            yield (deadline.council_id, now, None, "Remedy (automatic)", "deadline", deadline.id, deadline.case_id,
+                   "DEADLINE_BREACHED", None, None, audit["reason"], audit["data"])
 
     base = _base_url()  # read once a batch; each record's page from the registry as `_link` gives it
 
@@ -356,14 +393,12 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
                          references.get((deadline.entity_type, deadline.entity_id)))
             link = base + page_for(deadline.entity_type, deadline.entity_id, deadline.case_id)
             message = _message(timer, deadline, name, providers[deadline.provider_id], consequence, link)
+            council_id, subject, text, key = deadline.council_id, message.subject, message.text, timer.fire_key
             for person_id, email in reached:
-                for channel in ("email", "in_app"):
-                    yield {"council_id": deadline.council_id, "key": f"{timer.fire_key}:{channel}:{person_id}",
-                           "channel": channel, "user_id": person_id,
-                           "to_address": email if channel == "email" else None, "subject": message.subject,
-                           "body_text": message.text, "body_html": message.html if channel == "email" else None,
-                           "link": link, "status": "pending", "attempts": 0, "next_attempt_at": now,
-                           "created_at": now}
+                yield (council_id, f"{key}:email:{person_id}", "email", person_id, email, subject, text,
+                       message.html, link, "pending", 0, now, now)
+                yield (council_id, f"{key}:in_app:{person_id}", "in_app", person_id, None, subject, text, None,
+                       link, "pending", 0, now, now)
 
     # Set-based: one UPDATE per outcome for the timers, one for the deadlines (breached at their own due instant).
     by_outcome: dict[tuple, list[int]] = defaultdict(list)
@@ -383,8 +418,8 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
             among(Timer.deadline_id, breached), Timer.status == "pending", Timer.kind == "reminder")
             .values(status="skipped", note="The deadline has passed"),
             execution_options={"synchronize_session": False})
-    insert_many(AuditEvent.__table__, audit_rows())
-    insert_many(OutboxMessage.__table__, outbox_rows())
+    insert_many(AuditEvent.__table__, audit_rows(), AUDIT_COLUMNS)
+    insert_many(OutboxMessage.__table__, outbox_rows(), OUTBOX_COLUMNS)
     if overdue_cases:
         # A case already overdue is left alone (the same end state, one row write fewer).
         db.session.execute(update(Case).where(among(Case.id, overdue_cases), Case.overdue.is_not(True))

@@ -1,4 +1,5 @@
-"""`flask scheduler run` (the process) and `flask scheduler tick` (one sweep)."""
+"""`flask scheduler run` (the process), `flask scheduler tick` (one sweep) and `flask scheduler deliver` (a
+delivery worker)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ def tick_command(now_text: str | None, no_deliver: bool) -> None:
     from scheduler.tick import tick
 
     now = _parse_instant(now_text) if now_text else None
-    click.echo(json.dumps(tick(now, deliver_messages=not no_deliver)))
+    click.echo(json.dumps(tick(now, deliver_messages=False if no_deliver else None)))
 
 
 @scheduler_cli.command("run")
@@ -43,6 +44,8 @@ def run_command() -> None:
 
     app = current_app._get_current_object()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+
+    delivering = app.config.get("DELIVERY_WORKERS") != "separate"  # tick() reads the same setting
 
     def sweep() -> None:
         with app.app_context():
@@ -57,8 +60,57 @@ def run_command() -> None:
     scheduler = BlockingScheduler(timezone="Europe/London",
                                   job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
     scheduler.add_job(sweep, "interval", minutes=1, id="tick", next_run_time=datetime.now(UTC))
-    click.echo("Scheduler running: a sweep every minute (Ctrl-C to stop)")
+    click.echo("Scheduler running: a sweep every minute (Ctrl-C to stop)"
+               + ("" if delivering else "; delivery left to `flask scheduler deliver` workers"))
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
+
+
+@scheduler_cli.command("deliver")
+@click.option("--once", is_flag=True, help="Deliver everything due, print the counts as JSON, then exit.")
+@click.option("--every", default=5.0, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds to wait after a pass that found nothing to send.")
+def deliver_command(once: bool, every: float) -> None:
+    """Run a delivery worker: send the outbox until stopped. Run as many as the mail relay allows, beside
+    `scheduler run` with REMEDY_DELIVERY_WORKERS=separate; no two send the same message."""
+    import signal
+    import time
+
+    from scheduler.delivery import deliver
+    from scheduler.tick import database_now
+
+    app = current_app._get_current_object()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s delivery %(levelname)s %(message)s")
+    # A service manager stops a worker with SIGTERM: end the way Ctrl-C does (a batch in flight is rolled back
+    # and sent again by the next worker, never lost).
+    stopped_by = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    totals = {"sent": 0, "failed": 0, "dead": 0}
+    if not once:
+        click.echo(f"Delivery worker running: the outbox every {every:g} s when idle (Ctrl-C to stop)")
+    try:
+        while True:
+            with app.app_context():
+                try:
+                    counts = deliver(database_now())
+                except Exception:  # noqa: BLE001 - log and keep the worker alive for the next pass
+                    if once:
+                        raise
+                    logging.exception("delivery failed")
+                    counts = {"sent": 0, "failed": 0, "dead": 0}
+            for name, n in counts.items():
+                totals[name] += n
+            busy = counts["sent"] or counts["failed"]
+            if busy and not once:
+                logging.info("delivered %s", json.dumps(counts))
+            if once and not busy:
+                break
+            if not busy:
+                time.sleep(every)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, stopped_by)
+    if once:
+        click.echo(json.dumps(totals))

@@ -12,8 +12,9 @@ from email.message import EmailMessage
 from flask import current_app
 
 from models import db
-from models.outbox_store import capture, deliver_in_app, due_messages, mark_failed, mark_sent
+from models.outbox_store import capture, claim_messages, deliver_in_app, mark_failed, mark_sent
 from models.scheduling import OutboxMessage
+from scheduler.lock import delivery_turn
 
 
 def _email(message: OutboxMessage) -> EmailMessage:
@@ -67,44 +68,56 @@ class Mailer:
             self._smtp = None
 
 
-BATCH = 200
+BATCH = 20  # messages claimed per transaction: a worker that dies mid-batch leaves at most this many to resend
 
 
 def deliver(now: datetime, batch: int = BATCH, budget_seconds: float | None = None) -> dict:
     """Deliver everything due, batch after batch, until none is left or the time budget (DELIVERY_BUDGET_SECONDS,
-    most of the minute between ticks) is spent; each message is committed on its own so one failure never holds up
-    the rest."""
+    most of the minute between ticks) is spent. Safe to run in several processes at once (`flask scheduler
+    deliver`): each batch is claimed (models.outbox_store.claim_messages, under scheduler.lock.delivery_turn),
+    sent, marked and committed together, so no two workers send one message, and a worker that dies leaves its
+    batch unmarked for the next one (at-least-once; the Message-ID lets a relay drop the resend). A failed send is
+    recorded for a retry with backoff, never raised, so one failure never holds up the rest."""
     if budget_seconds is None:
         budget_seconds = float(current_app.config.get("DELIVERY_BUDGET_SECONDS", 45))
     deadline = time.monotonic() + budget_seconds
-    sent = failed = dead = 0
-    capture_mail = bool(current_app.config.get("MAIL_CAPTURE"))
+    lock_dir = current_app.config["SCHEDULER_LOCK_DIR"]
+    counts = {"sent": 0, "failed": 0, "dead": 0}
     mailer = Mailer()
-    after_id = 0
+    after_id = 0  # a message that failed in this run is not due again yet, but never pick anything twice
     try:
         while time.monotonic() < deadline:
-            # after_id: a message that failed in this tick is not due again yet, but never pick anything twice.
-            messages = due_messages(now, batch, after_id=after_id)
-            if not messages:
-                break
-            for message in messages:
-                after_id = message.id
+            with delivery_turn(lock_dir):
                 try:
-                    if message.channel == "in_app":
-                        deliver_in_app(message, now)
-                    elif capture_mail:
-                        capture(message, now)
-                    else:
-                        mailer.send(message)
-                        mark_sent(message, now)
-                    sent += 1
-                except (OSError, smtplib.SMTPException) as exc:
-                    mark_failed(message, f"{type(exc).__name__}: {exc}", now)
-                    failed += 1
-                    dead += message.status == "dead"
-                db.session.commit()
-                if time.monotonic() >= deadline:
-                    break
+                    messages = claim_messages(now, batch, after_id=after_id)
+                    for message in messages:
+                        after_id = message.id
+                        _deliver_one(message, mailer, now, counts)
+                        if time.monotonic() >= deadline:
+                            break  # the rest of the batch is released unmarked by the commit
+                    db.session.commit()
+                except BaseException:
+                    db.session.rollback()
+                    raise
+            if len(messages) < batch:
+                break
     finally:
         mailer.close()
-    return {"sent": sent, "failed": failed, "dead": dead}
+    return counts
+
+
+def _deliver_one(message: OutboxMessage, mailer: Mailer, now: datetime, counts: dict) -> None:
+    """Send or file one claimed message and mark it; a failed send is marked for a retry (or the dead letters)."""
+    try:
+        if message.channel == "in_app":
+            deliver_in_app(message, now)
+        elif current_app.config.get("MAIL_CAPTURE"):
+            capture(message, now)
+        else:
+            mailer.send(message)
+            mark_sent(message, now)
+        counts["sent"] += 1
+    except (OSError, smtplib.SMTPException) as exc:
+        mark_failed(message, f"{type(exc).__name__}: {exc}", now)
+        counts["failed"] += 1
+        counts["dead"] += message.status == "dead"

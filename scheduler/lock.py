@@ -43,3 +43,24 @@ def scheduler_lock(lock_dir: str) -> Iterator[bool]:
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+@contextlib.contextmanager
+def delivery_turn(lock_dir: str) -> Iterator[None]:
+    """One delivery worker's turn at a batch of the outbox. On PostgreSQL every worker goes at once (the batch's
+    rows are claimed with `FOR UPDATE SKIP LOCKED`); SQLite has no row locks, so its workers (one machine, as
+    SQLite is) take turns on a lock file: each reads a batch only after the last one's sends are committed, and
+    no database write lock is held while the mail server answers."""
+    if db.engine.dialect.name == "postgresql":
+        yield
+        return
+    Path(lock_dir).mkdir(parents=True, exist_ok=True)
+    fd = os.open(os.path.join(lock_dir, "delivery.lock"), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # a batch takes milliseconds to seconds: wait for it
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

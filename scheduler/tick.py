@@ -113,8 +113,12 @@ def _monitoring(now: datetime) -> dict:
     return close_periods(today, now)
 
 
-def tick(now: datetime | None = None, deliver_messages: bool = True) -> dict:
-    """Sweep as if at `now` and return the counts; running it twice for the same instant fires nothing new."""
+def tick(now: datetime | None = None, deliver_messages: bool | None = None) -> dict:
+    """Sweep as if at `now` and return the counts; running it twice for the same instant fires nothing new.
+    The outbox is delivered too, unless `deliver_messages` is False or, by default, REMEDY_DELIVERY_WORKERS is
+    "separate" (then `flask scheduler deliver` workers send it)."""
+    if deliver_messages is None:
+        deliver_messages = current_app.config.get("DELIVERY_WORKERS") != "separate"
     started = datetime.now(UTC)
     lock_dir = current_app.config["SCHEDULER_LOCK_DIR"]
     with scheduler_lock(lock_dir) as acquired:
