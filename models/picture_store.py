@@ -25,7 +25,7 @@ from models.registry import scoped
 from workflows.access import Viewer
 from workflows.case import OPEN
 from workflows.clock import LONDON
-from workflows.picture import Happening, counts_by_quarter, quarter_bounds
+from workflows.picture import KINDS, Happening, counts_by_quarter, quarter_bounds
 
 
 def _of(model, viewer: Viewer, provider_id: int):
@@ -92,15 +92,36 @@ def _concern(view) -> Happening:
 
 
 def newest_happenings(viewer: Viewer, provider_id: int, limit: int) -> list[Happening]:
-    """At least the newest `limit` happenings the viewer may know of, of every kind (the newest `limit` of each),
-    unordered: workflows.picture.timeline orders them. The caller has checked the viewer may see the provider."""
-    out: list[Happening] = []
+    """At least the newest `limit` happenings the viewer may know of, of every kind, unordered: workflows.picture's
+    timeline orders them. The caller has checked the viewer may see the provider.
+
+    Each kind's newest `limit` are read narrow first (id and date); only the rows that rank (by day, then kind) with
+    or above the `limit`-th of them all are read whole (every row that can be in the first `limit`, ties included),
+    not `limit` whole rows of every kind."""
+    dated: list[tuple[date, _Source, int]] = []
     for source in SOURCES:
         column = getattr(source.model, source.on)
-        rows = db.session.scalars(source.query(viewer, provider_id)
-                                  .order_by(column.desc(), source.model.id.desc()).limit(limit))
-        out.extend(source.happening(row) for row in rows)
-    out.extend(_concern(view) for view in list_concerns(viewer, provider_id, limit=limit))
+        for row_id, on in db.session.execute(source.query(viewer, provider_id).with_only_columns(
+                source.model.id, column).order_by(column.desc(), source.model.id.desc()).limit(limit)):
+            dated.append((_day(on) if source.instant else on, source, row_id))
+    concerns = [_concern(view) for view in list_concerns(viewer, provider_id, limit=limit)]
+    # The timeline's order is newest day first, then kind (workflows.picture.timeline): rank on both.
+    order = {kind: n for n, kind in enumerate(KINDS)}
+
+    def rank(on: date, kind: str) -> tuple[int, int]:
+        return on.toordinal(), -order.get(kind, 99)
+
+    ranks = sorted([rank(on, source.kind) for on, source, _id in dated] + [rank(h.on, h.kind) for h in concerns],
+                   reverse=True)
+    cutoff = ranks[limit - 1] if len(ranks) >= limit else (0, -99)
+    wanted: dict[_Source, list[int]] = {}
+    for on, source, row_id in dated:
+        if rank(on, source.kind) >= cutoff:
+            wanted.setdefault(source, []).append(row_id)
+    out = [h for h in concerns if rank(h.on, h.kind) >= cutoff]
+    for source, ids in wanted.items():
+        out.extend(source.happening(row) for row in db.session.scalars(
+            source.query(viewer, provider_id).where(source.model.id.in_(ids))))
     return out
 
 

@@ -68,8 +68,9 @@ def show_provider(provider_id: int):
         timeline=[(h, _href(h)) for h in
                   picture_timeline(newest_happenings(g.viewer, provider.id, TIMELINE_LENGTH))[:TIMELINE_LENGTH]],
         kinds=PICTURE_KINDS,
-        quarters=[(quarter_label(q), counts, complaint_figures(g.viewer, provider.id, *quarter_bounds(q)))
-                  for q, counts in quarter_counts(g.viewer, provider.id, quarters).items()],
+        quarters=[(quarter_label(q), counts, figures) for (q, counts), figures in zip(
+            quarter_counts(g.viewer, provider.id, quarters).items(),
+            complaint_figures(g.viewer, provider.id, [quarter_bounds(q) for q in quarters]), strict=True)],
         enquiry=next((e for e in enquiries if e.ends_on is None), None), enquiries=enquiries,
         can_flag=g.viewer.role in SAFEGUARDING,
         # Contracts whose rulebook makes a Large Scale Enquiry count (Cheshire East: CE-38 suspension, CE-51).
