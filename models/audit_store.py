@@ -77,9 +77,20 @@ def _case_events_statement():
                                      AuditEvent.case_id == bindparam("case_id")).order_by(AuditEvent.id))
 
 
-def events_for_case(council_id: int, case_id: int) -> list[AuditEvent]:
-    """Every event on a case and the records attached to it, oldest first (the case timeline)."""
-    return list(db.session.scalars(_case_events_statement(), {"council_id": council_id, "case_id": case_id}))
+@cache
+def _newest_case_events_statement():
+    return (select(AuditEvent).where(AuditEvent.council_id == bindparam("council_id"),
+                                     AuditEvent.case_id == bindparam("case_id"))
+            .order_by(AuditEvent.id.desc()).limit(bindparam("newest")))
+
+
+def events_for_case(council_id: int, case_id: int, newest: int | None = None) -> list[AuditEvent]:
+    """Every event on a case and the records attached to it, oldest first (the case timeline); with `newest`, only
+    that many of the latest."""
+    params = {"council_id": council_id, "case_id": case_id}
+    if newest is None:
+        return list(db.session.scalars(_case_events_statement(), params))
+    return list(reversed(db.session.scalars(_newest_case_events_statement(), {**params, "newest": newest}).all()))
 
 
 def scrub_events(council_id: int, entities: list[tuple[str, int]], keys: tuple[str, ...], words: dict[str, str]

@@ -217,9 +217,9 @@ def deadlines_of(council_id: int, entity_type: str, entity_ids: list[int]) -> di
     return found
 
 
-def case_timeline(viewer: Viewer, case: Case):
-    """The audit trail of the case and everything attached to it."""
-    return events_for_case(viewer.council_id, case.id)
+def case_timeline(viewer: Viewer, case: Case, newest: int | None = None):
+    """The audit trail of the case and everything attached to it, oldest first (only the `newest` latest, if given)."""
+    return events_for_case(viewer.council_id, case.id, newest)
 
 
 LIVE_NOTICE = (NoticeState.ISSUED, NoticeState.PLAN_DUE, NoticeState.PLAN_SUBMITTED)

@@ -278,6 +278,20 @@ def plan_is_editable(plan) -> bool:
             and my_turn(g.viewer, "action_plan", plan.state))
 
 
+# The case page shows the newest events of its timeline; the whole history is one link away (issue 17: a case with
+# hundreds of events drew every one on every view).
+TIMELINE_SHOWN = 30
+
+
+@bp.get("/cases/<int:case_id>/history")
+@requires(Permission.VIEW_PROVIDERS)
+def case_history(case_id: int):
+    """The whole timeline of a case, every event of the case and its records, newest first."""
+    case = get_case(g.viewer, case_id)
+    return render_template("cases/case_history.html", case=case, timeline=case_timeline(g.viewer, case),
+                           kind_names=kind_names(rulebook_for(case.contract)))
+
+
 @bp.get("/cases/<int:case_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_case(case_id: int):
@@ -288,10 +302,12 @@ def show_case(case_id: int):
     records = case_records(g.viewer, case)
     actions = {(kind, r.id): offered_steps(kind, r, now, today) for kind, rows in records.items() for r in rows}
     deadlines = _deadline_rows(case, now)
+    timeline = case_timeline(g.viewer, case, newest=TIMELINE_SHOWN + 1)
     return render_template("cases/show_case.html", case=case, rulebook=book, rung=rung_label(book, case.state),
                            deadlines=deadlines, records=records, actions=actions,
                            case_actions=allowed_triggers(g.viewer, "case", case, now, today),
-                           create=_create_steps(case, book, records), timeline=case_timeline(g.viewer, case),
+                           create=_create_steps(case, book, records), timeline=timeline[-TIMELINE_SHOWN:],
+                           whole_history=len(timeline) > TIMELINE_SHOWN,
                            kind_names=kind_names(book), documents=documents_for(g.viewer, case),
                            is_overdue=case.overdue or any(r["status"] == "breached" for r in deadlines),
                            scope_labels=SCOPE_LABELS, phases_of=phases_of,

@@ -144,3 +144,39 @@ def test_working_day_calculator_reports_bad_input(login_as):
         as_text=True)
     assert "govuk-error-summary" in html
     assert "Enter the number of working days" in html or "Not a valid integer" in html
+
+
+def _case_with_two_events(app, email: str) -> int:
+    """A case opened and withdrawn: two events on its timeline."""
+    from datetime import UTC, datetime
+
+    from models import db
+    from models.case_store import open_case
+    from models.engine import fire
+    from models.user_store import find_user_by_email
+
+    with app.app_context():
+        manager = find_user_by_email(email)
+        now = datetime.now(UTC)
+        case = open_case(manager.viewer, manager, "HC-2024-05", "Missed visits", now)
+        db.session.commit()
+        fire(manager.viewer, manager, "case", case.id, "withdraw", {"reason": "Resolved informally"}, now,
+             now.date())
+        db.session.commit()
+        return case.id
+
+
+def test_a_long_case_shows_its_newest_events_and_links_to_the_whole_history(app, demo, login_as, monkeypatch):
+    """Issue 17: the case page draws the newest events of its timeline; the whole history is one link away."""
+    from web import cases
+
+    client = login_as("contract_manager")
+    case_id = _case_with_two_events(app, demo["contract_manager"])
+    monkeypatch.setattr(cases, "TIMELINE_SHOWN", 1)
+    html = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    history = client.get(f"/cases/{case_id}/history").get_data(as_text=True)
+    shown = html.split('id="timeline"')[1].split("</ol>")[0].count("<li")
+    assert shown == 1 and f'href="/cases/{case_id}/history"' in html
+    assert history.split('id="timeline"')[1].split("</ol>")[0].count("<li") > 1 and "History of case CASE-" in history
+    monkeypatch.setattr(cases, "TIMELINE_SHOWN", 1000)
+    assert "/history" not in client.get(f"/cases/{case_id}").get_data(as_text=True).split('id="timeline"')[1]
