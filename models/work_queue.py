@@ -84,19 +84,20 @@ def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int 
     """How many live deadlines the viewer may see are overdue, due this week, next week and later (one statement,
     each group read no further than the cap); with manager_id, only those on contracts that person manages. A group
     over the cap reads "about" from a full count made at most a few minutes ago (models/count_store.py)."""
-    groups = _when(now, today)
-    query = _deadlines(viewer, manager_id, provider_id, kind)
     key = ("deadlines", viewer.council_id, viewer.user_id, viewer.provider_id, manager_id, provider_id, kind)
     known = fresh(key)  # full counts of every group, made at most CACHE_SECONDS ago when one was over the cap
     large = {name for name, n in zip(WHEN, known or (), strict=False) if n > cap()}
     counts = {name: Count(n, exact=False) for name, n in zip(WHEN, known or (), strict=False) if name in large}
     exact = [name for name in WHEN if name not in large]  # the groups over the cap are not read again until then
-    if exact:
-        found = db.session.execute(select(*(capped(
-            _deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name]))
-            .scalar_subquery() for name in exact))).one()
-        counts.update({name: Count(n) for name, n in zip(exact, found, strict=True)})
+    if not exact:
+        return {name: counts[name] for name in WHEN}  # no statement to build or run
+    groups = _when(now, today)
+    found = db.session.execute(select(*(capped(
+        _deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name]))
+        .scalar_subquery() for name in exact))).one()
+    counts.update({name: Count(n) for name, n in zip(exact, found, strict=True)})
     if any(n > cap() for name, n in counts.items() if name in exact):
+        query = _deadlines(viewer, manager_id, provider_id, kind)
         full = cached(key, lambda: tuple(db.session.execute(query.with_only_columns(
             *(func.count(case((groups[name], 1))) for name in WHEN))).one()))
         for name, n in zip(WHEN, full, strict=True):  # type: ignore[call-overload]
