@@ -73,31 +73,42 @@ def _page(template: str, plan, form, title: str, problems: list[str], status: in
                            back=_back(plan), **context), status
 
 
+def _edit(plan, record, form, version: int, step, done, anchor: str | None, template: str, title: str,
+          step_form: bool = True, **context):
+    """The one shape of every change to a draft or returned plan (a row or milestone changed or removed): refused
+    when the plan cannot be changed now, the form carrying the version it was read at, the step run in one
+    transaction with its problems on the page, then back to the plan on the case page. `record` is the milestone for
+    a milestone's page (None for a row); `step(version)` makes the change and `done()` says what was done (read
+    after a change, so a changed title is the new one)."""
+    refused = _refused(plan, record)
+    if refused:
+        return refused
+    if not form.is_submitted():
+        form.version.data = str(version)
+    problems: list[str] = []
+    status = 200
+    if form.validate_on_submit():
+        _done, status = run_step(lambda: step(form.version.data), form if step_form else None, problems)
+        if status == 200:
+            flash(done())
+            return redirect(_back(plan, anchor), code=303)
+        form.version.data = str(version)
+    elif form.errors:
+        status = 422
+    return _page(template, plan, form, title, problems, status, **context)
+
+
 @bp.route("/action-plan-rows/<int:row_id>/change", methods=["GET", "POST"])
 @requires(Permission.VIEW_PROVIDERS)
 def change_row(row_id: int):
     """Change a row of a draft or returned plan."""
     row, plan = plan_of_row(g.viewer, row_id)
-    refused = _refused(plan)
-    if refused:
-        return refused
     form = ChangeRowForm(obj=row)
-    if not form.is_submitted():
-        form.version.data = str(plan.version_id)
-    title = f"Change row {row.position} of the action plan"
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        _done, status = run_step(lambda: change_plan_row(g.viewer, current_user, row.id, form.row(), now_utc(),
-                                                         today_london(), expected_version=form.version.data),
-                                 form, problems)
-        if status == 200:
-            flash(f"Row {row.position} ({row.kpi}) of the plan saved")
-            return redirect(_back(plan, f"row-{row.id}"), code=303)
-        form.version.data = str(plan.version_id)
-    elif form.errors:
-        status = 422
-    return _page("plans/change.html", plan, form, title, problems, status)
+    return _edit(plan, None, form, plan.version_id,
+                 lambda version: change_plan_row(g.viewer, current_user, row.id, form.row(), now_utc(),
+                                                 today_london(), expected_version=version),
+                 lambda: f"Row {row.position} ({row.kpi}) of the plan saved", f"row-{row.id}", "plans/change.html",
+                 f"Change row {row.position} of the action plan")
 
 
 @bp.route("/action-plan-rows/<int:row_id>/remove", methods=["GET", "POST"])
@@ -105,26 +116,14 @@ def change_row(row_id: int):
 def remove_row(row_id: int):
     """Ask before taking a row out of a draft or returned plan, then take it out."""
     row, plan = plan_of_row(g.viewer, row_id)
-    refused = _refused(plan)
-    if refused:
-        return refused
-    form = RemoveForm()
-    if not form.is_submitted():
-        form.version.data = str(plan.version_id)
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        _done, status = run_step(lambda: remove_plan_row(g.viewer, current_user, row.id, now_utc(),
-                                                         expected_version=form.version.data), None, problems)
-        if status == 200:
-            flash(f"Row {row.position} ({row.kpi}) removed from the plan")
-            return redirect(_back(plan), code=303)
-        form.version.data = str(plan.version_id)
+    removed = f"Row {row.position} ({row.kpi}) removed from the plan"  # read before the row is gone
     summary = [("KPI", row.kpi), ("Current performance", f"{row.current_performance} ({row.rag.capitalize()})"),
                ("Issue", row.issue), ("Action", row.action), ("Who will do it", row.owner),
                ("Expected outcome", row.expected_outcome), ("Deadline", row.deadline)]
-    return _page("plans/remove.html", plan, form, f"Remove row {row.position} from the action plan?", problems,
-                 status, summary=summary)
+    return _edit(plan, None, RemoveForm(), plan.version_id,
+                 lambda version: remove_plan_row(g.viewer, current_user, row.id, now_utc(), expected_version=version),
+                 lambda: removed, None, "plans/remove.html",
+                 f"Remove row {row.position} from the action plan?", step_form=False, summary=summary)
 
 
 @bp.route("/milestones/<int:milestone_id>/change", methods=["GET", "POST"])
@@ -132,27 +131,14 @@ def remove_row(row_id: int):
 def change_milestone_page(milestone_id: int):
     """Change what a milestone of a draft or returned plan is, or when it is due."""
     milestone = get_record(g.viewer, "milestone", milestone_id)
-    plan = milestone.plan
-    refused = _refused(plan, milestone)
-    if refused:
-        return refused
     form = ChangeMilestoneForm(obj=milestone)
-    if not form.is_submitted():
-        form.version.data = str(milestone.version_id)
-    problems: list[str] = []
-    status = 200
-    if form.validate_on_submit():
-        _done, status = run_step(lambda: change_milestone(g.viewer, current_user, milestone.id,
-                                                          {"title": form.title.data, "due_on": form.due_on.data},
-                                                          now_utc(), expected_version=form.version.data),
-                                 form, problems)
-        if status == 200:
-            flash(f"Milestone \u201c{milestone.title}\u201d saved")
-            return redirect(_back(plan, f"milestone-{milestone.id}"), code=303)
-        form.version.data = str(milestone.version_id)
-    elif form.errors:
-        status = 422
-    return _page("plans/change.html", plan, form, "Change a milestone", problems, status)
+    return _edit(milestone.plan, milestone, form, milestone.version_id,
+                 lambda version: change_milestone(g.viewer, current_user, milestone.id,
+                                                  {"title": form.title.data, "due_on": form.due_on.data}, now_utc(),
+                                                  expected_version=version),
+                 lambda: f"Milestone \u201c{milestone.title}\u201d saved", f"milestone-{milestone.id}",
+                 "plans/change.html",
+                 "Change a milestone")
 
 
 @bp.route("/milestones/<int:milestone_id>/remove", methods=["GET", "POST"])
@@ -160,24 +146,12 @@ def change_milestone_page(milestone_id: int):
 def remove_milestone_page(milestone_id: int):
     """Ask before taking a milestone out of a draft or returned plan, then take it out."""
     milestone = get_record(g.viewer, "milestone", milestone_id)
-    plan = milestone.plan
-    refused = _refused(plan, milestone)
-    if refused:
-        return refused
-    form = RemoveForm()
-    if not form.is_submitted():
-        form.version.data = str(milestone.version_id)
-    problems: list[str] = []
-    status = 200
-    title = milestone.title
-    if form.validate_on_submit():
-        _done, status = run_step(lambda: remove_milestone(g.viewer, current_user, milestone.id, now_utc(),
-                                                          expected_version=form.version.data), None, problems)
-        if status == 200:
-            flash(f"Milestone \u201c{title}\u201d removed from the plan")
-            return redirect(_back(plan), code=303)
-        form.version.data = str(milestone.version_id)
-    return _page("plans/remove.html", plan, form, "Remove this milestone from the action plan?", problems, status,
+    removed = f"Milestone \u201c{milestone.title}\u201d removed from the plan"  # read before it is gone
+    return _edit(milestone.plan, milestone, RemoveForm(), milestone.version_id,
+                 lambda version: remove_milestone(g.viewer, current_user, milestone.id, now_utc(),
+                                                  expected_version=version),
+                 lambda: removed, None, "plans/remove.html",
+                 "Remove this milestone from the action plan?", step_form=False,
                  summary=[("Milestone", milestone.title), ("Due", milestone.due_on)])
 
 
