@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, ForeignKey, Integer, MetaData
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
@@ -52,16 +52,28 @@ def utcnow() -> datetime:
     """The current instant in UTC (persistence defaults only; domain code receives time as an argument)."""
     return datetime.now(UTC)
 
+def provider_rows_index(table) -> Index:
+    """A provider's rows in id order, (provider_id, id): the lists sorted by provider walk the council's providers by
+    name and read each one's rows newest first along it (web/lists.py, issue 17). PostgreSQL cannot read a
+    (provider_id) index in id order; SQLite's already is, since its rowid is the id (migration 0025)."""
+    return Index(f"ix_{table.name}_provider_id", table.c.provider_id, table.c.id)
+
+
 class TenantRecord:
     """Columns every record people act on shares: its council and provider (the scope of every query) and an
     optimistic lock, so that when two people change it at once one of them is told instead of overwritten."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"))  # indexed with id: see __init_subclass__
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)  # maps a model: its table exists from here (a mixin has none)
+        if "__table__" in cls.__dict__:
+            provider_rows_index(cls.__table__)
 
     @declared_attr.directive
     def __mapper_args__(cls) -> dict:

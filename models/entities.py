@@ -59,9 +59,11 @@ class Provider(db.Model):
     """A care provider the council commissions from."""
 
     __tablename__ = "provider"
-    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_provider_council_reference"),)
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_provider_council_reference"),
+                      # A council's providers by name: the lists sorted by provider walk it (issue 17, 0025).
+                      Index("ix_provider_council_name", "council_id", "name", "id"))
     id: Mapped[int] = mapped_column(primary_key=True)
-    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
+    council_id: Mapped[int] = mapped_column(ForeignKey("council.id"))
     name: Mapped[str] = mapped_column(String(200))
     reference: Mapped[str] = mapped_column(String(40))
     cqc_location_id: Mapped[str | None] = mapped_column(String(40))

@@ -21,10 +21,11 @@ class MonitoringReturn(db.Model):
     __table_args__ = (
         UniqueConstraint("contract_id", "return_id", "period_start", name="uq_monitoring_return_period"),
         Index("ix_monitoring_return_council_due", "council_id", "due_on"),
+        Index("ix_monitoring_return_provider_id", "provider_id", "id"),  # the list sorted by provider (0025)
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"))
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     return_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
@@ -93,10 +94,11 @@ class BreachRecord(db.Model):
     """A breach the engine found: the proposal a person confirms or dismisses; `key` makes evaluation idempotent."""
 
     __tablename__ = "breach_record"
-    __table_args__ = (UniqueConstraint("contract_id", "key", name="uq_breach_record_key"),)
+    __table_args__ = (UniqueConstraint("contract_id", "key", name="uq_breach_record_key"),
+                      Index("ix_breach_record_provider_id", "provider_id", "id"))  # the list sorted by provider (0025)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
-    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(ForeignKey("provider.id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"))
     key: Mapped[str] = mapped_column(String(300))
     rule_id: Mapped[str] = mapped_column(String(64))

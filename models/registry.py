@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
-from sqlalchemy import and_, exists, false, or_, select, true
+from sqlalchemy import Integer, and_, exists, false, or_, select, true
+from sqlalchemy.sql.elements import UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from models.cases import ActionPlan, Case, DefaultNotice, Milestone, Notice, Suspension, Termination
 from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingConcern
@@ -120,9 +122,16 @@ def _resolve(target: str | None) -> Callable | None:
 # -- visibility -------------------------------------------------------------------------------------------------
 
 
-def scoped(model: type, viewer: Viewer):
-    """select(model) limited to what the viewer's organisation may see: its council, and a provider's own rows."""
-    query = select(model).where(model.council_id == viewer.council_id)
+def scoped(model: type, viewer: Viewer, *, provider_first: bool = False):
+    """select(model) limited to what the viewer's organisation may see: its council, and a provider's own rows.
+
+    provider_first: the caller walks the council's providers in name order (a list sorted by provider) on SQLite.
+    The record's council is then compared as an expression (`+council_id`), not along the council's index, so
+    SQLite reads each provider's rows along (provider_id, id), already in order, instead of sorting the council's.
+    (PostgreSQL, which keeps statistics, is steered by the statement's shape instead: web/lists.py _page_keys.)"""
+    council = UnaryExpression(model.council_id, operator=custom_op("+"), type_=Integer) if provider_first \
+        else model.council_id
+    query = select(model).where(council == viewer.council_id)
     if viewer.is_provider:
         query = query.where(model.provider_id == viewer.provider_id)
     return query

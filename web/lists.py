@@ -17,7 +17,8 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Response, g, request, url_for
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy.orm import aliased
 
 from models import db
 from models.cases import Case, Deadline
@@ -231,8 +232,13 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         *(shown(getattr(model, column)).label(f"extra_{n}") for n, (_, column) in enumerate(spec.extra_csv)),
     ).select_from(model).join(Provider, Provider.id == model.provider_id).outerjoin(
         Contract, Contract.id == model.contract_id)
-    # The registry decides who sees what: its council, and a provider's own rows.
-    conditions = [scoped(model, viewer).whereclause]
+    # The registry decides who sees what: its council, and a provider's own rows. Sorted by provider, the council's
+    # providers are walked by name and each one's rows read in order (_page_keys).
+    by_provider = query.sort == "provider"
+    sqlite = db.session.get_bind().dialect.name == "sqlite"
+    conditions = [scoped(model, viewer, provider_first=by_provider and sqlite).whereclause]
+    if by_provider:
+        conditions.append(Provider.council_id == viewer.council_id)
     if spec.listable is not None:
         conditions.append(spec.listable(viewer))
     if query.q:
@@ -263,11 +269,12 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         conditions.append(waiting == query.waiting)
     whole = rows  # every column, no conditions: a page's rows read whole by id (list_rows)
     rows = rows.where(*conditions)
-    column = {"reference": model.id, "provider": Provider.name, "stage": shown(state), "due": next_due,
-              "opened": opened}[query.sort]
-    direction = column.asc() if query.order == "asc" else column.desc()
+    columns = {"reference": [model.id], "provider": [Provider.name, Provider.id], "stage": [shown(state)],
+               "due": [next_due], "opened": [opened]}[query.sort]
+    order = [column.asc() if query.order == "asc" else column.desc() for column in columns]
     # Records with no deadline go last whichever way the list is sorted by due date.
-    order = [direction.nulls_last()] if query.sort == "due" else [direction]
+    if query.sort == "due":
+        order = [order[0].nulls_last()]
     order = [*order, model.id.desc()]
     return rows.order_by(*order), late, whole.order_by(*order)
 
@@ -339,8 +346,27 @@ def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tu
     # The page's ids are found first, in order, from the narrow rows; then only those rows are read whole. SQLite
     # works out every column of every row it sorts, so sorting the whole rows ran the next-deadline and whose-turn
     # subqueries for each of 50,000 open cases to show 25 (issue 17: sorted by provider, 172 ms).
-    keys = rows_stmt.with_only_columns(spec.model.id).limit(PER_PAGE).offset((page - 1) * PER_PAGE)
+    keys = _page_keys(spec, viewer, query, rows_stmt, (page - 1) * PER_PAGE)
     return _rows(spec, whole.where(spec.model.id.in_(keys)), late), total, page, pages
+
+
+def _page_keys(spec: ListSpec, viewer: Viewer, query: Query, rows_stmt, offset: int):
+    """The ids of one page, in the list's order, from the narrow rows.
+
+    Sorted by provider, the council's providers are read by name along (council_id, name, id) and each one's rows
+    newest first along (provider_id, id) (migration 0025), so a page reads about as many rows as it shows. SQLite's
+    nested loop keeps both orders and stops at the page. PostgreSQL keeps only the providers' order, so each
+    provider's rows are read beside it (LATERAL), at most as many as the page needs, and sorted within it."""
+    model = spec.model
+    keys = rows_stmt.with_only_columns(model.id)
+    if query.sort != "provider" or db.session.get_bind().dialect.name != "postgresql":
+        return keys.limit(PER_PAGE).offset(offset)
+    walked = aliased(Provider)
+    own = (keys.where(model.provider_id == walked.id).order_by(None).order_by(model.id.desc())
+           .limit(offset + PER_PAGE).lateral())
+    order = [column.asc() if query.order == "asc" else column.desc() for column in (walked.name, walked.id)]
+    return (select(own.c.id).select_from(walked).join(own, true()).where(walked.council_id == viewer.council_id)
+            .order_by(*order, own.c.id.desc()).limit(PER_PAGE).offset(offset))
 
 
 def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, stage=None) -> Response:

@@ -14,7 +14,7 @@ import time_machine
 from sqlalchemy import event, select
 
 NOW = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)
-LISTS = ("/cases", "/complaints", "/incidents", "/deadlines", "/cases?format=csv", "/safeguarding", "/returns",
+LISTS = ("/cases", "/cases?sort=provider", "/complaints?sort=provider&order=desc", "/complaints", "/incidents", "/deadlines", "/cases?format=csv", "/safeguarding", "/returns",
          "/breaches", "/duty-notifications", "/requests", "/returns?format=csv", "/safeguarding?q=Concern")
 
 
@@ -168,6 +168,39 @@ def test_cases_search_filter_sort_pages_and_csv(app, demo, login_as):
         rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
         assert rows[0][:3] == ["Reference", "Summary", "Provider"] and len(rows) == 16
         assert {r[2] for r in rows[1:]} == {name}
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_lists_sorted_by_provider_page_through_every_row_once_in_order(app, demo, login_as, order):
+    """Sorted by provider, the council's providers are walked by name (then id) and each one's rows read newest
+    first (web/lists.py _page_keys: a nested loop on SQLite, LATERAL on PostgreSQL); paging visits each row once."""
+    from models import db
+    from models.cases import Case
+    from models.entities import Provider
+
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 30)
+        with app.app_context():
+            found = db.session.execute(select(Case.reference, Provider.name, Provider.id, Case.id)
+                                       .join(Provider, Provider.id == Case.provider_id)).all()
+        # Providers by (name, id) in the order asked for; each provider's cases newest first either way.
+        providers = sorted({(r.name, r.id) for r in found}, reverse=order == "desc")
+        expected = [r.reference for r in sorted(found, key=lambda r: (providers.index((r.name, r.id)), -r.id_1))]
+        assert len(providers) == 2  # two providers, 15 cases each
+        manager = login_as("contract_manager")
+        seen = []
+        for page in (1, 2):
+            html = manager.get(f"/cases?sort=provider&order={order}&page={page}").get_data(as_text=True)
+            assert f'aria-sort="{order}ending"' in html
+            seen += re.findall(r">(CASE-\d+)</a>", html)
+        assert seen == expected
+        # A provider sorted by provider sees its own rows only, newest first.
+        provider = login_as("provider_manager")
+        own = re.findall(r">(CASE-\d+)</a>", provider.get(f"/cases?sort=provider&order={order}").get_data(as_text=True))
+        with app.app_context():
+            mine = db.session.scalar(select(Provider.id).join(Case, Case.provider_id == Provider.id)
+                                     .where(Case.reference == own[0]))
+        assert own == [r.reference for r in sorted(found, key=lambda r: -r.id_1) if r.id == mine]
 
 
 def test_csv_cells_are_formula_neutralised(app, demo, login_as):
