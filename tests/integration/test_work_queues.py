@@ -14,7 +14,8 @@ import time_machine
 from sqlalchemy import event, select
 
 NOW = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)
-LISTS = ("/cases", "/cases?sort=provider", "/complaints?sort=provider&order=desc", "/complaints", "/incidents", "/deadlines", "/cases?format=csv", "/safeguarding", "/returns",
+LISTS = ("/cases", "/cases?sort=provider", "/complaints?sort=provider&order=desc", "/complaints",
+         "/incidents", "/deadlines", "/cases?format=csv", "/safeguarding", "/returns",
          "/breaches", "/duty-notifications", "/requests", "/returns?format=csv", "/safeguarding?q=Concern")
 
 
