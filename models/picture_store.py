@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, case, func
+from sqlalchemy import Date, and_, case, cast, func, literal, null, select, union_all
 
-from models import db
+from models import UTCDateTime, db
 from models.cases import Case, DefaultNotice, Notice, Suspension
 from models.concern_store import list_concerns
 from models.concerns import Complaint, Incident
@@ -98,12 +98,19 @@ def newest_happenings(viewer: Viewer, provider_id: int, limit: int) -> list[Happ
     Each kind's newest `limit` are read narrow first (id and date); only the rows that rank (by day, then kind) with
     or above the `limit`-th of them all are read whole (every row that can be in the first `limit`, ties included),
     not `limit` whole rows of every kind."""
-    dated: list[tuple[date, _Source, int]] = []
+    parts = []
     for source in SOURCES:
         column = getattr(source.model, source.on)
-        for row_id, on in db.session.execute(source.query(viewer, provider_id).with_only_columns(
-                source.model.id, column).order_by(column.desc(), source.model.id.desc()).limit(limit)):
-            dated.append((_day(on) if source.instant else on, source, row_id))
+        parts.append(source.query(viewer, provider_id).with_only_columns(
+            literal(source.kind).label("kind"), source.model.id.label("id"),
+            # An instant (its London day worked out below) or a date, each in its own column of the union.
+            (column if source.instant else cast(null(), UTCDateTime)).label("instant"),
+            (cast(null(), Date) if source.instant else column).label("day"),
+        ).order_by(column.desc(), source.model.id.desc()).limit(limit).subquery())
+    by_kind = {source.kind: source for source in SOURCES}
+    dated: list[tuple[date, _Source, int]] = [
+        (_day(row.instant) if row.instant is not None else row.day, by_kind[row.kind], row.id)
+        for row in db.session.execute(union_all(*(select(*part.c) for part in parts)))]
     concerns = [_concern(view) for view in list_concerns(viewer, provider_id, limit=limit)]
     # The timeline's order is newest day first, then kind (workflows.picture.timeline): rank on both.
     order = {kind: n for n, kind in enumerate(KINDS)}
@@ -131,19 +138,27 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
     counts: dict[tuple[int, int], Counter[str]] = {quarter: Counter() for quarter in quarters}
     bounds = [(quarter, *quarter_bounds(quarter)) for quarter in quarters]
     first, last = min(b[1] for b in bounds), max(b[2] for b in bounds)
+    # A kind with more than the cap in the year is counted again at most every CACHE_SECONDS, and says "about".
+    keys = {source.kind: ("picture", source.kind, viewer.council_id, viewer.provider_id, provider_id,
+                          tuple(quarters)) for source in SOURCES}
+    rows = {kind: row for kind, key in keys.items() if (row := fresh(key)) is not None}
+    after = date.fromordinal(last.toordinal() + 1)
+    parts = []
     for source in SOURCES:
-        # A kind with more than the cap in the year is counted again at most every CACHE_SECONDS, and says "about".
-        key = ("picture", source.kind, viewer.council_id, viewer.provider_id, provider_id, tuple(quarters))
-        row = fresh(key)
-        if row is None:
-            column = getattr(source.model, source.on)
-            after = date.fromordinal(last.toordinal() + 1)
-            sums = [func.coalesce(func.sum(case((and_(column >= source.bound(start), column < source.bound(
-                date.fromordinal(end.toordinal() + 1))), 1), else_=0)), 0) for _quarter, start, end in bounds]
-            row = tuple(db.session.execute(source.query(viewer, provider_id).with_only_columns(*sums).where(
-                column >= source.bound(first), column < source.bound(after))).one())
+        if source.kind in rows:
+            continue
+        column = getattr(source.model, source.on)
+        sums = [func.count(case((and_(column >= source.bound(start), column < source.bound(
+            date.fromordinal(end.toordinal() + 1))), 1))).label(f"q{n}") for n, (_q, start, end) in enumerate(bounds)]
+        parts.append(source.query(viewer, provider_id).with_only_columns(literal(source.kind).label("kind"), *sums)
+                     .where(column >= source.bound(first), column < source.bound(after)))
+    if parts:  # every kind not cached, in one statement
+        for found in db.session.execute(union_all(*parts)):
+            rows[found.kind] = row = tuple(found)[1:]
             if sum(row) > cap():
-                cached(key, lambda row=row: row)
+                cached(keys[found.kind], lambda row=row: row)
+    for source in SOURCES:
+        row = rows[source.kind]
         exact = sum(row) <= cap()
         for (quarter, _start, _end), n in zip(bounds, row, strict=True):
             if n:

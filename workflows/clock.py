@@ -67,6 +67,19 @@ def end_of_day(day: date) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=LONDON)
 
 
+def summer_time_spans(first_year: int, last_year: int) -> list[tuple[datetime, datetime]]:
+    """The UTC instants between which London keeps British Summer Time, each year from first_year to last_year: from
+    01:00 UTC on the last Sunday of March to 01:00 UTC on the last Sunday of October (the Summer Time Order 2002).
+    For SQL that must find an instant's London date on a database that knows no time zones (SQLite)."""
+
+    def last_sunday(year: int, month: int) -> date:
+        last = date(year, month, _months.monthrange(year, month)[1])
+        return last - timedelta(days=(last.weekday() + 1) % 7)
+
+    return [(datetime.combine(last_sunday(year, 3), time(1), UTC), datetime.combine(last_sunday(year, 10), time(1), UTC))
+            for year in range(first_year, last_year + 1)]
+
+
 def add_months(start: date, n: int) -> date:
     """Calendar months with end-of-month clamping (31 January + 1 month = 28 or 29 February)."""
     month_index = start.month - 1 + n

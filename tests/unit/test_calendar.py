@@ -385,3 +385,18 @@ def test_agrees_with_govuk_on_every_weekday_of_every_year_it_covers(govuk, regio
         if day.weekday() < 5 and (region, day) not in ANNOUNCED_AFTER_SNAPSHOT:
             assert calendar.is_working_day(day) is (day not in theirs), day
         day += timedelta(days=1)
+
+
+def test_summer_time_spans_match_londons_zone_data_every_year():
+    """workflows.clock.summer_time_spans (the SQL helper's rule for SQLite) agrees with Europe/London's zone data
+    an hour either side of every change, 1997 to 2040; 2026's spans are 29 March and 25 October, 01:00 UTC."""
+    from datetime import UTC, datetime, timedelta
+
+    from workflows.clock import LONDON, summer_time_spans
+
+    spans = summer_time_spans(1997, 2040)
+    assert spans[2026 - 1997] == (datetime(2026, 3, 29, 1, tzinfo=UTC), datetime(2026, 10, 25, 1, tzinfo=UTC))
+    hour = timedelta(hours=1)
+    for start, end in spans:
+        for instant, summer in ((start - hour, False), (start, True), (end - hour, True), (end, False)):
+            assert (instant.astimezone(LONDON).utcoffset() == hour) is summer, instant
