@@ -144,7 +144,8 @@ class DefaultNotice(TenantRecord, db.Model):
 
     __tablename__ = "default_notice"
     __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_default_notice_contract_number"),
-                      Index("ix_default_notice_case_council", "case_id", "council_id"))
+                      Index("ix_default_notice_case_council", "case_id", "council_id"),
+                      Index("ix_default_notice_provider_served", "provider_id", "served_on"))  # provider page (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     number: Mapped[int | None] = mapped_column(Integer)  # given when served
@@ -163,7 +164,8 @@ class Suspension(TenantRecord, db.Model):
 
     __tablename__ = "suspension"
     __table_args__ = (Index("ix_suspension_case_council", "case_id", "council_id"),
-                      Index("ix_suspension_council_state", "council_id", "state"))  # the work queue (0025)
+                      Index("ix_suspension_council_state", "council_id", "state"),  # the work queue (0025)
+                      Index("ix_suspension_provider_starts", "provider_id", "starts_on"))  # provider page (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     state: Mapped[SuspensionState] = mapped_column(_enum(SuspensionState))
     proposed_reason: Mapped[str] = mapped_column(Text)

@@ -83,7 +83,8 @@ class Incident(ContractRecord, db.Model):
     """An incident or accident (HF-69 key-holding incidents carry clocks)."""
 
     __tablename__ = "incident"
-    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_incident_council_id"),)
+    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_incident_council_id"),
+                      Index("ix_incident_provider_occurred", "provider_id", "occurred_at"))  # provider page (0025)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[IncidentState] = mapped_column(_enum(IncidentState), default=IncidentState.RECORDED)
     kind: Mapped[str] = mapped_column(String(20))

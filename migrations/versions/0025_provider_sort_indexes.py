@@ -6,6 +6,9 @@ The (provider_id) index of every record people act on becomes (provider_id, id) 
 cannot read a one-column index in id order (SQLite could, its rowid being the id), and the two-column index serves
 every lookup the one-column one did. The provider's (council_id) index gives way to (council_id, name, id).
 
+And the provider page's newest default notices, suspensions and incidents, read along (provider, date) like its
+cases, notices and complaints (0024) instead of sorting every one of the provider's.
+
 Revision ID: e1f2a3b40025
 Revises: d0e1f2a30024
 Create Date: 2026-11-29 12:00:00
@@ -27,6 +30,12 @@ TABLES = [
     'soft_outcome_check', 'stay_limit', 'suspension', 'termination',
 ]
 
+DATED = [
+    ('ix_default_notice_provider_served', 'default_notice', ['provider_id', 'served_on']),
+    ('ix_suspension_provider_starts', 'suspension', ['provider_id', 'starts_on']),
+    ('ix_incident_provider_occurred', 'incident', ['provider_id', 'occurred_at']),
+]
+
 
 def _provider_index(table, columns):
     op.drop_index(f'ix_{table}_provider_id', table_name=table)
@@ -38,9 +47,13 @@ def upgrade():
         _provider_index(table, ['provider_id', 'id'])
     op.drop_index('ix_provider_council_id', table_name='provider')
     op.create_index('ix_provider_council_name', 'provider', ['council_id', 'name', 'id'], unique=False)
+    for name, table, columns in DATED:
+        op.create_index(name, table, columns, unique=False)
 
 
 def downgrade():
+    for name, table, _columns in reversed(DATED):
+        op.drop_index(name, table_name=table)
     op.drop_index('ix_provider_council_name', table_name='provider')
     op.create_index('ix_provider_council_id', 'provider', ['council_id'], unique=False)
     for table in reversed(TABLES):
