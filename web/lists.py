@@ -2,9 +2,9 @@
 (reference, provider, summary), filters (mine, provider, contract, stage, open or closed, overdue), sortable
 columns, pages of 25 with GOV.UK pagination, the next deadline and whose turn it is, and a CSV of the filtered list.
 
-A page names its registry kind (models/registry.py) and gets all of this; the rows come from three statements (the
-page, which of its rows are overdue, and its count) however many rows there are, because the next deadline and whose
-turn it is are correlated subqueries on the deadline table, not a query per row. At council scale (issue 17) the
+A page names its registry kind (models/registry.py) and gets all of this; the rows come from two statements (the
+page, and its count) however many rows there are, because the next deadline, whose turn it is and whether the row is
+overdue are correlated subqueries on the deadline table, worked out for the page's rows only, not a query per row. At council scale (issue 17) the
 count reads at most 1,001 rows and says "about 49,000" above that (models/count_store.py), and pages stop at the
 40th (1,000 rows, read newest first along an index): search or filter to narrow a longer list.
 """
@@ -226,8 +226,6 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         model.id, reference.label("reference"), shown(summary).label("summary"), state.label("state"),
         opened.label("opened"), full.label("full"),
         Provider.name.label("provider_name"), Contract.reference.label("contract_reference"), Contract.rulebook_id,
-        # "Overdue" in the select list made PostgreSQL hash every overdue deadline for 25 rows: the page's rows are
-        # probed afterwards instead (_rows).
         next_due.label("next_due"), waiting.label("waiting_on"),
         *(shown(getattr(model, column)).label(f"extra_{n}") for n, (_, column) in enumerate(spec.extra_csv)),
     ).select_from(model).join(Provider, Provider.id == model.provider_id).outerjoin(
@@ -267,7 +265,9 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         conditions.append(~late)
     if query.waiting:
         conditions.append(waiting == query.waiting)
-    whole = rows  # every column, no conditions: a page's rows read whole by id (list_rows)
+    # Every column and whether the row is overdue, no conditions: the rows of a page read whole by id (list_rows).
+    # "Overdue" is worked out for those rows only (its EXISTS keeps to each row's own deadlines: OFFSET 0 above).
+    whole = rows.add_columns(late.label("overdue"))
     rows = rows.where(*conditions)
     columns = {"reference": [model.id], "provider": [Provider.name, Provider.id], "stage": [shown(state)],
                "due": [next_due], "opened": [opened]}[query.sort]
@@ -276,7 +276,7 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
     if query.sort == "due":
         order = [order[0].nulls_last()]
     order = [*order, model.id.desc()]
-    return rows.order_by(*order), late, whole.order_by(*order)
+    return rows.order_by(*order), whole.order_by(*order)
 
 
 @dataclass(frozen=True)
@@ -300,14 +300,14 @@ class Row:
     extra: tuple = ()  # the values of the spec's extra CSV columns
 
 
-def _row(spec: ListSpec, base: str, r, overdue: set[int]) -> Row:
+def _row(spec: ListSpec, base: str, r) -> Row:
     waiting = {"provider": "Provider", "council": "Council"}.get(r.waiting_on or "", "")
     value = spec.state_value(r.state)
     stage = stage_label(next(s for s in KINDS[spec.kind].workflow.STATES if s.value == value))
     full = bool(r.full)
     return Row(r.id, base.format(id=r.id, case_id=r.id), r.reference, r.summary or "", r.provider_name,
                r.contract_reference or "", spec.state_value(r.state) if full else "",
-               stage if full else "Restricted", r.opened, r.next_due, waiting, r.id in overdue, r.rulebook_id, full,
+               stage if full else "Restricted", r.opened, r.next_due, waiting, bool(r.overdue), r.rulebook_id, full,
                tuple(getattr(r, f"extra_{n}") for n in range(len(spec.extra_csv))))
 
 
@@ -322,20 +322,16 @@ def _cell(value) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _rows(spec: ListSpec, statement, late) -> list[Row]:
-    """The rows a statement reads, with which of them are overdue (one more statement, on their ids only)."""
-    found = db.session.execute(statement).all()
-    ids = [r.id for r in found]
-    model = spec.model
-    overdue = set(db.session.scalars(select(model.id).where(model.id.in_(ids), late))) if ids else set()
+def _rows(spec: ListSpec, statement) -> list[Row]:
+    """The rows a statement reads (the whole columns, overdue included), ready to show."""
     base = KINDS[spec.kind].page
-    return [_row(spec, base, r, overdue) for r in found]
+    return [_row(spec, base, r) for r in db.session.execute(statement)]
 
 
 def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], Count, int, int]:
     """(rows of the page, total, page, pages): the page past the end reads as the last page, and there are at most
     cap() // PER_PAGE pages (a longer list says so and asks for a search or filter)."""
-    rows_stmt, late, whole = _statements(spec, viewer, query, now)
+    rows_stmt, whole = _statements(spec, viewer, query, now)
     # The same filters count the same, whichever page or sort: one cached "about" for all of them.
     key = ("list", spec.kind, viewer.council_id, viewer.user_id, viewer.provider_id,
            replace(query, page=1, sort="opened", order="desc"))
@@ -347,11 +343,11 @@ def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tu
     # works out every column of every row it sorts, so sorting the whole rows ran the next-deadline and whose-turn
     # subqueries for each of 50,000 open cases to show 25 (issue 17: sorted by provider, 172 ms).
     keys = _page_keys(spec, viewer, query, rows_stmt, (page - 1) * PER_PAGE)
-    return _rows(spec, whole.where(spec.model.id.in_(keys)), late), total, page, pages
+    return _rows(spec, whole.where(spec.model.id.in_(keys))), total, page, pages
 
 
-def _page_keys(spec: ListSpec, viewer: Viewer, query: Query, rows_stmt, offset: int):
-    """The ids of one page, in the list's order, from the narrow rows.
+def _page_keys(spec: ListSpec, viewer: Viewer, query: Query, rows_stmt, offset: int, limit: int = PER_PAGE):
+    """The ids of one page (or of a CSV's rows), in the list's order, from the narrow rows.
 
     Sorted by provider, the council's providers are read by name along (council_id, name, id) and each one's rows
     newest first along (provider_id, id) (migration 0025), so a page reads about as many rows as it shows. SQLite's
@@ -360,19 +356,19 @@ def _page_keys(spec: ListSpec, viewer: Viewer, query: Query, rows_stmt, offset: 
     model = spec.model
     keys = rows_stmt.with_only_columns(model.id)
     if query.sort != "provider" or db.session.get_bind().dialect.name != "postgresql":
-        return keys.limit(PER_PAGE).offset(offset)
+        return keys.limit(limit).offset(offset)
     walked = aliased(Provider)
     own = (keys.where(model.provider_id == walked.id).order_by(None).order_by(model.id.desc())
-           .limit(offset + PER_PAGE).lateral())
+           .limit(offset + limit).lateral())
     order = [column.asc() if query.order == "asc" else column.desc() for column in (walked.name, walked.id)]
     return (select(own.c.id).select_from(walked).join(own, true()).where(walked.council_id == viewer.council_id)
-            .order_by(*order, own.c.id.desc()).limit(PER_PAGE).offset(offset))
+            .order_by(*order, own.c.id.desc()).limit(limit).offset(offset))
 
 
 def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, stage=None) -> Response:
     """The filtered list as CSV, every cell formula-neutralised (web/return_files.csv_bytes)."""
-    rows_stmt, late, _whole = _statements(spec, viewer, query, now)
-    found = _rows(spec, rows_stmt.limit(CSV_LIMIT), late)
+    rows_stmt, whole = _statements(spec, viewer, query, now)
+    found = _rows(spec, whole.where(spec.model.id.in_(_page_keys(spec, viewer, query, rows_stmt, 0, CSV_LIMIT))))
     header = ["Reference", "Summary", "Provider", "Contract", spec.stage_label, spec.opened_label, "Next deadline",
               "Waiting on", "Overdue", *(heading for heading, _ in spec.extra_csv)]
     body = [[r.reference, r.summary, r.provider, r.contract, stage(r) if stage else r.stage,
