@@ -60,11 +60,14 @@ def events_for(council_id: int, entity_type: str, entity_id: int) -> list[AuditE
 
 def events_of(council_id: int, entity_type: str, entity_ids: list[int]) -> dict[int, list[AuditEvent]]:
     """The audit trails of many records of one kind in one statement (a page of an API list), each oldest first, by
-    record id; a record with none maps to []."""
+    record id; a record with none maps to []. Ordered by record then id, the order of the (council_id, entity_type,
+    entity_id, id) index: ordered by id alone, SQLite read the council's every event along its id order instead
+    (issue 17: the API complaints list, 860 ms at 1,000,000 events)."""
     found: dict[int, list[AuditEvent]] = {entity_id: [] for entity_id in entity_ids}
     if entity_ids:
         query = (select(AuditEvent).where(AuditEvent.council_id == council_id, AuditEvent.entity_type == entity_type,
-                                          AuditEvent.entity_id.in_(entity_ids)).order_by(AuditEvent.id))
+                                          AuditEvent.entity_id.in_(entity_ids))
+                 .order_by(AuditEvent.entity_id, AuditEvent.id))
         for row in db.session.scalars(query):
             found[row.entity_id].append(row)
     return found
