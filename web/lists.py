@@ -4,9 +4,10 @@ columns, pages of 25 with GOV.UK pagination, the next deadline and whose turn it
 
 A page names its registry kind (models/registry.py) and gets all of this; the rows come from two statements (the
 page, and its count) however many rows there are, because the next deadline, whose turn it is and whether the row is
-overdue are correlated subqueries on the deadline table, worked out for the page's rows only, not a query per row. At council scale (issue 17) the
-count reads at most 1,001 rows and says "about 49,000" above that (models/count_store.py), and pages stop at the
-40th (1,000 rows, read newest first along an index): search or filter to narrow a longer list.
+overdue are correlated subqueries on the deadline table, worked out for the page's rows only, not a query per row.
+At council scale (issue 17) the count reads at most 1,001 rows and says "about 49,000" above that
+(models/count_store.py), and pages stop at the 40th (1,000 rows, read newest first along an index): search or filter
+to narrow a longer list.
 """
 
 from __future__ import annotations

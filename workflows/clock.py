@@ -76,8 +76,8 @@ def summer_time_spans(first_year: int, last_year: int) -> list[tuple[datetime, d
         last = date(year, month, _months.monthrange(year, month)[1])
         return last - timedelta(days=(last.weekday() + 1) % 7)
 
-    return [(datetime.combine(last_sunday(year, 3), time(1), UTC), datetime.combine(last_sunday(year, 10), time(1), UTC))
-            for year in range(first_year, last_year + 1)]
+    return [(datetime.combine(last_sunday(year, 3), time(1), UTC),
+             datetime.combine(last_sunday(year, 10), time(1), UTC)) for year in range(first_year, last_year + 1)]
 
 
 def add_months(start: date, n: int) -> date:
