@@ -7,7 +7,7 @@ from functools import cache
 
 from flask import current_app
 from sqlalchemy import Select, bindparam, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
 from models import db
 from models.audit_store import record_event
@@ -75,7 +75,7 @@ def get_provider(viewer: Viewer, provider_id: int) -> Provider:
 
 def contracts_query(viewer: Viewer, provider_id: int | None = None, manager_id: int | None = None):
     """The statement of the contracts this person may see (optionally for one provider, or one contract manager's),
-    with their provider, contract manager and escalation contacts (a list's page)."""
+    joined to their provider; the caller says what else it loads (CONTRACT_ROWS for a table of them)."""
     query = scope_providers(select(Contract).join(Contract.provider), viewer).where(
         Contract.council_id == viewer.council_id
     )
@@ -83,16 +83,20 @@ def contracts_query(viewer: Viewer, provider_id: int | None = None, manager_id: 
         query = query.where(Contract.provider_id == provider_id)
     if manager_id is not None:
         query = query.where(Contract.contract_manager_id == manager_id)
-    return query.options(selectinload(Contract.provider), selectinload(Contract.contract_manager),
-                         selectinload(Contract.escalation_contacts))
+    return query
+
+
+# What a table of contracts shows besides the contract: its provider (from the scope's own join) and its contract
+# manager (joined), in the one statement (issue 17: the home page and the provider page read them in three).
+CONTRACT_ROWS = (contains_eager(Contract.provider), joinedload(Contract.contract_manager))
 
 
 def list_contracts(viewer: Viewer, provider_id: int | None = None, manager_id: int | None = None,
                    limit: int | None = None) -> list[Contract]:
     """The contracts this person may see (optionally for one provider, or one contract manager's), by reference, at
     most `limit` of them."""
-    return list(db.session.scalars(contracts_query(viewer, provider_id, manager_id).order_by(Contract.reference)
-                                   .limit(limit)))
+    return list(db.session.scalars(contracts_query(viewer, provider_id, manager_id).options(*CONTRACT_ROWS)
+                                   .order_by(Contract.reference).limit(limit)))
 
 
 def get_contract(viewer: Viewer, key: int | str) -> Contract:

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, g, jsonify, request
 from sqlalchemy import Select, text
+from sqlalchemy.orm import selectinload
 
 from models import db
 from models.audit_store import events_of
@@ -276,7 +277,9 @@ def provider(provider_id: int):
 @api_requires(Permission.USE_API, Permission.VIEW_PROVIDERS)
 def contracts():
     """Contracts the token's owner may see, a page at a time, newest first."""
-    return paged_list(contracts_query(g.viewer, provider_id=request.args.get("provider", type=int)), contract_json)
+    return paged_list(contracts_query(g.viewer, provider_id=request.args.get("provider", type=int)).options(
+        selectinload(Contract.provider), selectinload(Contract.contract_manager),
+        selectinload(Contract.escalation_contacts)), contract_json)
 
 
 @bp.get("/contracts/<key>")
