@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import ContractRecord, db
@@ -18,7 +18,8 @@ class Notification(ContractRecord, db.Model):
     """Something the provider must tell the council (a rulebook duty), and when it did."""
 
     __tablename__ = "duty_notification"
-    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_duty_notification_council_id"),)
+    __table_args__ = (Index("ix_duty_notification_council_occurred_on", "council_id", "occurred_on", "id"),
+                      UniqueConstraint("council_id", "reference", name="uq_duty_notification_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[NotificationState] = mapped_column(_enum(NotificationState), default=NotificationState.AWAITED)
     duty: Mapped[str] = mapped_column(String(64))  # the rulebook's [[duties]] id
@@ -38,7 +39,8 @@ class InfoRequest(ContractRecord, db.Model):
     """Something the council asks the provider for (a rulebook request type), with the date it must be answered by."""
 
     __tablename__ = "info_request"
-    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_info_request_council_id"),)
+    __table_args__ = (Index("ix_info_request_council_asked_on", "council_id", "asked_on", "id"),
+                      UniqueConstraint("council_id", "reference", name="uq_info_request_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[RequestState] = mapped_column(_enum(RequestState), default=RequestState.OPEN)
     request_type: Mapped[str] = mapped_column(String(64))  # the rulebook's [[requests]] id

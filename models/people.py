@@ -14,7 +14,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models import ContractRecord, UTCDateTime, db
@@ -53,7 +53,8 @@ class LeavingCare(ContractRecord, db.Model):
     personal adviser allocated, then the last pathway plan review and the last meeting, each starting the next clock."""
 
     __tablename__ = "leaving_care"
-    __table_args__ = (UniqueConstraint("council_id", "reference", name="uq_leaving_care_council_id"),)
+    __table_args__ = (Index("ix_leaving_care_council_referred_on", "council_id", "referred_on", "id"),
+                      UniqueConstraint("council_id", "reference", name="uq_leaving_care_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[LeavingCareState] = mapped_column(_enum(LeavingCareState), default=LeavingCareState.REFERRED)
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)

@@ -7,7 +7,8 @@ cannot read a one-column index in id order (SQLite could, its rowid being the id
 every lookup the one-column one did. The provider's (council_id) index gives way to (council_id, name, id).
 
 And the provider page's newest default notices, suspensions and incidents, read along (provider, date) like its
-cases, notices and complaints (0024) instead of sorting every one of the provider's.
+cases, notices and complaints (0024) instead of sorting every one of the provider's; and every other list's page
+read newest first along (council_id, its date, id), as the case list's is, instead of sorting the council's rows.
 
 Revision ID: e1f2a3b40025
 Revises: d0e1f2a30024
@@ -34,6 +35,18 @@ DATED = [
     ('ix_default_notice_provider_served', 'default_notice', ['provider_id', 'served_on']),
     ('ix_suspension_provider_starts', 'suspension', ['provider_id', 'starts_on']),
     ('ix_incident_provider_occurred', 'incident', ['provider_id', 'occurred_at']),
+    # Every list's page newest first along (council_id, its date, id), as the case list's already was (0023).
+    ('ix_complaint_council_received_at', 'complaint', ['council_id', 'received_at', 'id']),
+    ('ix_safeguarding_concern_council_raised_on', 'safeguarding_concern', ['council_id', 'raised_on', 'id']),
+    ('ix_incident_council_occurred_at', 'incident', ['council_id', 'occurred_at', 'id']),
+    ('ix_duty_notification_council_occurred_on', 'duty_notification', ['council_id', 'occurred_on', 'id']),
+    ('ix_info_request_council_asked_on', 'info_request', ['council_id', 'asked_on', 'id']),
+    ('ix_leaving_care_council_referred_on', 'leaving_care', ['council_id', 'referred_on', 'id']),
+    ('ix_referral_council_received_at', 'referral', ['council_id', 'received_at', 'id']),
+    ('ix_care_package_council_started_on', 'care_package', ['council_id', 'started_on', 'id']),
+    ('ix_capacity_confirmation_council_due_on', 'capacity_confirmation', ['council_id', 'due_on', 'id']),
+    ('ix_monitoring_return_council_period_start', 'monitoring_return', ['council_id', 'period_start', 'id']),
+    ('ix_breach_record_council_occurred_on', 'breach_record', ['council_id', 'occurred_on', 'id']),
 ]
 
 
