@@ -41,7 +41,7 @@ class Case(TenantRecord, db.Model):
                       # The case list, newest first, read in order a page at a time (issue 17, migration 0025).
                       Index("ix_case_file_council_created", "council_id", "created_at", "id"),
                       # The provider page: its newest cases and a year's counts by quarter (migration 0024).
-                      Index("ix_case_file_provider_created", "provider_id", "created_at"))
+                      Index("ix_case_file_provider_created", "provider_id", "created_at", "id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     reference: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
@@ -60,7 +60,7 @@ class Notice(TenantRecord, db.Model):
 
     __tablename__ = "notice"
     __table_args__ = (Index("ix_notice_case_council", "case_id", "council_id"),
-                      Index("ix_notice_provider_served", "provider_id", "served_on"))  # the provider page (0024)
+                      Index("ix_notice_provider_served", "provider_id", "served_on", "id"))  # (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     title: Mapped[str] = mapped_column(String(120))  # what the contract calls it, when drafted
     state: Mapped[NoticeState] = mapped_column(_enum(NoticeState))
@@ -145,7 +145,7 @@ class DefaultNotice(TenantRecord, db.Model):
     __tablename__ = "default_notice"
     __table_args__ = (UniqueConstraint("contract_id", "number", name="uq_default_notice_contract_number"),
                       Index("ix_default_notice_case_council", "case_id", "council_id"),
-                      Index("ix_default_notice_provider_served", "provider_id", "served_on"))  # provider page (0025)
+                      Index("ix_default_notice_provider_served", "provider_id", "served_on", "id"))  # (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
     number: Mapped[int | None] = mapped_column(Integer)  # given when served
@@ -165,7 +165,7 @@ class Suspension(TenantRecord, db.Model):
     __tablename__ = "suspension"
     __table_args__ = (Index("ix_suspension_case_council", "case_id", "council_id"),
                       Index("ix_suspension_council_state", "council_id", "state"),  # the work queue (0025)
-                      Index("ix_suspension_provider_starts", "provider_id", "starts_on"))  # provider page (0025)
+                      Index("ix_suspension_provider_starts", "provider_id", "starts_on", "id"))  # provider page (0025)
     case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     state: Mapped[SuspensionState] = mapped_column(_enum(SuspensionState))
     proposed_reason: Mapped[str] = mapped_column(Text)

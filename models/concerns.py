@@ -20,7 +20,7 @@ class Complaint(ContractRecord, db.Model):
     __tablename__ = "complaint"
     __table_args__ = (Index("ix_complaint_council_received_at", "council_id", "received_at", "id"),
                       UniqueConstraint("council_id", "reference", name="uq_complaint_council_id"),
-                      Index("ix_complaint_provider_received", "provider_id", "received_at"))  # the provider page
+                      Index("ix_complaint_provider_received", "provider_id", "received_at", "id"))  # (0025)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[ComplaintState] = mapped_column(_enum(ComplaintState))
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -87,7 +87,7 @@ class Incident(ContractRecord, db.Model):
     __tablename__ = "incident"
     __table_args__ = (Index("ix_incident_council_occurred_at", "council_id", "occurred_at", "id"),
                       UniqueConstraint("council_id", "reference", name="uq_incident_council_id"),
-                      Index("ix_incident_provider_occurred", "provider_id", "occurred_at"))  # provider page (0025)
+                      Index("ix_incident_provider_occurred", "provider_id", "occurred_at", "id"))  # (0025)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[IncidentState] = mapped_column(_enum(IncidentState), default=IncidentState.RECORDED)
     kind: Mapped[str] = mapped_column(String(20))

@@ -7,7 +7,8 @@ cannot read a one-column index in id order (SQLite could, its rowid being the id
 every lookup the one-column one did. The provider's (council_id) index gives way to (council_id, name, id).
 
 And the provider page's newest default notices, suspensions and incidents, read along (provider, date) like its
-cases, notices and complaints (0024) instead of sorting every one of the provider's; and every other list's page
+cases, notices and complaints (0024), all of them with the id after the date, so that a busy day is read in order
+instead of sorted (3,481 notices of one provider on one day at 1,000,000 cases); and every other list's page
 read newest first along (council_id, its date, id), as the case list's is, instead of sorting the council's rows.
 
 Revision ID: e1f2a3b40025
@@ -31,10 +32,18 @@ TABLES = [
     'soft_outcome_check', 'stay_limit', 'suspension', 'termination',
 ]
 
+# 0024's (provider_id, date) indexes gain the id: many rows share a day, and PostgreSQL sorted every row of the
+# newest day (3,481 notices at 1,000,000 cases) to take the newest 60 by (date, id).
+REDATED = [
+    ('ix_case_file_provider_created', 'case_file', ['provider_id', 'created_at']),
+    ('ix_notice_provider_served', 'notice', ['provider_id', 'served_on']),
+    ('ix_complaint_provider_received', 'complaint', ['provider_id', 'received_at']),
+]
+
 DATED = [
-    ('ix_default_notice_provider_served', 'default_notice', ['provider_id', 'served_on']),
-    ('ix_suspension_provider_starts', 'suspension', ['provider_id', 'starts_on']),
-    ('ix_incident_provider_occurred', 'incident', ['provider_id', 'occurred_at']),
+    ('ix_default_notice_provider_served', 'default_notice', ['provider_id', 'served_on', 'id']),
+    ('ix_suspension_provider_starts', 'suspension', ['provider_id', 'starts_on', 'id']),
+    ('ix_incident_provider_occurred', 'incident', ['provider_id', 'occurred_at', 'id']),
     # Every list's page newest first along (council_id, its date, id), as the case list's already was (0023).
     ('ix_complaint_council_received_at', 'complaint', ['council_id', 'received_at', 'id']),
     ('ix_safeguarding_concern_council_raised_on', 'safeguarding_concern', ['council_id', 'raised_on', 'id']),
@@ -62,9 +71,15 @@ def upgrade():
     op.create_index('ix_provider_council_name', 'provider', ['council_id', 'name', 'id'], unique=False)
     for name, table, columns in DATED:
         op.create_index(name, table, columns, unique=False)
+    for name, table, columns in REDATED:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, [*columns, 'id'], unique=False)
 
 
 def downgrade():
+    for name, table, columns in reversed(REDATED):
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, columns, unique=False)
     for name, table, _columns in reversed(DATED):
         op.drop_index(name, table_name=table)
     op.drop_index('ix_provider_council_name', table_name='provider')
