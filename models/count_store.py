@@ -88,17 +88,17 @@ def about(key: Hashable, count_all: Callable[[], int]) -> Count:
     return Count(max(int(cached(key, count_all)), cap() + 1), exact=False)  # type: ignore[call-overload]
 
 
-def bounded_count(key: Hashable, query) -> Count:
-    """How many rows `query` has: exact up to the cap (one statement that reads at most cap + 1 rows), about how
-    many above it (see `about`)."""
+def bounded_count(key: Hashable, query, params: dict | None = None) -> Count:
+    """How many rows `query` has (given its bind parameters, if any): exact up to the cap (one statement that reads at
+    most cap + 1 rows), about how many above it (see `about`)."""
     known = known_about(key)
     if known is not None:
         return known
-    n = db.session.scalar(capped(query)) or 0
+    n = db.session.scalar(capped(query), params) or 0
     if n <= cap():
         return Count(n)
     return about(key, lambda: db.session.scalar(
-        select(func.count()).select_from(query.with_only_columns(literal(1)).order_by(None).subquery())) or 0)
+        select(func.count()).select_from(query.with_only_columns(literal(1)).order_by(None).subquery()), params) or 0)
 
 
 def forget_counts() -> None:

@@ -18,15 +18,16 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from flask import Response, g, request, url_for
-from sqlalchemy import and_, case, func, literal, or_, select, true
+from sqlalchemy import Date, and_, bindparam, case, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
-from models import db
+from models import UTCDateTime, db
 from models.cases import Case, Deadline
 from models.count_store import Count, bounded_count, cap
 from models.entities import Contract, Provider
 from models.provider_store import filter_choices
 from models.registry import KINDS, scoped
+from models.statement_cache import built
 from web.return_files import csv_bytes
 from workflows.access import Viewer
 from workflows.clock import LONDON
@@ -184,7 +185,23 @@ def _deadline_of(spec: ListSpec):
     return and_(Deadline.entity_type == spec.kind, Deadline.entity_id == model.id)
 
 
-def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
+# The time a list is read at, given when its statements run (they are built once: models/statement_cache.py).
+NOW = bindparam("list_now", type_=UTCDateTime)
+TODAY = bindparam("list_today", type_=Date)
+
+
+def _times(now: datetime) -> dict:
+    return {"list_now": now, "list_today": now.astimezone(LONDON).date()}
+
+
+def _statements(spec: ListSpec, viewer: Viewer, query: Query):
+    """The list's narrow rows (filtered and sorted, for its ids and its count) and its whole rows (every column, no
+    filter), built once per list, person, filters and database (any page)."""
+    return built(("list", spec, viewer, replace(query, page=1), db.session.get_bind().dialect.name),
+                 lambda: _build(spec, viewer, query))
+
+
+def _build(spec: ListSpec, viewer: Viewer, query: Query):
     model = spec.model
     own = _deadline_of(spec)
     # A restricted kind (a safeguarding concern) shows its details, stage and clocks only to the people its registry
@@ -205,7 +222,7 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
     # OFFSET 0 keeps PostgreSQL probing the row's own deadlines by index: without it, "overdue = yes" hashed every
     # overdue deadline of the council first (issue 17: the filtered case list's page from 19.8 ms to 0.3 ms).
     late = select(literal(1)).where(own, Deadline.council_id == viewer.council_id, or_(
-        Deadline.status == "breached", and_(Deadline.status == "running", Deadline.due_at < now))) \
+        Deadline.status == "breached", and_(Deadline.status == "running", Deadline.due_at < NOW))) \
         .correlate(model).offset(0).exists()
     if spec.kind == "case":
         late = or_(Case.overdue.is_(True), late)
@@ -214,7 +231,7 @@ def _statements(spec: ListSpec, viewer: Viewer, query: Query, now: datetime):
         due = getattr(model, spec.due)
         awaited = state.in_([spec.stage_of(v) for v in spec.due_in])
         next_due = func.coalesce(next_due, case((awaited, due)))
-        late = or_(late, and_(awaited, due < now.astimezone(LONDON).date()))
+        late = or_(late, and_(awaited, due < TODAY))
     if spec.waiting_in:
         waiting = func.coalesce(waiting, case(*((state == spec.stage_of(v), literal(who))
                                                 for v, who in spec.waiting_in)))
@@ -323,28 +340,37 @@ def _cell(value) -> str:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _rows(spec: ListSpec, statement) -> list[Row]:
+def _rows(spec: ListSpec, statement, now: datetime) -> list[Row]:
     """The rows a statement reads (the whole columns, overdue included), ready to show."""
     base = KINDS[spec.kind].page
-    return [_row(spec, base, r) for r in db.session.execute(statement)]
+    return [_row(spec, base, r) for r in db.session.execute(statement, _times(now))]
 
 
 def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], Count, int, int]:
     """(rows of the page, total, page, pages): the page past the end reads as the last page, and there are at most
     cap() // PER_PAGE pages (a longer list says so and asks for a search or filter)."""
-    rows_stmt, whole = _statements(spec, viewer, query, now)
+    rows_stmt, _whole = _statements(spec, viewer, query)
     # The same filters count the same, whichever page or sort: one cached "about" for all of them.
     key = ("list", spec.kind, viewer.council_id, viewer.user_id, viewer.provider_id,
            replace(query, page=1, sort="opened", order="desc"))
-    total = bounded_count(key, rows_stmt)
+    total = bounded_count(key, rows_stmt, _times(now))
     # Deep pages cost an offset read: as many pages as the cap holds (40 of 25), then search or filter.
     pages = max(min((total + PER_PAGE - 1) // PER_PAGE, cap() // PER_PAGE), 1)
     page = min(query.page, pages)
     # The page's ids are found first, in order, from the narrow rows; then only those rows are read whole. SQLite
     # works out every column of every row it sorts, so sorting the whole rows ran the next-deadline and whose-turn
     # subqueries for each of 50,000 open cases to show 25 (issue 17: sorted by provider, 172 ms).
-    keys = _page_keys(spec, viewer, query, rows_stmt, (page - 1) * PER_PAGE)
-    return _rows(spec, whole.where(spec.model.id.in_(keys))), total, page, pages
+    return _rows(spec, _page(spec, viewer, query, (page - 1) * PER_PAGE, PER_PAGE), now), total, page, pages
+
+
+def _page(spec: ListSpec, viewer: Viewer, query: Query, offset: int, limit: int):
+    """The whole rows of one page (or of a CSV), in the list's order: built once for each (see _statements)."""
+    def build():
+        rows_stmt, whole = _statements(spec, viewer, query)
+        return whole.where(spec.model.id.in_(_page_keys(spec, viewer, query, rows_stmt, offset, limit)))
+
+    return built(("list page", spec, viewer, replace(query, page=1), offset, limit,
+                  db.session.get_bind().dialect.name), build)
 
 
 def _page_keys(spec: ListSpec, viewer: Viewer, query: Query, rows_stmt, offset: int, limit: int = PER_PAGE):
@@ -368,8 +394,7 @@ def _page_keys(spec: ListSpec, viewer: Viewer, query: Query, rows_stmt, offset: 
 
 def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, stage=None) -> Response:
     """The filtered list as CSV, every cell formula-neutralised (web/return_files.csv_bytes)."""
-    rows_stmt, whole = _statements(spec, viewer, query, now)
-    found = _rows(spec, whole.where(spec.model.id.in_(_page_keys(spec, viewer, query, rows_stmt, 0, CSV_LIMIT))))
+    found = _rows(spec, _page(spec, viewer, query, 0, CSV_LIMIT), now)
     header = ["Reference", "Summary", "Provider", "Contract", spec.stage_label, spec.opened_label, "Next deadline",
               "Waiting on", "Overdue", *(heading for heading, _ in spec.extra_csv)]
     body = [[r.reference, r.summary, r.provider, r.contract, stage(r) if stage else r.stage,
