@@ -7,15 +7,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import Date, bindparam, case, func, literal, select, union_all
 
-from models import db
+from models import UTCDateTime, db
 from models.cases import ActionPlan, Case, Deadline, Milestone, Suspension, Termination
 from models.concerns import SafeguardingConcern
 from models.count_store import Count, about, cached, cap, capped, fresh, known_about
 from models.entities import Contract
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.registry import concern_ids_visible, scoped, visible_entities
+from models.statement_cache import built
 from workflows.access import Viewer
 from workflows.action_plan import PlanState
 from workflows.case import OPEN
@@ -57,8 +58,22 @@ def _deadlines(viewer: Viewer, manager_id: int | None, provider_id: int | None, 
     return query
 
 
-def _when(now: datetime, today: date):
+# The groups' bounds, given when a statement runs (the statements are built once: models/statement_cache.py).
+NOW, WEEK_END, NEXT_END = (bindparam("dl_now", type_=UTCDateTime), bindparam("dl_week_end", type_=Date),
+                           bindparam("dl_next_end", type_=Date))
+WEEK_OVER, NEXT_OVER = bindparam("dl_week_over", type_=UTCDateTime), bindparam("dl_next_over", type_=UTCDateTime)
+
+
+def _bounds(now: datetime, today: date) -> dict:
+    """The values of the groups' bounds at this instant (see _when)."""
     week_end, next_end = deadline_window(today)
+    return {"dl_now": now, "dl_week_end": week_end, "dl_next_end": next_end,
+            "dl_week_over": _midnight_after(week_end), "dl_next_over": _midnight_after(next_end)}
+
+
+def _when():
+    """Each group's condition on a live deadline, its bounds bind parameters (_bounds)."""
+    now, week_end, next_end = NOW, WEEK_END, NEXT_END
     overdue = (Deadline.status == "breached") | (Deadline.due_at < now)
     # Of live deadlines, the rest are running and not yet due: said as a range on due_at, so that the live deadlines'
     # index is read from now onwards (the negation of the overdue test would read every overdue one first).
@@ -66,7 +81,7 @@ def _when(now: datetime, today: date):
     # A deadline's due_at always falls on its due_on in London (end_of_day, or an hours clock whose due_on is the
     # London date of its due_at: workflows/clock.py, models/deadline_store.py), so each week is also a range of
     # due_at: the index is read over that week only and stops there (issue 17: it read every later deadline).
-    week_over, next_over = _midnight_after(week_end), _midnight_after(next_end)
+    week_over, next_over = WEEK_OVER, NEXT_OVER
     return {"overdue": overdue,
             "this-week": ahead & (Deadline.due_on <= week_end) & (Deadline.due_at < week_over),
             "next-week": ahead & (Deadline.due_on > week_end) & (Deadline.due_on <= next_end)
@@ -91,15 +106,16 @@ def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int 
     exact = [name for name in WHEN if name not in large]  # the groups over the cap are not read again until then
     if not exact:
         return {name: counts[name] for name in WHEN}  # no statement to build or run
-    groups = _when(now, today)
-    found = db.session.execute(select(*(capped(
+    groups, bounds = _when(), _bounds(now, today)
+    found = db.session.execute(built(("deadline counts", viewer, manager_id, provider_id, kind, tuple(exact),
+                                      cap()), lambda: select(*(capped(
         _deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name]))
-        .scalar_subquery() for name in exact))).one()
+        .scalar_subquery() for name in exact))), bounds).one()
     counts.update({name: Count(n) for name, n in zip(exact, found, strict=True)})
     if any(n > cap() for name, n in counts.items() if name in exact):
         query = _deadlines(viewer, manager_id, provider_id, kind)
         full = cached(key, lambda: tuple(db.session.execute(query.with_only_columns(
-            *(func.count(case((groups[name], 1))) for name in WHEN))).one()))
+            *(func.count(case((groups[name], 1))) for name in WHEN)), bounds).one()))
         for name, n in zip(WHEN, full, strict=True):  # type: ignore[call-overload]
             if name in exact and counts[name] > cap():
                 counts[name] = Count(max(n, cap() + 1), exact=False)
@@ -112,11 +128,15 @@ def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str,
     """Live deadlines soonest first in each of these groups, at most `limit` of each after the first `offset`: two
     statements however many groups (the groups' ids in one UNION, each part read along the index and stopped at its
     limit; then those deadlines)."""
-    groups = _when(now, today)
-    parts = [_deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name])
-             .with_only_columns(literal(name).label("grp"), Deadline.id.label("id"))
-             .order_by(Deadline.due_at, Deadline.id).limit(limit).offset(offset).subquery() for name in names]
-    found = db.session.execute(union_all(*(select(part.c.grp, part.c.id) for part in parts))).all()
+    def build():
+        groups = _when()
+        parts = [_deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name])
+                 .with_only_columns(literal(name).label("grp"), Deadline.id.label("id"))
+                 .order_by(Deadline.due_at, Deadline.id).limit(limit).offset(offset).subquery() for name in names]
+        return union_all(*(select(part.c.grp, part.c.id) for part in parts))
+
+    key = ("deadline lists", viewer, manager_id, provider_id, kind, names, limit, offset)
+    found = db.session.execute(built(key, build), _bounds(now, today)).all()
     rows = {d.id: d for d in db.session.scalars(select(Deadline).where(Deadline.id.in_([r.id for r in found])))} \
         if found else {}
     out: dict[str, list[Deadline]] = {name: [] for name in names}
@@ -131,6 +151,28 @@ def council_queue(viewer: Viewer) -> dict[str, Count]:
     """What waits for the council (one statement, each count read no further than the cap): plans submitted for
     agreement, evidence to check, breaches to confirm, suspensions and terminations proposed, returns to accept, open
     cases and open cases on the viewer's own contracts. A count over the cap reads "about" (models/count_store.py)."""
+    parts = built(("queue parts", viewer), lambda: _queue_parts(viewer))
+
+    def key(name: str) -> tuple:
+        return "queue", name, viewer.council_id, viewer.user_id, viewer.provider_id
+
+    counts = {name: known for name in parts if (known := known_about(key(name))) is not None}
+    exact = [name for name in parts if name not in counts]  # a count over the cap is not read again for a while
+    if exact:
+        counted = built(("queue", viewer, tuple(exact), cap()), lambda: union_all(*(
+            select(literal(name).label("what"), capped(parts[name]).scalar_subquery().label("n")) for name in exact)))
+        counts.update({row.what: Count(row.n) for row in db.session.execute(counted)})
+    for name in exact:
+        if counts[name] > cap():
+            counts[name] = about(key(name), lambda query=parts[name]: db.session.scalar(
+                query.with_only_columns(func.count()).order_by(None)) or 0)
+    suspensions, terminations = counts.pop("suspensions"), counts.pop("terminations")
+    counts["proposals"] = Count(suspensions + terminations, exact=suspensions.exact and terminations.exact)
+    return counts
+
+
+def _queue_parts(viewer: Viewer) -> dict:
+    """The council queue's records, each kind a statement to count (council_queue)."""
     def on_open_case(case_id):
         # The record's own case looked up by its key, row by row: as IN (open cases), PostgreSQL hashed every open
         # case of the council (484,000 at 1,000,000 cases, 68 ms) to count a few hundred records (issue 17).
@@ -138,7 +180,7 @@ def council_queue(viewer: Viewer) -> dict[str, Count]:
             .scalar_subquery().in_(OPEN)
 
     mine = select(Contract.id).where(Contract.contract_manager_id == viewer.user_id)
-    parts = {
+    return {
         "plans": scoped(ActionPlan, viewer).where(ActionPlan.state == PlanState.SUBMITTED,
                                                   on_open_case(ActionPlan.case_id)),
         "evidence": scoped(Milestone, viewer).join(ActionPlan, ActionPlan.id == Milestone.plan_id).where(
@@ -153,22 +195,6 @@ def council_queue(viewer: Viewer) -> dict[str, Count]:
         "open_cases": scoped(Case, viewer).where(Case.state.in_(OPEN)),
         "my_cases": scoped(Case, viewer).where(Case.state.in_(OPEN), Case.contract_id.in_(mine)),
     }
-    def key(name: str) -> tuple:
-        return "queue", name, viewer.council_id, viewer.user_id, viewer.provider_id
-
-    counts = {name: known for name in parts if (known := known_about(key(name))) is not None}
-    exact = [name for name in parts if name not in counts]  # a count over the cap is not read again for a while
-    if exact:
-        counted = union_all(*(select(literal(name).label("what"), capped(parts[name]).scalar_subquery().label("n"))
-                              for name in exact))
-        counts.update({row.what: Count(row.n) for row in db.session.execute(counted)})
-    for name in exact:
-        if counts[name] > cap():
-            counts[name] = about(key(name), lambda query=parts[name]: db.session.scalar(
-                query.with_only_columns(func.count()).order_by(None)) or 0)
-    suspensions, terminations = counts.pop("suspensions"), counts.pop("terminations")
-    counts["proposals"] = Count(suspensions + terminations, exact=suspensions.exact and terminations.exact)
-    return counts
 
 
 def concerns_by_stage(viewer: Viewer) -> list[tuple[ConcernState, int, date | None]]:
