@@ -25,6 +25,7 @@ from models.reference_store import reference_for
 from models.registry import concern_visible_to, scoped
 from models.rulebook_store import council_of
 from models.sql_days import days_between, london_day
+from models.statement_cache import built
 from workflows.access import Viewer
 from workflows.clock import LONDON
 from workflows.complaint import (
@@ -145,6 +146,20 @@ def complaint_figures(viewer: Viewer, provider_id: int, periods: list[tuple[date
     one statement for all the periods (issue 17: the provider page read a year of complaints to count them)."""
     if not periods:
         return []
+    statement = built(("complaint figures", viewer, provider_id, tuple(periods), db.session.get_bind().dialect.name),
+                      lambda: _figures_statement(viewer, provider_id, periods))
+    counted = {row.period: row for row in db.session.execute(statement)}
+    out = []
+    for n in range(len(periods)):
+        row = counted.get(n)
+        _n, received, formal, closed, in_time = (int(v) for v in (row or (n, 0, 0, 0, 0)))
+        out.append({"received": received, "formal": formal, "resolved": closed, "resolved_within_28_days": in_time,
+                    "percent_resolved_within_28_days": round(100 * in_time / closed, 1) if closed else None})
+    return out
+
+
+def _figures_statement(viewer: Viewer, provider_id: int, periods: list[tuple[date, date]]):
+    """complaint_figures' statement: one row a period (built once: models/statement_cache.py)."""
     first, last = min(start for start, _end in periods), max(end for _start, end in periods)
 
     def midnight(day: date) -> datetime:
@@ -161,16 +176,9 @@ def complaint_figures(viewer: Viewer, provider_id: int, periods: list[tuple[date
         case((resolved, 1), else_=0).label("resolved"), case((within, 1), else_=0).label("within")).where(
         Complaint.provider_id == provider_id, received_at >= midnight(first),
         received_at < midnight(last + timedelta(1))).subquery()
-    counted = {row.period: row for row in db.session.execute(select(
-        rows.c.period, func.count().label("received"), func.sum(rows.c.formal).label("formal"),
-        func.sum(rows.c.resolved).label("resolved"), func.sum(rows.c.within).label("within")).group_by(rows.c.period))}
-    out = []
-    for n in range(len(periods)):
-        row = counted.get(n)
-        _n, received, formal, closed, in_time = (int(v) for v in (row or (n, 0, 0, 0, 0)))
-        out.append({"received": received, "formal": formal, "resolved": closed, "resolved_within_28_days": in_time,
-                    "percent_resolved_within_28_days": round(100 * in_time / closed, 1) if closed else None})
-    return out
+    return select(rows.c.period, func.count().label("received"), func.sum(rows.c.formal).label("formal"),
+                  func.sum(rows.c.resolved).label("resolved"), func.sum(rows.c.within).label("within")) \
+        .group_by(rows.c.period)
 
 
 # -- safeguarding ------------------------------------------------------------------------------------------------

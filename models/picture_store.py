@@ -22,6 +22,7 @@ from models.concerns import Complaint, Incident
 from models.count_store import Count, cached, cap, fresh
 from models.entities import CqcRating
 from models.registry import scoped
+from models.statement_cache import built
 from workflows.access import Viewer
 from workflows.case import OPEN
 from workflows.clock import LONDON
@@ -98,19 +99,11 @@ def newest_happenings(viewer: Viewer, provider_id: int, limit: int) -> list[Happ
     Each kind's newest `limit` are read narrow first (id and date); only the rows that rank (by day, then kind) with
     or above the `limit`-th of them all are read whole (every row that can be in the first `limit`, ties included),
     not `limit` whole rows of every kind."""
-    parts = []
-    for source in SOURCES:
-        column = getattr(source.model, source.on)
-        parts.append(source.query(viewer, provider_id).with_only_columns(
-            literal(source.kind).label("kind"), source.model.id.label("id"),
-            # An instant (its London day worked out below) or a date, each in its own column of the union.
-            (column if source.instant else cast(null(), UTCDateTime)).label("instant"),
-            (cast(null(), Date) if source.instant else column).label("day"),
-        ).order_by(column.desc(), source.model.id.desc()).limit(limit).subquery())
     by_kind = {source.kind: source for source in SOURCES}
+    newest = built(("picture newest", viewer, provider_id, limit), lambda: _newest(viewer, provider_id, limit))
     dated: list[tuple[date, _Source, int]] = [
         (_day(row.instant) if row.instant is not None else row.day, by_kind[row.kind], row.id)
-        for row in db.session.execute(union_all(*(select(*part.c) for part in parts)))]
+        for row in db.session.execute(newest)]
     concerns = [_concern(view) for view in list_concerns(viewer, provider_id, limit=limit)]
     # The timeline's order is newest day first, then kind (workflows.picture.timeline): rank on both.
     order = {kind: n for n, kind in enumerate(KINDS)}
@@ -135,6 +128,20 @@ def newest_happenings(viewer: Viewer, provider_id: int, limit: int) -> list[Happ
     return out
 
 
+def _newest(viewer: Viewer, provider_id: int, limit: int):
+    """The newest `limit` of each kind, narrow (kind, id and date), in one UNION (built once: statement_cache)."""
+    parts = []
+    for source in SOURCES:
+        column = getattr(source.model, source.on)
+        parts.append(source.query(viewer, provider_id).with_only_columns(
+            literal(source.kind).label("kind"), source.model.id.label("id"),
+            # An instant (its London day worked out by the caller) or a date, each in its own column of the union.
+            (column if source.instant else cast(null(), UTCDateTime)).label("instant"),
+            (cast(null(), Date) if source.instant else column).label("day"),
+        ).order_by(column.desc(), source.model.id.desc()).limit(limit).subquery())
+    return union_all(*(select(*part.c) for part in parts))
+
+
 def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, int]]
                    ) -> dict[tuple[int, int], Counter[str]]:
     """How many of each kind the viewer may know of happened in each of these quarters, counted by the database."""
@@ -146,17 +153,25 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
                           tuple(quarters)) for source in SOURCES}
     rows = {kind: row for kind, key in keys.items() if (row := fresh(key)) is not None}
     after = date.fromordinal(last.toordinal() + 1)
-    parts = []
-    for source in SOURCES:
-        if source.kind in rows:
-            continue
-        column = getattr(source.model, source.on)
-        sums = [func.count(case((and_(column >= source.bound(start), column < source.bound(
-            date.fromordinal(end.toordinal() + 1))), 1))).label(f"q{n}") for n, (_q, start, end) in enumerate(bounds)]
-        parts.append(source.query(viewer, provider_id).with_only_columns(literal(source.kind).label("kind"), *sums)
-                     .where(column >= source.bound(first), column < source.bound(after)))
-    if parts:  # every kind not cached, in one statement
-        for found in db.session.execute(union_all(*parts)):
+
+    def build(kinds: tuple[str, ...]):
+        parts = []
+        for source in SOURCES:
+            if source.kind not in kinds:
+                continue
+            column = getattr(source.model, source.on)
+            sums = [func.count(case((and_(column >= source.bound(start), column < source.bound(
+                date.fromordinal(end.toordinal() + 1))), 1))).label(f"q{n}")
+                for n, (_q, start, end) in enumerate(bounds)]
+            parts.append(source.query(viewer, provider_id).with_only_columns(literal(source.kind).label("kind"), *sums)
+                         .where(column >= source.bound(first), column < source.bound(after)))
+        return union_all(*parts)
+
+    counting = tuple(source.kind for source in SOURCES if source.kind not in rows)
+    if counting:  # every kind not cached, in one statement
+        statement = built(("picture quarters", viewer, provider_id, tuple(quarters), counting),
+                          lambda: build(counting))
+        for found in db.session.execute(statement):
             rows[found.kind] = row = tuple(found)[1:]
             if sum(row) > cap():
                 cached(keys[found.kind], lambda row=row: row)
