@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from web.clock import LONDON
 from web.forms import error_summary
@@ -76,6 +77,17 @@ STATE_TAG = {
 }
 
 
+def select_options(choices, chosen, first: tuple[str, str] | None = None) -> Markup:
+    """The <option>s of a <select>: `first` (such as ("", "Any")), then the choices, each a (value, label) pair or a
+    text that is both; the chosen one (compared as text) selected. One call for the whole list, where a macro an
+    option cost a list's filters a millisecond (issue 17: 166 options on the returns list)."""
+    chosen = str(chosen)
+    pairs = (item if isinstance(item, tuple | list) else (item, item) for item in choices)
+    return Markup("".join(
+        f'<option value="{escape(value)}"{" selected" if str(value) == chosen else ""}>{escape(label)}</option>'
+        for value, label in ([first] if first else []) + list(pairs)))
+
+
 def register(app: Flask) -> None:
     """Install the filters."""
     app.add_template_filter(govuk_date)
@@ -85,3 +97,4 @@ def register(app: Flask) -> None:
     app.add_template_global(RATING_TAG, "RATING_TAG")
     app.add_template_global(STATE_TAG, "STATE_TAG")
     app.add_template_global(error_summary, "error_summary")
+    app.add_template_global(select_options, "select_options")
