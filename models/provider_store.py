@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from models import db
 from models.audit_store import record_event
 from models.entities import Contract, CqcRating, CqcRatingValue, Provider, User
+from models.statement_cache import built
 from workflows.access import Viewer
 from workflows.errors import NotFound, ValidationProblem
 
@@ -95,8 +96,9 @@ def list_contracts(viewer: Viewer, provider_id: int | None = None, manager_id: i
                    limit: int | None = None) -> list[Contract]:
     """The contracts this person may see (optionally for one provider, or one contract manager's), by reference, at
     most `limit` of them."""
-    return list(db.session.scalars(contracts_query(viewer, provider_id, manager_id).options(*CONTRACT_ROWS)
-                                   .order_by(Contract.reference).limit(limit)))
+    statement = built(("contracts", viewer, provider_id, manager_id, limit), lambda: contracts_query(
+        viewer, provider_id, manager_id).options(*CONTRACT_ROWS).order_by(Contract.reference).limit(limit))
+    return list(db.session.scalars(statement))
 
 
 def get_contract(viewer: Viewer, key: int | str) -> Contract:
