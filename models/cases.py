@@ -39,7 +39,7 @@ class Case(TenantRecord, db.Model):
                       Index("ix_case_file_council_state", "council_id", "state", "id"),
                       Index("ix_case_file_council_state_overdue", "council_id", "state", "overdue", "id"),
                       # The case list, newest first, read in order a page at a time (issue 17, migration 0025).
-                      Index("ix_case_file_council_created", "council_id", "created_at", "id"),
+                      Index("ix_case_file_council_created", "council_id", "created_at", "id", "state"),
                       # The provider page: its newest cases and a year's counts by quarter (migration 0024).
                       Index("ix_case_file_provider_created", "provider_id", "created_at", "id"))
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)

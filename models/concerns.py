@@ -18,7 +18,7 @@ class Complaint(ContractRecord, db.Model):
     """A complaint about a provider's service, received by the provider or by the council."""
 
     __tablename__ = "complaint"
-    __table_args__ = (Index("ix_complaint_council_received_at", "council_id", "received_at", "id"),
+    __table_args__ = (Index("ix_complaint_council_received_at", "council_id", "received_at", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_complaint_council_id"),
                       Index("ix_complaint_provider_received", "provider_id", "received_at", "id"))  # (0025)
     reference: Mapped[str] = mapped_column(String(20))
@@ -45,7 +45,7 @@ class SafeguardingConcern(ContractRecord, db.Model):
     """A safeguarding concern; its details are restricted to safeguarding officers and the officers named on it."""
 
     __tablename__ = "safeguarding_concern"
-    __table_args__ = (Index("ix_safeguarding_concern_council_raised_on", "council_id", "raised_on", "id"),
+    __table_args__ = (Index("ix_safeguarding_concern_council_raised_on", "council_id", "raised_on", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_safeguarding_concern_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[ConcernState] = mapped_column(_enum(ConcernState))
@@ -85,7 +85,7 @@ class Incident(ContractRecord, db.Model):
     """An incident or accident (HF-69 key-holding incidents carry clocks)."""
 
     __tablename__ = "incident"
-    __table_args__ = (Index("ix_incident_council_occurred_at", "council_id", "occurred_at", "id"),
+    __table_args__ = (Index("ix_incident_council_occurred_at", "council_id", "occurred_at", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_incident_council_id"),
                       Index("ix_incident_provider_occurred", "provider_id", "occurred_at", "id"))  # (0025)
     reference: Mapped[str] = mapped_column(String(20))

@@ -18,7 +18,7 @@ class Notification(ContractRecord, db.Model):
     """Something the provider must tell the council (a rulebook duty), and when it did."""
 
     __tablename__ = "duty_notification"
-    __table_args__ = (Index("ix_duty_notification_council_occurred_on", "council_id", "occurred_on", "id"),
+    __table_args__ = (Index("ix_duty_notification_council_occurred_on", "council_id", "occurred_on", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_duty_notification_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[NotificationState] = mapped_column(_enum(NotificationState), default=NotificationState.AWAITED)
@@ -39,7 +39,7 @@ class InfoRequest(ContractRecord, db.Model):
     """Something the council asks the provider for (a rulebook request type), with the date it must be answered by."""
 
     __tablename__ = "info_request"
-    __table_args__ = (Index("ix_info_request_council_asked_on", "council_id", "asked_on", "id"),
+    __table_args__ = (Index("ix_info_request_council_asked_on", "council_id", "asked_on", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_info_request_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[RequestState] = mapped_column(_enum(RequestState), default=RequestState.OPEN)

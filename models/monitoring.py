@@ -19,7 +19,7 @@ class MonitoringReturn(db.Model):
 
     __tablename__ = "monitoring_return"
     __table_args__ = (
-        Index("ix_monitoring_return_council_period_start", "council_id", "period_start", "id"),
+        Index("ix_monitoring_return_council_period_start", "council_id", "period_start", "id", "state"),
         UniqueConstraint("contract_id", "return_id", "period_start", name="uq_monitoring_return_period"),
         Index("ix_monitoring_return_council_due", "council_id", "due_on"),
         Index("ix_monitoring_return_provider_id", "provider_id", "id"),  # the list sorted by provider (0025)
@@ -95,7 +95,7 @@ class BreachRecord(db.Model):
     """A breach the engine found: the proposal a person confirms or dismisses; `key` makes evaluation idempotent."""
 
     __tablename__ = "breach_record"
-    __table_args__ = (Index("ix_breach_record_council_occurred_on", "council_id", "occurred_on", "id"),
+    __table_args__ = (Index("ix_breach_record_council_occurred_on", "council_id", "occurred_on", "id", "status"),
                       UniqueConstraint("contract_id", "key", name="uq_breach_record_key"),
                       Index("ix_breach_record_provider_id", "provider_id", "id"))  # the list sorted by provider (0025)
     id: Mapped[int] = mapped_column(primary_key=True)

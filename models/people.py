@@ -53,7 +53,7 @@ class LeavingCare(ContractRecord, db.Model):
     personal adviser allocated, then the last pathway plan review and the last meeting, each starting the next clock."""
 
     __tablename__ = "leaving_care"
-    __table_args__ = (Index("ix_leaving_care_council_referred_on", "council_id", "referred_on", "id"),
+    __table_args__ = (Index("ix_leaving_care_council_referred_on", "council_id", "referred_on", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_leaving_care_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[LeavingCareState] = mapped_column(_enum(LeavingCareState), default=LeavingCareState.REFERRED)

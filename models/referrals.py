@@ -20,7 +20,7 @@ class Referral(ContractRecord, db.Model):
     """A package-of-care request from Brokerage to the provider, its windows and the provider's answer."""
 
     __tablename__ = "referral"
-    __table_args__ = (Index("ix_referral_council_received_at", "council_id", "received_at", "id"),
+    __table_args__ = (Index("ix_referral_council_received_at", "council_id", "received_at", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_referral_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[ReferralState] = mapped_column(_enum(ReferralState), default=ReferralState.RECEIVED)
@@ -50,7 +50,7 @@ class CarePackage(ContractRecord, db.Model):
     call-monitoring entries."""
 
     __tablename__ = "care_package"
-    __table_args__ = (Index("ix_care_package_council_started_on", "council_id", "started_on", "id"),
+    __table_args__ = (Index("ix_care_package_council_started_on", "council_id", "started_on", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_care_package_council_id"),)
     reference: Mapped[str] = mapped_column(String(20))
     state: Mapped[PackageState] = mapped_column(_enum(PackageState), default=PackageState.ACTIVE)
@@ -78,7 +78,7 @@ class CapacityConfirmation(ContractRecord, db.Model):
     """One week's written capacity confirmation from the provider to Brokerage (BCM 2.1, HF-B02)."""
 
     __tablename__ = "capacity_confirmation"
-    __table_args__ = (Index("ix_capacity_confirmation_council_due_on", "council_id", "due_on", "id"),
+    __table_args__ = (Index("ix_capacity_confirmation_council_due_on", "council_id", "due_on", "id", "state"),
                       UniqueConstraint("council_id", "reference", name="uq_capacity_confirmation_council_id"),
                       UniqueConstraint("contract_id", "due_on", name="uq_capacity_confirmation_contract_id"))
     reference: Mapped[str] = mapped_column(String(20))

@@ -34,6 +34,10 @@ TABLES = [
 
 # 0024's (provider_id, date) indexes gain the id: many rows share a day, and PostgreSQL sorted every row of the
 # newest day (3,481 notices at 1,000,000 cases) to take the newest 60 by (date, id).
+# The case list's (council_id, created_at, id) of 0023 gains the stage: "open only" read each skipped case's row to
+# see its stage (the 40th page, 1,000 rows: 3.5 -> 2.4 ms in process on SQLite).
+RESTAGED = [('ix_case_file_council_created', 'case_file', ['council_id', 'created_at', 'id'], 'state')]
+
 REDATED = [
     ('ix_case_file_provider_created', 'case_file', ['provider_id', 'created_at']),
     ('ix_notice_provider_served', 'notice', ['provider_id', 'served_on']),
@@ -44,18 +48,19 @@ DATED = [
     ('ix_default_notice_provider_served', 'default_notice', ['provider_id', 'served_on', 'id']),
     ('ix_suspension_provider_starts', 'suspension', ['provider_id', 'starts_on', 'id']),
     ('ix_incident_provider_occurred', 'incident', ['provider_id', 'occurred_at', 'id']),
-    # Every list's page newest first along (council_id, its date, id), as the case list's already was (0023).
-    ('ix_complaint_council_received_at', 'complaint', ['council_id', 'received_at', 'id']),
-    ('ix_safeguarding_concern_council_raised_on', 'safeguarding_concern', ['council_id', 'raised_on', 'id']),
-    ('ix_incident_council_occurred_at', 'incident', ['council_id', 'occurred_at', 'id']),
-    ('ix_duty_notification_council_occurred_on', 'duty_notification', ['council_id', 'occurred_on', 'id']),
-    ('ix_info_request_council_asked_on', 'info_request', ['council_id', 'asked_on', 'id']),
-    ('ix_leaving_care_council_referred_on', 'leaving_care', ['council_id', 'referred_on', 'id']),
-    ('ix_referral_council_received_at', 'referral', ['council_id', 'received_at', 'id']),
-    ('ix_care_package_council_started_on', 'care_package', ['council_id', 'started_on', 'id']),
-    ('ix_capacity_confirmation_council_due_on', 'capacity_confirmation', ['council_id', 'due_on', 'id']),
-    ('ix_monitoring_return_council_period_start', 'monitoring_return', ['council_id', 'period_start', 'id']),
-    ('ix_breach_record_council_occurred_on', 'breach_record', ['council_id', 'occurred_on', 'id']),
+    # Every list's page newest first along (council_id, its date, id), with its stage, so that skipping to a deep page
+    # reads the index alone (the case list's, below, gains the stage too).
+    ('ix_complaint_council_received_at', 'complaint', ['council_id', 'received_at', 'id', 'state']),
+    ('ix_safeguarding_concern_council_raised_on', 'safeguarding_concern', ['council_id', 'raised_on', 'id', 'state']),
+    ('ix_incident_council_occurred_at', 'incident', ['council_id', 'occurred_at', 'id', 'state']),
+    ('ix_duty_notification_council_occurred_on', 'duty_notification', ['council_id', 'occurred_on', 'id', 'state']),
+    ('ix_info_request_council_asked_on', 'info_request', ['council_id', 'asked_on', 'id', 'state']),
+    ('ix_leaving_care_council_referred_on', 'leaving_care', ['council_id', 'referred_on', 'id', 'state']),
+    ('ix_referral_council_received_at', 'referral', ['council_id', 'received_at', 'id', 'state']),
+    ('ix_care_package_council_started_on', 'care_package', ['council_id', 'started_on', 'id', 'state']),
+    ('ix_capacity_confirmation_council_due_on', 'capacity_confirmation', ['council_id', 'due_on', 'id', 'state']),
+    ('ix_monitoring_return_council_period_start', 'monitoring_return', ['council_id', 'period_start', 'id', 'state']),
+    ('ix_breach_record_council_occurred_on', 'breach_record', ['council_id', 'occurred_on', 'id', 'status']),
 ]
 
 
@@ -74,9 +79,15 @@ def upgrade():
     for name, table, columns in REDATED:
         op.drop_index(name, table_name=table)
         op.create_index(name, table, [*columns, 'id'], unique=False)
+    for name, table, columns, stage in RESTAGED:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, [*columns, stage], unique=False)
 
 
 def downgrade():
+    for name, table, columns, _stage in RESTAGED:
+        op.drop_index(name, table_name=table)
+        op.create_index(name, table, columns, unique=False)
     for name, table, columns in reversed(REDATED):
         op.drop_index(name, table_name=table)
         op.create_index(name, table, columns, unique=False)
