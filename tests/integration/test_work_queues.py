@@ -346,3 +346,36 @@ def test_breaches_notifications_and_requests_lists_search_filter_and_page(app, d
         assert "26 requests, page 2 of 2" in requests and "REQ-000" in requests
         body = manager.get("/requests?format=csv").get_data(as_text=True)
         assert body.startswith("Reference,Summary,Provider,Contract,Stage,Asked,Next deadline,Waiting on,Overdue")
+
+
+def test_a_list_builds_its_statements_once_and_reads_the_time_each_view(app, demo, login_as, monkeypatch):
+    """web/lists.py keeps a list's statements (models/statement_cache.py): any page and any later view reuse them,
+    and "overdue" still follows the time of each view (the time is a bind parameter, not built in)."""
+    from datetime import timedelta
+
+    from models import db, statement_cache
+    from models.concern_store import record_complaint
+    from models.user_store import find_user_by_email
+    from tests.integration.portal_setup import add_provider_b_manager
+    from web import lists
+
+    statement_cache.forget_statements()
+    builds = []
+    build = lists._build
+    monkeypatch.setattr(lists, "_build", lambda *args: builds.append(args) or build(*args))
+    with time_machine.travel(NOW, tick=False):
+        with app.app_context():
+            hf = find_user_by_email("manager@riverside.example") or find_user_by_email(add_provider_b_manager())
+            record_complaint(hf.viewer, hf, hf.provider_id, {  # HF-74: reported to the council within 24 hours
+                "received_at": NOW, "channel": "phone", "complainant_type": "family_member", "formal": True,
+                "summary": "Carer did not arrive"}, NOW)
+            db.session.commit()
+        manager = login_as("contract_manager")
+        now = manager.get("/complaints").get_data(as_text=True)
+        assert "Carer did not arrive" in now and "Overdue</strong>" not in now
+        assert "Carer did not arrive" in manager.get("/complaints?page=3").get_data(as_text=True)
+    with time_machine.travel(NOW + timedelta(days=3), tick=False):
+        later = login_as("contract_manager").get("/complaints").get_data(as_text=True)
+    assert "Overdue</strong>" in later  # its 24 hours ran out (no scheduler ran: the list compares with the time)
+    assert len(builds) == 1
+    statement_cache.forget_statements()
