@@ -88,6 +88,13 @@ def select_options(choices, chosen, first: tuple[str, str] | None = None) -> Mar
         for value, label in ([first] if first else []) + list(pairs)))
 
 
+# A deadline's status as a tag: its colour and the words beside it (components/deadline.html).
+DEADLINE_STATUS_TAG = {"running": ("govuk-tag--blue", "Clock running"), "paused": ("govuk-tag--yellow", "Paused"),
+                       "breached": ("govuk-tag--red", "Overdue"), "met": ("govuk-tag--green", "Met"),
+                       "cancelled": ("govuk-tag--grey", "Cancelled"),
+                       "superseded": ("govuk-tag--grey", "Superseded")}
+
+
 def register(app: Flask) -> None:
     """Install the filters."""
     app.add_template_filter(govuk_date)
@@ -96,5 +103,6 @@ def register(app: Flask) -> None:
     app.add_template_filter(govuk_date_text)
     app.add_template_global(RATING_TAG, "RATING_TAG")
     app.add_template_global(STATE_TAG, "STATE_TAG")
+    app.add_template_global(DEADLINE_STATUS_TAG, "DEADLINE_STATUS_TAG")
     app.add_template_global(error_summary, "error_summary")
     app.add_template_global(select_options, "select_options")
