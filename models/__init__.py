@@ -48,13 +48,18 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def dialect_name() -> str:
+    """The database this session talks to: "sqlite" or "postgresql" (for the few statements written for each)."""
+    return db.session.get_bind().dialect.name
+
+
 def utcnow() -> datetime:
     """The current instant in UTC (persistence defaults only; domain code receives time as an argument)."""
     return datetime.now(UTC)
 
 def provider_rows_index(table) -> Index:
     """A provider's rows in id order, (provider_id, id): the lists sorted by provider walk the council's providers by
-    name and read each one's rows newest first along it (web/lists.py, issue 17). PostgreSQL cannot read a
+    name and read each one's rows newest first along it (models/list_store.py, issue 17). PostgreSQL cannot read a
     (provider_id) index in id order; SQLite's already is, since its rowid is the id (migration 0025)."""
     return Index(f"ix_{table.name}_provider_id", table.c.provider_id, table.c.id)
 

@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from models import db
+from models import db, dialect_name
 from models.audit_store import record_event
 from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
@@ -146,7 +146,7 @@ def complaint_figures(viewer: Viewer, provider_id: int, periods: list[tuple[date
     one statement for all the periods (issue 17: the provider page read a year of complaints to count them)."""
     if not periods:
         return []
-    statement = built(("complaint figures", viewer, provider_id, tuple(periods), db.session.get_bind().dialect.name),
+    statement = built(("complaint figures", viewer, provider_id, tuple(periods), dialect_name()),
                       lambda: _figures_statement(viewer, provider_id, periods))
     counted = {row.period: row for row in db.session.execute(statement)}
     out = []

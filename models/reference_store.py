@@ -6,7 +6,7 @@ from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from models import db
+from models import db, dialect_name
 from models.entities import ReferenceCounter
 from models.registry import KINDS
 
@@ -14,7 +14,7 @@ from models.registry import KINDS
 def next_reference(council_id: int, prefix: str) -> str:
     """The council's next reference for a kind of record, such as CMP-00042; people creating records at the same
     moment each get their own (flushed, not committed: the number is taken with the record it names)."""
-    insert = postgresql_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = postgresql_insert if dialect_name() == "postgresql" else sqlite_insert
     db.session.execute(insert(ReferenceCounter).values(council_id=council_id, prefix=prefix, last=0)
                        .on_conflict_do_nothing(index_elements=["council_id", "prefix"]))
     # The UPDATE holds the row lock until commit (PostgreSQL; SQLite holds its one write lock), so concurrent

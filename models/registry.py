@@ -128,7 +128,7 @@ def scoped(model: type, viewer: Viewer, *, provider_first: bool = False):
     provider_first: the caller walks the council's providers in name order (a list sorted by provider) on SQLite.
     The record's council is then compared as an expression (`+council_id`), not along the council's index, so
     SQLite reads each provider's rows along (provider_id, id), already in order, instead of sorting the council's.
-    (PostgreSQL, which keeps statistics, is steered by the statement's shape instead: web/lists.py _page_keys.)"""
+    (PostgreSQL, which keeps statistics, is steered by the statement's shape instead: list_store._page_keys.)"""
     council = UnaryExpression(model.council_id, operator=custom_op("+"), type_=Integer) if provider_first \
         else model.council_id
     query = select(model).where(council == viewer.council_id)

@@ -10,12 +10,12 @@ from datetime import date
 
 from sqlalchemy import Date, and_, case, cast, func
 
-from models import db
+from models import dialect_name
 from workflows.clock import summer_time_spans
 
 
 def _postgresql() -> bool:
-    return db.session.get_bind().dialect.name == "postgresql"
+    return dialect_name() == "postgresql"
 
 
 def london_day(instant, first: date, last: date):

@@ -26,6 +26,7 @@ from models.case_store import (
 )
 from models.document_store import documents_for, get_document
 from models.engine import allowed_triggers, fire, workflow_for
+from models.list_store import ListSpec
 from models.portal_store import COMMENTABLE, plan_comments
 from models.provider_store import contract_choices
 from models.registry import CASE_COLLECTIONS, KINDS
@@ -48,7 +49,7 @@ from web.check_answers import CHECKED_STEPS, answers_in_words, issue_preview, st
 from web.clock import now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.forms import options
-from web.lists import ListSpec, csv_response, list_context, read_query
+from web.lists import csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import run_step
 from workflows.access import Permission

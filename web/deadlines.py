@@ -21,6 +21,7 @@ from models.deadline_store import (
     resume_deadline,
     upcoming_deadlines,
 )
+from models.list_store import PER_PAGE
 from models.provider_store import filter_choices
 from models.registry import KINDS
 from models.scheduling import Timer
@@ -28,7 +29,7 @@ from models.work_queue import WHEN, deadline_counts, deadline_lists, deadline_wi
 from web.clock import LONDON, now_utc, today_london
 from web.deadline_rows import deadline_rows
 from web.forms import ExtendForm, PauseForm, RemoveForm
-from web.lists import PER_PAGE, pagination
+from web.lists import pagination
 from web.permissions import public, requires
 from web.steps import run_and_flash
 from workflows.access import Permission

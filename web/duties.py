@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from models.list_store import ListSpec
 from models.notification_store import (
     can_record,
     duty_choices,
@@ -26,7 +27,7 @@ from models.request_store import (
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.deadline_rows import record_facts
-from web.lists import ListSpec, csv_response, list_context, read_query
+from web.lists import csv_response, list_context, read_query
 from web.permissions import requires
 from web.portal import read_uploads
 from web.steps import run_and_flash, run_step

@@ -7,10 +7,11 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from flask_login import current_user
 
 from models.concern_store import get_incident, record_incident, report_incident
+from models.list_store import ListSpec
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc
 from web.deadline_rows import record_facts
-from web.lists import ListSpec, csv_response, list_context, read_query
+from web.lists import csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import chosen_provider, local_instant, provider_fields, run_step
 from workflows.access import Permission

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_login import current_user
 
 from models.audit_store import events_for
+from models.list_store import ListSpec
 from models.people import PersonRole
 from models.people_store import (
     NO_NAMES,
@@ -34,7 +35,7 @@ from models.provider_store import contract_choices
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.deadline_rows import record_facts
-from web.lists import ListSpec, csv_response, list_context, read_query
+from web.lists import csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import attempt, run_step
 from workflows.access import Permission

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from models.list_store import ListSpec
 from models.referral_store import (
     can_refer,
     get_confirmation,
@@ -26,7 +27,7 @@ from models.rulebook_store import rulebook_for
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
 from web.deadline_rows import record_facts
-from web.lists import ListSpec, csv_response, list_context, read_query
+from web.lists import csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import local_instant, run_step
 from workflows.access import Permission

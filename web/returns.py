@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_login import current_user
 
 from models import db
+from models.list_store import ListSpec
 from models.provider_store import get_contract, list_contracts
 from models.return_store import (
     apply_return,
@@ -31,7 +32,7 @@ from models.return_store import (
 from models.rulebook_store import rulebook_for
 from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc, today_london
-from web.lists import ListSpec, csv_response, list_context, read_query
+from web.lists import csv_response, list_context, read_query
 from web.permissions import requires
 from web.return_files import FileProblem, csv_bytes, read_upload, template_file, upload_limits
 from web.steps import run_and_flash, run_step

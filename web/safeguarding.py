@@ -28,6 +28,7 @@ from models.concern_store import (
     share_with_provider,
     start_large_scale_enquiry,
 )
+from models.list_store import ListSpec
 from models.provider_store import get_provider
 from models.user_store import list_users
 from web.bounds import record_id
@@ -35,7 +36,7 @@ from web.case_forms import DATE_HINT, Field, transition_form
 from web.clock import now_utc
 from web.deadline_rows import deadline_rows
 from web.forms import options
-from web.lists import ListSpec, csv_response, list_context, read_query
+from web.lists import csv_response, list_context, read_query
 from web.permissions import requires
 from web.steps import chosen_provider, outcome, provider_fields, run_step
 from workflows.access import Permission

@@ -54,10 +54,10 @@ def test_over_the_cap_the_dashboard_and_case_list_say_about_and_pages_stop_at_th
         forget_counts()
         assert "about 13 cases" in manager.get("/cases").get_data(as_text=True)
         # Pages of 2 would make 7 pages; they stop at the cap's 2 (4 rows) and the page says how to narrow it.
-        from web import lists
+        from models import list_store
 
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(lists, "PER_PAGE", 2)
+            patch.setattr(list_store, "PER_PAGE", 2)
             deep = manager.get("/cases?page=7").get_data(as_text=True)
         assert "page 2 of 2" in deep and "The pages go as far as the newest 4: search or filter" in deep
         # Deadlines over the cap: the heading says about how many, and the list shows the first rows only.

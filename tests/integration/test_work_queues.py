@@ -349,20 +349,19 @@ def test_breaches_notifications_and_requests_lists_search_filter_and_page(app, d
 
 
 def test_a_list_builds_its_statements_once_and_reads_the_time_each_view(app, demo, login_as, monkeypatch):
-    """web/lists.py keeps a list's statements (models/statement_cache.py): any page and any later view reuse them,
-    and "overdue" still follows the time of each view (the time is a bind parameter, not built in)."""
+    """models/list_store.py keeps a list's statements (models/statement_cache.py): any page and any later view reuse
+    them, and "overdue" still follows the time of each view (the time is a bind parameter, not built in)."""
     from datetime import timedelta
 
-    from models import db, statement_cache
+    from models import db, list_store, statement_cache
     from models.concern_store import record_complaint
     from models.user_store import find_user_by_email
     from tests.integration.portal_setup import add_provider_b_manager
-    from web import lists
 
     statement_cache.forget_statements()
     builds = []
-    build = lists._build
-    monkeypatch.setattr(lists, "_build", lambda *args: builds.append(args) or build(*args))
+    build = list_store._build
+    monkeypatch.setattr(list_store, "_build", lambda *args: builds.append(args) or build(*args))
     with time_machine.travel(NOW, tick=False):
         with app.app_context():
             hf = find_user_by_email("manager@riverside.example") or find_user_by_email(add_provider_b_manager())
