@@ -151,8 +151,8 @@ def complaint_figures(viewer: Viewer, provider_id: int, periods: list[tuple[date
     counted = {row.period: row for row in db.session.execute(statement)}
     out = []
     for n in range(len(periods)):
-        row = counted.get(n)
-        _n, received, formal, closed, in_time = (int(v) for v in (row or (n, 0, 0, 0, 0)))
+        row = counted.get(n)  # a period with no complaint has no row
+        received, formal, closed, in_time = (int(v) for v in row[1:]) if row else (0, 0, 0, 0)
         out.append({"received": received, "formal": formal, "resolved": closed, "resolved_within_28_days": in_time,
                     "percent_resolved_within_28_days": round(100 * in_time / closed, 1) if closed else None})
     return out
