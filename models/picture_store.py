@@ -1,24 +1,26 @@
-"""What has happened to one provider, read for the provider picture: its newest happenings the viewer may know of,
-counts per quarter, and its open cases. Safeguarding concerns come through concern_store, so the same visibility
-rules apply here.
+"""What has happened to one provider, read for the provider picture: its happenings the viewer may know of, newest
+first a page at a time, counts per quarter, and its open cases. Safeguarding concerns are read with
+concern_store's visibility rules (listable_concerns in the statement, concern_views for what each person sees).
 
 Every read is bounded (issue 17: a provider with 20,000 cases took a second to show when every happening was
-loaded): the timeline reads the newest few of each kind, and the quarter counts are counted by the database over
-the quarters shown, each kind in one statement, on indexes of (provider_id, date)."""
+loaded): a page of the timeline reads the next few of each kind, narrow, in one UNION along the (provider_id, date,
+id) indexes, then whole rows only for the page; the quarter counts are counted by the database over the quarters
+shown, every kind in one statement."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, and_, case, cast, func, literal, null, select, union_all
+from sqlalchemy import Date, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy.orm import selectinload
 
 from models import UTCDateTime, db
 from models.cases import Case, DefaultNotice, Notice, Suspension
-from models.concern_store import list_concerns
-from models.concerns import Complaint, Incident
+from models.concern_store import concern_views, listable_concerns
+from models.concerns import Complaint, Incident, SafeguardingConcern
 from models.count_store import Count, cached, cap, fresh
 from models.entities import CqcRating
 from models.registry import scoped
@@ -26,7 +28,8 @@ from models.statement_cache import built
 from workflows.access import Viewer
 from workflows.case import OPEN
 from workflows.clock import LONDON
-from workflows.picture import KINDS, Happening, counts_by_quarter, quarter_bounds
+from workflows.errors import NotFound
+from workflows.picture import KINDS, Happening, happening_order, quarter_bounds
 
 
 def _of(model, viewer: Viewer, provider_id: int):
@@ -45,95 +48,145 @@ class _Source:
     model: type
     on: str  # the dating column: a date, or an instant (then its London date is the day it happened)
     instant: bool
-    happening: Callable[[object], Happening]
-    only: Callable[[type], object] | None = None  # rows of the model that are happenings of this kind
+    happening: Callable[[Viewer, object], Happening | None]  # None: not the viewer's to know of after all
+    only: Callable[[type, Viewer], object] | None = None  # rows of the model that are happenings of this kind
+    options: tuple = field(default=())  # loader options for the whole rows
 
     def query(self, viewer: Viewer, provider_id: int):
         query = _of(self.model, viewer, provider_id)
-        return query.where(self.only(self.model)) if self.only is not None else query
+        return query.where(self.only(self.model, viewer)) if self.only is not None else query
 
     def bound(self, day: date):
         """The column's value at the start of a London day."""
         return datetime.combine(day, time(0), LONDON) if self.instant else day
 
+    @property
+    def column(self):
+        return getattr(self.model, self.on)
 
-def _complaint(complaint: Complaint) -> Happening:
+    def after(self, key: _Key):
+        """This kind's rows that come after the happening `key` on the timeline (newest day first, then the order of
+        KINDS, then newest first within a kind)."""
+        rank = happening_order(self.kind)
+        if rank < key.rank:  # an earlier day
+            return self.column < self.bound(key.day)
+        if rank > key.rank:  # the same day or an earlier one
+            return self.column < self.bound(date.fromordinal(key.day.toordinal() + 1))
+        at = key.instant if self.instant else key.day
+        return or_(self.column < at, and_(self.column == at, self.model.id < key.row_id))
+
+
+@dataclass(frozen=True)
+class _Key:
+    """Where a happening stands on the timeline."""
+
+    kind: str
+    row_id: int
+    day: date
+    instant: datetime | None  # for kinds dated by an instant
+
+    @property
+    def rank(self) -> int:
+        return happening_order(self.kind)
+
+    def sort(self) -> tuple:
+        return (-self.day.toordinal(), self.rank, -(self.instant.timestamp() if self.instant else 0), -self.row_id)
+
+
+def _served(model, _viewer):
+    return model.served_on.is_not(None)
+
+
+def _complaint(_viewer: Viewer, complaint: Complaint) -> Happening:
     kind = "Formal" if complaint.formal else "Informal"
     return Happening(_day(complaint.received_at), "complaint", f"Complaint {complaint.reference} received",
                      f"{kind}: {complaint.summary}", ("complaint", complaint.id))
 
 
+def _concern(viewer: Viewer, concern: SafeguardingConcern) -> Happening | None:
+    for view in concern_views(viewer, [concern]):
+        detail = {"full": concern.details, "shared": "Shared with you by the council's safeguarding team",
+                  "exists": "Details restricted to the safeguarding team"}[view.level]
+        return Happening(concern.raised_on, "safeguarding_concern", f"Safeguarding concern {concern.reference} raised",
+                         detail, ("safeguarding_concern", concern.id))
+    return None
+
+
 SOURCES = (
-    _Source("case", Case, "created_at", True, lambda c: Happening(
+    _Source("case", Case, "created_at", True, lambda _v, c: Happening(
         _day(c.created_at), "case", f"Case {c.reference} opened", c.summary, ("case", c.id))),
-    _Source("notice", Notice, "served_on", False, lambda n: Happening(
-        n.served_on, "notice", f"{n.title} served", n.findings, ("case", n.case_id)),
-        only=lambda m: m.served_on.is_not(None)),
-    _Source("default_notice", DefaultNotice, "served_on", False, lambda n: Happening(
+    _Source("notice", Notice, "served_on", False, lambda _v, n: Happening(
+        n.served_on, "notice", f"{n.title} served", n.findings, ("case", n.case_id)), only=_served),
+    _Source("default_notice", DefaultNotice, "served_on", False, lambda _v, n: Happening(
         n.served_on, "default_notice", f"Default notice {n.number or ''} served".replace("  ", " "),
-        n.default_description or "", ("case", n.case_id)), only=lambda m: m.served_on.is_not(None)),
-    _Source("suspension", Suspension, "starts_on", False, lambda s: Happening(
+        n.default_description or "", ("case", n.case_id)), only=_served),
+    _Source("suspension", Suspension, "starts_on", False, lambda _v, s: Happening(
         s.starts_on, "suspension", "Suspension started", s.scope_detail or s.scope or "", ("case", s.case_id)),
-        only=lambda m: m.starts_on.is_not(None)),
+        only=lambda model, _viewer: model.starts_on.is_not(None)),
     _Source("complaint", Complaint, "received_at", True, _complaint),
-    _Source("incident", Incident, "occurred_at", True, lambda i: Happening(
+    _Source("safeguarding_concern", SafeguardingConcern, "raised_on", False, _concern,
+            only=lambda _model, viewer: listable_concerns(viewer),
+            options=(selectinload(SafeguardingConcern.officers),)),
+    _Source("incident", Incident, "occurred_at", True, lambda _v, i: Happening(
         _day(i.occurred_at), "incident", f"Incident {i.reference}", i.description, ("incident", i.id))),
-    _Source("cqc_rating", CqcRating, "rated_on", False, lambda r: Happening(
+    _Source("cqc_rating", CqcRating, "rated_on", False, lambda _v, r: Happening(
         r.rated_on, "cqc_rating", f"CQC rating: {r.rating.label}",
         "The report is linked in the rating history below" if r.report_url else "", None)),
 )
+BY_KIND = {source.kind: source for source in SOURCES}
+assert set(BY_KIND) == set(KINDS), "every kind the picture counts has its rows here"
 
 
-def _concern(view) -> Happening:
-    detail = {"full": view.concern.details, "shared": "Shared with you by the council's safeguarding team",
-              "exists": "Details restricted to the safeguarding team"}[view.level]
-    return Happening(view.concern.raised_on, "safeguarding_concern",
-                     f"Safeguarding concern {view.concern.reference} raised", detail,
-                     ("safeguarding_concern", view.concern.id))
+def happenings(viewer: Viewer, provider_id: int, limit: int, after: tuple[str, int] | None = None
+               ) -> tuple[list[Happening], tuple[str, int] | None]:
+    """A page of the provider's timeline: the `limit` newest happenings the viewer may know of (after the one named
+    (kind, row id), for the pages after the first), newest first, and the (kind, row id) of the page's last
+    happening when more follow (None on the last page). The caller has checked the viewer may see the provider; a
+    happening to page after that is not the viewer's raises NotFound.
+
+    Each kind's next `limit + 1` are read narrow (id and date) in one statement; only the page's rows are read
+    whole, by primary key (a record never changes council or provider)."""
+    start = _key_of(viewer, provider_id, *after) if after is not None else None
+    if start is None:  # the provider page's: built once (statement_cache)
+        statement = built(("picture newest", viewer, provider_id, limit),
+                          lambda: _newest(viewer, provider_id, limit + 1, None))
+    else:  # a page of the history further back: built for the place it starts
+        statement = _newest(viewer, provider_id, limit + 1, start)
+    keys = sorted((_Key(row.kind, row.id, _day(row.instant) if row.instant is not None else row.day, row.instant)
+                   for row in db.session.execute(statement)), key=_Key.sort)
+    page, more = keys[:limit], len(keys) > limit
+    wanted: dict[str, list[int]] = {}
+    for key in page:
+        wanted.setdefault(key.kind, []).append(key.row_id)
+    read: dict[tuple[str, int], Happening | None] = {}
+    for kind, ids in wanted.items():
+        source = BY_KIND[kind]
+        for row in db.session.scalars(select(source.model).where(source.model.id.in_(ids)).options(*source.options)):
+            read[(kind, row.id)] = source.happening(viewer, row)
+    shown = [h for key in page if (h := read.get((key.kind, key.row_id))) is not None]
+    return shown, ((page[-1].kind, page[-1].row_id) if more else None)
 
 
-def newest_happenings(viewer: Viewer, provider_id: int, limit: int) -> list[Happening]:
-    """At least the newest `limit` happenings the viewer may know of, of every kind, unordered: workflows.picture's
-    timeline orders them. The caller has checked the viewer may see the provider.
-
-    Each kind's newest `limit` are read narrow first (id and date); only the rows that rank (by day, then kind) with
-    or above the `limit`-th of them all are read whole (every row that can be in the first `limit`, ties included),
-    not `limit` whole rows of every kind."""
-    by_kind = {source.kind: source for source in SOURCES}
-    newest = built(("picture newest", viewer, provider_id, limit), lambda: _newest(viewer, provider_id, limit))
-    dated: list[tuple[date, _Source, int]] = [
-        (_day(row.instant) if row.instant is not None else row.day, by_kind[row.kind], row.id)
-        for row in db.session.execute(newest)]
-    concerns = [_concern(view) for view in list_concerns(viewer, provider_id, limit=limit)]
-    # The timeline's order is newest day first, then kind (workflows.picture.timeline): rank on both.
-    order = {kind: n for n, kind in enumerate(KINDS)}
-
-    def rank(on: date, kind: str) -> tuple[int, int]:
-        return on.toordinal(), -order.get(kind, 99)
-
-    ranks = sorted([rank(on, source.kind) for on, source, _id in dated] + [rank(h.on, h.kind) for h in concerns],
-                   reverse=True)
-    cutoff = ranks[limit - 1] if len(ranks) >= limit else (0, -99)
-    wanted: dict[_Source, list[int]] = {}
-    for on, source, row_id in dated:
-        if rank(on, source.kind) >= cutoff:
-            wanted.setdefault(source, []).append(row_id)
-    out = [h for h in concerns if rank(h.on, h.kind) >= cutoff]
-    for source, ids in wanted.items():
-        # By primary key alone: the ids were read above through the viewer's scope, and a record never changes
-        # council or provider. (With the scope again, SQLite read the provider's every notice along its
-        # (provider_id, served_on) index to find 60 of them.)
-        out.extend(source.happening(row) for row in db.session.scalars(
-            select(source.model).where(source.model.id.in_(ids))))
-    return out
+def _key_of(viewer: Viewer, provider_id: int, kind: str, row_id: int) -> _Key:
+    """Where the happening (kind, row id) stands, if it is one of this provider's that the viewer may know of."""
+    source = BY_KIND.get(kind)
+    found = None
+    if source is not None:
+        found = db.session.execute(source.query(viewer, provider_id).where(source.model.id == row_id)
+                                   .with_only_columns(source.column)).scalar_one_or_none()
+    if found is None:
+        raise NotFound("There is no such happening on this provider's timeline")
+    return _Key(kind, row_id, _day(found) if source.instant else found, found if source.instant else None)
 
 
-def _newest(viewer: Viewer, provider_id: int, limit: int):
-    """The newest `limit` of each kind, narrow (kind, id and date), in one UNION (built once: statement_cache)."""
+def _newest(viewer: Viewer, provider_id: int, limit: int, after: _Key | None):
+    """The next `limit` of each kind, narrow (kind, id and date), newest first, in one UNION."""
     parts = []
     for source in SOURCES:
-        column = getattr(source.model, source.on)
-        parts.append(source.query(viewer, provider_id).with_only_columns(
+        column, query = source.column, source.query(viewer, provider_id)
+        if after is not None:
+            query = query.where(source.after(after))
+        parts.append(query.with_only_columns(
             literal(source.kind).label("kind"), source.model.id.label("id"),
             # An instant (its London day worked out by the caller) or a date, each in its own column of the union.
             (column if source.instant else cast(null(), UTCDateTime)).label("instant"),
@@ -159,7 +212,7 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
         for source in SOURCES:
             if source.kind not in kinds:
                 continue
-            column = getattr(source.model, source.on)
+            column = source.column
             sums = [func.count(case((and_(column >= source.bound(start), column < source.bound(
                 date.fromordinal(end.toordinal() + 1))), 1))).label(f"q{n}")
                 for n, (_q, start, end) in enumerate(bounds)]
@@ -181,10 +234,6 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
         for (quarter, _start, _end), n in zip(bounds, row, strict=True):
             if n:
                 counts[quarter][source.kind] = Count(n, exact=exact)
-    concerns = counts_by_quarter((_concern(view) for view in list_concerns(viewer, provider_id, since=first)),
-                                 quarters)
-    for quarter, counted in concerns.items():
-        counts[quarter].update(counted)
     return counts
 
 

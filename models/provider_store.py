@@ -66,9 +66,11 @@ def contract_choices(viewer: Viewer) -> list[tuple[int, str]]:
     return [(row.id, f"{row.reference}: {row.name}") for row in db.session.execute(query)]
 
 
-def get_provider(viewer: Viewer, provider_id: int) -> Provider:
-    """One provider, or NotFound if it does not exist or the viewer may not see it."""
-    provider = db.session.scalar(scope_providers(select(Provider).where(Provider.id == provider_id), viewer))
+def get_provider(viewer: Viewer, provider_id: int, *options) -> Provider:
+    """One provider, or NotFound if it does not exist or the viewer may not see it; `options` load with it what the
+    caller shows (its CQC ratings, say)."""
+    provider = db.session.scalar(scope_providers(select(Provider).where(Provider.id == provider_id), viewer)
+                                 .options(*options))
     if provider is None:
         raise NotFound("There is no provider with that id that you can see")
     return provider

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import joinedload
 
 from models import db
 from models.audit_store import events_for
 from models.concern_store import complaint_figures, large_scale_enquiries
 from models.contract_settings_store import change_setting, settings_rows
-from models.entities import CqcRatingValue
-from models.picture_store import newest_happenings, open_cases, quarter_counts
+from models.entities import CqcRatingValue, Provider
+from models.picture_store import happenings, open_cases, quarter_counts
 from models.planned_meeting_store import list_planned
 from models.provider_store import (
     get_contract,
@@ -30,13 +31,13 @@ from workflows.errors import ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.picture import KINDS as PICTURE_KINDS
 from workflows.picture import quarter_bounds, quarter_label, recent_quarters
-from workflows.picture import timeline as picture_timeline
 from workflows.safeguarding import SAFEGUARDING
 
 bp = Blueprint("providers", __name__)
 PICTURE_QUARTERS = 4  # a year of counts
-TIMELINE_LENGTH = 60
-OPEN_CASES_SHOWN = 50  # the newest; the rest are one link away on the case list (issue 17: 10,000 rows took 6 s)
+TIMELINE_LENGTH = 20  # the newest on the provider page; the rest are on its history, HISTORY_PAGE at a time
+HISTORY_PAGE = 50
+OPEN_CASES_SHOWN = 25  # the newest, a page of the case list; the rest are one link away there (issue 17)
 
 
 @bp.get("/providers")
@@ -53,8 +54,9 @@ def list_providers_page():
 @requires(Permission.VIEW_PROVIDERS)
 def show_provider(provider_id: int):
     """One provider: its details, CQC rating history and contracts."""
-    provider = get_provider(g.viewer, provider_id)
+    provider = get_provider(g.viewer, provider_id, joinedload(Provider.ratings))
     contracts = list_contracts(g.viewer, provider_id=provider.id)
+    timeline, more = happenings(g.viewer, provider.id, TIMELINE_LENGTH)
     events = events_for(g.viewer.council_id, "provider", provider.id) if not g.viewer.is_provider else []
     quarters = recent_quarters(today_london(), PICTURE_QUARTERS)
     books = current_app.extensions["rulebooks"]
@@ -65,8 +67,7 @@ def show_provider(provider_id: int):
         "providers/show_provider.html", provider=provider, contracts=contracts, events=events,
         can_rate=g.viewer.can(Permission.RECORD_CQC_RATING), open_cases=cases[:OPEN_CASES_SHOWN],
         more_open_cases=len(cases) > OPEN_CASES_SHOWN,
-        timeline=[(h, _href(h)) for h in
-                  picture_timeline(newest_happenings(g.viewer, provider.id, TIMELINE_LENGTH))[:TIMELINE_LENGTH]],
+        timeline=[(h, _href(h)) for h in timeline], more_history=more is not None,
         kinds=PICTURE_KINDS,
         quarters=[(quarter_label(q), counts, figures) for (q, counts), figures in zip(
             quarter_counts(g.viewer, provider.id, quarters).items(),
@@ -77,6 +78,30 @@ def show_provider(provider_id: int):
         lse_contracts=[c.reference for c in contracts
                        if "large_scale_enquiry" in books[c.rulebook_id].suspension_requires
                        or any("large_scale_enquiry" in r.requires for r in books[c.rulebook_id].suspension_grounds)])
+
+
+@bp.get("/providers/<int:provider_id>/history")
+@requires(Permission.VIEW_PROVIDERS)
+def provider_history(provider_id: int):
+    """Everything that has happened to a provider that the person may know of, newest first, HISTORY_PAGE at a time:
+    ?after=<kind>:<id> names the last happening of the page before."""
+    provider = get_provider(g.viewer, provider_id)
+    after = _happening_named(request.args.get("after"))
+    timeline, more = happenings(g.viewer, provider.id, HISTORY_PAGE, after)  # an `after` not there: NotFound, 404
+    return render_template("providers/history.html", provider=provider, timeline=[(h, _href(h)) for h in timeline],
+                           first_page=after is None,
+                           next_page=url_for("providers.provider_history", provider_id=provider.id,
+                                             after=f"{more[0]}:{more[1]}") if more else None)
+
+
+def _happening_named(text: str | None) -> tuple[str, int] | None:
+    """(kind, id) from ?after=notice:123; None when not given; 404 when it names nothing there could be."""
+    if text is None:
+        return None
+    kind, _, number = text.partition(":")
+    if kind not in PICTURE_KINDS or not (number.isascii() and number.isdigit()) or len(number) > 10:
+        abort(404)
+    return kind, int(number)
 
 
 def _href(happening) -> str | None:

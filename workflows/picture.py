@@ -6,8 +6,6 @@ contracts compare; a contract's own reporting quarters belong to its monitoring 
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -65,18 +63,10 @@ def recent_quarters(today: date, count: int) -> list[tuple[int, int]]:
     return out
 
 
-def counts_by_quarter(happenings: Iterable[Happening], quarters: list[tuple[int, int]]
-                      ) -> dict[tuple[int, int], Counter[str]]:
-    """How many of each kind happened in each of these quarters (anything outside them is not counted)."""
-    counts: dict[tuple[int, int], Counter[str]] = {quarter: Counter() for quarter in quarters}
-    for happening in happenings:
-        quarter = quarter_of(happening.on)
-        if quarter in counts:
-            counts[quarter][happening.kind] += 1
-    return counts
+def happening_order(kind: str) -> int:
+    """Where a kind stands among the happenings of one day: the order of KINDS (a case before the notice served on
+    it). The timeline is newest day first, then this order, then newest first within a kind."""
+    return _ORDER[kind]
 
 
-def timeline(happenings) -> list[Happening]:
-    """Newest first; on the same day, in the order of KINDS (a case before the notice served on it)."""
-    order = {kind: n for n, kind in enumerate(KINDS)}
-    return sorted(happenings, key=lambda h: (-h.on.toordinal(), order.get(h.kind, 99), h.title))
+_ORDER = {kind: n for n, kind in enumerate(KINDS)}

@@ -1,18 +1,10 @@
-"""The provider picture: calendar quarters across year ends, counts per quarter, and the timeline's order."""
+"""The provider picture: calendar quarters across year ends, and the order of kinds on one day of the timeline."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from workflows.picture import (
-    Happening,
-    counts_by_quarter,
-    quarter_bounds,
-    quarter_label,
-    quarter_of,
-    recent_quarters,
-    timeline,
-)
+from workflows.picture import KINDS, happening_order, quarter_bounds, quarter_label, quarter_of, recent_quarters
 
 
 def test_quarters_are_calendar_quarters_and_cross_the_year_end():
@@ -25,18 +17,8 @@ def test_quarters_are_calendar_quarters_and_cross_the_year_end():
     assert quarter_bounds((2028, 1)) == (date(2028, 1, 1), date(2028, 3, 31))
 
 
-def test_counts_by_quarter_leave_out_what_is_older():
-    happenings = [Happening(date(2026, 12, 31), "complaint", "a", ""),
-                  Happening(date(2027, 1, 1), "complaint", "b", ""),
-                  Happening(date(2027, 1, 5), "incident", "c", ""), Happening(date(2025, 6, 1), "complaint", "d", "")]
-    counts = counts_by_quarter(happenings, recent_quarters(date(2027, 1, 10), 2))
-    assert counts[(2027, 1)] == {"complaint": 1, "incident": 1}
-    assert counts[(2026, 4)] == {"complaint": 1}
-    assert (2025, 2) not in counts
-
-
-def test_the_timeline_is_newest_first_and_a_case_comes_before_its_notice():
-    day = date(2026, 12, 18)
-    events = [Happening(day, "notice", "Notice served", ""), Happening(date(2026, 12, 1), "incident", "Old", ""),
-              Happening(day, "case", "Case opened", "")]
-    assert [h.title for h in timeline(events)] == ["Case opened", "Notice served", "Old"]
+def test_on_one_day_a_case_comes_before_the_notice_served_on_it_and_a_rating_comes_last():
+    assert happening_order("case") < happening_order("notice") < happening_order("default_notice")
+    assert happening_order("default_notice") < happening_order("suspension")
+    assert [happening_order(kind) for kind in KINDS] == list(range(len(KINDS)))
+    assert max(KINDS, key=happening_order) == "cqc_rating"
