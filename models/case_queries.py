@@ -8,14 +8,16 @@ from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from models import db
 from models.audit_store import events_for_case
-from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Notice
+from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Document, Notice
 from models.concerns import LargeScaleEnquiry
 from models.count_store import Count, bounded_count, cap
 from models.engine import load
 from models.entities import Contract, Provider
+from models.portal import EvidenceFile, MilestoneUpdate, NoticeRepresentation, PlanComment
 from models.registry import CASE_KINDS, KINDS, scoped
 from workflows.access import Viewer
 from workflows.case import OPEN, CaseState
@@ -32,8 +34,8 @@ def _by_case_statement(model: type, for_provider: bool):
     query = select(model).where(model.case_id == bindparam("case_id"), model.council_id == bindparam("council_id"))
     if for_provider:
         query = query.where(model.provider_id == bindparam("provider_id"))
-    if model is ActionPlan:  # the plan's workflow counts its rows and unverified milestones
-        query = query.options(selectinload(ActionPlan.rows), selectinload(ActionPlan.milestones))
+    if model is ActionPlan:  # the plan's workflow counts its rows (and its milestones: case_contents gives them)
+        query = query.options(selectinload(ActionPlan.rows))
     return query.order_by(model.id)
 
 
@@ -151,36 +153,51 @@ def _late_case_ids(viewer: Viewer, case_ids: list[int], now: datetime) -> set[in
 
 
 _RECORD_KINDS = tuple(name for name in CASE_KINDS if name != "case")
+# What else hangs off a case and is read for its page only when there is some (letters, and the portal's
+# representations, progress reports, evidence and comments): counted in the same statement as the kinds.
+ATTACHED = {"document": Document, "notice_representation": NoticeRepresentation, "milestone_update": MilestoneUpdate,
+            "evidence_file": EvidenceFile, "plan_comment": PlanComment}
 
 
 @cache
 def _kinds_present_query(for_provider: bool):
-    """How many records of each kind a case has, in one statement; built once (building it costs more than running
-    it) with the case, council and provider as parameters."""
+    """How many records of each kind a case has, and of each thing ATTACHED to it, in one statement; built once
+    (building it costs more than running it) with the case, council and provider as parameters."""
     parts = []
-    for name in _RECORD_KINDS:
-        model = KINDS[name].model
+    for name, model in [(name, KINDS[name].model) for name in _RECORD_KINDS] + list(ATTACHED.items()):
         part = select(literal(name).label("kind"), func.count(model.id).label("records")).where(
             model.case_id == bindparam("case_id"), model.council_id == bindparam("council_id"))
-        if for_provider:
+        if for_provider and hasattr(model, "provider_id"):
             part = part.where(model.provider_id == bindparam("provider_id"))
         parts.append(part)
     return union_all(*parts)
 
 
-def case_records(viewer: Viewer, case: Case) -> dict[str, list]:
-    """Everything attached to a case, by kind: one query says which kinds it has, then one query per kind present
-    (a case at the notice rung has only notices; most never reach a suspension)."""
-    params = {"case_id": case.id, "council_id": viewer.council_id}
-    if viewer.is_provider:
-        params["provider_id"] = viewer.provider_id
+class CaseContents(NamedTuple):
+    records: dict[str, list]  # every record attached to the case, by kind (CASE_KINDS but the case)
+    attached: frozenset[str]  # the names in ATTACHED the case has any of
+
+
+def case_contents(viewer: Viewer, case: Case) -> CaseContents:
+    """Everything attached to a case, by kind: one statement says which kinds it has (and which of ATTACHED), then
+    one per kind present (a case at the notice rung has only notices; most never reach a suspension). An action
+    plan's milestones are the case's milestones of that plan, read once for both."""
+    params = _case_params(viewer, case.id)
     present = {row.kind for row in db.session.execute(_kinds_present_query(viewer.is_provider), params)
                if row.records}
     out = {}
     for name in _RECORD_KINDS:
         out[name] = [] if name not in present else list(db.session.scalars(
-            _by_case_statement(KINDS[name].model, viewer.is_provider), _case_params(viewer, case.id)))
-    return out
+            _by_case_statement(KINDS[name].model, viewer.is_provider), params))
+    for plan in out["action_plan"]:
+        set_committed_value(plan, "milestones", sorted((m for m in out["milestone"] if m.plan_id == plan.id),
+                                                       key=lambda m: (m.due_on, m.id)))
+    return CaseContents(out, frozenset(present & ATTACHED.keys()))
+
+
+def case_records(viewer: Viewer, case: Case) -> dict[str, list]:
+    """Everything attached to a case, by kind (case_contents)."""
+    return case_contents(viewer, case).records
 
 
 @cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import String, cast, literal, select, union_all
+from sqlalchemy.orm.util import identity_key
 
 from models import db
 from models.audit_store import record_event
@@ -287,30 +288,34 @@ def paused_ids(deadlines) -> set[int]:
 
 def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
     """For each deadline: the record it belongs to, as words (its case's reference, a complaint's CMP-00012, or
-    "Meeting of 4 March 2027"), and the path of that record's page, from the registry; one statement whatever kinds
-    are present (a UNION of one SELECT per kind), none when there are no deadlines."""
+    "Meeting of 4 March 2027"), and the path of that record's page, from the registry. A record the request has
+    loaded already (the case on its own page) is named from the session; the rest in one statement whatever kinds
+    are present (a UNION of one SELECT per kind), none when there are none."""
     wanted: dict[str, set[int]] = {}
     for d in deadlines:
         kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)
         wanted.setdefault(kind, set()).add(entity_id)
+    names: dict[tuple[str, int], str] = {}
     parts = []
     for kind, ids in sorted(wanted.items()):
         model = KINDS[kind].model if kind in KINDS else None
-        # A record's name: its reference; a monitoring return's period label; a meeting's day (as ISO text).
+        # A record's name: its reference; a monitoring return's period label; a meeting's day.
         column = next((getattr(model, c) for c in ("reference", "label", "held_on") if hasattr(model, c)), None)
-        if column is not None:
+        if column is None:
+            continue
+        unread = []
+        for entity_id in ids:
+            loaded = db.session.identity_map.get(identity_key(model, entity_id))
+            if loaded is None:
+                unread.append(entity_id)
+            elif (value := getattr(loaded, column.key)) is not None:
+                names[(kind, entity_id)] = _subject_name(kind, str(value))
+        if unread:
             parts.append(select(literal(kind).label("kind"), model.id.label("id"),
-                                cast(column, String).label("name")).where(model.id.in_(ids)))
-    names: dict[tuple[str, int], str] = {}
+                                cast(column, String).label("name")).where(model.id.in_(unread)))
     for kind, entity_id, name in db.session.execute(union_all(*parts)) if parts else ():
-        model = KINDS[kind].model
-        if hasattr(model, "reference"):
-            names[(kind, entity_id)] = name
-        elif hasattr(model, "label"):  # a monitoring return: by its period, not its id
-            names[(kind, entity_id)] = f"{KINDS[kind].noun.capitalize()} {name}"
-        elif name:
-            held_on = date.fromisoformat(name[:10])
-            names[(kind, entity_id)] = f"Meeting of {held_on.day} {held_on:%B %Y}"
+        if name:
+            names[(kind, entity_id)] = _subject_name(kind, name)
     out = {}
     for d in deadlines:
         kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)
@@ -318,6 +323,17 @@ def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
         out[d.id] = (names.get((kind, entity_id)) or f"{noun} {entity_id}",
                      page_for(d.entity_type, d.entity_id, d.case_id))
     return out
+
+
+def _subject_name(kind: str, name: str) -> str:
+    """A record's name in words from its naming column's text (subjects_of)."""
+    model = KINDS[kind].model
+    if hasattr(model, "reference"):
+        return name
+    if hasattr(model, "label"):  # a monitoring return: by its period, not its id
+        return f"{KINDS[kind].noun.capitalize()} {name}"
+    held_on = date.fromisoformat(name[:10])
+    return f"Meeting of {held_on.day} {held_on:%B %Y}"
 
 
 def case_of(deadline: Deadline) -> Case | None:

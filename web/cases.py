@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_login import current_user
 
 from models import db
-from models.case_queries import case_records, case_timeline, deadlines_for, get_case, get_record
+from models.case_queries import case_contents, case_records, case_timeline, deadlines_for, get_case, get_record
 from models.case_store import (
     SecondCase,
     add_milestone,
@@ -300,7 +300,7 @@ def show_case(case_id: int):
     case = get_case(g.viewer, case_id)
     now, today = now_utc(), today_london()
     book = rulebook_for(case.contract)
-    records = case_records(g.viewer, case)
+    records, attached = case_contents(g.viewer, case)
     actions = {(kind, r.id): offered_steps(kind, r, now, today) for kind, rows in records.items() for r in rows}
     deadlines = _deadline_rows(case, now)
     timeline = case_timeline(g.viewer, case, newest=TIMELINE_SHOWN + 1)
@@ -309,7 +309,8 @@ def show_case(case_id: int):
                            case_actions=allowed_triggers(g.viewer, "case", case, now, today),
                            create=_create_steps(case, book, records), timeline=timeline[-TIMELINE_SHOWN:],
                            whole_history=len(timeline) > TIMELINE_SHOWN,
-                           kind_names=kind_names(book), documents=documents_for(g.viewer, case),
+                           kind_names=kind_names(book),
+                           documents=documents_for(g.viewer, case) if "document" in attached else [],
                            is_overdue=case.overdue or any(r["status"] == "breached" for r in deadlines),
                            scope_labels=SCOPE_LABELS, phases_of=phases_of,
                            editable_plans={p.id for p in records["action_plan"] if plan_is_editable(p)},
@@ -317,7 +318,7 @@ def show_case(case_id: int):
                                   for r in records[kind]},
                            plan_next={p.id: what_happens_next("action_plan", p.state, g.viewer)
                                       for p in records["action_plan"]},
-                           portal=portal.case_context(case, records))
+                           portal=portal.case_context(case, records, attached))
 
 
 @bp.get("/documents/<int:document_id>")

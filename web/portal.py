@@ -402,19 +402,24 @@ def new_plan_version(plan_id: int):
 # -- what the case page shows of the portal ------------------------------------------------------------------------
 
 
-def case_context(case, records: dict) -> dict:
+def case_context(case, records: dict, attached: frozenset[str]) -> dict:
     """For the case page: each milestone's progress and evidence, each notice's representations, each plan's health
-    and the portal actions this person may take."""
+    and the portal actions this person may take. `attached` (case_queries.case_contents) names what the case has any
+    of; what it has none of is not read."""
     viewer, today = g.viewer, today_london()
+
+    def read(name: str, reader, ids: list[int], empty=list):
+        return reader(viewer, ids) if name in attached else {i: empty() for i in ids}
+
     milestone_ids = [m.id for m in records["milestone"]]
     notice_ids = [n.id for n in records["notice"]]
     plans = records["action_plan"]
     started_from = {p.previous_id for p in plans if p.previous_id}
     windows = {n.id: representation_window(viewer, n) for n in records["notice"]} if viewer.is_provider else {}
     return {
-        "evidence": evidence_for(viewer, milestone_ids),
-        "updates": updates_for(viewer, milestone_ids),
-        "representations": representations_for(viewer, notice_ids),
+        "evidence": read("evidence_file", evidence_for, milestone_ids),
+        "updates": read("milestone_update", updates_for, milestone_ids),
+        "representations": read("notice_representation", representations_for, notice_ids),
         "health": {p.id: health_of(p, today) for p in plans},
         "can_represent": {n.id for n in records["notice"]
                           if viewer.is_provider and not representation_refusal(n.state, today, windows[n.id])},
@@ -426,6 +431,6 @@ def case_context(case, records: dict) -> dict:
                                        MilestoneState.DONE)},
         "can_review": {m.id for m in records["milestone"] if viewer.role in MANAGERS
                        and m.state is MilestoneState.DONE},
-        "comments": plan_comments(viewer, [p.id for p in plans]),
+        "comments": read("plan_comment", plan_comments, [p.id for p in plans], dict),
         "can_comment": {p.id for p in plans if p.state in COMMENTABLE and viewer.role in PROVIDERS | MANAGERS},
     }

@@ -241,3 +241,26 @@ def test_the_api_shows_a_milestones_progress_and_evidence_files(app, login_as, a
     assert (file["filename"], file["media_type"], file["review"]) == ("letters.pdf", "application/pdf", "submitted")
     plan = client.get(f"/api/v1/action-plans/{plan_id}", headers=headers).get_json()
     assert plan["previous_id"] is None and plan["health"] in ("on track", "at risk", "overdue")
+
+
+def test_the_case_page_reads_each_kind_once_and_only_what_the_case_has(app, login_as):
+    """Issue 17: one statement counts the case's records and what hangs off them (letters, progress reports,
+    evidence, representations, comments); only those present are read, and a plan's milestones are the case's
+    milestones, read once. The page still shows each of them in its place."""
+    from tests.integration.test_work_queues import statements
+
+    case_id, _plan_id, (first, _second) = build(app)
+    with time_machine.travel(LATER, tick=False):
+        login_as("provider_user").post_form(f"/milestones/{first}/progress", {
+            "status": "done", "commentary": "Both started on 4 January", "files": (io.BytesIO(PDF), "letters.pdf")})
+        manager = login_as("contract_manager")
+        manager.get(f"/cases/{case_id}")
+        with statements(app) as seen:
+            html = assert_page(manager.get(f"/cases/{case_id}"), "Case CASE-")
+        tables = [re.search(r"\bFROM (\w+)", " ".join(s.split())).group(1) for s in seen]
+        assert tables.count("milestone") == 1 and "milestone_update" in tables and "evidence_file" in tables
+        assert "plan_comment" not in tables and "notice_representation" not in tables
+        assert html.index("Two support workers recruited") < html.index("Attendance back to 95%")
+        assert "Both started on 4 January" in html and "letters.pdf" in html
+        # The case's own name on its deadlines is the loaded case's: no statement looks it up again.
+        assert not any("case_file.id IN" in " ".join(s.split()) for s in seen)
