@@ -1,0 +1,38 @@
+"""The app's Jinja environment (web/templating.py): template globals keep chaining to the environment's, and a
+macro import sees what it saw before, with the keys compared as a dict's."""
+
+from __future__ import annotations
+
+import jinja2
+from flask import Flask
+
+from web.templating import Environment
+
+
+def _app() -> Flask:
+    app = Flask(__name__)
+    app.jinja_environment = Environment  # type: ignore[assignment]
+    app.jinja_loader = jinja2.DictLoader({
+        "macros.html": "{% macro hello(name) %}{{ greeting }}, {{ name }}{{ mark }}{% endmacro %}",
+        "page.html": '{% from "macros.html" import hello with context %}{% from "macros.html" import hello as h %}'
+                     "{{ hello(who) }} / {{ h(who) }}",
+    })
+    return app
+
+
+def test_globals_chain_and_their_keys_are_every_maps():
+    app = _app()
+    app.jinja_env.globals["greeting"] = "Hello"
+    template = app.jinja_env.get_template("page.html")
+    app.jinja_env.globals["mark"] = "!"  # added after the template was loaded: still seen, as with a ChainMap
+    assert {"greeting", "mark", "url_for"} <= set(template.globals.keys())
+    assert template.globals["mark"] == "!" and "mark" in template.globals
+    with app.test_request_context():
+        assert template.render(who="Sam") == "Hello, Sam! / Hello, Sam!"
+
+
+def test_a_templates_own_globals_stay_its_own():
+    app = _app()
+    own = app.jinja_env.get_template("page.html", globals={"greeting": "Hi"})
+    assert own.globals["greeting"] == "Hi" and "greeting" not in app.jinja_env.globals
+    assert list(own.globals.keys()).count("greeting") == 1
