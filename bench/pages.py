@@ -98,7 +98,7 @@ def prepare(url: str | None, cases: int, events: int, reuse: bool) -> tuple[str,
         db.session.remove()
         db.engine.dispose()
     return url, {"app": app, "shown": shown, "shown_events": events_on_shown, "heaviest": heaviest[0],
-                 "heaviest_events": heaviest[1], "provider": provider, "dialect": dialect}
+                 "heaviest_events": heaviest[1], "provider": provider, "dialect": dialect, "cases": max(have, cases)}
 
 
 def page_list(ids: dict) -> dict[str, str]:
@@ -177,7 +177,7 @@ def main() -> None:
     results = serve_and_load(url, pages, args.seconds)
     bare = (results["bare GOV.UK page (/sign-in)"]["rps"] + results["bare page again (/sign-in)"]["rps"]) / 2
     load_after = os.getloadavg()
-    print(f"\n{dialect}, {args.cases:,} cases: wrk -t2 -c16 -d{args.seconds}s per page against gunicorn -w 2 on "
+    print(f"\n{dialect}, {ids['cases']:,} cases: wrk -t2 -c16 -d{args.seconds}s per page against gunicorn -w 2 on "
           f"127.0.0.1; {os.cpu_count()} CPUs, {busy:.0f}% busy with other processes just before; load average "
           f"{load_before[0]:.1f} at the start, {load_after[0]:.1f} at the end")
     print(f"  bare page: {bare:.0f} requests/s (mean of the first and last runs); targets: p95 <= "
