@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from sqlalchemy import Date, and_, case, cast, func, literal, null, or_, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from models import UTCDateTime, db
 from models.cases import Case, DefaultNotice, Notice, Suspension
@@ -93,6 +93,11 @@ class _Key:
         return (-self.day.toordinal(), self.rank, -(self.instant.timestamp() if self.instant else 0), -self.row_id)
 
 
+def _with_case(model) -> tuple:
+    """A record's case reference, read with the record: the timeline names the case a notice was served on."""
+    return (joinedload(model.case).load_only(Case.reference),)
+
+
 def _served(model, _viewer):
     return model.served_on.is_not(None)
 
@@ -116,13 +121,16 @@ SOURCES = (
     _Source("case", Case, "created_at", True, lambda _v, c: Happening(
         _day(c.created_at), "case", f"Case {c.reference} opened", c.summary, ("case", c.id))),
     _Source("notice", Notice, "served_on", False, lambda _v, n: Happening(
-        n.served_on, "notice", f"{n.title} served", n.findings, ("case", n.case_id)), only=_served),
+        n.served_on, "notice", f"{n.title} served on case {n.case.reference}", n.findings, ("case", n.case_id)),
+        only=_served, options=_with_case(Notice)),
     _Source("default_notice", DefaultNotice, "served_on", False, lambda _v, n: Happening(
-        n.served_on, "default_notice", f"Default notice {n.number or ''} served".replace("  ", " "),
-        n.default_description or "", ("case", n.case_id)), only=_served),
+        n.served_on, "default_notice",
+        f"Default notice {n.number or ''} served on case {n.case.reference}".replace("  ", " "),
+        n.default_description or "", ("case", n.case_id)), only=_served, options=_with_case(DefaultNotice)),
     _Source("suspension", Suspension, "starts_on", False, lambda _v, s: Happening(
-        s.starts_on, "suspension", "Suspension started", s.scope_detail or s.scope or "", ("case", s.case_id)),
-        only=lambda model, _viewer: model.starts_on.is_not(None)),
+        s.starts_on, "suspension", f"Suspension started on case {s.case.reference}", s.scope_detail or s.scope or "",
+        ("case", s.case_id)), only=lambda model, _viewer: model.starts_on.is_not(None),
+        options=_with_case(Suspension)),
     _Source("complaint", Complaint, "received_at", True, _complaint),
     _Source("safeguarding_concern", SafeguardingConcern, "raised_on", False, _concern,
             only=lambda _model, viewer: listable_concerns(viewer),
