@@ -164,6 +164,19 @@ def test_the_provider_timeline_pages_through_every_happening_once_in_order(app, 
     provider_client = login_as("provider_manager")
     hidden = [kind_id for kind_id in _concerns_of(app, pid) if kind_id not in _shared(app, pid)]
     assert provider_client.get(f"/providers/{pid}/history?after=safeguarding_concern:{hidden[0]}").status_code == 404
+    # Another provider's history is not found at all for a provider's staff.
+    assert provider_client.get(f"/providers/{pid}/history").status_code == 200
+    assert provider_client.get(f"/providers/{_another_provider(app, pid)}/history").status_code == 404
+
+
+def _another_provider(app, pid: int) -> int:
+    from sqlalchemy import select
+
+    from models import db
+    from models.entities import Provider
+
+    with app.app_context():
+        return db.session.scalar(select(Provider.id).where(Provider.id != pid).limit(1))
 
 
 def _concerns_of(app, pid: int) -> list[int]:
