@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import Date, and_, bindparam, case, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
@@ -273,21 +274,28 @@ class Row:
     extra: tuple = ()  # the values of the spec's extra CSV columns
 
 
-def _row(spec: ListSpec, base: str, r) -> Row:
-    waiting = {"provider": "Provider", "council": "Council"}.get(r.waiting_on or "", "")
+_WAITING = {"provider": "Provider", "council": "Council"}
+
+
+@cache
+def _stage_labels(kind: str) -> dict[str, str]:
+    """Each stage's label by its value, for a kind's rows (worked out once, not for each row)."""
+    return {s.value: stage_label(s) for s in KINDS[kind].workflow.STATES}
+
+
+def _row(spec: ListSpec, base: str, labels: dict[str, str], r) -> Row:
     value = spec.state_value(r.state)
-    stage = stage_label(next(s for s in KINDS[spec.kind].workflow.STATES if s.value == value))
     full = bool(r.full)
     return Row(r.id, base.format(id=r.id, case_id=r.id), r.reference, r.summary or "", r.provider_name,
-               r.contract_reference or "", spec.state_value(r.state) if full else "",
-               stage if full else "Restricted", r.opened, r.next_due, waiting, bool(r.overdue), r.rulebook_id, full,
+               r.contract_reference or "", value if full else "", labels[value] if full else "Restricted", r.opened,
+               r.next_due, _WAITING.get(r.waiting_on or "", ""), bool(r.overdue), r.rulebook_id, full,
                tuple(getattr(r, f"extra_{n}") for n in range(len(spec.extra_csv))))
 
 
 def _rows(spec: ListSpec, statement, now: datetime) -> list[Row]:
     """The rows a statement reads (the whole columns, overdue included), ready to show."""
-    base = KINDS[spec.kind].page
-    return [_row(spec, base, r) for r in db.session.execute(statement, _times(now))]
+    base, labels = KINDS[spec.kind].page, _stage_labels(spec.kind)
+    return [_row(spec, base, labels, r) for r in db.session.execute(statement, _times(now))]
 
 
 def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], Count, int, int]:
