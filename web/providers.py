@@ -27,7 +27,7 @@ from web.clock import now_utc, today_london
 from web.forms import ContractSettingForm, CqcRatingForm, options
 from web.permissions import requires
 from workflows.access import Permission
-from workflows.errors import ValidationProblem
+from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.picture import KINDS as PICTURE_KINDS
 from workflows.picture import quarter_bounds, quarter_label, recent_quarters
@@ -84,23 +84,29 @@ def show_provider(provider_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def provider_history(provider_id: int):
     """Everything that has happened to a provider that the person may know of, newest first, HISTORY_PAGE at a time:
-    ?after=<kind>:<id> names the last happening of the page before."""
+    ?after=<kind>:<id> names the last happening of the page before. A place that is not one of this provider's
+    happenings the person may know of (a mistyped or stale link) answers 404 with the newest page and says so."""
     provider = get_provider(g.viewer, provider_id)
     after = _happening_named(request.args.get("after"))
-    timeline, more = happenings(g.viewer, provider.id, HISTORY_PAGE, after)  # an `after` not there: NotFound, 404
+    lost = after is False
+    try:
+        timeline, more = happenings(g.viewer, provider.id, HISTORY_PAGE, after or None)
+    except NotFound:
+        lost = True
+        timeline, more = happenings(g.viewer, provider.id, HISTORY_PAGE)
     return render_template("providers/history.html", provider=provider, timeline=[(h, _href(h)) for h in timeline],
-                           first_page=after is None,
+                           first_page=not after or lost, lost=lost,
                            next_page=url_for("providers.provider_history", provider_id=provider.id,
-                                             after=f"{more[0]}:{more[1]}") if more else None)
+                                             after=f"{more[0]}:{more[1]}") if more else None), 404 if lost else 200
 
 
-def _happening_named(text: str | None) -> tuple[str, int] | None:
-    """(kind, id) from ?after=notice:123; None when not given; 404 when it names nothing there could be."""
+def _happening_named(text: str | None) -> tuple[str, int] | None | bool:
+    """(kind, id) from ?after=notice:123; None when not given; False when it names nothing there could be."""
     if text is None:
         return None
     kind, _, number = text.partition(":")
     if kind not in PICTURE_KINDS or not (number.isascii() and number.isdigit()) or len(number) > 10:
-        abort(404)
+        return False
     return kind, int(number)
 
 

@@ -63,3 +63,12 @@ def test_the_provider_history_pages_back_through_everything(app, page, live_serv
     page.get_by_role("link", name="Back to the newest").click()
     assert _numbers(items) == first
     assert console_errors == []
+
+    # A stale or mistyped place in the history: the newest page, and a banner that says what happened.
+    page.goto(f"{live_server}/providers/{provider_id}/history?after=incident:999999")
+    expect(page.locator(".govuk-notification-banner")).to_contain_text("That place in the provider's history was not")
+    assert _numbers(items) == first
+    axe_check(page)
+    screenshot(page, "provider-history-not-found")
+    # The browser reports the page's own 404 status; nothing else went wrong on it.
+    assert [e for e in console_errors if "status of 404" not in e] == []

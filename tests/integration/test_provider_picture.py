@@ -159,8 +159,13 @@ def test_the_provider_timeline_pages_through_every_happening_once_in_order(app, 
     assert history.split("remedy-timeline")[1].split("</ol>")[0].count("<li") == len(expected)
     assert "Older" not in history and "Back to the newest" not in history
     # A place to page from that is not one of this provider's happenings the viewer may know of is not found.
+    # The answer says so, and shows the newest page to page back from (a mistyped or stale link).
     for after in ("nonsense", "complaint:x", "complaint:99999999999", "parcel:1", "complaint:999999"):
-        assert manager_client.get(f"/providers/{pid}/history?after={after}").status_code == 404
+        lost = manager_client.get(f"/providers/{pid}/history?after={after}")
+        assert lost.status_code == 404
+        html = lost.get_data(as_text=True)
+        assert "That place in the provider's history was not found" in html
+        assert html.split("remedy-timeline")[1].split("</ol>")[0].count("<li") == len(expected)
     provider_client = login_as("provider_manager")
     hidden = [kind_id for kind_id in _concerns_of(app, pid) if kind_id not in _shared(app, pid)]
     assert provider_client.get(f"/providers/{pid}/history?after=safeguarding_concern:{hidden[0]}").status_code == 404
