@@ -29,7 +29,7 @@ from workflows.access import Viewer
 from workflows.case import OPEN
 from workflows.clock import LONDON
 from workflows.errors import NotFound
-from workflows.picture import KINDS, Happening, happening_order, quarter_bounds
+from workflows.picture import KINDS, Happening, happening_order, quarter_bounds, timeline_key
 
 
 def _of(model, viewer: Viewer, provider_id: int):
@@ -90,7 +90,7 @@ class _Key:
         return happening_order(self.kind)
 
     def sort(self) -> tuple:
-        return (-self.day.toordinal(), self.rank, -(self.instant.timestamp() if self.instant else 0), -self.row_id)
+        return timeline_key(self.day, self.kind, self.instant, self.row_id)
 
 
 def _with_case(model) -> tuple:

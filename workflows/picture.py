@@ -7,7 +7,7 @@ contracts compare; a contract's own reporting quarters belong to its monitoring 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 # What the picture counts, in the order its table shows them.
 KINDS = {
@@ -70,3 +70,10 @@ def happening_order(kind: str) -> int:
 
 
 _ORDER = {kind: n for n, kind in enumerate(KINDS)}
+
+
+def timeline_key(on: date, kind: str, instant: datetime | None, row_id: int) -> tuple:
+    """Where a happening stands on a provider's timeline, as a key to sort by: newest day first (`on`, the London day
+    it happened); on one day in the order of KINDS (happening_order); within a kind newest first, by the instant it
+    happened for a kind dated by an instant, then by its row id."""
+    return -on.toordinal(), happening_order(kind), -(instant.timestamp() if instant is not None else 0), -row_id
