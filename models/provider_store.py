@@ -66,11 +66,13 @@ def contract_choices(viewer: Viewer) -> list[tuple[int, str]]:
     return [(row.id, f"{row.reference}: {row.name}") for row in db.session.execute(query)]
 
 
-def get_provider(viewer: Viewer, provider_id: int, *options) -> Provider:
-    """One provider, or NotFound if it does not exist or the viewer may not see it; `options` load with it what the
-    caller shows (its CQC ratings, say)."""
-    provider = db.session.scalar(scope_providers(select(Provider).where(Provider.id == provider_id), viewer)
-                                 .options(*options))
+def get_provider(viewer: Viewer, provider_id: int, with_ratings: bool = False) -> Provider:
+    """One provider, or NotFound if it does not exist or the viewer may not see it; with_ratings, its CQC rating
+    history read in the same statement (the provider page shows it)."""
+    query = scope_providers(select(Provider).where(Provider.id == provider_id), viewer)
+    if with_ratings:
+        query = query.options(joinedload(Provider.ratings))
+    provider = db.session.scalar(query)
     if provider is None:
         raise NotFound("There is no provider with that id that you can see")
     return provider

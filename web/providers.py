@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import joinedload
 
 from models import db
 from models.audit_store import events_for
 from models.concern_store import complaint_figures, large_scale_enquiries
 from models.contract_settings_store import change_setting, settings_rows
-from models.entities import CqcRatingValue, Provider
+from models.entities import CqcRatingValue
 from models.picture_store import happenings, open_cases, quarter_counts
 from models.planned_meeting_store import list_planned
 from models.provider_store import (
@@ -54,7 +53,7 @@ def list_providers_page():
 @requires(Permission.VIEW_PROVIDERS)
 def show_provider(provider_id: int):
     """One provider: its details, CQC rating history and contracts."""
-    provider = get_provider(g.viewer, provider_id, joinedload(Provider.ratings))
+    provider = get_provider(g.viewer, provider_id, with_ratings=True)
     contracts = list_contracts(g.viewer, provider_id=provider.id)
     timeline, more = happenings(g.viewer, provider.id, TIMELINE_LENGTH)
     events = events_for(g.viewer.council_id, "provider", provider.id) if not g.viewer.is_provider else []
