@@ -50,6 +50,7 @@ from bench.workflow import (  # noqa: E402
     fetch,
     free_port,
     pages_in_process,
+    planned_afresh,
     run_wrk,
     sign_in,
 )
@@ -154,11 +155,20 @@ def main() -> None:
     # In process, one request at a time: statements and time, and the plan of each page's slowest statement.
     web_pages = {k: v for k, v in pages.items() if not v.startswith("/api/")}
     app = ids["app"]
-    inproc = pages_in_process(app, web_pages, repeats=5)
-    print(f"\n{dialect}: one request at a time, in process (signed in as the contract manager)")
+    # 20 runs of each page: past the five runs PostgreSQL plans a prepared statement afresh, as a busy worker is.
+    inproc = pages_in_process(app, web_pages, repeats=20)
+    print(f"\n{dialect}: one request at a time, in process (signed in as the contract manager), mean of 20")
     print(f"  {'page':<44}{'status':>7}{'SQL':>6}{'ms SQL':>8}{'ms all':>8}")
     for name, r in inproc.items():
         print(f"  {name:<44}{r['status']:>7}{r['statements']:>6.0f}{r['sql_ms']:>8.1f}{r['total_ms']:>8.1f}")
+    if dialect == "postgresql":
+        afresh = planned_afresh(app)
+        print(f"\nstatements PostgreSQL still plans afresh at every run (no generic plan after 20 runs): "
+              f"{len(afresh)}")
+        for statement in afresh:
+            print(f"  {statement[:150]}")
+        figure("pages", "statements planned afresh at every run (postgresql)", str(len(afresh)), "none wanted",
+               None)
     print("\nthe plan of each page's slowest statement (with the parameters of its last run):")
     from models import db
 

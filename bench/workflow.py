@@ -205,6 +205,18 @@ def pages_in_process(app, urls: dict[str, str], repeats: int = 20) -> dict[str, 
     return out
 
 
+def planned_afresh(app) -> list[str]:
+    """On PostgreSQL, the statements the server still plans afresh at every run (models/connections.py), read on the
+    one pooled connection that pages_in_process's requests, one at a time, used."""
+    from models import db
+    from models.connections import planned_afresh as on_connection
+
+    with app.app_context():
+        found = on_connection(db.session)
+        db.session.remove()
+    return found
+
+
 # -- HTTP with wrk ---------------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import cache
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import Integer, bindparam, event, select
 from sqlalchemy.orm import Session
 
 from models import db, utcnow
@@ -84,7 +84,7 @@ def _case_events_statement():
 def _newest_case_events_statement():
     return (select(AuditEvent).where(AuditEvent.council_id == bindparam("council_id"),
                                      AuditEvent.case_id == bindparam("case_id"))
-            .order_by(AuditEvent.id.desc()).limit(bindparam("newest")))
+            .order_by(AuditEvent.id.desc()).limit(bindparam("newest", type_=Integer, literal_execute=True)))
 
 
 def events_for_case(council_id: int, case_id: int, newest: int | None = None) -> list[AuditEvent]:

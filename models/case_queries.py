@@ -10,13 +10,12 @@ from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
-from models import db
+from models import db, fixed
 from models.audit_store import events_for_case
 from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Document, Notice
 from models.concerns import LargeScaleEnquiry
 from models.count_store import Count, bounded_count, cap
 from models.engine import load
-from models.entities import Contract, Provider
 from models.portal import EvidenceFile, MilestoneUpdate, NoticeRepresentation, PlanComment
 from models.registry import CASE_KINDS, KINDS, scoped
 from workflows.access import Viewer
@@ -60,7 +59,7 @@ def _filtered_cases(query, provider_id: int | None, contract_id: int | None, sta
     if open_only:
         query = query.where(Case.state.in_(OPEN))
     # "Overdue" is what the scheduler has recorded: it sweeps every minute and marks a case overdue at a breach.
-    # (The case list still flags a deadline past due before the sweep: see list_case_rows.)
+    # (The case list still flags a deadline past due before the sweep: see models/list_store.py.)
     if overdue is True:
         query = query.where(Case.overdue.is_(True))
     elif overdue is False:
@@ -79,7 +78,7 @@ def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, co
     total = bounded_count(key, query)
     if offset >= cap():
         return [], total
-    items = db.session.scalars(query.order_by(Case.id.desc()).limit(per_page).offset(offset))
+    items = db.session.scalars(query.order_by(Case.id.desc()).limit(fixed(per_page)).offset(fixed(offset)))
     return list(items), total
 
 
@@ -88,68 +87,6 @@ def cases_query(viewer: Viewer, provider_id: int | None = None, contract_id: int
     """The statement of the cases the viewer may see, filtered, with their provider and contract (a list's page)."""
     return _filtered_cases(scoped(Case, viewer), provider_id, contract_id, state, overdue, open_only).options(
         selectinload(Case.provider), selectinload(Case.contract))
-
-
-class CaseListRow(NamedTuple):
-    """One line of the case list, as the store reads it."""
-
-    id: int
-    reference: str
-    summary: str
-    state: CaseState
-    overdue: bool
-    created_at: datetime
-    provider_name: str
-    contract_reference: str
-    rulebook_id: str
-
-
-@cache
-def _case_list_statements(filters: frozenset[str], for_provider: bool):
-    """The case list's page and count statements for one shape of filter, built once and run with parameters
-    (building a statement costs more than SQLite takes to run it)."""
-    rows = select(Case.id, Case.reference, Case.summary, Case.state, Case.overdue, Case.created_at,
-                  Provider.name.label("provider_name"), Contract.reference.label("contract_reference"),
-                  Contract.rulebook_id).join(Provider, Provider.id == Case.provider_id).join(
-                      Contract, Contract.id == Case.contract_id)
-    counted = select(func.count(Case.id))
-    conditions = [Case.council_id == bindparam("council_id")]
-    if for_provider:
-        conditions.append(Case.provider_id == bindparam("viewer_provider_id"))
-    for name in sorted(filters):
-        conditions.append(getattr(Case, name) == bindparam(name))
-    rows = rows.where(*conditions).order_by(Case.id.desc()).limit(bindparam("limit")).offset(bindparam("offset"))
-    return rows, counted.where(*conditions)
-
-
-def list_case_rows(viewer: Viewer, now: datetime, provider_id: int | None = None, contract_id: int | None = None,
-                   state: CaseState | None = None, overdue: bool | None = None, page: int = 1,
-                   per_page: int = 25) -> tuple[list, int]:
-    """A page of the case list as CaseListRow tuples, newest first, with the total count: one query for the rows,
-    one to count, and one more only if a case not yet flagged overdue has a deadline past due.
-
-    "Overdue" is what the scheduler has recorded (it sweeps every minute and flags a case at a breach); a row whose
-    deadline has passed but not yet been swept is shown overdue too."""
-    params = {"council_id": viewer.council_id, "provider_id": provider_id, "contract_id": contract_id,
-              "state": state, "overdue": overdue}
-    params = {k: v for k, v in params.items() if v is not None}
-    rows_stmt, count_stmt = _case_list_statements(frozenset(params) - {"council_id"}, viewer.is_provider)
-    if viewer.is_provider:
-        params["viewer_provider_id"] = viewer.provider_id
-    rows = db.session.execute(rows_stmt, {**params, "limit": per_page,
-                                          "offset": (max(page, 1) - 1) * per_page}).all()
-    total = db.session.execute(count_stmt, params).scalar_one()
-    late = _late_case_ids(viewer, [r.id for r in rows if not r.overdue], now)
-    return [CaseListRow(*r[:4], r.overdue or r.id in late, *r[5:]) for r in rows], total
-
-
-def _late_case_ids(viewer: Viewer, case_ids: list[int], now: datetime) -> set[int]:
-    """Which of these cases have a running deadline past its due instant (the next sweep will flag them)."""
-    if not case_ids:
-        return set()
-    return set(db.session.scalars(select(Deadline.case_id).where(
-        Deadline.case_id.in_(case_ids), Deadline.council_id == viewer.council_id, Deadline.status == "running",
-        Deadline.due_at < now).distinct()))
 
 
 _RECORD_KINDS = tuple(name for name in CASE_KINDS if name != "case")

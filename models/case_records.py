@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import current_app
 from sqlalchemy import func, select
 
-from models import db
+from models import db, fixed
 from models.case_queries import suspension_grounds
 from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Milestone, Notice, Termination
 from models.deadline_store import cancel_deadline_timers, create_deadline
@@ -66,7 +66,7 @@ def notice_facts(notice) -> dict:
     """The notice's service dates, the plan period it set, and whether its plan is being written in Remedy (then
     the plan's own submission moves the notice, and the council records no plan received outside Remedy)."""
     in_remedy = db.session.scalar(select(ActionPlan.id).where(ActionPlan.notice_id == notice.id,
-                                                             ActionPlan.state.in_(LIVE)).limit(1))
+                                                             ActionPlan.state.in_(fixed(LIVE))).limit(fixed(1)))
     return {"served_on": notice.served_on, "received_on": notice.received_on, "plan_due_days": notice.plan_due_days,
             "plan_in_remedy": in_remedy is not None}
 

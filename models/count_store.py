@@ -12,7 +12,7 @@ from collections.abc import Callable, Hashable
 
 from sqlalchemy import func, literal, select
 
-from models import db
+from models import db, fixed
 
 CAP = 1000  # counted exactly up to here
 CACHE_SECONDS = 300.0  # how old an "about" count may be
@@ -53,7 +53,7 @@ def cap() -> int:
 
 def capped(query):
     """A statement counting the rows of `query`, but never more than cap() + 1 of them (stops reading there)."""
-    return select(func.count()).select_from(query.with_only_columns(literal(1)).order_by(None).limit(cap() + 1)
+    return select(func.count()).select_from(query.with_only_columns(literal(1)).order_by(None).limit(fixed(cap() + 1))
                                             .subquery())
 
 

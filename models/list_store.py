@@ -18,7 +18,7 @@ from functools import cache
 from sqlalchemy import Date, and_, bindparam, case, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
 
-from models import UTCDateTime, db, dialect_name
+from models import UTCDateTime, db, dialect_name, fixed
 from models.cases import Case, Deadline
 from models.count_store import Count, bounded_count, cap
 from models.entities import Contract, Provider
@@ -130,7 +130,7 @@ def _deadline_of(spec: ListSpec):
     model = spec.model
     if spec.kind == "case":
         return Deadline.case_id == model.id
-    return and_(Deadline.entity_type == spec.kind, Deadline.entity_id == model.id)
+    return and_(Deadline.entity_type == fixed(spec.kind), Deadline.entity_id == model.id)
 
 
 # The time a list is read at, given when its statements run (they are built once: models/statement_cache.py).
@@ -162,26 +162,26 @@ def _build(spec: ListSpec, viewer: Viewer, query: Query):
     # The record is already scoped to the viewer's council: its own deadlines are found by (entity_type, entity_id),
     # the index a per-row subquery needs (a council filter here made SQLite scan the council's running deadlines
     # for every row: the returns list took 3.4 s at 100,000 cases).
-    live = and_(own, Deadline.status.in_(LIVE))
+    live = and_(own, Deadline.status.in_(fixed(LIVE)))
     state = getattr(model, spec.state)
     next_due = select(func.min(Deadline.due_on)).where(live).correlate(model).scalar_subquery()
-    waiting = (select(Deadline.acts).where(live).order_by(Deadline.due_at, Deadline.id).limit(1)
+    waiting = (select(Deadline.acts).where(live).order_by(Deadline.due_at, Deadline.id).limit(fixed(1))
                .correlate(model).scalar_subquery())
     # OFFSET 0 keeps PostgreSQL probing the row's own deadlines by index: without it, "overdue = yes" hashed every
     # overdue deadline of the council first (issue 17: the filtered case list's page from 19.8 ms to 0.3 ms).
     late = select(literal(1)).where(own, Deadline.council_id == viewer.council_id, or_(
-        Deadline.status == "breached", and_(Deadline.status == "running", Deadline.due_at < NOW))) \
-        .correlate(model).offset(0).exists()
+        Deadline.status == fixed("breached"), and_(Deadline.status == fixed("running"), Deadline.due_at < NOW))) \
+        .correlate(model).offset(fixed(0)).exists()
     if spec.kind == "case":
         late = or_(Case.overdue.is_(True), late)
     if spec.due:
         # A row whose clock never ran (no deadline row) still has its own due date while the stage awaits it.
         due = getattr(model, spec.due)
-        awaited = state.in_([spec.stage_of(v) for v in spec.due_in])
+        awaited = state.in_(fixed([spec.stage_of(v) for v in spec.due_in]))
         next_due = func.coalesce(next_due, case((awaited, due)))
         late = or_(late, and_(awaited, due < TODAY))
     if spec.waiting_in:
-        waiting = func.coalesce(waiting, case(*((state == spec.stage_of(v), literal(who))
+        waiting = func.coalesce(waiting, case(*((state == fixed(spec.stage_of(v)), fixed(who))
                                                 for v, who in spec.waiting_in)))
     if spec.restricted:
         next_due, waiting, late = shown(next_due), shown(waiting), and_(full, late)
@@ -222,9 +222,9 @@ def _build(spec: ListSpec, viewer: Viewer, query: Query):
         conditions.append(and_(full, state == spec.stage_of(query.stage)))
     final = [spec.stage_of(v) for v in spec.final]
     if query.show == "open" and final:
-        conditions.append(or_(~full, state.not_in(final)) if spec.restricted else state.not_in(final))
+        conditions.append(or_(~full, state.not_in(fixed(final))) if spec.restricted else state.not_in(fixed(final)))
     elif query.show == "closed":
-        conditions.append(and_(full, state.in_(final)))
+        conditions.append(and_(full, state.in_(fixed(final))))
     if query.overdue == "yes":
         conditions.append(late)
     elif query.overdue == "no":
@@ -335,13 +335,13 @@ def _page_keys(spec: ListSpec, viewer: Viewer, query: Query, rows_stmt, offset: 
     model = spec.model
     keys = rows_stmt.with_only_columns(model.id)
     if query.sort != "provider" or dialect_name() != "postgresql":
-        return keys.limit(limit).offset(offset)
+        return keys.limit(fixed(limit)).offset(fixed(offset))
     walked = aliased(Provider)
     own = (keys.where(model.provider_id == walked.id).order_by(None).order_by(model.id.desc())
-           .limit(offset + limit).lateral())
+           .limit(fixed(offset + limit)).lateral())
     order = [column.asc() if query.order == "asc" else column.desc() for column in (walked.name, walked.id)]
     return (select(own.c.id).select_from(walked).join(own, true()).where(walked.council_id == viewer.council_id)
-            .order_by(*order, own.c.id.desc()).limit(limit).offset(offset))
+            .order_by(*order, own.c.id.desc()).limit(fixed(limit)).offset(fixed(offset)))
 
 
 def csv_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> list[Row]:

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
-from models import db
+from models import db, fixed
 from models.entities import User
 from models.scheduling import CapturedMail, Notification, OutboxMessage
 from workflows.messages import Message
@@ -109,7 +109,7 @@ def counts(council_id: int | None = None) -> dict:
 def notifications_for(user: User, limit: int = 50) -> list[Notification]:
     """A person's notifications, newest first."""
     return list(db.session.scalars(select(Notification).where(Notification.user_id == user.id)
-                                   .order_by(Notification.id.desc()).limit(limit)))
+                                   .order_by(Notification.id.desc()).limit(fixed(limit))))
 
 
 def unread_count(user: User) -> int:

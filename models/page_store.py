@@ -8,7 +8,7 @@ from collections.abc import Hashable
 
 from sqlalchemy import Select
 
-from models import db
+from models import db, fixed
 from models.count_store import Count, bounded_count
 
 
@@ -38,6 +38,6 @@ def read_page(query: Select, key: Hashable, page: int, per_page: int, rows: bool
     offset = (page - 1) * per_page
     if after is None and total.exact and offset >= total:  # past the end (an "about" total may be a little old)
         return [], total
-    sliced = query.limit(per_page).offset(offset)
+    sliced = query.limit(fixed(per_page)).offset(fixed(offset))
     found = db.session.execute(sliced).all() if rows else db.session.scalars(sliced).all()
     return list(found), total

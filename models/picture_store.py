@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, and_, case, cast, func, literal, null, or_, select, union_all
+from sqlalchemy import Date, and_, case, cast, func, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import UTCDateTime, db
+from models import UTCDateTime, db, fixed
 from models.cases import Case, DefaultNotice, Notice, Suspension
 from models.concern_store import concern_views, listable_concerns
 from models.concerns import Complaint, Incident, SafeguardingConcern
@@ -195,11 +195,11 @@ def _newest(viewer: Viewer, provider_id: int, limit: int, after: _Key | None):
         if after is not None:
             query = query.where(source.after(after))
         parts.append(query.with_only_columns(
-            literal(source.kind).label("kind"), source.model.id.label("id"),
+            fixed(source.kind).label("kind"), source.model.id.label("id"),
             # An instant (its London day worked out by the caller) or a date, each in its own column of the union.
             (column if source.instant else cast(null(), UTCDateTime)).label("instant"),
             (cast(null(), Date) if source.instant else column).label("day"),
-        ).order_by(column.desc(), source.model.id.desc()).limit(limit).subquery())
+        ).order_by(column.desc(), source.model.id.desc()).limit(fixed(limit)).subquery())
     return union_all(*(select(*part.c) for part in parts))
 
 
@@ -224,7 +224,7 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
             sums = [func.count(case((and_(column >= source.bound(start), column < source.bound(
                 date.fromordinal(end.toordinal() + 1))), 1))).label(f"q{n}")
                 for n, (_q, start, end) in enumerate(bounds)]
-            parts.append(source.query(viewer, provider_id).with_only_columns(literal(source.kind).label("kind"), *sums)
+            parts.append(source.query(viewer, provider_id).with_only_columns(fixed(source.kind).label("kind"), *sums)
                          .where(column >= source.bound(first), column < source.bound(after)))
         return union_all(*parts)
 
@@ -247,5 +247,5 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
 
 def open_cases(viewer: Viewer, provider_id: int, limit: int | None = None) -> list[Case]:
     """The provider's open cases, newest first (at most `limit`: the rest are on the case list)."""
-    return list(db.session.scalars(_of(Case, viewer, provider_id).where(Case.state.in_(OPEN))
-                                   .order_by(Case.id.desc()).limit(limit)))
+    return list(db.session.scalars(_of(Case, viewer, provider_id).where(Case.state.in_(fixed(OPEN)))
+                                   .order_by(Case.id.desc()).limit(None if limit is None else fixed(limit))))

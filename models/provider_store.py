@@ -9,7 +9,7 @@ from flask import current_app
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import contains_eager, joinedload, selectinload
 
-from models import db
+from models import db, fixed
 from models.audit_store import record_event
 from models.entities import Contract, CqcRating, CqcRatingValue, Provider, User
 from models.statement_cache import built
@@ -101,7 +101,8 @@ def list_contracts(viewer: Viewer, provider_id: int | None = None, manager_id: i
     """The contracts this person may see (optionally for one provider, or one contract manager's), by reference, at
     most `limit` of them."""
     statement = built(("contracts", viewer, provider_id, manager_id, limit), lambda: contracts_query(
-        viewer, provider_id, manager_id).options(*CONTRACT_ROWS).order_by(Contract.reference).limit(limit))
+        viewer, provider_id, manager_id).options(*CONTRACT_ROWS).order_by(Contract.reference)
+        .limit(None if limit is None else fixed(limit)))
     return list(db.session.scalars(statement))
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import OperationalError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from models import db
+from models import db, fixed
 from models.audit_store import record_event
 from models.entities import ApiToken, Provider, SchedulerTick, SignInAttempt, User
 from models.scheduling import Notification
@@ -44,7 +44,7 @@ def _session_user_statement():
     unread = select(func.count(Notification.id)).where(
         Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery()
     # Ticks are only ever appended, so the newest has the highest id (the primary key's index, at any size).
-    last_tick = select(SchedulerTick.finished_at).order_by(SchedulerTick.id.desc()).limit(1).scalar_subquery()
+    last_tick = select(SchedulerTick.finished_at).order_by(SchedulerTick.id.desc()).limit(fixed(1)).scalar_subquery()
     return select(User, unread, last_tick).where(User.id == bindparam("user_id"))
 
 

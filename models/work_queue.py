@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Date, bindparam, case, func, literal, select, union_all
+from sqlalchemy import Date, bindparam, case, func, select, union_all
 
-from models import UTCDateTime, db
+from models import UTCDateTime, db, fixed
 from models.cases import ActionPlan, Case, Deadline, Milestone, Suspension, Termination
 from models.concerns import SafeguardingConcern
 from models.count_store import Count, about, cached, cap, capped, fresh, known_about
@@ -45,7 +45,7 @@ def _deadlines(viewer: Viewer, manager_id: int | None, provider_id: int | None, 
     """Live deadlines the viewer may see (the registry's rule), optionally on one person's contracts, one provider's
     records or one kind of record; with running_only, only running ones (an equality on status lets PostgreSQL read
     the (council, status, due_at, id) index in order and stop at the page, where IN would make it sort them all)."""
-    status = Deadline.status == "running" if running_only else Deadline.status.in_(LIVE)
+    status = Deadline.status == fixed("running") if running_only else Deadline.status.in_(fixed(LIVE))
     query = scoped(Deadline, viewer).where(visible_entities(viewer, Deadline.entity_type, Deadline.entity_id),
                                            status)
     if manager_id is not None:
@@ -74,10 +74,10 @@ def _bounds(now: datetime, today: date) -> dict:
 def _when():
     """Each group's condition on a live deadline, its bounds bind parameters (_bounds)."""
     now, week_end, next_end = NOW, WEEK_END, NEXT_END
-    overdue = (Deadline.status == "breached") | (Deadline.due_at < now)
+    overdue = (Deadline.status == fixed("breached")) | (Deadline.due_at < now)
     # Of live deadlines, the rest are running and not yet due: said as a range on due_at, so that the live deadlines'
     # index is read from now onwards (the negation of the overdue test would read every overdue one first).
-    ahead = (Deadline.status == "running") & (Deadline.due_at >= now)
+    ahead = (Deadline.status == fixed("running")) & (Deadline.due_at >= now)
     # A deadline's due_at always falls on its due_on in London (end_of_day, or an hours clock whose due_on is the
     # London date of its due_at: workflows/clock.py, models/deadline_store.py), so each week is also a range of
     # due_at: the index is read over that week only and stops there (issue 17: it read every later deadline).
@@ -131,8 +131,9 @@ def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str,
     def build():
         groups = _when()
         parts = [_deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name])
-                 .with_only_columns(literal(name).label("grp"), Deadline.id.label("id"))
-                 .order_by(Deadline.due_at, Deadline.id).limit(limit).offset(offset).subquery() for name in names]
+                 .with_only_columns(fixed(name).label("grp"), Deadline.id.label("id"))
+                 .order_by(Deadline.due_at, Deadline.id).limit(fixed(limit)).offset(fixed(offset)).subquery()
+                 for name in names]
         return union_all(*(select(part.c.grp, part.c.id) for part in parts))
 
     key = ("deadline lists", viewer, manager_id, provider_id, kind, names, limit, offset)
@@ -160,7 +161,7 @@ def council_queue(viewer: Viewer) -> dict[str, Count]:
     exact = [name for name in parts if name not in counts]  # a count over the cap is not read again for a while
     if exact:
         counted = built(("queue", viewer, tuple(exact), cap()), lambda: union_all(*(
-            select(literal(name).label("what"), capped(parts[name]).scalar_subquery().label("n")) for name in exact)))
+            select(fixed(name).label("what"), capped(parts[name]).scalar_subquery().label("n")) for name in exact)))
         counts.update({row.what: Count(row.n) for row in db.session.execute(counted)})
     for name in exact:
         if counts[name] > cap():
@@ -177,23 +178,23 @@ def _queue_parts(viewer: Viewer) -> dict:
         # The record's own case looked up by its key, row by row: as IN (open cases), PostgreSQL hashed every open
         # case of the council (484,000 at 1,000,000 cases, 68 ms) to count a few hundred records (issue 17).
         return select(Case.state).where(Case.id == case_id, Case.council_id == viewer.council_id) \
-            .scalar_subquery().in_(OPEN)
+            .scalar_subquery().in_(fixed(OPEN))
 
     mine = select(Contract.id).where(Contract.contract_manager_id == viewer.user_id)
     return {
-        "plans": scoped(ActionPlan, viewer).where(ActionPlan.state == PlanState.SUBMITTED,
+        "plans": scoped(ActionPlan, viewer).where(ActionPlan.state == fixed(PlanState.SUBMITTED),
                                                   on_open_case(ActionPlan.case_id)),
         "evidence": scoped(Milestone, viewer).join(ActionPlan, ActionPlan.id == Milestone.plan_id).where(
-            Milestone.state == MilestoneState.DONE, ActionPlan.state == PlanState.IN_PROGRESS,
+            Milestone.state == fixed(MilestoneState.DONE), ActionPlan.state == fixed(PlanState.IN_PROGRESS),
             on_open_case(Milestone.case_id)),
-        "breaches": scoped(BreachRecord, viewer).where(BreachRecord.status == "proposed"),
-        "suspensions": scoped(Suspension, viewer).where(Suspension.state == SuspensionState.PROPOSED,
+        "breaches": scoped(BreachRecord, viewer).where(BreachRecord.status == fixed("proposed")),
+        "suspensions": scoped(Suspension, viewer).where(Suspension.state == fixed(SuspensionState.PROPOSED),
                                                         on_open_case(Suspension.case_id)),
         "terminations": scoped(Termination, viewer).where(
-            Termination.state == TerminationState.CONSIDERED, on_open_case(Termination.case_id)),
-        "returns": scoped(MonitoringReturn, viewer).where(MonitoringReturn.state == ReturnState.SUBMITTED),
-        "open_cases": scoped(Case, viewer).where(Case.state.in_(OPEN)),
-        "my_cases": scoped(Case, viewer).where(Case.state.in_(OPEN), Case.contract_id.in_(mine)),
+            Termination.state == fixed(TerminationState.CONSIDERED), on_open_case(Termination.case_id)),
+        "returns": scoped(MonitoringReturn, viewer).where(MonitoringReturn.state == fixed(ReturnState.SUBMITTED)),
+        "open_cases": scoped(Case, viewer).where(Case.state.in_(fixed(OPEN))),
+        "my_cases": scoped(Case, viewer).where(Case.state.in_(fixed(OPEN)), Case.contract_id.in_(mine)),
     }
 
 
