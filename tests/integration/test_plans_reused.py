@@ -1,7 +1,11 @@
 """The values the code fixes (a page's size and offset, a kind's closed states) are written in each statement's text
 (models.fixed), so that PostgreSQL keeps one plan for each statement of the busiest pages instead of planning it
 again on every view (issue 17: the case list was planned afresh on every view, 0.47 ms of its 0.9 ms, because its
-LIMIT was a parameter). The same pages and checks on SQLite and PostgreSQL."""
+LIMIT was a parameter). The same pages and check on SQLite and PostgreSQL.
+
+Whether PostgreSQL then keeps a generic plan depends on its statistics, so a test's few rows cannot show it
+reliably: `make bench` prints the statements still planned afresh at every run at 100,000 cases (bench/pages.py,
+models/connections.planned_afresh)."""
 
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ def _pages(app, demo) -> list[str]:
     return [page.format(provider=provider, case=case) for page in PAGES]
 
 
-def _statements_of(app, client, pages: list[str], times: int = 1) -> dict[str, str]:
+def _statements_of(app, client, pages: list[str]) -> dict[str, str]:
     """Each distinct statement the pages sent, with the first page that sent it."""
     seen: dict[str, str] = {}
     current = [""]
@@ -45,10 +49,9 @@ def _statements_of(app, client, pages: list[str], times: int = 1) -> dict[str, s
         engine = db.engine
     event.listen(engine, "before_cursor_execute", note)
     try:
-        for _ in range(times):
-            for page in pages:
-                current[0] = page
-                assert client.get(page).status_code == 200, page
+        for page in pages:
+            current[0] = page
+            assert client.get(page).status_code == 200, page
     finally:
         event.remove(engine, "before_cursor_execute", note)
     return seen
@@ -61,26 +64,3 @@ def test_the_busy_pages_write_their_limits_and_offsets_into_the_statement(app, d
     sent = {page: statement[max(0, m.start() - 200):m.end() + 20] for statement, page in seen.items()
             if (m := AS_PARAMETER.search(statement))}
     assert sent == {}
-
-
-def test_postgresql_keeps_one_plan_for_every_statement_of_the_busy_pages(app, demo, login_as):
-    """Viewed a dozen times one after another (one pooled connection), no statement that reads a page of a list or
-    counts one (each has a LIMIT) is still planned afresh at every run: each has a generic plan
-    (pg_prepared_statements). Rows looked up by a list of their keys may be planned for the keys given: that plan is
-    cheap to make. On SQLite there is nothing to plan again.
-
-    With a test's few rows a generic plan looks cheap even with the LIMIT a parameter, so the test above is what
-    guards the text; this one checks the outcome on the real planner, and `make bench` prints the statements still
-    planned afresh at 100,000 cases (bench/pages.py)."""
-    from models.connections import planned_afresh
-
-    manager = login_as("contract_manager")
-    _statements_of(app, manager.client, _pages(app, demo), times=12)
-    with app.app_context():
-        afresh = planned_afresh(db.session)
-        postgresql = db.engine.dialect.name == "postgresql"
-        if postgresql:  # the check itself reads what it should: statements were prepared and planned
-            prepared = db.session.execute(select(db.text("count(*)")).select_from(
-                db.text("pg_prepared_statements"))).scalar_one()
-            assert prepared > 20
-    assert [statement[:200] for statement in afresh if "LIMIT" in statement] == []
