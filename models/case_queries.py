@@ -7,7 +7,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, func, literal, select, union_all
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import db, fixed
@@ -84,9 +84,10 @@ def list_cases(viewer: Viewer, now: datetime, provider_id: int | None = None, co
 
 def cases_query(viewer: Viewer, provider_id: int | None = None, contract_id: int | None = None,
                 state: CaseState | None = None, overdue: bool | None = None, open_only: bool = False):
-    """The statement of the cases the viewer may see, filtered, with their provider and contract (a list's page)."""
+    """The statement of the cases the viewer may see, filtered, with their provider and contract (a list's page), read
+    in the same statement (each case has one of each: two more round trips a page on PostgreSQL as selectinload)."""
     return _filtered_cases(scoped(Case, viewer), provider_id, contract_id, state, overdue, open_only).options(
-        selectinload(Case.provider), selectinload(Case.contract))
+        joinedload(Case.provider), joinedload(Case.contract))
 
 
 _RECORD_KINDS = tuple(name for name in CASE_KINDS if name != "case")
