@@ -85,7 +85,13 @@ def prepare(url: str | None, cases: int, events: int, reuse: bool) -> tuple[str,
             generate(app, cases, events, datetime.now(UTC).replace(microsecond=0), today_london())
             print(f"generated {cases:,} cases and {events:,} events in {time.perf_counter() - started:.0f} s")
         else:
-            print(f"reusing {have:,} cases in {url}")
+            # Earlier mixed-load runs (bench/load.py) wrote into reused data: new complaints on the first provider,
+            # withdrawn cases. Said here, since the complaints list and the provider page show them.
+            from models.concerns import Complaint
+
+            complaints = db.session.scalar(select(func.count(Complaint.id))) or 0
+            print(f"reusing {have:,} cases in {url} ({complaints:,} complaints, written by earlier mixed-load "
+                  f"runs)")
         shown = db.session.scalar(select(Case.id).where(Case.overdue.is_(True), Case.state == "notice")
                                   .order_by(Case.id).limit(1))
         heaviest = db.session.execute(select(AuditEvent.case_id, func.count()).where(AuditEvent.case_id.is_not(None))
