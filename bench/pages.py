@@ -36,9 +36,9 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
-from bench.data import fresh_database, generate  # noqa: E402
+from bench.data import fresh_database, generate, quieten  # noqa: E402
 from bench.report import figure  # noqa: E402
 from bench.workflow import (  # noqa: E402
     WRK_LUA,
@@ -99,9 +99,7 @@ def prepare(url: str | None, cases: int, events: int, reuse: bool) -> tuple[str,
         provider = db.session.scalar(select(Provider.id).order_by(Provider.id).limit(1))
         events_on_shown = db.session.scalar(select(func.count()).where(AuditEvent.case_id == shown))
         dialect = db.engine.dialect.name
-        if dialect == "postgresql":
-            with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+        quieten(db.engine)
         db.session.remove()
         db.engine.dispose()
     return url, {"app": app, "shown": shown, "shown_events": events_on_shown, "heaviest": heaviest[0],

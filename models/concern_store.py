@@ -17,6 +17,7 @@ from models import db, dialect_name
 from models.audit_store import record_event
 from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
+from models.count_store import Count, cached, cap, fresh
 from models.deadline_store import meet_deadlines
 from models.engine import audit, fire, load, new_record, start_clocks, workflow_for
 from models.entities import Council, User
@@ -143,16 +144,24 @@ def overdue_ids(viewer: Viewer, entity_type: str, ids) -> set[int]:
 def complaint_figures(viewer: Viewer, provider_id: int, periods: list[tuple[date, date]]) -> list[dict]:
     """Counts for the monitoring return (KT S3) in each period (first and last day, London): received, formal,
     closed, and the share resolved within 28 days of the London day of receipt (CE-59). Counted by the database in
-    one statement for all the periods (issue 17: the provider page read a year of complaints to count them)."""
+    one statement for all the periods (issue 17: the provider page read a year of complaints to count them). A
+    provider with more complaints in the periods than the cap has them counted again at most every CACHE_SECONDS,
+    and the counts say "about" (models/count_store.py), as the provider page's other counts do."""
     if not periods:
         return []
-    statement = built(("complaint figures", viewer, provider_id, tuple(periods), dialect_name()),
-                      lambda: _figures_statement(viewer, provider_id, periods))
-    counted = {row.period: row for row in db.session.execute(statement)}
+    key = ("complaint figures", viewer.council_id, viewer.provider_id, provider_id, tuple(periods))
+    counted = fresh(key)
+    if counted is None:
+        statement = built(("complaint figures", viewer, provider_id, tuple(periods), dialect_name()),
+                          lambda: _figures_statement(viewer, provider_id, periods))
+        counted = {row.period: tuple(int(v) for v in row[1:]) for row in db.session.execute(statement)}
+        if sum(row[0] for row in counted.values()) > cap():
+            cached(key, lambda: counted)
+    exact = sum(row[0] for row in counted.values()) <= cap()
     out = []
     for n in range(len(periods)):
-        row = counted.get(n)  # a period with no complaint has no row
-        received, formal, closed, in_time = (int(v) for v in row[1:]) if row else (0, 0, 0, 0)
+        # A period with no complaint has no row.
+        received, formal, closed, in_time = (Count(v, exact=exact) for v in counted.get(n, (0, 0, 0, 0)))
         out.append({"received": received, "formal": formal, "resolved": closed, "resolved_within_28_days": in_time,
                     "percent_resolved_within_28_days": round(100 * in_time / closed, 1) if closed else None})
     return out

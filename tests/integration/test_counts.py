@@ -147,3 +147,36 @@ def test_the_provider_picture_counts_a_busy_year_as_about_and_a_quiet_one_exactl
         assert "about 7" in incidents, incidents
         cases = table.split("Cases opened")[1].split("</tr>")[0]
         assert re.search(r">\s*3\s*<", cases) and "about" not in cases, cases  # 3 of the 7 on this contract
+
+
+def test_the_complaint_figures_of_a_busy_year_say_about_and_are_not_counted_again_while_fresh(app, demo, low_cap):
+    """CE-59's figures on the provider page (resolved within 28 days of receipt): exact while the periods hold no
+    more complaints than the cap; above it "about", from a count at most CACHE_SECONDS old (issue 17)."""
+    from datetime import timedelta
+
+    from models import db
+    from models.concern_store import complaint_figures, record_complaint
+    from models.user_store import find_user_by_email
+
+    quarter = [(NOW.date() - timedelta(days=40), NOW.date())]
+
+    def complaints(n: int) -> list[dict]:
+        with app.app_context():
+            provider = find_user_by_email(demo["provider_manager"])
+            for i in range(n):
+                complaint = record_complaint(provider.viewer, provider, provider.provider_id, {
+                    "received_at": NOW - timedelta(days=30), "channel": "phone", "complainant_type": "family_member",
+                    "formal": True, "summary": f"Carer late {i}"}, NOW)
+                complaint.resolved_on = NOW.date() - timedelta(days=10)  # 20 days after receipt: within 28
+            db.session.commit()
+            manager = find_user_by_email(demo["contract_manager"])
+            return complaint_figures(manager.viewer, provider.provider_id, quarter)
+
+    with time_machine.travel(NOW, tick=False):
+        [figures] = complaints(3)
+        assert figures["resolved_within_28_days"] == 3 and str(figures["resolved"]) == "3"
+        [figures] = complaints(4)  # 7: over the cap of 5
+        assert (str(figures["received"]), str(figures["resolved_within_28_days"])) == ("about 7", "about 7")
+        assert figures["percent_resolved_within_28_days"] == 100.0
+        [figures] = complaints(1)  # 8, but the count of 7 is still fresh: not counted again
+        assert str(figures["received"]) == "about 7"
