@@ -22,6 +22,7 @@ from models import UTCDateTime, db, dialect_name, fixed
 from models.cases import Case, Deadline
 from models.count_store import Count, bounded_count, cap
 from models.entities import Contract, Provider
+from models.kept import kept
 from models.registry import KINDS, scoped
 from models.statement_cache import built
 from workflows.access import Viewer
@@ -349,10 +350,15 @@ def csv_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> lis
     return _rows(spec, _page(spec, viewer, query, 0, CSV_LIMIT), now)
 
 
-def period_choices(spec: ListSpec, viewer: Viewer) -> list[str]:
-    """The periods the viewer's rows cover, newest first, for the "Period" filter (one light query)."""
+def period_choices(spec: ListSpec, viewer: Viewer) -> tuple[str, ...]:
+    """The periods the viewer's rows cover, newest first, for the "Period" filter (one light query, kept by each
+    worker for a minute: models/kept.py)."""
     model = spec.model
     column = getattr(model, spec.period)
-    found = db.session.execute(scoped(model, viewer).with_only_columns(column, func.max(model.period_start))
-                               .group_by(column).order_by(func.max(model.period_start).desc())).all()
-    return [row[0] for row in found]
+
+    def read() -> tuple[str, ...]:
+        found = db.session.execute(scoped(model, viewer).with_only_columns(column, func.max(model.period_start))
+                                   .group_by(column).order_by(func.max(model.period_start).desc())).all()
+        return tuple(row[0] for row in found)
+
+    return kept(("periods", spec.kind, viewer.council_id, viewer.provider_id if viewer.is_provider else None), read)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload, selectinload
 from models import db, fixed
 from models.audit_store import record_event
 from models.entities import Contract, CqcRating, CqcRatingValue, Provider, User
+from models.kept import kept
 from models.statement_cache import built
 from workflows.access import Viewer
 from workflows.errors import NotFound, ValidationProblem
@@ -46,9 +47,18 @@ def _filter_choices_statement(for_provider: bool):
     return query.where(Provider.id == bindparam("provider_id")) if for_provider else query
 
 
-def filter_choices(viewer: Viewer) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+Choices = tuple[tuple[int, str], ...]
+
+
+def filter_choices(viewer: Viewer) -> tuple[Choices, Choices]:
     """(id, name) of the providers and (id, "reference: provider") of the contracts the viewer may see, for the
-    case list's two filters, from one light query."""
+    lists' two filters, from one light query, kept by each worker for a minute (models/kept.py: every list page read
+    them, 0.09 ms of a 2.2 ms list on SQLite and a round trip on PostgreSQL)."""
+    return kept(("filter choices", viewer.council_id, viewer.provider_id if viewer.is_provider else None),
+                lambda: _read_filter_choices(viewer))
+
+
+def _read_filter_choices(viewer: Viewer) -> tuple[Choices, Choices]:
     params = {"council_id": viewer.council_id}
     if viewer.is_provider:
         params["provider_id"] = viewer.provider_id
@@ -56,7 +66,7 @@ def filter_choices(viewer: Viewer) -> tuple[list[tuple[int, str]], list[tuple[in
     providers = sorted({(r.id, r.name) for r in rows}, key=lambda p: (p[1], p[0]))
     contracts = sorted(((r.contract_id, r.reference, r.name) for r in rows if r.contract_id is not None),
                        key=lambda c: (c[1], c[0]))
-    return providers, [(i, f"{reference}: {name}") for i, reference, name in contracts]
+    return tuple(providers), tuple((i, f"{reference}: {name}") for i, reference, name in contracts)
 
 
 def contract_choices(viewer: Viewer) -> list[tuple[int, str]]:

@@ -1,0 +1,30 @@
+"""Reference data each worker keeps for a short while (issue 17): the lists' filter choices (providers, contracts,
+return periods) that every list page showed and read again on every view.
+
+They change when an administrator's command loads providers and contracts, or when a return period opens (at most
+daily), not while people page through lists, so a worker reads them again at most every KEPT_SECONDS: a new
+contract or period is in the filters within a minute. They are kept on the app, so a new app (a test's) starts
+afresh, and what is kept is immutable (tuples), so no request can change another's."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from flask import current_app
+
+KEPT_SECONDS = 60.0
+T = TypeVar("T")
+
+
+def kept(key: Hashable, read: Callable[[], T]) -> T:
+    """What read() returned for this key, if it was read within KEPT_SECONDS by this worker; else read now."""
+    store: dict = current_app.extensions.setdefault("remedy_kept", {})
+    now = time.monotonic()
+    seen = store.get(key)
+    if seen is None or now - seen[0] > KEPT_SECONDS:
+        if len(store) > 10_000:  # many councils and providers: start again rather than grow without end
+            store.clear()
+        seen = store[key] = (now, read())
+    return seen[1]  # type: ignore[no-any-return]
