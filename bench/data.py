@@ -16,6 +16,7 @@ schema is DROPPED first by `fresh_database`).
 from __future__ import annotations
 
 import json
+import math
 import random
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -287,8 +288,9 @@ def generate(app, cases: int, events: int, now: datetime, today: date, analyze: 
             event_rows += len(generated_events)
             generated_events = []
 
+    concerns_and_breaches(rows, rng, contracts, council_id, cases, now)
     insert_order = ["case_file", "notice", "action_plan", "milestone", "default_notice", "suspension",
-                    "termination", "deadline", "timer"]
+                    "termination", "deadline", "timer", "complaint", "safeguarding_concern", "breach_record"]
     models = {t.name: t for t in db.metadata.sorted_tables}
     for name in insert_order:
         batch = rows.tables.get(name, [])
@@ -328,21 +330,84 @@ def generate(app, cases: int, events: int, now: datetime, today: date, analyze: 
             "overdue_notice": len(overdue_notice_cases), "max_events": max(counts.values())}
 
 
+# Beside the cases, in proportion to them: the complaints, safeguarding concerns and breaches the lists show
+# (at 100,000 cases: 5,000, 1,000 and 2,000), spread over the contracts and three years, most of them closed.
+COMPLAINTS_PER_CASE, CONCERNS_PER_CASE, BREACHES_PER_CASE = 1 / 20, 1 / 100, 1 / 50
+COMPLAINT_STATES = {"closed": 60, "resolved_informally": 15, "escalated_to_ombudsman": 2, "received": 8,
+                    "with_provider": 8, "draft_submitted": 4, "logged_informal": 3}
+CONCERN_STATES = {"concluded": 55, "closed_no_enquiry": 25, "raised": 8, "triaged": 6, "enquiry": 6}
+BREACH_STATUSES = {"confirmed": 55, "dismissed": 20, "advisory": 12, "withdrawn": 5, "proposed": 8}
+
+
+def concerns_and_breaches(rows: Rows, rng: random.Random, contracts: list[dict], council_id: int, cases: int,
+                          now: datetime) -> None:
+    """Complaints, safeguarding concerns and breach records for the lists (no clocks: their lists read each row's
+    deadlines by index whether it has any or not)."""
+    from models.reference_store import format_reference
+    from models.registry import KINDS
+
+    def pick(weights: dict[str, int]) -> str:
+        return rng.choices(list(weights), list(weights.values()))[0]
+
+    def when() -> datetime:
+        return now - timedelta(days=rng.randint(0, 1100), minutes=rng.randint(0, 1440))
+
+    for n in range(math.ceil(cases * COMPLAINTS_PER_CASE)):
+        contract, received, state = contracts[n % len(contracts)], when(), pick(COMPLAINT_STATES)
+        closed = state in ("closed", "resolved_informally", "escalated_to_ombudsman")
+        complaint_id = rows.next_id.get("complaint", 0) + 1
+        rows.add("complaint", {
+            "council_id": council_id, "provider_id": contract["provider_id"], "contract_id": contract["id"],
+            "reference": format_reference(KINDS["complaint"].reference_prefix, complaint_id), "state": state,
+            "received_at": received, "channel": rng.choice(["phone", "email", "letter", "in_person"]),
+            "complainant_type": rng.choice(["service_user", "family_member", "advocate"]),
+            "formal": state != "logged_informal" and state != "resolved_informally", "by_council": n % 5 == 0,
+            "summary": f"Care worker did not arrive (bench complaint {n + 1})", "draft": None,
+            "council_comment": None, "checklist": None, "outcome": "upheld" if closed else None, "lessons": None,
+            "resolution": "Apology and rota changed" if closed else None,
+            "resolved_on": (received + timedelta(days=rng.randint(3, 45))).date() if closed else None,
+            "safeguarding_concern_id": None, "created_at": received, "updated_at": received, "version_id": 1})
+    for n in range(math.ceil(cases * CONCERNS_PER_CASE)):
+        contract, raised, state = contracts[n % len(contracts)], when(), pick(CONCERN_STATES)
+        concern_id = rows.next_id.get("safeguarding_concern", 0) + 1
+        rows.add("safeguarding_concern", {
+            "council_id": council_id, "provider_id": contract["provider_id"], "contract_id": contract["id"],
+            "reference": format_reference(KINDS["safeguarding_concern"].reference_prefix, concern_id),
+            "state": state, "kind": rng.choice(["first_account", "care_concern"]), "raised_on": raised.date(),
+            "details": f"Unexplained bruising reported by a relative (bench concern {n + 1})", "decision": None,
+            "outcome": None, "outcome_summary": None, "regulator_informed_on": None, "dbs_referral_on": None,
+            "dbs_council_told_on": None, "investigation_requested_on": None, "investigation_request": None,
+            "shared_with_provider": None, "meetings": None, "created_at": raised, "updated_at": raised,
+            "version_id": 1})
+    for n in range(math.ceil(cases * BREACHES_PER_CASE)):
+        contract, found, status = contracts[n % len(contracts)], when(), pick(BREACH_STATUSES)
+        rows.add("breach_record", {
+            "council_id": council_id, "provider_id": contract["provider_id"], "contract_id": contract["id"],
+            "key": f"bench:{n + 1}", "rule_id": "KT-10", "cites": "KT S3 attendance", "actions": ["notice"],
+            "subject": "Attendance at planned visits", "summary": f"Attendance 71% against 95% (bench breach {n + 1})",
+            "figures": [], "occurred_on": found.date(), "immediate": False, "advisory": status == "advisory",
+            "status": status, "case_id": None, "proposals": [], "found_at": found,
+            "decided_by_id": None, "decided_at": None if status == "proposed" else found, "version_id": 1})
+
+
 def finish(db, council_id: int, analyze: bool = False) -> None:
     """Leave the database as the stores would have: the case reference counter at the last number given (cases are
     numbered by id here, so the next case the store opens takes the next number), PostgreSQL's sequences past the
     ids given here, and planner statistics (PostgreSQL always, as autovacuum soon would; SQLite when asked)."""
     from models.cases import Case
+    from models.concerns import Complaint, SafeguardingConcern
     from models.entities import ReferenceCounter
     from models.registry import KINDS
 
-    prefix = KINDS["case"].reference_prefix
-    last = db.session.scalar(select(func.max(Case.id)).where(Case.council_id == council_id)) or 0
-    counter = db.session.get(ReferenceCounter, (council_id, prefix))
-    if counter is None:
-        db.session.add(ReferenceCounter(council_id=council_id, prefix=prefix, last=last))
-    else:
-        counter.last = max(counter.last, last)
+    # Cases, complaints and concerns are numbered by id here: each counter stands at the last number given.
+    for kind, model in (("case", Case), ("complaint", Complaint), ("safeguarding_concern", SafeguardingConcern)):
+        prefix = KINDS[kind].reference_prefix
+        last = db.session.scalar(select(func.max(model.id)).where(model.council_id == council_id)) or 0
+        counter = db.session.get(ReferenceCounter, (council_id, prefix))
+        if counter is None:
+            db.session.add(ReferenceCounter(council_id=council_id, prefix=prefix, last=last))
+        else:
+            counter.last = max(counter.last, last)
     db.session.commit()
     if db.engine.dialect.name == "postgresql":
         with db.engine.begin() as conn:

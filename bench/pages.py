@@ -90,8 +90,8 @@ def prepare(url: str | None, cases: int, events: int, reuse: bool) -> tuple[str,
             from models.concerns import Complaint
 
             complaints = db.session.scalar(select(func.count(Complaint.id))) or 0
-            print(f"reusing {have:,} cases in {url} ({complaints:,} complaints, written by earlier mixed-load "
-                  f"runs)")
+            print(f"reusing {have:,} cases in {url} ({complaints:,} complaints, with those earlier mixed-load runs "
+                  f"wrote)")
         shown = db.session.scalar(select(Case.id).where(Case.overdue.is_(True), Case.state == "notice")
                                   .order_by(Case.id).limit(1))
         heaviest = db.session.execute(select(AuditEvent.case_id, func.count()).where(AuditEvent.case_id.is_not(None))

@@ -45,13 +45,27 @@ def test_workflow_data_at_a_tiny_size_serves_the_pages_and_a_tick(app):
         case = open_case(manager.viewer, manager, contract.id, "After the bench data", now)
         db.session.commit()
         assert case.reference not in references
+        # Beside the cases: complaints, safeguarding concerns and breaches for their lists; a complaint recorded
+        # through the store afterwards takes the next reference too.
+        from models.concern_store import record_complaint
+        from models.concerns import Complaint, SafeguardingConcern
+        from models.monitoring import BreachRecord
+
+        assert (_count(Complaint), _count(SafeguardingConcern), _count(BreachRecord)) == (3, 1, 2)
+        given = set(db.session.scalars(select(Complaint.reference)))
+        complaint = record_complaint(manager.viewer, manager, contract.provider_id, {
+            "received_at": now, "channel": "phone", "complainant_type": "family_member", "formal": True,
+            "summary": "After the bench data"}, now)
+        db.session.commit()
+        assert complaint.reference not in given
 
         counts = tick(now + timedelta(days=60), deliver_messages=False)
         assert counts["failed"] == 0 and counts["fired"] > 0
 
     browser = Browser(app.test_client())
     assert browser.sign_in(MANAGER, DEMO_PASSWORD).status_code == 303
-    for url in ("/", "/cases", "/cases?state=notice&overdue=yes", f"/cases/{made['shown_case']}", "/deadlines"):
+    for url in ("/", "/cases", "/cases?state=notice&overdue=yes", f"/cases/{made['shown_case']}", "/deadlines",
+                "/complaints", "/safeguarding", "/breaches"):
         assert browser.get(url).status_code == 200, url
 
 
