@@ -40,7 +40,9 @@ def contract_rulebook(book: Rulebook, settings: dict | None) -> Rulebook:
 def complaint_rulebook(complaint) -> Rulebook | None:
     """The rulebook a complaint's clocks come from (HF-74 and HF-78 stay in Hammersmith & Fulham's contract): its
     contract's, else the provider's only contract's; None when the contract is unknown (then no clocks)."""
-    contract = db.session.get(Contract, complaint.contract_id) if complaint.contract_id else None
+    contract = None
+    if complaint.contract_id:
+        contract = _page_contracts().get(complaint.contract_id) or db.session.get(Contract, complaint.contract_id)
     if contract is None:
         known = _only_contracts()
         key = (complaint.council_id, complaint.provider_id)
@@ -62,6 +64,12 @@ def _only_contracts() -> dict:
     return g.get("provider_only_contract", {}) if has_app_context() else {}
 
 
+def _page_contracts() -> dict:
+    """The contracts read for the list page being answered, by id (complaints_with_contracts): held here, since the
+    session keeps only what something else holds, and a page's complaints hold their contract by id alone."""
+    return g.get("page_contracts", {}) if has_app_context() else {}
+
+
 def complaints_with_contracts(complaints: list) -> list:
     """A page of complaints, with the contracts their clocks come from read in one statement (issue 17): each
     complaint's own and each provider's only one (complaint_rulebook), rather than a query per complaint."""
@@ -76,6 +84,7 @@ def complaints_with_contracts(complaints: list) -> list:
         theirs = [c for c in found if (c.council_id, c.provider_id) == (council_id, provider_id)]
         only[(council_id, provider_id)] = theirs[0] if len(theirs) == 1 else None
     g.provider_only_contract = only
+    g.page_contracts = {c.id: c for c in found}
     return complaints
 
 
