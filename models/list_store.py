@@ -284,19 +284,20 @@ def _stage_labels(kind: str) -> dict[str, str]:
     return {s.value: stage_label(s) for s in KINDS[kind].workflow.STATES}
 
 
-def _row(spec: ListSpec, base: str, labels: dict[str, str], r) -> Row:
+def _row(spec: ListSpec, base: str, labels: dict[str, str], extras: int, r) -> Row:
     value = spec.state_value(r.state)
     full = bool(r.full)
     return Row(r.id, base.format(id=r.id, case_id=r.id), r.reference, r.summary or "", r.provider_name,
                r.contract_reference or "", value if full else "", labels[value] if full else "Restricted", r.opened,
                r.next_due, _WAITING.get(r.waiting_on or "", ""), bool(r.overdue), r.rulebook_id, full,
-               tuple(getattr(r, f"extra_{n}") for n in range(len(spec.extra_csv))))
+               tuple(getattr(r, f"extra_{n}") for n in range(extras)))
 
 
-def _rows(spec: ListSpec, statement, now: datetime) -> list[Row]:
-    """The rows a statement reads (the whole columns, overdue included), ready to show."""
-    base, labels = KINDS[spec.kind].page, _stage_labels(spec.kind)
-    return [_row(spec, base, labels, r) for r in db.session.execute(statement, _times(now))]
+def _rows(spec: ListSpec, statement, now: datetime, extras: bool = False) -> list[Row]:
+    """The rows a statement reads (the whole columns, overdue included, and with extras the CSV's own), ready to
+    show."""
+    base, labels, n = KINDS[spec.kind].page, _stage_labels(spec.kind), len(spec.extra_csv) if extras else 0
+    return [_row(spec, base, labels, n, r) for r in db.session.execute(statement, _times(now))]
 
 
 def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], Count, int, int]:
@@ -316,13 +317,17 @@ def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tu
     return _rows(spec, _page(spec, viewer, query, (page - 1) * PER_PAGE, PER_PAGE), now), total, page, pages
 
 
-def _page(spec: ListSpec, viewer: Viewer, query: Query, offset: int, limit: int):
-    """The whole rows of one page (or of a CSV), in the list's order: built once for each (see _statements)."""
+def _page(spec: ListSpec, viewer: Viewer, query: Query, offset: int, limit: int, extras: bool = False):
+    """The whole rows of one page (or, with the CSV's extra columns, of a CSV), in the list's order: built once for
+    each (see _statements). A page leaves the extras out: the breaches list decoded two JSON columns a row for
+    nothing."""
     def build():
         rows_stmt, whole = _statements(spec, viewer, query)
+        if not extras:
+            whole = whole.with_only_columns(*(c for c in whole.selected_columns if not c.key.startswith("extra_")))
         return whole.where(spec.model.id.in_(_page_keys(spec, viewer, query, rows_stmt, offset, limit)))
 
-    return built(("list page", spec, viewer, replace(query, page=1), offset, limit,
+    return built(("list page", spec, viewer, replace(query, page=1), offset, limit, extras,
                   dialect_name()), build)
 
 
@@ -347,7 +352,7 @@ def _page_keys(spec: ListSpec, viewer: Viewer, query: Query, rows_stmt, offset: 
 
 def csv_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> list[Row]:
     """Every row of the filtered list (at most CSV_LIMIT), in its order, for a CSV."""
-    return _rows(spec, _page(spec, viewer, query, 0, CSV_LIMIT), now)
+    return _rows(spec, _page(spec, viewer, query, 0, CSV_LIMIT, extras=True), now, extras=True)
 
 
 def period_choices(spec: ListSpec, viewer: Viewer) -> tuple[str, ...]:

@@ -231,8 +231,9 @@ def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | 
                   ids: list[int] | None = None) -> list[BreachRecord]:
     """Breaches the engine recorded, newest first (only these ids, when given: one page of a list), each with its
     contract (the list names it) read in the same statement: one statement a contract before."""
-    return list(db.session.scalars(breaches_query(viewer, contract_id, status, ids).options(
-        joinedload(BreachRecord.contract)).order_by(BreachRecord.occurred_on.desc(), BreachRecord.id.desc())))
+    return list(db.session.scalars(breaches_query(viewer, contract_id, status, ids)
+                                   .options(joinedload(BreachRecord.contract).load_only(Contract.reference))
+                                   .order_by(BreachRecord.occurred_on.desc(), BreachRecord.id.desc())))
 
 
 def get_breach(viewer: Viewer, breach_id: int) -> BreachRecord:

@@ -1,6 +1,7 @@
 """The returns and performance pages: the schedule both sides see, upload with row and column errors, accepting,
 the heatmap with RAG in words, the trend chart with its table, CSV exports and the annual assessment."""
 
+import csv
 import io
 import json
 import re
@@ -78,7 +79,14 @@ def test_provider_uploads_a_return_and_the_council_accepts_it_and_sees_the_heatm
     assert manager.get(f"/performance/{contract_id}/assessment?year=2026&format=csv").data.startswith(b"kpi,name")
     assert_page(manager.get(f"/performance/{contract_id}/assessment?year=2026"), "Annual KPI assessment")
     assert "returns, page 1 of" in manager.get("/returns").get_data(as_text=True)
-    assert manager.get("/returns?format=csv").data.startswith(b"Reference,Summary,Provider,Contract,Status,Period")
+    returns_csv = list(csv.reader(io.StringIO(manager.get("/returns?format=csv").get_data(as_text=True))))
+    header = returns_csv[0]
+    assert header[:5] == ["Reference", "Summary", "Provider", "Contract", "Status"]
+    assert header[-4:] == ["Period ends", "Due", "Submitted on", "Late"]
+    assert all(len(row) == len(header) for row in returns_csv) and len(returns_csv) > 1
+    # Every period has its end; a period still running has no due date yet.
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[header.index("Period ends")]) for row in returns_csv[1:])
+    assert all(re.fullmatch(r"(\d{4}-\d{2}-\d{2})?", row[header.index("Due")]) for row in returns_csv[1:])
 
 
 @time_machine.travel(NOW, tick=False)
@@ -128,7 +136,14 @@ def test_a_contract_manager_confirms_a_breach_and_the_case_opens(app, login_as):
     assert response.status_code == 303 and "/cases/" in response.headers["Location"]
     case = manager.get(response.headers["Location"]).get_data(as_text=True)
     assert "Breach confirmed" in case
-    assert manager.get("/breaches?format=csv").data.startswith(b"Reference,Summary,Provider,Contract,Status")
+    # The CSV adds the breach's own columns (the list's page leaves them out): its proposed actions and figures.
+    breaches_csv = list(csv.reader(io.StringIO(manager.get("/breaches?format=csv").get_data(as_text=True))))
+    header = breaches_csv[0]
+    assert header[:5] == ["Reference", "Summary", "Provider", "Contract", "Status"]
+    assert header[-3:] == ["Proposed actions", "Figures", "Case"]
+    assert all(len(row) == len(header) for row in breaches_csv)
+    assert any("case" in row[header.index("Proposed actions")] and row[header.index("Figures")]
+               for row in breaches_csv[1:]), breaches_csv
     # A provider cannot decide, even by posting the form.
     page = provider.get("/breaches").get_data(as_text=True)
     response = provider.client.post(f"/breaches/{breach_id}/decide", data={"csrf_token": csrf_token(page),
