@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import import_module
 
-from sqlalchemy import Integer, and_, exists, false, or_, select, true
+from sqlalchemy import Integer, and_, false, or_, select, true
 from sqlalchemy.sql.elements import UnaryExpression
 from sqlalchemy.sql.operators import custom_op
 
@@ -152,9 +152,11 @@ def concern_ids_visible(viewer: Viewer):
         return query.where(false())
     if viewer.role in SAFEGUARDING:
         return query
-    named = exists().where(ConcernOfficer.concern_id == SafeguardingConcern.id,
-                           ConcernOfficer.user_id == viewer.user_id)
-    return query.where(named)
+    # Anyone else: the concerns they are named on, read from their own names (the officer's index), not by testing
+    # every concern of the council for a name (issue 17: 1,000 concerns tested on every list and deadline page).
+    return select(ConcernOfficer.concern_id).join(
+        SafeguardingConcern, SafeguardingConcern.id == ConcernOfficer.concern_id).where(
+        ConcernOfficer.user_id == viewer.user_id, SafeguardingConcern.council_id == viewer.council_id)
 
 
 def visible_to(viewer: Viewer, kind: str, record) -> bool:

@@ -99,6 +99,29 @@ def test_a_complaint_raising_safeguarding_is_passed_on_and_linked(people):
     assert "Bruising" in view.details
 
 
+def test_the_sql_rule_of_who_sees_a_concern_agrees_with_the_rule_for_one_concern(people):
+    """models/registry.py concern_ids_visible (lists and every deadline query) reads a named person's concerns from
+    their names (issue 17); it must pick out exactly the concerns concern_visible_to lets each person see."""
+    from models.concerns import SafeguardingConcern
+    from models.registry import concern_ids_visible, concern_visible_to
+
+    officer = people["safeguarding_officer"]
+    provider_id = people["provider_manager"].provider_id
+    raised = [raise_concern(officer.viewer, officer, provider_id, "first_account", f"Concern {n}",
+                            date(2026, 12, 29), NOW) for n in range(4)]
+    db.session.commit()
+    manager = people["contract_manager"]
+    for concern in raised[1:3]:
+        name_officer(officer.viewer, officer, concern.id, manager.id, NOW)
+    db.session.commit()
+    every = list(db.session.scalars(select(SafeguardingConcern)))
+    for person in people.values():
+        sql = set(db.session.scalars(concern_ids_visible(person.viewer)))
+        assert sql == {c.id for c in every if concern_visible_to(person.viewer, c)}, person.role
+    assert set(db.session.scalars(concern_ids_visible(manager.viewer))) == {raised[1].id, raised[2].id}
+    assert set(db.session.scalars(concern_ids_visible(officer.viewer))) == {c.id for c in raised}
+
+
 def test_safeguarding_visibility(people):
     officer = people["safeguarding_officer"]
     provider_id = people["provider_manager"].provider_id
