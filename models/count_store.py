@@ -7,12 +7,12 @@ the unit: the page says "about 49,000" and the full count is made once per CACHE
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Hashable
 
 from sqlalchemy import func, literal, select
 
 from models import db, fixed
+from models.kept import held, kept_in
 
 CAP = 1000  # counted exactly up to here
 CACHE_SECONDS = 300.0  # how old an "about" count may be
@@ -60,19 +60,12 @@ def capped(query):
 def cached(key: Hashable, compute: Callable[[], object]) -> object:
     """`compute()` (a full count, or counts) from this process's cache if made within CACHE_SECONDS, else made now
     and kept."""
-    now = time.monotonic()
-    seen = _counted.get(key)
-    if seen is None or now - seen[0] > CACHE_SECONDS:
-        if len(_counted) > 10_000:  # many filters and people: start again rather than grow without end
-            _counted.clear()
-        seen = _counted[key] = (now, compute())
-    return seen[1]
+    return kept_in(_counted, key, compute, CACHE_SECONDS)
 
 
 def fresh(key: Hashable) -> object | None:
     """What `cached` holds for `key` if it was made within CACHE_SECONDS, else None."""
-    seen = _counted.get(key)
-    return seen[1] if seen is not None and time.monotonic() - seen[0] <= CACHE_SECONDS else None
+    return held(_counted, key, CACHE_SECONDS)
 
 
 def known_about(key: Hashable) -> Count | None:

@@ -20,11 +20,23 @@ T = TypeVar("T")
 
 def kept(key: Hashable, read: Callable[[], T]) -> T:
     """What read() returned for this key, if it was read within KEPT_SECONDS by this worker; else read now."""
-    store: dict = current_app.extensions.setdefault("remedy_kept", {})
+    return kept_in(current_app.extensions.setdefault("remedy_kept", {}), key, read, KEPT_SECONDS)
+
+
+def kept_in(store: dict, key: Hashable, read: Callable[[], T], seconds: float) -> T:
+    """What read() returned for this key, kept in `store` with when it was read: read again when it is older than
+    `seconds`. The one way a worker keeps something for a while (these choices; the "about" counts in
+    models/count_store.py, kept in their own store for their own time)."""
     now = time.monotonic()
     seen = store.get(key)
-    if seen is None or now - seen[0] > KEPT_SECONDS:
-        if len(store) > 10_000:  # many councils and providers: start again rather than grow without end
+    if seen is None or now - seen[0] > seconds:
+        if len(store) > 10_000:  # many councils, people and filters: start again rather than grow without end
             store.clear()
         seen = store[key] = (now, read())
     return seen[1]  # type: ignore[no-any-return]
+
+
+def held(store: dict, key: Hashable, seconds: float) -> object | None:
+    """What `store` keeps for `key` if it was read within `seconds`, else None (nothing is read)."""
+    seen = store.get(key)
+    return seen[1] if seen is not None and time.monotonic() - seen[0] <= seconds else None
