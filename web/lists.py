@@ -92,10 +92,23 @@ def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, st
 
 
 def filter_options(viewer: Viewer, spec: ListSpec, query: Query) -> dict:
-    """The choices of the filter form, from one light query."""
+    """The choices of the filter form, from one light query. A value the list is filtered by stays selected even
+    when it is not among the choices (a link to a period none of the viewer's rows cover yet, a provider the
+    viewer cannot see), so the form never says "Any" over a filtered list."""
     providers, contracts = filter_choices(viewer)
-    return {"providers": providers, "contracts": contracts, "stages": spec.stages, "shows": SHOWS,
-            "mine_offered": not viewer.is_provider, "periods": period_choices(spec, viewer) if spec.period else ()}
+    periods = period_choices(spec, viewer) if spec.period else ()
+    return {"providers": _keeping(providers, query.provider, "Provider not available to you"),
+            "contracts": _keeping(contracts, query.contract, "Contract not available to you"),
+            "stages": spec.stages, "shows": SHOWS, "mine_offered": not viewer.is_provider,
+            "periods": _keeping(periods, query.period or None, None)}
+
+
+def _keeping(choices: tuple, chosen, label: str | None) -> tuple:
+    """The choices, with the chosen value first when it is not one of them (labelled `label`, or as itself)."""
+    values = {item[0] if isinstance(item, tuple) else item for item in choices}
+    if chosen is None or chosen in values:
+        return choices
+    return ((chosen, label or str(chosen)), *choices)
 
 
 def sort_links(spec: ListSpec, query: Query) -> dict:

@@ -61,3 +61,28 @@ def test_a_return_period_that_opens_is_in_the_period_filter_within_a_minute(app,
         clock[0] += kept.KEPT_SECONDS + 1
         after = _period_options(manager.get("/returns").get_data(as_text=True))
     assert before and set(before) < set(after), (before, after)
+
+
+def _selected(page: str, name: str) -> list[tuple[str, str]]:
+    select_html = page.split(f'id="{name}"')[1].split("</select>")[0]
+    return re.findall(r'<option value="([^"]*)" selected>([^<]*)</option>', select_html)
+
+
+def test_a_filter_not_among_the_choices_stays_selected_rather_than_reading_any(app, demo, login_as):
+    """A link to a period that has no rows yet, or to a provider or contract the viewer cannot see, filters the list
+    to nothing: the form says what it is filtered by, never "Any" over a filtered list."""
+    manager = login_as("contract_manager")
+    page = manager.get("/returns?period=2031-13").get_data(as_text=True)
+    assert _selected(page, "period") == [("2031-13", "2031-13")]
+    assert "0 returns" in page
+    page = manager.get("/cases?provider=987654&contract=987655").get_data(as_text=True)
+    assert _selected(page, "provider") == [("987654", "Provider not available to you")]
+    assert _selected(page, "contract") == [("987655", "Contract not available to you")]
+    assert "Clear search and filters" in page
+    # A value among the choices is selected as itself, and nothing is added.
+    page = manager.get("/cases").get_data(as_text=True)
+    provider_id, name = re.findall(r'<option value="(\d+)">([^<]+)</option>',
+                                   page.split('id="provider"')[1].split("</select>")[0])[0]
+    page = manager.get(f"/cases?provider={provider_id}").get_data(as_text=True)
+    assert _selected(page, "provider") == [(provider_id, name)]
+    assert "not available to you" not in page
