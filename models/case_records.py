@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from models import db, fixed
 from models.case_queries import suspension_grounds
-from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Milestone, Notice, Termination
+from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Milestone, Notice, Suspension, Termination
 from models.deadline_store import cancel_deadline_timers, create_deadline
 from models.engine import Step, fire_system, jsonable, new_record
 from models.outbox_store import enqueue
@@ -147,6 +147,7 @@ def case_consequences(step: Step) -> None:
                                                                   Deadline.status == "running")):
             deadline.status = "cancelled"
             cancel_deadline_timers(deadline, "The case was closed")
+        _withdraw_proposals(step)
     if kind == "action_plan":
         _plan_consequences(step)
     if kind == "suspension" and result.event == "SUSPENSION_TERMINATION_CONSIDERED":
@@ -158,6 +159,25 @@ def case_consequences(step: Step) -> None:
         _meet_milestone(record, step.now)
     if kind == "milestone" and result.event in ("MILESTONE_VERIFIED", "MILESTONE_EVIDENCE_REJECTED"):
         review_files(step.actor, record, result.event == "MILESTONE_VERIFIED", result.data.get("reason"), step.now)
+
+
+# A proposal still waiting for the authorised officer's decision (A53): ended when its case closes.
+PENDING_PROPOSALS = ((Suspension, "suspension", SuspensionState.PROPOSED),
+                     (Termination, "termination", TerminationState.CONSIDERED))
+
+
+def _withdraw_proposals(step: Step) -> None:
+    """A case closed (resolved, withdrawn, or terminated by a decision) while Remedy's own proposal to suspend or
+    to terminate waited for a decision (A53: Remedy only proposes, and its proposal leaves the rung alone, so the
+    case may close under it): the proposal is withdrawn through its machine, audited, rather than left "considered"
+    on a closed case where nobody can decide it any more. So a pending proposal always has an open case, which
+    the council's work queue counts on (models/work_queue.py)."""
+    reason = f"The case was closed ({step.result.to_state.value.replace('_', ' ')})"
+    for model, kind, pending in PENDING_PROPOSALS:
+        for record in db.session.scalars(select(model).where(model.case_id == step.case.id,
+                                                             model.state == fixed(pending))):
+            fire_system(kind, record, "withdraw", step.now, step.today, actor=step.actor, cause=step.result.event,
+                        reason=reason)
 
 
 def _plan_consequences(step: Step) -> None:

@@ -188,10 +188,11 @@ def _queue_parts(viewer: Viewer) -> dict:
             Milestone.state == fixed(MilestoneState.DONE), ActionPlan.state == fixed(PlanState.IN_PROGRESS),
             on_open_case(Milestone.case_id)),
         "breaches": scoped(BreachRecord, viewer).where(BreachRecord.status == fixed("proposed")),
-        "suspensions": scoped(Suspension, viewer).where(Suspension.state == fixed(SuspensionState.PROPOSED),
-                                                        on_open_case(Suspension.case_id)),
-        "terminations": scoped(Termination, viewer).where(
-            Termination.state == fixed(TerminationState.CONSIDERED), on_open_case(Termination.case_id)),
+        # A pending proposal always has an open case: closing a case withdraws them (case_records._withdraw_proposals,
+        # and migration 0026 for those left before), so they are counted by their index alone (862 terminations
+        # under consideration in the bench's council were each checked against their case: 0.9 ms, issue 17).
+        "suspensions": scoped(Suspension, viewer).where(Suspension.state == fixed(SuspensionState.PROPOSED)),
+        "terminations": scoped(Termination, viewer).where(Termination.state == fixed(TerminationState.CONSIDERED)),
         "returns": scoped(MonitoringReturn, viewer).where(MonitoringReturn.state == fixed(ReturnState.SUBMITTED)),
         "open_cases": scoped(Case, viewer).where(Case.state.in_(fixed(OPEN))),
         "my_cases": scoped(Case, viewer).where(Case.state.in_(fixed(OPEN)), Case.contract_id.in_(mine)),

@@ -44,6 +44,34 @@ def database_uri(tmp_path_factory) -> str:
     return uri
 
 
+@pytest.fixture
+def scratch_uri(request, tmp_path):
+    """An empty database for one test alone (a migration's, which builds the schema as far as it needs): a SQLite
+    file, or a schema of its own named after the test's module in the DATABASE_URL database (PostgreSQL), so the
+    session's test schema is untouched."""
+    raw = os.environ.get("DATABASE_URL")
+    if not raw:
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    from sqlalchemy.engine import make_url
+
+    from app import database_url
+
+    schema = request.module.__name__.rsplit(".", 1)[-1]
+    url = make_url(database_url(raw, ROOT / "instance"))
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        # Every connection of the app under test creates and reads its tables in the scratch schema.
+        yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
+
+
 def _empty_all_tables(app) -> None:
     from models import db
 

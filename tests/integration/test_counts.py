@@ -99,16 +99,23 @@ def test_the_provider_page_lists_its_newest_open_cases_and_links_to_the_rest(app
     assert "These are the newest 2 open cases." in page and f"/cases?provider={provider_id}" in page
 
 
-def test_the_work_queue_counts_proposals_only_on_open_cases(app, demo):
-    """The queue's per-record counts look up each record's own case (issue 17): a termination considered on an open
-    case waits for a decision; once the case is closed it no longer does."""
+@pytest.mark.parametrize("close", ["resolve", "withdraw"])
+def test_closing_a_case_withdraws_remedys_pending_proposals_and_the_queue_stops_counting_them(app, demo, close):
+    """Remedy's own proposals (a clock breached, a breach rule) leave the case's rung alone (A53), so a case can be
+    closed while they wait for a decision. Closing it withdraws them through their machines, each with its audit
+    event, so a proposal waiting on the queue always has an open case (models/work_queue.py counts them by their
+    index alone, issue 17)."""
     from sqlalchemy import select
 
     from models import db
-    from models.cases import Case, Termination
+    from models.audit_store import events_for
+    from models.case_store import propose_unless_pending
+    from models.cases import Case, Suspension, Termination
+    from models.engine import fire
     from models.user_store import find_user_by_email
     from models.work_queue import council_queue
     from workflows.case import CaseState
+    from workflows.suspension import SuspensionState
     from workflows.termination import TerminationState
 
     with time_machine.travel(NOW, tick=False):
@@ -116,13 +123,25 @@ def test_the_work_queue_counts_proposals_only_on_open_cases(app, demo):
         with app.app_context():
             manager = find_user_by_email(demo["contract_manager"])
             case = db.session.scalar(select(Case).order_by(Case.id).limit(1))
-            # Set up directly (not through the engine): only the queue's reading is under test here.
-            db.session.add(Termination(council_id=case.council_id, provider_id=case.provider_id, case_id=case.id,
-                                       state=TerminationState.CONSIDERED, considered_reason="Repeated failures"))
+            suspension = propose_unless_pending(case, "suspension", "A clock was breached", "CE-34", NOW)
+            termination = propose_unless_pending(case, "termination", "Repeated failures", "CE-34", NOW)
             db.session.commit()
-            assert council_queue(manager.viewer)["proposals"] == 1
-            case.state = CaseState.RESOLVED
+            assert case.state is CaseState.CONCERN  # the rung is left alone
+            assert council_queue(manager.viewer)["proposals"] == 2
+
+            fire(manager.viewer, manager, "case", case.id, close, {"reason": "The provider put it right"}, NOW,
+                 NOW.date())
             db.session.commit()
+            db.session.expire_all()
+            assert db.session.get(Suspension, suspension.id).state is SuspensionState.CANCELLED
+            assert db.session.get(Termination, termination.id).state is TerminationState.NOT_PURSUED
+            closed = {"resolve": "resolved", "withdraw": "withdrawn"}[close]
+            for kind, record_id, to_state in (("suspension", suspension.id, "cancelled"),
+                                              ("termination", termination.id, "not_pursued")):
+                event = events_for(case.council_id, kind, record_id)[-1]
+                assert (event.event, event.to_state, event.case_id, event.actor_id) == (
+                    "PROPOSAL_WITHDRAWN", to_state, case.id, manager.id)
+                assert event.reason == f"The case was closed ({closed})"
             assert council_queue(manager.viewer)["proposals"] == 0
 
 

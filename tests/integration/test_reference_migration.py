@@ -1,48 +1,21 @@
 """The references migration: records that shared a reference before it keep the oldest one's and get fresh numbers
 after the council's highest, each change is in the audit trail, the counters start after the highest number, and
-the database refuses a duplicate from then on. Run on a database of its own: a SQLite file, or a schema of its own
-in the DATABASE_URL database (PostgreSQL), so the session's test schema is untouched."""
+the database refuses a duplicate from then on. Run on a database of its own (the `scratch_uri` fixture)."""
 
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from tests.conftest import ROOT
 
 REVISION = "a7c3e5f10013"
-SCHEMA = "reference_migration_test"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def scratch_uri(tmp_path):
-    """An empty database for this test alone."""
-    raw = os.environ.get("DATABASE_URL")
-    if not raw:
-        yield f"sqlite:///{tmp_path / 'references.sqlite3'}"
-        return
-    from app import database_url
-
-    url = make_url(database_url(raw, ROOT / "instance"))
-    engine = sa.create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        conn.execute(sa.text(f"CREATE SCHEMA {SCHEMA}"))
-    try:
-        # Every connection of the app under test creates and reads its tables in the scratch schema.
-        yield url.update_query_dict({"options": f"-csearch_path={SCHEMA}"}).render_as_string(hide_password=False)
-    finally:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
-        engine.dispose()
 
 
 def _table(name: str, *columns: sa.Column) -> sa.TableClause:
