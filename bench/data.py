@@ -116,6 +116,7 @@ def generate(app, cases: int, events: int, now: datetime, today: date, analyze: 
         book = books[contract.rulebook_id]
         allowed = [s for s in STATE_WEIGHTS if s not in STATE_RUNGS or book.has_rung(STATE_RUNGS[s])]
         contracts.append({"id": contract.id, "provider_id": contract.provider_id, "book": book,
+                          "manager_id": contract.contract_manager_id,
                           "calendar": calendar_for(book.region), "states": allowed,
                           "weights": [STATE_WEIGHTS[s] for s in allowed], "defaults": 0})
     start_ids = {"case_file": db.session.scalar(select(func.max(Case.id))) or 0}
@@ -290,7 +291,8 @@ def generate(app, cases: int, events: int, now: datetime, today: date, analyze: 
 
     concerns_and_breaches(rows, rng, contracts, council_id, cases, now)
     insert_order = ["case_file", "notice", "action_plan", "milestone", "default_notice", "suspension",
-                    "termination", "deadline", "timer", "complaint", "safeguarding_concern", "breach_record"]
+                    "termination", "deadline", "timer", "complaint", "safeguarding_concern", "concern_officer",
+                    "breach_record"]
     models = {t.name: t for t in db.metadata.sorted_tables}
     for name in insert_order:
         batch = rows.tables.get(name, [])
@@ -337,6 +339,7 @@ COMPLAINT_STATES = {"closed": 60, "resolved_informally": 15, "escalated_to_ombud
                     "with_provider": 8, "draft_submitted": 4, "logged_informal": 3}
 CONCERN_STATES = {"concluded": 55, "closed_no_enquiry": 25, "raised": 8, "triaged": 6, "enquiry": 6}
 BREACH_STATUSES = {"confirmed": 55, "dismissed": 20, "advisory": 12, "withdrawn": 5, "proposed": 8}
+CONCERN_NAMING_MANAGER = 10  # one concern in ten names its contract's manager, who then sees it in full
 
 
 def concerns_and_breaches(rows: Rows, rng: random.Random, contracts: list[dict], council_id: int, cases: int,
@@ -379,6 +382,9 @@ def concerns_and_breaches(rows: Rows, rng: random.Random, contracts: list[dict],
             "dbs_council_told_on": None, "investigation_requested_on": None, "investigation_request": None,
             "shared_with_provider": None, "meetings": None, "created_at": raised, "updated_at": raised,
             "version_id": 1})
+        if n % CONCERN_NAMING_MANAGER == 0 and contract["manager_id"]:
+            # The contract's manager named on some concerns: they see those in full, the rest restricted.
+            rows.add("concern_officer", {"concern_id": concern_id, "user_id": contract["manager_id"]})
     for n in range(math.ceil(cases * BREACHES_PER_CASE)):
         contract, found, status = contracts[n % len(contracts)], when(), pick(BREACH_STATUSES)
         rows.add("breach_record", {

@@ -52,6 +52,11 @@ def test_workflow_data_at_a_tiny_size_serves_the_pages_and_a_tick(app):
         from models.monitoring import BreachRecord
 
         assert (_count(Complaint), _count(SafeguardingConcern), _count(BreachRecord)) == (3, 1, 2)
+        from models.concerns import ConcernOfficer
+
+        named = db.session.scalars(select(ConcernOfficer)).all()  # one concern in ten names its contract's manager
+        assert [(o.user_id, o.concern_id) for o in named] == [
+            (manager.id, db.session.scalar(select(SafeguardingConcern.id)))]
         given = set(db.session.scalars(select(Complaint.reference)))
         complaint = record_complaint(manager.viewer, manager, contract.provider_id, {
             "received_at": now, "channel": "phone", "complainant_type": "family_member", "formal": True,
@@ -67,6 +72,7 @@ def test_workflow_data_at_a_tiny_size_serves_the_pages_and_a_tick(app):
     for url in ("/", "/cases", "/cases?state=notice&overdue=yes", f"/cases/{made['shown_case']}", "/deadlines",
                 "/complaints", "/safeguarding", "/breaches"):
         assert browser.get(url).status_code == 200, url
+    assert "bench concern 1" in browser.get("/safeguarding?show=all").get_data(as_text=True)  # named: seen in full
 
 
 def test_scheduler_data_at_a_tiny_size_fires_every_due_deadline(app):
