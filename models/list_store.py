@@ -11,7 +11,7 @@ migration 0025). The statements are built once per worker (models/statement_cach
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 
@@ -60,6 +60,7 @@ class ListSpec:
     # safeguarding concerns shared with it), given the viewer.
     listable: Callable | None = None
     extra_csv: tuple[tuple[str, str], ...] = ()  # (heading, column) the CSV adds after the usual columns
+    page_shows_extras: bool = False  # the page shows those columns too (breaches: their actions and figures)
 
     @property
     def model(self):
@@ -272,7 +273,7 @@ class Row:
     overdue: bool
     rulebook_id: str | None
     full: bool = True  # False: a restricted record this person may know of but not read (details, stage, clocks)
-    extra: tuple = ()  # the values of the spec's extra CSV columns
+    extra: dict = field(default_factory=dict)  # the spec's extra CSV columns by column name, when read
 
 
 _WAITING = {"provider": "Provider", "council": "Council"}
@@ -290,7 +291,7 @@ def _row(spec: ListSpec, base: str, labels: dict[str, str], extras: int, r) -> R
     return Row(r.id, base.format(id=r.id, case_id=r.id), r.reference, r.summary or "", r.provider_name,
                r.contract_reference or "", value if full else "", labels[value] if full else "Restricted", r.opened,
                r.next_due, _WAITING.get(r.waiting_on or "", ""), bool(r.overdue), r.rulebook_id, full,
-               tuple(getattr(r, f"extra_{n}") for n in range(extras)))
+               {column: getattr(r, f"extra_{n}") for n, (_heading, column) in enumerate(spec.extra_csv[:extras])})
 
 
 def _rows(spec: ListSpec, statement, now: datetime, extras: bool = False) -> list[Row]:
@@ -314,13 +315,15 @@ def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tu
     # The page's ids are found first, in order, from the narrow rows; then only those rows are read whole. SQLite
     # works out every column of every row it sorts, so sorting the whole rows ran the next-deadline and whose-turn
     # subqueries for each of 50,000 open cases to show 25 (issue 17: sorted by provider, 172 ms).
-    return _rows(spec, _page(spec, viewer, query, (page - 1) * PER_PAGE, PER_PAGE), now), total, page, pages
+    shown = spec.page_shows_extras
+    return (_rows(spec, _page(spec, viewer, query, (page - 1) * PER_PAGE, PER_PAGE, extras=shown), now, extras=shown),
+            total, page, pages)
 
 
 def _page(spec: ListSpec, viewer: Viewer, query: Query, offset: int, limit: int, extras: bool = False):
     """The whole rows of one page (or, with the CSV's extra columns, of a CSV), in the list's order: built once for
-    each (see _statements). A page leaves the extras out: the breaches list decoded two JSON columns a row for
-    nothing."""
+    each (see _statements). A page leaves the extras out unless it shows them (ListSpec.page_shows_extras): decoding
+    JSON columns a page does not show cost the breaches list for nothing."""
     def build():
         rows_stmt, whole = _statements(spec, viewer, query)
         if not extras:

@@ -214,12 +214,9 @@ def results_for(viewer: Viewer, contract_id: int | None = None) -> list[KpiResul
                                                                                KpiResult.period_start, KpiResult.id)))
 
 
-def breaches_query(viewer: Viewer, contract_id: int | None = None, status: str | None = None,
-                   ids: list[int] | None = None):
-    """The statement of the breaches the viewer may see, filtered (a list's page)."""
+def breaches_query(viewer: Viewer, contract_id: int | None = None, status: str | None = None):
+    """The statement of the breaches the viewer may see, filtered (the API's list)."""
     query = scoped(BreachRecord, viewer)
-    if ids is not None:
-        query = query.where(BreachRecord.id.in_(ids))
     if contract_id is not None:
         query = query.where(BreachRecord.contract_id == contract_id)
     if status:
@@ -227,11 +224,10 @@ def breaches_query(viewer: Viewer, contract_id: int | None = None, status: str |
     return query
 
 
-def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | None = None,
-                  ids: list[int] | None = None) -> list[BreachRecord]:
-    """Breaches the engine recorded, newest first (only these ids, when given: one page of a list), each with its
-    contract (the list names it) read in the same statement: one statement a contract before."""
-    return list(db.session.scalars(breaches_query(viewer, contract_id, status, ids)
+def list_breaches(viewer: Viewer, contract_id: int | None = None, status: str | None = None) -> list[BreachRecord]:
+    """Breaches the engine recorded, newest first, each with its contract (named beside it) read in the same
+    statement."""
+    return list(db.session.scalars(breaches_query(viewer, contract_id, status)
                                    .options(joinedload(BreachRecord.contract).load_only(Contract.reference))
                                    .order_by(BreachRecord.occurred_on.desc(), BreachRecord.id.desc())))
 

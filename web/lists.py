@@ -85,7 +85,7 @@ def csv_response(spec: ListSpec, viewer: Viewer, query: Query, now: datetime, st
               "Waiting on", "Overdue", *(heading for heading, _ in spec.extra_csv)]
     body = [[r.reference, r.summary, r.provider, r.contract, stage(r) if stage else r.stage,
              r.opened.date().isoformat() if isinstance(r.opened, datetime) else _cell(r.opened),
-             _cell(r.next_due), r.waiting_on, _cell(r.overdue), *(_cell(v) for v in r.extra)]
+             _cell(r.next_due), r.waiting_on, _cell(r.overdue), *(_cell(v) for v in r.extra.values())]
             for r in found]
     return Response(csv_bytes([header, *body]), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{spec.plural}.csv"'})

@@ -52,7 +52,8 @@ RETURNS = ListSpec("return", "returns.list_returns_page", "returns", "Period sta
 BREACHES = ListSpec("breach", "returns.list_breaches_page", "breaches", "Happened", "occurred_on", "summary",
                     reference="cites", state="status", stage_label="Status", closed=("dismissed", "withdrawn"),
                     waiting_in=(("proposed", "council"),),
-                    extra_csv=(("Proposed actions", "actions"), ("Figures", "figures"), ("Case", "case_id")))
+                    extra_csv=(("Proposed actions", "actions"), ("Figures", "figures"), ("Case", "case_id"),
+                               ("Immediate effect", "immediate")), page_shows_extras=True)
 
 
 def _csv(filename: str, header: list[str], rows) -> Response:
@@ -320,10 +321,9 @@ def list_breaches_page():
     (web/lists.py); managers confirm or dismiss a proposed one on the list."""
     if request.args.get("format") == "csv":
         return csv_response(BREACHES, g.viewer, read_query(BREACHES), now_utc())
-    context = list_context(BREACHES, g.viewer, now_utc())
-    page = {b.id: b for b in list_breaches(g.viewer, ids=[row.id for row in context["rows"]])}
-    return render_template("returns/list_breaches.html", **context, can_decide=g.viewer.role in MANAGERS,
-                           breaches=[page[row.id] for row in context["rows"]])
+    # The page's rows carry what each breach shows (BREACHES' extra columns): no second read of the page's breaches.
+    return render_template("returns/list_breaches.html", **list_context(BREACHES, g.viewer, now_utc()),
+                           can_decide=g.viewer.role in MANAGERS)
 
 
 @bp.post("/breaches/<int:breach_id>/decide")

@@ -136,11 +136,17 @@ def test_a_contract_manager_confirms_a_breach_and_the_case_opens(app, login_as):
     assert response.status_code == 303 and "/cases/" in response.headers["Location"]
     case = manager.get(response.headers["Location"]).get_data(as_text=True)
     assert "Breach confirmed" in case
-    # The CSV adds the breach's own columns (the list's page leaves them out): its proposed actions and figures.
+    # The page shows each breach's own columns from its row: the confirmed one links to its case, with its figures.
+    html = manager.get("/breaches?show=all").get_data(as_text=True)
+    confirmed = html.split(f"Figures<span class=\"govuk-visually-hidden\"> for breach {breach_id}</span>")[1]
+    confirmed = confirmed.split("</tr>")[0]
+    assert "<li>" in confirmed and "Confirmed" in confirmed
+    assert f'Case<span class="govuk-visually-hidden"> for breach {breach_id}</span>' in confirmed
+    # The CSV adds the same columns: its proposed actions, figures, case and whether with immediate effect.
     breaches_csv = list(csv.reader(io.StringIO(manager.get("/breaches?format=csv").get_data(as_text=True))))
     header = breaches_csv[0]
     assert header[:5] == ["Reference", "Summary", "Provider", "Contract", "Status"]
-    assert header[-3:] == ["Proposed actions", "Figures", "Case"]
+    assert header[-4:] == ["Proposed actions", "Figures", "Case", "Immediate effect"]
     assert all(len(row) == len(header) for row in breaches_csv)
     assert any("case" in row[header.index("Proposed actions")] and row[header.index("Figures")]
                for row in breaches_csv[1:]), breaches_csv
