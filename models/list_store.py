@@ -155,8 +155,8 @@ def _build(spec: ListSpec, viewer: Viewer, query: Query):
     model = spec.model
     own = _deadline_of(spec)
     # A restricted kind (a safeguarding concern) shows its details, stage and clocks only to the people its registry
-    # rule names (models/registry.py concern_ids_visible); everyone else sees that the row exists.
-    full = model.id.in_(KINDS[spec.kind].visible_ids(viewer)) if spec.restricted else literal(True)
+    # rule names (models/registry.py concern_visible_where); everyone else sees that the row exists.
+    full = KINDS[spec.kind].visible_where(viewer, model.id) if spec.restricted else literal(True)
 
     def shown(column):
         return case((full, column)) if spec.restricted else column

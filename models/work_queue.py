@@ -15,7 +15,7 @@ from models.concerns import SafeguardingConcern
 from models.count_store import Count, about, cached, cap, capped, fresh, known_about
 from models.entities import Contract
 from models.monitoring import BreachRecord, MonitoringReturn
-from models.registry import concern_ids_visible, scoped, visible_entities
+from models.registry import concern_visible_where, scoped, visible_entities
 from models.statement_cache import built
 from workflows.access import Viewer
 from workflows.action_plan import PlanState
@@ -207,8 +207,9 @@ def concerns_by_stage(viewer: Viewer) -> list[tuple[ConcernState, int, date | No
                                                     Deadline.status.in_(LIVE))
            .correlate(SafeguardingConcern).scalar_subquery())
     final = (ConcernState.CONCLUDED, ConcernState.CLOSED_NO_ENQUIRY)
-    query = (select(SafeguardingConcern.state, func.count(), func.min(due))
-             .where(SafeguardingConcern.id.in_(concern_ids_visible(viewer)), SafeguardingConcern.state.not_in(final))
+    query = (scoped(SafeguardingConcern, viewer)
+             .with_only_columns(SafeguardingConcern.state, func.count(), func.min(due))
+             .where(concern_visible_where(viewer, SafeguardingConcern.id), SafeguardingConcern.state.not_in(final))
              .group_by(SafeguardingConcern.state))
     order = {state: i for i, state in enumerate(ConcernState)}
     return sorted(((state, n, soonest) for state, n, soonest in db.session.execute(query)),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -70,6 +72,31 @@ def scratch_uri(request, tmp_path):
         with engine.begin() as conn:
             conn.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
         engine.dispose()
+
+
+@contextmanager
+def across_migration(uri: str, revision: str, seed: Callable):
+    """A migration under test: an app on the scratch database `uri` brought to the revision before `revision`,
+    `seed(connection)` run there (plain SQL: the schema as it was then), then upgraded to `revision`. Yields (the
+    app's db, what seed returned, the revision before) inside the app's context; the connections are closed after."""
+    from alembic.script import ScriptDirectory
+    from flask_migrate import upgrade
+
+    from app import create_app
+    from models import db
+
+    previous = ScriptDirectory(str(ROOT / "migrations")).get_revision(revision).down_revision
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri, "SECRET_KEY": "test"})
+    with app.app_context():
+        try:
+            upgrade(revision=previous)
+            with db.engine.begin() as conn:
+                seeded = seed(conn)
+            upgrade(revision=revision)
+            yield db, seeded, previous
+        finally:
+            db.session.remove()
+            db.engine.dispose()
 
 
 def _empty_all_tables(app) -> None:

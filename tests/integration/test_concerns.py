@@ -100,10 +100,11 @@ def test_a_complaint_raising_safeguarding_is_passed_on_and_linked(people):
 
 
 def test_the_sql_rule_of_who_sees_a_concern_agrees_with_the_rule_for_one_concern(people):
-    """models/registry.py concern_ids_visible (lists and every deadline query) reads a named person's concerns from
-    their names (issue 17); it must pick out exactly the concerns concern_visible_to lets each person see."""
+    """models/registry.py concern_visible_where (lists, the dashboard and every deadline query) checks a named person
+    by their name on the row at hand (issue 17); within the council it must pick out exactly the concerns
+    concern_visible_to lets each person see."""
     from models.concerns import SafeguardingConcern
-    from models.registry import concern_ids_visible, concern_visible_to
+    from models.registry import concern_visible_to, concern_visible_where, scoped
 
     officer = people["safeguarding_officer"]
     provider_id = people["provider_manager"].provider_id
@@ -115,11 +116,15 @@ def test_the_sql_rule_of_who_sees_a_concern_agrees_with_the_rule_for_one_concern
         name_officer(officer.viewer, officer, concern.id, manager.id, NOW)
     db.session.commit()
     every = list(db.session.scalars(select(SafeguardingConcern)))
+
+    def by_sql(viewer) -> set[int]:
+        return set(db.session.scalars(scoped(SafeguardingConcern, viewer).with_only_columns(SafeguardingConcern.id)
+                                      .where(concern_visible_where(viewer, SafeguardingConcern.id))))
+
     for person in people.values():
-        sql = set(db.session.scalars(concern_ids_visible(person.viewer)))
-        assert sql == {c.id for c in every if concern_visible_to(person.viewer, c)}, person.role
-    assert set(db.session.scalars(concern_ids_visible(manager.viewer))) == {raised[1].id, raised[2].id}
-    assert set(db.session.scalars(concern_ids_visible(officer.viewer))) == {c.id for c in raised}
+        assert by_sql(person.viewer) == {c.id for c in every if concern_visible_to(person.viewer, c)}, person.role
+    assert by_sql(manager.viewer) == {raised[1].id, raised[2].id}
+    assert by_sql(officer.viewer) == {c.id for c in raised}
 
 
 def test_safeguarding_visibility(people):

@@ -8,9 +8,8 @@ import json
 from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 
-from tests.conftest import ROOT
+from tests.conftest import across_migration
 
 REVISION = "f2a3b4c50026"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -58,31 +57,15 @@ def _seed(conn) -> dict[str, int]:
 
 
 def test_upgrade_withdraws_proposals_left_on_closed_cases_and_audits_each(scratch_uri):
-    from flask_migrate import upgrade
+    with across_migration(scratch_uri, REVISION, _seed) as (db, ids, _previous), db.engine.connect() as conn:
+        def states(name: str) -> dict[int, tuple[str, int]]:
+            return {row.id: (row.state, row.version_id) for row in conn.execute(
+                sa.text(f"SELECT id, state, version_id FROM {name}"))}
 
-    from app import create_app
-    from models import db
-
-    previous = ScriptDirectory(str(ROOT / "migrations")).get_revision(REVISION).down_revision
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_uri, "SECRET_KEY": "test"})
-    with app.app_context():
-        try:
-            upgrade(revision=previous)
-            with db.engine.begin() as conn:
-                ids = _seed(conn)
-            upgrade(revision=REVISION)
-            with db.engine.connect() as conn:
-                def states(name: str) -> dict[int, tuple[str, int]]:
-                    return {row.id: (row.state, row.version_id) for row in conn.execute(
-                        sa.text(f"SELECT id, state, version_id FROM {name}"))}
-
-                suspensions, terminations = states("suspension"), states("termination")
-                events = conn.execute(sa.text(
-                    "SELECT entity_type, entity_id, case_id, event, from_state, to_state, actor_id, actor_label, "
-                    "reason, data FROM audit_event ORDER BY id")).mappings().all()
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+        suspensions, terminations = states("suspension"), states("termination")
+        events = conn.execute(sa.text(
+            "SELECT entity_type, entity_id, case_id, event, from_state, to_state, actor_id, actor_label, "
+            "reason, data FROM audit_event ORDER BY id")).mappings().all()
 
     assert {label: suspensions[ids[f"{label} suspension"]] for label in
             ("resolved", "withdrawn", "terminated", "open", "done")} == {

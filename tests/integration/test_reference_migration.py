@@ -9,10 +9,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from sqlalchemy.exc import IntegrityError
 
-from tests.conftest import ROOT
+from tests.conftest import across_migration
 
 REVISION = "a7c3e5f10013"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
@@ -95,80 +94,67 @@ def _seed_before_the_migration(conn) -> dict[str, dict[str, int]]:
 
 
 def test_upgrade_renumbers_shared_references_keeps_the_oldest_and_audits_each_change(scratch_uri):
-    from flask_migrate import downgrade, upgrade
+    from flask_migrate import downgrade
 
-    from app import create_app
-    from models import db
     from models.reference_store import next_reference
 
-    previous = ScriptDirectory(str(ROOT / "migrations")).get_revision(REVISION).down_revision
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": scratch_uri, "SECRET_KEY": "test"})
-    with app.app_context():
-        try:
-            upgrade(revision=previous)
-            with db.engine.begin() as conn:
-                ids = _seed_before_the_migration(conn)
-            upgrade(revision=REVISION)
+    with across_migration(scratch_uri, REVISION, _seed_before_the_migration) as (db, ids, previous):
+        with db.engine.connect() as conn:
+            def references(table: str) -> dict[int, str]:
+                return dict(conn.execute(sa.text(f"SELECT id, reference FROM {table}")).all())
 
-            with db.engine.connect() as conn:
-                def references(table: str) -> dict[int, str]:
-                    return dict(conn.execute(sa.text(f"SELECT id, reference FROM {table}")).all())
+            complaints, concerns = references("complaint"), references("safeguarding_concern")
+            incidents, cases = references("incident"), references("case_file")
+            events = conn.execute(sa.text(
+                "SELECT council_id, entity_type, entity_id, case_id, event, actor_id, actor_label, reason, data "
+                "FROM audit_event ORDER BY id")).mappings().all()
+            counters = {(row.council_id, row.prefix): row.last
+                        for row in conn.execute(sa.text("SELECT council_id, prefix, last FROM reference_counter"))}
+        kent, cornwall = ids["council"]["kent"], ids["council"]["cornwall"]
+        complaint, concern, incident = ids["complaint"], ids["concern"], ids["incident"]
+        assert {label: complaints[i] for label, i in complaint.items()} == {
+            "first": "CMP-00001", "second": "CMP-00003", "third": "CMP-00004", "fourth": "CMP-00002",
+            "cornwall": "CMP-00001"}
+        assert {label: concerns[i] for label, i in concern.items()} == {"earlier": "SG-00001", "later": "SG-00002"}
+        assert {label: incidents[i] for label, i in incident.items()} == {"first": "INC-00001",
+                                                                          "second": "INC-00002"}
+        assert cases == {ids["case"]["only"]: "CASE-00007"}
 
-                complaints, concerns = references("complaint"), references("safeguarding_concern")
-                incidents, cases = references("incident"), references("case_file")
-                events = conn.execute(sa.text(
-                    "SELECT council_id, entity_type, entity_id, case_id, event, actor_id, actor_label, reason, data "
-                    "FROM audit_event ORDER BY id")).mappings().all()
-                counters = {(row.council_id, row.prefix): row.last
-                            for row in conn.execute(sa.text("SELECT council_id, prefix, last FROM reference_counter"))}
-            kent, cornwall = ids["council"]["kent"], ids["council"]["cornwall"]
-            complaint, concern, incident = ids["complaint"], ids["concern"], ids["incident"]
-            assert {label: complaints[i] for label, i in complaint.items()} == {
-                "first": "CMP-00001", "second": "CMP-00003", "third": "CMP-00004", "fourth": "CMP-00002",
-                "cornwall": "CMP-00001"}
-            assert {label: concerns[i] for label, i in concern.items()} == {"earlier": "SG-00001", "later": "SG-00002"}
-            assert {label: incidents[i] for label, i in incident.items()} == {"first": "INC-00001",
-                                                                              "second": "INC-00002"}
-            assert cases == {ids["case"]["only"]: "CASE-00007"}
+        renumbered = [(e["entity_type"], e["entity_id"], e["case_id"], e["actor_id"], e["actor_label"],
+                       e["data"] if isinstance(e["data"], dict) else json.loads(e["data"]))
+                      for e in events if e["event"] == "REFERENCE_RENUMBERED"]
+        assert len(events) == len(renumbered) == 4 and {e["council_id"] for e in events} == {kent}
+        automatic = (None, "Remedy (automatic)")
+        assert sorted(renumbered, key=lambda e: (e[0], e[1])) == sorted([
+            ("complaint", complaint["second"], None, *automatic,
+             {"old_reference": "CMP-00001", "new_reference": "CMP-00003"}),
+            ("complaint", complaint["third"], None, *automatic,
+             {"old_reference": "CMP-00001", "new_reference": "CMP-00004"}),
+            ("safeguarding_concern", concern["later"], None, *automatic,
+             {"old_reference": "SG-00001", "new_reference": "SG-00002"}),
+            ("incident", incident["second"], None, *automatic,
+             {"old_reference": "INC-00001", "new_reference": "INC-00002"}),
+        ], key=lambda e: (e[0], e[1]))
+        assert "CMP-00001 was also the reference of an older complaint: this one is now CMP-00003" in [
+            e["reason"] for e in events]
+        assert counters == {(kent, "CMP"): 4, (cornwall, "CMP"): 1, (kent, "SG"): 2, (kent, "INC"): 2,
+                            (kent, "CASE"): 7}
 
-            renumbered = [(e["entity_type"], e["entity_id"], e["case_id"], e["actor_id"], e["actor_label"],
-                           e["data"] if isinstance(e["data"], dict) else json.loads(e["data"]))
-                          for e in events if e["event"] == "REFERENCE_RENUMBERED"]
-            assert len(events) == len(renumbered) == 4 and {e["council_id"] for e in events} == {kent}
-            automatic = (None, "Remedy (automatic)")
-            assert sorted(renumbered, key=lambda e: (e[0], e[1])) == sorted([
-                ("complaint", complaint["second"], None, *automatic,
-                 {"old_reference": "CMP-00001", "new_reference": "CMP-00003"}),
-                ("complaint", complaint["third"], None, *automatic,
-                 {"old_reference": "CMP-00001", "new_reference": "CMP-00004"}),
-                ("safeguarding_concern", concern["later"], None, *automatic,
-                 {"old_reference": "SG-00001", "new_reference": "SG-00002"}),
-                ("incident", incident["second"], None, *automatic,
-                 {"old_reference": "INC-00001", "new_reference": "INC-00002"}),
-            ], key=lambda e: (e[0], e[1]))
-            assert "CMP-00001 was also the reference of an older complaint: this one is now CMP-00003" in [
-                e["reason"] for e in events]
-            assert counters == {(kent, "CMP"): 4, (cornwall, "CMP"): 1, (kent, "SG"): 2, (kent, "INC"): 2,
-                                (kent, "CASE"): 7}
+        # The next record of each kind carries on after the highest number, per council.
+        assert [next_reference(kent, "CMP"), next_reference(cornwall, "CMP"), next_reference(kent, "CASE"),
+                next_reference(cornwall, "INC")] == ["CMP-00005", "CMP-00002", "CASE-00008", "INC-00001"]
+        db.session.rollback()
 
-            # The next record of each kind carries on after the highest number, per council.
-            assert [next_reference(kent, "CMP"), next_reference(cornwall, "CMP"), next_reference(kent, "CASE"),
-                    next_reference(cornwall, "INC")] == ["CMP-00005", "CMP-00002", "CASE-00008", "INC-00001"]
-            db.session.rollback()
+        # And the database itself now refuses a shared reference.
+        for table in ("complaint", "safeguarding_concern", "incident"):
+            with pytest.raises(IntegrityError), db.engine.begin() as conn:
+                conn.execute(sa.text(_copy_of_the_first_row(conn, table)))
 
-            # And the database itself now refuses a shared reference.
-            for table in ("complaint", "safeguarding_concern", "incident"):
-                with pytest.raises(IntegrityError), db.engine.begin() as conn:
-                    conn.execute(sa.text(_copy_of_the_first_row(conn, table)))
-
-            downgrade(revision=previous)
-            with db.engine.connect() as conn:
-                assert "reference_counter" not in sa.inspect(conn).get_table_names()
-                assert not any(c["name"].startswith("uq_complaint") for c in
-                               sa.inspect(conn).get_unique_constraints("complaint"))
-        finally:
-            db.session.remove()
-            db.engine.dispose()
+        downgrade(revision=previous)
+        with db.engine.connect() as conn:
+            assert "reference_counter" not in sa.inspect(conn).get_table_names()
+            assert not any(c["name"].startswith("uq_complaint") for c in
+                           sa.inspect(conn).get_unique_constraints("complaint"))
 
 
 def _copy_of_the_first_row(conn, table: str) -> str:
