@@ -97,8 +97,8 @@ def filter_options(viewer: Viewer, spec: ListSpec, query: Query) -> dict:
     viewer cannot see), so the form never says "Any" over a filtered list."""
     providers, contracts = filter_choices(viewer)
     periods = period_choices(spec, viewer) if spec.period else ()
-    return {"providers": _keeping(providers, query.provider, "Provider not available to you"),
-            "contracts": _keeping(contracts, query.contract, "Contract not available to you"),
+    return {"providers": _keeping(providers, query.provider, "Not available to you"),
+            "contracts": _keeping(contracts, query.contract, "Not available to you"),
             "stages": spec.stages, "shows": SHOWS, "mine_offered": not viewer.is_provider,
             "periods": _keeping(periods, query.period or None, None)}
 

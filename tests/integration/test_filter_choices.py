@@ -76,8 +76,8 @@ def test_a_filter_not_among_the_choices_stays_selected_rather_than_reading_any(a
     assert _selected(page, "period") == [("2031-13", "2031-13")]
     assert "0 returns" in page
     page = manager.get("/cases?provider=987654&contract=987655").get_data(as_text=True)
-    assert _selected(page, "provider") == [("987654", "Provider not available to you")]
-    assert _selected(page, "contract") == [("987655", "Contract not available to you")]
+    assert _selected(page, "provider") == [("987654", "Not available to you")]
+    assert _selected(page, "contract") == [("987655", "Not available to you")]
     assert "Clear search and filters" in page
     # A value among the choices is selected as itself, and nothing is added.
     page = manager.get("/cases").get_data(as_text=True)
@@ -85,4 +85,4 @@ def test_a_filter_not_among_the_choices_stays_selected_rather_than_reading_any(a
                                    page.split('id="provider"')[1].split("</select>")[0])[0]
     page = manager.get(f"/cases?provider={provider_id}").get_data(as_text=True)
     assert _selected(page, "provider") == [(provider_id, name)]
-    assert "not available to you" not in page
+    assert "Not available to you" not in page
