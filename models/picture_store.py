@@ -89,9 +89,6 @@ class _Key:
     def rank(self) -> int:
         return happening_order(self.kind)
 
-    def sort(self) -> tuple:
-        return timeline_key(self.day, self.kind, self.instant, self.row_id)
-
 
 def _with_case(model) -> tuple:
     """A record's case reference, read with the record: the timeline names the case a notice was served on."""
@@ -160,19 +157,21 @@ def happenings(viewer: Viewer, provider_id: int, limit: int, after: tuple[str, i
                           lambda: _newest(viewer, provider_id, limit + 1, None))
     else:  # a page of the history further back: built for the place it starts
         statement = _newest(viewer, provider_id, limit + 1, start)
-    keys = sorted((_Key(row.kind, row.id, _day(row.instant) if row.instant is not None else row.day, row.instant)
-                   for row in db.session.execute(statement)), key=_Key.sort)
-    page, more = keys[:limit], len(keys) > limit
+    # Up to limit + 1 of each kind come back: sorted by their timeline keys as plain tuples (kind and id after the
+    # key), the page taken from the front.
+    keys = sorted((timeline_key(_day(instant) if instant is not None else day, kind, instant, row_id), kind, row_id)
+                  for kind, row_id, instant, day in db.session.execute(statement))
+    page, more = [(kind, row_id) for _key, kind, row_id in keys[:limit]], len(keys) > limit
     wanted: dict[str, list[int]] = {}
-    for key in page:
-        wanted.setdefault(key.kind, []).append(key.row_id)
+    for kind, row_id in page:
+        wanted.setdefault(kind, []).append(row_id)
     read: dict[tuple[str, int], Happening | None] = {}
     for kind, ids in wanted.items():
         source = BY_KIND[kind]
         for row in db.session.scalars(select(source.model).where(source.model.id.in_(ids)).options(*source.options)):
             read[(kind, row.id)] = source.happening(viewer, row)
-    shown = [h for key in page if (h := read.get((key.kind, key.row_id))) is not None]
-    return shown, ((page[-1].kind, page[-1].row_id) if more else None)
+    shown = [h for key in page if (h := read.get(key)) is not None]
+    return shown, (page[-1] if more else None)
 
 
 def _key_of(viewer: Viewer, provider_id: int, kind: str, row_id: int) -> _Key:

@@ -127,6 +127,33 @@ def test_the_sql_rule_of_who_sees_a_concern_agrees_with_the_rule_for_one_concern
     assert by_sql(officer.viewer) == {c.id for c in raised}
 
 
+def test_a_list_row_of_a_concern_the_person_may_not_read_keeps_only_that_it_exists(people):
+    """models/list_store.py reads whether a row is the person's to read once a row and drops what it hides in _row:
+    an unnamed contract manager's page and CSV rows say the concern exists (reference, provider, "Restricted") and
+    nothing of its details, stage or clocks; once named, the same rows read whole."""
+    from models.list_store import Query, csv_rows, list_rows
+    from web.safeguarding import CONCERNS
+
+    officer = people["safeguarding_officer"]
+    provider_id = people["provider_manager"].provider_id
+    concern = raise_concern(officer.viewer, officer, provider_id, "first_account", "Alleged theft by a named carer",
+                            date(2026, 12, 29), NOW)
+    db.session.commit()
+    manager = people["contract_manager"]
+    for read in (lambda: list_rows(CONCERNS, manager.viewer, Query(), NOW)[0], lambda: csv_rows(
+            CONCERNS, manager.viewer, Query(), NOW)):
+        (row,) = read()
+        assert (row.reference, row.full, row.stage, row.state, row.summary) == (concern.reference, False,
+                                                                                 "Restricted", "", "")
+        assert (row.next_due, row.waiting_on, row.overdue) == (None, "", False)
+        assert all(value is None for value in row.extra.values())
+    name_officer(officer.viewer, officer, concern.id, manager.id, NOW)
+    db.session.commit()
+    (row,) = list_rows(CONCERNS, manager.viewer, Query(), NOW)[0]
+    assert row.full and row.summary.startswith("Alleged theft") and row.stage != "Restricted"
+    assert row.next_due is not None
+
+
 def test_safeguarding_visibility(people):
     officer = people["safeguarding_officer"]
     provider_id = people["provider_manager"].provider_id

@@ -57,3 +57,17 @@ def test_select_options_marks_the_chosen_value_the_same_whether_drawn_afresh_or_
     assert str(select_options(periods, "2026-27 Q1")) == (
         '<option value="2026-27 Q2">2026-27 Q2</option><option value="2026-27 Q1" selected>2026-27 Q1</option>')
     assert 'value="x" selected' in str(select_options((("x", ["a", "list"]),), "x"))  # unhashable: drawn afresh
+
+
+def test_a_deadlines_status_and_days_left_in_words():
+    """web/filters.deadline_status and days_left (functions, not macros: the deadlines page calls them once a row):
+    words always beside the tag's colour, and working days left only while the clock counts."""
+    from web.filters import days_left, deadline_status
+
+    assert str(deadline_status("running")) == '<strong class="govuk-tag govuk-tag--blue">Clock running</strong>'
+    assert str(deadline_status("breached")) == '<strong class="govuk-tag govuk-tag--red">Overdue</strong>'
+    assert str(deadline_status("on_hold<")) == '<strong class="govuk-tag govuk-tag--grey">On hold&lt;</strong>'
+    assert [days_left(n, status) for n, status in ((3, "met"), (0, "breached"), (-1, "running"), (-4, "breached"),
+                                                   (0, "running"), (1, "paused"), (7, "running"))] == [
+        "Not counting", "Overdue", "Overdue by 1 working day", "Overdue by 4 working days", "Due today",
+        "1 working day left", "7 working days left"]
