@@ -6,7 +6,7 @@ from datetime import datetime
 from functools import cache
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, func, literal, select, union_all
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -99,16 +99,17 @@ ATTACHED = {"document": Document, "notice_representation": NoticeRepresentation,
 
 @cache
 def _kinds_present_query(for_provider: bool):
-    """How many records of each kind a case has, and of each thing ATTACHED to it, in one statement; built once
-    (building it costs more than running it) with the case, council and provider as parameters."""
-    parts = []
+    """Whether a case has any records of each kind, and any of each thing ATTACHED to it: one row, a column a kind,
+    each an EXISTS that stops at the first row (counting them read every milestone and event of a busy case); built
+    once (building it costs more than running it) with the case, council and provider as parameters."""
+    columns = []
     for name, model in [(name, KINDS[name].model) for name in _RECORD_KINDS] + list(ATTACHED.items()):
-        part = select(literal(name).label("kind"), func.count(model.id).label("records")).where(
-            model.case_id == bindparam("case_id"), model.council_id == bindparam("council_id"))
+        part = select(literal(1)).where(model.case_id == bindparam("case_id"),
+                                        model.council_id == bindparam("council_id"))
         if for_provider and hasattr(model, "provider_id"):
             part = part.where(model.provider_id == bindparam("provider_id"))
-        parts.append(part)
-    return union_all(*parts)
+        columns.append(part.exists().label(name))
+    return select(*columns)
 
 
 class CaseContents(NamedTuple):
@@ -121,8 +122,8 @@ def case_contents(viewer: Viewer, case: Case) -> CaseContents:
     one per kind present (a case at the notice rung has only notices; most never reach a suspension). An action
     plan's milestones are the case's milestones of that plan, read once for both."""
     params = _case_params(viewer, case.id)
-    present = {row.kind for row in db.session.execute(_kinds_present_query(viewer.is_provider), params)
-               if row.records}
+    found = db.session.execute(_kinds_present_query(viewer.is_provider), params).one()
+    present = {name for name, has in found._mapping.items() if has}
     out = {}
     for name in _RECORD_KINDS:
         out[name] = [] if name not in present else list(db.session.scalars(

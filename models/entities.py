@@ -32,6 +32,9 @@ class Council(db.Model):
     safeguarding_decision_days: Mapped[int | None] = mapped_column(Integer)
     safeguarding_strategy_meeting_days: Mapped[int | None] = mapped_column(Integer)
     safeguarding_enquiry_days: Mapped[int | None] = mapped_column(Integer)
+    # Moves whenever a closure day is added or removed: read with the signed-in person on every page, it lets each
+    # web worker keep the council's working calendars until they change (models/calendar_store.working_calendar).
+    calendar_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CqcRatingValue(enum.Enum):

@@ -15,7 +15,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db, fixed
 from models.audit_store import record_event
-from models.entities import ApiToken, Provider, SchedulerTick, SignInAttempt, User
+from models.calendar_store import calendar_version_known
+from models.entities import ApiToken, Council, Provider, SchedulerTick, SignInAttempt, User
 from models.scheduling import Notification
 from workflows.access import (
     Role,
@@ -46,18 +47,21 @@ def _session_user_statement():
         Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery()
     # Ticks are only ever appended, so the newest has the highest id (the primary key's index, at any size).
     last_tick = select(SchedulerTick.finished_at).order_by(SchedulerTick.id.desc()).limit(fixed(1)).scalar_subquery()
-    return select(User, unread, last_tick).where(User.id == bindparam("user_id"))
+    calendar = select(Council.calendar_version).where(Council.id == User.council_id).scalar_subquery()
+    return select(User, unread, last_tick, calendar).where(User.id == bindparam("user_id"))
 
 
 def load_session_user(user_id: int) -> tuple[User | None, int, datetime | None]:
     """A signed-in person with what every page's header shows, in one query: their unread notifications and when
-    the scheduler last finished a sweep (None if it never has)."""
+    the scheduler last finished a sweep (None if it never has); and their council's calendar version, so that the
+    request's working days are counted on the calendar this worker keeps (models/calendar_store.py)."""
     row = db.session.execute(_session_user_statement(), {"user_id": user_id}).first()
     if row is None:
         return None, 0, None
-    user, count, finished_at = row
+    user, count, finished_at, calendar_version = row
     if finished_at is not None and finished_at.tzinfo is None:  # SQLite hands back naive UTC through a subquery
         finished_at = finished_at.replace(tzinfo=UTC)
+    calendar_version_known(user.council_id, calendar_version)
     return user, count or 0, finished_at
 
 
