@@ -10,7 +10,7 @@ from functools import cache
 from flask import current_app
 from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db, fixed
@@ -229,13 +229,23 @@ def issue_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
     return row, plain
 
 
+@cache
+def _token_statement():
+    calendar = select(Council.calendar_version).where(Council.id == User.council_id).scalar_subquery()
+    return (select(ApiToken, calendar).join(ApiToken.user).where(ApiToken.token_hash == bindparam("token_hash"))
+            .options(contains_eager(ApiToken.user)))
+
+
 def user_for_token(plain: str, now: datetime) -> User | None:
-    """The active user a bearer token belongs to, or None if it is unknown or revoked (the token and its person in one
-    statement: every API request starts here)."""
-    row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _hash_token(plain))
-                            .options(joinedload(ApiToken.user)))
-    if row is None or row.revoked_at is not None or not row.user.active:
+    """The active user a bearer token belongs to, or None if it is unknown or revoked (the token, its person and their
+    council's calendar version in one statement: every API request starts here)."""
+    found = db.session.execute(_token_statement(), {"token_hash": _hash_token(plain)}).first()
+    if found is None:
         return None
+    row, calendar_version = found
+    if row.revoked_at is not None or not row.user.active:
+        return None
+    calendar_version_known(row.user.council_id, calendar_version)
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_PRECISION:
         _note_token_use(row.id, now)
     return row.user
