@@ -166,11 +166,19 @@ def deadlines_of(council_id: int, entity_type: str, entity_ids: list[int]) -> di
     record id; a record with none maps to []."""
     found: dict[int, list[Deadline]] = {entity_id: [] for entity_id in entity_ids}
     if entity_ids:
-        query = select(Deadline).where(Deadline.council_id == council_id, Deadline.entity_type == entity_type,
-                                       Deadline.entity_id.in_(entity_ids)).order_by(Deadline.due_at, Deadline.id)
-        for deadline in db.session.scalars(query):
+        for deadline in db.session.scalars(_deadlines_of_statement(), {
+                "council_id": council_id, "entity_type": entity_type, "ids": list(entity_ids)}):
             found[deadline.entity_id].append(deadline)
     return found
+
+
+@cache
+def _deadlines_of_statement():
+    # Built once (the ids an expanding parameter): every page of an API list reads its records' deadlines.
+    return select(Deadline).where(Deadline.council_id == bindparam("council_id"),
+                                  Deadline.entity_type == bindparam("entity_type"),
+                                  Deadline.entity_id.in_(bindparam("ids", expanding=True))
+                                  ).order_by(Deadline.due_at, Deadline.id)
 
 
 def case_timeline(viewer: Viewer, case: Case, newest: int | None = None):

@@ -6,7 +6,7 @@ import json
 from functools import cache, lru_cache
 
 from flask import current_app, g, has_app_context
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 
 from models import db
 from models.entities import Contract, Council
@@ -77,8 +77,8 @@ def complaints_with_contracts(complaints: list) -> list:
     providers = {(c.council_id, c.provider_id) for c in complaints if not c.contract_id}
     if not ids and not providers:
         return complaints
-    found = list(db.session.scalars(select(Contract).where(or_(Contract.id.in_(ids),
-                                                               Contract.provider_id.in_({p for _c, p in providers})))))
+    found = list(db.session.scalars(_page_contracts_statement(), {
+        "ids": sorted(ids), "providers": sorted({p for _c, p in providers})}))
     only = {}
     for council_id, provider_id in providers:
         theirs = [c for c in found if (c.council_id, c.provider_id) == (council_id, provider_id)]
@@ -86,6 +86,13 @@ def complaints_with_contracts(complaints: list) -> list:
     g.provider_only_contract = only
     g.page_contracts = {c.id: c for c in found}
     return complaints
+
+
+@cache
+def _page_contracts_statement():
+    # Built once (the ids expanding parameters): every page of the complaints API reads its complaints' contracts.
+    return select(Contract).where(or_(Contract.id.in_(bindparam("ids", expanding=True)),
+                                      Contract.provider_id.in_(bindparam("providers", expanding=True))))
 
 
 @cache
