@@ -129,26 +129,23 @@ def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int 
 def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str, ...], limit: int,
                    manager_id: int | None = None, provider_id: int | None = None, kind: str | None = None,
                    offset: int = 0) -> dict[str, list[Deadline]]:
-    """Live deadlines soonest first in each of these groups, at most `limit` of each after the first `offset`: two
-    statements however many groups (the groups' ids in one UNION, each part read along the index and stopped at its
-    limit; then those deadlines)."""
+    """Live deadlines soonest first in each of these groups, at most `limit` of each after the first `offset`: one
+    statement however many groups (the groups' ids in one UNION, each part read along the index and stopped at its
+    limit, joined to those deadlines' rows)."""
     def build():
         groups = _when()
         parts = [_deadlines(viewer, manager_id, provider_id, kind, running_only=name in AHEAD).where(groups[name])
                  .with_only_columns(fixed(name).label("grp"), Deadline.id.label("id"))
                  .order_by(Deadline.due_at, Deadline.id).limit(fixed(limit)).offset(fixed(offset)).subquery()
                  for name in names]
-        return union_all(*(select(part.c.grp, part.c.id) for part in parts))
+        found = union_all(*(select(part.c.grp, part.c.id) for part in parts)).subquery()
+        return (select(Deadline, found.c.grp).join(found, found.c.id == Deadline.id)
+                .order_by(found.c.grp, Deadline.due_at, Deadline.id))
 
     key = ("deadline lists", viewer, manager_id, provider_id, kind, names, limit, offset)
-    found = db.session.execute(built(key, build), _bounds(now, today)).all()
-    rows = {d.id: d for d in db.session.scalars(select(Deadline).where(Deadline.id.in_([r.id for r in found])))} \
-        if found else {}
     out: dict[str, list[Deadline]] = {name: [] for name in names}
-    for grp, deadline_id in found:
-        out[grp].append(rows[deadline_id])
-    for name in names:
-        out[name].sort(key=lambda d: (d.due_at, d.id))
+    for deadline, grp in db.session.execute(built(key, build), _bounds(now, today)):
+        out[grp].append(deadline)
     return out
 
 
