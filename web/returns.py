@@ -9,6 +9,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_login import current_user
 
 from models import db
+from models.kept import kept
 from models.list_store import ListSpec
 from models.provider_store import get_contract, list_contracts
 from models.return_store import (
@@ -64,11 +65,14 @@ def _csv(filename: str, header: list[str], rows) -> Response:
 def open_periods(today) -> None:
     """Create the return rows of periods that have started (the scheduler does too, at its first sweep of each day;
     whichever is first wins). Periods start on days, so this worker does it once a day for the same contracts: the
-    returns list did it for every contract on every view (issue 17)."""
+    returns list did it for every contract on every view (issue 17). Which contracts there are is read at most once
+    a minute by each worker (models/kept.py), as the lists' filter choices are: a new contract's periods open within
+    a minute, when it joins the contract filter."""
     from sqlalchemy.exc import IntegrityError
 
     opened = current_app.extensions.setdefault("returns_opened", {})
-    scope, marker = (g.viewer.council_id, g.viewer.provider_id), (today, contracts_marker(g.viewer))
+    scope = (g.viewer.council_id, g.viewer.provider_id)
+    marker = (today, kept(("contracts marker", *scope), lambda: contracts_marker(g.viewer)))
     if opened.get(scope) == marker:
         return
     try:
