@@ -7,7 +7,7 @@ from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, literal, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from models import db, fixed
@@ -33,8 +33,8 @@ def _by_case_statement(model: type, for_provider: bool):
     query = select(model).where(model.case_id == bindparam("case_id"), model.council_id == bindparam("council_id"))
     if for_provider:
         query = query.where(model.provider_id == bindparam("provider_id"))
-    if model is ActionPlan:  # the plan's workflow counts its rows (and its milestones: case_contents gives them)
-        query = query.options(selectinload(ActionPlan.rows))
+    if model is ActionPlan:  # the plan's workflow counts its rows (and its milestones: case_contents gives them),
+        query = query.options(joinedload(ActionPlan.rows))  # read with the plans: a case has a few versions
     return query.order_by(model.id)
 
 
@@ -127,7 +127,7 @@ def case_contents(viewer: Viewer, case: Case) -> CaseContents:
     out = {}
     for name in _RECORD_KINDS:
         out[name] = [] if name not in present else list(db.session.scalars(
-            _by_case_statement(KINDS[name].model, viewer.is_provider), params))
+            _by_case_statement(KINDS[name].model, viewer.is_provider), params).unique())
     for plan in out["action_plan"]:
         set_committed_value(plan, "milestones", sorted((m for m in out["milestone"] if m.plan_id == plan.id),
                                                        key=lambda m: (m.due_on, m.id)))
