@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cache
 
-from flask import current_app, g, has_app_context
-from sqlalchemy import bindparam, select, update
+from flask import g, has_app_context
+from sqlalchemy import bindparam, select
 
 from models import db
 from models.audit_store import record_event
+from models.council_store import kept_for_council, settings_changed
 from models.entities import CalendarClosure, ClosureKind, Council, User
-from models.kept import kept_in
 from workflows.calendar import REGIONS, WorkingCalendar, calendar_for
 from workflows.errors import NotFound, ValidationProblem
 
@@ -36,32 +36,17 @@ def list_closures(council_id: int, region: str | None = None) -> list[CalendarCl
 def working_calendar(council_id: int, region: str) -> WorkingCalendar:
     """The council's working calendar for a region: bank holidays plus its recorded closures.
 
-    Read once a request and region however many deadlines a page counts; and, in a request that knows the council's
-    calendar version (read with the signed-in person: calendar_version_known), kept by the worker for the requests
-    after it until a closure day is added or removed, which moves the version (issue 17: the case page, the
-    deadlines page and every record's page read the closures on every view)."""
+    Read once a request and region however many deadlines a page counts, and kept by the worker from one request to
+    the next until the council's settings change (models/council_store.py; issue 17: the case page, the deadlines
+    page and every record's page read the closures on every view)."""
     if region not in REGIONS:
         raise ValidationProblem(f"Choose a region from {', '.join(REGIONS)}", "region")
     cache = g.setdefault("working_calendars", {}) if has_app_context() else {}
     key = (council_id, region)
     if key not in cache:
-        version = g.get("calendar_versions", {}).get(council_id) if has_app_context() else None
-        if version is None:
-            cache[key] = _read_calendar(council_id, region)
-        else:  # kept while the version stands (a newer version is another key)
-            cache[key] = kept_in(current_app.extensions.setdefault("remedy_calendars", {}), (*key, version),
-                                 lambda: _read_calendar(council_id, region), float("inf"))
+        cache[key] = kept_for_council(council_id, ("calendar", region), lambda: calendar_for(region, {
+            row.on: f"{row.kind.label}: {row.reason}" for row in list_closures(council_id, region)}))
     return cache[key]
-
-
-def _read_calendar(council_id: int, region: str) -> WorkingCalendar:
-    closures = {row.on: f"{row.kind.label}: {row.reason}" for row in list_closures(council_id, region)}
-    return calendar_for(region, closures)
-
-
-def calendar_version_known(council_id: int, version: int) -> None:
-    """The council's calendar version as this request read it (with the signed-in person)."""
-    g.calendar_versions = {council_id: version}
 
 
 def add_closure(
@@ -109,10 +94,7 @@ def remove_closure(council: Council, actor: User, closure_id: int, now: datetime
 
 
 def _forget_calendars(council_id: int) -> None:
-    """A closure day changed: move the council's calendar version (in the same transaction), so that every worker
-    reads its closures afresh, and this request too from now on."""
-    db.session.execute(update(Council).where(Council.id == council_id)
-                       .values(calendar_version=Council.calendar_version + 1))
+    """A closure day changed: every worker reads the closures afresh (the council's settings version moves)."""
+    settings_changed(council_id)
     if has_app_context():
         g.pop("working_calendars", None)
-        g.pop("calendar_versions", None)

@@ -17,6 +17,7 @@ from models import db, dialect_name
 from models.audit_store import record_event
 from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
+from models.council_store import kept_for_council, settings_changed
 from models.count_store import Count, cached, cap, fresh
 from models.deadline_store import meet_deadlines
 from models.engine import audit, fire, load, new_record, start_clocks, workflow_for
@@ -353,14 +354,18 @@ def name_officer(viewer: Viewer, actor: User, concern_id: int, user_id: int, now
 
 
 def local_practice(council_id: int) -> LocalPractice:
-    """The council's safeguarding timescales, or Remedy's defaults where it has set none."""
-    council = council_of(council_id)
-    default = LocalPractice()
-    return LocalPractice(
-        decision_working_days=council.safeguarding_decision_days or default.decision_working_days,
-        strategy_meeting_working_days=(council.safeguarding_strategy_meeting_days
-                                       or default.strategy_meeting_working_days),
-        enquiry_working_days=council.safeguarding_enquiry_days or default.enquiry_working_days)
+    """The council's safeguarding timescales, or Remedy's defaults where it has set none: kept by the worker until the
+    council's settings change (models/council_store.py; the safeguarding list read the council on every view)."""
+    def read() -> LocalPractice:
+        council = council_of(council_id)
+        default = LocalPractice()
+        return LocalPractice(
+            decision_working_days=council.safeguarding_decision_days or default.decision_working_days,
+            strategy_meeting_working_days=(council.safeguarding_strategy_meeting_days
+                                           or default.strategy_meeting_working_days),
+            enquiry_working_days=council.safeguarding_enquiry_days or default.enquiry_working_days)
+
+    return kept_for_council(council_id, "safeguarding practice", read)
 
 
 def set_local_practice(viewer: Viewer, actor: User, data: dict, now: datetime) -> LocalPractice:
@@ -377,6 +382,7 @@ def set_local_practice(viewer: Viewer, actor: User, data: dict, now: datetime) -
                  event_name="SAFEGUARDING_TIMESCALES_CHANGED", at=now,
                  data={"from": before.__dict__, "to": practice.__dict__})
     db.session.flush()
+    settings_changed(council.id)
     return practice
 
 

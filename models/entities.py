@@ -32,9 +32,10 @@ class Council(db.Model):
     safeguarding_decision_days: Mapped[int | None] = mapped_column(Integer)
     safeguarding_strategy_meeting_days: Mapped[int | None] = mapped_column(Integer)
     safeguarding_enquiry_days: Mapped[int | None] = mapped_column(Integer)
-    # Moves whenever a closure day is added or removed: read with the signed-in person on every page, it lets each
-    # web worker keep the council's working calendars until they change (models/calendar_store.working_calendar).
-    calendar_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Moves whenever the council's own settings change (a closure day added or removed, its safeguarding
+    # timescales): read with the signed-in person on every page, it lets each web worker keep what it works out from
+    # them until they change (models/council_store.py).
+    settings_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CqcRatingValue(enum.Enum):

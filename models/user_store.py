@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db, fixed
 from models.audit_store import record_event
-from models.calendar_store import calendar_version_known
+from models.council_store import settings_version_known
 from models.entities import ApiToken, Council, Provider, SchedulerTick, SignInAttempt, User
 from models.scheduling import Notification
 from workflows.access import (
@@ -47,21 +47,21 @@ def _session_user_statement():
         Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery()
     # Ticks are only ever appended, so the newest has the highest id (the primary key's index, at any size).
     last_tick = select(SchedulerTick.finished_at).order_by(SchedulerTick.id.desc()).limit(fixed(1)).scalar_subquery()
-    calendar = select(Council.calendar_version).where(Council.id == User.council_id).scalar_subquery()
-    return select(User, unread, last_tick, calendar).where(User.id == bindparam("user_id"))
+    settings = select(Council.settings_version).where(Council.id == User.council_id).scalar_subquery()
+    return select(User, unread, last_tick, settings).where(User.id == bindparam("user_id"))
 
 
 def load_session_user(user_id: int) -> tuple[User | None, int, datetime | None]:
     """A signed-in person with what every page's header shows, in one query: their unread notifications and when
-    the scheduler last finished a sweep (None if it never has); and their council's calendar version, so that the
-    request's working days are counted on the calendar this worker keeps (models/calendar_store.py)."""
+    the scheduler last finished a sweep (None if it never has); and their council's settings version, so that the
+    request works from the council's settings this worker keeps (models/council_store.py)."""
     row = db.session.execute(_session_user_statement(), {"user_id": user_id}).first()
     if row is None:
         return None, 0, None
-    user, count, finished_at, calendar_version = row
+    user, count, finished_at, settings_version = row
     if finished_at is not None and finished_at.tzinfo is None:  # SQLite hands back naive UTC through a subquery
         finished_at = finished_at.replace(tzinfo=UTC)
-    calendar_version_known(user.council_id, calendar_version)
+    settings_version_known(user.council_id, settings_version)
     return user, count or 0, finished_at
 
 
@@ -231,21 +231,21 @@ def issue_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
 
 @cache
 def _token_statement():
-    calendar = select(Council.calendar_version).where(Council.id == User.council_id).scalar_subquery()
-    return (select(ApiToken, calendar).join(ApiToken.user).where(ApiToken.token_hash == bindparam("token_hash"))
+    settings = select(Council.settings_version).where(Council.id == User.council_id).scalar_subquery()
+    return (select(ApiToken, settings).join(ApiToken.user).where(ApiToken.token_hash == bindparam("token_hash"))
             .options(contains_eager(ApiToken.user)))
 
 
 def user_for_token(plain: str, now: datetime) -> User | None:
     """The active user a bearer token belongs to, or None if it is unknown or revoked (the token, its person and their
-    council's calendar version in one statement: every API request starts here)."""
+    council's settings version in one statement: every API request starts here)."""
     found = db.session.execute(_token_statement(), {"token_hash": _hash_token(plain)}).first()
     if found is None:
         return None
-    row, calendar_version = found
+    row, settings_version = found
     if row.revoked_at is not None or not row.user.active:
         return None
-    calendar_version_known(row.user.council_id, calendar_version)
+    settings_version_known(row.user.council_id, settings_version)
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_PRECISION:
         _note_token_use(row.id, now)
     return row.user

@@ -141,6 +141,22 @@ def app(database_uri, tmp_path):
 
 
 @pytest.fixture
+def second_worker(app, tmp_path):
+    """Another web worker on the same database: an app of its own, its own pool and whatever it keeps (what one worker
+    keeps must not hide another's changes)."""
+    from app import create_app
+    from models import db
+
+    other = create_app({**{key: app.config[key] for key in (
+        "SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "PASSWORD_HASH_METHOD", "MAIL_CAPTURE", "TWO_FACTOR_DEMO_EXEMPT",
+        "TESTING", "EVIDENCE_DIR")}, "SCHEDULER_LOCK_DIR": str(tmp_path / "second"), "SERVER_NAME": None})
+    yield other
+    with other.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
 def demo(app):
     """The demo council, providers, contracts and users; returns {role value: email}."""
     from models import db

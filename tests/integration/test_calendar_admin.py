@@ -140,31 +140,25 @@ def test_adding_a_day_is_previewed_first_and_never_moves_served_deadlines(login_
     assert pending[("reminder", 1)] == "2027-01-05" and pending[("reminder", 5)] == "2026-12-24"
 
 
-def test_every_worker_counts_on_a_new_closure_day_at_once(login_as, app, demo, database_uri, tmp_path):
-    """A worker keeps its council's working calendars from one request to the next (models/calendar_store.py) until
-    the council's calendar version moves: a closure day added or removed through one worker is counted by another
+def test_every_worker_counts_on_a_new_closure_day_at_once(login_as, demo, second_worker):
+    """A worker keeps its council's working calendars from one request to the next (models/council_store.py) until
+    the council's settings version moves: a closure day added or removed through one worker is counted by another
     worker's very next page, with no wait."""
     import re
 
-    from app import create_app
+    from sqlalchemy import event
+
+    from models import db
     from tests.conftest import Browser
 
-    other = create_app({**{key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY",
-                                                            "PASSWORD_HASH_METHOD", "MAIL_CAPTURE",
-                                                            "TWO_FACTOR_DEMO_EXEMPT", "TESTING")},
-                        "SCHEDULER_LOCK_DIR": str(tmp_path / "other"), "SERVER_NAME": None})
-    manager = Browser(other.test_client())  # on the other worker
+    manager = Browser(second_worker.test_client())
     assert manager.sign_in(demo["contract_manager"]).status_code in (302, 303)
     count = "/working-days?start=18&start=12&start=2026&days=10&region=england-and-wales"
 
     def due() -> str:
         return re.search(r"Due on (\w+ \d+ \w+ \d{4})", manager.get(count).get_data(as_text=True)).group(1)
 
-    from sqlalchemy import event
-
-    from models import db
-
-    with other.app_context():
+    with second_worker.app_context():
         engine = db.engine
     read: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: read.append(args[2]))
@@ -172,7 +166,7 @@ def test_every_worker_counts_on_a_new_closure_day_at_once(login_as, app, demo, d
     read.clear()
     assert due() == "Wednesday 6 January 2027"
     assert not any("FROM calendar_closure" in statement for statement in read)  # kept, not read again
-    admin = login_as("admin")  # this worker
+    admin = login_as("admin")  # the first worker
     assert add(admin, "4", "1", "2027").status_code == 303
     assert due() == "Thursday 7 January 2027"
     html = admin.get("/admin/non-working-days").get_data(as_text=True)
@@ -180,6 +174,3 @@ def test_every_worker_counts_on_a_new_closure_day_at_once(login_as, app, demo, d
     assert admin.post_form(f"/admin/non-working-days/{closure_id}/remove", {},
                            page="/admin/non-working-days").status_code == 303
     assert due() == "Wednesday 6 January 2027"
-    with other.app_context():
-        db.session.remove()
-        db.engine.dispose()

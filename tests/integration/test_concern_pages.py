@@ -285,8 +285,14 @@ def test_a_large_scale_enquiry_opens_cheshire_easts_suspension_route(app, login_
         assert "From 21 December 2026 to 22 December 2026" in text and "Under a Large Scale Enquiry" not in text
 
 
-def test_the_councils_safeguarding_timescales_are_its_own(app, login_as):
+def test_the_councils_safeguarding_timescales_are_its_own(app, login_as, demo, second_worker):
+    from tests.conftest import Browser
+
     with time_machine.travel(NOW, tick=False):
+        # Another worker keeps the timescales it read (models/council_store.py) until the council changes them.
+        elsewhere = Browser(second_worker.test_client())
+        elsewhere.sign_in(demo["contract_manager"])
+        assert "a triage decision within 1 working day" in page_text(elsewhere.get("/safeguarding"))
         officer = login_as("safeguarding_officer")
         assert login_as("contract_manager").get("/safeguarding/local-practice").status_code == 403
         form = officer.get("/safeguarding/local-practice").get_data(as_text=True)
@@ -298,6 +304,7 @@ def test_the_councils_safeguarding_timescales_are_its_own(app, login_as):
             "decision_working_days": "2", "strategy_meeting_working_days": "3",
             "enquiry_working_days": "25"}).status_code == 303
         assert "a triage decision within 2 working days" in page_text(officer.get("/safeguarding"))
+        assert "a triage decision within 2 working days" in page_text(elsewhere.get("/safeguarding"))
         concern_id = created_id(officer.post_form("/safeguarding/new", {
             "provider_id": str(provider_id(app)), "kind": "care_concern", "raised_on": ["22", "12", "2026"],
             "details": "Unexplained bruising"}), "safeguarding")
