@@ -47,7 +47,7 @@ from web.case_forms import (
 )
 from web.check_answers import CHECKED_STEPS, answers_in_words, issue_preview, step_outcome
 from web.clock import now_utc, today_london
-from web.deadline_rows import deadline_rows
+from web.deadline_rows import DeadlineRow, deadline_rows
 from web.forms import options
 from web.lists import csv_response, list_context, read_query
 from web.permissions import requires
@@ -225,7 +225,7 @@ def open_case_page():
 # -- the case page -------------------------------------------------------------------------------------------------
 
 
-def _deadline_rows(case, now) -> list[dict]:
+def _deadline_rows(case, now) -> list[DeadlineRow]:
     return deadline_rows(g.viewer, deadlines_for(g.viewer.council_id, case_id=case.id), now)
 
 
@@ -311,7 +311,7 @@ def show_case(case_id: int):
                            whole_history=len(timeline) > TIMELINE_SHOWN,
                            kind_names=kind_names(book),
                            documents=documents_for(g.viewer, case) if "document" in attached else [],
-                           is_overdue=case.overdue or any(r["status"] == "breached" for r in deadlines),
+                           is_overdue=case.overdue or any(r.status == "breached" for r in deadlines),
                            scope_labels=SCOPE_LABELS, phases_of=phases_of,
                            editable_plans={p.id for p in records["action_plan"] if plan_is_editable(p)},
                            turns={(kind, r.id): whose_turn(kind, r.state) for kind in ("notice", "action_plan")
