@@ -248,9 +248,12 @@ class Document(db.Model):
     """A served letter stored unchanged, with its SHA-256 (also written into the audit event)."""
 
     __tablename__ = "document"
+    # A case's letters are read by (case, council): with a one-column index on each, SQLite read the council's every
+    # letter to find one case's (0.7 ms of the case page with 1,000 letters in the council; migration 0028).
+    __table_args__ = (Index("ix_document_case_council", "case_id", "council_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("case_file.id"))
     entity_type: Mapped[str] = mapped_column(String(30))
     entity_id: Mapped[int] = mapped_column(Integer)
     filename: Mapped[str] = mapped_column(String(200))

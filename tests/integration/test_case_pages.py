@@ -590,3 +590,22 @@ def test_suspension_scopes_and_phased_reinstatement(app, login_as):
         text = page_text(commissioner.get(f"/cases/{case_id}"))
         assert "From 4 January 2027: Referrals for scheme A" in text and "From 18 January 2027: All referrals" in text
         assert "Reinstating" in text
+
+
+def test_the_case_page_asks_each_table_by_its_case(app):
+    """The case page's one statement on which kinds of record a case has (models/case_queries.py) reads each table
+    along an index that starts with the case: a table read along its council's index instead read every letter of
+    the council to answer for one case (0.7 ms with 1,000 letters; migration 0028). SQLite's plan, which has no
+    statistics to go on; PostgreSQL chooses by its own."""
+    from models import db
+    from models.case_queries import _kinds_present_query
+
+    with app.app_context():
+        if db.engine.dialect.name != "sqlite":
+            return
+        compiled = _kinds_present_query(False).compile(db.engine)
+        params = {**compiled.params, "case_id": 1, "council_id": 1}
+        plan = [row[3] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled), tuple(params[name] for name in compiled.positiontup))]
+    searches = [line for line in plan if line.startswith("SEARCH")]
+    assert len(searches) == 11 and all("(case_id=?" in line for line in searches), plan
