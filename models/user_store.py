@@ -47,8 +47,12 @@ def _session_user_statement():
         Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery()
     # Ticks are only ever appended, so the newest has the highest id (the primary key's index, at any size).
     last_tick = select(SchedulerTick.finished_at).order_by(SchedulerTick.id.desc()).limit(fixed(1)).scalar_subquery()
-    settings = select(Council.settings_version).where(Council.id == User.council_id).scalar_subquery()
-    return select(User, unread, last_tick, settings).where(User.id == bindparam("user_id"))
+    return select(User, unread, last_tick, _settings_version()).where(User.id == bindparam("user_id"))
+
+
+def _settings_version():
+    """The signed-in person's council's settings version, read with them (models/council_store.py)."""
+    return select(Council.settings_version).where(Council.id == User.council_id).scalar_subquery()
 
 
 def load_session_user(user_id: int) -> tuple[User | None, int, datetime | None]:
@@ -231,9 +235,8 @@ def issue_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
 
 @cache
 def _token_statement():
-    settings = select(Council.settings_version).where(Council.id == User.council_id).scalar_subquery()
-    return (select(ApiToken, settings).join(ApiToken.user).where(ApiToken.token_hash == bindparam("token_hash"))
-            .options(contains_eager(ApiToken.user)))
+    return (select(ApiToken, _settings_version()).join(ApiToken.user)
+            .where(ApiToken.token_hash == bindparam("token_hash")).options(contains_eager(ApiToken.user)))
 
 
 def user_for_token(plain: str, now: datetime) -> User | None:

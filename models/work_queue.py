@@ -140,7 +140,7 @@ def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str,
                  for name in names]
         found = union_all(*(select(part.c.grp, part.c.id) for part in parts)).subquery()
         return (select(Deadline, found.c.grp).join(found, found.c.id == Deadline.id)
-                .order_by(found.c.grp, Deadline.due_at, Deadline.id))
+                .order_by(Deadline.due_at, Deadline.id))
 
     key = ("deadline lists", viewer, manager_id, provider_id, kind, names, limit, offset)
     out: dict[str, list[Deadline]] = {name: [] for name in names}
