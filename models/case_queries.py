@@ -120,7 +120,8 @@ class CaseContents(NamedTuple):
 def case_contents(viewer: Viewer, case: Case) -> CaseContents:
     """Everything attached to a case, by kind: one statement says which kinds it has (and which of ATTACHED), then
     one per kind present (a case at the notice rung has only notices; most never reach a suspension). An action
-    plan's milestones are the case's milestones of that plan, read once for both."""
+    plan's milestones are the case's milestones of that plan, and a notice's plans the case's plans answering it,
+    read once for both."""
     params = _case_params(viewer, case.id)
     found = db.session.execute(_kinds_present_query(viewer.is_provider), params).one()
     present = {name for name, has in found._mapping.items() if has}
@@ -131,6 +132,8 @@ def case_contents(viewer: Viewer, case: Case) -> CaseContents:
     for plan in out["action_plan"]:
         set_committed_value(plan, "milestones", sorted((m for m in out["milestone"] if m.plan_id == plan.id),
                                                        key=lambda m: (m.due_on, m.id)))
+    for notice in out["notice"]:  # a notice's plans are on its case: its machine need not ask for them again
+        set_committed_value(notice, "plans", [plan for plan in out["action_plan"] if plan.notice_id == notice.id])
     return CaseContents(out, frozenset(present & ATTACHED.keys()))
 
 

@@ -8,7 +8,8 @@ notice is audited, versioned and clocked exactly as a person's step would be.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
+from sqlalchemy.orm.base import NO_VALUE
 
 from models import db, fixed
 from models.case_queries import suspension_grounds
@@ -65,10 +66,15 @@ def milestone_facts(milestone: Milestone) -> dict:
 def notice_facts(notice) -> dict:
     """The notice's service dates, the plan period it set, and whether its plan is being written in Remedy (then
     the plan's own submission moves the notice, and the council records no plan received outside Remedy)."""
-    in_remedy = db.session.scalar(select(ActionPlan.id).where(ActionPlan.notice_id == notice.id,
-                                                             ActionPlan.state.in_(fixed(LIVE))).limit(fixed(1)))
+    plans = inspect(notice).attrs.plans.loaded_value  # the case page has read them (case_contents)
+    if plans is NO_VALUE:
+        in_remedy = db.session.scalar(select(ActionPlan.id).where(ActionPlan.notice_id == notice.id,
+                                                                 ActionPlan.state.in_(fixed(LIVE))).limit(fixed(1)))
+        live = in_remedy is not None
+    else:
+        live = any(plan.state in LIVE for plan in plans)
     return {"served_on": notice.served_on, "received_on": notice.received_on, "plan_due_days": notice.plan_due_days,
-            "plan_in_remedy": in_remedy is not None}
+            "plan_in_remedy": live}
 
 
 def suspension_facts(suspension) -> dict:

@@ -149,6 +149,8 @@ def create_action_plan(viewer: Viewer, actor: User, case_id: int, now: datetime,
                       state=PlanState.DRAFT, created_at=now, updated_at=now)
     db.session.add(plan)
     db.session.flush()
+    if notice is not None:
+        db.session.expire(notice, ["plans"])  # read again if asked: the notice has a plan now
     audit(actor, "action_plan", plan, "PLAN_STARTED", now, to_state=PlanState.DRAFT,
           data={"notice_id": plan.notice_id})
     if notice is None and viewer.role in MANAGERS:

@@ -72,6 +72,9 @@ class Notice(TenantRecord, db.Model):
     plan_due_days: Mapped[int | None] = mapped_column(Integer)
 
     case: Mapped[Case] = relationship()
+    # The plans answering this notice, read only: the case page fills it from the plans it has read of the case
+    # (models/case_queries.case_contents), so the notice's machine asks nothing more (models/case_records.notice_facts).
+    plans: Mapped[list[ActionPlan]] = relationship(viewonly=True, order_by="ActionPlan.id")
 
 
 class ActionPlan(TenantRecord, db.Model):

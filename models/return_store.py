@@ -14,7 +14,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from flask import current_app
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from models import db
@@ -27,6 +29,7 @@ from models.cases import Case, DefaultNotice
 from models.deadline_store import create_deadline, meet_deadlines
 from models.engine import allowed_triggers, fire, fire_system, jsonable, load, new_record, workflow_for
 from models.entities import AuditEvent, Contract, CqcRating, User
+from models.kept import kept
 from models.ladder_store import actions_now, held_back  # KT-17 -> KT-19 -> KT-14/KT-08; CE-38's precondition
 from models.monitoring import BreachRecord, KpiResult, MonitoringOccurrence, MonitoringReturn, ReturnSubmission
 from models.provider_store import get_contract
@@ -123,6 +126,25 @@ def contracts_marker(viewer: Viewer) -> tuple:
     statement), so periods already opened today for the same contracts need not be worked out again."""
     return tuple(db.session.execute(scoped(Contract, viewer).with_only_columns(
         func.count(Contract.id), func.max(Contract.id)).order_by(None)).one())
+
+
+def open_periods(viewer: Viewer, today: date, now: datetime) -> None:
+    """Create the return rows of periods that have started, for the returns list and the API's (the scheduler does
+    too, at its first sweep of each day; whichever is first wins), committed on their own. Periods start on days, so
+    a worker does it once a day for the same contracts: the returns list did it for every contract on every view
+    (issue 17). Which contracts there are is read at most once a minute by each worker (models/kept.py), as the
+    lists' filter choices are: a new contract's periods open within a minute, when it joins the contract filter."""
+    opened = current_app.extensions.setdefault("returns_opened", {})
+    scope = (viewer.council_id, viewer.provider_id)
+    marker = (today, kept(("contracts marker", *scope), lambda: contracts_marker(viewer)))
+    if opened.get(scope) == marker:
+        return
+    try:
+        ensure_schedules(viewer, today, now)
+        db.session.commit()
+    except IntegrityError:  # another request or the scheduler created the same period a moment ago
+        db.session.rollback()
+    opened[scope] = marker
 
 
 # -- reading -----------------------------------------------------------------------------------------------------

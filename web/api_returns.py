@@ -15,6 +15,7 @@ from models.return_store import (
     get_breach,
     get_return,
     import_rows,
+    open_periods,
     record_occurrence,
     results_query,
     return_events,
@@ -73,10 +74,8 @@ def breach_json(row) -> dict:
 def returns():
     """Return periods the token's owner may see (providers: their own), with due dates."""
     state = enum_param("state", ReturnState)
-    from web.returns import open_periods
-
     today = today_london()
-    open_periods(today)
+    open_periods(g.viewer, today, now_utc())
     query = returns_query(g.viewer, contract_id=request.args.get("contract", type=int), state=state or None)
     return paged_list(query, lambda r: {"id": r.id, "contract_id": r.contract_id, "return": r.return_id,
                                         "name": r.name, "period": r.label,

@@ -8,6 +8,7 @@ from datetime import date
 from flask import g
 
 from models.portal_store import notice_deadlines
+from web.filters import weekday_date
 from web.letters import render_letter_html
 from workflows.turn import outcome
 
@@ -23,7 +24,7 @@ def answers_in_words(fields, form) -> list[tuple[str, str]]:
         if value in (None, ""):
             continue
         if isinstance(value, date):
-            value = f"{value:%A} {value.day} {value:%B %Y}"
+            value = weekday_date(value)
         elif spec.choices:
             value = dict(spec.choices).get(value, value)
         out.append((spec.label, str(value)))

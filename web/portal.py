@@ -42,6 +42,7 @@ from models.portal_store import (
 from models.return_store import list_returns
 from models.rulebook_store import rulebook_for
 from web.clock import now_utc, today_london
+from web.filters import weekday_date
 from web.forms import options
 from web.permissions import requires
 from web.steps import run_step
@@ -123,15 +124,11 @@ def _task(title: str, href: str | None, due, status: str, tag: str | None = None
     is done or with someone else, as a tag when it waits for them."""
     item = {"title": {"text": title}, "href": href}
     if due is not None:
-        item["hint"] = {"text": f"Due {weekday(due)}"}
+        item["hint"] = {"text": f"Due {weekday_date(due)}"}
     item["status"] = {"tag": {"text": status, "classes": tag}} if tag else {"text": status}
     if href is None:
         item.pop("href")
     return item
-
-
-def weekday(value) -> str:
-    return f"{value:%A} {value.day} {value:%B %Y}"
 
 
 def provider_tasks(home: dict) -> list[dict]:

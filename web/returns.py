@@ -5,23 +5,21 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from models import db
-from models.kept import kept
 from models.list_store import ListSpec
 from models.provider_store import get_contract, list_contracts
 from models.return_store import (
     apply_return,
-    contracts_marker,
     decide_breach,
-    ensure_schedules,
     get_return,
     import_rows,
     kpis_for,
     list_breaches,
     list_occurrences,
+    open_periods,
     provided_kpis,
     record_occurrence,
     results_for,
@@ -62,33 +60,12 @@ def _csv(filename: str, header: list[str], rows) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def open_periods(today) -> None:
-    """Create the return rows of periods that have started (the scheduler does too, at its first sweep of each day;
-    whichever is first wins). Periods start on days, so this worker does it once a day for the same contracts: the
-    returns list did it for every contract on every view (issue 17). Which contracts there are is read at most once
-    a minute by each worker (models/kept.py), as the lists' filter choices are: a new contract's periods open within
-    a minute, when it joins the contract filter."""
-    from sqlalchemy.exc import IntegrityError
-
-    opened = current_app.extensions.setdefault("returns_opened", {})
-    scope = (g.viewer.council_id, g.viewer.provider_id)
-    marker = (today, kept(("contracts marker", *scope), lambda: contracts_marker(g.viewer)))
-    if opened.get(scope) == marker:
-        return
-    try:
-        ensure_schedules(g.viewer, today, now_utc())
-        db.session.commit()
-    except IntegrityError:  # another request or the scheduler created the same period a moment ago
-        db.session.rollback()
-    opened[scope] = marker
-
-
 @bp.get("/returns")
 @requires(Permission.VIEW_PROVIDERS)
 def list_returns_page():
     """The schedule of returns, period by period, with due dates from the rulebook, for the council and the provider
     alike: searched, filtered (contract, provider, status, period), sorted and paged (web/lists.py), or as CSV."""
-    open_periods(today_london())
+    open_periods(g.viewer, today_london(), now_utc())
     if request.args.get("format") == "csv":
         return csv_response(RETURNS, g.viewer, read_query(RETURNS), now_utc())
     return render_template("returns/list_returns.html", **list_context(RETURNS, g.viewer, now_utc()))
