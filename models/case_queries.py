@@ -15,7 +15,7 @@ from models.audit_store import events_for_case
 from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Document, Notice
 from models.concerns import LargeScaleEnquiry
 from models.count_store import Count, bounded_count, cap
-from models.engine import load
+from models.engine import load, load_with
 from models.portal import EvidenceFile, MilestoneUpdate, NoticeRepresentation, PlanComment
 from models.registry import CASE_KINDS, KINDS, scoped
 from workflows.access import Viewer
@@ -97,11 +97,14 @@ ATTACHED = {"document": Document, "notice_representation": NoticeRepresentation,
             "evidence_file": EvidenceFile, "plan_comment": PlanComment}
 
 
+_KINDS_ASKED = _RECORD_KINDS + tuple(ATTACHED)
+
+
 @cache
-def _kinds_present_query(for_provider: bool):
-    """Whether a case has any records of each kind, and any of each thing ATTACHED to it: one row, a column a kind,
-    each an EXISTS that stops at the first row (counting them read every milestone and event of a busy case); built
-    once (building it costs more than running it) with the case, council and provider as parameters."""
+def _kinds_present_columns(for_provider: bool) -> tuple:
+    """Whether a case has any records of each kind, and any of each thing ATTACHED to it (_KINDS_ASKED): a column
+    a kind, each an EXISTS that stops at the first row (counting them read every milestone and event of a busy
+    case); built once (building it costs more than running it) with the case, council and provider as parameters."""
     columns = []
     for name, model in [(name, KINDS[name].model) for name in _RECORD_KINDS] + list(ATTACHED.items()):
         part = select(literal(1)).where(model.case_id == bindparam("case_id"),
@@ -109,7 +112,13 @@ def _kinds_present_query(for_provider: bool):
         if for_provider and hasattr(model, "provider_id"):
             part = part.where(model.provider_id == bindparam("provider_id"))
         columns.append(part.exists().label(name))
-    return select(*columns)
+    return tuple(columns)
+
+
+@cache
+def _kinds_present_query(for_provider: bool):
+    """_kinds_present_columns as one row, for a case already read."""
+    return select(*_kinds_present_columns(for_provider))
 
 
 class CaseContents(NamedTuple):
@@ -124,7 +133,21 @@ def case_contents(viewer: Viewer, case: Case) -> CaseContents:
     read once for both."""
     params = _case_params(viewer, case.id)
     found = db.session.execute(_kinds_present_query(viewer.is_provider), params).one()
-    present = {name for name, has in found._mapping.items() if has}
+    return _contents(viewer, case, found)
+
+
+def case_with_contents(viewer: Viewer, case_id: int) -> tuple[Case, CaseContents]:
+    """A case (NotFound as get_case) and everything attached to it (case_contents), which kinds it has read with
+    the case itself: the case page's first statement."""
+    case, found = load_with(viewer, "case", case_id, _kinds_present_columns(viewer.is_provider),
+                            {"case_id": case_id})
+    return case, _contents(viewer, case, found)
+
+
+def _contents(viewer: Viewer, case: Case, found: tuple) -> CaseContents:
+    """The records of the kinds a case has: `found` is a flag for each of _KINDS_ASKED (whether it has any)."""
+    params = _case_params(viewer, case.id)
+    present = {name for name, has in zip(_KINDS_ASKED, found, strict=True) if has}
     out = {}
     for name in _RECORD_KINDS:
         out[name] = [] if name not in present else list(db.session.scalars(

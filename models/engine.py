@@ -106,10 +106,11 @@ _LOAD_OPTIONS = {Case: (joinedload(Case.provider), joinedload(Case.contract)),
 
 
 @cache
-def _by_id(model: type, for_provider: bool):
-    """The scoped select of one record by id: built once per shape, because building a statement costs more than
-    SQLite takes to run it, and pages run these on every view."""
-    query = select(model).where(model.id == bindparam("record_id"), model.council_id == bindparam("council_id"))
+def _by_id(model: type, for_provider: bool, extra: tuple = ()):
+    """The scoped select of one record by id (with `extra` columns after it): built once per shape, because building
+    a statement costs more than SQLite takes to run it, and pages run these on every view."""
+    query = select(model, *extra).where(model.id == bindparam("record_id"),
+                                        model.council_id == bindparam("council_id"))
     if for_provider:
         query = query.where(model.provider_id == bindparam("provider_id"))
     return query.options(*_LOAD_OPTIONS.get(model, ()))
@@ -117,16 +118,22 @@ def _by_id(model: type, for_provider: bool):
 
 def load(viewer, kind: str, record_id: int):
     """One record of a kind, or NotFound if it does not exist or the viewer may not see it (never told apart)."""
+    return load_with(viewer, kind, record_id)[0]
+
+
+def load_with(viewer, kind: str, record_id: int, extra: tuple = (), params: dict | None = None) -> tuple:
+    """One record of a kind (as load), and the values of `extra` columns read in the same statement (correlated
+    subqueries about the record: a case page's which-kinds-it-has), with `params` for their parameters."""
     spec = KINDS.get(kind)
     if spec is None:
         raise NotFound(f"Unknown record kind {kind!r}")
-    params = {"record_id": record_id, "council_id": viewer.council_id}
+    bound = {**(params or {}), "record_id": record_id, "council_id": viewer.council_id}
     if viewer.is_provider:
-        params["provider_id"] = viewer.provider_id
-    record = db.session.scalars(_by_id(spec.model, viewer.is_provider), params).unique().first()
-    if record is None or (spec.visible_to and not visible_to(viewer, kind, record)):
+        bound["provider_id"] = viewer.provider_id
+    found = db.session.execute(_by_id(spec.model, viewer.is_provider, extra), bound).unique().first()
+    if found is None or (spec.visible_to and not visible_to(viewer, kind, found[0])):
         raise NotFound(f"There is no {spec.noun} {record_id} that you can see")
-    return record
+    return found[0], tuple(found[1:])
 
 
 def case_of(kind: RecordKind, record) -> Case | None:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, abort, current_app, flash, g, redirect, r
 from flask_login import current_user
 
 from models import db
-from models.case_queries import case_contents, case_records, case_timeline, deadlines_for, get_case, get_record
+from models.case_queries import case_records, case_timeline, case_with_contents, deadlines_for, get_case, get_record
 from models.case_store import (
     SecondCase,
     add_milestone,
@@ -297,10 +297,9 @@ def case_history(case_id: int):
 @requires(Permission.VIEW_PROVIDERS)
 def show_case(case_id: int):
     """A case: its rung, deadlines and how each was counted, its records and next steps, letters and timeline."""
-    case = get_case(g.viewer, case_id)
+    case, (records, attached) = case_with_contents(g.viewer, case_id)
     now, today = now_utc(), today_london()
     book = rulebook_for(case.contract)
-    records, attached = case_contents(g.viewer, case)
     actions = {(kind, r.id): offered_steps(kind, r, now, today) for kind, rows in records.items() for r in rows}
     deadlines = _deadline_rows(case, now)
     timeline = case_timeline(g.viewer, case, newest=TIMELINE_SHOWN + 1)
