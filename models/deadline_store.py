@@ -297,6 +297,7 @@ def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
         wanted.setdefault(kind, set()).add(entity_id)
     names: dict[tuple[str, int], str] = {}
     parts = []
+    loaded_records = db.session.identity_map  # the request's session, found once (not once a row)
     for kind, ids in sorted(wanted.items()):
         model = KINDS[kind].model if kind in KINDS else None
         # A record's name: its reference; a monitoring return's period label; a meeting's day.
@@ -305,7 +306,7 @@ def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
             continue
         unread = []
         for entity_id in ids:
-            loaded = db.session.identity_map.get(identity_key(model, entity_id))
+            loaded = loaded_records.get(identity_key(model, entity_id))
             if loaded is None:
                 unread.append(entity_id)
             elif (value := getattr(loaded, column.key)) is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Date, bindparam, case, func, select, union_all
+from sqlalchemy.orm import load_only
 
 from models import UTCDateTime, db, fixed
 from models.cases import ActionPlan, Case, Deadline, Milestone, Suspension, Termination
@@ -126,6 +127,13 @@ def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int 
     return {name: counts[name] for name in WHEN}
 
 
+# What a list of deadlines shows of each (web/deadline_rows.py and the deadlines page): not how it was counted (a
+# JSON list, parsed for every row), nor its history's instants and dates, which only its own page shows.
+LISTED = (Deadline.council_id, Deadline.case_id, Deadline.provider_id, Deadline.entity_type, Deadline.entity_id,
+          Deadline.label, Deadline.rule, Deadline.unit, Deadline.region, Deadline.due_on, Deadline.due_at,
+          Deadline.status, Deadline.acts, Deadline.pausable)
+
+
 def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str, ...], limit: int,
                    manager_id: int | None = None, provider_id: int | None = None, kind: str | None = None,
                    offset: int = 0) -> dict[str, list[Deadline]]:
@@ -140,7 +148,7 @@ def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str,
                  for name in names]
         found = union_all(*(select(part.c.grp, part.c.id) for part in parts)).subquery()
         return (select(Deadline, found.c.grp).join(found, found.c.id == Deadline.id)
-                .order_by(Deadline.due_at, Deadline.id))
+                .options(load_only(*LISTED)).order_by(Deadline.due_at, Deadline.id))
 
     key = ("deadline lists", viewer, manager_id, provider_id, kind, names, limit, offset)
     out: dict[str, list[Deadline]] = {name: [] for name in names}

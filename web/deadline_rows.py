@@ -17,6 +17,7 @@ from models.deadline_store import paused_ids, subjects_of
 from models.engine import allowed_triggers
 from web.clock import LONDON, now_utc, today_london
 from workflows.access import Viewer
+from workflows.calendar import WorkingCalendar
 from workflows.clock import working_days_left
 from workflows.deadline import effective_status
 
@@ -37,9 +38,12 @@ def deadline_rows(viewer: Viewer, deadlines, now: datetime) -> list[DeadlineRow]
     deadlines = list(deadlines)
     today = now.astimezone(LONDON).date()
     paused, subjects = paused_ids(deadlines), subjects_of(deadlines)
+    calendars: dict[str, WorkingCalendar] = {}  # each region's, asked for once
     rows = []
     for deadline in deadlines:
-        calendar = working_calendar(viewer.council_id, deadline.region)
+        calendar = calendars.get(deadline.region)
+        if calendar is None:
+            calendar = calendars[deadline.region] = working_calendar(viewer.council_id, deadline.region)
         subject, link = subjects[deadline.id]
         status = effective_status(deadline.status, deadline.id in paused, deadline.due_at, now)
         rows.append(DeadlineRow(deadline, status, working_days_left(today, deadline.due_on, calendar), subject, link))
