@@ -128,13 +128,6 @@ def deadline_status(status: str) -> Markup:
     return Markup(f'<strong class="govuk-tag {tag}">{escape(words)}</strong>')
 
 
-def state_tag(state) -> Markup:
-    """A record's state as a GOV.UK tag, its name in words beside the colour (STATE_TAG): "Plan submitted"."""
-    value = state.value
-    return Markup(f'<strong class="govuk-tag {STATE_TAG.get(value, "govuk-tag--grey")}">'
-                  f'{escape(value.replace("_", " ").capitalize())}</strong>')
-
-
 def event_heading(event, kind_names: dict[str, str] | None = None) -> tuple[str, str]:
     """What an audit event says on a timeline, and about what: ("Plan submitted", "Action plan: draft to submitted");
     without kind_names (one record's own trail) only the move: "draft to submitted", or "" if it moved nothing. A kind
@@ -172,7 +165,6 @@ def register(app: Flask) -> None:
     app.add_template_global(STATE_TAG, "STATE_TAG")
     app.add_template_global(deadline_status)
     app.add_template_global(days_left)
-    app.add_template_global(state_tag)
     app.add_template_global(event_heading)
     app.add_template_global(error_summary, "error_summary")
     app.add_template_global(select_options, "select_options")
