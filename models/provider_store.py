@@ -78,11 +78,14 @@ def contract_choices(viewer: Viewer) -> list[tuple[int, str]]:
 
 def get_provider(viewer: Viewer, provider_id: int, with_ratings: bool = False) -> Provider:
     """One provider, or NotFound if it does not exist or the viewer may not see it; with_ratings, its CQC rating
-    history read in the same statement (the provider page shows it)."""
+    history and its contracts (as list_contracts reads them: a provider's contracts are its council's) read in the
+    same statement, as the provider page shows them: a provider has a few of each, so the rows the join multiplies
+    cost less than a round trip."""
     query = scope_providers(select(Provider).where(Provider.id == provider_id), viewer)
     if with_ratings:
-        query = query.options(joinedload(Provider.ratings))
-    provider = db.session.scalar(query)
+        query = query.options(joinedload(Provider.ratings),
+                              joinedload(Provider.contracts).joinedload(Contract.contract_manager))
+    provider = db.session.scalars(query).unique().first()
     if provider is None:
         raise NotFound("There is no provider with that id that you can see")
     return provider

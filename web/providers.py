@@ -34,9 +34,9 @@ from workflows.safeguarding import SAFEGUARDING
 
 bp = Blueprint("providers", __name__)
 PICTURE_QUARTERS = 4  # a year of counts
-TIMELINE_LENGTH = 20  # the newest on the provider page; the rest are on its history, HISTORY_PAGE at a time
+TIMELINE_LENGTH = 10  # the newest on the provider page; the rest are on its history, HISTORY_PAGE at a time
 HISTORY_PAGE = 50
-OPEN_CASES_SHOWN = 25  # the newest, a page of the case list; the rest are one link away there (issue 17)
+OPEN_CASES_SHOWN = 10  # the newest; the rest are one link away, on the case list filtered to the provider (issue 17)
 
 
 @bp.get("/providers")
@@ -54,7 +54,7 @@ def list_providers_page():
 def show_provider(provider_id: int):
     """One provider: its details, CQC rating history and contracts."""
     provider = get_provider(g.viewer, provider_id, with_ratings=True)
-    contracts = list_contracts(g.viewer, provider_id=provider.id)
+    contracts = provider.contracts  # read with the provider
     timeline, more = happenings(g.viewer, provider.id, TIMELINE_LENGTH)
     events = events_for(g.viewer.council_id, "provider", provider.id) if not g.viewer.is_provider else []
     quarters = recent_quarters(today_london(), PICTURE_QUARTERS)

@@ -87,7 +87,7 @@ def _timeline_rows(provider_id: int, viewer) -> list[tuple]:
 
 
 def test_the_provider_timeline_pages_through_every_happening_once_in_order(app, demo, login_as):
-    """Issue 17: the provider page shows the newest 20 happenings; its history pages back through the rest. Paging by
+    """Issue 17: the provider page shows the newest 10 happenings; its history pages back through the rest. Paging by
     the last happening of each page visits every one the viewer may know of once, in the timeline's order, across
     summer time, same-day ties between kinds and within a kind, on SQLite and PostgreSQL."""
     from sqlalchemy import select
@@ -154,7 +154,9 @@ def test_the_provider_timeline_pages_through_every_happening_once_in_order(app, 
     manager_client = login_as("contract_manager")
     page = manager_client.get(f"/providers/{pid}").get_data(as_text=True)
     picture = page.split('id="picture"')[1].split("</ol>")[0]
-    assert picture.count("<li") == 20 and f"/providers/{pid}/history" in page
+    from web.providers import TIMELINE_LENGTH
+
+    assert picture.count("<li") == TIMELINE_LENGTH == 10 and f"/providers/{pid}/history" in page
     history = manager_client.get(f"/providers/{pid}/history").get_data(as_text=True)
     assert history.split("remedy-timeline")[1].split("</ol>")[0].count("<li") == len(expected)
     assert "Older" not in history and "Back to the newest" not in history
