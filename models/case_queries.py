@@ -15,6 +15,7 @@ from models.audit_store import events_for_case
 from models.cases import ActionPlan, Case, Deadline, DefaultNotice, Document, Notice
 from models.concerns import LargeScaleEnquiry
 from models.count_store import Count, bounded_count, cap
+from models.deadline_store import listed_facts
 from models.engine import load, load_with
 from models.portal import EvidenceFile, MilestoneUpdate, NoticeRepresentation, PlanComment
 from models.registry import CASE_KINDS, KINDS, scoped
@@ -169,7 +170,8 @@ def case_records(viewer: Viewer, case: Case) -> dict[str, list]:
 def _case_deadlines_statement():
     # Built once (see _by_case_statement): every case page lists its deadlines.
     return select(Deadline).where(Deadline.council_id == bindparam("council_id"),
-                                  Deadline.case_id == bindparam("case_id")).order_by(Deadline.due_at, Deadline.id)
+                                  Deadline.case_id == bindparam("case_id")).order_by(Deadline.due_at, Deadline.id) \
+        .options(*listed_facts(subjects=False))  # the page has the case: each is named by its reference
 
 
 def deadlines_for(council_id: int, case_id: int | None = None, entity: tuple[str, int] | None = None,

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from models import TenantRecord, UTCDateTime, db, utcnow
 from models.entities import Contract, Provider, User, _enum
@@ -245,6 +245,10 @@ class Deadline(db.Model):
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the due instant, however late noticed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Read with a list's rows when its statement asks (models/deadline_store.listed_facts), None when it did not:
+    # whether a pause is open now, and the name of the record the deadline belongs to ("" when it has none).
+    open_pause: Mapped[bool | None] = query_expression()
+    subject_name: Mapped[str | None] = query_expression()
 
 
 class Document(db.Model):

@@ -7,8 +7,10 @@ superseded timer can never fire beside its replacement (clock-lessons 4.1).
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import cache
 
-from sqlalchemy import String, cast, literal, select, union_all
+from sqlalchemy import String, case, cast, exists, func, literal, select, union_all
+from sqlalchemy.orm import with_expression
 from sqlalchemy.orm.util import identity_key
 
 from models import db
@@ -277,33 +279,71 @@ def upcoming_deadlines(viewer: Viewer, now: datetime, until: date) -> list[Deadl
     return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id)))
 
 
+def listed_facts(subjects: bool = True) -> tuple:
+    """Loader options that read with each deadline row what a list shows beside it: whether a pause is open now
+    (paused_ids) and, with `subjects`, the name of the record it belongs to (subjects_of), so that neither is asked
+    for again (issue 17: two of the four statements of /deadlines). Each is a probe by key per row."""
+    options = [with_expression(Deadline.open_pause, exists().where(
+        DeadlinePause.deadline_id == Deadline.id, DeadlinePause.ends_on.is_(None)))]
+    if subjects:
+        options.append(with_expression(Deadline.subject_name, func.coalesce(case(
+            (Deadline.case_id.is_not(None), select(Case.reference).where(Case.id == Deadline.case_id)
+             .scalar_subquery()),
+            *((Deadline.entity_type == kind, select(cast(column, String)).where(model.id == Deadline.entity_id)
+               .scalar_subquery()) for kind, model, column in _named_kinds() if kind != "case")), "")))
+    return tuple(options)
+
+
+@cache
+def _named_kinds() -> tuple[tuple[str, type, object], ...]:
+    """Each kind whose records have a name (kind, model, naming column): its reference, a monitoring return's period
+    label, a meeting's day."""
+    named = []
+    for kind, record_kind in sorted(KINDS.items()):
+        model = record_kind.model
+        column = next((getattr(model, c) for c in ("reference", "label", "held_on") if hasattr(model, c)), None)
+        if column is not None:
+            named.append((kind, model, column))
+    return tuple(named)
+
+
 def paused_ids(deadlines) -> set[int]:
-    """Which of these deadlines have a pause still open, in one query."""
-    ids = [d.id for d in deadlines if d.pausable]
-    if not ids:
-        return set()
-    return set(db.session.scalars(select(DeadlinePause.deadline_id).where(DeadlinePause.deadline_id.in_(ids),
-                                                                          DeadlinePause.ends_on.is_(None))))
+    """Which of these deadlines have a pause still open: as read with the rows (listed_facts), the rest in one
+    query."""
+    found = {d.id for d in deadlines if d.pausable and d.open_pause}
+    ids = [d.id for d in deadlines if d.pausable and d.open_pause is None]
+    if ids:
+        found.update(db.session.scalars(select(DeadlinePause.deadline_id).where(
+            DeadlinePause.deadline_id.in_(ids), DeadlinePause.ends_on.is_(None))))
+    return found
+
+
+def _subject(deadline: Deadline) -> tuple[str, int]:
+    """The record a deadline names as its subject: its case, or (for one not on a case) its own record."""
+    return ("case", deadline.case_id) if deadline.case_id else (deadline.entity_type, deadline.entity_id)
 
 
 def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
     """For each deadline: the record it belongs to, as words (its case's reference, a complaint's CMP-00012, or
-    "Meeting of 4 March 2027"), and the path of that record's page, from the registry. A record the request has
-    loaded already (the case on its own page) is named from the session; the rest in one statement whatever kinds
-    are present (a UNION of one SELECT per kind), none when there are none."""
+    "Meeting of 4 March 2027"), and the path of that record's page, from the registry. A name read with the row
+    (listed_facts) or a record the request has loaded already (the case on its own page) is named without asking;
+    the rest in one statement whatever kinds are present (a UNION of one SELECT per kind), none when there are none."""
+    names: dict[tuple[str, int], str] = {}
     wanted: dict[str, set[int]] = {}
     for d in deadlines:
-        kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)
-        wanted.setdefault(kind, set()).add(entity_id)
-    names: dict[tuple[str, int], str] = {}
+        kind, entity_id = _subject(d)
+        if d.subject_name is None:
+            wanted.setdefault(kind, set()).add(entity_id)
+        elif d.subject_name:
+            names[(kind, entity_id)] = _subject_name(kind, d.subject_name)
+    columns = {kind: column for kind, _model, column in _named_kinds()}
     parts = []
     loaded_records = db.session.identity_map  # the request's session, found once (not once a row)
     for kind, ids in sorted(wanted.items()):
-        model = KINDS[kind].model if kind in KINDS else None
-        # A record's name: its reference; a monitoring return's period label; a meeting's day.
-        column = next((getattr(model, c) for c in ("reference", "label", "held_on") if hasattr(model, c)), None)
+        column = columns.get(kind)
         if column is None:
             continue
+        model = KINDS[kind].model
         unread = []
         for entity_id in ids:
             loaded = loaded_records.get(identity_key(model, entity_id))
@@ -319,7 +359,7 @@ def subjects_of(deadlines) -> dict[int, tuple[str, str]]:
             names[(kind, entity_id)] = _subject_name(kind, name)
     out = {}
     for d in deadlines:
-        kind, entity_id = ("case", d.case_id) if d.case_id else (d.entity_type, d.entity_id)
+        kind, entity_id = _subject(d)
         noun = KINDS[kind].noun.capitalize() if kind in KINDS else "Record"
         out[d.id] = (names.get((kind, entity_id)) or f"{noun} {entity_id}",
                      page_for(d.entity_type, d.entity_id, d.case_id))

@@ -14,6 +14,7 @@ from models import UTCDateTime, db, fixed
 from models.cases import ActionPlan, Case, Deadline, Milestone, Suspension, Termination
 from models.concerns import SafeguardingConcern
 from models.count_store import Count, about, cached, cap, capped, fresh, known_about
+from models.deadline_store import listed_facts
 from models.entities import Contract
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.registry import concern_visible_where, scoped, visible_entities
@@ -148,7 +149,7 @@ def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str,
                  for name in names]
         found = union_all(*(select(part.c.grp, part.c.id) for part in parts)).subquery()
         return (select(Deadline, found.c.grp).join(found, found.c.id == Deadline.id)
-                .options(load_only(*LISTED)).order_by(Deadline.due_at, Deadline.id))
+                .options(load_only(*LISTED), *listed_facts()).order_by(Deadline.due_at, Deadline.id))
 
     key = ("deadline lists", viewer, manager_id, provider_id, kind, names, limit, offset)
     out: dict[str, list[Deadline]] = {name: [] for name in names}

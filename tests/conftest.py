@@ -75,6 +75,27 @@ def scratch_uri(request, tmp_path):
 
 
 @contextmanager
+def statements(app):
+    """The SQL statements the app's engine sends inside the block, in order (a list that fills as they run)."""
+    from sqlalchemy import event
+
+    from models import db
+
+    seen: list[str] = []
+
+    def note(_conn, _cursor, statement, _parameters, _context, _many) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+
+
+@contextmanager
 def across_migration(uri: str, revision: str, seed: Callable):
     """A migration under test: an app on the scratch database `uri` brought to the revision before `revision`,
     `seed(connection)` run there (plain SQL: the schema as it was then), then upgraded to `revision`. Yields (the

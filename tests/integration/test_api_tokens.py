@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
+
+from tests.conftest import statements
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -34,22 +36,9 @@ def get_cases(app, token):
 
 def token_updates(app, action) -> int:
     """How many UPDATE api_token statements run while doing something."""
-    from models import db
-
-    seen = []
-
-    def record(conn, cursor, statement, *args):
-        if statement.lstrip().upper().startswith("UPDATE API_TOKEN"):
-            seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements(app) as seen:
         action()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(seen)
+    return sum(statement.lstrip().upper().startswith("UPDATE API_TOKEN") for statement in seen)
 
 
 def test_a_get_keeps_last_used_and_it_is_written_at_most_once_a_minute(app, token):

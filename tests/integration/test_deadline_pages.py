@@ -8,8 +8,9 @@ import re
 import pytest
 import time_machine
 from icalendar import Calendar
+from sqlalchemy import select
 
-from tests.conftest import assert_page
+from tests.conftest import assert_page, statements
 
 SERVED = "2026-12-18T14:00:00+00:00"
 
@@ -138,3 +139,36 @@ def test_calendar_feed_holds_only_the_users_deadlines_and_can_be_revoked(app, lo
     assert events[0].decoded("dtstart").isoformat() == "2027-01-06"
     provider.post_form("/account/calendar-feed", {"action": "revoke"})
     assert app.test_client().get(path).status_code == 404
+
+
+def test_the_list_reads_each_deadlines_pause_and_record_with_its_rows(app, login_as, api_token, cases):
+    """/deadlines names each deadline's record (its case's reference, a complaint's own) and shows a paused clock as
+    Paused from its own statement (models/deadline_store.listed_facts), asking nothing more per row or kind."""
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {api_token('contract_manager')}"}
+    kent = cases["LDDS-2023-07"]["id"]
+    with time_machine.travel(SERVED, tick=False):
+        provider = client.get("/api/v1/contracts", headers=headers).get_json()["items"][0]["provider"]["id"]
+        complaint = client.post("/api/v1/complaints", headers=headers, json={
+            "provider": provider, "received_at": SERVED, "channel": "email", "complainant_type": "family_member",
+            "formal": True, "by_council": True, "summary": "Evening call not answered"}).get_json()
+        client.post(f"/api/v1/complaints/{complaint['id']}/transitions", headers=headers,
+                    json={"trigger": "pass_to_provider"})
+    with time_machine.travel("2026-12-22T10:00:00+00:00", tick=False):
+        manager = login_as("contract_manager")
+        manager.post_form(f"/deadlines/{kent}/pause", {"reason": "Awaiting the council's decision"},
+                          page=f"/deadlines/{kent}")
+        manager.get("/deadlines")  # warm: calendars and counts
+        with statements(app) as seen:
+            html = assert_page(manager.get("/deadlines"), "Deadlines")
+    from models import db
+    from models.cases import Case, Deadline
+
+    with app.app_context():
+        reference = db.session.scalar(select(Case.reference).join(Deadline, Deadline.case_id == Case.id)
+                                      .where(Deadline.id == kent))
+    row = re.search(rf'href="/deadlines/{kent}">.*?</tr>', html, re.S).group(0)
+    assert "Paused" in row and reference in row
+    assert complaint["reference"] in html
+    reads = [s for s in seen if "deadline_pause" in s or "UNION" in s.upper()]
+    assert len(reads) == 1 and "FROM deadline" in reads[0], reads  # the rows' own statement, nothing after it

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from models import db
+from tests.conftest import statements
 
 PAGES = ["/", "/cases", "/cases?page=2", "/cases?sort=provider&order=asc", "/cases?stage=concern&overdue=no",
          "/complaints", "/safeguarding", "/returns", "/breaches", "/deadlines", "/deadlines?when=overdue",
@@ -40,20 +41,11 @@ def _pages(app, demo) -> list[str]:
 def _statements_of(app, client, pages: list[str]) -> dict[str, str]:
     """Each distinct statement the pages sent, with the first page that sent it."""
     seen: dict[str, str] = {}
-    current = [""]
-
-    def note(_conn, _cursor, statement, _parameters, _context, _many):
-        seen.setdefault(" ".join(statement.split()), current[0])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        for page in pages:
-            current[0] = page
+    for page in pages:
+        with statements(app) as sent:
             assert client.get(page).status_code == 200, page
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
+        for statement in sent:
+            seen.setdefault(" ".join(statement.split()), page)
     return seen
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import re
-from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import event, select
+from sqlalchemy import select
+
+from tests.conftest import statements
 
 NOW = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)
 LISTS = ("/cases", "/cases?sort=provider", "/complaints?sort=provider&order=desc", "/complaints",
@@ -91,25 +92,6 @@ def seed_more(app, demo, n: int, start: int = 0) -> None:
                 subject="Seeded", summary=f"Seeded breach {i}", figures=["1 of 2"], occurred_on=date(2026, 12, 1),
                 status="proposed"))
         db.session.commit()
-
-
-@contextmanager
-def statements(app):
-    """Count the SQL statements sent to the database inside the block."""
-    from models import db
-
-    seen = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def _count(app, client, url) -> int:
