@@ -11,9 +11,10 @@ migration 0025). The statements are built once per worker (models/statement_cach
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Date, and_, bindparam, case, func, literal, or_, select, true
 from sqlalchemy.orm import aliased
@@ -257,9 +258,8 @@ def _build(spec: ListSpec, viewer: Viewer, query: Query):
     return rows.order_by(*order), whole.order_by(*order)
 
 
-@dataclass(frozen=True)
-class Row:
-    """One line of a list, ready to show."""
+class Row(NamedTuple):
+    """One line of a list, ready to show (a tuple: a page builds 25 and its template reads each by name)."""
 
     id: int
     href: str
@@ -274,8 +274,8 @@ class Row:
     waiting_on: str
     overdue: bool
     rulebook_id: str | None
-    full: bool = True  # False: a restricted record this person may know of but not read (details, stage, clocks)
-    extra: dict = field(default_factory=dict)  # the spec's extra CSV columns by column name, when read
+    full: bool  # False: a restricted record this person may know of but not read (details, stage, clocks)
+    extra: dict  # the spec's extra CSV columns by column name, when read
 
 
 _WAITING = {"provider": "Provider", "council": "Council"}
@@ -287,27 +287,29 @@ def _stage_labels(kind: str) -> dict[str, str]:
     return {s.value: stage_label(s) for s in KINDS[kind].workflow.STATES}
 
 
-def _row(spec: ListSpec, base: str, labels: dict[str, str], extras: int, r) -> Row:
+def _row(spec: ListSpec, base: str, labels: dict[str, str], extra_columns: tuple[str, ...], r) -> Row:
     """A row read whole; a restricted record the person may not read (not `full`) keeps only that it exists: its
-    summary, stage, clocks and extra columns are dropped here, never shown."""
-    value = spec.state_value(r.state)
-    full = bool(r.full)
-    href = base.format(id=r.id, case_id=r.id)
+    summary, stage, clocks and extra columns are dropped here, never shown. The columns are taken by position, in
+    the order _build selects them: by name, a result row answered in half a microsecond a column, a third of the
+    time a list page spent on its rows (issue 17)."""
+    (row_id, reference, summary, state, opened, full, provider, contract, rulebook_id, next_due, waiting_on, *extras,
+     overdue) = r
+    href = base.format(id=row_id, case_id=row_id)
     if not full:
-        return Row(r.id, href, r.reference, "", r.provider_name, r.contract_reference or "", "", "Restricted",
-                   r.opened, None, "", False, r.rulebook_id, False,
-                   {column: None for _heading, column in spec.extra_csv[:extras]})
-    return Row(r.id, href, r.reference, r.summary or "", r.provider_name, r.contract_reference or "", value,
-               labels[value], r.opened, r.next_due, _WAITING.get(r.waiting_on or "", ""), bool(r.overdue),
-               r.rulebook_id, True,
-               {column: getattr(r, f"extra_{n}") for n, (_heading, column) in enumerate(spec.extra_csv[:extras])})
+        return Row(row_id, href, reference, "", provider, contract or "", "", "Restricted", opened, None, "", False,
+                   rulebook_id, False, dict.fromkeys(extra_columns))
+    value = spec.state_value(state)
+    return Row(row_id, href, reference, summary or "", provider, contract or "", value, labels[value], opened,
+               next_due, _WAITING.get(waiting_on or "", ""), bool(overdue), rulebook_id, True,
+               dict(zip(extra_columns, extras, strict=True)))
 
 
 def _rows(spec: ListSpec, statement, now: datetime, extras: bool = False) -> list[Row]:
     """The rows a statement reads (the whole columns, overdue included, and with extras the CSV's own), ready to
     show."""
-    base, labels, n = KINDS[spec.kind].page, _stage_labels(spec.kind), len(spec.extra_csv) if extras else 0
-    return [_row(spec, base, labels, n, r) for r in db.session.execute(statement, _times(now))]
+    base, labels = KINDS[spec.kind].page, _stage_labels(spec.kind)
+    extra_columns = tuple(column for _heading, column in spec.extra_csv) if extras else ()
+    return [_row(spec, base, labels, extra_columns, r) for r in db.session.execute(statement, _times(now))]
 
 
 def list_rows(spec: ListSpec, viewer: Viewer, query: Query, now: datetime) -> tuple[list[Row], Count, int, int]:
