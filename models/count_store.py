@@ -81,13 +81,14 @@ def about(key: Hashable, count_all: Callable[[], int]) -> Count:
     return Count(max(int(cached(key, count_all)), cap() + 1), exact=False)  # type: ignore[call-overload]
 
 
-def bounded_count(key: Hashable, query, params: dict | None = None) -> Count:
+def bounded_count(key: Hashable, query, params: dict | None = None, counted: int | None = None) -> Count:
     """How many rows `query` has (given its bind parameters, if any): exact up to the cap (one statement that reads at
-    most cap + 1 rows), about how many above it (see `about`)."""
+    most cap + 1 rows, unless the caller has read `counted`, that capped count, with rows of its own), about how many
+    above it (see `about`)."""
     known = known_about(key)
     if known is not None:
         return known
-    n = db.session.scalar(capped(query), params) or 0
+    n = counted if counted is not None else db.session.scalar(capped(query), params) or 0
     if n <= cap():
         return Count(n)
     return about(key, lambda: db.session.scalar(

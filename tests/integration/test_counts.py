@@ -199,3 +199,28 @@ def test_the_complaint_figures_of_a_busy_year_say_about_and_are_not_counted_agai
         assert figures["percent_resolved_within_28_days"] == 100.0
         [figures] = complaints(1)  # 8, but the count of 7 is still fresh: not counted again
         assert str(figures["received"]) == "about 7"
+
+
+def test_a_list_under_the_cap_reads_its_page_and_count_in_one_statement(app, demo, login_as, low_cap, monkeypatch):
+    """models/list_store.list_rows: the page asked for carries the list's count up to the cap in each row, so a list
+    whose count is not cached asks once, not twice. A page past the end (no rows, so no count) and an empty list
+    fall back to counting, then show the last page. Pages of 2 here, so that the cap of 5 holds two of them."""
+    from models import list_store
+    from tests.conftest import statements
+
+    monkeypatch.setattr(list_store, "PER_PAGE", 2)
+    with time_machine.travel(NOW, tick=False):
+        seed(app, demo, 4)
+        manager = login_as("contract_manager")
+        manager.get("/cases")
+        with statements(app) as seen:
+            first = manager.get("/cases").get_data(as_text=True)
+        assert "4 cases, page 1 of 2" in first
+        reading = [s for s in seen if "FROM case_file" in s]
+        assert len(reading) == 1 and "count(*)" in reading[0], reading
+        second = re.findall(r">(CASE-\d+)</a>", manager.get("/cases?page=2").get_data(as_text=True))
+        beyond = manager.get("/cases?page=3").get_data(as_text=True)  # no rows there: counted, then page 2
+        assert "page 2 of 2" in beyond and re.findall(r">(CASE-\d+)</a>", beyond) == second == ["CASE-00002",
+                                                                                                   "CASE-00001"]
+        empty = manager.get("/cases?q=no-such-case").get_data(as_text=True)
+        assert "0 cases" in empty and "No cases match" in empty
