@@ -166,6 +166,17 @@ def test_every_list_costs_the_same_statements_for_a_page_of_2_or_30(app, filled,
     assert max(b for _a, b in bounded.values()) <= 12, {p: c for p, c in bounded.items() if c[1] > 12}
 
 
+def test_a_page_of_records_carries_its_count_so_a_list_asks_once(app, filled):
+    """models/page_store.read_page: under the cap a list of records reads its page and its total in one statement
+    (the count up to the cap beside each row), not a count and then a page."""
+    with time_machine.travel(NOW, tick=False):
+        with statements(app) as seen:
+            body = filled("contract_manager", "GET", "/api/v1/complaints?per_page=5", status=200)
+    assert len(body["items"]) == 5 and body["total_exact"]
+    reading = [s for s in seen if "FROM complaint" in s]
+    assert len(reading) == 1 and "count(*)" in reading[0], reading
+
+
 def test_paging_walks_every_row_once_newest_first_with_an_exact_total(app, filled):
     from models import db
 
