@@ -135,8 +135,6 @@ def _service_navigation() -> list[dict]:
     """Service navigation links for the signed-in person's role."""
     if not current_user.is_authenticated:
         return []
-    from flask import url_for
-
     viewer = current_user.viewer
     # Nine short items fit one row at 1280 px wide (issue 16): the person's name, notifications, administration
     # and sign-out sit in the account bar above; Working days is in the footer. Each item is also active on the
@@ -156,18 +154,24 @@ def _service_navigation() -> list[dict]:
                 "/capacity-confirmations", "/planned-meetings", "/stay-limits",
                 "/soft-outcome-checks")),
               ("Deadlines", "deadlines.list_deadlines", Permission.VIEW_DASHBOARD, ())]
-    # The links never change while the app runs: build each address once, not on every page.
-    hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})
+    path = request.path
     links = []
     for text, endpoint, permission, gathers in items:
         if not viewer.can(permission):
             continue
-        key = (endpoint, request.script_root)
-        href = hrefs.get(key) or hrefs.setdefault(key, url_for(endpoint))
-        active = request.path == href or (href != "/" and request.path.startswith(href)) or any(
-            request.path.startswith(prefix) for prefix in gathers)
+        href = _href(endpoint)
+        active = path == href or (href != "/" and path.startswith(href)) or path.startswith(gathers)
         links.append({"href": href, "text": text, "active": active})
     return links
+
+
+def _href(endpoint: str) -> str:
+    """A link of the header's that never changes while the app runs: its address built once, not on every page."""
+    from flask import url_for
+
+    hrefs = current_app.extensions.setdefault("remedy_navigation_hrefs", {})
+    key = (endpoint, request.script_root)
+    return hrefs.get(key) or hrefs.setdefault(key, url_for(endpoint))
 
 
 def _account_links() -> list[dict]:
@@ -175,14 +179,12 @@ def _account_links() -> list[dict]:
     administrator, administration."""
     if not current_user.is_authenticated:
         return []
-    from flask import url_for
-
     viewer = current_user.viewer
     unread = _header_facts()["unread"]
-    links = [{"href": url_for("notifications.list_notifications"),
+    links = [{"href": _href("notifications.list_notifications"),
               "text": f"Notifications ({unread} unread)" if unread else "Notifications"}]
     if viewer.can(Permission.MANAGE_USERS):
-        links.append({"href": url_for("admin.index"), "text": "Administration"})
+        links.append({"href": _href("admin.index"), "text": "Administration"})
     return links
 
 
