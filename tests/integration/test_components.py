@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from markupsafe import Markup
 
 from web.components import ComponentCache
@@ -80,3 +82,17 @@ def test_times_read_the_govuk_way():
     assert govuk_datetime(datetime(2026, 12, 18, 14, 5, tzinfo=UTC)) == "18 December 2026 at 2:05pm"
     assert govuk_datetime(datetime(2026, 12, 18, 0, 0, tzinfo=UTC)) == "18 December 2026 at midnight"
     assert govuk_datetime(datetime(2026, 6, 18, 11, 0, tzinfo=UTC)) == "18 June 2026 at midday"  # BST
+
+
+def test_the_menu_marks_the_item_that_gathers_the_page_you_are_on(login_as):
+    """Concerns is the current item on the complaints list and on a safeguarding page (the pages it gathers);
+    Cases on the case list; nothing is current on the notifications page, which is in the account bar."""
+    browser = login_as("contract_manager")
+
+    def current(path: str) -> list[str]:
+        html = browser.get(path).get_data(as_text=True)
+        return re.findall(r'<a class="govuk-service-navigation__link" href="([^"]+)" aria-current="true"', html)
+
+    assert current("/complaints") == current("/safeguarding") == ["/concerns"]
+    assert current("/cases") == ["/cases"]
+    assert current("/notifications") == []
