@@ -13,12 +13,12 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import and_, case, func, or_, select, true
 from sqlalchemy.orm import selectinload
 
-from models import db, dialect_name
+from models import db
 from models.audit_store import record_event
 from models.cases import Deadline
 from models.concerns import Complaint, ConcernOfficer, Incident, LargeScaleEnquiry, SafeguardingConcern
 from models.council_store import kept_for_council, settings_changed
-from models.count_store import Count, cached, cap, fresh
+from models.count_store import Count
 from models.deadline_store import meet_deadlines
 from models.engine import audit, fire, load, new_record, start_clocks, workflow_for
 from models.entities import Council, User
@@ -27,7 +27,6 @@ from models.reference_store import reference_for
 from models.registry import concern_visible_to, scoped
 from models.rulebook_store import council_of
 from models.sql_days import days_between, london_day
-from models.statement_cache import built
 from workflows.access import Viewer
 from workflows.clock import LONDON
 from workflows.complaint import (
@@ -142,40 +141,18 @@ def overdue_ids(viewer: Viewer, entity_type: str, ids) -> set[int]:
         Deadline.entity_id.in_(ids), Deadline.status == "breached").distinct()))
 
 
-def complaint_figures(viewer: Viewer, provider_id: int, periods: list[tuple[date, date]]) -> list[dict]:
-    """Counts for the monitoring return (KT S3) in each period (first and last day, London): received, formal,
-    closed, and the share resolved within 28 days of the London day of receipt (CE-59). Counted by the database in
-    one statement for all the periods (issue 17: the provider page read a year of complaints to count them). A
-    provider with more complaints in the periods than the cap has them counted again at most every CACHE_SECONDS,
-    and the counts say "about" (models/count_store.py), as the provider page's other counts do."""
-    if not periods:
-        return []
-    key = ("complaint figures", viewer.council_id, viewer.provider_id, provider_id, tuple(periods))
-    counted = fresh(key)
-    if counted is None:
-        statement = built(("complaint figures", viewer, provider_id, tuple(periods), dialect_name()),
-                          lambda: _figures_statement(viewer, provider_id, periods))
-        counted = {row.period: tuple(int(v) for v in row[1:]) for row in db.session.execute(statement)}
-        if sum(row[0] for row in counted.values()) > cap():
-            cached(key, lambda: counted)
-    exact = sum(row[0] for row in counted.values()) <= cap()
-    out = []
-    for n in range(len(periods)):
-        # A period with no complaint has no row.
-        received, formal, closed, in_time = (Count(v, exact=exact) for v in counted.get(n, (0, 0, 0, 0)))
-        out.append({"received": received, "formal": formal, "resolved": closed, "resolved_within_28_days": in_time,
-                    "percent_resolved_within_28_days": round(100 * in_time / closed, 1) if closed else None})
-    return out
-
-
-def _figures_statement(viewer: Viewer, provider_id: int, periods: list[tuple[date, date]]):
-    """complaint_figures' statement: one row a period (built once: models/statement_cache.py)."""
+def complaint_figure_counts(viewer: Viewer, provider_id: int, periods: list[tuple[date, date]]):
+    """The complaint figures for the monitoring return (KT S3) in each period (first and last day, London), counted
+    by the database: a row (period, received, formal, resolved, within) for each period that has a complaint, the
+    period its index in `periods`. "Resolved within 28 days" is of the London day of receipt (CE-59). Each
+    complaint's period and figures are worked out once (a subquery), then counted a period at a time; the provider
+    picture reads these rows with its other counts in one statement (models/picture_store.quarter_counts; issue 17:
+    the provider page read a year of complaints to count them)."""
     first, last = min(start for start, _end in periods), max(end for _start, end in periods)
 
     def midnight(day: date) -> datetime:
         return datetime.combine(day, time(0), LONDON)
 
-    # Each complaint's period is worked out once, then the periods are counted (one statement, one row a period).
     received_at = Complaint.received_at
     period = case(*((and_(received_at >= midnight(start), received_at < midnight(end + timedelta(1))), n)
                     for n, (start, end) in enumerate(periods)))
@@ -189,6 +166,18 @@ def _figures_statement(viewer: Viewer, provider_id: int, periods: list[tuple[dat
     return select(rows.c.period, func.count().label("received"), func.sum(rows.c.formal).label("formal"),
                   func.sum(rows.c.resolved).label("resolved"), func.sum(rows.c.within).label("within")) \
         .group_by(rows.c.period)
+
+
+def complaint_figures(counted: dict[int, tuple[int, int, int, int]], periods: int, exact: bool = True) -> list[dict]:
+    """The figures of each period from complaint_figure_counts' rows (by period: received, formal, resolved, within;
+    a period with no complaint has no row), with the share resolved within 28 days; counts say "about" unless
+    `exact` (a busy provider's, counted a few minutes ago: models/count_store.py)."""
+    out = []
+    for n in range(periods):
+        received, formal, closed, in_time = (Count(int(v), exact=exact) for v in counted.get(n, (0, 0, 0, 0)))
+        out.append({"received": received, "formal": formal, "resolved": closed, "resolved_within_28_days": in_time,
+                    "percent_resolved_within_28_days": round(100 * in_time / closed, 1) if closed else None})
+    return out
 
 
 # -- safeguarding ------------------------------------------------------------------------------------------------

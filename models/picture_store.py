@@ -14,12 +14,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
-from sqlalchemy import Date, and_, case, cast, func, null, or_, select, union_all
+from sqlalchemy import Date, Integer, and_, case, cast, func, null, or_, select, union_all
 from sqlalchemy.orm import joinedload, selectinload
 
-from models import UTCDateTime, db, fixed
+from models import UTCDateTime, db, dialect_name, fixed
 from models.cases import Case, DefaultNotice, Notice, Suspension
-from models.concern_store import concern_views, listable_concerns
+from models.concern_store import complaint_figure_counts, complaint_figures, concern_views, listable_concerns
 from models.concerns import Complaint, Incident, SafeguardingConcern
 from models.count_store import Count, cached, cap, fresh
 from models.entities import CqcRating
@@ -202,16 +202,26 @@ def _newest(viewer: Viewer, provider_id: int, limit: int, after: _Key | None):
     return union_all(*(select(*part.c) for part in parts))
 
 
-def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, int]]
-                   ) -> dict[tuple[int, int], Counter[str]]:
-    """How many of each kind the viewer may know of happened in each of these quarters, counted by the database."""
-    counts: dict[tuple[int, int], Counter[str]] = {quarter: Counter() for quarter in quarters}
+@dataclass(frozen=True)
+class QuarterPicture:
+    """One quarter of the provider picture: how many of each kind happened, and the complaint figures (KT S3)."""
+
+    quarter: tuple[int, int]
+    counts: Counter[str]
+    complaints: dict
+
+
+def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, int]]) -> list[QuarterPicture]:
+    """How many of each kind the viewer may know of happened in each of these quarters, and the quarters' complaint
+    figures (models/concern_store.complaint_figure_counts), counted by the database in one statement: a row for
+    each kind and quarter that has any, (period, count, then the complaint figures, which other kinds leave empty).
+    Each row's quarter is worked out once (a GROUP BY), not once for each column that counts it."""
     bounds = [(quarter, *quarter_bounds(quarter)) for quarter in quarters]
     first, last = min(b[1] for b in bounds), max(b[2] for b in bounds)
     # A kind with more than the cap in the year is counted again at most every CACHE_SECONDS, and says "about".
     keys = {source.kind: ("picture", source.kind, viewer.council_id, viewer.provider_id, provider_id,
                           tuple(quarters)) for source in SOURCES}
-    rows = {kind: row for kind, key in keys.items() if (row := fresh(key)) is not None}
+    rows: dict[str, dict[int, tuple]] = {kind: row for kind, key in keys.items() if (row := fresh(key)) is not None}
     after = date.fromordinal(last.toordinal() + 1)
 
     def build(kinds: tuple[str, ...]):
@@ -219,29 +229,38 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
         for source in SOURCES:
             if source.kind not in kinds:
                 continue
+            kind = fixed(source.kind).label("kind")
+            if source.kind == "complaint":  # its count is the first of its figures, "received"
+                parts.append(complaint_figure_counts(viewer, provider_id, [b[1:] for b in bounds]).add_columns(kind))
+                continue
             column = source.column
-            sums = [func.count(case((and_(column >= source.bound(start), column < source.bound(
-                date.fromordinal(end.toordinal() + 1))), 1))).label(f"q{n}")
-                for n, (_q, start, end) in enumerate(bounds)]
-            parts.append(source.query(viewer, provider_id).with_only_columns(fixed(source.kind).label("kind"), *sums)
-                         .where(column >= source.bound(first), column < source.bound(after)))
+            period = case(*((and_(column >= source.bound(start), column < source.bound(
+                date.fromordinal(end.toordinal() + 1))), n) for n, (_q, start, end) in enumerate(bounds)))
+            empty = cast(null(), Integer)
+            parts.append(source.query(viewer, provider_id).with_only_columns(
+                period.label("period"), func.count().label("received"), empty, empty, empty, kind)
+                .where(column >= source.bound(first), column < source.bound(after)).group_by(period))
         return union_all(*parts)
 
     counting = tuple(source.kind for source in SOURCES if source.kind not in rows)
     if counting:  # every kind not cached, in one statement
-        statement = built(("picture quarters", viewer, provider_id, tuple(quarters), counting),
+        statement = built(("picture quarters", viewer, provider_id, tuple(quarters), counting, dialect_name()),
                           lambda: build(counting))
+        for kind in counting:
+            rows[kind] = {}
         for found in db.session.execute(statement):
-            rows[found.kind] = row = tuple(found)[1:]
-            if sum(row) > cap():
-                cached(keys[found.kind], lambda row=row: row)
-    for source in SOURCES:
-        row = rows[source.kind]
-        exact = sum(row) <= cap()
-        for (quarter, _start, _end), n in zip(bounds, row, strict=True):
-            if n:
-                counts[quarter][source.kind] = Count(n, exact=exact)
-    return counts
+            rows[found.kind][found.period] = tuple(found)[1:5] if found.kind == "complaint" else (found[1],)
+        for kind in counting:
+            if sum(values[0] for values in rows[kind].values()) > cap():
+                cached(keys[kind], lambda kind=kind: rows[kind])
+    counts: dict[tuple[int, int], Counter[str]] = {quarter: Counter() for quarter in quarters}
+    exact = {kind: sum(values[0] for values in by_period.values()) <= cap() for kind, by_period in rows.items()}
+    for kind, by_period in rows.items():
+        for n, values in by_period.items():
+            if values[0]:
+                counts[quarters[n]][kind] = Count(values[0], exact=exact[kind])
+    figures = complaint_figures(rows["complaint"], len(quarters), exact["complaint"])
+    return [QuarterPicture(quarter, counts[quarter], figures[n]) for n, quarter in enumerate(quarters)]
 
 
 def open_cases(viewer: Viewer, provider_id: int, limit: int | None = None) -> list[Case]:

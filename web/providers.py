@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from models import db
 from models.audit_store import events_for
-from models.concern_store import complaint_figures, large_scale_enquiries
+from models.concern_store import large_scale_enquiries
 from models.contract_settings_store import change_setting, settings_rows
 from models.entities import CqcRatingValue
 from models.picture_store import happenings, open_cases, quarter_counts
@@ -29,7 +29,7 @@ from workflows.access import Permission
 from workflows.errors import NotFound, ValidationProblem
 from workflows.machine import MANAGERS, TransitionNotAllowed
 from workflows.picture import KINDS as PICTURE_KINDS
-from workflows.picture import quarter_bounds, quarter_label, recent_quarters
+from workflows.picture import quarter_label, recent_quarters
 from workflows.safeguarding import SAFEGUARDING
 
 bp = Blueprint("providers", __name__)
@@ -68,9 +68,8 @@ def show_provider(provider_id: int):
         more_open_cases=len(cases) > OPEN_CASES_SHOWN,
         timeline=[(h, _href(h)) for h in timeline], more_history=more is not None,
         kinds=PICTURE_KINDS,
-        quarters=[(quarter_label(q), counts, figures) for (q, counts), figures in zip(
-            quarter_counts(g.viewer, provider.id, quarters).items(),
-            complaint_figures(g.viewer, provider.id, [quarter_bounds(q) for q in quarters]), strict=True)],
+        quarters=[(quarter_label(q.quarter), q.counts, q.complaints)
+                  for q in quarter_counts(g.viewer, provider.id, quarters)],
         enquiry=next((e for e in enquiries if e.ends_on is None), None), enquiries=enquiries,
         can_flag=g.viewer.role in SAFEGUARDING,
         # Contracts whose rulebook makes a Large Scale Enquiry count (Cheshire East: CE-38 suspension, CE-51).
