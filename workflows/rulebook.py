@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from workflows.calendar import REGIONS
@@ -160,8 +161,14 @@ def _line_of(text: str, key: str) -> int | None:
 
 
 def parse_rulebook(path: Path) -> Rulebook:
-    """Read and validate one rulebook file."""
-    text = path.read_text(encoding="utf-8")
+    """Read and validate one rulebook file. A file read before with the same text is not parsed again (every app
+    made in a process loads the rulebooks, a third of making one: each test makes an app); a Rulebook and all it
+    holds are frozen, so two apps can share one."""
+    return _parsed(path, path.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=64)
+def _parsed(path: Path, text: str) -> Rulebook:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
