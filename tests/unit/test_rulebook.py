@@ -48,3 +48,18 @@ def test_start_up_stops_on_a_bad_rulebook(tmp_path):
     write(tmp_path, "bad.toml", "[rulebook\n")
     with pytest.raises(RulebookError, match="bad.toml"):
         load_rulebooks(tmp_path)
+
+
+def test_a_rulebook_read_again_unchanged_is_the_same_and_a_changed_one_is_read_afresh(tmp_path):
+    """Each app made in a process loads the rulebooks (each test makes one): an unchanged file is parsed once, and
+    the frozen Rulebook shared; a file whose text changed is parsed again, and one that became bad fails again."""
+    source = (ROOT / "rulebooks" / "kent-ld-day-services.toml").read_text(encoding="utf-8")
+    path = write(tmp_path, "kent-ld-day-services.toml", source)
+    first = load_rulebooks(tmp_path)["kent-ld-day-services"]
+    assert load_rulebooks(tmp_path)["kent-ld-day-services"] is first
+    path.write_text(source.replace(f'title = "{first.title}"', 'title = "Kent, as changed"', 1), encoding="utf-8")
+    assert load_rulebooks(tmp_path)["kent-ld-day-services"].title == "Kent, as changed"
+    path.write_text("[rulebook\n", encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(RulebookError):
+            load_rulebooks(tmp_path)
