@@ -11,6 +11,7 @@ from flask import Flask
 from govuk_frontend_wtf.main import WTFormsHelpers
 
 from models import db
+from web.routing import Rule
 from web.templating import Environment
 from workflows.rulebook import load_rulebooks
 
@@ -56,6 +57,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # Flask's own static route is replaced by one with a permission marker (web/assets.py).
     app = Flask(__name__, static_folder=None, instance_path=str(ROOT / "instance"), instance_relative_config=True)
     app.jinja_environment = Environment  # type: ignore[assignment]  # web/templating.py: cheaper macro imports
+    app.url_rule_class = Rule  # web/routing.py: each address builder compiled once a process, not once an app
     instance_path = Path(app.instance_path)
     production = os.environ.get("REMEDY_ENV", "development") == "production"
     app.config.from_mapping(
