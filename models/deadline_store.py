@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import String, case, cast, exists, func, literal, select, union_all
 from sqlalchemy.orm import with_expression
@@ -279,19 +280,62 @@ def upcoming_deadlines(viewer: Viewer, now: datetime, until: date) -> list[Deadl
     return list(db.session.scalars(query.order_by(Deadline.due_at, Deadline.id)))
 
 
+# What a list of deadlines shows of each (web/deadline_rows.py and the deadlines page): not how it was counted (a
+# JSON list, parsed for every row), nor its history's instants and dates, which only its own page shows.
+LISTED = (Deadline.id, Deadline.council_id, Deadline.case_id, Deadline.provider_id, Deadline.entity_type,
+          Deadline.entity_id, Deadline.label, Deadline.rule, Deadline.unit, Deadline.region, Deadline.due_on,
+          Deadline.due_at, Deadline.status, Deadline.acts, Deadline.pausable)
+
+
+class ListedDeadline(NamedTuple):
+    """A deadline as a list shows it (LISTED, then listed_facts' two), read as plain columns: not an ORM object, whose
+    unread columns each cost a deferred loader to set up, forty rows a page (models/work_queue.deadline_lists)."""
+
+    id: int
+    council_id: int
+    case_id: int | None
+    provider_id: int | None
+    entity_type: str
+    entity_id: int
+    label: str
+    rule: str
+    unit: str
+    region: str
+    due_on: date
+    due_at: datetime
+    status: str
+    acts: str
+    pausable: bool
+    open_pause: bool | None
+    subject_name: str | None
+
+
+def listed_columns() -> tuple:
+    """The columns of a ListedDeadline, in its order: LISTED, whether a pause is open now and the subject's name."""
+    return (*LISTED, _open_pause().label("open_pause"), _subject_name_column().label("subject_name"))
+
+
 def listed_facts(subjects: bool = True) -> tuple:
     """Loader options that read with each deadline row what a list shows beside it: whether a pause is open now
     (paused_ids) and, with `subjects`, the name of the record it belongs to (subjects_of), so that neither is asked
     for again (issue 17: two of the four statements of /deadlines). Each is a probe by key per row."""
-    options = [with_expression(Deadline.open_pause, exists().where(
-        DeadlinePause.deadline_id == Deadline.id, DeadlinePause.ends_on.is_(None)))]
+    options = [with_expression(Deadline.open_pause, _open_pause())]
     if subjects:
-        options.append(with_expression(Deadline.subject_name, func.coalesce(case(
-            (Deadline.case_id.is_not(None), select(Case.reference).where(Case.id == Deadline.case_id)
-             .scalar_subquery()),
-            *((Deadline.entity_type == kind, select(cast(column, String)).where(model.id == Deadline.entity_id)
-               .scalar_subquery()) for kind, model, column in _named_kinds() if kind != "case")), "")))
+        options.append(with_expression(Deadline.subject_name, _subject_name_column()))
     return tuple(options)
+
+
+def _open_pause():
+    return exists().where(DeadlinePause.deadline_id == Deadline.id, DeadlinePause.ends_on.is_(None))
+
+
+def _subject_name_column():
+    """The name of the record a deadline belongs to: its case's reference, or its own record's naming column ("" for
+    a kind without one)."""
+    return func.coalesce(case(
+        (Deadline.case_id.is_not(None), select(Case.reference).where(Case.id == Deadline.case_id).scalar_subquery()),
+        *((Deadline.entity_type == kind, select(cast(column, String)).where(model.id == Deadline.entity_id)
+           .scalar_subquery()) for kind, model, column in _named_kinds() if kind != "case")), "")
 
 
 @cache

@@ -8,13 +8,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Date, bindparam, case, func, select, union_all
-from sqlalchemy.orm import load_only
 
 from models import UTCDateTime, db, fixed
 from models.cases import ActionPlan, Case, Deadline, Milestone, Suspension, Termination
 from models.concerns import SafeguardingConcern
 from models.count_store import Count, about, cached, cap, capped, fresh, known_about
-from models.deadline_store import listed_facts
+from models.deadline_store import ListedDeadline, listed_columns
 from models.entities import Contract
 from models.monitoring import BreachRecord, MonitoringReturn
 from models.registry import concern_visible_where, scoped, visible_entities
@@ -128,16 +127,9 @@ def deadline_counts(viewer: Viewer, now: datetime, today: date, manager_id: int 
     return {name: counts[name] for name in WHEN}
 
 
-# What a list of deadlines shows of each (web/deadline_rows.py and the deadlines page): not how it was counted (a
-# JSON list, parsed for every row), nor its history's instants and dates, which only its own page shows.
-LISTED = (Deadline.council_id, Deadline.case_id, Deadline.provider_id, Deadline.entity_type, Deadline.entity_id,
-          Deadline.label, Deadline.rule, Deadline.unit, Deadline.region, Deadline.due_on, Deadline.due_at,
-          Deadline.status, Deadline.acts, Deadline.pausable)
-
-
 def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str, ...], limit: int,
                    manager_id: int | None = None, provider_id: int | None = None, kind: str | None = None,
-                   offset: int = 0) -> dict[str, list[Deadline]]:
+                   offset: int = 0) -> dict[str, list[ListedDeadline]]:
     """Live deadlines soonest first in each of these groups, at most `limit` of each after the first `offset`: one
     statement however many groups (the groups' ids in one UNION, each part read along the index and stopped at its
     limit, joined to those deadlines' rows)."""
@@ -148,13 +140,13 @@ def deadline_lists(viewer: Viewer, now: datetime, today: date, names: tuple[str,
                  .order_by(Deadline.due_at, Deadline.id).limit(fixed(limit)).offset(fixed(offset)).subquery()
                  for name in names]
         found = union_all(*(select(part.c.grp, part.c.id) for part in parts)).subquery()
-        return (select(Deadline, found.c.grp).join(found, found.c.id == Deadline.id)
-                .options(load_only(*LISTED), *listed_facts()).order_by(Deadline.due_at, Deadline.id))
+        return (select(*listed_columns(), found.c.grp).join_from(Deadline, found, found.c.id == Deadline.id)
+                .order_by(Deadline.due_at, Deadline.id))
 
     key = ("deadline lists", viewer, manager_id, provider_id, kind, names, limit, offset)
-    out: dict[str, list[Deadline]] = {name: [] for name in names}
-    for deadline, grp in db.session.execute(built(key, build), _bounds(now, today)):
-        out[grp].append(deadline)
+    out: dict[str, list[ListedDeadline]] = {name: [] for name in names}
+    for row in db.session.execute(built(key, build), _bounds(now, today)):
+        out[row[-1]].append(ListedDeadline._make(row[:-1]))
     return out
 
 

@@ -13,7 +13,7 @@ from models.audit_store import events_for
 from models.calendar_store import working_calendar
 from models.case_queries import deadlines_for
 from models.cases import Deadline
-from models.deadline_store import paused_ids, subjects_of
+from models.deadline_store import ListedDeadline, paused_ids, subjects_of
 from models.engine import allowed_triggers
 from web.clock import LONDON, now_utc, today_london
 from workflows.access import Viewer
@@ -26,7 +26,7 @@ class DeadlineRow(NamedTuple):
     """A deadline as a page shows it (a tuple, not a dict: a template reads each field as an attribute, which a dict
     answers only after an AttributeError, forty rows a page)."""
 
-    deadline: Deadline
+    deadline: Deadline | ListedDeadline  # a list's deadlines are plain rows (models/deadline_store.ListedDeadline)
     status: str  # what a person should see now (effective_status)
     left: int  # working days from today to its due date, on its own calendar
     subject: str  # the record it belongs to, in words
