@@ -71,3 +71,29 @@ def test_a_deadlines_status_and_days_left_in_words():
                                                    (0, "running"), (1, "paused"), (7, "running"))] == [
         "Not counting", "Overdue", "Overdue by 1 working day", "Overdue by 4 working days", "Due today",
         "1 working day left", "7 working days left"]
+
+
+def test_the_deadlines_pages_rows_escape_what_people_typed_and_say_who_acts():
+    """web/filters.deadline_table_rows: one table row a deadline, its words escaped (a label, a rule, a record's
+    name and its link), its status a tag with words, and the working days left in words."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from web.filters import deadline_table_rows
+
+    deadline = SimpleNamespace(id=41, due_on=date(2026, 12, 24), label="Plan <due>", rule="CE-34 & KT-19",
+                               acts="provider")
+    row = SimpleNamespace(deadline=deadline, status="running", left=2, subject='Case "A" & B',
+                          link="/cases/7?x=<1>")
+    late = SimpleNamespace(deadline=SimpleNamespace(**{**vars(deadline), "acts": "council"}), status="breached",
+                           left=-3, subject="Case B", link="/cases/8")
+    drawn = str(deadline_table_rows([row, late], "/deadlines"))
+    assert drawn.count('<tr class="govuk-table__row">') == 2 and drawn.count("</tr>") == 2
+    assert ('<td class="govuk-table__cell">Thursday 24 December 2026<br>'
+            '<span class="govuk-body-s">2 working days left</span></td>') in drawn
+    assert '<a class="govuk-link" href="/deadlines/41">Plan &lt;due&gt;</a>' in drawn
+    assert '<span class="govuk-body-s">CE-34 &amp; KT-19</span>' in drawn
+    assert '<a class="govuk-link" href="/cases/7?x=&lt;1&gt;">Case &#34;A&#34; &amp; B</a>' in drawn
+    assert drawn.index(">Provider<") < drawn.index(">Council<")
+    assert "Overdue by 3 working days" in drawn and "govuk-tag--red" in drawn and "govuk-tag--blue" in drawn
+    assert "<due>" not in drawn and str(deadline_table_rows([], "/deadlines")) == ""
