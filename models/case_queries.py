@@ -209,9 +209,10 @@ def _deadlines_of_statement():
                                   ).order_by(Deadline.due_at, Deadline.id)
 
 
-def case_timeline(viewer: Viewer, case: Case, newest: int | None = None):
-    """The audit trail of the case and everything attached to it, oldest first (only the `newest` latest, if given)."""
-    return events_for_case(viewer.council_id, case.id, newest)
+def case_timeline(viewer: Viewer, case: Case, newest: int | None = None, shown: bool = False):
+    """The audit trail of the case and everything attached to it, oldest first (only the `newest` latest, if given;
+    as models/audit_store.ShownEvent, what a page shows, with `shown`)."""
+    return events_for_case(viewer.council_id, case.id, newest, shown)
 
 
 LIVE_NOTICE = (NoticeState.ISSUED, NoticeState.PLAN_DUE, NoticeState.PLAN_SUBMITTED)

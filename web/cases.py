@@ -289,7 +289,7 @@ TIMELINE_SHOWN = 30
 def case_history(case_id: int):
     """The whole timeline of a case, every event of the case and its records, newest first."""
     case = get_case(g.viewer, case_id)
-    return render_template("cases/case_history.html", case=case, timeline=case_timeline(g.viewer, case),
+    return render_template("cases/case_history.html", case=case, timeline=case_timeline(g.viewer, case, shown=True),
                            kind_names=kind_names(rulebook_for(case.contract)))
 
 
@@ -302,7 +302,7 @@ def show_case(case_id: int):
     book = rulebook_for(case.contract)
     actions = {(kind, r.id): offered_steps(kind, r, now, today) for kind, rows in records.items() for r in rows}
     deadlines = _deadline_rows(case, now)
-    timeline = case_timeline(g.viewer, case, newest=TIMELINE_SHOWN + 1)
+    timeline = case_timeline(g.viewer, case, newest=TIMELINE_SHOWN + 1, shown=True)
     return render_template("cases/show_case.html", case=case, rulebook=book, rung=rung_label(book, case.state),
                            deadlines=deadlines, records=records, actions=actions,
                            case_actions=allowed_triggers(g.viewer, "case", case, now, today),

@@ -241,3 +241,20 @@ def test_verifying_a_milestone_by_its_own_step_reviews_its_files_too(app, demo):
         fire(manager.viewer, manager, "milestone", milestone.id, "verify", {}, SERVED_AT, TODAY)
         [evidence] = evidence_for(staff.viewer, [milestone.id])[milestone.id]
         assert evidence.review == "verified" and evidence.reviewed_by_id == manager.id
+
+
+def test_a_case_timeline_as_shown_is_the_whole_events_without_their_data(app, demo):
+    """models/audit_store.events_for_case(shown=True), the case page's and the history page's timeline: the same
+    events in the same order (all, or the newest), each with what the page shows and no `data`."""
+    from models.audit_store import ShownEvent, events_for_case
+
+    with app.app_context():
+        case, _plan = signed_plan()
+        council_id = user(MANAGER).council_id
+        whole = events_for_case(council_id, case.id)
+        assert len(whole) > 4
+        for newest in (None, 3, 1000):
+            shown = events_for_case(council_id, case.id, newest, shown=True)
+            expected = whole if newest is None else whole[-newest:]
+            assert shown == [ShownEvent(*(getattr(e, name) for name in ShownEvent._fields)) for e in expected]
+            assert all(not hasattr(e, "data") for e in shown)
