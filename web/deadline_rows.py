@@ -56,4 +56,4 @@ def record_facts(kind: str, record) -> dict:
     now = now_utc()
     return {"deadlines": deadline_rows(g.viewer, deadlines_for(g.viewer.council_id, entity=(kind, record.id)), now),
             "steps": allowed_triggers(g.viewer, kind, record, now, today_london()),
-            "events": events_for(g.viewer.council_id, kind, record.id)}
+            "events": events_for(g.viewer.council_id, kind, record.id, shown=True)}

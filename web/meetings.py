@@ -81,7 +81,7 @@ def show_meeting(meeting_id: int):
     return render_template("meetings/show_meeting.html", meeting=meeting,
                            allowed=_workflow(meeting).allowed_triggers(),
                            deadlines=deadlines_for(g.viewer.council_id, entity=("meeting", meeting.id)),
-                           events=events_for(g.viewer.council_id, "meeting", meeting.id),
+                           events=events_for(g.viewer.council_id, "meeting", meeting.id, shown=True),
                            send_form=SendMinutesForm(), reason_form=ReasonForm())
 
 
@@ -136,7 +136,7 @@ def show_planned(planned_id: int):
                                                 today_london()).allowed_triggers(),
                            can_record=g.viewer.role in MANAGERS and not g.viewer.is_provider,
                            deadlines=deadlines_for(g.viewer.council_id, entity=("planned_meeting", plan.id)),
-                           events=events_for(g.viewer.council_id, "planned_meeting", plan.id),
+                           events=events_for(g.viewer.council_id, "planned_meeting", plan.id, shown=True),
                            reason_form=ReasonForm())
 
 

@@ -130,7 +130,7 @@ def show_person(person_id: int):
     person = get_person(g.viewer, person_id)
     return render_template("people/show_person.html", person=person, roles=ROLE_LABELS,
                            records=records_of(g.viewer, person), events=events_for(g.viewer.council_id, "person",
-                                                                                    person.id),
+                                                                                    person.id, shown=True),
                            can_manage=can_manage_data(g.viewer), can_end=can_record(g.viewer),
                            can_refer=person.role is PersonRole.YOUNG_PERSON and person.erased_at is None
                            and g.viewer.role in MANAGERS | PROVIDERS)

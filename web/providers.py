@@ -56,7 +56,7 @@ def show_provider(provider_id: int):
     provider = get_provider(g.viewer, provider_id, with_ratings=True)
     contracts = provider.contracts  # read with the provider
     timeline, more = happenings(g.viewer, provider.id, TIMELINE_LENGTH)
-    events = events_for(g.viewer.council_id, "provider", provider.id) if not g.viewer.is_provider else []
+    events = events_for(g.viewer.council_id, "provider", provider.id, shown=True) if not g.viewer.is_provider else []
     quarters = recent_quarters(today_london(), PICTURE_QUARTERS)
     books = current_app.extensions["rulebooks"]
     cases = [(case, rung_label(books[case.contract.rulebook_id], case.state))

@@ -165,7 +165,7 @@ def show_concern(concern_id: int):
             actions=_actions_for(concern) if g.viewer.role in SAFEGUARDING else [],
             deadlines=deadline_rows(g.viewer, deadlines_for(g.viewer.council_id,
                                                             entity=("safeguarding_concern", concern.id)), now),
-            events=events_for(g.viewer.council_id, "safeguarding_concern", concern.id),
+            events=events_for(g.viewer.council_id, "safeguarding_concern", concern.id, shown=True),
             officers=[o.user for o in concern.officers])
     return render_template("safeguarding/show_concern.html", **context)
 

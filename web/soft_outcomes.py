@@ -63,7 +63,7 @@ def show_check(check_id: int):
                            allowed=workflow_for(g.viewer, "soft_outcome_check", check, now_utc(),
                                                 today_london()).allowed_triggers(),
                            deadlines=deadlines_for(g.viewer.council_id, entity=("soft_outcome_check", check.id)),
-                           events=events_for(g.viewer.council_id, "soft_outcome_check", check.id),
+                           events=events_for(g.viewer.council_id, "soft_outcome_check", check.id, shown=True),
                            today=today_london())
 
 

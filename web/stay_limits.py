@@ -71,7 +71,8 @@ def show_stay(stay_id: int):
                            allowed=workflow_for(g.viewer, "stay_limit", stay, now_utc(),
                                                 today_london()).allowed_triggers(),
                            deadlines=deadlines_for(g.viewer.council_id, entity=("stay_limit", stay.id)),
-                           events=events_for(g.viewer.council_id, "stay_limit", stay.id), today=today_london())
+                           events=events_for(g.viewer.council_id, "stay_limit", stay.id, shown=True),
+                           today=today_london())
 
 
 @bp.post('/stay-limits/<int:stay_id>/<any("end", "agree"):trigger>')
