@@ -27,12 +27,20 @@ to the column's type beside each parameter (`$2::INTEGER`). A generic plan keeps
 it tests, so PostgreSQL priced the generic plan of the safeguarding list's count a tenth above the plans made for
 each run, and planned it afresh on every view (1.7 ms to plan, 0.7 ms to run). Integers are sent as integer or
 wider (`_IntAtLeastInt4`), so the cast to INTEGER is no cast at all.
+
+psycopg turns each statement's `%(name)s` placeholders into `$1`, `$2` with a regular expression, and keeps the
+result for the 128 statements it saw last, but only for a statement of at most 4,096 bytes and 50 parameters. The
+provider page's counts by quarter (13 KB, 136 parameters) were converted again at every view: 1.9 ms of a worker's
+CPU, a tenth of the page; `/deadlines`' list (6.6 KB) 0.3 ms. And 24 of the app's pages run 74 different statements
+between them, so a worker serving all of them would push some out of 128. `_remember_statements` lets psycopg keep any statement the app runs (they are built once
+each: models/statement_cache.py, so there are a few hundred) and up to QUERY_FORMS of them.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import lru_cache
 
 from psycopg.types.numeric import IntBinaryDumper, IntDumper
 from sqlalchemy import event, exc, text
@@ -43,6 +51,11 @@ from sqlalchemy.orm import Session
 PING_AFTER_IDLE_SECONDS = 10.0
 # Marks (in the pool's record of a connection) one lent to a reading request, in autocommit mode.
 READING = "remedy_reading"
+# How many statements psycopg keeps converted (its own default: 128), and the longest it keeps (4,096 bytes and 50
+# parameters by default): the provider page's counts are 13 KB with 136 parameters.
+QUERY_FORMS = 1024
+LONGEST_KEPT_BYTES = 65536
+MOST_KEPT_PARAMETERS = 1000
 
 
 def install(engine: Engine, reading: Callable[[], bool]) -> None:
@@ -50,6 +63,7 @@ def install(engine: Engine, reading: Callable[[], bool]) -> None:
     with a transaction opened by the first write, to a PostgreSQL engine. SQLite is left alone."""
     if engine.dialect.name != "postgresql" or event.contains(engine, "before_cursor_execute", _open_for_write):
         return
+    _remember_statements()
 
     def checkout(dbapi_connection, record, _proxy) -> None:
         _ping_if_idle(dbapi_connection, record)
@@ -61,6 +75,21 @@ def install(engine: Engine, reading: Callable[[], bool]) -> None:
     event.listen(engine.pool, "checkout", checkout)
     event.listen(engine.pool, "checkin", _checkin)
     event.listen(engine, "before_cursor_execute", _open_for_write)
+
+
+def _remember_statements() -> None:
+    """Let psycopg keep up to QUERY_FORMS converted statements, however long (see the module's docstring). Its
+    limits are module attributes read at each call (psycopg 3.3: `psycopg._queries`); tests/integration/
+    test_connections.py fails if a new psycopg moves them, and until then this leaves psycopg as it was."""
+    import psycopg._queries as queries
+
+    if not all(hasattr(queries, name) for name in ("_query2pg", "_query2pg_nocache", "MAX_CACHED_STATEMENT_LENGTH",
+                                                    "MAX_CACHED_STATEMENT_PARAMS")):
+        return
+    if getattr(queries._query2pg, "cache_parameters", dict)().get("maxsize") != QUERY_FORMS:
+        queries._query2pg = lru_cache(maxsize=QUERY_FORMS)(queries._query2pg_nocache)
+    queries.MAX_CACHED_STATEMENT_LENGTH = max(queries.MAX_CACHED_STATEMENT_LENGTH, LONGEST_KEPT_BYTES)
+    queries.MAX_CACHED_STATEMENT_PARAMS = max(queries.MAX_CACHED_STATEMENT_PARAMS, MOST_KEPT_PARAMETERS)
 
 
 class _IntAtLeastInt4(IntDumper):

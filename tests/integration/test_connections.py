@@ -106,3 +106,31 @@ def test_an_integer_parameter_is_sent_as_integer_so_a_generic_plan_has_no_cast_t
         typed = typed.bindparams(bindparam("small"), bindparam("large"), bindparam("wide"))
         row = db.session.execute(typed, {"small": 5, "large": 65_130, "wide": 2**40}).one()
         assert row == ("integer", "integer", "bigint", 2**40)
+
+
+def test_psycopg_keeps_the_conversion_of_a_long_statement_with_many_parameters(app):
+    """psycopg converts `%(name)s` placeholders with a regular expression, and by default keeps the result only for
+    128 statements of at most 4,096 bytes and 50 parameters: the provider page's counts by quarter (13 KB, 136
+    parameters) were converted again at every view, a tenth of the page's CPU. The app raises both limits; if a new
+    psycopg moves them, this fails rather than the page quietly slowing down."""
+    import psycopg._queries as queries
+    from sqlalchemy import bindparam, text
+
+    from models import connections
+
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+        assert queries._query2pg.cache_parameters()["maxsize"] == connections.QUERY_FORMS
+        assert queries.MAX_CACHED_STATEMENT_LENGTH >= connections.LONGEST_KEPT_BYTES
+        assert queries.MAX_CACHED_STATEMENT_PARAMS >= connections.MOST_KEPT_PARAMETERS
+        names = [f"p{n}" for n in range(120)]  # 120 parameters, over 5 KB of text
+        long = text("SELECT " + " + ".join(f"CAST(:{name} AS integer) /* {'x' * 30} */" for name in names))
+        long = long.bindparams(*(bindparam(name) for name in names))
+        assert len(str(long)) > 4096
+        values = {name: 1 for name in names}
+        assert db.session.execute(long, values).scalar_one() == 120
+        before = queries._query2pg.cache_info()
+        assert db.session.execute(long, values).scalar_one() == 120
+        after = queries._query2pg.cache_info()
+        assert (after.hits, after.misses) == (before.hits + 1, before.misses)
