@@ -129,6 +129,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     import models.entities  # noqa: F401
     import models.monitoring  # noqa: F401
     import models.people  # noqa: F401
+    import models.picture_versions  # noqa: F401  (every process that writes moves providers' picture versions)
     import models.portal  # noqa: F401
     import models.referrals  # noqa: F401
     import models.scheduling  # noqa: F401

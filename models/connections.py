@@ -32,8 +32,9 @@ psycopg turns each statement's `%(name)s` placeholders into `$1`, `$2` with a re
 result for the 128 statements it saw last, but only for a statement of at most 4,096 bytes and 50 parameters. The
 provider page's counts by quarter (13 KB, 136 parameters) were converted again at every view: 1.9 ms of a worker's
 CPU, a tenth of the page; `/deadlines`' list (6.6 KB) 0.3 ms. And 24 of the app's pages run 74 different statements
-between them, so a worker serving all of them would push some out of 128. `_remember_statements` lets psycopg keep any statement the app runs (they are built once
-each: models/statement_cache.py, so there are a few hundred) and up to QUERY_FORMS of them.
+between them, so a worker serving all of them would push some out of 128. `_remember_statements` lets psycopg keep
+any statement the app runs (they are built once each: models/statement_cache.py, so there are a few hundred) and up
+to QUERY_FORMS of them.
 """
 
 from __future__ import annotations

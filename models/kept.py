@@ -23,14 +23,15 @@ def kept(key: Hashable, read: Callable[[], T]) -> T:
     return kept_in(current_app.extensions.setdefault("remedy_kept", {}), key, read, KEPT_SECONDS)
 
 
-def kept_in(store: dict, key: Hashable, read: Callable[[], T], seconds: float) -> T:
+def kept_in(store: dict, key: Hashable, read: Callable[[], T], seconds: float, most: int = 10_000) -> T:
     """What read() returned for this key, kept in `store` with when it was read: read again when it is older than
     `seconds`. The one way a worker keeps something for a while (these choices; the "about" counts in
-    models/count_store.py, kept in their own store for their own time)."""
+    models/count_store.py, kept in their own store for their own time; a council's settings, and providers'
+    pictures, under their versions). A store that reaches `most` keys starts again."""
     now = time.monotonic()
     seen = store.get(key)
     if seen is None or now - seen[0] > seconds:
-        if len(store) > 10_000:  # many councils, people and filters: start again rather than grow without end
+        if len(store) >= most:  # many councils, people and filters: start again rather than grow without end
             store.clear()
         seen = store[key] = (now, read())
     return seen[1]  # type: ignore[no-any-return]

@@ -5,7 +5,11 @@ concern_store's visibility rules (listable_concerns in the statement, concern_vi
 Every read is bounded (issue 17: a provider with 20,000 cases took a second to show when every happening was
 loaded): a page of the timeline reads the next few of each kind, narrow, in one UNION along the (provider_id, date,
 id) indexes, then whole rows only for the page; the quarter counts are counted by the database over the quarters
-shown, every kind in one statement."""
+shown, every kind in one statement.
+
+The provider page's picture (provider_picture: its first page of happenings, the year of counts, its open cases and
+its own audit events) is drawn only from rows that move the provider's picture version (models/picture_versions.py),
+so the page keeps what it drew from it until they change."""
 
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ from sqlalchemy import Date, Integer, and_, case, cast, func, null, or_, select,
 from sqlalchemy.orm import joinedload, selectinload
 
 from models import UTCDateTime, db, dialect_name, fixed
+from models.audit_store import ShownEvent, events_for
 from models.cases import Case, DefaultNotice, Notice, Suspension
 from models.concern_store import complaint_figure_counts, complaint_figures, concern_views, listable_concerns
 from models.concerns import Complaint, Incident, SafeguardingConcern
@@ -261,6 +266,31 @@ def quarter_counts(viewer: Viewer, provider_id: int, quarters: list[tuple[int, i
                 counts[quarters[n]][kind] = Count(values[0], exact=exact[kind])
     figures = complaint_figures(rows["complaint"], len(quarters), exact["complaint"])
     return [QuarterPicture(quarter, counts[quarter], figures[n]) for n, quarter in enumerate(quarters)]
+
+
+@dataclass(frozen=True)
+class ProviderPicture:
+    """What the provider page draws from the provider's records (templates/providers/_picture.html): the newest
+    happenings (and where the history goes on, if it does), a year of counts by quarter, the newest open cases (one
+    more than asked for, if there are more) and the audit events about the provider (None for its own staff)."""
+
+    timeline: list[Happening]
+    more: tuple[str, int] | None
+    quarters: list[QuarterPicture]
+    open_cases: list[Case]
+    events: list[ShownEvent] | None
+
+
+def provider_picture(viewer: Viewer, provider_id: int, quarters: list[tuple[int, int]], length: int, cases: int
+                     ) -> ProviderPicture:
+    """The provider's picture as the viewer may see it: `length` happenings, the counts of these quarters, up to
+    `cases` open cases (and one more if there are more) and the provider's audit events. Read only from the rows
+    that move the provider's picture version (models/picture_versions.DRAWN_FROM), so that what is drawn from it
+    may be kept under that version."""
+    timeline, more = happenings(viewer, provider_id, length)
+    return ProviderPicture(
+        timeline, more, quarter_counts(viewer, provider_id, quarters), open_cases(viewer, provider_id, cases + 1),
+        None if viewer.is_provider else events_for(viewer.council_id, "provider", provider_id, shown=True))
 
 
 def open_cases(viewer: Viewer, provider_id: int, limit: int | None = None) -> list[Case]:

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from models import db
-from models.audit_store import events_for
 from models.concern_store import large_scale_enquiries
 from models.contract_settings_store import change_setting, settings_rows
-from models.entities import CqcRatingValue
-from models.picture_store import happenings, open_cases, quarter_counts
+from models.entities import CqcRatingValue, Provider
+from models.kept import kept_in
+from models.picture_store import happenings, provider_picture
+from models.picture_versions import picture_key
 from models.planned_meeting_store import list_planned
 from models.provider_store import (
     get_contract,
@@ -37,6 +41,7 @@ PICTURE_QUARTERS = 4  # a year of counts
 TIMELINE_LENGTH = 10  # the newest on the provider page; the rest are on its history, HISTORY_PAGE at a time
 HISTORY_PAGE = 50
 OPEN_CASES_SHOWN = 10  # the newest; the rest are one link away, on the case list filtered to the provider (issue 17)
+PICTURES_KEPT = 1_000  # a worker's rendered pictures (one a person and a provider), started again when full
 
 
 @bp.get("/providers")
@@ -55,27 +60,46 @@ def show_provider(provider_id: int):
     """One provider: its details, CQC rating history and contracts."""
     provider = get_provider(g.viewer, provider_id, with_ratings=True)
     contracts = provider.contracts  # read with the provider
-    timeline, more = happenings(g.viewer, provider.id, TIMELINE_LENGTH)
-    events = events_for(g.viewer.council_id, "provider", provider.id, shown=True) if not g.viewer.is_provider else []
-    quarters = recent_quarters(today_london(), PICTURE_QUARTERS)
     books = current_app.extensions["rulebooks"]
-    cases = [(case, rung_label(books[case.contract.rulebook_id], case.state))
-             for case in open_cases(g.viewer, provider.id, limit=OPEN_CASES_SHOWN + 1)]
     enquiries = large_scale_enquiries(g.viewer, provider.id)
     return render_template(
-        "providers/show_provider.html", provider=provider, contracts=contracts, events=events,
-        can_rate=g.viewer.can(Permission.RECORD_CQC_RATING), open_cases=cases[:OPEN_CASES_SHOWN],
-        more_open_cases=len(cases) > OPEN_CASES_SHOWN,
-        timeline=[(h, _href(h)) for h in timeline], more_history=more is not None,
-        kinds=PICTURE_KINDS,
-        quarters=[(quarter_label(q.quarter), q.counts, q.complaints)
-                  for q in quarter_counts(g.viewer, provider.id, quarters)],
+        "providers/show_provider.html", provider=provider, contracts=contracts, picture=_picture(provider),
+        can_rate=g.viewer.can(Permission.RECORD_CQC_RATING),
         enquiry=next((e for e in enquiries if e.ends_on is None), None), enquiries=enquiries,
         can_flag=g.viewer.role in SAFEGUARDING,
         # Contracts whose rulebook makes a Large Scale Enquiry count (Cheshire East: CE-38 suspension, CE-51).
         lse_contracts=[c.reference for c in contracts
                        if "large_scale_enquiry" in books[c.rulebook_id].suspension_requires
                        or any("large_scale_enquiry" in r.requires for r in books[c.rulebook_id].suspension_grounds)])
+
+
+class _Drawn(NamedTuple):
+    body: Markup  # templates/providers/_picture.html
+    trail: Markup  # templates/providers/_trail.html
+
+
+def _picture(provider: Provider) -> _Drawn:
+    """The provider page's picture (its open cases, a year of counts, its newest happenings) and its audit trail,
+    rendered, as this person may see them: kept by this worker under the provider's picture version, read with the
+    provider before anything of the picture (models/picture_versions.py), so drawn again only after a change to
+    what it shows, by anyone, through any worker."""
+
+    quarters = recent_quarters(today_london(), PICTURE_QUARTERS)
+
+    def draw() -> _Drawn:
+        picture = provider_picture(g.viewer, provider.id, quarters, TIMELINE_LENGTH, OPEN_CASES_SHOWN)
+        books = current_app.extensions["rulebooks"]
+        cases = [(case, rung_label(books[case.contract.rulebook_id], case.state)) for case in picture.open_cases]
+        body = render_template(
+            "providers/_picture.html", provider=provider, open_cases=cases[:OPEN_CASES_SHOWN],
+            more_open_cases=len(cases) > OPEN_CASES_SHOWN, kinds=PICTURE_KINDS,
+            timeline=[(h, _href(h)) for h in picture.timeline], more_history=picture.more is not None,
+            quarters=[(quarter_label(q.quarter), q.counts, q.complaints) for q in picture.quarters])
+        return _Drawn(Markup(body), Markup(render_template("providers/_trail.html", events=picture.events)))
+
+    key = picture_key(g.viewer, provider, tuple(quarters))  # a new quarter is a new key
+    return kept_in(current_app.extensions.setdefault("remedy_pictures", {}), key, draw, float("inf"),
+                   most=PICTURES_KEPT)
 
 
 @bp.get("/providers/<int:provider_id>/history")

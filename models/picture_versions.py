@@ -1,0 +1,98 @@
+"""Each provider's picture version: moved in the same transaction as any change to what the provider page's picture
+is drawn from, so that a web worker can keep the picture it drew (models/picture_store.provider_picture) and draw it
+again only after a change (issue 17: the timeline and the year of counts were half the provider page's work, drawn
+again at every view).
+
+The picture is drawn from the provider's cases, notices, default notices, suspensions, complaints, safeguarding
+concerns (and the officers named on them, who may see their details), incidents, CQC ratings and contracts (an open
+case's contract reference), from the provider's own row (its name), and from the audit events about the provider
+itself. Every change to those rows that goes through the ORM (the engine's transitions,
+new records, every store's edits) is noted when the session flushes; when the transaction commits, one UPDATE moves
+the version of each provider noted, in the same transaction. So:
+
+- no reader can keep a picture older than the data: a reader reads the version with the provider, then the picture
+  (a later statement); a change that commits in between leaves the reader a newer picture under the older version,
+  which the next reader, seeing the new version, draws again;
+- the row lock the UPDATE takes is taken last, after every other statement of the transaction (providers in the
+  order of their ids), and held only while it commits: writers of one provider's records wait for each other that
+  long, and a writer holding it waits for nothing else;
+- a rolled-back transaction moves nothing; a savepoint rolled back may move a version for nothing, which costs one
+  picture drawn again.
+
+Core statements that write those tables bypass the session's flush and must call `pictures_changed` themselves.
+There is one, and it need not: the scheduler marks cases overdue (models/timer_store.py), which the picture does not
+show. This module is imported by create_app, so every process that writes (web, scheduler, commands) moves them."""
+
+from __future__ import annotations
+
+from itertools import chain
+
+from sqlalchemy import event, select, update
+from sqlalchemy.orm import Session
+
+from models.cases import Case, DefaultNotice, Notice, Suspension
+from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingConcern
+from models.entities import AuditEvent, Contract, CqcRating, Provider
+from workflows.access import Viewer
+
+# Rows with a provider_id that the picture is drawn from (picture_store.SOURCES' models, and contracts).
+DRAWN_FROM = (Case, Notice, DefaultNotice, Suspension, Complaint, SafeguardingConcern, Incident, CqcRating, Contract)
+CHANGED = "remedy_pictures_changed"  # session.info: the providers whose picture this transaction changed
+
+
+def picture_key(viewer: Viewer, provider: Provider, *shown) -> tuple:
+    """What a picture of `provider` drawn for this person is kept under: the provider's picture version as read
+    with `provider` (which the caller read before drawing anything of the picture), who is looking (their council,
+    themselves and their role: what each person may know of a safeguarding concern is their own; a provider's staff
+    their provider), and whatever else decides what is shown (`shown`: the quarters counted)."""
+    return (viewer.council_id, viewer.user_id, viewer.role, viewer.provider_id, provider.id,
+            provider.picture_version, *shown)
+
+
+def pictures_changed(session: Session, provider_ids) -> None:
+    """Note that these providers' pictures change in the session's transaction (moved when it commits)."""
+    session.info.setdefault(CHANGED, set()).update(provider_ids)
+
+
+def _provider_of(session: Session, row) -> int | None:
+    if isinstance(row, DRAWN_FROM):
+        return row.provider_id
+    if isinstance(row, Provider):
+        return row.id
+    if isinstance(row, AuditEvent):
+        return row.entity_id if row.entity_type == "provider" else None
+    if isinstance(row, ConcernOfficer):
+        concern = session.identity_map.get(session.identity_key(SafeguardingConcern, row.concern_id))
+        if concern is not None:
+            return concern.provider_id
+        return session.connection().scalar(
+            select(SafeguardingConcern.provider_id).where(SafeguardingConcern.id == row.concern_id))
+    return None
+
+
+@event.listens_for(Session, "after_flush")
+def _note_changes(session: Session, _context) -> None:
+    # After the flush the session still holds what it flushed, and each row's history (SQLAlchemy's after_flush).
+    found = set()
+    for row in chain(session.new, session.deleted, (row for row in session.dirty if session.is_modified(row))):
+        provider_id = _provider_of(session, row)
+        if provider_id is not None:
+            found.add(provider_id)
+    if found:
+        pictures_changed(session, found)
+
+
+@event.listens_for(Session, "before_commit")
+def _move_versions(session: Session) -> None:
+    # before_commit runs before the commit's own flush: flush here, so what it would write is noted too.
+    session.flush()
+    changed = session.info.pop(CHANGED, None)
+    if changed:
+        table = Provider.__table__
+        session.execute(update(table).where(table.c.id.in_(sorted(changed)))
+                        .values(picture_version=table.c.picture_version + 1))
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget(session: Session) -> None:
+    session.info.pop(CHANGED, None)
