@@ -17,7 +17,8 @@ the version of each provider noted, in the same transaction. So:
   order of their ids), and held only while it commits: writers of one provider's records wait for each other that
   long, and a writer holding it waits for nothing else;
 - a rolled-back transaction moves nothing; a savepoint rolled back may move a version for nothing, which costs one
-  picture drawn again.
+  picture drawn again; a savepoint released moves nothing yet: its changes are moved with the whole transaction's
+  (the scheduler fires its batches in savepoints of one transaction).
 
 Core statements that write those tables bypass the session's flush and must call `pictures_changed` themselves.
 There is one, and it need not: the scheduler marks cases overdue (models/timer_store.py), which the picture does not
@@ -84,6 +85,8 @@ def _note_changes(session: Session, _context) -> None:
 
 @event.listens_for(Session, "before_commit")
 def _move_versions(session: Session) -> None:
+    if session.in_nested_transaction():
+        return  # a savepoint released (the scheduler's batches): its changes are moved with the whole transaction
     # before_commit runs before the commit's own flush: flush here, so what it would write is noted too.
     session.flush()
     changed = session.info.pop(CHANGED, None)
@@ -93,6 +96,9 @@ def _move_versions(session: Session) -> None:
                         .values(picture_version=table.c.picture_version + 1))
 
 
-@event.listens_for(Session, "after_rollback")
-def _forget(session: Session) -> None:
-    session.info.pop(CHANGED, None)
+@event.listens_for(Session, "after_transaction_end")
+def _forget(session: Session, transaction) -> None:
+    # Only the whole transaction's end forgets (a commit has moved them already): a savepoint rolled back leaves
+    # what it noted, and what the savepoints released before it noted (moving a version for nothing is harmless).
+    if transaction.parent is None:
+        session.info.pop(CHANGED, None)

@@ -1,7 +1,7 @@
 """A worker keeps each provider's picture (its open cases, newest happenings, a year of counts and its audit trail,
-rendered) under the provider's picture version, which moves in the same transaction as any change to the rows it is drawn from
-(models/picture_versions.py, issue 17). What these tests hold to: every kind of change moves it, and only the
-provider's own; a rolled-back change moves nothing; a second view draws nothing; and a change, made through this
+rendered) under the provider's picture version, which moves in the same transaction as any change to the rows it is
+drawn from (models/picture_versions.py, issue 17). What these tests hold to: every kind of change moves it, and only
+the provider's own; a rolled-back change moves nothing; a second view draws nothing; and a change, made through this
 worker or another one, is on the very next view of the page, for every person."""
 
 from __future__ import annotations
@@ -134,6 +134,27 @@ def test_a_rolled_back_change_moves_nothing_and_a_change_elsewhere_nothing_of_th
         db.session.rollback()
         db.session.commit()
         assert (_version(pid), _version(other)) == (before, other_before)
+
+
+def test_changes_in_savepoints_move_versions_once_when_the_whole_transaction_commits(app, demo):
+    """The scheduler fires its batches in savepoints of one transaction, and rolls back a failed one: what a released
+    savepoint changed is moved when the whole transaction commits, not before (no provider row is locked while the
+    transaction goes on), even when a later savepoint is rolled back."""
+    from models import db
+
+    with time_machine.travel(NOW, tick=False), app.app_context():
+        people, pid, _contract, other = _setup(demo)
+        provider = people["provider_manager"]
+        before, other_before = _version(pid), _version(other)
+        released = db.session.begin_nested()
+        _complaint(provider, pid, "Kept")
+        released.commit()
+        failed = db.session.begin_nested()
+        db.session.get(type(people["contract_manager"]), people["contract_manager"].id).name = "Rolled back"
+        failed.rollback()
+        assert _version(pid) == before  # nothing moved (or locked) while the transaction goes on
+        db.session.commit()
+        assert (_version(pid), _version(other)) == (before + 1, other_before)
 
 
 def _main(response) -> str:
