@@ -178,9 +178,11 @@ def transitions(app, n: int, pools: dict, now: datetime, today: date) -> dict:
 # -- pages, in process: SQL statements per request ---------------------------------------------------------------
 
 
-def pages_in_process(app, urls: dict[str, str], repeats: int = 20) -> dict[str, dict]:
+def pages_in_process(app, urls: dict[str, str], repeats: int = 20, afresh: tuple[str, ...] = ()) -> dict[str, dict]:
     """Per request of each page, in this process (no HTTP, no concurrency): SQL statements, time in SQL, total
-    time. Signed in through the form, as a person is; the bare page signed out."""
+    time. Signed in through the form, as a person is; the bare page signed out. A page named in `afresh` is measured
+    with the provider pictures the app keeps forgotten before each request (web/providers._picture): what its first
+    view after a change costs, and the plans of the statements that draw it."""
     from models import db
 
     with app.app_context():
@@ -197,7 +199,11 @@ def pages_in_process(app, urls: dict[str, str], repeats: int = 20) -> dict[str, 
             browser.get(url)  # warm: templates compiled, rulebooks cached
         counter.reset()
         started = time.perf_counter()
-        statuses = {browser.get(url).status_code for _ in range(repeats)}
+        statuses = set()
+        for _ in range(repeats):
+            if name in afresh:
+                app.extensions.pop("remedy_pictures", None)
+            statuses.add(browser.get(url).status_code)
         total = time.perf_counter() - started
         counter.on = False
         out[name] = {"statements": counter.count / repeats, "sql_ms": 1000 * counter.seconds / repeats,
