@@ -74,7 +74,7 @@ class Provider(db.Model):
     address: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     version_id: Mapped[int] = mapped_column(Integer, default=1)
-    # Moves with every change to what the provider page's picture is drawn from (models/picture_store.py, 0029).
+    # Moves with every change to what the provider page's picture is drawn from (models/picture_versions.py, 0029).
     picture_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     __mapper_args__ = {"version_id_col": version_id}
 

@@ -6,9 +6,9 @@ again at every view).
 The picture is drawn from the provider's cases, notices, default notices, suspensions, complaints, safeguarding
 concerns (and the officers named on them, who may see their details), incidents, CQC ratings and contracts (an open
 case's contract reference), from the provider's own row (its name), and from the audit events about the provider
-itself. Every change to those rows that goes through the ORM (the engine's transitions,
-new records, every store's edits) is noted when the session flushes; when the transaction commits, one UPDATE moves
-the version of each provider noted, in the same transaction. So:
+itself. Every change to those rows that goes through the ORM (the engine's transitions, new records, every store's
+edits) is noted when the session flushes; when the transaction commits, one UPDATE moves the version of each
+provider noted, in the same transaction. So:
 
 - no reader can keep a picture older than the data: a reader reads the version with the provider, then the picture
   (a later statement); a change that commits in between leaves the reader a newer picture under the older version,
