@@ -37,6 +37,16 @@ def test_a_formal_complaint_from_receipt_to_response(page, live_server, demo, ap
     council = page.context.browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in(page, live_server, riverside)
     sign_in(council, live_server, demo["contract_manager"])
+    with app.app_context():
+        from models.user_store import find_user_by_email
+
+        provider_page = f"{live_server}/providers/{find_user_by_email(riverside).provider_id}"
+    # The contract manager looks at the provider's page before the complaint comes in: the server keeps what it drew
+    # (web/providers._picture) until something on it changes.
+    council.goto(provider_page)
+    complaints_now = council.locator("tr", has=council.get_by_role("rowheader", name="Complaints", exact=True)) \
+        .locator("td").first
+    expect(complaints_now).to_have_text("0")
 
     # The provider records the complaint it received this morning.
     page.get_by_role("navigation", name="Menu").get_by_role("link", name="Concerns").click()
@@ -62,6 +72,10 @@ def test_a_formal_complaint_from_receipt_to_response(page, live_server, demo, ap
     expect(page.locator("details").first).to_contain_text("Read as one working day: the end of")
     axe_check(page)
     screenshot(page, "complaint-received")
+    # On the contract manager's next view of the provider's page it is there, and counted in this quarter.
+    council.goto(provider_page)
+    expect(council.get_by_role("link", name="Complaint CMP-00001 received")).to_be_visible()
+    expect(complaints_now).to_have_text("1")
 
     step(page, "Report the complaint to the council's complaints manager", axe_check)
     page.get_by_role("button", name="Report the complaint to the council's complaints manager").click()
