@@ -36,6 +36,9 @@ class Council(db.Model):
     # timescales): read with the signed-in person on every page, it lets each web worker keep what it works out from
     # them until they change (models/council_store.py).
     settings_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Moves with every change to what the council's lists and work queue are drawn from (models/picture_versions.py,
+    # 0030): read with the signed-in person too, it lets each web worker keep a list it drew until the next change.
+    picture_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class CqcRatingValue(enum.Enum):

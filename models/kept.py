@@ -27,10 +27,14 @@ def kept_in(store: dict, key: Hashable, read: Callable[[], T], seconds: float, m
     """What read() returned for this key, kept in `store` with when it was read: read again when it is older than
     `seconds`. The one way a worker keeps something for a while (these choices; the "about" counts in
     models/count_store.py, kept in their own store for their own time; a council's settings, and providers'
-    pictures, under their versions). A store that reaches `most` keys starts again."""
-    now = time.monotonic()
+    pictures, under their versions). A store that reaches `most` keys starts again.
+
+    Ages are read from the wall clock, as the app's own `now` is: what was drawn as at one instant is not kept past
+    `seconds` after it by the app's reckoning (a test that travels in time finds it gone), and a clock set back
+    makes it older than new, not kept longer."""
+    now = time.time()
     seen = store.get(key)
-    if seen is None or now - seen[0] > seconds:
+    if seen is None or not 0 <= now - seen[0] <= seconds:
         if len(store) >= most:  # many councils, people and filters: start again rather than grow without end
             store.clear()
         seen = store[key] = (now, read())
@@ -40,4 +44,4 @@ def kept_in(store: dict, key: Hashable, read: Callable[[], T], seconds: float, m
 def held(store: dict, key: Hashable, seconds: float) -> object | None:
     """What `store` keeps for `key` if it was read within `seconds`, else None (nothing is read)."""
     seen = store.get(key)
-    return seen[1] if seen is not None and time.monotonic() - seen[0] <= seconds else None
+    return seen[1] if seen is not None and 0 <= time.time() - seen[0] <= seconds else None

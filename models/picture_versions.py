@@ -22,23 +22,40 @@ provider noted, in the same transaction. So:
 
 Core statements that write those tables bypass the session's flush and must call `pictures_changed` themselves.
 There is one, and it need not: the scheduler marks cases overdue (models/timer_store.py), which the picture does not
-show. This module is imported by create_app, so every process that writes (web, scheduler, commands) moves them."""
+show. This module is imported by create_app, so every process that writes (web, scheduler, commands) moves them.
+
+Each council's picture version works the same way for the council's lists (every list page, `/deadlines`, the API's
+lists) and the dashboard's counts (models/council_store.kept_for_viewer): it moves with a change to any row of the
+council except those no list or count is drawn from (NOT_LISTED: the audit trail, messages, in-app notifications,
+reference counters; and a person's row only when their name, role or standing changes, not at a sign-in), so a new
+kind of record moves it without being named here. Its Core writers note it themselves (`council_pictures_changed`):
+the scheduler's fast path (deadlines breached, cases overdue) and the monitoring sweep's breaches. The councils move
+first, then the providers, each in the order of their ids, so two writers never wait for each other's rows in
+opposite orders."""
 
 from __future__ import annotations
 
 from itertools import chain
 
-from sqlalchemy import event, select, update
+from flask import g, has_app_context
+from sqlalchemy import event, inspect, select, update
 from sqlalchemy.orm import Session
 
 from models.cases import Case, DefaultNotice, Notice, Suspension
 from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingConcern
-from models.entities import AuditEvent, Contract, CqcRating, Provider
+from models.entities import AuditEvent, Contract, Council, CqcRating, Provider, ReferenceCounter, User
+from models.scheduling import CapturedMail, Notification, OutboxMessage
 from workflows.access import Viewer
 
 # Rows with a provider_id that the picture is drawn from (picture_store.SOURCES' models, and contracts).
 DRAWN_FROM = (Case, Notice, DefaultNotice, Suspension, Complaint, SafeguardingConcern, Incident, CqcRating, Contract)
 CHANGED = "remedy_pictures_changed"  # session.info: the providers whose picture this transaction changed
+# Rows with a council_id that no list or count is drawn from: their changes leave the council's version alone (a
+# sign-in writes the person's row; every change writes the audit trail beside the rows it changes).
+NOT_LISTED = (AuditEvent, CapturedMail, Notification, OutboxMessage, ReferenceCounter)
+# A person's row moves it when what lists show of them changes (a contract's manager by name), not at a sign-in.
+PERSON_SHOWN = ("name", "role", "active", "provider_id", "council_id")
+COUNCILS_CHANGED = "remedy_council_pictures_changed"  # session.info: the councils whose lists this transaction changed
 
 
 def picture_key(viewer: Viewer, provider: Provider, *shown) -> tuple:
@@ -55,32 +72,56 @@ def pictures_changed(session: Session, provider_ids) -> None:
     session.info.setdefault(CHANGED, set()).update(provider_ids)
 
 
-def _provider_of(session: Session, row) -> int | None:
+def council_pictures_changed(session: Session, council_ids) -> None:
+    """Note that these councils' lists and counts change in the session's transaction (moved when it commits); from
+    now on this request draws them afresh (kept_pages)."""
+    session.info.setdefault(COUNCILS_CHANGED, set()).update(council_ids)
+    if has_app_context():
+        g.pop("council_picture", None)
+
+
+def _concern_of(session: Session, officer: ConcernOfficer) -> tuple[int, int]:
+    """(council, provider) of the concern an officer is named on."""
+    concern = session.identity_map.get(session.identity_key(SafeguardingConcern, officer.concern_id))
+    if concern is not None:
+        return concern.council_id, concern.provider_id
+    found = session.connection().execute(select(SafeguardingConcern.council_id, SafeguardingConcern.provider_id)
+                                         .where(SafeguardingConcern.id == officer.concern_id)).one()
+    return found[0], found[1]
+
+
+def _changed_by(session: Session, row) -> tuple[int | None, int | None]:
+    """(council whose lists, provider whose picture) a change to this row changes; None for neither."""
+    if isinstance(row, ConcernOfficer):  # who may see a concern's details, on its lists and its provider's page
+        return _concern_of(session, row)
+    if isinstance(row, User) and row not in session.new and row not in session.deleted:
+        state = inspect(row)
+        return (row.council_id if any(state.attrs[name].history.has_changes() for name in PERSON_SHOWN)
+                else None), None
+    council_id = None if isinstance(row, NOT_LISTED) else getattr(row, "council_id", None)
     if isinstance(row, DRAWN_FROM):
-        return row.provider_id
+        return council_id, row.provider_id
     if isinstance(row, Provider):
-        return row.id
+        return council_id, row.id
     if isinstance(row, AuditEvent):
-        return row.entity_id if row.entity_type == "provider" else None
-    if isinstance(row, ConcernOfficer):
-        concern = session.identity_map.get(session.identity_key(SafeguardingConcern, row.concern_id))
-        if concern is not None:
-            return concern.provider_id
-        return session.connection().scalar(
-            select(SafeguardingConcern.provider_id).where(SafeguardingConcern.id == row.concern_id))
-    return None
+        return None, row.entity_id if row.entity_type == "provider" else None
+    return council_id, None
 
 
 @event.listens_for(Session, "after_flush")
 def _note_changes(session: Session, _context) -> None:
     # After the flush the session still holds what it flushed, and each row's history (SQLAlchemy's after_flush).
-    found = set()
+    councils, providers = set(), set()
     for row in chain(session.new, session.deleted, (row for row in session.dirty if session.is_modified(row))):
-        provider_id = _provider_of(session, row)
+        council_id, provider_id = _changed_by(session, row)
+        if council_id is not None:
+            councils.add(council_id)
         if provider_id is not None:
-            found.add(provider_id)
-    if found:
-        pictures_changed(session, found)
+            providers.add(provider_id)
+    if councils:
+        council_pictures_changed(session, councils)
+    if providers:
+        pictures_changed(session, providers)
 
 
 @event.listens_for(Session, "before_commit")
@@ -89,6 +130,11 @@ def _move_versions(session: Session) -> None:
         return  # a savepoint released (the scheduler's batches): its changes are moved with the whole transaction
     # before_commit runs before the commit's own flush: flush here, so what it would write is noted too.
     session.flush()
+    councils = session.info.pop(COUNCILS_CHANGED, None)
+    if councils:
+        table = Council.__table__
+        session.execute(update(table).where(table.c.id.in_(sorted(councils)))
+                        .values(picture_version=table.c.picture_version + 1))
     changed = session.info.pop(CHANGED, None)
     if changed:
         table = Provider.__table__
@@ -102,3 +148,4 @@ def _forget(session: Session, transaction) -> None:
     # what it noted, and what the savepoints released before it noted (moving a version for nothing is harmless).
     if transaction.parent is None:
         session.info.pop(CHANGED, None)
+        session.info.pop(COUNCILS_CHANGED, None)

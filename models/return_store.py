@@ -32,6 +32,7 @@ from models.entities import AuditEvent, Contract, CqcRating, User
 from models.kept import kept
 from models.ladder_store import actions_now, held_back  # KT-17 -> KT-19 -> KT-14/KT-08; CE-38's precondition
 from models.monitoring import BreachRecord, KpiResult, MonitoringOccurrence, MonitoringReturn, ReturnSubmission
+from models.picture_versions import council_pictures_changed
 from models.provider_store import get_contract
 from models.registry import KINDS, scoped
 from models.rulebook_store import rulebook_for, rulebooks
@@ -613,6 +614,8 @@ def _record_new(new: list[tuple[Contract, Breach]], now: datetime) -> None:
             "occurred_on": breach.occurred_on, "immediate": breach.immediate, "advisory": breach.advisory,
             "found_at": now, "case_id": case.id if case else None, "version_id": 1})
     ids = insert_with_ids(BreachRecord.__table__, rows)
+    # Core writes: the councils' lists of breaches and their work queues move when the sweep commits.
+    council_pictures_changed(db.session, {row["council_id"] for row in rows})
     insert_many(AuditEvent.__table__, ({
         "council_id": row["council_id"], "at": now, "actor_id": None, "actor_label": "Remedy (automatic)",
         "entity_type": "breach", "entity_id": row_id, "case_id": row["case_id"], "event": "BREACH_FOUND",

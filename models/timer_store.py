@@ -23,6 +23,7 @@ from models.deadline_store import is_paused
 from models.engine import fire_system
 from models.entities import AuditEvent, Contract, Provider, User
 from models.outbox_store import enqueue
+from models.picture_versions import council_pictures_changed
 from models.registry import KINDS, RESTRICTED, page_for
 from models.scheduling import DeadlinePause, OutboxMessage, Timer
 from workflows.access import PROVIDER_ROLES, Role
@@ -412,6 +413,8 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
         db.session.execute(update(Deadline).where(among(Deadline.id, deadline_rows))
                            .values(status="breached", breached_at=Deadline.due_at),
                            execution_options={"synchronize_session": False})
+        # Core writes: the councils' lists (a deadline breached, a case overdue) move when the tick commits.
+        council_pictures_changed(db.session, {deadline.council_id for _, deadline in breaches})
     if breached:
         # Reminders still pending for a deadline that has just breached will never be sent.
         db.session.execute(update(Timer).where(

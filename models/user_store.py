@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db, fixed
 from models.audit_store import record_event
-from models.council_store import settings_version_known
+from models.council_store import council_versions_known
 from models.entities import ApiToken, Council, Provider, SchedulerTick, SignInAttempt, User
 from models.scheduling import Notification
 from workflows.access import (
@@ -47,12 +47,14 @@ def _session_user_statement():
         Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery()
     # Ticks are only ever appended, so the newest has the highest id (the primary key's index, at any size).
     last_tick = select(SchedulerTick.finished_at).order_by(SchedulerTick.id.desc()).limit(fixed(1)).scalar_subquery()
-    return select(User, unread, last_tick, _settings_version()).where(User.id == bindparam("user_id"))
+    return select(User, unread, last_tick, *_council_versions()).where(User.id == bindparam("user_id"))
 
 
-def _settings_version():
-    """The signed-in person's council's settings version, read with them (models/council_store.py)."""
-    return select(Council.settings_version).where(Council.id == User.council_id).scalar_subquery()
+def _council_versions():
+    """The signed-in person's council's settings version and picture version, read with them
+    (models/council_store.py, models/picture_versions.py)."""
+    return (select(Council.settings_version).where(Council.id == User.council_id).scalar_subquery(),
+            select(Council.picture_version).where(Council.id == User.council_id).scalar_subquery())
 
 
 def load_session_user(user_id: int) -> tuple[User | None, int, datetime | None]:
@@ -62,10 +64,10 @@ def load_session_user(user_id: int) -> tuple[User | None, int, datetime | None]:
     row = db.session.execute(_session_user_statement(), {"user_id": user_id}).first()
     if row is None:
         return None, 0, None
-    user, count, finished_at, settings_version = row
+    user, count, finished_at, settings_version, picture_version = row
     if finished_at is not None and finished_at.tzinfo is None:  # SQLite hands back naive UTC through a subquery
         finished_at = finished_at.replace(tzinfo=UTC)
-    settings_version_known(user.council_id, settings_version)
+    council_versions_known(user.council_id, settings_version, picture_version)
     return user, count or 0, finished_at
 
 
@@ -235,7 +237,7 @@ def issue_token(user: User, name: str, now: datetime) -> tuple[ApiToken, str]:
 
 @cache
 def _token_statement():
-    return (select(ApiToken, _settings_version()).join(ApiToken.user)
+    return (select(ApiToken, *_council_versions()).join(ApiToken.user)
             .where(ApiToken.token_hash == bindparam("token_hash")).options(contains_eager(ApiToken.user)))
 
 
@@ -245,10 +247,10 @@ def user_for_token(plain: str, now: datetime) -> User | None:
     found = db.session.execute(_token_statement(), {"token_hash": _hash_token(plain)}).first()
     if found is None:
         return None
-    row, settings_version = found
+    row, settings_version, picture_version = found
     if row.revoked_at is not None or not row.user.active:
         return None
-    settings_version_known(row.user.council_id, settings_version)
+    council_versions_known(row.user.council_id, settings_version, picture_version)
     if row.last_used_at is None or now - row.last_used_at >= TOKEN_USE_PRECISION:
         _note_token_use(row.id, now)
     return row.user

@@ -95,6 +95,22 @@ def statements(app):
         event.remove(engine, "before_cursor_execute", note)
 
 
+def forget_pictures(app) -> None:
+    """Forget what the app (a worker) keeps of its councils' lists and counts, so that the next view draws them
+    afresh, as the first view after a change does (models/council_store.kept_for_viewer)."""
+    from models.council_store import PICTURES
+
+    app.extensions.pop(PICTURES, None)
+
+
+@contextmanager
+def statements_afresh(app):
+    """statements(app) of views drawn afresh (forget_pictures first): what a first view after a change costs."""
+    forget_pictures(app)
+    with statements(app) as seen:
+        yield seen
+
+
 @contextmanager
 def across_migration(uri: str, revision: str, seed: Callable):
     """A migration under test: an app on the scratch database `uri` brought to the revision before `revision`,

@@ -13,6 +13,7 @@ from models import db
 from models.audit_store import events_of
 from models.calendar_store import working_calendar
 from models.case_queries import deadlines_of
+from models.council_store import kept_for_viewer
 from models.entities import Contract, Provider
 from models.page_store import read_page
 from models.provider_store import contracts_query, get_contract, get_provider, providers_query
@@ -159,14 +160,18 @@ def paged_list(query: Select, show: Callable, kind: str | None = None, prepare: 
     filters = tuple(sorted((k, v) for k, v in request.args.items(multi=True)
                            if k not in ("page", "per_page", "after")))
     key = ("api", request.path, filters, viewer.council_id, viewer.provider_id, viewer.role, viewer.user_id)
-    items, total = read_page(query, key, page, per_page, rows=rows, after=after)
-    next_after = items[-1].id if items and len(items) == per_page and not rows else None
-    if kind is not None:
-        g.api_page_trails = PageTrails(kind, [item.id for item in items])
-    if prepare is not None:
-        items = prepare(items)
-    return jsonify({"items": [show(item) for item in items], "total": int(total), "total_exact": total.exact,
-                    "page": page, "per_page": per_page, "next_after": next_after})
+
+    def answered() -> dict:
+        items, total = read_page(query, key, page, per_page, rows=rows, after=after)
+        next_after = items[-1].id if items and len(items) == per_page and not rows else None
+        if kind is not None:
+            g.api_page_trails = PageTrails(kind, [item.id for item in items])
+        shown = prepare(items) if prepare is not None else items
+        return {"items": [show(item) for item in shown], "total": int(total), "total_exact": total.exact,
+                "page": page, "per_page": per_page, "next_after": next_after}
+
+    # Kept while nothing in the council changes (models/council_store.kept_for_viewer), as the HTML lists are.
+    return jsonify(kept_for_viewer(viewer, (request.path, filters, page, per_page, after), answered))
 
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")

@@ -170,7 +170,7 @@ def list_cases_page():
 
     if request.args.get("format") == "csv":
         return csv_response(CASES, g.viewer, read_query(CASES), now_utc(), stage=lambda r: f"{r.stage}: {rung(r)}")
-    return render_template("cases/list_cases.html", **list_context(CASES, g.viewer, now_utc()), describe=rung,
+    return render_template("cases/list_cases.html", **list_context(CASES, g.viewer, now_utc(), describe=rung),
                            can_open=g.viewer.role in CaseWorkflow.OPEN_ROLES)
 
 

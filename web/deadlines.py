@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from models import db
 from models.calendar_feed_store import has_feed, renew_feed_token, revoke_feed_tokens, user_for_feed
+from models.council_store import kept_for_viewer
 from models.count_store import cap
 from models.deadline_store import (
     case_of,
@@ -60,23 +61,30 @@ def list_deadlines():
     provider_id = args.get("provider", type=int) if not g.viewer.is_provider else None
     mine = args.get("mine") == "yes" and not g.viewer.is_provider
     filters = {"manager_id": g.viewer.user_id if mine else None, "provider_id": provider_id, "kind": kind}
-    counts = deadline_counts(g.viewer, now, today, **filters)
     names = (when,) if when else WHEN
     query = {k: v for k, v in {"mine": "yes" if mine else "", "provider": provider_id or "", "kind": kind or ""}
              .items() if v}
-    page, pages, paging = 1, 1, None
-    if when:
-        pages = max(min((counts[when] + PAGE_SIZE - 1) // PAGE_SIZE, cap() // PAGE_SIZE), 1)
-        page = min(max(args.get("page", 1, type=int) or 1, 1), pages)
-        paging = pagination("deadlines.list_deadlines", page, pages, {**query, "when": when},
-                            f"{GROUP_HEADINGS[when]}: pages")
-    # The groups' rows in two statements (each group bounded), then their statuses and subjects all at once.
-    shown = deadline_lists(g.viewer, now, today, names, PAGE_SIZE if when else GROUP_SIZE,
-                           offset=(page - 1) * PAGE_SIZE, **filters)
-    rows = iter(deadline_rows(g.viewer, [d for name in names for d in shown[name]], now))
-    groups = [{"id": name, "heading": GROUP_HEADINGS[name], "rows": [next(rows) for _ in shown[name]],
-               "count": counts[name], "all": url_for("deadlines.list_deadlines", **query, when=name)}
-              for name in names]
+    asked = max(args.get("page", 1, type=int) or 1, 1)
+
+    def drawn() -> tuple[list[dict], int, int]:
+        """The groups shown, the page and the number of pages (of one group, `when`)."""
+        counts = deadline_counts(g.viewer, now, today, **filters)
+        page, pages = 1, 1
+        if when:
+            pages = max(min((counts[when] + PAGE_SIZE - 1) // PAGE_SIZE, cap() // PAGE_SIZE), 1)
+            page = min(asked, pages)
+        # The groups' rows in two statements (each group bounded), then their statuses and subjects all at once.
+        shown = deadline_lists(g.viewer, now, today, names, PAGE_SIZE if when else GROUP_SIZE,
+                               offset=(page - 1) * PAGE_SIZE, **filters)
+        rows = iter(deadline_rows(g.viewer, [d for name in names for d in shown[name]], now))
+        return [{"id": name, "heading": GROUP_HEADINGS[name], "rows": [next(rows) for _ in shown[name]],
+                 "count": counts[name], "all": url_for("deadlines.list_deadlines", **query, when=name)}
+                for name in names], page, pages
+
+    # Kept while nothing in the council changes (models/council_store.kept_for_viewer), as every list is.
+    groups, page, pages = kept_for_viewer(g.viewer, ("deadlines", when, tuple(filters.values()), asked), drawn)
+    paging = pagination("deadlines.list_deadlines", page, pages, {**query, "when": when},
+                        f"{GROUP_HEADINGS[when]}: pages") if when else None
     return render_template("deadlines/list_deadlines.html", groups=groups, today=today, week_end=week_end,
                            next_end=next_end, when=when, kinds=kinds, kind=kind, providers=providers,
                            provider_id=provider_id, mine=mine, query=query, pagination=paging,

@@ -11,9 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import urlencode
 
-from flask import Response, g, request, url_for
+from flask import Response, render_template, request, url_for
+from markupsafe import Markup
 
 from models import list_store
+from models.council_store import kept_for_viewer
 from models.list_store import SHOWS, SORTS, ListSpec, Query, csv_rows, list_rows, period_choices
 from models.provider_store import filter_choices
 from web.return_files import csv_bytes
@@ -130,16 +132,30 @@ def sort_links(spec: ListSpec, query: Query) -> dict:
     return out
 
 
-def list_context(spec: ListSpec, viewer: Viewer, now: datetime) -> dict:
-    """Everything a list template needs (see templates/components/record_list.html)."""
+def list_context(spec: ListSpec, viewer: Viewer, now: datetime, drawn: bool = True, describe=None) -> dict:
+    """Everything a list template needs: the rows, counts, pages, sort links and filter choices, and (`drawn`) the
+    search, filters, count, table and pagination drawn as one (`listed`: templates/components/record_list.html,
+    `describe` adding a line under each row's stage). A page that draws its own rows (breaches, with their
+    decisions) includes components/list_filters.html and draws from the rest.
+
+    Kept while nothing in the council changes (models/council_store.kept_for_viewer): a list is read far more often
+    than its records change, and reading and drawing 25 rows was most of a list page's work (issue 17)."""
     query = read_query(spec)
-    rows, total, page, pages = list_rows(spec, viewer, query, now)
-    args = query.args()
-    filtered = bool({k: v for k, v in args.items() if k not in ("sort", "order")})
-    return {"spec": spec, "query": query, "rows": rows, "total": total, "page": page, "pages": pages,
-            "pagination": pagination(spec.endpoint, page, pages, args, f"Pages of {spec.plural}"),
-            "filtered": filtered, "more_than_pages": total > pages * list_store.PER_PAGE,
-            "shown_in_pages": pages * list_store.PER_PAGE,
-            "sorts": sort_links(spec, query), "choices": filter_options(viewer, spec, query),
-            "csv_href": f"{url_for(spec.endpoint)}?{urlencode({**args, 'format': 'csv'})}",
-            "viewer": g.viewer}
+
+    def draw() -> dict:
+        rows, total, page, pages = list_rows(spec, viewer, query, now)
+        args = query.args()
+        filtered = bool({k: v for k, v in args.items() if k not in ("sort", "order")})
+        context = {"spec": spec, "query": query, "rows": rows, "total": total, "page": page, "pages": pages,
+                   "pagination": pagination(spec.endpoint, page, pages, args, f"Pages of {spec.plural}"),
+                   "filtered": filtered, "more_than_pages": total > pages * list_store.PER_PAGE,
+                   "shown_in_pages": pages * list_store.PER_PAGE,
+                   "sorts": sort_links(spec, query), "choices": filter_options(viewer, spec, query),
+                   "csv_href": f"{url_for(spec.endpoint)}?{urlencode({**args, 'format': 'csv'})}",
+                   "viewer": viewer}
+        if drawn:
+            context["listed"] = Markup(render_template("components/record_list.html", **context,
+                                                       describe=describe))
+        return context
+
+    return kept_for_viewer(viewer, ("list", spec.kind, query, drawn), draw)

@@ -303,7 +303,7 @@ def list_breaches_page():
     if request.args.get("format") == "csv":
         return csv_response(BREACHES, g.viewer, read_query(BREACHES), now_utc())
     # The page's rows carry what each breach shows (BREACHES' extra columns): no second read of the page's breaches.
-    return render_template("returns/list_breaches.html", **list_context(BREACHES, g.viewer, now_utc()),
+    return render_template("returns/list_breaches.html", **list_context(BREACHES, g.viewer, now_utc(), drawn=False),
                            can_decide=g.viewer.role in MANAGERS)
 
 

@@ -11,7 +11,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from tests.integration.test_work_queues import seed, statements
+from tests.conftest import statements
+from tests.integration.test_work_queues import seed
 
 NOW = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)
 ROWS = 31  # rows of every list, so that a page of 30 is full

@@ -50,8 +50,10 @@ def test_over_the_cap_the_dashboard_and_case_list_say_about_and_pages_stop_at_th
         seed(app, demo, 1, start=12)
         assert "about 12 cases" in manager.get("/cases").get_data(as_text=True)
         from models.count_store import forget_counts
+        from tests.conftest import forget_pictures
 
         forget_counts()
+        forget_pictures(app)
         assert "about 13 cases" in manager.get("/cases").get_data(as_text=True)
         # Pages of 2 would make 7 pages; they stop at the cap's 2 (4 rows) and the page says how to narrow it.
         from models import list_store
@@ -210,14 +212,14 @@ def test_a_list_under_the_cap_reads_its_page_and_count_in_one_statement(app, dem
     whose count is not cached asks once, not twice. A page past the end (no rows, so no count) and an empty list
     fall back to counting, then show the last page. Pages of 2 here, so that the cap of 5 holds two of them."""
     from models import list_store
-    from tests.conftest import statements
+    from tests.conftest import statements_afresh
 
     monkeypatch.setattr(list_store, "PER_PAGE", 2)
     with time_machine.travel(NOW, tick=False):
         seed(app, demo, 4)
         manager = login_as("contract_manager")
         manager.get("/cases")
-        with statements(app) as seen:
+        with statements_afresh(app) as seen:
             first = manager.get("/cases").get_data(as_text=True)
         assert "4 cases, page 1 of 2" in first
         reading = [s for s in seen if "FROM case_file" in s]

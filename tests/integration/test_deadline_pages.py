@@ -10,7 +10,7 @@ import time_machine
 from icalendar import Calendar
 from sqlalchemy import select
 
-from tests.conftest import assert_page, statements
+from tests.conftest import assert_page, statements_afresh
 
 SERVED = "2026-12-18T14:00:00+00:00"
 
@@ -159,7 +159,7 @@ def test_the_list_reads_each_deadlines_pause_and_record_with_its_rows(app, login
         manager.post_form(f"/deadlines/{kent}/pause", {"reason": "Awaiting the council's decision"},
                           page=f"/deadlines/{kent}")
         manager.get("/deadlines")  # warm: calendars and counts
-        with statements(app) as seen:
+        with statements_afresh(app) as seen:  # what the worker keeps of the list forgotten: drawn afresh
             html = assert_page(manager.get("/deadlines"), "Deadlines")
     from models import db
     from models.cases import Case, Deadline

@@ -26,7 +26,7 @@ def test_a_new_provider_is_in_the_list_filters_within_a_minute(app, demo, login_
     from models import kept
 
     clock = [1_000.0]
-    monkeypatch.setattr(kept, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(kept, "time", SimpleNamespace(time=lambda: clock[0]))
     manager = login_as("contract_manager")
     assert "Newbridge Care" not in manager.get("/cases").get_data(as_text=True)
 
@@ -52,7 +52,7 @@ def test_a_return_period_that_opens_is_in_the_period_filter_within_a_minute(app,
     from models import kept
 
     clock = [1_000.0]
-    monkeypatch.setattr(kept, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    monkeypatch.setattr(kept, "time", SimpleNamespace(time=lambda: clock[0]))
     with time_machine.travel(datetime(2026, 12, 30, 12, 0, tzinfo=UTC), tick=False):
         before = _period_options(login_as("contract_manager").get("/returns").get_data(as_text=True))
     with time_machine.travel(datetime(2027, 1, 4, 12, 0, tzinfo=UTC), tick=False):  # January's periods have opened

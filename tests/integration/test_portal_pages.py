@@ -247,7 +247,7 @@ def test_the_case_page_reads_each_kind_once_and_only_what_the_case_has(app, logi
     """Issue 17: one statement counts the case's records and what hangs off them (letters, progress reports,
     evidence, representations, comments); only those present are read, and a plan's milestones are the case's
     milestones, read once. The page still shows each of them in its place."""
-    from tests.integration.test_work_queues import statements
+    from tests.conftest import statements
 
     case_id, _plan_id, (first, _second) = build(app)
     with time_machine.travel(LATER, tick=False):

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
-from tests.conftest import statements
+from tests.conftest import statements_afresh
 
 NOW = datetime(2026, 12, 30, 12, 0, tzinfo=UTC)
 LISTS = ("/cases", "/cases?sort=provider", "/complaints?sort=provider&order=desc", "/complaints",
@@ -95,7 +95,7 @@ def seed_more(app, demo, n: int, start: int = 0) -> None:
 
 
 def _count(app, client, url) -> int:
-    with statements(app) as seen:
+    with statements_afresh(app) as seen:
         response = client.get(url)
     assert response.status_code == 200, (url, response.status_code)
     return len(seen)
