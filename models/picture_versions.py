@@ -30,8 +30,8 @@ council except those no list or count is drawn from (NOT_LISTED: the audit trail
 reference counters; and a person's row only when their name, role or standing changes, not at a sign-in), so a new
 kind of record moves it without being named here. Its Core writers note it themselves (`council_pictures_changed`):
 the scheduler's fast path (deadlines breached, cases overdue) and the monitoring sweep's breaches. The councils move
-first, then the providers, each in the order of their ids, so two writers never wait for each other's rows in
-opposite orders."""
+after the providers, as the very last statement: every writer of a council takes its row, and holds it only while
+it commits, waiting for nothing else meanwhile (so never in a deadlock through it)."""
 
 from __future__ import annotations
 
@@ -130,15 +130,15 @@ def _move_versions(session: Session) -> None:
         return  # a savepoint released (the scheduler's batches): its changes are moved with the whole transaction
     # before_commit runs before the commit's own flush: flush here, so what it would write is noted too.
     session.flush()
-    councils = session.info.pop(COUNCILS_CHANGED, None)
-    if councils:
-        table = Council.__table__
-        session.execute(update(table).where(table.c.id.in_(sorted(councils)))
-                        .values(picture_version=table.c.picture_version + 1))
     changed = session.info.pop(CHANGED, None)
     if changed:
         table = Provider.__table__
         session.execute(update(table).where(table.c.id.in_(sorted(changed)))
+                        .values(picture_version=table.c.picture_version + 1))
+    councils = session.info.pop(COUNCILS_CHANGED, None)
+    if councils:  # last: a writer holding its council's row waits for nothing more, so it is held only to commit
+        table = Council.__table__
+        session.execute(update(table).where(table.c.id.in_(sorted(councils)))
                         .values(picture_version=table.c.picture_version + 1))
 
 
