@@ -50,8 +50,8 @@ from workflows.access import Viewer
 # Rows with a provider_id that the picture is drawn from (picture_store.SOURCES' models, and contracts).
 DRAWN_FROM = (Case, Notice, DefaultNotice, Suspension, Complaint, SafeguardingConcern, Incident, CqcRating, Contract)
 CHANGED = "remedy_pictures_changed"  # session.info: the providers whose picture this transaction changed
-# Rows with a council_id that no list or count is drawn from: their changes leave the council's version alone (a
-# sign-in writes the person's row; every change writes the audit trail beside the rows it changes).
+# Rows with a council_id that no list or count is drawn from: their changes leave the council's version alone
+# (every change writes the audit trail beside the rows it changes).
 NOT_LISTED = (AuditEvent, CapturedMail, Notification, OutboxMessage, ReferenceCounter)
 # A person's row moves it when what lists show of them changes (a contract's manager by name), not at a sign-in.
 PERSON_SHOWN = ("name", "role", "active", "provider_id", "council_id")
@@ -74,7 +74,7 @@ def pictures_changed(session: Session, provider_ids) -> None:
 
 def council_pictures_changed(session: Session, council_ids) -> None:
     """Note that these councils' lists and counts change in the session's transaction (moved when it commits); from
-    now on this request draws them afresh (kept_pages)."""
+    now on this request draws them afresh (models/council_store.kept_for_viewer)."""
     session.info.setdefault(COUNCILS_CHANGED, set()).update(council_ids)
     if has_app_context():
         g.pop("council_picture", None)

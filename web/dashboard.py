@@ -37,10 +37,10 @@ def council_work(viewer) -> dict:
         if viewer.role in SAFEGUARDING:
             counts["concerns"] = concerns_by_stage(viewer)
         mine = list_contracts(viewer, manager_id=viewer.user_id, limit=MY_CONTRACTS_SHOWN + 1)
-        counts["contracts"] = Markup(render_template("contracts/_contract_table.html",
-                                                     contracts=mine[:MY_CONTRACTS_SHOWN])) if mine else None
-        counts["contracts_shown"], counts["more_contracts"] = len(mine[:MY_CONTRACTS_SHOWN]), len(mine) > len(
-            mine[:MY_CONTRACTS_SHOWN])
+        shown = mine[:MY_CONTRACTS_SHOWN]
+        counts["contracts"] = Markup(render_template("contracts/_contract_table.html", contracts=shown)) \
+            if shown else None
+        counts["contracts_shown"], counts["more_contracts"] = len(shown), len(mine) > len(shown)
         return counts
 
     # The counts and the person's contracts are kept while nothing in the council changes
