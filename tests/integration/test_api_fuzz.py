@@ -28,7 +28,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-EXAMPLES = 20
+EXAMPLES = 15  # 20 took 85-120 s a role on each database; CI must stay under 30 minutes
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXISTING_IDS = (1, 2, 3)
 ROOT = str(Path(__file__).resolve().parents[2])
