@@ -8,6 +8,7 @@ from datetime import date
 
 from flask import Blueprint, Response, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
+from markupsafe import Markup
 
 from models import db
 from models.case_queries import case_records, case_timeline, case_with_contents, deadlines_for, get_case, get_record
@@ -24,6 +25,7 @@ from models.case_store import (
     preview_step,
     propose_suspension,
 )
+from models.council_store import kept_for_viewer
 from models.document_store import documents_for, get_document
 from models.engine import allowed_triggers, fire, workflow_for
 from models.list_store import ListSpec
@@ -296,28 +298,39 @@ def case_history(case_id: int):
 @bp.get("/cases/<int:case_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_case(case_id: int):
-    """A case: its rung, deadlines and how each was counted, its records and next steps, letters and timeline."""
+    """A case: its rung, deadlines and how each was counted, its records and next steps, letters and timeline.
+
+    Its content is kept while nothing in the council changes (models/council_store.kept_for_viewer), as the lists
+    are: a case is read far more often than it changes, and reading its records, deadlines and timeline and drawing
+    them was most of the page's work (issue 17). Every step on it is a link to its own page, so nothing kept holds a
+    form or its token; a step taken moves the council's version and the next view draws afresh."""
+    return render_template("cases/show_case.html",
+                           page=kept_for_viewer(g.viewer, ("case", case_id), lambda: _case_page(case_id)))
+
+
+def _case_page(case_id: int) -> dict:
     case, (records, attached) = case_with_contents(g.viewer, case_id)
     now, today = now_utc(), today_london()
     book = rulebook_for(case.contract)
     actions = {(kind, r.id): offered_steps(kind, r, now, today) for kind, rows in records.items() for r in rows}
     deadlines = _deadline_rows(case, now)
     timeline = case_timeline(g.viewer, case, newest=TIMELINE_SHOWN + 1, shown=True)
-    return render_template("cases/show_case.html", case=case, rulebook=book, rung=rung_label(book, case.state),
-                           deadlines=deadlines, records=records, actions=actions,
-                           case_actions=allowed_triggers(g.viewer, "case", case, now, today),
-                           create=_create_steps(case, book, records), timeline=timeline[-TIMELINE_SHOWN:],
-                           whole_history=len(timeline) > TIMELINE_SHOWN,
-                           kind_names=kind_names(book),
-                           documents=documents_for(g.viewer, case) if "document" in attached else [],
-                           is_overdue=case.overdue or any(r.status == "breached" for r in deadlines),
-                           scope_labels=SCOPE_LABELS, phases_of=phases_of,
-                           editable_plans={p.id for p in records["action_plan"] if plan_is_editable(p)},
-                           turns={(kind, r.id): whose_turn(kind, r.state) for kind in ("notice", "action_plan")
-                                  for r in records[kind]},
-                           plan_next={p.id: what_happens_next("action_plan", p.state, g.viewer)
-                                      for p in records["action_plan"]},
-                           portal=portal.case_context(case, records, attached))
+    content = render_template(
+        "cases/_case.html", case=case, rulebook=book, rung=rung_label(book, case.state),
+        deadlines=deadlines, records=records, actions=actions,
+        case_actions=allowed_triggers(g.viewer, "case", case, now, today),
+        create=_create_steps(case, book, records), timeline=timeline[-TIMELINE_SHOWN:],
+        whole_history=len(timeline) > TIMELINE_SHOWN,
+        kind_names=kind_names(book),
+        documents=documents_for(g.viewer, case) if "document" in attached else [],
+        is_overdue=case.overdue or any(r.status == "breached" for r in deadlines),
+        scope_labels=SCOPE_LABELS, phases_of=phases_of,
+        editable_plans={p.id for p in records["action_plan"] if plan_is_editable(p)},
+        turns={(kind, r.id): whose_turn(kind, r.state) for kind in ("notice", "action_plan") for r in records[kind]},
+        plan_next={p.id: what_happens_next("action_plan", p.state, g.viewer) for p in records["action_plan"]},
+        portal=portal.case_context(case, records, attached))
+    return {"reference": case.reference, "provider_id": case.provider_id, "provider_name": case.provider.name,
+            "content": Markup(content)}
 
 
 @bp.get("/documents/<int:document_id>")

@@ -1,9 +1,9 @@
-"""A worker keeps each list page it drew (every list, `/deadlines`, the API's lists) and the dashboard's counts under
-the council's picture version, which moves in the same transaction as any change to the rows they are drawn from
-(models/picture_versions.py, models/council_store.kept_for_viewer; issue 17). What these tests hold to: every kind
-of change moves it, in the commit, and what no list shows (a sign-in, the audit trail, a message) does not; the
-scheduler's and the monitoring sweep's own bulk writes move it; a second view draws nothing; and a change, made
-through this worker or another one, is on the very next view, for every person."""
+"""A worker keeps each list page it drew (every list, `/deadlines`, the API's lists), the dashboard's counts and each
+case page under the council's picture version, which moves in the same transaction as any change to the rows they are
+drawn from (models/picture_versions.py, models/council_store.kept_for_viewer; issue 17). What these tests hold to:
+every kind of change moves it, in the commit, and what no list shows (a sign-in, the audit trail, a message) does
+not; the scheduler's and the monitoring sweep's own bulk writes move it; a second view draws nothing; and a change,
+made through this worker or another one, is on the very next view, for every person."""
 
 from __future__ import annotations
 
@@ -217,3 +217,41 @@ def test_a_list_is_kept_no_longer_than_picture_seconds(app, demo, login_as, monk
     with statements(app) as seen:
         manager.get("/complaints")
     assert any("FROM complaint" in statement for statement in seen), seen
+
+
+def test_a_case_page_is_kept_per_person_and_a_step_on_it_is_on_the_next_view(app, login_as):
+    """The case page is kept as the lists are (web/cases.show_case): a second view runs one statement; a second
+    session of the same person gets the same content with its own token in the header's sign-out form (drawn live);
+    and progress the provider reports is on both sides' next view, with the link to review it on the council's
+    alone (each keeps their own view)."""
+    import io
+    import re
+
+    from tests.integration.portal_setup import PDF
+    from tests.integration.test_portal_pages import LATER, build
+
+    case_id, _plan_id, (first, _second) = build(app)
+    page = f"/cases/{case_id}"
+    with time_machine.travel(LATER, tick=False):
+        manager, provider = login_as("contract_manager"), login_as("provider_user")
+        drawn = manager.get(page)
+        with statements(app) as seen:
+            again = manager.get(page)
+        assert _main(again) == _main(drawn)
+        assert len(seen) == 1 and "password_hash" in seen[0], seen
+        # The same person in a second session: the same content, the header's token of that session.
+        other_session = login_as("contract_manager")
+        token = re.compile(r'name="csrf_token" value="([^"]+)"')
+        assert _main(other_session.get(page)) == _main(drawn)
+        assert (token.search(other_session.get(page).get_data(as_text=True)).group(1)
+                != token.search(again.get_data(as_text=True)).group(1))
+
+        reports, reviews = f'href="/milestones/{first}/progress"', f'href="/milestones/{first}/review"'
+        assert reports in provider.get(page).get_data(as_text=True)
+        provider.post_form(f"/milestones/{first}/progress", {
+            "status": "done", "commentary": "Both carers recruited on 8 January",
+            "files": (io.BytesIO(PDF), "contracts.pdf")})
+        # Each sees the report on their next view; only the council may review it.
+        for browser, may_review in ((manager, True), (provider, False)):
+            html = browser.get(page).get_data(as_text=True)
+            assert "Both carers recruited on 8 January" in html and (reviews in html) is may_review

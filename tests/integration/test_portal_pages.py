@@ -247,7 +247,7 @@ def test_the_case_page_reads_each_kind_once_and_only_what_the_case_has(app, logi
     """Issue 17: one statement counts the case's records and what hangs off them (letters, progress reports,
     evidence, representations, comments); only those present are read, and a plan's milestones are the case's
     milestones, read once. The page still shows each of them in its place."""
-    from tests.conftest import statements
+    from tests.conftest import statements_afresh
 
     case_id, _plan_id, (first, _second) = build(app)
     with time_machine.travel(LATER, tick=False):
@@ -255,7 +255,7 @@ def test_the_case_page_reads_each_kind_once_and_only_what_the_case_has(app, logi
             "status": "done", "commentary": "Both started on 4 January", "files": (io.BytesIO(PDF), "letters.pdf")})
         manager = login_as("contract_manager")
         manager.get(f"/cases/{case_id}")
-        with statements(app) as seen:
+        with statements_afresh(app) as seen:
             html = assert_page(manager.get(f"/cases/{case_id}"), "Case CASE-")
         tables = [found.group(1) for s in seen if (found := re.search(r'\bFROM "?(\w+)', " ".join(s.split())))]
         assert tables.count("milestone") == 1 and "milestone_update" in tables and "evidence_file" in tables
