@@ -178,12 +178,14 @@ def transitions(app, n: int, pools: dict, now: datetime, today: date) -> dict:
 # -- pages, in process: SQL statements per request ---------------------------------------------------------------
 
 
-def pages_in_process(app, urls: dict[str, str], repeats: int = 20, afresh: tuple[str, ...] = ()) -> dict[str, dict]:
-    """Per request of each page, in this process (no HTTP, no concurrency): SQL statements, time in SQL, total
-    time. Signed in through the form, as a person is; the bare page signed out. A page named in `afresh` is measured
-    with the provider pictures the app keeps forgotten before each request (web/providers._picture): what its first
-    view after a change costs, and the plans of the statements that draw it."""
+def pages_in_process(app, urls: dict[str, str], repeats: int = 20) -> dict[str, dict]:
+    """Per request of each page, in this process (no HTTP, no concurrency): SQL statements, time in SQL and total
+    time of a view drawn afresh (every picture the app keeps forgotten before each request: what the first view
+    after a change costs, and the statements whose plans are printed), then the statements and total time of a view
+    served from what the worker kept (models/picture_versions.forget_pictures). Signed in through the form, as a
+    person is; the bare page signed out."""
     from models import db
+    from models.picture_versions import forget_pictures
 
     with app.app_context():
         counter = QueryCounter(db.engine)
@@ -197,19 +199,23 @@ def pages_in_process(app, urls: dict[str, str], repeats: int = 20, afresh: tuple
         browser = anonymous if url == "/sign-in" else client
         for _ in range(3):
             browser.get(url)  # warm: templates compiled, rulebooks cached
-        counter.reset()
-        started = time.perf_counter()
-        statuses = set()
-        for _ in range(repeats):
-            if name in afresh:
-                app.extensions.pop("remedy_pictures", None)
-            statuses.add(browser.get(url).status_code)
-        total = time.perf_counter() - started
-        counter.on = False
-        out[name] = {"statements": counter.count / repeats, "sql_ms": 1000 * counter.seconds / repeats,
-                     "total_ms": 1000 * total / repeats, "status": "/".join(map(str, sorted(statuses))),
-                     "slowest": [(statement, 1000 * took / count, parameters)
-                                 for statement, took, count, parameters in counter.slowest(2)]}
+        measured = {}
+        for kept in (False, True):
+            counter.reset()
+            started = time.perf_counter()
+            statuses = set()
+            for _ in range(repeats):
+                if not kept:
+                    forget_pictures(app)
+                statuses.add(browser.get(url).status_code)
+            total = time.perf_counter() - started
+            counter.on = False
+            measured[kept] = {"statements": counter.count / repeats, "sql_ms": 1000 * counter.seconds / repeats,
+                              "total_ms": 1000 * total / repeats, "status": "/".join(map(str, sorted(statuses))),
+                              "slowest": [(statement, 1000 * took / count, parameters)
+                                          for statement, took, count, parameters in counter.slowest(2)]}
+        out[name] = {**measured[False], "kept_statements": measured[True]["statements"],
+                     "kept_ms": measured[True]["total_ms"]}
     return out
 
 
@@ -503,9 +509,12 @@ def main() -> None:
     print()
     print(f"one request at a time, in process (the case page is case {shown}: at the notice rung, overdue, "
           f"{made['shown_events']} timeline events)")
-    print(f"  {'page':<20}{'status':>8}{'SQL statements':>16}{'ms in SQL':>11}{'ms in all':>11}")
+    print("  drawn afresh (what a first view after a change costs), then served from what the worker kept")
+    print(f"  {'page':<20}{'status':>8}{'SQL statements':>16}{'ms in SQL':>11}{'ms in all':>11}"
+          f"{'SQL kept':>10}{'ms kept':>9}")
     for name, r in pages.items():
-        print(f"  {name:<20}{r['status']:>8}{r['statements']:>16.0f}{r['sql_ms']:>11.1f}{r['total_ms']:>11.1f}")
+        print(f"  {name:<20}{r['status']:>8}{r['statements']:>16.0f}{r['sql_ms']:>11.1f}{r['total_ms']:>11.1f}"
+              f"{r['kept_statements']:>10.0f}{r['kept_ms']:>9.1f}")
     print()
     print("the plans of each page's two slowest statements (with the parameters of their last run):")
     with app.app_context():

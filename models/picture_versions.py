@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 
 from models.cases import Case, DefaultNotice, Notice, Suspension
 from models.concerns import Complaint, ConcernOfficer, Incident, SafeguardingConcern
+from models.council_store import PICTURES as COUNCIL_PICTURES
 from models.entities import AuditEvent, Contract, Council, CqcRating, Provider, ReferenceCounter, User
 from models.scheduling import CapturedMail, Notification, OutboxMessage
 from workflows.access import Viewer
@@ -50,6 +51,7 @@ from workflows.access import Viewer
 # Rows with a provider_id that the picture is drawn from (picture_store.SOURCES' models, and contracts).
 DRAWN_FROM = (Case, Notice, DefaultNotice, Suspension, Complaint, SafeguardingConcern, Incident, CqcRating, Contract)
 CHANGED = "remedy_pictures_changed"  # session.info: the providers whose picture this transaction changed
+PROVIDER_PICTURES = "remedy_pictures"  # where on the app (each worker's) web/providers keeps the providers' pictures
 # Rows with a council_id that no list or count is drawn from: their changes leave the council's version alone
 # (every change writes the audit trail beside the rows it changes).
 NOT_LISTED = (AuditEvent, CapturedMail, Notification, OutboxMessage, ReferenceCounter)
@@ -65,6 +67,14 @@ def picture_key(viewer: Viewer, provider: Provider, *shown) -> tuple:
     their provider), and whatever else decides what is shown (`shown`: the quarters counted)."""
     return (viewer.council_id, viewer.user_id, viewer.role, viewer.provider_id, provider.id,
             provider.picture_version, *shown)
+
+
+def forget_pictures(app) -> None:
+    """Forget every picture this app (a worker) keeps: the providers' pages, and the councils' lists, counts and
+    case pages. The next view of each draws it afresh, as the first view after a change does (bench/pages.py
+    measures both; tests count a first view's statements)."""
+    for store in (PROVIDER_PICTURES, COUNCIL_PICTURES):
+        app.extensions.pop(store, None)
 
 
 def pictures_changed(session: Session, provider_ids) -> None:

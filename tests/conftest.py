@@ -96,11 +96,11 @@ def statements(app):
 
 
 def forget_pictures(app) -> None:
-    """Forget what the app (a worker) keeps of its councils' lists and counts, so that the next view draws them
-    afresh, as the first view after a change does (models/council_store.kept_for_viewer)."""
-    from models.council_store import PICTURES
+    """Forget what the app (a worker) keeps of its councils' lists, counts and case pages and its providers' pages,
+    so that the next view draws them afresh, as the first view after a change does (models/picture_versions.py)."""
+    from models.picture_versions import forget_pictures as forget
 
-    app.extensions.pop(PICTURES, None)
+    forget(app)
 
 
 @contextmanager

@@ -14,7 +14,7 @@ from models.contract_settings_store import change_setting, settings_rows
 from models.entities import CqcRatingValue, Provider
 from models.kept import kept_in
 from models.picture_store import happenings, provider_picture
-from models.picture_versions import picture_key
+from models.picture_versions import PROVIDER_PICTURES, picture_key
 from models.planned_meeting_store import list_planned
 from models.provider_store import (
     get_contract,
@@ -98,7 +98,7 @@ def _picture(provider: Provider) -> _Drawn:
         return _Drawn(Markup(body), Markup(render_template("providers/_trail.html", events=picture.events)))
 
     key = picture_key(g.viewer, provider, tuple(quarters))  # a new quarter is a new key
-    return kept_in(current_app.extensions.setdefault("remedy_pictures", {}), key, draw, float("inf"),
+    return kept_in(current_app.extensions.setdefault(PROVIDER_PICTURES, {}), key, draw, float("inf"),
                    most=PICTURES_KEPT)
 
 
