@@ -11,6 +11,7 @@ from markupsafe import Markup
 from models import db
 from models.concern_store import large_scale_enquiries
 from models.contract_settings_store import change_setting, settings_rows
+from models.council_store import kept_for_viewer
 from models.entities import CqcRatingValue, Provider
 from models.kept import kept_in
 from models.picture_store import happenings, provider_picture
@@ -57,13 +58,23 @@ def list_providers_page():
 @bp.get("/providers/<int:provider_id>")
 @requires(Permission.VIEW_PROVIDERS)
 def show_provider(provider_id: int):
-    """One provider: its details, CQC rating history and contracts."""
+    """One provider: its details, CQC rating history and contracts.
+
+    Kept while nothing in the council changes (models/council_store.kept_for_viewer), as a case page is; beneath
+    it, the picture (open cases, a year of counts, happenings) is kept under the provider's own version, so a
+    change elsewhere in the council redraws the page around a picture still kept (issue 17)."""
+    return render_template("providers/show_provider.html",
+                           page=kept_for_viewer(g.viewer, ("provider", provider_id),
+                                                lambda: _provider_page(provider_id)))
+
+
+def _provider_page(provider_id: int) -> dict:
     provider = get_provider(g.viewer, provider_id, with_ratings=True)
     contracts = provider.contracts  # read with the provider
     books = current_app.extensions["rulebooks"]
     enquiries = large_scale_enquiries(g.viewer, provider.id)
-    return render_template(
-        "providers/show_provider.html", provider=provider, contracts=contracts, picture=_picture(provider),
+    content = render_template(
+        "providers/_provider.html", provider=provider, contracts=contracts, picture=_picture(provider),
         can_rate=g.viewer.can(Permission.RECORD_CQC_RATING),
         enquiry=next((e for e in enquiries if e.ends_on is None), None), enquiries=enquiries,
         can_flag=g.viewer.role in SAFEGUARDING,
@@ -71,6 +82,7 @@ def show_provider(provider_id: int):
         lse_contracts=[c.reference for c in contracts
                        if "large_scale_enquiry" in books[c.rulebook_id].suspension_requires
                        or any("large_scale_enquiry" in r.requires for r in books[c.rulebook_id].suspension_grounds)])
+    return {"name": provider.name, "content": Markup(content)}
 
 
 class _Drawn(NamedTuple):

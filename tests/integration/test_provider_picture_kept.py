@@ -183,7 +183,7 @@ def test_a_second_view_draws_nothing_and_a_change_is_on_the_next_view_of_every_w
     from tests.conftest import Browser
 
     with app.app_context():
-        people, pid, _contract, _other = _setup(demo)
+        people, pid, _contract, other = _setup(demo)
         officer = people["safeguarding_officer"]
         raise_concern(officer.viewer, officer, pid, "care_concern", "Bruising seen on a visit", NOW.date(), NOW)
         db.session.commit()
@@ -196,8 +196,17 @@ def test_a_second_view_draws_nothing_and_a_change_is_on_the_next_view_of_every_w
     assert any("FROM complaint" in statement for statement in seen)
     seen.clear()
     again = manager.get(page)
-    # The same page from three statements (the person, the provider with its ratings and contracts, its Large Scale
-    # Enquiries), none of them the open cases', the timeline's, the counts' or the events'.
+    # The same page from one statement (the person, with their council's versions): the whole page was kept.
+    assert _main(again) == _main(first)
+    assert len(seen) == 1, seen
+    # A change elsewhere in the council (a complaint about another provider) redraws the page around this
+    # provider's picture, still kept: three statements (the person, the provider with its ratings and contracts, its
+    # Large Scale Enquiries), none of them the open cases', the timeline's, the counts' or the events'.
+    with app.app_context():
+        _complaint(_setup(demo)[0]["contract_manager"], other, "Late visit at the other provider")
+        db.session.commit()
+    seen.clear()
+    again = manager.get(page)
     assert _main(again) == _main(first)
     assert len(seen) == 3, seen
     assert not any(table in statement for statement in seen for table in (
