@@ -43,12 +43,13 @@ def kept_for_council(council_id: int, key: Hashable, read: Callable[[], T]) -> T
 
 
 def kept_for_viewer(viewer: Viewer, key: Hashable, draw: Callable[[], T]) -> T:
-    """What draw() makes for this person from their council's records (a page of a list, the dashboard's counts):
-    kept by this worker while the council's picture version, read with the person in this request, stands, and for
-    at most PICTURE_SECONDS, since time alone moves some of it (a deadline passing makes a record overdue before the
-    scheduler records the breach, which moves the version). Drawn afresh in a request that does not know the version
-    or has itself changed the council's records (models/picture_versions.py). The key names the person, their role
-    and provider: what each may see is their own."""
+    """What draw() makes for this person from their council's records (a page of a list, the dashboard's counts, a case
+    page or a provider page, each drawn without a form): kept by this worker while the council's picture version,
+    read with the person in this request, stands, and for at most PICTURE_SECONDS, since time alone moves some of
+    it (a deadline passing makes a record overdue before the scheduler records the breach, which moves the
+    version). Drawn afresh in a request that does not know the version or has itself changed the council's
+    records (models/picture_versions.py). The key names the person, their role and provider: what each may see is
+    their own."""
     version = g.get("council_picture", {}).get(viewer.council_id) if has_app_context() else None
     if version is None:
         return draw()

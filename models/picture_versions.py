@@ -25,13 +25,14 @@ There is one, and it need not: the scheduler marks cases overdue (models/timer_s
 show. This module is imported by create_app, so every process that writes (web, scheduler, commands) moves them.
 
 Each council's picture version works the same way for the council's lists (every list page, `/deadlines`, the API's
-lists) and the dashboard's counts (models/council_store.kept_for_viewer): it moves with a change to any row of the
-council except those no list or count is drawn from (NOT_LISTED: the audit trail, messages, in-app notifications,
-reference counters; and a person's row only when their name, role or standing changes, not at a sign-in), so a new
-kind of record moves it without being named here. Its Core writers note it themselves (`council_pictures_changed`):
-the scheduler's fast path (deadlines breached, cases overdue) and the monitoring sweep's breaches. The councils move
-after the providers, as the very last statement: every writer of a council takes its row, and holds it only while
-it commits, waiting for nothing else meanwhile (so never in a deadlock through it)."""
+lists), the dashboard's counts, case pages and provider pages (models/council_store.kept_for_viewer): it moves with
+a change to any row of the council except those no list or count is drawn from (NOT_LISTED: the audit trail,
+messages, in-app notifications, reference counters; and a person's row only when their name, role or standing
+changes, not at a sign-in), so a new kind of record moves it without being named here. Its Core writers note it
+themselves (`council_pictures_changed`): the scheduler's fast path (deadlines breached, cases overdue) and the
+monitoring sweep's breaches. The councils move after the providers, as the very last statement: every writer of a
+council takes its row, and holds it only while it commits, waiting for nothing else meanwhile (so never in a
+deadlock through it)."""
 
 from __future__ import annotations
 
