@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BindParameter, DateTime, ForeignKey, Index, Integer, MetaData, bindparam, literal
-from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from sqlalchemy import BindParameter, DateTime, ForeignKey, Index, Integer, MetaData, bindparam, event, literal
+from sqlalchemy.orm import DeclarativeBase, Mapped, Mapper, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 NAMING_CONVENTION = {
@@ -37,6 +37,20 @@ class UTCDateTime(TypeDecorator):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in_utc(_target, value, _old, _initiator):
+    return value.astimezone(UTC) if isinstance(value, datetime) and value.tzinfo is not None else value
+
+
+@event.listens_for(Mapper, "mapper_configured")
+def _instants_held_in_utc(mapper, cls) -> None:
+    """An instant assigned to a UTCDateTime column is held in UTC at once, as it will read back from the database:
+    so a record serialised in the transaction that changed it (web/api.py answers before it commits) says what a
+    later read would (an instant given at +01:00 is shown at +00:00 either way)."""
+    for prop in mapper.column_attrs:
+        if any(isinstance(column.type, UTCDateTime) for column in prop.columns):
+            event.listen(getattr(cls, prop.key), "set", _in_utc, retval=True)
 
 
 class Base(DeclarativeBase):

@@ -8,7 +8,7 @@ notice is audited, versioned and clocked exactly as a person's step would be.
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, inspect, select
+from sqlalchemy import func, inspect, literal, select, union_all
 from sqlalchemy.orm.base import NO_VALUE
 
 from models import db, fixed
@@ -149,8 +149,7 @@ def case_consequences(step: Step) -> None:
         fire_system("case", case, CASE_CONSEQUENCES[result.event], step.now, step.today, actor=step.actor,
                     cause=result.event)
     if kind == "case" and result.to_state not in OPEN:
-        for deadline in db.session.scalars(select(Deadline).where(Deadline.case_id == case.id,
-                                                                  Deadline.status == "running")):
+        for deadline in step.running:  # the case's, read by the engine as the step stopped the ones it met
             deadline.status = "cancelled"
             cancel_deadline_timers(deadline, "The case was closed")
         _withdraw_proposals(step)
@@ -170,6 +169,7 @@ def case_consequences(step: Step) -> None:
 # A proposal still waiting for the authorised officer's decision (A53): ended when its case closes.
 PENDING_PROPOSALS = ((Suspension, "suspension", SuspensionState.PROPOSED),
                      (Termination, "termination", TerminationState.CONSIDERED))
+_PROPOSAL_MODELS = {kind: model for model, kind, _state in PENDING_PROPOSALS}
 
 
 def _withdraw_proposals(step: Step) -> None:
@@ -179,11 +179,13 @@ def _withdraw_proposals(step: Step) -> None:
     on a closed case where nobody can decide it any more. So a pending proposal always has an open case, which
     the council's work queue counts on (models/work_queue.py)."""
     reason = f"The case was closed ({step.result.to_state.value.replace('_', ' ')})"
-    for model, kind, pending in PENDING_PROPOSALS:
-        for record in db.session.scalars(select(model).where(model.case_id == step.case.id,
-                                                             model.state == fixed(pending))):
-            fire_system(kind, record, "withdraw", step.now, step.today, actor=step.actor, cause=step.result.event,
-                        reason=reason)
+    pending = union_all(*(select(literal(kind).label("kind"), model.id.label("id"))
+                          .where(model.case_id == step.case.id, model.state == fixed(state))
+                          for model, kind, state in PENDING_PROPOSALS))  # one statement; most cases have none
+    for kind, record_id in db.session.execute(pending).all():
+        record = db.session.get(_PROPOSAL_MODELS[kind], record_id)
+        fire_system(kind, record, "withdraw", step.now, step.today, actor=step.actor, cause=step.result.event,
+                    reason=reason)
 
 
 def _plan_consequences(step: Step) -> None:

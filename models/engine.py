@@ -30,7 +30,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from models import db
 from models.audit_store import record_event
 from models.calendar_store import working_calendar
-from models.cases import ActionPlan, Case, Deadline
+from models.cases import ActionPlan, Case, Deadline, Milestone
 from models.deadline_store import cancel_deadline_timers, create_deadline
 from models.entities import User
 from models.registry import KINDS, RecordKind, visible_to
@@ -57,6 +57,9 @@ class Step:
     event_data: dict = field(default_factory=dict)
     reason: str | None = None
     extra: dict = field(default_factory=dict)  # what the store checked before the step (a return's figures)
+    # The deadlines of the step's case (or of the record, off a case) still running once the step has stopped the
+    # ones it meets, before it starts its own: a closing case's hook cancels these without reading them again.
+    running: list[Deadline] = field(default_factory=list)
 
 
 # -- JSON for the audit trail: one serialiser -------------------------------------------------------------------
@@ -100,9 +103,11 @@ def new_record(actor: User | None, kind: str, record, event: str, now: datetime,
 
 # -- loading and building -----------------------------------------------------------------------------------------
 
-# Every page of a case names its provider and contract; a plan's machine counts its rows and unverified milestones.
+# Every page of a case names its provider and contract; a plan's machine counts its rows and unverified milestones;
+# a milestone's machine asks its plan's state, and its step runs on its case's contract's rulebook.
 _LOAD_OPTIONS = {Case: (joinedload(Case.provider), joinedload(Case.contract)),
-                 ActionPlan: (selectinload(ActionPlan.rows), selectinload(ActionPlan.milestones))}
+                 ActionPlan: (selectinload(ActionPlan.rows), selectinload(ActionPlan.milestones)),
+                 Milestone: (joinedload(Milestone.plan), joinedload(Milestone.case).joinedload(Case.contract))}
 
 
 @cache
@@ -279,7 +284,7 @@ def _run(viewer, actor, kind: RecordKind, record, trigger: str, data: dict, now:
           reason=step.reason, data=step.event_data, case_id=_case_id(kind, record))
     # Stop first, then start: a step that meets a clock and starts the next of the same kind (a package's review,
     # which starts the next review's) meets the old one and leaves the new one running.
-    _stop_clocks(kind, record, case, result, workflow, now)
+    step.running = _stop_clocks(kind, record, case, result, workflow, now)
     for clock in result.clocks_started:
         create_deadline(record=record, entity_type=kind.name, case=case, clock=clock,
                         region=workflow.ctx.rulebook.region, now=now)
@@ -320,15 +325,17 @@ def clock_spec(kind: RecordKind, rulebook, deadline_kind: str) -> ClockSpec | No
 
 
 def _stop_clocks(kind: RecordKind, record, case: Case | None, result: TransitionResult, workflow: Workflow,
-                 now: datetime) -> None:
-    """Meet the running deadlines this step stops; cancel the record's own when the domain says so."""
+                 now: datetime) -> list[Deadline]:
+    """Meet the running deadlines this step stops; cancel the record's own when the domain says so. Returns the
+    deadlines it read that are still running."""
     if case is not None:
         running = select(Deadline).where(Deadline.case_id == case.id, Deadline.status == "running")
     else:
         running = select(Deadline).where(Deadline.entity_type == kind.name, Deadline.entity_id == record.id,
                                          Deadline.status == "running")
     final = result.to_state in getattr(workflow, "FINAL", ()) and kind.on_final
-    for deadline in db.session.scalars(running):
+    found = list(db.session.scalars(running))
+    for deadline in found:
         own = (deadline.entity_type, deadline.entity_id) == (kind.name, record.id)
         if deadline.entity_type == "milestone" and not own:
             continue  # a milestone's deadline is met by that milestone alone, not by another one being done (KT-19)
@@ -344,6 +351,7 @@ def _stop_clocks(kind: RecordKind, record, case: Case | None, result: Transition
             if kind.on_final == "met":
                 deadline.met_at = now
             cancel_deadline_timers(deadline, "Met" if kind.on_final == "met" else "The record was closed")
+    return [deadline for deadline in found if deadline.status == "running"]
 
 
 # -- letters ----------------------------------------------------------------------------------------------------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -15,14 +14,13 @@ def next_reference(council_id: int, prefix: str) -> str:
     """The council's next reference for a kind of record, such as CMP-00042; people creating records at the same
     moment each get their own (flushed, not committed: the number is taken with the record it names)."""
     insert = postgresql_insert if dialect_name() == "postgresql" else sqlite_insert
-    db.session.execute(insert(ReferenceCounter).values(council_id=council_id, prefix=prefix, last=0)
-                       .on_conflict_do_nothing(index_elements=["council_id", "prefix"]))
-    # The UPDATE holds the row lock until commit (PostgreSQL; SQLite holds its one write lock), so concurrent
-    # creators queue here and each reads the number the previous one left; count(*) + 1 let them all read the same.
+    # One statement: the council's first record of the kind makes its row at 1; every later one adds 1 to it. The
+    # update holds the row's lock until commit (PostgreSQL; SQLite holds its one write lock), so creators at the same
+    # moment queue here and each reads the number the one before left; count(*) + 1 let them all read the same.
+    statement = insert(ReferenceCounter).values(council_id=council_id, prefix=prefix, last=1)
     number = db.session.execute(
-        update(ReferenceCounter)
-        .where(ReferenceCounter.council_id == council_id, ReferenceCounter.prefix == prefix)
-        .values(last=ReferenceCounter.last + 1)
+        statement.on_conflict_do_update(index_elements=["council_id", "prefix"],
+                                        set_={"last": ReferenceCounter.last + 1})
         .returning(ReferenceCounter.last)
         .execution_options(synchronize_session=False)
     ).scalar_one()

@@ -80,18 +80,20 @@ def enum_param(name: str, choices: type[enum.Enum]):
         raise BadParameter(f"{name} must be one of {', '.join(c.value for c in choices)}", name) from None
 
 
-def run_api(action):
-    """Run a store action and commit: (its result, None), or (None, the JSON error response)."""
-    result, failure = attempt(action)
+def run_api(action, then=None):
+    """Run a store action and commit: (its result, or what `then` made of it before the commit, None), or (None,
+    the JSON error response)."""
+    result, failure = attempt(action, then)
     if failure is None:
         return result, None
     return None, api_error(failure.status, failure.message, failure.field)
 
 
 def answer(action, serialize, status: int = 200):
-    """Run a store action and answer with its result as JSON (201 for one that made a record), or the error."""
-    result, error = run_api(action)
-    return error or (jsonify(serialize(result)), status)
+    """Run a store action and answer with its result as JSON (201 for one that made a record), or the error. The
+    result is serialised in the action's transaction, so the answer says what the commit stored."""
+    result, error = run_api(action, serialize)
+    return error or (jsonify(result), status)
 
 
 # -- lists: one page at a time (issue 17) ------------------------------------------------------------------------

@@ -28,11 +28,15 @@ class Failure:
     field: str | None = None
 
 
-def attempt(action: Callable) -> tuple[object, Failure | None]:
+def attempt(action: Callable, then: Callable | None = None) -> tuple[object, Failure | None]:
     """Call `action()` and commit; or roll everything back and say why not. The one translation of the domain's
-    refusals into HTTP, for the pages and the API alike."""
+    refusals into HTTP, for the pages and the API alike. `then(result)`, if given, runs in the same transaction just
+    before the commit, and what it returns is the result: the API serialises a record it changed while the session
+    still holds it, rather than reading back after the commit everything the commit expired (issue 17)."""
     try:
         result = action()
+        if then is not None:
+            result = then(result)
     except NotFound as exc:
         failure = Failure(404, str(exc))
     except TransitionNotAllowed as exc:

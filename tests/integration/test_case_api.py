@@ -66,6 +66,7 @@ def test_kent_ladder_formal_warning_to_termination(api):
 
     done = fire(api, "provider_user", "milestones", milestone["id"], "mark_done", evidence="Contract signed 20 January")
     assert [d["status"] for d in done["deadlines"]] == ["met"]
+    assert done == api("provider_user", "GET", f"/api/v1/milestones/{milestone['id']}")  # answered as it was stored
     fire(api, "contract_manager", "milestones", milestone["id"], "verify")
     # Kent has no Default Notice (rules.md 2.1.1).
     refused = api("commissioning_manager", "POST", f"/api/v1/cases/{case['id']}/default-notices", {}, 409)
