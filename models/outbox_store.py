@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 
 from models import db, fixed
 from models.entities import User
@@ -31,17 +31,27 @@ def enqueue(council_id: int, key: str, user: User, message: Message, link: str, 
     return queued
 
 
-def claim_messages(now: datetime, limit: int, after_id: int = 0) -> list[OutboxMessage]:
-    """Messages whose next attempt is due, oldest first after a given id, for one delivery worker, held until its
-    transaction ends: on PostgreSQL locked with `FOR UPDATE SKIP LOCKED`, so a message another worker holds is
-    passed over, neither waited for nor sent twice. SQLite has no row locks: there the caller takes its turn first
-    (scheduler.lock.delivery_turn)."""
-    query = (select(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now,
-                                         OutboxMessage.id > after_id)
-             .order_by(OutboxMessage.id).limit(limit))
+def claim_messages(now: datetime, limit: int, after: tuple[datetime, int] | None = None) -> list[OutboxMessage]:
+    """Messages whose next attempt is due, in the order they fell due (then by id), after a given (due, id) place
+    if any, for one delivery worker, held until its transaction ends: on PostgreSQL locked with `FOR UPDATE SKIP
+    LOCKED`, so a message another worker holds is passed over, neither waited for nor sent twice. SQLite has no row
+    locks: there the caller takes its turn first (scheduler.lock.delivery_turn).
+
+    Read along ix_outbox_message_status_next (status, next_attempt_at, id), which gives both the bound and the
+    order: in id order, PostgreSQL's generic plan walked the primary key past every retry waiting out its backoff
+    (36 ms an idle tick with 9,000 of them, for no message sent)."""
+    return list(db.session.scalars(claim_query(now, limit, after)))
+
+
+def claim_query(now: datetime, limit: int, after: tuple[datetime, int] | None = None):
+    """The query claim_messages runs (tests check its plan)."""
+    query = select(OutboxMessage).where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+    if after is not None:
+        query = query.where(tuple_(OutboxMessage.next_attempt_at, OutboxMessage.id) > tuple_(*after))
+    query = query.order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(limit)
     if db.engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    return list(db.session.scalars(query))
+    return query
 
 
 def deliver_in_app(message: OutboxMessage, now: datetime) -> None:

@@ -56,7 +56,8 @@ class OutboxMessage(db.Model):
     """A message to deliver, written in the same transaction as the event that caused it; `key` is unique."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at"),)
+    # Claimed in (next_attempt_at, id) order along this index (models/outbox_store.claim_messages).
+    __table_args__ = (Index("ix_outbox_message_status_next", "status", "next_attempt_at", "id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     council_id: Mapped[int] = mapped_column(ForeignKey("council.id"), index=True)
     key: Mapped[str] = mapped_column(String(160), unique=True)

@@ -84,18 +84,23 @@ def deliver(now: datetime, batch: int = BATCH, budget_seconds: float | None = No
     lock_dir = current_app.config["SCHEDULER_LOCK_DIR"]
     counts = {"sent": 0, "failed": 0, "dead": 0}
     mailer = Mailer()
-    after_id = 0  # a message that failed in this run is not due again yet, but never pick anything twice
+    # Where the last batch ended: a message that failed in this run is not due again yet, but never pick anything
+    # twice (its place is taken before a failure moves its next attempt on).
+    after: tuple[datetime, int] | None = None
     try:
         while time.monotonic() < deadline:
             with delivery_turn(lock_dir):
                 try:
-                    messages = claim_messages(now, batch, after_id=after_id)
+                    messages = claim_messages(now, batch, after=after)
                     for message in messages:
-                        after_id = message.id
+                        after = (message.next_attempt_at, message.id)
                         _deliver_one(message, mailer, now, counts)
                         if time.monotonic() >= deadline:
                             break  # the rest of the batch is released unmarked by the commit
-                    db.session.commit()
+                    if messages:
+                        db.session.commit()
+                    # With nothing claimed, nothing is held: the caller's own commit (the tick's record) or the
+                    # end of its app context ends the transaction, one round trip fewer an idle tick.
                 except BaseException:
                     db.session.rollback()
                     raise

@@ -19,15 +19,15 @@ ADVISORY_KEY = 7_303_011  # any fixed number; every Remedy scheduler uses the sa
 def scheduler_lock(lock_dir: str) -> Iterator[bool]:
     """Yield True if this process holds the tick lock (and release it after), False if another one does."""
     if db.engine.dialect.name == "postgresql":
-        # A session-level lock on a connection of its own, held for the whole tick.
-        with db.engine.connect() as conn:
+        # A session-level lock on a connection of its own, held for the whole tick. In autocommit: the lock is
+        # the session's, not a transaction's, so a BEGIN and a COMMIT around it would be two round trips for nothing.
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             got = conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_KEY}).scalar()
             try:
                 yield bool(got)
             finally:
                 if got:
                     conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": ADVISORY_KEY})
-                conn.commit()
         return
     Path(lock_dir).mkdir(parents=True, exist_ok=True)
     fd = os.open(os.path.join(lock_dir, "scheduler.lock"), os.O_RDWR | os.O_CREAT, 0o600)

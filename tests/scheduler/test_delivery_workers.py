@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from models import db
-from models.outbox_store import claim_messages
+from models.outbox_store import claim_messages, claim_query
 from models.scheduling import Notification, OutboxMessage
 from scheduler.delivery import deliver
 from scheduler.lock import delivery_turn
@@ -102,6 +102,52 @@ def test_a_batch_held_by_one_worker_is_neither_sent_by_another_nor_lost(app, man
     # The rolled-back claim lost nothing: the next pass sends what is left.
     assert deliver(now + timedelta(seconds=5), batch=10)["sent"] in (0, 5)
     assert_each_delivered_once(smtp, 30, 0)
+
+
+def test_claims_go_in_the_order_messages_fell_due_past_retries_waiting_out_their_backoff(app, manager, smtp):  # noqa: F811
+    """A retry due at 09:02 comes after a first attempt due at 09:01 though queued before it, and a batch resumes
+    after the last one's (due, id) place. 300 retries waiting out their backoff are not read, not even by the
+    generic plan PostgreSQL settles on for a statement run again and again (in id order, it walked them all)."""
+    now = at("2026-12-29 09:05")
+    for n, due in enumerate(["09:02", "09:01", "09:01", "09:03"]):
+        db.session.add(OutboxMessage(council_id=manager.council_id, key=f"due:{n}", channel="email",
+                                     user_id=manager.id, to_address=manager.email, subject=f"Due {n}",
+                                     body_text="Due", status="pending", attempts=1,
+                                     next_attempt_at=at(f"2026-12-29 {due}"), created_at=at("2026-12-29 09:00")))
+    queue(manager, 300, 0, now + timedelta(minutes=4))  # waiting out their backoff
+    first = claim_messages(now, 2)
+    assert [m.subject for m in first] == ["Due 1", "Due 2"]
+    rest = claim_messages(now, 10, after=(first[-1].next_attempt_at, first[-1].id))
+    assert [m.subject for m in rest] == ["Due 0", "Due 3"]
+    db.session.rollback()
+
+    query = claim_query(now, 20, after=(at("2026-12-29 09:00"), 0)).compile(db.engine)
+    if db.engine.dialect.name == "sqlite":
+        plan = " / ".join(row[3] for row in db.session.connection().exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(query), tuple(query.params[name] for name in query.positiontup)))
+        assert "USING INDEX ix_outbox_message_status_next (status=? AND next_attempt_at" in plan, plan
+        assert "TEMP B-TREE" not in plan, plan  # no sort: the index gives the order
+        return
+    sql, values = str(query), []
+    for n, (name, value) in enumerate(query.params.items(), start=1):
+        sql = sql.replace(f"%({name})s", f"${n}")
+        values.append(value)
+    connection = db.session.connection()
+    connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_generic_plan")
+    connection.exec_driver_sql(f"PREPARE claim AS {sql}")
+    literals = ", ".join(f"'{v.isoformat()}'" if isinstance(v, datetime) else repr(v) for v in values)
+    plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE claim({literals})").scalar()[0]
+    connection.exec_driver_sql("DEALLOCATE claim")
+    nodes, scans = [plan["Plan"]], []
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.get("Plans", []))
+        if "Index" in node["Node Type"] or "Seq" in node["Node Type"]:
+            scans.append(node)
+        assert "Sort" not in node["Node Type"], plan  # the index gives the order
+    assert [scan.get("Index Name") for scan in scans] == ["ix_outbox_message_status_next"], plan
+    assert scans[0].get("Rows Removed by Filter", 0) == 0 and scans[0]["Actual Rows"] == 4, plan
+    db.session.rollback()
 
 
 def test_the_deliver_command_drains_the_outbox_once_and_exits(app, manager, smtp):  # noqa: F811

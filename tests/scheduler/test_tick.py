@@ -242,3 +242,32 @@ def test_a_breach_proposes_the_next_step_for_a_person_to_confirm(manager, demo):
     assert termination.state.value == "considered" and termination.proposed_by_rule == "CE-34"
     assert db.session.get(Case, case.id).state.value == "suspended"  # the rung waits for a person
     assert db.session.scalar(select(func.count(Suspension.id))) == 1
+
+
+def test_an_idle_tick_reads_three_times_and_writes_its_record_in_one_transaction(manager):
+    """An idle tick (nothing due, nothing to send) runs every minute, so its round trips are counted (issue 17):
+    the claim of due timers, the last tick (is the day's monitoring done?), the claim of due messages and the
+    tick's own record, committed once. On PostgreSQL the tick lock's two statements run in autocommit: no BEGIN
+    or COMMIT of their own. An empty delivery claim commits nothing of its own."""
+    from sqlalchemy import event
+
+    tick(at("2026-12-29 09:00"))  # the day's first tick: the monitoring sweep runs in it
+    statements, commits = [], []
+
+    def executed(conn, _cursor, statement, *_args) -> None:
+        statements.append(statement.split()[0] + (" LOCK" if "advisory" in statement else ""))
+
+    def committed(conn) -> None:
+        if not getattr(conn.connection.dbapi_connection, "autocommit", False):  # a COMMIT sent to the server
+            commits.append(conn)
+
+    event.listen(db.engine, "before_cursor_execute", executed)
+    event.listen(db.engine, "commit", committed)
+    try:
+        assert tick(at("2026-12-29 09:01"))["fired"] == 0
+    finally:
+        event.remove(db.engine, "before_cursor_execute", executed)
+        event.remove(db.engine, "commit", committed)
+    locks = ["SELECT LOCK"] if db.engine.dialect.name == "postgresql" else []
+    assert statements == [*locks, "SELECT", "SELECT", "SELECT", "INSERT", *locks]
+    assert len(commits) == 1
