@@ -505,10 +505,16 @@ class _Facts:
 def _facts(contracts: list[Contract]) -> dict[int, _Facts]:
     """Every contract's accepted KPI results (one query for all of them, columns only), return submissions,
     monitoring occurrences, ratings, served default notices and recorded breaches: one query per table, however
-    many contracts, instead of six per contract."""
+    many contracts, instead of six per contract.
+
+    The column-only queries run on the session's connection, not through the ORM (after one flush, as the ORM's
+    autoflush would): their rows are plain tuples either way, and the ORM's handling of 273,000 of them was a
+    third of a sweep's reading (issue 17)."""
     ids = [c.id for c in contracts]
     facts = {c.id: _Facts() for c in contracts}
-    for contract_id, kpi_id, start, value, rag, target in db.session.execute(
+    db.session.flush()
+    rows = db.session.connection().execute
+    for contract_id, kpi_id, start, value, rag, target in rows(
             select(KpiResult.contract_id, KpiResult.kpi_id, KpiResult.period_start, KpiResult.value, KpiResult.rag,
                    KpiResult.target)
             .join(MonitoringReturn, MonitoringReturn.id == KpiResult.return_row_id).where(
@@ -517,7 +523,7 @@ def _facts(contracts: list[Contract]) -> dict[int, _Facts]:
         one.values[kpi_id, start] = value
         # How each accepted period was judged, against the target in force then: kept when a target changes later.
         one.judged[kpi_id, start] = (rag, target)
-    for contract_id, return_id, start, submitted_on in db.session.execute(
+    for contract_id, return_id, start, submitted_on in rows(
             select(MonitoringReturn.contract_id, MonitoringReturn.return_id, MonitoringReturn.period_start,
                    MonitoringReturn.submitted_on).where(
                 MonitoringReturn.contract_id.in_(ids), MonitoringReturn.submitted_on.is_not(None))):
@@ -543,7 +549,7 @@ def _facts(contracts: list[Contract]) -> dict[int, _Facts]:
         ref = f"Default notice {notice.number}"
         one.occurrences = [o for o in one.occurrences if not (o.kind == "default" and o.ref == ref)]
         one.occurrences.append(Occurrence(kind="default", on=notice.served_on, ref=ref))
-    for row_id, contract_id, key, status, figures in db.session.execute(
+    for row_id, contract_id, key, status, figures in rows(
             select(BreachRecord.id, BreachRecord.contract_id, BreachRecord.key, BreachRecord.status,
                    BreachRecord.figures).where(BreachRecord.contract_id.in_(ids))):
         facts[contract_id].recorded[key] = (row_id, status, figures)

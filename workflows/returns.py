@@ -61,13 +61,23 @@ def _anchor(spec: ReturnSpec, contract_start: date) -> date:
     return date(year, first_month, 1)
 
 
+# English month names, whatever the process's locale (strftime's %B follows it, and was most of a label's cost).
+_MONTHS = ("", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+
+
+def _day(d: date) -> str:
+    """1 Apr 2027."""
+    return f"{d.day} {_MONTHS[d.month][:3]} {d.year}"
+
+
 def _label(spec: ReturnSpec, start: date, end: date, number: int) -> str:
     if spec.cadence == "4-weekly":
-        return f"Period {number} ({start:%-d %b %Y} to {end:%-d %b %Y})"
+        return f"Period {number} ({_day(start)} to {_day(end)})"
     if spec.cadence == "monthly":
-        return f"{start:%B %Y}"
+        return f"{_MONTHS[start.month]} {start.year}"
     if spec.quarter_basis == "contract-anniversary":
-        return f"{start:%-d %b %Y} to {end:%-d %b %Y}"
+        return f"{_day(start)} to {_day(end)}"
     financial = spec.quarter_basis == "financial"
     first_month = 4 if financial else 1
     year = start.year if start.month >= first_month else start.year - 1
@@ -117,14 +127,13 @@ def schedule(spec: ReturnSpec, contract_start: date, until: date, calendar: Work
     anchor = _anchor(spec, contract_start)
     periods: list[Period] = []
     number = 0
+    next_start = anchor
     while True:
+        start = next_start  # each period starts where the last one ended (every month counted from the anchor)
         if spec.cadence == "4-weekly":
-            start = anchor + timedelta(days=28 * number)
             next_start = start + timedelta(days=28)
         else:
-            step = _STEP_MONTHS[spec.cadence]
-            start = add_months(anchor, step * number)
-            next_start = add_months(anchor, step * (number + 1))
+            next_start = add_months(anchor, _STEP_MONTHS[spec.cadence] * (number + 1))
         number += 1
         if start > until:
             break

@@ -102,3 +102,13 @@ def test_closed_and_overdue():
 def test_add_months_clamps_to_the_end_of_the_month():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 5, 31), -3) == date(2026, 2, 28)
+
+
+def test_labels_name_days_without_a_leading_zero_and_months_in_english():
+    """A period's label is stored with its return row and printed on letters: "5 Jan 2026", never "05 Jan"."""
+    weeks = ReturnSpec(id="w", name="W", rule="TH-22", cadence="4-weekly")
+    periods = schedule(weeks, date(2026, 1, 5), date(2026, 3, 1), EW)
+    assert [p.label for p in periods] == ["Period 1 (5 Jan 2026 to 1 Feb 2026)", "Period 2 (2 Feb 2026 to 1 Mar 2026)"]
+    yearly = ReturnSpec(id="y", name="Y", rule="KT-30", cadence="annual", quarter_basis="contract-anniversary")
+    assert [p.label for p in schedule(yearly, date(2026, 9, 1), date(2027, 9, 1), EW)] == [
+        "1 Sep 2026 to 31 Aug 2027", "1 Sep 2027 to 31 Aug 2028"]
