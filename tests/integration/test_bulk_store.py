@@ -1,0 +1,38 @@
+"""models/bulk_store.insert_with_ids: many rows in one go, and each row's id given back in order, on SQLite (the
+first row's id, then the ids after it) and on PostgreSQL (the table's sequence), after rows already there."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from models import db
+from models.bulk_store import insert_with_ids
+from models.entities import Contract
+from models.monitoring import BreachRecord
+
+
+def _row(contract: Contract, key: str) -> dict:
+    return {"council_id": contract.council_id, "provider_id": contract.provider_id, "contract_id": contract.id,
+            "key": key, "proposals": [], "status": "proposed", "rule_id": "CE-34", "cites": "CE-34",
+            "actions": ["warning"], "subject": f"Breach {key}", "summary": "Below target", "figures": [{"k": key}],
+            "occurred_on": date(2026, 12, 1), "immediate": False, "advisory": False,
+            "found_at": datetime(2026, 12, 1, 6, tzinfo=UTC), "case_id": None, "version_id": 1}
+
+
+def test_each_row_gets_its_own_id_back_in_order_after_rows_already_there(app, demo):
+    with app.app_context():
+        contract = db.session.scalars(select(Contract).order_by(Contract.id)).first()
+        before = insert_with_ids(BreachRecord.__table__, [_row(contract, "before")])
+        keys = [f"k{n}" for n in range(7)]
+        ids = insert_with_ids(BreachRecord.__table__, [_row(contract, key) for key in keys])
+        db.session.commit()
+        assert len(set(ids)) == 7 and min(ids) > before[0]
+        stored = dict(db.session.execute(select(BreachRecord.id, BreachRecord.key)
+                                         .where(BreachRecord.id.in_(ids))).all())
+        assert stored == dict(zip(ids, keys, strict=True))
+        record = db.session.get(BreachRecord, ids[3])
+        assert (record.figures, record.found_at, record.occurred_on) == (
+            [{"k": "k3"}], datetime(2026, 12, 1, 6, tzinfo=UTC), date(2026, 12, 1))
+        assert insert_with_ids(BreachRecord.__table__, []) == []
