@@ -17,10 +17,12 @@ from models.scheduling import Timer
 from models.timer_store import claim_due_rows, fire_batch, fire_timer
 from scheduler.delivery import deliver
 from scheduler.lock import scheduler_lock
+from workflows.clock import LONDON
 
 log = logging.getLogger("remedy.scheduler")
 BATCH = 5000  # timers fired per transaction: fewer fixed queries and commits (peak RSS 130 MB at 10,000)
 MAX_TIMER_ATTEMPTS = 5
+TICKED_ON = "remedy.ticked_on"  # in app.extensions: the London day of this process's last committed tick
 
 
 def database_now() -> datetime:
@@ -104,12 +106,16 @@ def _monitoring(now: datetime) -> dict:
     its contract at once anyway."""
     from models.return_store import close_periods
     from models.scheduler_store import last_tick
-    from workflows.clock import LONDON
 
     today = now.astimezone(LONDON).date()
+    done = {"returns_opened": 0, "breaches_found": 0, "breaches_withdrawn": 0, "done_today": True}
+    # This process's last tick was on this London day, so the day's sweep is done: no need to ask the database
+    # at every minute's tick (one round trip of an idle tick's six). Another process's tick, or none yet, is read.
+    if current_app.extensions.get(TICKED_ON) == today:
+        return done
     previous = last_tick()
     if previous is not None and previous.at.astimezone(LONDON).date() == today:
-        return {"returns_opened": 0, "breaches_found": 0, "breaches_withdrawn": 0, "done_today": True}
+        return done
     return close_periods(today, now)
 
 
@@ -133,5 +139,6 @@ def tick(now: datetime | None = None, deliver_messages: bool | None = None) -> d
         record_tick(at=now, started_at=started, finished_at=datetime.now(UTC), due=counts["due"],
                     fired=counts["fired"], failed=counts["failed"] + delivered["failed"], lag_seconds=lag)
         db.session.commit()
+        current_app.extensions[TICKED_ON] = now.astimezone(LONDON).date()
     return {**counts, "lag_seconds": round(lag, 3), "delivered": delivered,
             "seconds": round((datetime.now(UTC) - started).total_seconds(), 3)}

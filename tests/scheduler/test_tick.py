@@ -244,11 +244,12 @@ def test_a_breach_proposes_the_next_step_for_a_person_to_confirm(manager, demo):
     assert db.session.scalar(select(func.count(Suspension.id))) == 1
 
 
-def test_an_idle_tick_reads_three_times_and_writes_its_record_in_one_transaction(manager):
+def test_an_idle_tick_reads_twice_and_writes_its_record_in_one_transaction(manager):
     """An idle tick (nothing due, nothing to send) runs every minute, so its round trips are counted (issue 17):
-    the claim of due timers, the last tick (is the day's monitoring done?), the claim of due messages and the
-    tick's own record, committed once. On PostgreSQL the tick lock's two statements run in autocommit: no BEGIN
-    or COMMIT of their own. An empty delivery claim commits nothing of its own."""
+    the claim of due timers, the claim of due messages and the tick's own record, committed once. Whether the
+    day's monitoring is done is known from this process's last tick, on the same London day, without asking. On
+    PostgreSQL the tick lock's two statements run in autocommit: no BEGIN or COMMIT of their own. An empty delivery
+    claim commits nothing of its own."""
     from sqlalchemy import event
 
     tick(at("2026-12-29 09:00"))  # the day's first tick: the monitoring sweep runs in it
@@ -269,5 +270,16 @@ def test_an_idle_tick_reads_three_times_and_writes_its_record_in_one_transaction
         event.remove(db.engine, "before_cursor_execute", executed)
         event.remove(db.engine, "commit", committed)
     locks = ["SELECT LOCK"] if db.engine.dialect.name == "postgresql" else []
-    assert statements == [*locks, "SELECT", "SELECT", "SELECT", "INSERT", *locks]
+    assert statements == [*locks, "SELECT", "SELECT", "INSERT", *locks]
     assert len(commits) == 1
+
+
+def test_a_new_london_day_or_another_process_s_tick_is_read_from_the_database(manager, app):
+    """The day's monitoring sweep runs in the first tick of each London day, once, whichever process ticks."""
+    from scheduler.tick import TICKED_ON
+
+    assert tick(at("2026-12-29 23:58"))["monitoring"].get("done_today") is None  # the first tick: it runs
+    assert tick(at("2026-12-29 23:59"))["monitoring"]["done_today"]
+    assert tick(at("2026-12-30 00:00"))["monitoring"].get("done_today") is None  # a new London day
+    app.extensions.pop(TICKED_ON)  # as a second scheduler process would be, that has not ticked yet
+    assert tick(at("2026-12-30 00:01"))["monitoring"]["done_today"]
