@@ -110,7 +110,7 @@ def _monitoring(now: datetime) -> dict:
     today = now.astimezone(LONDON).date()
     done = {"returns_opened": 0, "breaches_found": 0, "breaches_withdrawn": 0, "done_today": True}
     # This process's last tick was on this London day, so the day's sweep is done: no need to ask the database
-    # at every minute's tick (one round trip of an idle tick's six). Another process's tick, or none yet, is read.
+    # at every minute's tick (a sixth statement in an idle tick). Another process's tick, or none yet, is read.
     if current_app.extensions.get(TICKED_ON) == today:
         return done
     previous = last_tick()
