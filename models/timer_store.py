@@ -7,12 +7,13 @@ attaches to a breach become proposals for a person to confirm, with the rule tha
 
 from __future__ import annotations
 
+import json
 from collections import Counter, defaultdict
 from datetime import datetime
 from functools import lru_cache
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, cast, func, select, update
 
 from models import db
 from models.audit_store import record_event
@@ -86,6 +87,7 @@ def people_for(council_id: int, provider_id: int, contract_id: int | None, who: 
 
 # -- what both paths share: the facts, the decision's words and the record's name ------------------------------
 # `deadline` below is a Deadline or a row with the same columns: the full path reads objects, the fast path rows.
+# (The fast path's rows hold the explanation as its JSON text, `explained`: fire_batch decodes each text once.)
 
 
 def _facts(timer, deadline, status: str, paused: bool, due_reminders, now: datetime) -> DueTimer:
@@ -115,15 +117,18 @@ def _case_open(case) -> bool:
 
 
 def _message(timer, deadline, name: tuple[str, str | None], provider: str, consequence: str | None,
-             link: str | None = None) -> Message:
-    """The reminder or breach notice for a fired timer, with the link to the record's page."""
+             link: str | None = None, explanation: tuple[str, ...] | None = None) -> Message:
+    """The reminder or breach notice for a fired timer, with the link to the record's page (`explanation`: the
+    deadline's, when the caller has it already)."""
     reference, noun = name
     due_at = deadline.due_at if deadline.unit == "hours" else None  # a clock of real hours names the time
+    if explanation is None:
+        explanation = tuple(deadline.explanation)
     if timer.kind == "reminder":
         return reminder(deadline.label, deadline.rule, reference, provider, deadline.due_on, timer.threshold,
-                        list(deadline.explanation), link or _link(deadline), noun, due_at)
+                        explanation, link or _link(deadline), noun, due_at)
     return breach(deadline.label, deadline.rule, reference, provider, deadline.due_on,
-                  CONSEQUENCES.get(consequence) if consequence else None, list(deadline.explanation),
+                  CONSEQUENCES.get(consequence) if consequence else None, explanation,
                   link or _link(deadline), noun, due_at)
 
 
@@ -283,8 +288,8 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
     deadlines = {d.id: d for d in db.session.execute(select(
         Deadline.id, Deadline.council_id, Deadline.case_id, Deadline.contract_id, Deadline.provider_id,
         Deadline.entity_type, Deadline.entity_id, Deadline.label, Deadline.rule, Deadline.due_on, Deadline.due_at,
-        Deadline.status, Deadline.acts, Deadline.on_breach, Deadline.explanation, Deadline.unit)
-        .where(among(Deadline.id, ids)))}
+        Deadline.status, Deadline.acts, Deadline.on_breach, cast(Deadline.explanation, Text).label("explained"),
+        Deadline.unit).where(among(Deadline.id, ids)))}
     status = {d.id: d.status for d in deadlines.values()}
     paused = set(db.session.scalars(select(DeadlinePause.deadline_id).where(
         among(DeadlinePause.deadline_id, ids), DeadlinePause.ends_on.is_(None))))
@@ -385,6 +390,15 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
                    "DEADLINE_BREACHED", None, None, audit["reason"], audit["data"])
 
     base = _base_url()  # read once a batch; each record's page from the registry as `_link` gives it
+    # Each deadline's explanation is read as its JSON text and decoded once for each distinct text: a batch's
+    # deadlines share a few dozen (the same rule, start and length), and their messages its rendering (_counted).
+    explanations: dict[str, tuple[str, ...]] = {}
+
+    def explained(deadline) -> tuple[str, ...]:
+        found = explanations.get(deadline.explained)
+        if found is None:
+            found = explanations[deadline.explained] = tuple(json.loads(deadline.explained))
+        return found
 
     def outbox_rows():
         """Each fired timer's message to each person it reaches, by email and in the app, written as the rows are
@@ -393,7 +407,8 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
             name = _name(deadline, case.reference if case else None,
                          references.get((deadline.entity_type, deadline.entity_id)))
             link = base + page_for(deadline.entity_type, deadline.entity_id, deadline.case_id)
-            message = _message(timer, deadline, name, providers[deadline.provider_id], consequence, link)
+            message = _message(timer, deadline, name, providers[deadline.provider_id], consequence, link,
+                               explained(deadline))
             council_id, subject, text, key = deadline.council_id, message.subject, message.text, timer.fire_key
             for person_id, email in reached:
                 yield (council_id, f"{key}:email:{person_id}", "email", person_id, email, subject, text,

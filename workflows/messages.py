@@ -26,11 +26,23 @@ def _long(day: date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
-def _html(paragraphs: Sequence[str], lines: Sequence[str], link: str) -> str:
+def _compose(subject: str, paragraphs: Sequence[str], explanation: Sequence[str], link: str) -> Message:
+    """A message from its paragraphs, how its deadline was counted (when it was) and the link to the record."""
+    counted, counted_html = _counted(tuple(explanation))
+    text = "\n\n".join([*paragraphs, *([counted] if counted else []), f"Open it in Remedy: {link}"])
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
-    if lines:
-        body += "<p>How the deadline was counted:</p><ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>"
-    return f'{body}<p><a href="{escape(link)}">Open it in Remedy</a></p>'
+    return Message(subject, text, f'{body}{counted_html}<p><a href="{escape(link)}">Open it in Remedy</a></p>')
+
+
+@lru_cache(maxsize=1024)
+def _counted(lines: tuple[str, ...]) -> tuple[str, str]:
+    """How the deadline was counted, as plain text and as HTML (neither when there are no lines). Worked out once for
+    each explanation: a tick's thousands of messages share a few dozen (the same rule, start and length)."""
+    if not lines:
+        return "", ""
+    text = "How the deadline was counted:\n" + "\n".join(f"- {x}" for x in lines)
+    html = "<p>How the deadline was counted:</p><ul>" + "".join(f"<li>{escape(x)}</li>" for x in lines) + "</ul>"
+    return text, html
 
 
 def _for(noun: str | None, reference: str) -> str:
@@ -54,9 +66,7 @@ def reminder(label: str, rule: str, reference: str, provider: str, due_on: date,
     due = _long(due_on) if due_at is None else _by(due_on, due_at).removeprefix("by ")
     subject = f"Reminder: {label} for {reference} {when} ({due})"
     paragraphs = [f"{label} ({rule}) for {_for(noun, reference)}, {provider}, {when}: {_by(due_on, due_at)}."]
-    text = "\n\n".join(paragraphs + ["How the deadline was counted:\n" + "\n".join(f"- {x}" for x in explanation),
-                                     f"Open it in Remedy: {link}"])
-    return Message(subject, text, _html(paragraphs, explanation, link))
+    return _compose(subject, paragraphs, explanation, link)
 
 
 def breach(label: str, rule: str, reference: str, provider: str, due_on: date, consequence: str | None,
@@ -68,9 +78,7 @@ def breach(label: str, rule: str, reference: str, provider: str, due_on: date, c
                   "and has not been done. The deadline is recorded as breached at that time."]
     if consequence:
         paragraphs.append(consequence)
-    text = "\n\n".join(paragraphs + ["How the deadline was counted:\n" + "\n".join(f"- {x}" for x in explanation),
-                                     f"Open it in Remedy: {link}"])
-    return Message(subject, text, _html(paragraphs, explanation, link))
+    return _compose(subject, paragraphs, explanation, link)
 
 
 # What each step of an action plan tells the other side, and who that is ("council" or "provider").
@@ -92,8 +100,7 @@ def plan_step(event: str, title: str, version: int, reference: str, provider: st
     if comment:
         paragraphs.append(f"Comments: {comment}")
     paragraphs.append(next_step)
-    text = "\n\n".join(paragraphs + [f"Open it in Remedy: {link}"])
-    return Message(subject, text, _html(paragraphs, [], link))
+    return _compose(subject, paragraphs, (), link)
 
 
 CONSEQUENCES = {
