@@ -81,6 +81,26 @@ def insert_many(table, rows: Iterable, names: Sequence[str] | None = None) -> No
                 copy.write_row(row)
 
 
+def plain_rows(query) -> list:
+    """A column-only query's rows, all at once, on the session's connection (the caller flushes first, as the ORM's
+    autoflush would). Where no column's type converts what the driver returns (on PostgreSQL: integers, text, dates
+    and floats, which psycopg loads itself), the rows are the driver's own tuples, with the same values SQLAlchemy
+    would give; otherwise, and on SQLite (whose dates are text), SQLAlchemy's rows. The monitoring sweep reads
+    273,000 KPI results: SQLAlchemy's rows cost 0.66-0.74 s of that on PostgreSQL, psycopg's tuples 0.33 s."""
+    connection = db.session.connection()
+    dialect = connection.dialect
+    result = connection.execute(query)
+    described = result.cursor.description or ()
+    if len(described) == len(query.selected_columns) and all(
+            column.type.dialect_impl(dialect).result_processor(dialect, description[1]) is None
+            for column, description in zip(query.selected_columns, described, strict=True)):
+        try:
+            return result.cursor.fetchall()
+        finally:
+            result.close()
+    return result.all()
+
+
 def among(column, values):
     """`column IN (values)` for a batch: on PostgreSQL one array parameter (`= ANY(%s)`), so a statement's text is
     the same for every batch (psycopg prepares it once) and the driver does not split a thousand placeholders."""

@@ -21,7 +21,7 @@ from sqlalchemy.orm import joinedload
 
 from models import db
 from models.audit_store import events_for, record_event
-from models.bulk_store import insert_many, insert_with_ids
+from models.bulk_store import among, insert_many, insert_with_ids, plain_rows
 from models.calendar_store import working_calendar
 from models.case_queries import get_case
 from models.case_store import draft_default_notice, draft_notice, open_case, propose_unless_pending
@@ -508,16 +508,12 @@ def _facts(contracts: list[Contract]) -> dict[int, _Facts]:
     many contracts, instead of six per contract.
 
     The column-only queries run on the session's connection, not through the ORM (after one flush, as the ORM's
-    autoflush would), and are fetched whole: their rows are plain tuples either way, and the ORM's handling of
-    273,000 of them was a third of a sweep's reading (issue 17)."""
+    autoflush would), and are fetched whole as plain rows (bulk_store.plain_rows): the ORM's handling of 273,000
+    of them was a third of a sweep's reading, and SQLAlchemy's rows half of what was left on PostgreSQL (issue 17)."""
     ids = [c.id for c in contracts]
     facts = {c.id: _Facts() for c in contracts}
     db.session.flush()
-    connection = db.session.connection()
-
-    def rows(query) -> list:
-        return connection.execute(query).all()  # fetched in one call, not row by row as iterating would
-    for contract_id, kpi_id, start, value, rag, target in rows(
+    for contract_id, kpi_id, start, value, rag, target in plain_rows(
             select(KpiResult.contract_id, KpiResult.kpi_id, KpiResult.period_start, KpiResult.value, KpiResult.rag,
                    KpiResult.target)
             .join(MonitoringReturn, MonitoringReturn.id == KpiResult.return_row_id).where(
@@ -526,7 +522,7 @@ def _facts(contracts: list[Contract]) -> dict[int, _Facts]:
         one.values[kpi_id, start] = value
         # How each accepted period was judged, against the target in force then: kept when a target changes later.
         one.judged[kpi_id, start] = (rag, target)
-    for contract_id, return_id, start, submitted_on in rows(
+    for contract_id, return_id, start, submitted_on in plain_rows(
             select(MonitoringReturn.contract_id, MonitoringReturn.return_id, MonitoringReturn.period_start,
                    MonitoringReturn.submitted_on).where(
                 MonitoringReturn.contract_id.in_(ids), MonitoringReturn.submitted_on.is_not(None))):
@@ -552,7 +548,7 @@ def _facts(contracts: list[Contract]) -> dict[int, _Facts]:
         ref = f"Default notice {notice.number}"
         one.occurrences = [o for o in one.occurrences if not (o.kind == "default" and o.ref == ref)]
         one.occurrences.append(Occurrence(kind="default", on=notice.served_on, ref=ref))
-    for row_id, contract_id, key, status, figures in rows(
+    for row_id, contract_id, key, status, figures in plain_rows(
             select(BreachRecord.id, BreachRecord.contract_id, BreachRecord.key, BreachRecord.status,
                    BreachRecord.figures).where(BreachRecord.contract_id.in_(ids))):
         facts[contract_id].recorded[key] = (row_id, status, figures)
@@ -608,12 +604,10 @@ def _record_new(new: list[tuple[Contract, Breach]], now: datetime) -> None:
     suspensions and terminations are then proposed at once (`_propose_on_case`), as the scheduler proposes them."""
     if not new:
         return
-    cases: dict[int, Case | None] = {}
+    cases = _open_cases({contract.id for contract, _ in new})
     rows = []
     for contract, breach in new:
-        if contract.id not in cases:
-            cases[contract.id] = _open_case(contract)
-        case = cases[contract.id]
+        case = cases.get(contract.id)
         rows.append({
             "council_id": contract.council_id, "provider_id": contract.provider_id, "contract_id": contract.id,
             "key": breach.key[:300], "proposals": [],
@@ -638,8 +632,17 @@ def _record_new(new: list[tuple[Contract, Breach]], now: datetime) -> None:
 
 
 def _open_case(contract: Contract) -> Case | None:
-    return db.session.scalar(select(Case).where(Case.contract_id == contract.id, Case.state.in_(list(OPEN)))
-                             .order_by(Case.id.desc()).limit(1))
+    """The contract's newest open case, which a breach found on the contract belongs to, if it has one."""
+    return _open_cases([contract.id]).get(contract.id)
+
+
+def _open_cases(contract_ids) -> dict[int, Case]:
+    """`_open_case` for many contracts in one query (the sweep's new breaches: one query, not one per contract)."""
+    newest: dict[int, Case] = {}
+    for case in db.session.scalars(select(Case).where(among(Case.contract_id, contract_ids),
+                                                      Case.state.in_(list(OPEN))).order_by(Case.id)):
+        newest[case.contract_id] = case  # in id order: the newest is the last one kept
+    return newest
 
 
 def _rule_ref(record) -> str:

@@ -1,5 +1,6 @@
 """models/bulk_store.insert_with_ids: many rows in one go, and each row's id given back in order, on SQLite (the
-first row's id, then the ids after it) and on PostgreSQL (the table's sequence), after rows already there."""
+first row's id, then the ids after it) and on PostgreSQL (the table's sequence), after rows already there. And
+plain_rows: the same values as SQLAlchemy's rows, as the driver's own tuples only where no type converts them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from models import db
-from models.bulk_store import insert_with_ids
+from models.bulk_store import insert_with_ids, plain_rows
 from models.entities import Contract
 from models.monitoring import BreachRecord
 
@@ -36,3 +37,26 @@ def test_each_row_gets_its_own_id_back_in_order_after_rows_already_there(app, de
         assert (record.figures, record.found_at, record.occurred_on) == (
             [{"k": "k3"}], datetime(2026, 12, 1, 6, tzinfo=UTC), date(2026, 12, 1))
         assert insert_with_ids(BreachRecord.__table__, []) == []
+
+
+def test_plain_rows_give_what_sqlalchemy_gives_and_the_drivers_tuples_only_where_nothing_converts(app, demo):
+    with app.app_context():
+        contract = db.session.scalars(select(Contract).order_by(Contract.id)).first()
+        insert_with_ids(BreachRecord.__table__, [_row(contract, key) for key in ("a", "b")])
+        db.session.flush()
+        dialect = db.session.get_bind().dialect.name
+        plain = select(BreachRecord.id, BreachRecord.key, BreachRecord.occurred_on, BreachRecord.status) \
+            .where(BreachRecord.contract_id == contract.id).order_by(BreachRecord.id)
+        # An instant (UTCDateTime gives it its zone back) and JSON: types that convert what the driver returns.
+        converted = select(BreachRecord.key, BreachRecord.found_at, BreachRecord.figures) \
+            .where(BreachRecord.contract_id == contract.id).order_by(BreachRecord.id)
+        for query in (plain, converted):
+            expected = [tuple(row) for row in db.session.execute(query).all()]
+            rows = plain_rows(query)
+            assert [tuple(row) for row in rows] == expected
+        assert plain_rows(plain)[-1][2] == date(2026, 12, 1)  # a date, on SQLite too (stored there as text)
+        assert plain_rows(converted)[-1][1:] == (datetime(2026, 12, 1, 6, tzinfo=UTC), [{"k": "b"}])
+        # On PostgreSQL psycopg's own tuples where nothing converts (SQLite's dates are text: SQLAlchemy's rows).
+        assert all(type(row) is tuple for row in plain_rows(plain)) == (dialect == "postgresql")
+        assert not any(type(row) is tuple for row in plain_rows(converted))
+        db.session.rollback()
