@@ -3,6 +3,8 @@ issue 17), yet a GET that writes still writes as one unit: kept only if it commi
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.pool import NullPool
 
@@ -106,6 +108,20 @@ def test_an_integer_parameter_is_sent_as_integer_so_a_generic_plan_has_no_cast_t
         typed = typed.bindparams(bindparam("small"), bindparam("large"), bindparam("wide"))
         row = db.session.execute(typed, {"small": 5, "large": 65_130, "wide": 2**40}).one()
         assert row == ("integer", "integer", "bigint", 2**40)
+        # A bulk COPY (models/bulk_store.insert_many) writes its integers with psycopg's own dumper, on its own
+        # cursor: the connection's statements still send them as integer afterwards.
+        from models.bulk_store import insert_many
+        from models.entities import AuditEvent
+
+        council = Council(name="Bulk copy")
+        db.session.add(council)
+        db.session.flush()
+        insert_many(AuditEvent.__table__, [{"council_id": council.id, "at": datetime(2026, 12, 1, tzinfo=UTC),
+                                           "actor_label": "Test", "entity_type": "case", "entity_id": 7,
+                                           "event": "COPIED", "data": {}}])
+        assert db.session.execute(typed, {"small": 5, "large": 65_130, "wide": 2**40}).one() == row
+        assert db.session.scalar(select(AuditEvent.entity_id).where(AuditEvent.event == "COPIED")) == 7
+        db.session.rollback()
 
 
 def test_psycopg_keeps_the_conversion_of_a_long_statement_with_many_parameters(app):
