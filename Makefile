@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app app
 PORT ?= 5000
+# The address messages link to and `demo load` prints: this port, unless REMEDY_BASE_URL says otherwise.
+BASE_URL := $(or $(REMEDY_BASE_URL),http://127.0.0.1:$(PORT))
 
 .PHONY: run test assets venv migrate bench system-run system-test lint
 
@@ -31,10 +33,10 @@ migrate: venv
 ## make run: install, build assets, migrate the embedded database, load demo data if empty, then serve the web
 ## app on http://127.0.0.1:$(PORT) and run the scheduler as its own process. Ctrl-C stops both.
 run: system-run venv assets migrate
-	@$(FLASK) demo load --if-empty
-	@echo "Remedy: http://127.0.0.1:$(PORT)  (Ctrl-C stops the web app and the scheduler)"
+	@REMEDY_BASE_URL=$(BASE_URL) $(FLASK) demo load --if-empty
+	@echo "Remedy: $(BASE_URL)  (Ctrl-C stops the web app and the scheduler)"
 	@trap 'kill 0' INT TERM EXIT; \
-	  export REMEDY_MAIL_CAPTURE=1 REMEDY_DEMO_WITHOUT_TWO_FACTOR=1; \
+	  export REMEDY_MAIL_CAPTURE=1 REMEDY_DEMO_WITHOUT_TWO_FACTOR=1 REMEDY_BASE_URL=$(BASE_URL); \
 	  $(FLASK) scheduler run & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
 

@@ -116,7 +116,8 @@ def demo_load(if_empty: bool) -> None:
     click.echo("Demo data loaded: one provider and contract for each seed contract:")
     for spec in DEMO_CONTRACTS:
         click.echo(f"  {spec.reference:<14} {spec.provider_name} ({spec.seed})")
-    click.echo("\nSign in at http://127.0.0.1:5000/sign-in as any of these (password shown):")
+    base = current_app.config.get("BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+    click.echo(f"\nSign in at {base}/sign-in as any of these (password shown):")
     for email, password, role in sign_ins:
         click.echo(f"  {role.label:<22} {email:<40} {password}")
 

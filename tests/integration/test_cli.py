@@ -35,10 +35,12 @@ def test_workdays_bad_date(runner):
 
 
 def test_demo_load_is_idempotent_and_prints_sign_ins(runner, app):
+    app.config["BASE_URL"] = "http://127.0.0.1:5077/"  # as `make run PORT=5077` sets it (REMEDY_BASE_URL)
     first = runner.invoke(args=["demo", "load"])
     assert first.exit_code == 0, first.output
     assert "contract.manager@remedy.example" in first.output and "remedy-demo-password" in first.output
     assert "Seed 004" in first.output
+    assert "Sign in at http://127.0.0.1:5077/sign-in as any of these" in first.output  # where messages link to
     assert runner.invoke(args=["demo", "load"]).exit_code == 0
     from models.provider_store import list_contracts, list_providers
     from models.user_store import find_user_by_email, list_users
