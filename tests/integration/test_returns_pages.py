@@ -60,7 +60,9 @@ def test_provider_uploads_a_return_and_the_council_accepts_it_and_sees_the_heatm
     html = provider.get(f"/returns/{row_id}").get_data(as_text=True)
     # Kent sets no due date for its returns, so timeliness is never counted (A4).
     assert "Version 1, sent 18 December 2026 by CSV" in html and "(late)" not in html
-    assert "No due date set: set it on the contract" in html  # A4
+    # A4: the Due row says it is not set, and the one line under it says why and what to do; not twice.
+    assert "Not set" in html and html.count("set it on the contract") == 1
+    assert "no due date set: set it on the contract (the contract gives none, A4" in html
     manager = login_as("contract_manager")
     page = manager.get(f"/returns/{row_id}").get_data(as_text=True)
     assert "Accept the return" in page
