@@ -2,7 +2,8 @@
 
 On SQLite (or --database), with 500,000 pending deadlines over 100,000 cases (one breach timer each), made by
 bench/data.py's `scheduler_data`, it measures:
-  - an idle tick (nothing due)                               goal <= 5 ms
+  - an idle tick (nothing due) of the scheduler process, which keeps its tick lock between ticks as `flask
+    scheduler run` does                                      goal <= 5 ms
   - a tick that fires 10,000 due deadlines with outbox rows  goal <= 1.5 s
   - the floor: ONE DBAPI executemany (one statement, many rows) of the same outbox rows (the fastest of three),
     and the ratio (goal <= 3), in wall seconds and, as the machine's load does not move them, in CPU seconds
@@ -86,7 +87,6 @@ def main() -> None:
     from bench.report import figure
     from models import db
     from models.scheduling import OutboxMessage
-    from scheduler.tick import tick
 
     url = fresh_database(args.database, "scheduler")
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "bench",
@@ -103,13 +103,7 @@ def main() -> None:
         print(f"{dialect}: generated {args.cases:,} cases and {args.deadlines:,} pending deadlines "
               f"({made['due']:,} of them due) in {time.perf_counter() - started:.1f} s")
 
-        tick(now - timedelta(days=30))  # warm-up: nothing is due yet
-        idle = []
-        for _ in range(20):
-            t0 = time.perf_counter()
-            tick(now - timedelta(days=30))
-            idle.append(time.perf_counter() - t0)
-        idle_ms = sorted(idle)[len(idle) // 2] * 1000
+        idle_ms = idle_tick_ms(app, now - timedelta(days=30))  # nothing is due yet
         before = snapshot(now)
         db.session.remove()
 
@@ -434,6 +428,27 @@ def apscheduler_fire(url: str, due: int, fire: bool) -> dict:
     return {"seconds": seconds, "max_rss_mb": int(hwm) / 1024, **seen}
 
 
+def idle_tick_ms(app, quiet: datetime) -> float:
+    """The idle tick (nothing due at `quiet`) of the scheduler process, in ms, the median of 20 after a warm-up:
+    the process keeps its tick lock between ticks, as `flask scheduler run` does (scheduler.lock), and lets it go
+    after, for the next measurement's process."""
+    from scheduler.lock import KEPT, keep_between_ticks
+    from scheduler.tick import tick
+
+    kept = keep_between_ticks(app, app.config["SCHEDULER_LOCK_DIR"])
+    try:
+        tick(quiet)  # warm-up, and the lock taken
+        idle = []
+        for _ in range(20):
+            t0 = time.perf_counter()
+            tick(quiet)
+            idle.append(time.perf_counter() - t0)
+    finally:
+        kept.release()
+        app.extensions.pop(KEPT, None)
+    return sorted(idle)[len(idle) // 2] * 1000
+
+
 def idle_at_scale(total: int, cases: int, now: datetime) -> float:
     """PostgreSQL: top the pending deadlines up to `total` with two set-based INSERT ... SELECT generate_series, then
     time the idle tick (median of 20) and print the plan of the claim query (it must walk ix_timer_status_due_at).
@@ -442,13 +457,13 @@ def idle_at_scale(total: int, cases: int, now: datetime) -> float:
     own case, notice, contract and provider), months ahead, each with its breach timer. They are loaded as pg_restore
     --disable-triggers loads (session_replication_role = replica: no foreign-key trigger per row, every key
     copied from a row that has it) and analysed after, as autovacuum would."""
+    from flask import current_app
     from sqlalchemy import func, select, text
 
     from models import db
     from models.cases import Case, Deadline, Notice
     from models.scheduling import Timer
     from models.timer_store import claim_query
-    from scheduler.tick import tick
 
     pending = db.session.scalar(select(func.count(Timer.id)).where(Timer.status == "pending"))
     extra = total - pending
@@ -498,13 +513,7 @@ def idle_at_scale(total: int, cases: int, now: datetime) -> float:
     made_s = time.perf_counter() - started
     pending = db.session.scalar(select(func.count(Timer.id)).where(Timer.status == "pending"))
     quiet = now - timedelta(days=30)
-    tick(quiet)
-    idle = []
-    for _ in range(20):
-        t0 = time.perf_counter()
-        tick(quiet)
-        idle.append(time.perf_counter() - t0)
-    idle_ms = sorted(idle)[len(idle) // 2] * 1000
+    idle_ms = idle_tick_ms(current_app._get_current_object(), quiet)
     compiled = claim_query(quiet, 5000).compile(dialect=db.engine.dialect)
     plan = db.session.connection().exec_driver_sql("EXPLAIN (ANALYZE, BUFFERS) " + str(compiled),
                                                    compiled.params).scalars().all()

@@ -16,7 +16,7 @@ from models.scheduler_store import record_tick
 from models.scheduling import Timer
 from models.timer_store import claim_due_rows, fire_batch, fire_timer
 from scheduler.delivery import deliver
-from scheduler.lock import scheduler_lock
+from scheduler.lock import KEPT, scheduler_lock
 from workflows.clock import LONDON
 
 log = logging.getLogger("remedy.scheduler")
@@ -122,12 +122,13 @@ def _monitoring(now: datetime) -> dict:
 def tick(now: datetime | None = None, deliver_messages: bool | None = None) -> dict:
     """Sweep as if at `now` and return the counts; running it twice for the same instant fires nothing new.
     The outbox is delivered too, unless `deliver_messages` is False or, by default, REMEDY_DELIVERY_WORKERS is
-    "separate" (then `flask scheduler deliver` workers send it)."""
+    "separate" (then `flask scheduler deliver` workers send it). The tick lock is taken for this tick and let go,
+    unless the scheduler process keeps it between ticks (scheduler.lock.keep_between_ticks)."""
     if deliver_messages is None:
         deliver_messages = current_app.config.get("DELIVERY_WORKERS") != "separate"
     started = datetime.now(UTC)
     lock_dir = current_app.config["SCHEDULER_LOCK_DIR"]
-    with scheduler_lock(lock_dir) as acquired:
+    with scheduler_lock(lock_dir, current_app.extensions.get(KEPT)) as acquired:
         if not acquired:
             return {"fired": 0, "due": 0, "failed": 0, "locked": True}
         now = now or database_now()

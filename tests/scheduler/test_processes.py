@@ -38,3 +38,28 @@ def test_two_scheduler_processes_fire_each_timer_once(manager, database_uri, app
     db.session.expire_all()
     assert db.session.scalar(select(func.count(OutboxMessage.id))) == 30 * 4
     assert db.session.scalar(select(func.count(func.distinct(OutboxMessage.key)))) == 30 * 4
+
+
+def test_the_scheduler_process_keeps_the_tick_lock_until_it_stops(manager, database_uri, app):  # noqa: F811
+    """`flask scheduler run` takes the tick lock at its first tick and keeps it: a one-off tick beside it is
+    refused, and once the process stops (Ctrl-C, or SIGINT from a service manager) the lock is free again."""
+    import signal
+
+    env = {**os.environ, "DATABASE_URL": database_uri, "SECRET_KEY": "test", "REMEDY_MAIL_CAPTURE": "1",
+           "REMEDY_SCHEDULER_LOCK_DIR": app.config["SCHEDULER_LOCK_DIR"]}
+    flask = [sys.executable, "-m", "flask", "--app", "app", "scheduler"]
+    one_off = [*flask, "tick", "--no-deliver", "--now", "2026-12-29T09:00:00+00:00"]
+    process = subprocess.Popen([*flask, "run"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        for line in process.stderr:  # the first tick runs at once
+            if " tick {" in line or "tick failed" in line:
+                break
+        assert " tick {" in line, line
+        beside = subprocess.run(one_off, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+        assert json.loads(beside.stdout.strip().splitlines()[-1]).get("locked") is True, beside.stderr
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=60)
+    after = subprocess.run(one_off, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert "locked" not in json.loads(after.stdout.strip().splitlines()[-1]), after.stderr

@@ -250,28 +250,116 @@ def test_an_idle_tick_reads_twice_and_writes_its_record_in_one_transaction(manag
     day's monitoring is done is known from this process's last tick, on the same London day, without asking. On
     PostgreSQL the tick lock's two statements run in autocommit: no BEGIN or COMMIT of their own. An empty delivery
     claim commits nothing of its own."""
+    tick(at("2026-12-29 09:00"))  # the day's first tick: the monitoring sweep runs in it
+    statements, commits = _statements_of(lambda: tick(at("2026-12-29 09:01")))
+    locks = ["SELECT LOCK"] if db.engine.dialect.name == "postgresql" else []
+    assert statements == [*locks, "SELECT", "SELECT", "INSERT", *locks]
+    assert commits == 1
+
+
+def _statements_of(action) -> tuple[list[str], int]:
+    """The statements `action` sends (an advisory-lock call marked LOCK) and how many COMMITs reach the server."""
     from sqlalchemy import event
 
-    tick(at("2026-12-29 09:00"))  # the day's first tick: the monitoring sweep runs in it
     statements, commits = [], []
 
     def executed(conn, _cursor, statement, *_args) -> None:
         statements.append(statement.split()[0] + (" LOCK" if "advisory" in statement else ""))
 
     def committed(conn) -> None:
-        if not getattr(conn.connection.dbapi_connection, "autocommit", False):  # a COMMIT sent to the server
+        if not getattr(conn.connection.dbapi_connection, "autocommit", False):
             commits.append(conn)
 
     event.listen(db.engine, "before_cursor_execute", executed)
     event.listen(db.engine, "commit", committed)
     try:
-        assert tick(at("2026-12-29 09:01"))["fired"] == 0
+        action()
     finally:
         event.remove(db.engine, "before_cursor_execute", executed)
         event.remove(db.engine, "commit", committed)
-    locks = ["SELECT LOCK"] if db.engine.dialect.name == "postgresql" else []
-    assert statements == [*locks, "SELECT", "SELECT", "INSERT", *locks]
-    assert len(commits) == 1
+    return statements, len(commits)
+
+
+@pytest.fixture
+def kept_lock(app):
+    """The tick lock kept between ticks, as the scheduler process (`flask scheduler run`) keeps it."""
+    from scheduler.lock import KEPT, keep_between_ticks
+
+    lock = keep_between_ticks(app, app.config["SCHEDULER_LOCK_DIR"])
+    try:
+        yield lock
+    finally:
+        lock.release()
+        app.extensions.pop(KEPT, None)
+
+
+def test_the_scheduler_process_keeps_the_tick_lock_between_ticks(manager, app, kept_lock):
+    """The scheduler process takes the tick lock at its first tick and keeps it: its idle ticks send no statement
+    for the lock (three fewer round trips a minute on PostgreSQL, counting the ping of a connection idle since the
+    last minute), and a standby scheduler is refused at every tick until the lock is let go."""
+    from scheduler.lock import TickLock, scheduler_lock
+
+    lock_dir = app.config["SCHEDULER_LOCK_DIR"]
+    tick(at("2026-12-29 09:00"))
+    statements, commits = _statements_of(lambda: tick(at("2026-12-29 09:01")))
+    assert statements == ["SELECT", "SELECT", "INSERT"] and commits == 1
+    standby = TickLock(lock_dir)
+    assert not standby.acquire()
+    with scheduler_lock(lock_dir) as held:  # a one-off `flask scheduler tick` beside the process
+        assert not held
+    assert tick(at("2026-12-29 09:02"))["fired"] == 0  # still this process's
+    kept_lock.release()  # the process stops
+    assert standby.acquire()
+    standby.release()
+
+
+def test_a_kept_lock_whose_session_ended_is_taken_again_unless_another_scheduler_took_it(manager, app, kept_lock):
+    """PostgreSQL: a kept lock lives as long as its session. A session ended by the server (a restart, an
+    administrator, a dropped network) is noticed before the next tick with no round trip, as its socket turns
+    readable; the lock is then taken afresh on a new connection, unless a standby took it in between. Every
+    VERIFY_SECONDS the session is also asked, with a `SELECT 1`."""
+    import time
+
+    from sqlalchemy import text
+
+    import scheduler.lock as lock_module
+    from scheduler.lock import TickLock
+
+    if db.engine.dialect.name != "postgresql":
+        tick(at("2026-12-28 09:00"))  # SQLite: an flock is the process's own, held while its file is open
+        assert kept_lock._fd is not None and not TickLock(app.config["SCHEDULER_LOCK_DIR"]).acquire()
+        return
+
+    def end_session() -> None:
+        pid = kept_lock._connection.execute(text("SELECT pg_backend_pid()")).scalar()
+        db.session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        db.session.commit()
+        for _ in range(200):  # the server lets the lock go when the backend has exited
+            if not db.session.execute(text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid"),
+                                      {"pid": pid}).scalar():
+                break
+            db.session.rollback()
+            time.sleep(0.01)
+        db.session.rollback()
+
+    kent_warning(manager, date(2026, 12, 18))
+    assert tick(at("2026-12-28 09:00"))["fired"] == 0 and kept_lock.acquire()
+    end_session()
+    standby = TickLock(app.config["SCHEDULER_LOCK_DIR"])
+    assert standby.acquire()  # the lock went with the session, and a standby took it
+    assert tick(at("2026-12-29 09:00")) == {"fired": 0, "due": 0, "failed": 0, "locked": True}
+    standby.release()
+    assert tick(at("2026-12-29 09:00"))["fired"] == 1  # taken afresh: the due reminder fires once
+    end_session()
+    assert tick(at("2026-12-29 09:01"))["fired"] == 0 and kept_lock.acquire()  # nobody took it: taken again
+
+    lock_module.VERIFY_SECONDS, verify = 0.0, lock_module.VERIFY_SECONDS
+    try:
+        statements, _ = _statements_of(lambda: tick(at("2026-12-29 09:02")))
+    finally:
+        lock_module.VERIFY_SECONDS = verify
+    assert statements == ["SELECT", "SELECT", "SELECT", "INSERT"]  # the session asked first, then the idle tick
+    assert len(outbox("Reminder")) == 4
 
 
 def test_a_new_london_day_or_another_process_s_tick_is_read_from_the_database(manager, app):
