@@ -227,7 +227,7 @@ class _Context:
             key = (kpi.id, period.start, rule.when)
             status = self._status_cache.get(key)
             if status is None:
-                status = self._status_cache[key] = rag_status(self._judge(kpi, period)[0], rule.when)
+                status = self._status_cache[key] = rag_status(self._judge(kpi, period, words=False)[0], rule.when)
             statuses.append(status)
         if MISSED in statuses:
             return MISSED
@@ -235,14 +235,15 @@ class _Context:
             return NO_DATA
         return MET
 
-    def _judge(self, kpi: KpiSpec, period: Period) -> tuple[str | None, str]:
+    def _judge(self, kpi: KpiSpec, period: Period, words: bool = True) -> tuple[str | None, str]:
         """The period's RAG and the target it was judged against: as recorded when its figures were accepted, else
-        by the target in force when the period started (KT-04, CW-25, A62)."""
+        by the target in force when the period started (KT-04, CW-25, A62). Without `words` the target's text is
+        left empty: a status needs only the RAG, and the sweep asks for tens of thousands of them."""
         key = (kpi.id, period.start)
         if key in self.judged:
             return self.judged[key]
         in_force = kpi_in_force(kpi, period.start)
-        return in_force.rag(self.values.get(key)), in_force.target_text()
+        return in_force.rag(self.values.get(key)), in_force.target_text() if words else ""
 
     def _figures(self, group: tuple[KpiSpec, ...], period: Period) -> list[str]:
         """The figures a proposal quotes, only for the periods a breach cites."""

@@ -11,7 +11,7 @@ deadline" and is never counted late.
 from __future__ import annotations
 
 import enum
-from calendar import monthrange
+from calendar import isleap, monthrange
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -42,11 +42,18 @@ class Period:
         return self.due_on is not None and self.due_on < today
 
 
+_MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
 def add_months(d: date, months: int) -> date:
-    """The same day so many months later, clamped to the month's last day (31 January + 1 month = 28/29 February)."""
+    """The same day so many months later, clamped to the month's last day (31 January + 1 month = 28/29 February).
+    The month's length is looked up, not asked of `calendar.monthrange`, which works out its first weekday too: the
+    sweep adds months 40,000 times."""
     total = d.month - 1 + months
     year, month = d.year + total // 12, total % 12 + 1
-    return date(year, month, min(d.day, monthrange(year, month)[1]))
+    if d.day <= 28:
+        return date(year, month, d.day)
+    return date(year, month, min(d.day, _MONTH_DAYS[month - 1] + (month == 2 and isleap(year))))
 
 
 def _anchor(spec: ReturnSpec, contract_start: date) -> date:

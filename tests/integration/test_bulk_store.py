@@ -60,3 +60,25 @@ def test_plain_rows_give_what_sqlalchemy_gives_and_the_drivers_tuples_only_where
         assert all(type(row) is tuple for row in plain_rows(plain)) == (dialect == "postgresql")
         assert not any(type(row) is tuple for row in plain_rows(converted))
         db.session.rollback()
+
+
+def test_json_columns_store_the_same_text_as_the_orm_writes(app, demo):
+    """On PostgreSQL the bulk path writes a JSON column's text itself (COPY takes text); it must be the very text
+    SQLAlchemy's own insert stores, unicode, nesting and a JSON null included."""
+    from sqlalchemy import Text, cast, insert
+
+    with app.app_context():
+        contract = db.session.scalars(select(Contract).order_by(Contract.id)).first()
+        figures = [{"k": "Café – 97.5%", "n": [1, 2.5, None], "ok": True}, None, "£"]
+        bulk = _row(contract, "bulk") | {"figures": figures, "actions": [], "proposals": [{"kind": "x", "id": 3}]}
+        orm = _row(contract, "orm") | {"figures": figures, "actions": [], "proposals": [{"kind": "x", "id": 3}]}
+        [bulk_id] = insert_with_ids(BreachRecord.__table__, [bulk])
+        orm_id = db.session.execute(insert(BreachRecord.__table__).returning(BreachRecord.id), orm).scalar_one()
+        db.session.commit()
+        texts = {row.id: (row.figures, row.actions, row.proposals) for row in db.session.execute(
+            select(BreachRecord.id, cast(BreachRecord.figures, Text).label("figures"),
+                   cast(BreachRecord.actions, Text).label("actions"),
+                   cast(BreachRecord.proposals, Text).label("proposals"))
+            .where(BreachRecord.id.in_([bulk_id, orm_id])))}
+        assert texts[bulk_id] == texts[orm_id]
+        assert db.session.get(BreachRecord, bulk_id).figures == figures

@@ -1,6 +1,6 @@
 """Return periods and due dates: cadences, quarter bases and fixed dates on the England and Wales calendar."""
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from workflows.calendar import calendar_for
@@ -102,6 +102,20 @@ def test_closed_and_overdue():
 def test_add_months_clamps_to_the_end_of_the_month():
     assert add_months(date(2026, 1, 31), 1) == date(2026, 2, 28)
     assert add_months(date(2026, 5, 31), -3) == date(2026, 2, 28)
+    assert add_months(date(2027, 8, 30), 6) == date(2028, 2, 29)  # a leap year
+    assert add_months(date(2100, 1, 29), 1) == date(2100, 2, 28)  # 2100 is not one
+
+
+def test_add_months_agrees_with_the_calendar_module_on_every_day_of_eight_years():
+    from calendar import monthrange
+
+    day = date(2023, 1, 1)
+    while day.year < 2031:
+        for months in (-25, -12, -1, 1, 2, 3, 6, 12, 13, 48):
+            total = day.month - 1 + months
+            year, month = day.year + total // 12, total % 12 + 1
+            assert add_months(day, months) == date(year, month, min(day.day, monthrange(year, month)[1]))
+        day += timedelta(days=1)
 
 
 def test_labels_name_days_without_a_leading_zero_and_months_in_english():
