@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Date, cast, null, select
 
 from models import db
 from models.bulk_store import insert_with_ids, plain_rows
@@ -56,9 +56,14 @@ def test_plain_rows_give_what_sqlalchemy_gives_and_the_drivers_tuples_only_where
             assert [tuple(row) for row in rows] == expected
         assert plain_rows(plain)[-1][2] == date(2026, 12, 1)  # a date, on SQLite too (stored there as text)
         assert plain_rows(converted)[-1][1:] == (datetime(2026, 12, 1, 6, tzinfo=UTC), [{"k": "b"}])
-        # On PostgreSQL psycopg's own tuples where nothing converts (SQLite's dates are text: SQLAlchemy's rows).
-        assert all(type(row) is tuple for row in plain_rows(plain)) == (dialect == "postgresql")
+        # Tuples where nothing converts but dates (psycopg's own on PostgreSQL; on SQLite, whose dates are text, each
+        # text converted once by SQLAlchemy's processor); SQLAlchemy's rows where anything else converts.
+        assert all(type(row) is tuple for row in plain_rows(plain))
         assert not any(type(row) is tuple for row in plain_rows(converted))
+        with_nulls = select(BreachRecord.occurred_on, BreachRecord.case_id, cast(null(), Date)) \
+            .where(BreachRecord.contract_id == contract.id).order_by(BreachRecord.id)
+        assert plain_rows(with_nulls) == [(date(2026, 12, 1), None, None)] * 2
+        assert dialect in ("postgresql", "sqlite")
         db.session.rollback()
 
 
