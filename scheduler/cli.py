@@ -38,6 +38,8 @@ def tick_command(now_text: str | None, no_deliver: bool) -> None:
 @scheduler_cli.command("run")
 def run_command() -> None:
     """Run the scheduler process: a sweep every minute, Europe/London, until stopped."""
+    import signal
+
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     from scheduler.lock import keep_between_ticks
@@ -66,11 +68,15 @@ def run_command() -> None:
     scheduler.add_job(sweep, "interval", minutes=1, id="tick", next_run_time=datetime.now(UTC))
     click.echo("Scheduler running: a sweep every minute (Ctrl-C to stop)"
                + ("" if delivering else "; delivery left to `flask scheduler deliver` workers"))
+    # A service manager stops the process with SIGTERM: end the way Ctrl-C does, letting the tick lock go for a
+    # standby to take at its next tick.
+    stopped_by = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        signal.signal(signal.SIGTERM, stopped_by)
         with app.app_context():
             lock.release()
 
