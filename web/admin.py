@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -33,7 +35,9 @@ def index():
 def scheduler():
     """Scheduler health: the last tick, lag, what is due and what failed; undelivered messages to retry."""
     now = now_utc()
-    return render_template("admin/scheduler.html", health=scheduler_health(now), due=pending_due_count(now),
+    health = scheduler_health(now)
+    last_tick = datetime.fromisoformat(health["last_tick_at"]) if health["last_tick_at"] else None
+    return render_template("admin/scheduler.html", health=health, last_tick=last_tick, due=pending_due_count(now),
                            outbox=outbox_counts(g.viewer.council_id), dead=dead_letters(g.viewer.council_id),
                            form=RemoveForm())
 

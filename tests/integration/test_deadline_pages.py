@@ -117,6 +117,11 @@ def test_scheduler_banner_and_admin_health(app, login_as, cases):
         assert "The scheduler last ran 6 minutes ago" in viewer.get("/").get_data(as_text=True)
     html = assert_page(login_as("admin").get("/admin/scheduler"), "Scheduler")
     assert "Timers due and not yet fired" in html
+    # Read by a person: the tick's London date and time, and whole seconds since (not ISO text, not 39.292).
+    from web.filters import govuk_datetime
+
+    assert govuk_datetime(finished) in html and "T" + finished.strftime("%H:%M") not in html
+    assert re.search(r"Time since the last tick\s*</dt>\s*<dd[^>]*>\s*\d+ seconds\s*</dd>", html), html
     assert_page(login_as("admin").get("/admin/sent-mail"), "Sent mail")
 
 
