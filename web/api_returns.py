@@ -43,7 +43,7 @@ def return_json(row) -> dict:
         "rule": row.rule, "period": {"start": row.period_start.isoformat(), "end": row.period_end.isoformat(),
                                      "label": row.label},
         "due_on": row.due_on.isoformat() if row.due_on else None,
-        # A4: without a due date the explanation says "no due date set: set it on the contract".
+        # A4: without a due date the explanation says "no due date set: the contract gives none".
         "due_explanation": row.due_explanation,
         "submitted_on": row.submitted_on.isoformat() if row.submitted_on else None, "late": row.late,
         "queries": row.queries, "query_reason": row.query_reason,

@@ -123,8 +123,9 @@ def due_date(spec: ReturnSpec, period_end: date, calendar: WorkingCalendar,
             due = date(period_end.year + 1, month, min(day, monthrange(period_end.year + 1, month)[1]))
         return due, (f"by {due:%-d %B} each year, the first after the period ended ({spec.rule}); a fixed date as "
                      "the contract writes it, not moved for weekends or bank holidays",)
-    return None, (f"no due date set: set it on the contract (the contract gives none, A4, {spec.rule}); no "
-                  "lateness is counted until then",)
+    # Read by the provider as well as the council: who sets the date, and what follows until then.
+    return None, (f"no due date set: the contract gives none (A4, {spec.rule}), so nothing is counted late until "
+                  "the council sets one on the contract",)
 
 
 def schedule(spec: ReturnSpec, contract_start: date, until: date, calendar: WorkingCalendar,

@@ -278,7 +278,7 @@ def returns_of(api, contract, return_id):
 def test_a4_return_due_dates_the_seeds_do_not_give_are_council_settings_with_no_default(app, api):
     """A4: Cheshire East's 4-weekly and quarterly returns and H&F's monthly template and BCM return have no due date
     in the seeds. Until a council sets one on the contract: no due date, no lateness, nothing proposed, and the
-    return says "no due date set: set it on the contract". A setting applies from its date, never to the past."""
+    return says "no due date set: the contract gives none". A setting applies from its date, never to the past."""
     from datetime import UTC, datetime
 
     from scheduler.tick import tick
@@ -290,7 +290,7 @@ def test_a4_return_due_dates_the_seeds_do_not_give_are_council_settings_with_no_
         assert rows and all(r["due_on"] is None for r in rows)
         record = api("contract_manager", "GET", f"/api/v1/returns/{rows[0]['id']}")
         assert record["deadlines"] == []
-        assert record["due_explanation"][0].startswith("no due date set: set it on the contract")
+        assert record["due_explanation"][0].startswith("no due date set: the contract gives none")
     with app.app_context():
         tick(datetime(2026, 12, 18, 14, tzinfo=UTC), deliver_messages=False)
     found = api("contract_manager", "GET", "/api/v1/breaches", status=200)["items"]

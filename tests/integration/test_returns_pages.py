@@ -61,8 +61,10 @@ def test_provider_uploads_a_return_and_the_council_accepts_it_and_sees_the_heatm
     # Kent sets no due date for its returns, so timeliness is never counted (A4).
     assert "Version 1, sent 18 December 2026 by CSV" in html and "(late)" not in html
     # A4: the Due row says it is not set, and the one line under it says why and what to do; not twice.
-    assert "Not set" in html and html.count("set it on the contract") == 1
-    assert "no due date set: set it on the contract (the contract gives none, A4" in html
+    # The provider reads who sets it: the council, on the contract.
+    assert "Not set" in html and html.count("sets one on the contract") == 1
+    assert "no due date set: the contract gives none (A4, KT-03" in html
+    assert "the council sets one on the contract" in html
     manager = login_as("contract_manager")
     page = manager.get(f"/returns/{row_id}").get_data(as_text=True)
     assert "Accept the return" in page

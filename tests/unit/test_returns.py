@@ -61,7 +61,8 @@ def test_financial_quarters_start_in_april_and_clip_to_the_contract_start():
         ("Q4 2026-27", date(2027, 1, 1), date(2027, 3, 31)),
     ]
     assert periods[0].due_on is None  # A4: Thurrock states no due date
-    assert "no due date set: set it on the contract" in periods[0].due_explanation[0]
+    assert "no due date set: the contract gives none" in periods[0].due_explanation[0]
+    assert periods[0].due_explanation[0].endswith("until the council sets one on the contract")
 
 
 def test_calendar_quarters_and_anniversary_halves():
