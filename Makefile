@@ -35,7 +35,7 @@ migrate: venv
 run: system-run venv assets migrate
 	@REMEDY_BASE_URL=$(BASE_URL) $(FLASK) demo load --if-empty
 	@echo "Remedy: $(BASE_URL)  (Ctrl-C stops the web app and the scheduler)"
-	@trap 'kill 0' INT TERM EXIT; \
+	@trap 'trap - INT TERM EXIT; kill 0' INT TERM EXIT; \
 	  export REMEDY_MAIL_CAPTURE=1 REMEDY_DEMO_WITHOUT_TWO_FACTOR=1 REMEDY_BASE_URL=$(BASE_URL); \
 	  $(FLASK) scheduler run & \
 	  $(FLASK) run --host 127.0.0.1 --port $(PORT)
