@@ -14,6 +14,17 @@ from flask.cli import AppGroup
 scheduler_cli = AppGroup("scheduler", help="The scheduler process and single sweeps.")
 
 
+def log_to_console(process: str, stream=None) -> None:
+    """The long-running processes' log, on standard error (or `stream`): their own work at INFO (each tick's
+    counts, each delivery pass, APScheduler starting and running the tick), and only warnings from `transitions`,
+    the state machines' library, which logs every callback it runs at INFO: two lines for every state a fired
+    record leaves or enters, so an operator's log of one tick was mostly "Finished processing state ... callbacks".
+    As `logging.basicConfig`, it leaves a log already set up alone."""
+    logging.basicConfig(level=logging.INFO, format=f"%(asctime)s {process} %(levelname)s %(message)s",
+                        stream=stream)
+    logging.getLogger("transitions").setLevel(logging.WARNING)
+
+
 def _parse_instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
@@ -46,7 +57,7 @@ def run_command() -> None:
     from scheduler.tick import tick
 
     app = current_app._get_current_object()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s scheduler %(levelname)s %(message)s")
+    log_to_console("scheduler")
     # This process keeps the tick lock from its first tick until it stops: a standby started beside it waits its
     # turn, and an idle tick pays no round trip for the lock.
     lock = keep_between_ticks(app, app.config["SCHEDULER_LOCK_DIR"])
@@ -95,7 +106,7 @@ def deliver_command(once: bool, every: float) -> None:
     from scheduler.tick import database_now
 
     app = current_app._get_current_object()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s delivery %(levelname)s %(message)s")
+    log_to_console("delivery")
     # A service manager stops a worker with SIGTERM: end the way Ctrl-C does (a batch in flight is rolled back
     # and sent again by the next worker, never lost).
     stopped_by = signal.signal(signal.SIGTERM, signal.default_int_handler)

@@ -65,3 +65,34 @@ def test_the_scheduler_process_keeps_the_tick_lock_until_it_stops(manager, datab
     assert process.returncode == 0, err  # stopped as Ctrl-C stops it, the lock let go
     after = subprocess.run(one_off, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert "locked" not in json.loads(after.stdout.strip().splitlines()[-1]), after.stderr
+
+
+def test_the_processes_log_their_own_work_not_every_state_machine_callback(monkeypatch):
+    """`transitions` logs each callback it runs at INFO; the scheduler's and delivery workers' logs keep its
+    warnings only, and their own INFO lines."""
+    import io
+    import logging
+
+    from transitions import Machine
+
+    from scheduler.cli import log_to_console
+
+    root, library = logging.getLogger(), logging.getLogger("transitions")
+    levels = root.level, library.level
+    monkeypatch.setattr(root, "handlers", [])  # a fresh process's log: pytest's own handlers put back after
+    stream = io.StringIO()
+    try:
+        log_to_console("scheduler", stream)
+
+        class Milestone:
+            pass
+        Machine(Milestone(), states=["due", "overdue"], initial="due",
+                transitions=[{"trigger": "miss", "source": "due", "dest": "overdue"}]).model.miss()
+        logging.getLogger("scheduler.tick").info("tick %s", json.dumps({"fired": 1}))
+        logging.getLogger("transitions.core").warning("a warning is kept")
+    finally:
+        root.setLevel(levels[0])  # setLevel, not the attribute: it clears every logger's cached answer
+        library.setLevel(levels[1])
+    lines = stream.getvalue().splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        'scheduler INFO tick {"fired": 1}', "scheduler WARNING a warning is kept"], lines
