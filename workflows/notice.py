@@ -102,11 +102,26 @@ class NoticeWorkflow(Workflow):
         return cleaned
 
     def validate_acknowledge(self, data: dict) -> dict:
+        """The day the notice arrived, as the provider (or the council) records it. The notice is treated as received
+        that day when it is earlier than the deemed day for the way it was sent, otherwise on the deemed day (the
+        notices clause; KT-19's 10 working days run from receipt). So a later acknowledgement moves neither the
+        clock nor the record's `received_on`, which is always the day the clock counts from; the day acknowledged
+        is kept in the audit trail as `acknowledged_on`."""
         facts = self.ctx.facts
-        received_on = need_date(data, "received_on", "Enter the date the notice was received", self.ctx.today)
-        if facts.get("served_on") and received_on < facts["served_on"]:
+        acknowledged_on = need_date(data, "received_on", "Enter the date the notice was received", self.ctx.today)
+        if facts.get("served_on") and acknowledged_on < facts["served_on"]:
             raise ValidationProblem("The notice cannot be received before it was served", "received_on")
-        return {"received_on": received_on}
+        deemed = facts.get("received_on")
+        if deemed is None or acknowledged_on == deemed:
+            said = f"Received on {acknowledged_on:%-d %B %Y}"
+        elif acknowledged_on < deemed:
+            said = (f"Received on {acknowledged_on:%-d %B %Y}, before its deemed day ({deemed:%-d %B %Y}): the plan's "
+                    f"clock now counts from the day it was received")
+        else:
+            said = (f"Received on {acknowledged_on:%-d %B %Y}, as recorded; treated as received on its deemed day, "
+                    f"{deemed:%-d %B %Y}, from which the plan's clock counts")
+        return {"acknowledged_on": acknowledged_on, "reason": said,  # the reason is the timeline's line
+                "received_on": acknowledged_on if deemed is None else min(acknowledged_on, deemed)}
 
     def validate_escalate(self, data: dict) -> dict:
         return {"reason": need_text(data, "reason", "Enter why the notice is being escalated")}

@@ -419,7 +419,9 @@ def test_the_cheshire_east_notice_asks_for_the_plan_period(app, login_as):
         assert manager.post_form(url, {**served, "plan_due_days": "10"}).status_code == 303
         text = page_text(manager.get(f"/cases/{case_id}"))
         assert "CE-45" in text and "Wednesday 6 January 2027" in text  # received the next working day by email
-        assert "17 December 2026, by email" in text and "Received 18 December 2026" in text
+        assert "17 December 2026, by email" in text
+        assert ("Treated as received 18 December 2026: deemed, as it was served by email; its receipt is not "
+                "recorded yet") in text
 
 
 def test_cornwall_cases_can_only_be_monitored_and_thurrock_asks_for_the_plan_period(app, login_as):
@@ -455,8 +457,14 @@ def test_the_plan_journey_through_the_pages(app, login_as):
         case_url = f"/cases/{case_id}"
         notice_id = draft_and_issue_kent_warning(app, manager, case_id)
         provider = login_as("provider_manager")
+        notices = page_text(provider.get("/")).split("Notices served on you")[1].split("Action plans")[0]
+        assert "(deemed from how it was served: record when it reached you if earlier)" in notices
         acknowledged = provider.post_form(f"/notices/{notice_id}/acknowledge", {"received_on": ["18", "12", "2026"]})
         assert acknowledged.status_code == 303
+        notices = page_text(provider.get("/")).split("Notices served on you")[1].split("Action plans")[0]
+        assert "treated as received 18 December 2026" in notices and "deemed" not in notices
+        timeline = page_text(provider.get(case_url)).split("Timeline")[-1]
+        assert "Received on 18 December 2026" in timeline  # the day recorded, on the case's audit trail
 
         html = provider.get(case_url).get_data(as_text=True)
         assert "Start an action plan (Appendix A)" in html

@@ -229,6 +229,39 @@ def test_acknowledging_a_notice_moves_the_plan_clock_to_the_real_receipt(app, de
         assert [d.start_on for d in running] == [TODAY]
 
 
+def test_a_notice_acknowledged_after_its_deemed_day_stays_received_on_it(app, demo):
+    """Posted, so deemed received later; acknowledged later still. The notice is treated as received on the deemed
+    day: its clock and its record keep that day, and the audit trail keeps the day the provider gave."""
+    from sqlalchemy import select
+
+    from models import db
+    from models.case_queries import deadlines_for
+    from models.case_store import draft_notice, open_case
+    from models.engine import fire
+    from models.entities import AuditEvent
+    from workflows.notice import NoticeState
+
+    with app.app_context():
+        manager, provider = user(MANAGER), user(PROVIDER)
+        case = open_case(manager.viewer, manager, "LDDS-2023-07", "Attendance", SERVED_AT)
+        notice = draft_notice(manager.viewer, manager, case.id, "Findings", "A plan", SERVED_AT)
+        fire(manager.viewer, manager, "notice", notice.id, "issue",
+             {"served_on": TODAY, "method": "post"}, SERVED_AT, TODAY)
+        deemed = notice.received_on
+        (running,) = [d for d in deadlines_for(case.council_id, case_id=case.id) if d.status == "running"]
+        later = deemed + timedelta(days=3)
+        fire(provider.viewer, provider, "notice", notice.id, "acknowledge", {"received_on": later},
+             SERVED_AT + timedelta(days=7), later)
+        assert notice.state is NoticeState.PLAN_DUE and notice.received_on == deemed
+        (still,) = [d for d in deadlines_for(case.council_id, case_id=case.id) if d.status == "running"]
+        assert (still.id, still.start_on, still.due_on) == (running.id, running.start_on, running.due_on)
+        received = db.session.scalar(select(AuditEvent).where(AuditEvent.entity_type == "notice",
+                                                              AuditEvent.entity_id == notice.id,
+                                                              AuditEvent.event == "NOTICE_RECEIVED"))
+        assert (received.data["received_on"], received.data["acknowledged_on"]) == (deemed.isoformat(),
+                                                                                     later.isoformat())
+
+
 def test_verifying_a_milestone_by_its_own_step_reviews_its_files_too(app, demo):
     from models.engine import fire
     from models.portal_store import Upload, evidence_for, record_progress

@@ -167,8 +167,23 @@ def test_an_earlier_acknowledgement_restarts_the_clock_from_real_receipt():
     facts = {"served_on": date(2026, 12, 17), "received_on": date(2026, 12, 21)}
     result = NoticeWorkflow(NoticeState.ISSUED, ctx(PM, **facts)).fire("acknowledge", received_on="2026-12-18")
     assert result.clocks_started[0].due_on == date(2027, 1, 6)
+    assert (result.data["received_on"], result.data["acknowledged_on"]) == (date(2026, 12, 18), date(2026, 12, 18))
+    assert result.data["reason"] == ("Received on 18 December 2026, before its deemed day (21 December 2026): the "
+                                     "plan's clock now counts from the day it was received")
     with pytest.raises(ValidationProblem, match="cannot be received before it was served"):
         NoticeWorkflow(NoticeState.ISSUED, ctx(PM, **facts)).fire("acknowledge", received_on="2026-12-16")
+
+
+def test_a_later_acknowledgement_leaves_the_notice_received_on_its_deemed_day():
+    """Deemed received on Tuesday 15 December 2026 (posted on Friday the 11th); the provider says it arrived on the
+    17th. The notices clause treats it as received on the 15th: the clock keeps its start, and so does the record,
+    while the day acknowledged goes on the audit trail."""
+    facts = {"served_on": date(2026, 12, 11), "received_on": date(2026, 12, 15)}
+    result = NoticeWorkflow(NoticeState.ISSUED, ctx(PM, **facts)).fire("acknowledge", received_on="2026-12-17")
+    assert result.clocks_started == ()
+    assert (result.data["received_on"], result.data["acknowledged_on"]) == (date(2026, 12, 15), date(2026, 12, 17))
+    assert result.data["reason"] == ("Received on 17 December 2026, as recorded; treated as received on its deemed "
+                                     "day, 15 December 2026, from which the plan's clock counts")
 
 
 def test_cheshire_east_improvement_notice_sets_its_own_siap_deadline():
