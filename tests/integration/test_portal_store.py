@@ -208,46 +208,48 @@ def test_representations_within_the_notice_window(app, demo):
         assert "NOTICE_REPRESENTATIONS_MADE" in events(case.id)
 
 
+def posted_notice():
+    """A Kent formal warning on a new case, served by post today: deemed received later (the notices clause)."""
+    from models.case_store import draft_notice, open_case
+    from models.engine import fire
+
+    manager = user(MANAGER)
+    case = open_case(manager.viewer, manager, "LDDS-2023-07", "Attendance", SERVED_AT)
+    notice = draft_notice(manager.viewer, manager, case.id, "Findings", "A plan", SERVED_AT)
+    fire(manager.viewer, manager, "notice", notice.id, "issue", {"served_on": TODAY, "method": "post"}, SERVED_AT,
+         TODAY)
+    assert notice.received_on > TODAY  # by post: deemed received later
+    return case, notice
+
+
 def test_acknowledging_a_notice_moves_the_plan_clock_to_the_real_receipt(app, demo):
     from models.case_queries import deadlines_for
-    from models.case_store import draft_notice, open_case
     from models.engine import fire
     from workflows.notice import NoticeState
 
     with app.app_context():
-        manager, provider = user(MANAGER), user(PROVIDER)
-        case = open_case(manager.viewer, manager, "LDDS-2023-07", "Attendance", SERVED_AT)
-        notice = draft_notice(manager.viewer, manager, case.id, "Findings", "A plan", SERVED_AT)
-        fire(manager.viewer, manager, "notice", notice.id, "issue",
-                         {"served_on": TODAY, "method": "post"}, SERVED_AT, TODAY)
-        deemed = notice.received_on
-        assert deemed > TODAY  # by post: deemed received later
-        fire(provider.viewer, provider, "notice", notice.id, "acknowledge", {"received_on": TODAY},
-                         SERVED_AT, TODAY)
-        assert notice.state is NoticeState.PLAN_DUE
+        case, notice = posted_notice()
+        provider = user(PROVIDER)
+        fire(provider.viewer, provider, "notice", notice.id, "acknowledge", {"received_on": TODAY}, SERVED_AT, TODAY)
+        assert notice.state is NoticeState.PLAN_DUE and notice.received_on == TODAY
         running = [d for d in deadlines_for(case.council_id, case_id=case.id) if d.status == "running"]
         assert [d.start_on for d in running] == [TODAY]
 
 
 def test_a_notice_acknowledged_after_its_deemed_day_stays_received_on_it(app, demo):
-    """Posted, so deemed received later; acknowledged later still. The notice is treated as received on the deemed
-    day: its clock and its record keep that day, and the audit trail keeps the day the provider gave."""
+    """Acknowledged after its deemed day: the notice is treated as received on the deemed day. Its clock and its
+    record keep that day, and the audit trail keeps the day the provider gave."""
     from sqlalchemy import select
 
     from models import db
     from models.case_queries import deadlines_for
-    from models.case_store import draft_notice, open_case
     from models.engine import fire
     from models.entities import AuditEvent
     from workflows.notice import NoticeState
 
     with app.app_context():
-        manager, provider = user(MANAGER), user(PROVIDER)
-        case = open_case(manager.viewer, manager, "LDDS-2023-07", "Attendance", SERVED_AT)
-        notice = draft_notice(manager.viewer, manager, case.id, "Findings", "A plan", SERVED_AT)
-        fire(manager.viewer, manager, "notice", notice.id, "issue",
-             {"served_on": TODAY, "method": "post"}, SERVED_AT, TODAY)
-        deemed = notice.received_on
+        case, notice = posted_notice()
+        deemed, provider = notice.received_on, user(PROVIDER)
         (running,) = [d for d in deadlines_for(case.council_id, case_id=case.id) if d.status == "running"]
         later = deemed + timedelta(days=3)
         fire(provider.viewer, provider, "notice", notice.id, "acknowledge", {"received_on": later},
