@@ -7,7 +7,7 @@ so in a sentence, which the view puts on the named field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask_wtf import FlaskForm
 from govuk_frontend_wtf.wtforms_widgets import (
@@ -150,10 +150,16 @@ FIELDS: dict[tuple[str, str], tuple[Field, ...]] = {
 PHASES = 3  # phased reinstatement (CE-40): up to three phases on the form
 
 
-def fields_for(kind: str, trigger: str, rulebook: Rulebook, ground: str | None = None) -> tuple[Field, ...]:
-    """The fields of a transition's form for this contract (council-set periods and suspension scopes vary; a
-    suspension's ground narrows its scopes: CE-53/CE-54 are embargoes on referrals only)."""
+def fields_for(kind: str, trigger: str, rulebook: Rulebook, record=None) -> tuple[Field, ...]:
+    """The fields of a transition's form for this contract and record (council-set periods and suspension scopes
+    vary; a suspension's ground narrows its scopes: CE-53/CE-54 are embargoes on referrals only; a notice's receipt
+    is asked against the day it is deemed received)."""
     fields = list(FIELDS.get((kind, trigger), ()))
+    if (kind, trigger) == ("notice", "acknowledge") and getattr(record, "received_on", None):
+        fields[0] = replace(fields[0], hint=(
+            f"It is treated as received on {record.received_on:%-d %B %Y}, the day it is deemed received as it was "
+            f"served {dict(METHODS).get(record.method, record.method or '').lower()}, unless it arrived earlier. "
+            f"{DATE_HINT}"))
     if (kind, trigger) == ("notice", "issue"):
         spec = next(iter(rulebook.clocks_starting("notice_received")), None)
         if spec is not None and spec.length is None:
@@ -165,7 +171,7 @@ def fields_for(kind: str, trigger: str, rulebook: Rulebook, ground: str | None =
             hint = f"The notice sets the period ({spec.rule})" if spec is not None else None
             fields.append(Field("remedy_days", "number", "Working days allowed for the remedy", hint))
     if (kind, trigger) == ("suspension", "suspend"):
-        route = rulebook.suspension_ground(ground)
+        route = rulebook.suspension_ground(getattr(record, "ground", None))
         allowed = route.scopes if route is not None and route.scopes else rulebook.suspension_scopes
         scopes = tuple((s, SCOPE_LABELS[s]) for s in allowed)
         fields[0] = Field("scope", "radios", "What is suspended?", choices=scopes)

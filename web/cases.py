@@ -507,7 +507,7 @@ def transition(collection: str, record_id: int, trigger: str):
         refusal = (f"Case {case.reference} is closed ({case.state.value.replace('_', ' ')}): its records stay as "
                    "they were", False)
     book = rulebook_for(case.contract)
-    fields = fields_for(kind, trigger, book, ground=getattr(record, "ground", None))
+    fields = fields_for(kind, trigger, book, record)
     phased = (kind, trigger) == ("suspension", "begin_reinstatement")
     form = transition_form(fields, record.version_id)
     label = workflow.label(trigger)

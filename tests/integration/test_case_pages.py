@@ -459,6 +459,9 @@ def test_the_plan_journey_through_the_pages(app, login_as):
         provider = login_as("provider_manager")
         notices = page_text(provider.get("/")).split("Notices served on you")[1].split("Action plans")[0]
         assert "(deemed from how it was served: record when it reached you if earlier)" in notices
+        form = page_text(provider.get(f"/notices/{notice_id}/acknowledge"))
+        assert ("It is treated as received on 18 December 2026, the day it is deemed received as it was served by "
+                "hand, unless it arrived earlier. For example, 18 12 2026") in form
         acknowledged = provider.post_form(f"/notices/{notice_id}/acknowledge", {"received_on": ["18", "12", "2026"]})
         assert acknowledged.status_code == 303
         notices = page_text(provider.get("/")).split("Notices served on you")[1].split("Action plans")[0]
