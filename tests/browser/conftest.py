@@ -36,10 +36,25 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+def closing(app):
+    """The app with each response read whole and closed before the server writes it. werkzeug's development server
+    closes a response only after it has drained the socket, and that read raises when the browser has reset the
+    connection (it navigated on while a static file was sent), so the file was left open: a ResourceWarning that
+    failed whichever browser test was running when the collector found it."""
+    def serve(environ, start_response):
+        response = app(environ, start_response)
+        try:
+            return [b"".join(response)]
+        finally:
+            if hasattr(response, "close"):
+                response.close()
+    return serve
+
+
 @pytest.fixture
 def live_server(app, demo):
     """Remedy served on a free port of 127.0.0.1 in a thread, with the demo data loaded."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, closing(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
