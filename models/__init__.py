@@ -134,6 +134,28 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor.close()
 
 
+def hold_writes() -> bool:
+    """Take SQLite's write lock for the session's transaction now, before it reads what it will write from, and
+    say whether this began the transaction (what was read before it may since have changed: read it again).
+
+    Python's sqlite3 begins a transaction at the first INSERT, UPDATE or DELETE, or at a SAVEPOINT, and a
+    transaction begun by a SAVEPOINT takes a read snapshot at its first SELECT. If another connection commits a
+    write after that snapshot, this transaction's first write is refused at once with "database is locked",
+    whatever the busy timeout: a scheduler tick read its batch, a web request saved a change meanwhile, and the
+    batch and every timer of it failed. BEGIN IMMEDIATE waits (the busy timeout) for any writer to finish and
+    then holds the lock until commit, so the reads and the writes see one state. Nothing is done on PostgreSQL,
+    whose transactions lock the rows they claim, or in a transaction already begun (call it before a savepoint:
+    a transaction begun by a write holds the lock already)."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return False
+    driver = connection.connection.driver_connection
+    if driver.in_transaction:
+        return False
+    driver.execute("BEGIN IMMEDIATE")
+    return True
+
+
 def _install_sqlite_pragmas() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine

@@ -9,7 +9,7 @@ from datetime import date, datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import db
+from models import db, hold_writes
 from models.calendar_store import working_calendar
 from models.case_queries import get_case, get_record, suspension_grounds
 from models.cases import ActionPlan, ActionPlanRow, Case, DefaultNotice, Milestone, Notice, Suspension, Termination
@@ -117,6 +117,7 @@ def preview_step(viewer: Viewer, actor: User, kind: str, record_id: int, trigger
     """What a step would do, without doing it, for a check-answers page: the step runs through the engine in a
     savepoint exactly as it will when confirmed (so its deadline and served letter are the real ones), `look(record)`
     reads what it made, and everything is rolled back. The engine's refusals are raised as `fire` raises them."""
+    hold_writes()  # SQLite: the savepoint would otherwise begin a transaction that another writer can outdate
     savepoint = db.session.begin_nested()
     try:
         record = fire(viewer, actor, kind, record_id, trigger, data, now, today, expected_version=expected_version)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import current_app
 from sqlalchemy import text
 
-from models import db
+from models import db, hold_writes
 from models.scheduler_store import record_tick
 from models.scheduling import Timer
 from models.timer_store import claim_due_rows, fire_batch, fire_timer
@@ -56,8 +56,11 @@ def sweep(now: datetime, batch: int = BATCH, oldest: list | None = None) -> dict
 def _sweep(now: datetime, batch: int, oldest: list) -> dict:
     counts = {"due": 0, "fired": 0, "cancelled": 0, "skipped": 0, "superseded": 0, "failed": 0}
     while True:
+        locked = hold_writes()  # SQLite: the write lock from the claim to the batch's commit
         timers = claim_due_rows(now, batch)
         if not timers:
+            if locked:
+                db.session.rollback()  # nothing due: the lock is let go before the delivery and the tick's record
             break
         if not oldest:
             oldest.append(timers[0].due_at)

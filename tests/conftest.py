@@ -209,6 +209,51 @@ def demo(app):
     return {role.value: email for email, _password, role in sign_ins}
 
 
+@pytest.fixture
+def saved_meanwhile(app, demo):
+    """`run(action, when)`: runs `action` while another connection saves a change to a person (a new name), begun
+    as the action sends its first statement starting `when` and given half a second before the action goes on.
+    Returns what the action returned, once the change is saved: it may wait for the action's transaction, but
+    neither may fail."""
+    import threading
+
+    from sqlalchemy import event, text
+
+    from models import db
+
+    def run(action, when: str):
+        saved, writers = [], []
+
+        def save() -> None:
+            with app.app_context(), db.engine.begin() as connection:
+                connection.execute(text('UPDATE "user" SET name = :name WHERE email = :email'),
+                                   {"name": "Renamed meanwhile", "email": demo["contract_manager"]})
+            saved.append(True)
+
+        def meanwhile(_conn, _cursor, statement, *_args) -> None:
+            if statement.startswith(when) and not writers:
+                writers.append(threading.Thread(target=save))
+                writers[0].start()
+                writers[0].join(0.5)  # saved by now, unless the action's transaction holds it back
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", meanwhile)
+        try:
+            result = action()
+        finally:
+            event.remove(engine, "before_cursor_execute", meanwhile)
+        assert writers, f"the action sent no statement starting {when!r}"
+        writers[0].join(10)
+        assert saved == [True]
+        with app.app_context():
+            assert db.session.scalar(text('SELECT name FROM "user" WHERE email = :email'),
+                                     {"email": demo["contract_manager"]}) == "Renamed meanwhile"
+        return result
+
+    return run
+
+
 DEMO_PASSWORD = "remedy-demo-password"
 
 

@@ -355,6 +355,26 @@ def test_issuing_a_notice_shows_the_due_date_how_it_was_counted_and_the_letter_b
     assert [e for e, _d in events(app, "notice", notice_id)].count("NOTICE_ISSUED") == 1
 
 
+def test_a_change_saved_while_the_check_page_previews_a_notice_fails_neither(app, login_as, saved_meanwhile):
+    """The check page runs the step in a savepoint and rolls it back. On SQLite that savepoint began a transaction
+    that a change saved meanwhile made stale, and the preview's first write was refused ("database is locked"):
+    the check page failed. The preview now holds the write lock first; the change waits for it."""
+    from tests.integration.test_case_pages import SERVED, link_id, open_case
+
+    with time_machine.travel(SERVED, tick=False):
+        manager = login_as("contract_manager")
+        case_id = open_case(app, manager)
+        assert manager.post_form(f"/cases/{case_id}/notices/new", {
+            "findings": "Attendance 71% against the 95% target",
+            "required_action": "A section 11.3 action plan"}).status_code == 303
+        notice_id = link_id(manager.get(f"/cases/{case_id}").get_data(as_text=True), "notices", "issue")
+        url = f"/notices/{notice_id}/issue"
+        answers = {"served_on": ["18", "12", "2026"], "method": "hand", "check": "1"}
+        check = saved_meanwhile(lambda: manager.post_form(url, answers, page=url), when="INSERT INTO audit_event")
+        assert "Wednesday 6 January 2027" in assert_page(check, "Check before you issue the notice")
+    assert "NOTICE_ISSUED" not in [e for e, _d in events(app, "notice", notice_id)]
+
+
 def test_comments_and_changes_through_the_api_match_the_openapi_document(app, api_token):
     from tests.integration.test_openapi import Checked
     from web.openapi import openapi_document

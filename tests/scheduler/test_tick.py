@@ -174,6 +174,18 @@ def test_a_crash_between_claiming_and_sending_loses_and_duplicates_nothing(manag
     assert tick(at("2026-12-29 09:10"))["delivered"]["sent"] == 0
 
 
+def test_a_change_saved_while_a_tick_reads_its_batch_fails_neither(manager, saved_meanwhile):
+    """A person saves a change just as a tick has read its batch of due timers. On SQLite the change used to commit
+    between the tick's reads and its first write, and SQLite then refused every write of the tick's transaction
+    ("database is locked", busy timeout or not): the batch, then each timer of it, failed and the tick raised. Now
+    the tick holds the write lock from its claim to its commit, and the change waits for it (on PostgreSQL it
+    commits at once: the tick locks only the timers it claimed)."""
+    kent_warning(manager, date(2026, 12, 18))
+    result = saved_meanwhile(lambda: tick(at("2026-12-29 09:00")), when="UPDATE timer")
+    assert (result["fired"], result["failed"]) == (1, 0)
+    assert len(outbox("Reminder")) == 4
+
+
 def test_only_one_scheduler_ticks_at_a_time(manager, app):
     from scheduler.lock import scheduler_lock
 
