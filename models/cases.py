@@ -245,10 +245,15 @@ class Deadline(db.Model):
     extension_days: Mapped[int] = mapped_column(Integer, default=0)
     breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the due instant, however late noticed
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Moves with every change: a step that read the deadline running is refused if a tick breached it meanwhile
+    # (the scheduler's set-based UPDATE moves it too: models/timer_store.fire_batch).
+    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     # Read with a list's rows when its statement asks (models/deadline_store.listed_facts), None when it did not:
     # whether a pause is open now, and the name of the record the deadline belongs to ("" when it has none).
     open_pause: Mapped[bool | None] = query_expression()
     subject_name: Mapped[str | None] = query_expression()
+
+    __mapper_args__ = {"version_id_col": version_id}
 
 
 class Document(db.Model):

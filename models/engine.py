@@ -226,16 +226,22 @@ def fire(viewer, actor: User, kind: str, record_id: int, trigger: str, data: dic
     if version is not None and record.version_id != version:
         raise Conflict(changed_message(KINDS[kind], record))
     seen = record.version_id
+    case = case_of(KINDS[kind], record)
+    case_seen = case.version_id if case is not None else None
     try:
         _run(viewer, actor, KINDS[kind], record, trigger, data, now, today, extra=extra)
         db.session.flush()
-    except StaleDataError:
+    except StaleDataError as exc:
         db.session.rollback()
         fresh = db.session.get(KINDS[kind].model, record_id)
-        if KINDS[kind].on_case and fresh is not None and fresh.version_id == seen:
+        if fresh is None or fresh.version_id != seen:
+            raise Conflict(changed_message(KINDS[kind], fresh)) from None
+        fresh_case = case_of(KINDS[kind], fresh)
+        if fresh_case is not None and fresh_case.version_id != case_seen:
             # The record itself is as it was: what changed under us was its case (another step moved the rung).
-            raise Conflict(changed_message(KINDS["case"], fresh.case)) from None
-        raise Conflict(changed_message(KINDS[kind], fresh)) from None
+            raise Conflict(changed_message(KINDS["case"], fresh_case)) from None
+        # Neither: a deadline the step stops (a tick recorded its breach meanwhile), or another record it moves.
+        raise Conflict(DEADLINE_CHANGED if "table 'deadline'" in str(exc) else CHANGED_MEANWHILE) from None
     except OperationalError as exc:
         # SQLite refuses the second of two simultaneous writers outright ("database is locked").
         if "locked" not in str(exc).lower():
@@ -299,6 +305,11 @@ def _run(viewer, actor, kind: RecordKind, record, trigger: str, data: dict, now:
 def _set_state(record, state) -> None:
     """The one assignment of a record's state in Remedy (a test fails if another module writes one)."""
     record.state = state
+
+
+CHANGED_MEANWHILE = "Someone else changed this while you were working on it. Check what changed and try again."
+DEADLINE_CHANGED = ("A deadline this step stops changed while you were working on it: the scheduler may have just "
+                    "recorded it as missed. Check the deadlines and try again.")
 
 
 def changed_message(kind: RecordKind, record) -> str:

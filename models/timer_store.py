@@ -270,6 +270,10 @@ def claim_query(now: datetime, limit: int):
     return query
 
 
+class DeadlinesChanged(RuntimeError):
+    """A deadline the fast path read as running was no longer running when it came to breach it."""
+
+
 # The columns of the fast path's rows, in the order its tuples give them.
 AUDIT_COLUMNS = ("council_id", "at", "actor_id", "actor_label", "entity_type", "entity_id", "case_id", "event",
                  "from_state", "to_state", "reason", "data")
@@ -425,9 +429,15 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
                                                                                 fired_at=now),
                            execution_options={"synchronize_session": False})
     if deadline_rows:
-        db.session.execute(update(Deadline).where(among(Deadline.id, deadline_rows))
-                           .values(status="breached", breached_at=Deadline.due_at),
-                           execution_options={"synchronize_session": False})
+        # Only deadlines still running: one changed since it was read above (a person's step committed meanwhile,
+        # on PostgreSQL) fails the batch, which the caller then fires the slow way, timer by timer, from fresh rows.
+        changed = db.session.execute(update(Deadline).where(among(Deadline.id, deadline_rows),
+                                                            Deadline.status == "running")
+                                     .values(status="breached", breached_at=Deadline.due_at,
+                                             version_id=Deadline.version_id + 1),
+                                     execution_options={"synchronize_session": False})
+        if changed.rowcount != len(set(deadline_rows)):
+            raise DeadlinesChanged(f"{len(set(deadline_rows)) - changed.rowcount} deadline(s) changed meanwhile")
         # Core writes: the councils' lists (a deadline breached, a case overdue) move when the tick commits.
         council_pictures_changed(db.session, {deadline.council_id for _, deadline in breaches})
     if breached:

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import abort, flash
+from sqlalchemy.orm.exc import StaleDataError
 
 from models import db
+from models.engine import CHANGED_MEANWHILE
 from models.provider_store import filter_choices
 from web.case_forms import Field
 from web.clock import LONDON
@@ -37,6 +39,11 @@ def attempt(action: Callable, then: Callable | None = None) -> tuple[object, Fai
         result = action()
         if then is not None:
             result = then(result)
+        db.session.commit()
+        return result, None
+    except StaleDataError:
+        # A versioned row (a record, a deadline) changed between this request's read and its write.
+        failure = Failure(409, CHANGED_MEANWHILE)
     except NotFound as exc:
         failure = Failure(404, str(exc))
     except TransitionNotAllowed as exc:
@@ -47,9 +54,6 @@ def attempt(action: Callable, then: Callable | None = None) -> tuple[object, Fai
         failure = Failure(400, str(exc))
     except ValidationProblem as exc:
         failure = Failure(422, str(exc), exc.field)
-    else:
-        db.session.commit()
-        return result, None
     db.session.rollback()
     return None, failure
 

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from tests.conftest import assert_page
 from tests.integration.test_financial_changes import check, contract_id, timers
@@ -138,6 +138,42 @@ def test_a_ce46_request_answered_by_its_date_meets_its_deadline(app, api):
     assert answered["deadlines"][0]["status"] == "met"
     assert ("breach", "pending") not in timers(app, answered["deadlines"][0]["id"])["kinds"]
     assert occurrences(app, cheshire) == []
+
+
+def test_an_answer_given_as_the_scheduler_breaches_the_request_is_refused_and_says_why(app, api, monkeypatch):
+    """The step read the request's running deadline; the scheduler breached it before the step wrote it met (here
+    the tick's own UPDATE, run just then). The step is refused with a 409 that says a deadline changed, not the
+    request, and nothing of it is kept."""
+    import models.engine
+    from models import db
+    from models.cases import Deadline
+    from models.engine import DEADLINE_CHANGED
+
+    cheshire = contract_id(app, "ECH-2024-01")
+    manager = api("contract_manager")
+    with time_machine.travel("2026-12-23T10:00:00+00:00", tick=False):
+        created = manager.post("/requests", {
+            "contract_id": cheshire, "request_type": "inspection-reports", "asked_on": "2026-12-23",
+            "what_asked": "The CQC inspection report of November"}).get_json()
+    real = models.engine.clock_spec
+
+    def breached_meanwhile(kind, rulebook, deadline_kind):
+        """Called for each running deadline the step read, before the step changes it."""
+        db.session.execute(update(Deadline)
+                           .where(Deadline.entity_type == "request", Deadline.entity_id == created["id"])
+                           .values(status="breached", breached_at=Deadline.due_at, version_id=Deadline.version_id + 1),
+            execution_options={"synchronize_session": False})
+        return real(kind, rulebook, deadline_kind)
+
+    monkeypatch.setattr(models.engine, "clock_spec", breached_meanwhile)
+    with time_machine.travel("2026-12-29T15:00:00+00:00", tick=False):
+        refused = manager.post(f"/requests/{created['id']}/transitions", {
+            "trigger": "answer", "answered_on": "2026-12-29", "answer": "Report received",
+            "version": created["version"]})
+    assert refused.status_code == 409 and refused.get_json()["error"] == DEADLINE_CHANGED
+    again = manager.get(f"/requests/{created['id']}").get_json()
+    assert (again["state"], again["version"], again["deadlines"][0]["status"]) == ("open", created["version"],
+                                                                                   "running")
 
 
 @pytest.mark.rules("KT-12")

@@ -186,6 +186,57 @@ def test_a_change_saved_while_a_tick_reads_its_batch_fails_neither(manager, save
     assert len(outbox("Reminder")) == 4
 
 
+def test_a_step_that_read_a_deadline_running_before_a_tick_breached_it_leaves_the_breach(manager, app):
+    """A person's step reads the running deadlines it stops; a tick breaches one and commits; the step then marks
+    it met. It used to write "met" over the breach (its audit event and messages stayed). The deadline's version
+    moved with the breach, so the step's write is refused as a change made meanwhile, and the breach stands."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from models.deadline_store import cancel_deadline_timers
+
+    deadline_id = kent_warning(manager, date(2026, 12, 18)).id
+    db.session.commit()
+    read = db.session.scalars(select(Deadline).where(Deadline.id == deadline_id, Deadline.status == "running")).one()
+    with app.app_context():  # the scheduler: a session and a connection of its own
+        assert tick(at("2027-01-07 09:00"))["fired"] == 1
+    read.status, read.met_at = "met", at("2027-01-07 09:00")
+    with pytest.raises(StaleDataError):
+        cancel_deadline_timers(read, "Met")  # its query flushes the change first
+        db.session.flush()
+    db.session.rollback()
+    assert db.session.get(Deadline, deadline_id).status == "breached"
+    assert {t.status for t in db.session.scalars(select(Timer).where(Timer.deadline_id == deadline_id))} == {
+        "fired", "skipped"}
+
+
+def test_a_deadline_that_changed_after_the_batch_read_it_sends_the_batch_the_slow_way(manager, monkeypatch, caplog):
+    """The fast path breaches deadlines with one UPDATE of those still running. If one was not (a person's step
+    committed after the batch read it: on PostgreSQL the tick holds only its timers), the batch is rolled back and
+    each timer fired the slow way from fresh rows. Here the change is made inside the batch, just after it read."""
+    from sqlalchemy import update
+
+    import models.timer_store as timer_store
+
+    deadline_id = kent_warning(manager, date(2026, 12, 18)).id
+    db.session.commit()
+    real, moved = timer_store.decide_timer, []
+
+    def changed_meanwhile(facts):
+        if not moved:
+            moved.append(db.session.execute(update(Deadline).where(Deadline.id == deadline_id).values(
+                status="met", version_id=Deadline.version_id + 1)).rowcount)
+        return real(facts)
+
+    monkeypatch.setattr(timer_store, "decide_timer", changed_meanwhile)
+    result = tick(at("2027-01-07 09:00"))
+    assert moved == [1] and "Batch failed; firing its timers one by one" in caplog.text
+    assert "deadline(s) changed meanwhile" in caplog.text
+    # The change was rolled back with the batch (it was made inside it); the slow way then fired from fresh rows.
+    assert (result["fired"], result["failed"]) == (1, 0)
+    db.session.expire_all()
+    assert db.session.get(Deadline, deadline_id).status == "breached"
+
+
 def test_only_one_scheduler_ticks_at_a_time(manager, app):
     from scheduler.lock import scheduler_lock
 
