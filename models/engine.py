@@ -243,8 +243,10 @@ def fire(viewer, actor: User, kind: str, record_id: int, trigger: str, data: dic
         # Neither: a deadline the step stops (a tick recorded its breach meanwhile), or another record it moves.
         raise Conflict(DEADLINE_CHANGED if "table 'deadline'" in str(exc) else CHANGED_MEANWHILE) from None
     except OperationalError as exc:
-        # SQLite refuses the second of two simultaneous writers outright ("database is locked").
-        if "locked" not in str(exc).lower():
+        # SQLite refuses the second of two simultaneous writers outright ("database is locked"); PostgreSQL ends a
+        # deadlock by failing one side ("deadlock detected": a step that wrote a deadline and waits for its timer,
+        # while a tick holds that timer and waits for the deadline).
+        if not any(word in str(exc).lower() for word in ("locked", "deadlock detected")):
             raise
         db.session.rollback()
         raise Conflict("Someone else was changing this record at the same moment: reload it and try again") from None

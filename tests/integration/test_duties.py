@@ -176,6 +176,69 @@ def test_an_answer_given_as_the_scheduler_breaches_the_request_is_refused_and_sa
                                                                                    "running")
 
 
+def test_an_answer_sent_while_a_tick_breaches_the_request_never_fails_and_the_breach_stands(app, api):
+    """A real tick and a real step at once: the tick has claimed the request's breach timer when the answer comes.
+    On SQLite the answer waits for the tick's write lock, then finds the deadline breached and is recorded late.
+    On PostgreSQL the answer writes the deadline and waits for the timer the tick holds, while the tick waits for
+    the deadline: PostgreSQL ends the deadlock by failing the answer, which waited first, and the person is told
+    to try again (409). Either way no server error, and the breach stands."""
+    import threading
+    import time
+
+    from sqlalchemy import event
+
+    from models import db
+    from models.cases import Deadline
+    from models.engine import DEADLINE_CHANGED
+    from scheduler.tick import tick
+
+    cheshire = contract_id(app, "ECH-2024-01")
+    manager = api("contract_manager")
+    with time_machine.travel("2026-12-23T10:00:00+00:00", tick=False):
+        created = manager.post("/requests", {
+            "contract_id": cheshire, "request_type": "inspection-reports", "asked_on": "2026-12-23",
+            "what_asked": "The CQC inspection report of November"}).get_json()
+    claimed, ticked = threading.Event(), []
+
+    def hold_the_claim(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("UPDATE timer") and not claimed.is_set():
+            claimed.set()
+            time.sleep(0.5)  # the answer meanwhile reads the deadline, writes it and waits for the timer
+
+    def the_scheduler() -> None:
+        with app.app_context():
+            ticked.append(tick(datetime(2026, 12, 30, 9, tzinfo=UTC)))
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", hold_the_claim)
+    scheduler = threading.Thread(target=the_scheduler)
+    try:
+        scheduler.start()
+        assert claimed.wait(10)
+        with time_machine.travel("2026-12-30T09:00:00+00:00", tick=False):
+            answer = manager.post(f"/requests/{created['id']}/transitions", {
+                "trigger": "answer", "answered_on": "2026-12-30", "answer": "Report received",
+                "version": created["version"]})
+        scheduler.join(20)
+    finally:
+        event.remove(engine, "before_cursor_execute", hold_the_claim)
+    assert ticked and ticked[0]["failed"] == 0
+    with app.app_context():
+        deadline = db.session.scalars(select(Deadline).where(Deadline.entity_type == "request",
+                                                             Deadline.entity_id == created["id"])).one()
+        assert deadline.status == "breached"
+    if answer.status_code == 409:
+        # The breach also made the request overdue (CE-46), so the answer may find the request itself changed.
+        assert answer.get_json()["error"] in (
+            "Someone else was changing this record at the same moment: reload it and try again", DEADLINE_CHANGED,
+            "Someone else changed this request while you were working on it: it is now overdue. Check what changed "
+            "and try again."), answer.get_json()["error"]
+        assert manager.get(f"/requests/{created['id']}").get_json()["state"] == "overdue"
+    else:
+        assert (answer.status_code, answer.get_json()["late"]) == (200, True)
+
+
 @pytest.mark.rules("KT-12")
 def test_the_provider_answers_a_kent_request_and_another_provider_sees_nothing(app, api):
     from scheduler.tick import tick
