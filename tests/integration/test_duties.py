@@ -178,10 +178,11 @@ def test_an_answer_given_as_the_scheduler_breaches_the_request_is_refused_and_sa
 
 def test_an_answer_sent_while_a_tick_breaches_the_request_never_fails_and_the_breach_stands(app, api):
     """A real tick and a real step at once: the tick has claimed the request's breach timer when the answer comes.
-    On SQLite the answer waits for the tick's write lock, then finds the deadline breached and is recorded late.
-    On PostgreSQL the answer writes the deadline and waits for the timer the tick holds, while the tick waits for
-    the deadline: PostgreSQL ends the deadlock by failing the answer, which waited first, and the person is told
-    to try again (409). Either way no server error, and the breach stands."""
+    On SQLite the answer reads the request, waits for the tick's write lock, and is refused because the breach
+    made the request overdue meanwhile (had it read after the tick, it would be recorded late). On PostgreSQL the
+    answer writes the deadline and waits for the timer the tick holds, while the tick waits for the deadline:
+    PostgreSQL ends the deadlock by failing the answer, which waited first. Either way the person is told to try
+    again (409), never a server error, and the breach stands."""
     import threading
     import time
 
