@@ -136,7 +136,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def hold_writes() -> bool:
     """Take SQLite's write lock for the session's transaction now, before it reads what it will write from, and
-    say whether this began the transaction (what was read before it may since have changed: read it again).
+    say whether this began the transaction (so the caller may end it early if it finds nothing to write).
 
     Python's sqlite3 begins a transaction at the first INSERT, UPDATE or DELETE, or at a SAVEPOINT, and a
     transaction begun by a SAVEPOINT takes a read snapshot at its first SELECT. If another connection commits a
