@@ -140,6 +140,14 @@ def test_a_ce46_request_answered_by_its_date_meets_its_deadline(app, api):
     assert occurrences(app, cheshire) == []
 
 
+def cheshire_request(app, manager) -> dict:
+    """A CE-46 request for inspection reports asked on Wednesday 23 December 2026 (due Tuesday 29 December)."""
+    with time_machine.travel("2026-12-23T10:00:00+00:00", tick=False):
+        return manager.post("/requests", {
+            "contract_id": contract_id(app, "ECH-2024-01"), "request_type": "inspection-reports",
+            "asked_on": "2026-12-23", "what_asked": "The CQC inspection report of November"}).get_json()
+
+
 def test_an_answer_given_as_the_scheduler_breaches_the_request_is_refused_and_says_why(app, api, monkeypatch):
     """The step read the request's running deadline; the scheduler breached it before the step wrote it met (here
     the tick's own UPDATE, run just then). The step is refused with a 409 that says a deadline changed, not the
@@ -149,12 +157,8 @@ def test_an_answer_given_as_the_scheduler_breaches_the_request_is_refused_and_sa
     from models.cases import Deadline
     from models.engine import DEADLINE_CHANGED
 
-    cheshire = contract_id(app, "ECH-2024-01")
     manager = api("contract_manager")
-    with time_machine.travel("2026-12-23T10:00:00+00:00", tick=False):
-        created = manager.post("/requests", {
-            "contract_id": cheshire, "request_type": "inspection-reports", "asked_on": "2026-12-23",
-            "what_asked": "The CQC inspection report of November"}).get_json()
+    created = cheshire_request(app, manager)
     real = models.engine.clock_spec
 
     def breached_meanwhile(kind, rulebook, deadline_kind):
@@ -193,12 +197,8 @@ def test_an_answer_sent_while_a_tick_breaches_the_request_never_fails_and_the_br
     from models.engine import DEADLINE_CHANGED
     from scheduler.tick import tick
 
-    cheshire = contract_id(app, "ECH-2024-01")
     manager = api("contract_manager")
-    with time_machine.travel("2026-12-23T10:00:00+00:00", tick=False):
-        created = manager.post("/requests", {
-            "contract_id": cheshire, "request_type": "inspection-reports", "asked_on": "2026-12-23",
-            "what_asked": "The CQC inspection report of November"}).get_json()
+    created = cheshire_request(app, manager)
     claimed, ticked = threading.Event(), []
 
     def hold_the_claim(_conn, _cursor, statement, *_args) -> None:

@@ -312,18 +312,25 @@ def test_submit_and_return_pages_show_the_plan_with_comments_on_its_rows_and_say
 # -- check answers before a notice is issued -------------------------------------------------------------------------
 
 
+def drafted_notice(app, manager) -> tuple[int, int]:
+    """A Kent case with a formal warning drafted and not yet issued: (case id, notice id)."""
+    from tests.integration.test_case_pages import link_id, open_case
+
+    case_id = open_case(app, manager)
+    assert manager.post_form(f"/cases/{case_id}/notices/new", {
+        "findings": "Attendance 71% against the 95% target",
+        "required_action": "A section 11.3 action plan"}).status_code == 303
+    return case_id, link_id(manager.get(f"/cases/{case_id}").get_data(as_text=True), "notices", "issue")
+
+
 def test_issuing_a_notice_shows_the_due_date_how_it_was_counted_and_the_letter_before_it_goes(app, login_as):
     from html import unescape
 
-    from tests.integration.test_case_pages import SERVED, link_id, open_case
+    from tests.integration.test_case_pages import SERVED
 
     with time_machine.travel(SERVED, tick=False):
         manager = login_as("contract_manager")
-        case_id = open_case(app, manager)
-        assert manager.post_form(f"/cases/{case_id}/notices/new", {
-            "findings": "Attendance 71% against the 95% target",
-            "required_action": "A section 11.3 action plan"}).status_code == 303
-        notice_id = link_id(manager.get(f"/cases/{case_id}").get_data(as_text=True), "notices", "issue")
+        case_id, notice_id = drafted_notice(app, manager)
         url = f"/notices/{notice_id}/issue"
         form = assert_page(manager.get(url), "Issue the notice")
         assert 'name="check" value="1"' in form and "Continue" in form
@@ -359,15 +366,11 @@ def test_a_change_saved_while_the_check_page_previews_a_notice_fails_neither(app
     """The check page runs the step in a savepoint and rolls it back. On SQLite that savepoint began a transaction
     that a change saved meanwhile made stale, and the preview's first write was refused ("database is locked"):
     the check page failed. The preview now holds the write lock first; the change waits for it."""
-    from tests.integration.test_case_pages import SERVED, link_id, open_case
+    from tests.integration.test_case_pages import SERVED
 
     with time_machine.travel(SERVED, tick=False):
         manager = login_as("contract_manager")
-        case_id = open_case(app, manager)
-        assert manager.post_form(f"/cases/{case_id}/notices/new", {
-            "findings": "Attendance 71% against the 95% target",
-            "required_action": "A section 11.3 action plan"}).status_code == 303
-        notice_id = link_id(manager.get(f"/cases/{case_id}").get_data(as_text=True), "notices", "issue")
+        case_id, notice_id = drafted_notice(app, manager)
         url = f"/notices/{notice_id}/issue"
         answers = {"served_on": ["18", "12", "2026"], "method": "hand", "check": "1"}
         check = saved_meanwhile(lambda: manager.post_form(url, answers, page=url), when="INSERT INTO audit_event")
