@@ -167,3 +167,44 @@ def test_every_worker_counts_on_a_new_closure_day_at_once(login_as, demo, second
     assert admin.post_form(f"/admin/non-working-days/{closure_id}/remove", {},
                            page="/admin/non-working-days").status_code == 303
     assert due() == "Wednesday 6 January 2027"
+
+
+def test_two_admins_adding_the_same_day_at_once_get_one_row_and_a_clear_409(login_as, app):
+    """The second admin's check found no such day, but the first committed it before the second's insert: the
+    unique key refuses the second, who is told someone else made the change at that moment (409), not a server
+    error, and nothing of theirs is kept (no second audit event)."""
+    from sqlalchemy import event, text
+
+    from models import db
+    from models.audit_store import events_for
+    from models.calendar_store import list_closures
+    from models.user_store import find_user_by_email
+
+    with app.app_context():
+        engine = db.engine
+        council_id = find_user_by_email("admin@remedy.example").council_id
+        admin_id = find_user_by_email("admin@remedy.example").id
+    first = []
+
+    def the_other_admin_first(_conn, _cursor, statement, *_args) -> None:
+        if statement.startswith("INSERT INTO calendar_closure") and not first:
+            first.append("saving")  # the other admin's own INSERT passes this hook too
+            with engine.begin() as other:
+                first[0] = (other.execute(text(
+                    'INSERT INTO calendar_closure (council_id, region, "on", kind, reason, created_by_id, created_at) '
+                    "VALUES (:council, 'england-and-wales', '2027-01-06', 'council_closure', 'Office move', :admin, "
+                    "CURRENT_TIMESTAMP)"), {"council": council_id, "admin": admin_id}).rowcount)
+
+    admin = login_as("admin")
+    event.listen(engine, "before_cursor_execute", the_other_admin_first)
+    try:
+        refused = add(admin, "6", "1", "2027", reason="Staff training day")
+    finally:
+        event.remove(engine, "before_cursor_execute", the_other_admin_first)
+    assert first == [1]
+    html = assert_page(refused, "Someone else made a change at the same moment", status=409)
+    assert "Your change was not saved" in html
+    with app.app_context():
+        [closure] = list_closures(council_id)
+        assert closure.reason == "Office move"
+        assert events_for(council_id, "calendar", closure.id) == []
