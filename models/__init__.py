@@ -156,6 +156,23 @@ def hold_writes() -> bool:
     return True
 
 
+def is_clash(error: BaseException) -> bool:
+    """Whether `error` is two people's changes meeting in the database, one of them losing: a unique key the
+    other's row took between a check and an insert, a versioned row changed meanwhile (StaleDataError), or the
+    other holding the lock (SQLite busy past its timeout, PostgreSQL ending a deadlock by failing one side). Such a
+    change is to be tried again (a 409), not a fault (a 500)."""
+    from sqlalchemy.exc import IntegrityError, OperationalError
+    from sqlalchemy.orm.exc import StaleDataError
+
+    if isinstance(error, StaleDataError):
+        return True
+    if isinstance(error, IntegrityError):
+        return getattr(error.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(error.orig)
+    if isinstance(error, OperationalError):
+        return any(words in str(error.orig).lower() for words in ("database is locked", "deadlock detected"))
+    return False
+
+
 def _install_sqlite_pragmas() -> None:
     from sqlalchemy import event
     from sqlalchemy.engine import Engine

@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
-from models import db
+from models import db, is_clash
 from models.audit_store import record_event
 from models.calendar_store import working_calendar
 from models.cases import ActionPlan, Case, Deadline, Milestone
@@ -246,7 +246,7 @@ def fire(viewer, actor: User, kind: str, record_id: int, trigger: str, data: dic
         # SQLite refuses the second of two simultaneous writers outright ("database is locked"); PostgreSQL ends a
         # deadlock by failing one side ("deadlock detected": a step that wrote a deadline and waits for its timer,
         # while a tick holds that timer and waits for the deadline).
-        if not any(word in str(exc).lower() for word in ("locked", "deadlock detected")):
+        if not is_clash(exc):
             raise
         db.session.rollback()
         raise Conflict("Someone else was changing this record at the same moment: reload it and try again") from None

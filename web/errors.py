@@ -6,6 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from models import is_clash
 from web.bounds import BadParameter
 from workflows.errors import NotFound as RecordNotFound
 
@@ -43,23 +44,6 @@ def _out_of_range(error: Exception) -> bool:
 
 SIMULTANEOUS = ("Someone else made a change here at the same moment, and yours was not saved. Reload the page to "
                 "see theirs, then try again if you still need to.")
-
-
-def _simultaneous(error: Exception) -> bool:
-    """Two people's changes met in the database, and one lost: a unique key already taken by the other's row
-    (checked for before the insert, but the other committed in between), a versioned row changed meanwhile, or
-    the other holding the lock (SQLite busy past its timeout, PostgreSQL ending a deadlock). A view that runs its
-    step through web.steps.attempt says so itself; this is the last line of defence for the others."""
-    from sqlalchemy.exc import IntegrityError, OperationalError
-    from sqlalchemy.orm.exc import StaleDataError
-
-    if isinstance(error, StaleDataError):
-        return True
-    if isinstance(error, IntegrityError):
-        return getattr(error.orig, "sqlstate", None) == "23505" or "UNIQUE constraint failed" in str(error.orig)
-    if isinstance(error, OperationalError):
-        return any(words in str(error.orig).lower() for words in ("database is locked", "deadlock detected"))
-    return False
 
 
 def register(app: Flask) -> None:
@@ -121,7 +105,7 @@ def register(app: Flask) -> None:
             if wants_json():
                 return api_error(422, message)
             return render_template("errors/400.html", reason=message), 422
-        if _simultaneous(error):
+        if is_clash(error):  # the last line of defence: web.steps.attempt answers most of them itself
             app.logger.warning("Simultaneous change refused: %s %s: %s", request.method, request.path, error)
             if wants_json():
                 return api_error(409, SIMULTANEOUS)

@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, time
 
 from flask import abort, flash
-from sqlalchemy.orm.exc import StaleDataError
 
-from models import db
+from models import db, is_clash
 from models.engine import CHANGED_MEANWHILE
 from models.provider_store import filter_choices
 from web.case_forms import Field
@@ -41,9 +40,6 @@ def attempt(action: Callable, then: Callable | None = None) -> tuple[object, Fai
             result = then(result)
         db.session.commit()
         return result, None
-    except StaleDataError:
-        # A versioned row (a record, a deadline) changed between this request's read and its write.
-        failure = Failure(409, CHANGED_MEANWHILE)
     except NotFound as exc:
         failure = Failure(404, str(exc))
     except TransitionNotAllowed as exc:
@@ -54,6 +50,11 @@ def attempt(action: Callable, then: Callable | None = None) -> tuple[object, Fai
         failure = Failure(400, str(exc))
     except ValidationProblem as exc:
         failure = Failure(422, str(exc), exc.field)
+    except Exception as exc:
+        if not is_clash(exc):  # a fault: the app's error handler rolls back, logs it and answers 500
+            raise
+        # Another change met this one in the database (a versioned row changed meanwhile, a unique key taken).
+        failure = Failure(409, CHANGED_MEANWHILE)
     db.session.rollback()
     return None, failure
 
