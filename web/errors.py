@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from models import is_clash
+from models.engine import CHANGED_MEANWHILE
 from web.bounds import BadParameter
 from workflows.errors import NotFound as RecordNotFound
 
@@ -40,10 +41,6 @@ def _out_of_range(error: Exception) -> bool:
     from sqlalchemy.exc import DataError
 
     return isinstance(error, DataError) and "out of range" in str(error.orig)
-
-
-SIMULTANEOUS = ("Someone else made a change here at the same moment, and yours was not saved. Reload the page to "
-                "see theirs, then try again if you still need to.")
 
 
 def register(app: Flask) -> None:
@@ -108,7 +105,7 @@ def register(app: Flask) -> None:
         if is_clash(error):  # the last line of defence: web.steps.attempt answers most of them itself
             app.logger.warning("Simultaneous change refused: %s %s: %s", request.method, request.path, error)
             if wants_json():
-                return api_error(409, SIMULTANEOUS)
+                return api_error(409, CHANGED_MEANWHILE)
             return render_template("errors/409.html"), 409
         app.logger.exception("Unhandled error")
         if wants_json():
