@@ -99,6 +99,8 @@ def create_app(overrides: dict | None = None) -> Flask:
         DELIVERY_BUDGET_SECONDS=float(os.environ.get("REMEDY_DELIVERY_BUDGET_SECONDS", "45")),
         # "separate": the outbox is delivered by `flask scheduler deliver` workers, not by the scheduler's tick.
         DELIVERY_WORKERS=os.environ.get("REMEDY_DELIVERY_WORKERS", "in_scheduler"),
+        # PostgreSQL: how many connections fire a backlog of due timers at once (scheduler/tick.sweep).
+        SWEEP_CONNECTIONS=int(os.environ.get("REMEDY_SWEEP_CONNECTIONS", "2")),
         # Where the SQLite scheduler lock file lives (PostgreSQL uses an advisory lock instead).
         SCHEDULER_LOCK_DIR=os.environ.get("REMEDY_SCHEDULER_LOCK_DIR", str(instance_path)),
         # Providers' evidence files: outside static/, under random names, served only through a permission check.

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import gc
 import logging
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -46,14 +48,49 @@ def collector_paused():
             gc.enable()
 
 
-def sweep(now: datetime, batch: int = BATCH, oldest: list | None = None) -> dict:
+def sweep(now: datetime, batch: int = BATCH, oldest: list | None = None, connections: int | None = None) -> dict:
     """Fire every timer due by `now`, in due order, in batches committed one by one. The due instant of the oldest
-    timer waiting is put in `oldest`: the first row claimed, as claims go in due order (no query of its own)."""
-    with collector_paused():
-        return _sweep(now, batch, [] if oldest is None else oldest)
+    timer waiting is put in `oldest`: the first row claimed, as claims go in due order (no query of its own).
+
+    A backlog is fired on several connections at once on PostgreSQL (`connections`, REMEDY_SWEEP_CONNECTIONS, 2 by
+    default): when a claim comes back full, more may be due, so other sessions start claiming the batches after it
+    (SKIP LOCKED) while this one fires its own. Each batch is still one transaction of its own, fired the one way.
+    An idle tick or a small one never starts them. SQLite has one writer at a time: one connection."""
+    if connections is None:
+        connections = current_app.config["SWEEP_CONNECTIONS"]
+    if db.engine.dialect.name != "postgresql":
+        connections = 1
+    oldest = [] if oldest is None else oldest
+    helpers: list[Future] = []
+    with collector_paused(), ThreadPoolExecutor(max(connections - 1, 1), thread_name_prefix="sweep") as pool:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+        def backlog() -> None:
+            helpers.extend(pool.submit(_helper_sweep, app, now, batch) for _ in range(connections - 1))
+
+        counts = _sweep(now, batch, oldest, backlog if connections > 1 else None)
+        for helper in helpers:
+            more, first = helper.result()
+            for outcome, n in more.items():
+                counts[outcome] = counts.get(outcome, 0) + n
+            if first and (not oldest or first[0] < oldest[0]):
+                oldest[:] = first
+    return counts
 
 
-def _sweep(now: datetime, batch: int, oldest: list) -> dict:
+def _helper_sweep(app, now: datetime, batch: int) -> tuple[dict, list]:
+    """Another connection's share of a backlog: its own application context, so its own session."""
+    with app.app_context():
+        try:
+            first: list = []
+            return _sweep(now, batch, first, None), first
+        finally:
+            db.session.remove()
+
+
+def _sweep(now: datetime, batch: int, oldest: list, backlog: Callable[[], None] | None) -> dict:
+    """One session's loop: claim a batch, fire it, commit, until a claim comes back short. `backlog` is called
+    once, at the first full claim."""
     counts = {"due": 0, "fired": 0, "cancelled": 0, "skipped": 0, "superseded": 0, "failed": 0}
     while True:
         locked = hold_writes()  # SQLite: the write lock from the claim to the batch's commit
@@ -64,6 +101,9 @@ def _sweep(now: datetime, batch: int, oldest: list) -> dict:
             break
         if not oldest:
             oldest.append(timers[0].due_at)
+        if backlog is not None and len(timers) == batch:
+            backlog()
+            backlog = None
         # The fast path fires the whole batch with a handful of queries; if anything in it fails, the batch is
         # rolled back and every timer goes the slow way, one savepoint each, so one poison timer is isolated.
         savepoint = db.session.begin_nested()
