@@ -10,7 +10,7 @@ from itertools import chain
 from operator import itemgetter
 
 from psycopg.types.numeric import IntDumper
-from sqlalchemy import ARRAY, JSON, Date, String, any_, bindparam, func, insert, select, text
+from sqlalchemy import ARRAY, JSON, Date, Integer, String, Text, any_, bindparam, cast, func, insert, select, text
 
 from models import UTCDateTime, db
 
@@ -127,6 +127,11 @@ def among(column, values):
     the same for every batch (psycopg prepares it once) and the driver does not split a thousand placeholders."""
     values = list(values)
     if db.engine.dialect.name == "postgresql":
+        if isinstance(column.type, Integer) and all(type(value) is int for value in values):
+            # Ids as the array's own text, '{1,2,3}', cast by the server: psycopg dumps a list element by element
+            # in Python (0.17 s of a tick's client CPU for its 80,000 ids); str.join does it in C.
+            literal = "{" + ",".join(map(str, values)) + "}"
+            return column == any_(cast(bindparam(None, literal, type_=Text), ARRAY(Integer)))
         return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
     # SQLite: the batch as one JSON text parameter, read back by json_each. An IN list of 5,000 placeholders cost
     # more to build (SQLAlchemy expands and names each one), bind and parse than the lookups it asks for.

@@ -1,6 +1,7 @@
 """models/bulk_store.insert_with_ids: many rows in one go, and each row's id given back in order, on SQLite (the
 first row's id, then the ids after it) and on PostgreSQL (the table's sequence), after rows already there. And
-plain_rows: the same values as SQLAlchemy's rows, as the driver's own tuples only where no type converts them."""
+plain_rows: the same values as SQLAlchemy's rows, as the driver's own tuples only where no type converts them. And
+among: a batch of values matched in one parameter."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import Date, Text, cast, insert, null, select
 
 from models import db
-from models.bulk_store import insert_with_ids, plain_rows
+from models.bulk_store import among, insert_with_ids, plain_rows
 from models.entities import Contract
 from models.monitoring import BreachRecord
 
@@ -83,3 +84,20 @@ def test_json_columns_store_the_same_text_as_the_orm_writes(app, demo):
             .where(BreachRecord.id.in_([bulk_id, orm_id])))}
         assert texts[bulk_id] == texts[orm_id]
         assert db.session.get(BreachRecord, bulk_id).figures == figures
+
+
+def test_among_matches_a_batch_of_ids_as_in_would_on_both_databases(app, demo):
+    """among(): ids (on PostgreSQL sent as the array's text, cast by the server), none, one, many and absent ones,
+    large ids, and a column that is not an integer (on PostgreSQL an array of its own type)."""
+    with app.app_context():
+        ids = list(db.session.scalars(select(Contract.id).order_by(Contract.id)))
+        references = list(db.session.scalars(select(Contract.reference).order_by(Contract.id)))
+
+        def matched(column, values):
+            return sorted(db.session.scalars(select(Contract.id).where(among(column, values))))
+
+        assert matched(Contract.id, []) == []
+        assert matched(Contract.id, ids[:1]) == ids[:1]
+        assert matched(Contract.id, {*ids, 2_147_483_647, -1}) == ids
+        assert matched(Contract.id, (i for i in ids[1:3])) == ids[1:3]
+        assert matched(Contract.reference, references[:2] + ["no such contract"]) == ids[:2]
