@@ -62,13 +62,19 @@ def sweep(now: datetime, batch: int = BATCH, oldest: list | None = None, connect
         connections = 1
     oldest = [] if oldest is None else oldest
     helpers: list[Future] = []
-    with collector_paused(), ThreadPoolExecutor(max(connections - 1, 1), thread_name_prefix="sweep") as pool:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    pools: list[ThreadPoolExecutor] = []  # made at the first full claim only: an idle tick builds no pool
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
 
-        def backlog() -> None:
-            helpers.extend(pool.submit(_helper_sweep, app, now, batch) for _ in range(connections - 1))
+    def backlog() -> None:
+        pools.append(ThreadPoolExecutor(connections - 1, thread_name_prefix="sweep"))
+        helpers.extend(pools[0].submit(_helper_sweep, app, now, batch) for _ in range(connections - 1))
 
-        counts = _sweep(now, batch, oldest, backlog if connections > 1 else None)
+    with collector_paused():
+        try:
+            counts = _sweep(now, batch, oldest, backlog if connections > 1 else None)
+        finally:
+            for pool in pools:
+                pool.shutdown(wait=True)
         for helper in helpers:
             more, first = helper.result()
             for outcome, n in more.items():

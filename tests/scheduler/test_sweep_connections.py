@@ -69,10 +69,25 @@ def test_a_backlog_on_three_connections_breaches_each_deadline_once_and_queues_e
 
 
 def test_a_tick_with_less_than_a_batch_due_stays_on_its_own_connection(app, monkeypatch):
-    """An idle tick, or one whose first claim is not full, starts no other session (no thread, no connection)."""
+    """An idle tick, or one whose first claim is not full, starts no other session (no thread, no connection), and
+    builds no thread pool either."""
     started = started_helpers(monkeypatch)
+    pools: list = []
+    real_pool = scheduler.tick.ThreadPoolExecutor
+
+    def pool(*args, **kwargs):
+        pools.append(args)
+        return real_pool(*args, **kwargs)
+
+    monkeypatch.setattr(scheduler.tick, "ThreadPoolExecutor", pool)
     with app.app_context():
         scheduler_data(app, 30, 120, 40, NOW)
         assert sweep(NOW, batch=50, connections=3)["fired"] == 40
         assert sweep(NOW, batch=50, connections=3)["fired"] == 0
-    assert started == []
+        assert pools == []
+        postgresql = db.engine.dialect.name == "postgresql"
+        if postgresql:  # the spy sees the pool a backlog does build
+            scheduler_data(app, 30, 120, 40, NOW)
+            assert sweep(NOW, batch=5, connections=3)["fired"] == 40
+            assert pools == [(2,)]
+    assert started == ([5, 5] if postgresql else [])
