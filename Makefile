@@ -8,7 +8,7 @@ PORT ?= 5000
 # The address messages link to and `demo load` prints: this port, unless REMEDY_BASE_URL says otherwise.
 BASE_URL := $(or $(REMEDY_BASE_URL),http://127.0.0.1:$(PORT))
 
-.PHONY: run test assets venv migrate bench system-run system-test lint
+.PHONY: run test assets venv migrate bench system-run system-test system-bench lint
 
 $(BIN)/.installed: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ system-run:
 
 system-test:
 	@tools/system-packages.sh test
+
+system-bench:
+	@tools/system-packages.sh bench
 
 assets: system-run
 	@tools/build-assets.sh
@@ -52,5 +55,5 @@ lint: venv
 
 ## make bench: every benchmark, then one table of figure vs target (BENCH_ARGS=--quick for smaller sizes;
 ## BENCH_DATABASE_URL=postgresql+psycopg://... to run the database benchmarks on PostgreSQL too). Not a test.
-bench: venv
+bench: system-bench venv
 	$(BIN)/python bench/all.py $(BENCH_ARGS)

@@ -58,6 +58,7 @@ from bench.workflow import (  # noqa: E402
     free_port,
     pages_in_process,
     planned_afresh,
+    require_wrk,
     run_wrk,
     share_of_bare,
     sign_in,
@@ -153,6 +154,7 @@ def main() -> None:
                         help="measure only pages whose name contains one of these (comma-separated), and the bare page")
     parser.add_argument("--database", "--database-url", dest="database_url", default=None)
     args = parser.parse_args()
+    require_wrk()
     if args.quick:
         args.cases, args.events = 10_000, 100_000
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

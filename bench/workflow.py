@@ -28,6 +28,7 @@ import math
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -271,6 +272,13 @@ def sign_in(base: str) -> str:
     return cookie
 
 
+def require_wrk() -> None:
+    """Stop at once, with what to do, when wrk is missing (rather than after minutes of generating data)."""
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed: `make bench` installs it (Debian's package `wrk`), or run "
+                         "`sudo apt-get install -y wrk`")
+
+
 def run_wrk(url: str, headers: dict, lua: Path, seconds: int) -> dict:
     """wrk -t2 -c16 --latency against one URL; p50/p95/p99 from the Lua done() hook, requests/s from wrk."""
     command = ["wrk", "-t2", "-c16", f"-d{seconds}s", "--latency", "-s", str(lua), "-H", f"User-Agent: {USER_AGENT}"]
@@ -446,6 +454,7 @@ def main() -> None:
     parser.add_argument("--database", "--database-url", dest="database_url", default=None,
                         help="a PostgreSQL URL (its public schema is DROPPED first); default: bench/out/*.sqlite3")
     args = parser.parse_args()
+    require_wrk()
     if args.quick:
         args.cases, args.events = 10_000, 100_000
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so `finally` stops gunicorn

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Check (and, as root, install) the Debian packages a make target needs.
-# Usage: tools/system-packages.sh run|test|ci
+# Usage: tools/system-packages.sh run|test|bench|ci
 set -euo pipefail
 
 want=(nodejs npm libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1 fonts-dejavu-core)
 case "${1:-run}" in
   run) ;;
   test) want+=(chromium poppler-utils) ;;
+  bench) want+=(wrk) ;;  # the pages' load, from a second process on loopback
   ci) want+=(chromium poppler-utils postgresql wrk) ;;
-  *) echo "usage: $0 run|test|ci" >&2; exit 2 ;;
+  *) echo "usage: $0 run|test|bench|ci" >&2; exit 2 ;;
 esac
 
 missing=()
