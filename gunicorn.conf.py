@@ -1,13 +1,13 @@
 """gunicorn's settings for Remedy: gunicorn reads this file from the directory it starts in (its default `--config`),
 so `gunicorn 'app:create_app()'` run from the project picks it up; flags on the command line still win."""
 
-import gc
 
 
 def post_worker_init(_worker) -> None:
-    """Freeze what the worker made while loading the app (modules, the ORM's mappers, the URL map, the rulebooks):
-    it lives as long as the worker, and Python's cycle collector walked all of it at every full pass, a pause of
-    200-300 ms in each worker every half-minute under the mixed load (bench/load.py; issue 17). Frozen, a full pass
-    walks only what the requests made: 30-90 ms, and the collector's time per request falls by about a third."""
-    gc.collect()
-    gc.freeze()
+    """Freeze what the worker made while loading the app (app.freeze_start_up): Python's cycle collector walked all
+    of it at every full pass, a pause of 200-300 ms in each worker every half-minute under the mixed load
+    (bench/load.py; issue 17). Frozen, a full pass walks only what the requests made: 30-90 ms, and the collector's
+    time per request falls by about a third."""
+    from app import freeze_start_up  # the worker has loaded the app already
+
+    freeze_start_up()

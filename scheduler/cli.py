@@ -53,6 +53,7 @@ def run_command() -> None:
 
     from apscheduler.schedulers.blocking import BlockingScheduler
 
+    from app import freeze_start_up
     from scheduler.lock import keep_between_ticks
     from scheduler.tick import tick
 
@@ -63,6 +64,7 @@ def run_command() -> None:
     lock = keep_between_ticks(app, app.config["SCHEDULER_LOCK_DIR"])
 
     delivering = app.config.get("DELIVERY_WORKERS") != "separate"  # tick() reads the same setting
+    ticked: list[bool] = []
 
     def sweep() -> None:
         with app.app_context():
@@ -72,6 +74,9 @@ def run_command() -> None:
                 logging.exception("tick failed")
                 return
             logging.info("tick %s", json.dumps(counts))
+        if not ticked:  # the first tick has loaded what every tick uses (the ORM's configuration, the rulebooks)
+            ticked.append(True)
+            logging.info("froze %d objects made at start-up", freeze_start_up())
 
     # APScheduler's default misfire_grace_time of 1 s silently skips a late run: allow a generous grace.
     scheduler = BlockingScheduler(timezone="Europe/London",
@@ -102,6 +107,7 @@ def deliver_command(once: bool, every: float) -> None:
     import signal
     import time
 
+    from app import freeze_start_up
     from scheduler.delivery import deliver
     from scheduler.tick import database_now
 
@@ -111,6 +117,7 @@ def deliver_command(once: bool, every: float) -> None:
     # and sent again by the next worker, never lost).
     stopped_by = signal.signal(signal.SIGTERM, signal.default_int_handler)
     totals = {"sent": 0, "failed": 0, "dead": 0}
+    frozen = 0
     if not once:
         click.echo(f"Delivery worker running: the outbox every {every:g} s when idle (Ctrl-C to stop)")
     try:
@@ -123,6 +130,9 @@ def deliver_command(once: bool, every: float) -> None:
                         raise
                     logging.exception("delivery failed")
                     counts = {"sent": 0, "failed": 0, "dead": 0}
+            if not frozen and not once:
+                frozen = freeze_start_up()  # after the first pass, as the scheduler process after its first tick
+                logging.info("froze %d objects made at start-up", frozen)
             for name, n in counts.items():
                 totals[name] += n
             busy = counts["sent"] or counts["failed"]
