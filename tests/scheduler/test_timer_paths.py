@@ -112,3 +112,38 @@ def test_a_message_already_queued_sends_its_batch_the_slow_way_and_is_not_queued
     queued = {m.key: m.subject for m in db.session.scalars(select(OutboxMessage))}
     assert queued[key] == "Queued before"
     assert set(queued) == {m[0] for m in outbox}  # everything else queued once, as the fast path would have
+
+
+def test_a_message_that_cannot_be_built_sends_its_batch_the_slow_way_with_nothing_half_written(people, caplog,
+                                                                                              monkeypatch):
+    """The fast path builds its messages and audit rows on another thread while its UPDATEs run; a failure there
+    reaches the batch as any other would: rolled back whole (the UPDATEs already run included), then fired timer
+    by timer, each deadline breached and each message queued once."""
+    import models.timer_store as timer_store
+    from models.entities import AuditEvent
+    from scheduler.tick import sweep
+
+    kent_warning(people["contract_manager"], date(2026, 12, 18))  # KT-19, due 6 January 2027
+    db.session.commit()
+    now = at("2027-01-07 09:00")
+    real, calls = timer_store._message, []
+
+    def first_fails(*args, **kwargs):
+        calls.append(args[0].id)
+        if len(calls) == 1:
+            raise RuntimeError("a message that cannot be built")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(timer_store, "_message", first_fails)
+    counts = sweep(now)
+    assert "Batch failed; firing its timers one by one" in caplog.text
+    assert "a message that cannot be built" in caplog.text  # the other thread's error, with its traceback
+    assert counts["fired"] >= 1 and counts["failed"] == 0, counts
+    db.session.expire_all()
+    breached = list(db.session.scalars(select(Deadline.id).where(Deadline.status == "breached")))
+    assert breached
+    events = list(db.session.scalars(select(AuditEvent.entity_id).where(AuditEvent.event == "DEADLINE_BREACHED")))
+    assert sorted(events) == sorted(breached)  # one event each: none left over from the batch rolled back
+    keys = list(db.session.scalars(select(OutboxMessage.key)))
+    assert len(keys) == len(set(keys)) > 0
+    assert not db.session.scalars(select(Timer).where(Timer.status == "pending", Timer.due_at <= now)).all()
