@@ -2,7 +2,6 @@
 so `gunicorn 'app:create_app()'` run from the project picks it up; flags on the command line still win."""
 
 
-
 def post_worker_init(_worker) -> None:
     """Freeze what the worker made while loading the app (app.freeze_start_up): Python's cycle collector walked all
     of it at every full pass, a pause of 200-300 ms in each worker every half-minute under the mixed load
