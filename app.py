@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import secrets
 from pathlib import Path
@@ -42,18 +41,6 @@ def _secret_key(production: bool, instance_path: Path) -> str:
         key_file.write_text(secrets.token_hex(32))
         key_file.chmod(0o600)
     return key_file.read_text().strip()
-
-
-def freeze_start_up() -> int:
-    """Freeze what a long-running process made while starting (modules, the ORM's mappers, the URL map, the
-    rulebooks) and say how many objects that is: it lives as long as the process, and Python's cycle collector
-    walked all of it at every full pass. Frozen, a full pass walks only what the work since made (issue 17).
-    Called by each gunicorn worker once it has loaded the app (gunicorn.conf.py), by `flask scheduler run` after
-    its first tick (a full pass over the 200,000 start-up objects was 0.06 s of a tick firing 10,000 deadlines)
-    and by each delivery worker after its first pass."""
-    gc.collect()
-    gc.freeze()
-    return gc.get_freeze_count()
 
 
 def _reading_request() -> bool:

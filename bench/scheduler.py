@@ -119,8 +119,8 @@ def main() -> None:
         # measured one does not pay for the imports and the ORM's first configuration. It is still the first tick
         # of its London day, so the daily monitoring sweep stays in it.
         "tick(now - timedelta(days=30), deliver_messages=False); "
-        # ... after which `flask scheduler run` freezes what it made while starting (app.freeze_start_up).
-        "from app import freeze_start_up; freeze_start_up(); "
+        # ... after which `flask scheduler run` freezes what it made while starting (models.runtime.freeze_start_up).
+        "from models.runtime import freeze_start_up; freeze_start_up(); "
         # CPU seconds do not depend on how busy the shared machine is: the tick's own, and PostgreSQL's for it.
         "import time; from bench.scheduler import backend_cpu; s0 = backend_cpu(); c0 = time.process_time(); "
         "out = tick(now, deliver_messages=False); out['cpu_s'] = time.process_time() - c0; "
@@ -415,7 +415,7 @@ def apscheduler_fire(url: str, due: int, fire: bool) -> dict:
 
     scheduler.add_listener(ran, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
     logging.disable(logging.WARNING)
-    from app import freeze_start_up
+    from models.runtime import freeze_start_up
     freeze_start_up()  # what this process made while starting frozen, as our scheduler process freezes its own
     started = time.perf_counter()
     scheduler.start()

@@ -53,7 +53,7 @@ def run_command() -> None:
 
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from app import freeze_start_up
+    from models.runtime import freeze_start_up
     from scheduler.lock import keep_between_ticks
     from scheduler.tick import tick
 
@@ -107,7 +107,7 @@ def deliver_command(once: bool, every: float) -> None:
     import signal
     import time
 
-    from app import freeze_start_up
+    from models.runtime import freeze_start_up
     from scheduler.delivery import deliver
     from scheduler.tick import database_now
 

@@ -203,6 +203,6 @@ def test_two_worker_processes_deliver_each_message_once_and_stop_on_sigterm(app,
         outputs = [worker.communicate(timeout=30) for worker in workers]
     assert [w.returncode for w in workers] == [0, 0], outputs
     assert all("Delivery worker running" in out for out, _err in outputs)
-    # After its first pass each worker froze what it made while starting (app.freeze_start_up), once.
+    # After its first pass each worker froze what it made while starting (models.runtime.freeze_start_up), once.
     assert all(err.count("delivery INFO froze ") == 1 for _out, err in outputs), outputs
     assert_each_delivered_once(smtp, 200, 20)

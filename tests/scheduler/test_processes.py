@@ -58,7 +58,7 @@ def test_the_scheduler_process_keeps_the_tick_lock_until_it_stops(manager, datab
             if " tick {" in line or "tick failed" in line:
                 break
         assert " tick {" in line, line
-        # After it, the process freezes what it made while starting (app.freeze_start_up), once.
+        # After it, the process freezes what it made while starting (models.runtime.freeze_start_up), once.
         frozen = next(process.stderr)
         assert re.search(r"scheduler INFO froze \d{5,} objects made at start-up$", frozen.strip()), frozen
         beside = subprocess.run(one_off, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
