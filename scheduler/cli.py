@@ -25,6 +25,15 @@ def log_to_console(process: str, stream=None) -> None:
     logging.getLogger("transitions").setLevel(logging.WARNING)
 
 
+def _frozen() -> int:
+    """Freeze what this long-running process made while starting (models.runtime.freeze_start_up) and log it."""
+    from models.runtime import freeze_start_up
+
+    frozen = freeze_start_up()
+    logging.info("froze %d objects made at start-up", frozen)
+    return frozen
+
+
 def _parse_instant(text: str) -> datetime:
     try:
         value = datetime.fromisoformat(text)
@@ -53,7 +62,6 @@ def run_command() -> None:
 
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from models.runtime import freeze_start_up
     from scheduler.lock import keep_between_ticks
     from scheduler.tick import tick
 
@@ -64,7 +72,7 @@ def run_command() -> None:
     lock = keep_between_ticks(app, app.config["SCHEDULER_LOCK_DIR"])
 
     delivering = app.config.get("DELIVERY_WORKERS") != "separate"  # tick() reads the same setting
-    ticked: list[bool] = []
+    ticked: list[int] = []
 
     def sweep() -> None:
         with app.app_context():
@@ -75,8 +83,7 @@ def run_command() -> None:
                 return
             logging.info("tick %s", json.dumps(counts))
         if not ticked:  # the first tick has loaded what every tick uses (the ORM's configuration, the rulebooks)
-            ticked.append(True)
-            logging.info("froze %d objects made at start-up", freeze_start_up())
+            ticked.append(_frozen())
 
     # APScheduler's default misfire_grace_time of 1 s silently skips a late run: allow a generous grace.
     scheduler = BlockingScheduler(timezone="Europe/London",
@@ -107,7 +114,6 @@ def deliver_command(once: bool, every: float) -> None:
     import signal
     import time
 
-    from models.runtime import freeze_start_up
     from scheduler.delivery import deliver
     from scheduler.tick import database_now
 
@@ -131,8 +137,7 @@ def deliver_command(once: bool, every: float) -> None:
                     logging.exception("delivery failed")
                     counts = {"sent": 0, "failed": 0, "dead": 0}
             if not frozen and not once:
-                frozen = freeze_start_up()  # after the first pass, as the scheduler process after its first tick
-                logging.info("froze %d objects made at start-up", frozen)
+                frozen = _frozen()  # after the first pass, as the scheduler process after its first tick
             for name, n in counts.items():
                 totals[name] += n
             busy = counts["sent"] or counts["failed"]

@@ -62,18 +62,19 @@ def sweep(now: datetime, batch: int = BATCH, oldest: list | None = None, connect
         connections = 1
     oldest = [] if oldest is None else oldest
     helpers: list[Future] = []
-    pools: list[ThreadPoolExecutor] = []  # made at the first full claim only: an idle tick builds no pool
+    pool: ThreadPoolExecutor | None = None  # made at the first full claim only: an idle tick builds no pool
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
     def backlog() -> None:
-        pools.append(ThreadPoolExecutor(connections - 1, thread_name_prefix="sweep"))
-        helpers.extend(pools[0].submit(_helper_sweep, app, now, batch) for _ in range(connections - 1))
+        nonlocal pool
+        pool = ThreadPoolExecutor(connections - 1, thread_name_prefix="sweep")
+        helpers.extend(pool.submit(_helper_sweep, app, now, batch) for _ in range(connections - 1))
 
     with collector_paused():
         try:
             counts = _sweep(now, batch, oldest, backlog if connections > 1 else None)
         finally:
-            for pool in pools:
+            if pool is not None:
                 pool.shutdown(wait=True)
         for helper in helpers:
             more, first = helper.result()
